@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../test/helpers/databases';
+import { createUserWithWallet, findUserByUsername, findUserByWallet } from './queries/users';
+import { loadMigrations } from './load-migrations';
+import { migrate, parseMigrationName } from './migrate';
+
+describe('migration names', () => {
+  it('parses NNNN_name.sql and rejects others', () => {
+    expect(parseMigrationName('0001_users.sql')).toEqual({ version: 1, name: 'users' });
+    expect(parseMigrationName('1_users.sql')).toBeUndefined();
+    expect(parseMigrationName('0001_Users.sql')).toBeUndefined();
+    expect(parseMigrationName('0001_users.txt')).toBeUndefined();
+  });
+  it('ships migrations with unique versions', () => {
+    const versions = loadMigrations().map((m) => m.version);
+    expect(new Set(versions).size).toBe(versions.length);
+  });
+});
+
+describe.each(BACKENDS)('database on %s', (kind) => {
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+  }, 60_000);
+  afterAll(async () => {
+    await tdb?.close();
+  });
+
+  it('re-running migrations applies nothing', async () => {
+    const db = tdb.open();
+    try {
+      expect(await migrate(db, loadMigrations())).toEqual([]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('creates and finds users by wallet (any case) and username (any case)', async () => {
+    const db = tdb.open();
+    try {
+      const addr = '0xAbCdEf0123456789aBcDeF0123456789AbCdEf01';
+      const u = await createUserWithWallet(db, 'alice', addr);
+      expect(u.address).toBe(addr.toLowerCase());
+      expect((await findUserByWallet(db, addr.toUpperCase().replace('0X', '0x')))?.id).toBe(u.id);
+      expect((await findUserByUsername(db, 'ALICE'))?.id).toBe(u.id);
+      await expect(createUserWithWallet(db, 'Alice', '0x' + '1'.repeat(40))).rejects.toThrow(
+        /duplicate key/,
+      );
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('rolls a failed transaction back completely', async () => {
+    const db = tdb.open();
+    try {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query(`INSERT INTO users (username) VALUES ('rollback-me')`);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await findUserByUsername(db, 'rollback-me')).toBeUndefined();
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('queues concurrent connections instead of failing', async () => {
+    const handles = Array.from({ length: 8 }, () => tdb.open());
+    try {
+      const results = await Promise.all(
+        handles.map((h, i) =>
+          h.transaction(async (tx) => {
+            await tx.query('SELECT pg_sleep(0.02)');
+            const [row] = await tx.query<{ n: number }>('SELECT $1::int AS n', [i]);
+            return row?.n;
+          }),
+        ),
+      );
+      expect(results).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      await Promise.all(handles.map((h) => h.end()));
+    }
+  });
+
+  it('reports an unreachable database as unavailable', async () => {
+    const { createDb } = await import('./client');
+    const db = createDb({
+      databaseUrl: 'postgres://x@127.0.0.1:1/none',
+      wsProxy: '127.0.0.1:1/v1',
+      webSocketConstructor: (await import('ws')).default,
+      connectTimeoutMs: 2000,
+    });
+    await expect(db.query('SELECT 1')).rejects.toMatchObject({ kind: 'unavailable' });
+    await db.end();
+  });
+});

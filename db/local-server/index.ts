@@ -1,0 +1,144 @@
+/**
+ * The local database endpoint for development and tests: a WebSocket server speaking the Neon
+ * proxy's protocol (raw PostgreSQL bytes in binary frames at /v1), so the Worker reaches the
+ * database through the same driver as in production. Behind it sits either a real PostgreSQL
+ * server (DATABASE_URL) or embedded PGlite (data kept in `dataDir`), which is also served over
+ * plain TCP so `psql` can connect.
+ */
+import http from 'node:http';
+import net from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { PGlite } from '@electric-sql/pglite';
+import { PgliteSessions, type SessionTransport } from './pglite-sessions';
+
+export interface LocalDatabaseOptions {
+  /** A real server to forward to; embedded PGlite when unset. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; in memory when unset. */
+  dataDir?: string | undefined;
+  /** WebSocket port (0 picks a free one). */
+  wsPort?: number;
+  /** TCP port for psql against PGlite (0 picks a free one; only with PGlite). */
+  tcpPort?: number;
+  host?: string;
+}
+
+export interface LocalDatabase {
+  /** Connection string to give the driver. */
+  databaseUrl: string;
+  /** Value for the driver's wsProxy setting (`DB_WS_PROXY`). */
+  wsProxy: string;
+  /** `embedded` (PGlite) or `postgres`. */
+  kind: 'embedded' | 'postgres';
+  /** psql-able URL of the embedded database, when embedded. */
+  tcpUrl?: string;
+  close(): Promise<void>;
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+function toBytes(data: WebSocket.RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Starts the endpoint. */
+export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
+  const host = opts.host ?? '127.0.0.1';
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets = new Set<net.Socket>();
+  const track = (s: net.Socket): void => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
+
+  let pglite: PGlite | undefined;
+  let tcpServer: net.Server | undefined;
+  let connectBackend: (ws: WebSocket) => void;
+
+  if (opts.databaseUrl) {
+    const target = new URL(opts.databaseUrl);
+    const port = Number(target.port || 5432);
+    const targetHost = target.hostname || '127.0.0.1';
+    connectBackend = (ws) => {
+      const tcp = net.connect(port, targetHost);
+      track(tcp);
+      const pending: Uint8Array[] = [];
+      let open = false;
+      tcp.on('connect', () => {
+        open = true;
+        for (const p of pending) tcp.write(p);
+        pending.length = 0;
+      });
+      tcp.on('data', (d) => ws.send(d));
+      tcp.on('close', () => ws.close());
+      tcp.on('error', () => ws.close());
+      ws.on('message', (d) => {
+        const bytes = toBytes(d);
+        if (open) tcp.write(bytes);
+        else pending.push(bytes);
+      });
+      ws.on('close', () => tcp.destroy());
+      ws.on('error', () => tcp.destroy());
+    };
+  } else {
+    pglite = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
+    const sessions = new PgliteSessions(pglite);
+    connectBackend = (ws) => {
+      const t: SessionTransport = { send: (b) => ws.send(b), close: () => ws.close() };
+      const s = sessions.open(t);
+      ws.on('message', (d) => s.receive(toBytes(d)));
+      ws.on('close', () => s.closed());
+      ws.on('error', () => s.closed());
+    };
+    tcpServer = net.createServer((sock) => {
+      track(sock);
+      const s = sessions.open({ send: (b) => sock.write(b), close: () => sock.end() });
+      sock.on('data', (d) => s.receive(new Uint8Array(d)));
+      sock.on('close', () => s.closed());
+      sock.on('error', () => s.closed());
+    });
+  }
+
+  // Plain HTTP answers 426; upgrades at /v1 become database connections.
+  const server = http.createServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end('WebSocket only\n');
+  });
+  server.on('connection', track);
+  server.on('upgrade', (req, socket, head) => {
+    if (!req.url?.startsWith('/v1')) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => connectBackend(ws));
+  });
+  const wsPort = await listen(server, opts.wsPort ?? 0, host);
+  let tcpUrl: string | undefined;
+  if (tcpServer) {
+    const p = await listen(tcpServer, opts.tcpPort ?? 0, host);
+    tcpUrl = `postgres://postgres@${host}:${p}/postgres`;
+  }
+
+  return {
+    databaseUrl: opts.databaseUrl ?? `postgres://postgres:plue@${host}:5432/postgres`,
+    wsProxy: `${host}:${wsPort}/v1`,
+    kind: pglite ? 'embedded' : 'postgres',
+    ...(tcpUrl ? { tcpUrl } : {}),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (tcpServer) await new Promise<void>((r) => tcpServer.close(() => r()));
+      if (pglite) await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/** Typed queries for users and their wallets. */
+import type { Db } from '../client';
+
+export interface UserRow {
+  id: string;
+  username: string;
+  display_name: string | null;
+  created_at: Date;
+}
+
+export interface UserWithWallet extends UserRow {
+  address: string;
+}
+
+/** Finds the user owning a wallet address (any case). */
+export async function findUserByWallet(
+  db: Db,
+  address: string,
+): Promise<UserWithWallet | undefined> {
+  const rows = await db.query<UserWithWallet>(
+    `SELECT u.id::text AS id, u.username, u.display_name, u.created_at, w.address
+       FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = lower($1)`,
+    [address],
+  );
+  return rows[0];
+}
+
+export async function findUserByUsername(db: Db, username: string): Promise<UserRow | undefined> {
+  const rows = await db.query<UserRow>(
+    `SELECT id::text AS id, username, display_name, created_at FROM users
+      WHERE lower(username) = lower($1)`,
+    [username],
+  );
+  return rows[0];
+}
+
+/**
+ * Creates a user with a wallet in one transaction. `username` must be free; the caller derives
+ * it and retries with another on a unique violation.
+ */
+export async function createUserWithWallet(
+  db: Db,
+  username: string,
+  address: string,
+): Promise<UserWithWallet> {
+  return db.transaction(async (tx) => {
+    const [user] = await tx.query<UserRow>(
+      `INSERT INTO users (username) VALUES ($1)
+       RETURNING id::text AS id, username, display_name, created_at`,
+      [username],
+    );
+    if (!user) throw new Error('INSERT returned no row');
+    await tx.query('INSERT INTO wallets (address, user_id) VALUES (lower($1), $2)', [
+      address,
+      user.id,
+    ]);
+    return { ...user, address: address.toLowerCase() };
+  });
+}

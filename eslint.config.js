@@ -1,0 +1,93 @@
+// One linter for the whole tree. Besides the usual TypeScript rules it enforces the dependency
+// rule of ../shared/ARCHITECTURE.md §3: imports that point the wrong way are errors.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const zone = (target, from, message, except) => ({
+  target,
+  from,
+  message,
+  ...(except ? { except } : {}),
+});
+
+/** Zones every file obeys, tests included. */
+const zones = [
+  zone(
+    './workers/git/model',
+    [
+      './workers/routes',
+      './workers/services',
+      './workers/git/storage',
+      './db',
+      './durable-objects',
+    ],
+    'the git model is pure: no I/O layers',
+  ),
+  zone(
+    './workers/git/storage',
+    ['./workers/routes', './workers/services'],
+    'storage sits below services',
+  ),
+  zone('./workers/services', './workers/routes', 'services must not import routes'),
+  zone(
+    './db',
+    ['./workers/routes', './workers/services', './durable-objects'],
+    'db/ sits below services',
+  ),
+  zone(
+    './durable-objects',
+    ['./workers/routes', './workers/services'],
+    'Durable Objects may import the git model, storage interfaces and error kinds only',
+  ),
+  zone(
+    ['./ssh-bridge', './runner-controller'],
+    './workers',
+    'Node services talk to the Worker over HTTP; they may import only pure modules (the git model, error kinds)',
+    ['./git/model', './errors.ts'],
+  ),
+  zone(
+    ['./ssh-bridge', './runner-controller'],
+    ['./durable-objects', './db'],
+    'Node services talk to the Worker over HTTP',
+  ),
+];
+
+/** Production code never imports tests or benchmarks. */
+const testZone = zone(
+  ['./workers', './durable-objects', './db', './ssh-bridge', './runner-controller', './scripts'],
+  ['./test', './bench'],
+  'nothing imports test/ or bench/',
+);
+
+const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.plue/**', '.wrangler/**', 'dist/**', 'test/artifacts/**'] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver': { node: { extensions: ['.ts', '.tsx', '.js', '.json'] } },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    ignores: testFiles,
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: [...zones, testZone] }] },
+  },
+  {
+    files: testFiles,
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the system tools Plue's tests use when they are missing: git, the OpenSSH client,
+# python3, Chromium (browser tests) and bubblewrap (the local sandbox). Uses apt-get as root;
+# as another user it only says what is missing. Safe to run again: it installs nothing present.
+set -euo pipefail
+
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+command -v ssh >/dev/null 2>&1 || need+=(openssh-client)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+# Deduplicate.
+mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
+if [ "$(id -u)" != "0" ]; then
+  echo "setup-system: missing ${need[*]}; install them (sudo apt-get install -y ${need[*]}) and run again" >&2
+  exit 1
+fi
+echo "setup-system: installing ${need[*]} (apt-get)…"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "setup-system: done"

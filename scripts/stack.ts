@@ -1,0 +1,192 @@
+/**
+ * Starts Plue's local stack: the database endpoint (embedded PGlite or a proxy to DATABASE_URL),
+ * migrations, and the Worker under `wrangler dev`. Shared by `npm start` and the tests so both
+ * run the same thing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import ws from 'ws';
+import { createDb } from '../db/client';
+import { loadMigrations } from '../db/load-migrations';
+import { migrate } from '../db/migrate';
+import { startLocalDatabase, type LocalDatabase } from '../db/local-server/index';
+import { nodeForWrangler, ROOT, WRANGLER_JS } from './node22';
+
+export interface StackOptions {
+  /** Directory for all local state (PGlite data, wrangler's DO/R2 state). */
+  dataDir: string;
+  port: number;
+  host?: string;
+  /** Real PostgreSQL to use instead of embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** Override what the Worker is told (e.g. an unreachable database, for tests). */
+  workerDatabase?: { databaseUrl: string; wsProxy: string };
+  /** Skip migrations (used when the database is meant to be unreachable). */
+  skipMigrations?: boolean;
+  /** Where wrangler's output goes; `inherit` shows it, `pipe` keeps it for errors. */
+  stdio?: 'inherit' | 'pipe';
+  extraVars?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  url: string;
+  db: LocalDatabase;
+  worker: ChildProcess;
+  migrationsApplied: number[];
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on the host. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Applies migrations through the production driver path. */
+export async function runMigrations(db: LocalDatabase): Promise<number[]> {
+  const handle = createDb({
+    databaseUrl: db.databaseUrl,
+    wsProxy: db.wsProxy,
+    webSocketConstructor: ws,
+  });
+  try {
+    return await migrate(handle, loadMigrations());
+  } finally {
+    await handle.end();
+  }
+}
+
+async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(5000) });
+      await res.body?.cancel();
+      if (res.status === 200 || res.status === 503) return;
+      lastError = `HTTP ${res.status}`;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the Worker did not answer within ${timeoutMs / 1000} s (${lastError})`);
+}
+
+function killTree(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.pid === undefined) return resolve();
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      // wrangler runs workerd as a child; the group kill takes both.
+      process.kill(-(child.pid as number), 'SIGTERM');
+    } catch {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
+}
+
+/** Starts the database endpoint, migrates, and starts the Worker; resolves once it answers. */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.log ?? (() => undefined);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const db = await startLocalDatabase({
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.databaseUrl ? undefined : `${opts.dataDir}/pglite`,
+  });
+  let migrationsApplied: number[] = [];
+  try {
+    if (!opts.skipMigrations) migrationsApplied = await runMigrations(db);
+  } catch (err) {
+    await db.close();
+    const where = opts.databaseUrl ? redact(opts.databaseUrl) : 'embedded PGlite';
+    throw new Error(`cannot migrate the database (${where}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  log(`database: ${db.kind}; migrations applied now: ${migrationsApplied.join(', ') || 'none'}`);
+
+  const target = opts.workerDatabase ?? { databaseUrl: db.databaseUrl, wsProxy: db.wsProxy };
+  const vars: Record<string, string> = {
+    DATABASE_URL: target.databaseUrl,
+    DB_WS_PROXY: target.wsProxy,
+    ...opts.extraVars,
+  };
+  const inspector = await freePort(host);
+  const args = [
+    WRANGLER_JS,
+    'dev',
+    '--ip',
+    host,
+    '--port',
+    String(opts.port),
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    `${opts.dataDir}/wrangler`,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    opts.stdio === 'inherit' ? 'log' : 'warn',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
+  const worker = spawn(nodeForWrangler(), args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: opts.stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      WRANGLER_SEND_ERROR_REPORTS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      NO_UPDATE_NOTIFIER: '1',
+    },
+  });
+  let output = '';
+  worker.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  worker.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  const url = `http://${host}:${opts.port}`;
+  const stop = async (): Promise<void> => {
+    await killTree(worker);
+    await db.close();
+  };
+  try {
+    await waitForHealth(url, worker, 90_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
+  }
+  return { url, db, worker, migrationsApplied, stop };
+}
+
+/** Hides the password of a connection string for logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

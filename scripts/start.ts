@@ -1,0 +1,98 @@
+/**
+ * `npm start`: runs all of Plue on this machine — the database (embedded PGlite under .plue/
+ * unless DATABASE_URL is set), migrations, the Worker and its Durable Objects under
+ * `wrangler dev`, the SSH bridge and the runner controller — and prints where each listens.
+ * Ctrl-C stops everything; the next start finds the data again.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ROOT } from './node22';
+import { redact, startStack, type Stack } from './stack';
+
+const env = process.env;
+const host = env.PLUE_HOST ?? '127.0.0.1';
+const port = Number(env.PORT ?? 8787);
+const sshPort = Number(env.PLUE_SSH_PORT ?? 2222);
+const runnerPort = Number(env.PLUE_RUNNER_PORT ?? 8790);
+const dataDir = env.PLUE_DATA_DIR ?? `${ROOT}.plue`;
+const databaseUrl = env.DATABASE_URL || undefined;
+
+/** Node services started beside the Worker once their entry points exist. */
+const services = [
+  { name: 'ssh-bridge', entry: 'ssh-bridge/main.ts', listen: `ssh://git@${host}:${sshPort}` },
+  {
+    name: 'runner-controller',
+    entry: 'runner-controller/main.ts',
+    listen: `http://${host}:${runnerPort}`,
+  },
+];
+
+const children: ChildProcess[] = [];
+let stack: Stack | undefined;
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('\nStopping Plue…');
+  for (const c of children) c.kill('SIGTERM');
+  await stack?.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  console.log(
+    `Starting Plue (data in ${dataDir}, database: ${databaseUrl ? redact(databaseUrl) : 'embedded PGlite'})…`,
+  );
+  stack = await startStack({
+    dataDir,
+    port,
+    host,
+    databaseUrl,
+    stdio: 'inherit',
+    log: (l) => console.log(`  ${l}`),
+  });
+  const lines = [`  Web        ${stack.url}`, `  API        ${stack.url}/api/v1/health`];
+  for (const s of services) {
+    if (!existsSync(`${ROOT}${s.entry}`)) {
+      lines.push(`  ${s.name.padEnd(10)} ${s.listen} (not part of this build yet)`);
+      continue;
+    }
+    const child = spawn(
+      process.execPath,
+      [`${ROOT}node_modules/tsx/dist/cli.mjs`, `${ROOT}${s.entry}`],
+      {
+        cwd: ROOT,
+        stdio: 'inherit',
+        env: {
+          ...env,
+          PLUE_URL: stack.url,
+          PLUE_SSH_PORT: String(sshPort),
+          PLUE_RUNNER_PORT: String(runnerPort),
+          PLUE_DATA_DIR: dataDir,
+        },
+      },
+    );
+    child.on('exit', (code) => {
+      if (!stopping) console.error(`${s.name} exited with code ${code}`);
+    });
+    children.push(child);
+    lines.push(`  ${s.name.padEnd(10)} ${s.listen}`);
+  }
+  if (stack.db.tcpUrl) lines.push(`  psql       ${stack.db.tcpUrl}`);
+  console.log(
+    `\nPlue is running (${((Date.now() - t0) / 1000).toFixed(1)} s):\n${lines.join('\n')}`,
+  );
+  console.log(
+    `  git remote  ${stack.url}/<owner>/<repo>.git · ssh://git@${host}:${sshPort}/<owner>/<repo>.git`,
+  );
+  console.log('\nPress Ctrl-C to stop.');
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`\nPlue could not start: ${(err as Error).message}`);
+  await shutdown(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * The databases a test runs against: always embedded PGlite, plus the real PostgreSQL server
+ * when DATABASE_URL is set (as in CI). Each gets a fresh, migrated database reached through the
+ * production driver (the Neon driver over the local WebSocket proxy).
+ */
+import ws from 'ws';
+import { createDb, type Db } from '../../db/client';
+import { startLocalDatabase, type LocalDatabase } from '../../db/local-server/index';
+import { runMigrations } from '../../scripts/stack';
+
+export interface TestDatabase {
+  name: 'pglite' | 'postgres';
+  local: LocalDatabase;
+  /** Opens a new handle (end it when done). */
+  open(): Db;
+  close(): Promise<void>;
+}
+
+export const BACKENDS: Array<'pglite' | 'postgres'> = process.env.DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
+
+/** Creates a scratch database on the server at `serverUrl` and returns its URL and a dropper. */
+export async function scratchDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const admin = await startLocalDatabase({ databaseUrl: serverUrl });
+  const db = createDb({
+    databaseUrl: serverUrl,
+    wsProxy: admin.wsProxy,
+    webSocketConstructor: ws,
+  });
+  const name = `plue_t_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  await db.query(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+      await db.end();
+      await admin.close();
+    },
+  };
+}
+
+/** Starts a migrated test database of the given kind. */
+export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<TestDatabase> {
+  let scratch: { url: string; drop(): Promise<void> } | undefined;
+  if (kind === 'postgres') {
+    const server = process.env.DATABASE_URL;
+    if (!server) throw new Error('DATABASE_URL is not set');
+    scratch = await scratchDatabase(server);
+  }
+  const local = await startLocalDatabase({ databaseUrl: scratch?.url });
+  await runMigrations(local);
+  return {
+    name: kind,
+    local,
+    open: () =>
+      createDb({
+        databaseUrl: local.databaseUrl,
+        wsProxy: local.wsProxy,
+        webSocketConstructor: ws,
+      }),
+    close: async () => {
+      await local.close();
+      await scratch?.drop();
+    },
+  };
+}

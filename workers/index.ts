@@ -1,0 +1,12 @@
+/** Entry point of the Worker "plue": the HTTP app and the Durable Object classes it binds. */
+import { createApp } from './app';
+import type { Env } from './env';
+
+export { RepoObject } from '../durable-objects/repo-object';
+export { RunStream } from '../durable-objects/run-stream';
+
+const app = createApp();
+
+export default {
+  fetch: (req, env, ctx) => app.fetch(req, env, ctx),
+} satisfies ExportedHandler<Env>;

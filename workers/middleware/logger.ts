@@ -1,0 +1,59 @@
+/**
+ * Structured JSON logs: one object per line, always carrying the request id, so a user's
+ * "request id" from an error page finds the matching log lines.
+ */
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../env';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  log(level: LogLevel, msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** Makes a logger that writes JSON lines with `base` fields merged in. */
+export function createLogger(base: LogFields, sink: (line: string) => void = console.log): Logger {
+  const log = (level: LogLevel, msg: string, fields: LogFields = {}): void => {
+    sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }));
+  };
+  return {
+    log,
+    info: (msg, f) => log('info', msg, f),
+    warn: (msg, f) => log('warn', msg, f),
+    error: (msg, f) => log('error', msg, f),
+  };
+}
+
+/** Serialises an error for a log line without losing its cause chain. */
+export function errorFields(err: unknown): LogFields {
+  if (!(err instanceof Error)) return { error: String(err) };
+  const cause = err.cause === undefined ? undefined : errorFields(err.cause);
+  return { error: err.message, errorName: err.name, stack: err.stack, cause };
+}
+
+/** Assigns the request id, attaches a logger and logs one line per request. */
+export function requestContext(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId =
+      incoming !== undefined && /^[A-Za-z0-9._-]{8,64}$/.test(incoming)
+        ? incoming
+        : crypto.randomUUID();
+    const log = createLogger({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', log);
+    const started = Date.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    log.info('request', {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Date.now() - started,
+    });
+  };
+}

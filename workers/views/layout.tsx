@@ -1,0 +1,37 @@
+/** The page frame shared by every server-rendered page. */
+import { raw } from 'hono/html';
+import type { Child } from 'hono/jsx';
+
+export interface LayoutProps {
+  title: string;
+  children?: Child;
+}
+
+export function Layout(props: LayoutProps) {
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title>{props.title === 'Plue' ? 'Plue' : `${props.title} · Plue`}</title>
+          <link rel="stylesheet" href="/static/style.css" />
+        </head>
+        <body>
+          <header class="site">
+            <a class="brand" href="/">
+              PLUE
+            </a>
+            <nav aria-label="Site">
+              <a href="/explore">Explore</a>
+              <a href="/login">Sign in</a>
+            </nav>
+          </header>
+          <main>{props.children}</main>
+          <footer class="site">Plue — a jj-aware code forge at the edge.</footer>
+        </body>
+      </html>
+    </>
+  );
+}
