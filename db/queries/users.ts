@@ -57,3 +57,27 @@ export async function createUserWithWallet(
     return { ...user, address: address.toLowerCase() };
   });
 }
+
+/** A user by id, with their first wallet address (empty string when none). */
+export async function findUserById(db: Db, id: string): Promise<UserWithWallet | undefined> {
+  const rows = await db.query<UserWithWallet>(
+    `SELECT u.id::text AS id, u.username, u.display_name, u.created_at,
+            COALESCE((SELECT w.address FROM wallets w WHERE w.user_id = u.id
+                       ORDER BY w.created_at LIMIT 1), '') AS address
+       FROM users u WHERE u.id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** Changes a username; returns false when another user already holds it (any case). */
+export async function renameUser(db: Db, id: string, username: string): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE users SET username = $2, updated_at = now()
+      WHERE id = $1 AND NOT EXISTS (
+        SELECT 1 FROM users o WHERE lower(o.username) = lower($2) AND o.id <> $1)
+      RETURNING id`,
+    [id, username],
+  );
+  return rows.length > 0;
+}

@@ -1,0 +1,155 @@
+/** Typed queries for repository records and their collaborators. */
+import type { Db } from '../client';
+
+export type Permission = 'read' | 'write' | 'admin';
+
+export interface RepoRow {
+  id: string;
+  owner_id: string;
+  owner_login: string;
+  name: string;
+  description: string;
+  private: boolean;
+  default_branch: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CollaboratorRow {
+  user_id: string;
+  login: string;
+  permission: Permission;
+}
+
+const SELECT = `SELECT r.id::text AS id, r.owner_id::text AS owner_id, u.username AS owner_login,
+  r.name, r.description, r.private, r.default_branch, r.created_at, r.updated_at
+  FROM repositories r JOIN users u ON u.id = r.owner_id`;
+
+/** Inserts a repository; returns undefined when the owner already has one of that name. */
+export async function insertRepo(
+  db: Db,
+  r: {
+    ownerId: string;
+    name: string;
+    description: string;
+    private: boolean;
+    defaultBranch: string;
+  },
+): Promise<RepoRow | undefined> {
+  const inserted = await db.query<{ id: string }>(
+    `INSERT INTO repositories (owner_id, name, description, private, default_branch)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id::text AS id`,
+    [r.ownerId, r.name, r.description, r.private, r.defaultBranch],
+  );
+  const id = inserted[0]?.id;
+  return id === undefined ? undefined : findRepoById(db, id);
+}
+
+export async function findRepoById(db: Db, id: string): Promise<RepoRow | undefined> {
+  const rows = await db.query<RepoRow>(`${SELECT} WHERE r.id = $1`, [id]);
+  return rows[0];
+}
+
+/** Finds `owner/name` (both case-insensitive). */
+export async function findRepo(db: Db, owner: string, name: string): Promise<RepoRow | undefined> {
+  const rows = await db.query<RepoRow>(
+    `${SELECT} WHERE lower(u.username) = lower($1) AND lower(r.name) = lower($2)`,
+    [owner, name],
+  );
+  return rows[0];
+}
+
+/**
+ * Repositories owned by `ownerId`; private ones only when `viewerId` is the owner or a
+ * collaborator. Ordered by name; `limit`/`offset` page through.
+ */
+export async function listReposOfOwner(
+  db: Db,
+  ownerId: string,
+  viewerId: string | null,
+  page: { limit: number; offset: number },
+): Promise<{ rows: RepoRow[]; total: number }> {
+  const where = `r.owner_id = $1 AND (NOT r.private OR r.owner_id = $2::bigint OR EXISTS (
+    SELECT 1 FROM collaborators c WHERE c.repo_id = r.id AND c.user_id = $2::bigint))`;
+  const rows = await db.query<RepoRow>(
+    `${SELECT} WHERE ${where} ORDER BY lower(r.name) LIMIT $3 OFFSET $4`,
+    [ownerId, viewerId, page.limit, page.offset],
+  );
+  const [count] = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM repositories r WHERE ${where}`,
+    [ownerId, viewerId],
+  );
+  return { rows, total: Number(count?.n ?? 0) };
+}
+
+export async function updateRepo(
+  db: Db,
+  id: string,
+  patch: { name?: string; description?: string; private?: boolean; defaultBranch?: string },
+  now: Date,
+): Promise<RepoRow | undefined> {
+  await db.query(
+    `UPDATE repositories SET
+       name = COALESCE($2, name), description = COALESCE($3, description),
+       private = COALESCE($4, private), default_branch = COALESCE($5, default_branch),
+       updated_at = $6
+     WHERE id = $1`,
+    [
+      id,
+      patch.name ?? null,
+      patch.description ?? null,
+      patch.private ?? null,
+      patch.defaultBranch ?? null,
+      now,
+    ],
+  );
+  return findRepoById(db, id);
+}
+
+export async function deleteRepo(db: Db, id: string): Promise<boolean> {
+  const rows = await db.query(`DELETE FROM repositories WHERE id = $1 RETURNING id`, [id]);
+  return rows.length > 0;
+}
+
+/** The permission a collaborator holds on a repository, if any. */
+export async function findCollaboratorPermission(
+  db: Db,
+  repoId: string,
+  userId: string,
+): Promise<Permission | undefined> {
+  const rows = await db.query<{ permission: Permission }>(
+    `SELECT permission FROM collaborators WHERE repo_id = $1 AND user_id = $2`,
+    [repoId, userId],
+  );
+  return rows[0]?.permission;
+}
+
+export async function upsertCollaborator(
+  db: Db,
+  repoId: string,
+  userId: string,
+  permission: Permission,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO collaborators (repo_id, user_id, permission) VALUES ($1, $2, $3)
+     ON CONFLICT (repo_id, user_id) DO UPDATE SET permission = EXCLUDED.permission`,
+    [repoId, userId, permission],
+  );
+}
+
+export async function deleteCollaborator(db: Db, repoId: string, userId: string): Promise<boolean> {
+  const rows = await db.query(
+    `DELETE FROM collaborators WHERE repo_id = $1 AND user_id = $2 RETURNING repo_id`,
+    [repoId, userId],
+  );
+  return rows.length > 0;
+}
+
+export async function listCollaborators(db: Db, repoId: string): Promise<CollaboratorRow[]> {
+  return db.query<CollaboratorRow>(
+    `SELECT c.user_id::text AS user_id, u.username AS login, c.permission
+       FROM collaborators c JOIN users u ON u.id = c.user_id
+      WHERE c.repo_id = $1 ORDER BY lower(u.username)`,
+    [repoId],
+  );
+}
