@@ -5,7 +5,9 @@
 
 const HEX = '0123456789abcdef';
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF in the text instead of silently dropping it.
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
@@ -33,6 +35,22 @@ export function utf8(s: string): Uint8Array {
 /** UTF-8 decoding of `b` (invalid sequences become U+FFFD). */
 export function fromUtf8(b: Uint8Array): string {
   return decoder.decode(b);
+}
+
+/** UTF-8 decoding of `b`, or undefined if it is not valid UTF-8. */
+export function fromUtf8Strict(b: Uint8Array): string | undefined {
+  try {
+    return strict.decode(b);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Latin-1 decoding (one char per byte): lossless for any bytes, for short fields. */
+export function fromLatin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i] as number);
+  return s;
 }
 
 /** One array holding all `parts` in order. */
