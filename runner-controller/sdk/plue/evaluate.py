@@ -1,0 +1,218 @@
+"""Evaluate one workflow file into a plan: `python3 -m plue.evaluate FILE [--event JSON]`.
+
+Prints exactly one JSON document on stdout and exits 0 for `{"workflows": [...]}` or 1 for
+`{"error": {"message", "file", "line"}}`. Whatever the workflow prints goes to stderr.
+
+The file runs with a restricted `__import__` (only `plue` and a few pure standard-library
+modules) and without `open`/`input`. That rule keeps plans a function of the file and the event;
+it is not the security boundary — the controller runs this evaluator inside the same sandbox as
+steps, with the repository read-only and no network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+from . import definitions, errors
+from .context import Context, Result
+from .errors import WorkflowError
+from .plan import build_steps
+from .triggers import Manual, coerce_inputs, matches
+
+ALLOWED_MODULES = frozenset(
+    {
+        "plue",
+        "__future__",
+        "re",
+        "json",
+        "math",
+        "fnmatch",
+        "shlex",
+        "string",
+        "textwrap",
+        "itertools",
+        "functools",
+        "collections",
+        "dataclasses",
+        "enum",
+        "typing",
+    }
+)
+REMOVED_BUILTINS = ("open", "input", "breakpoint", "exit", "quit", "help")
+
+
+def _guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+    if level != 0:
+        raise ImportError("relative imports are not allowed in workflow files")
+    top = name.split(".")[0]
+    if top not in ALLOWED_MODULES:
+        allowed = ", ".join(sorted(m for m in ALLOWED_MODULES if m != "__future__"))
+        raise ImportError(
+            f"import of {name!r} is not allowed in workflow files; allowed modules: {allowed}"
+        )
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+def _restricted_builtins() -> dict[str, Any]:
+    b = dict(builtins.__dict__)
+    for name in REMOVED_BUILTINS:
+        b.pop(name, None)
+    b["__import__"] = _guarded_import
+    return b
+
+
+class _Failure(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _line_in(tb: Any, path: str) -> int | None:
+    line = None
+    for frame, lineno in traceback.walk_tb(tb):
+        if frame.f_code.co_filename == path:
+            line = lineno
+    return line
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, WorkflowError):
+        return exc.message
+    if isinstance(exc, ImportError) and exc.name == "plue" and "cannot import name" in str(exc):
+        return (
+            f"{exc} (plue exports workflow, push, pull_request, manual, schedule, "
+            "issue_comment, matches)"
+        )
+    if isinstance(exc, ImportError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _run_guarded(fn: Any, path: str, fallback_line: int | None) -> Any:
+    try:
+        return fn()
+    except _Failure:
+        raise
+    except RecursionError:
+        raise _Failure("RecursionError: maximum recursion depth exceeded", fallback_line) from None
+    except Exception as exc:  # noqa: BLE001 - every error in user code becomes an error document
+        line = exc.line if isinstance(exc, WorkflowError) and exc.line else None
+        raise _Failure(_describe(exc), line or _line_in(exc.__traceback__, path) or fallback_line) from None
+
+
+def _load(path: str) -> list[definitions.WorkflowDef]:
+    with builtins.open(path, "rb") as f:
+        source = f.read()
+    try:
+        code = compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise _Failure(f"SyntaxError: {exc.msg}", exc.lineno) from None
+    except ValueError as exc:  # e.g. source contains NUL bytes
+        raise _Failure(f"invalid source: {exc}", None) from None
+    definitions.registry.clear()
+    scope = {"__name__": "__plue_workflow__", "__file__": path, "__builtins__": _restricted_builtins()}
+    _run_guarded(lambda: exec(code, scope), path, None)
+    if not definitions.registry:
+        raise _Failure("no @workflow defined in this file", None)
+    return list(definitions.registry)
+
+
+def _evaluate_one(wf: definitions.WorkflowDef, event: dict[str, Any], path: str, root: str | None) -> dict[str, Any]:
+    matched = any(matches(t, event, wf.name) for t in wf.triggers)
+    out: dict[str, Any] = {"matched": matched, "steps": None, "result": None}
+    if not matched:
+        return out
+    spec: dict[str, Any] = {}
+    for t in wf.triggers:
+        if isinstance(t, Manual) and event.get("type") == "manual":
+            spec = t.inputs
+    inputs = _run_guarded(lambda: coerce_inputs(spec, event.get("inputs")), path, wf.line)
+    ctx = Context(event, inputs, wf.env, wf.timeout, root)
+    ret = _run_guarded(lambda: wf.fn(ctx), path, wf.line)
+    if ret is None:
+        ret = ctx.success()
+    if not isinstance(ret, Result):
+        raise _Failure(
+            f"workflow {wf.name!r} must return ctx.success(), ctx.fail(msg) or nothing", wf.line
+        )
+    out["steps"] = _run_guarded(lambda: build_steps(ctx), path, wf.line)
+    out["result"] = ret.to_json()
+    return out
+
+
+def evaluate_file(path: str, event: dict[str, Any] | None, root: str | None = None) -> dict[str, Any]:
+    """Evaluate `path` against `event` (None: only list the workflows) into one JSON-able dict."""
+    path = os.path.abspath(path)
+    shown = os.path.relpath(path, root) if root else path
+    errors._current_file.append(path)
+    try:
+        workflows = []
+        for wf in _load(path):
+            doc: dict[str, Any] = {
+                "name": wf.name,
+                "file": shown,
+                "line": wf.line,
+                "triggers": [t.to_json() for t in wf.triggers],
+                "image": wf.image,
+                "timeout": wf.timeout,
+                "env": wf.env,
+                "matched": None,
+                "steps": None,
+                "result": None,
+            }
+            if event is not None:
+                doc.update(_evaluate_one(wf, event, path, root))
+            workflows.append(doc)
+        return {"workflows": workflows}
+    except _Failure as f:
+        return {"error": {"message": f.message, "file": shown, "line": f.line}}
+    finally:
+        errors._current_file.pop()
+        definitions.registry.clear()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python3 -m plue.evaluate")
+    parser.add_argument("file")
+    parser.add_argument("--event", help="the event as JSON")
+    parser.add_argument("--event-file", help="a file holding the event as JSON")
+    parser.add_argument("--root", help="repository root (file paths are shown relative to it)")
+    args = parser.parse_args(argv)
+    out = sys.stdout
+    sys.stdout = sys.stderr  # the workflow's own prints must not corrupt the JSON document
+    try:
+        event = None
+        raw = args.event
+        if args.event_file:
+            with builtins.open(args.event_file, encoding="utf-8") as f:
+                raw = f.read()
+        if raw is not None:
+            try:
+                event = json.loads(raw)
+            except ValueError as exc:
+                event = exc
+            if not isinstance(event, dict):
+                doc = {"error": {"message": "the event must be a JSON object", "file": None, "line": None}}
+                out.write(json.dumps(doc) + "\n")
+                return 1
+        try:
+            doc = evaluate_file(args.file, event, args.root)
+        except Exception as exc:  # noqa: BLE001 - a bug here must still yield one JSON document
+            traceback.print_exc()
+            doc = {"error": {"message": f"internal evaluator error: {exc}", "file": args.file, "line": None}}
+    finally:
+        sys.stdout = out
+    out.write(json.dumps(doc) + "\n")
+    out.flush()
+    return 1 if "error" in doc else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
