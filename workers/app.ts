@@ -4,11 +4,17 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from './env';
+import { authenticate } from './middleware/auth';
+import { csrf } from './middleware/csrf';
 import { database } from './middleware/database';
 import { notFound, renderError } from './middleware/errors';
 import { requestContext } from './middleware/logger';
+import { rateLimits } from './middleware/rate-limit';
 import { apiRoutes } from './routes/api';
+import { internalSshRoutes } from './routes/internal/ssh';
+import { accountRoutes } from './routes/pages/account';
 import { homeRoutes } from './routes/pages/home';
+import { newRepoRoutes } from './routes/pages/new-repo';
 import { staticRoutes } from './routes/pages/static';
 
 /** Builds the app. A function, not a module-level instance, so tests can build their own. */
@@ -16,9 +22,17 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestContext());
   app.use('*', database());
+  // Identity for every request (c.var.user, c.var.auth), then per-client limits, then the
+  // same-origin check for cookie-authenticated writes.
+  app.use('*', authenticate());
+  app.use('*', rateLimits());
+  app.use('*', csrf());
   app.route('/api/v1', apiRoutes);
+  app.route('/internal/ssh', internalSshRoutes);
   app.route('/static', staticRoutes);
   app.route('/', homeRoutes);
+  app.route('/', accountRoutes);
+  app.route('/', newRepoRoutes);
   app.notFound(notFound);
   app.onError(renderError);
   return app;

@@ -5,6 +5,8 @@
 import type { Db } from '../db/client';
 import type { RepoObject } from '../durable-objects/repo-object';
 import type { RunStream } from '../durable-objects/run-stream';
+import type { NonceObject } from '../durable-objects/nonce-object';
+import type { RateLimiter } from '../durable-objects/rate-limiter';
 import type { Logger } from './middleware/logger';
 
 export interface Env {
@@ -17,12 +19,45 @@ export interface Env {
   REPO: DurableObjectNamespace<RepoObject>;
   RUN_STREAM: DurableObjectNamespace<RunStream>;
   BLOBS: R2Bucket;
+  /** SIWE nonces: one named instance ("global"). */
+  NONCES: DurableObjectNamespace<NonceObject>;
+  /** Rate-limit windows: one instance per client key. */
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Comma-separated EIP-155 chain ids accepted at sign-in (default "1"). */
+  SIWE_CHAIN_IDS?: string;
+  /** JSON-RPC URL used to verify contract-wallet (EIP-1271/6492) signatures; unset: EOAs only. */
+  ETH_RPC_URL?: string;
+  /** Shared secret of internal callers (the SSH bridge), sent as `X-Plue-Internal-Secret`. */
+  PLUE_INTERNAL_SECRET?: string;
+  /** Requests per minute per client IP on /api/v1/auth/* (default 60). */
+  RATE_LIMIT_AUTH_PER_MIN?: string;
+  /** API writes per minute per client (default 600). */
+  RATE_LIMIT_WRITE_PER_MIN?: string;
+}
+
+/** The signed-in user of a request. */
+export interface CurrentUser {
+  id: string;
+  login: string;
+  wallet_address: string;
+}
+
+/** How a request authenticated, and what it may do. */
+export interface AuthInfo {
+  kind: 'session' | 'token' | 'ssh' | 'anonymous';
+  /** `repo:read`, `repo:write`, `admin` (sessions and the SSH bridge hold all three). */
+  scopes: Set<string>;
+  /** The session id (SHA-256 of the cookie token), for logout. */
+  sessionId?: string;
 }
 
 export interface Vars {
   requestId: string;
   log: Logger;
   db: Db;
+  /** Set by the auth middleware; undefined for anonymous requests. */
+  user: CurrentUser | undefined;
+  auth: AuthInfo;
 }
 
 export interface AppEnv {

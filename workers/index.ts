@@ -4,6 +4,8 @@ import type { Env } from './env';
 
 export { RepoObject } from '../durable-objects/repo-object';
 export { RunStream } from '../durable-objects/run-stream';
+export { NonceObject } from '../durable-objects/nonce-object';
+export { RateLimiter } from '../durable-objects/rate-limiter';
 
 const app = createApp();
 

@@ -4,6 +4,8 @@ import type { Child } from 'hono/jsx';
 
 export interface LayoutProps {
   title: string;
+  /** The signed-in user, shown in the header; absent for anonymous visitors. */
+  user?: { login: string } | undefined;
   children?: Child;
 }
 
@@ -25,7 +27,19 @@ export function Layout(props: LayoutProps) {
             </a>
             <nav aria-label="Site">
               <a href="/explore">Explore</a>
-              <a href="/login">Sign in</a>
+              {props.user ? (
+                <>
+                  <a href="/new">New repository</a>
+                  <a href="/settings" class="mono">
+                    {props.user.login}
+                  </a>
+                  <form method="post" action="/logout" class="inline">
+                    <button type="submit">Sign out</button>
+                  </form>
+                </>
+              ) : (
+                <a href="/login">Sign in</a>
+              )}
             </nav>
           </header>
           <main>{props.children}</main>

@@ -1,6 +1,13 @@
 /** The JSON API under /api/v1. */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
+import { authRoutes } from './auth';
 import { healthRoutes } from './health';
+import { repoRoutes } from './repos';
+import { userRoutes } from './user';
 
-export const apiRoutes = new Hono<AppEnv>().route('/health', healthRoutes);
+export const apiRoutes = new Hono<AppEnv>()
+  .route('/health', healthRoutes)
+  .route('/auth', authRoutes)
+  .route('/user', userRoutes)
+  .route('/', repoRoutes);

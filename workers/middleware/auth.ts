@@ -1,0 +1,125 @@
+/**
+ * Authenticates every request and sets `c.var.user` (or undefined) and `c.var.auth`:
+ * - the SSH bridge: `X-Plue-Internal-Secret` (constant-time compared) + `X-Plue-User-Id` → 'ssh';
+ * - `Authorization: Bearer plue_pat_…`, or HTTP Basic with the token as password → 'token';
+ * - the `plue_session` cookie of a live (unrevoked, unexpired) session → 'session';
+ * - otherwise 'anonymous'. A bad token or internal secret is a 401, a dead cookie is anonymous.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { findUserById } from '../../db/queries/users';
+import type { AppEnv, AuthInfo, CurrentUser, Env } from '../env';
+import { AppError } from '../errors';
+import { constantTimeEqual } from '../services/secrets';
+import { userOfSession } from '../services/sign-in';
+import { ALL_SCOPES, authenticateToken } from '../services/tokens';
+
+export const SESSION_COOKIE = 'plue_session';
+export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
+const DEV_SECRET = 'dev-internal-secret-change-me';
+
+/** True when the header carries the configured internal secret (never the dev default in production). */
+export function internalSecretValid(env: Env, presented: string | undefined): boolean {
+  const secret = env.PLUE_INTERNAL_SECRET;
+  if (!secret || presented === undefined) return false;
+  if (env.PLUE_ENV === 'production' && secret === DEV_SECRET) return false;
+  return constantTimeEqual(presented, secret);
+}
+
+/** The token presented in Authorization (Bearer, or Basic's password), if any. */
+export function presentedToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.trim().split(/\s+/, 2);
+  if (!scheme || !value) return undefined;
+  if (/^bearer$/i.test(scheme) || /^token$/i.test(scheme)) return value;
+  if (/^basic$/i.test(scheme)) {
+    let decoded: string;
+    try {
+      decoded = atob(value);
+    } catch {
+      return undefined;
+    }
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? undefined : decoded.slice(colon + 1);
+  }
+  return undefined;
+}
+
+const badCredentials = (): AppError =>
+  AppError.unauthenticated(
+    'Bad credentials: the token is unknown, revoked or expired',
+    'bad_credentials',
+  );
+
+function setIdentity(c: Context<AppEnv>, user: CurrentUser | undefined, auth: AuthInfo): void {
+  c.set('user', user);
+  c.set('auth', auth);
+}
+
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const now = new Date();
+    const db = c.var.db;
+    setIdentity(c, undefined, { kind: 'anonymous', scopes: new Set() });
+    // The stylesheet and other static files need no identity (and no database round trip).
+    if (c.req.path.startsWith('/static/')) return next();
+
+    const internal = c.req.header(INTERNAL_SECRET_HEADER);
+    if (internal !== undefined) {
+      if (!internalSecretValid(c.env, internal)) {
+        throw AppError.unauthenticated('Bad internal secret', 'internal_secret_invalid');
+      }
+      const userId = c.req.header('X-Plue-User-Id');
+      if (userId !== undefined) {
+        const u = /^\d{1,18}$/.test(userId) ? await findUserById(db, userId) : undefined;
+        if (!u) throw AppError.unauthenticated('Unknown user', 'internal_user_unknown');
+        setIdentity(
+          c,
+          { id: u.id, login: u.username, wallet_address: u.address },
+          { kind: 'ssh', scopes: new Set(ALL_SCOPES) },
+        );
+      }
+      return next();
+    }
+
+    const authorization = c.req.header('Authorization');
+    if (authorization !== undefined) {
+      const token = presentedToken(authorization);
+      const found = token === undefined ? undefined : await authenticateToken(db, token, now);
+      if (!found) throw badCredentials();
+      const u = found.user;
+      setIdentity(
+        c,
+        { id: u.id, login: u.username, wallet_address: u.address },
+        {
+          kind: 'token',
+          scopes: found.scopes,
+        },
+      );
+      return next();
+    }
+
+    const cookie = getCookie(c, SESSION_COOKIE);
+    if (cookie !== undefined) {
+      const s = await userOfSession(db, cookie, now);
+      if (s) {
+        const u = s.user;
+        setIdentity(
+          c,
+          { id: u.id, login: u.username, wallet_address: u.address },
+          {
+            kind: 'session',
+            scopes: new Set(ALL_SCOPES),
+            sessionId: s.sessionId,
+          },
+        );
+      }
+    }
+    return next();
+  };
+}
+
+/** Whether the request's host is a loopback name (no Secure cookies there). */
+export function isLocalHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}

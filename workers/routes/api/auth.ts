@@ -1,0 +1,54 @@
+/** Sign-in with Ethereum: GET /api/v1/auth/nonce, POST /verify, POST /logout. */
+import { Hono, type Context } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../../env';
+import { isLocalHost, SESSION_COOKIE } from '../../middleware/auth';
+import { issueNonce, signIn, signOut, type SignInResult } from '../../services/sign-in';
+import { userView } from '../../services/users';
+import { jsonBody } from './request';
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure except on localhost. */
+export function setSessionCookie(c: Context<AppEnv>, s: SignInResult): void {
+  setCookie(c, SESSION_COOKIE, s.sessionToken, {
+    httpOnly: true,
+    sameSite: 'Lax',
+    path: '/',
+    secure: !isLocalHost(new URL(c.req.url).hostname),
+    expires: s.expiresAt,
+  });
+}
+
+/** Revokes the current session (if any) and clears the cookie. */
+export async function endSession(c: Context<AppEnv>): Promise<void> {
+  const id = c.var.auth.sessionId;
+  if (id !== undefined) await signOut(c.var.db, id, new Date());
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHost(new URL(c.req.url).hostname) });
+}
+
+export const authRoutes = new Hono<AppEnv>()
+  .get('/nonce', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ nonce: await issueNonce(c.env) });
+  })
+  .post('/verify', async (c) => {
+    const body = await jsonBody(c);
+    const url = new URL(c.req.url);
+    const result = await signIn(c.var.db, c.env, {
+      message: body.message,
+      signature: body.signature,
+      host: url.host,
+      origin: url.origin,
+      userAgent: c.req.header('User-Agent') ?? null,
+      now: new Date(),
+    });
+    setSessionCookie(c, result);
+    c.header('Cache-Control', 'no-store');
+    const u = result.user;
+    return c.json({
+      user: userView({ id: u.id, login: u.username, wallet_address: u.address }, u.created_at),
+    });
+  })
+  .post('/logout', async (c) => {
+    await endSession(c);
+    return c.body(null, 204);
+  });

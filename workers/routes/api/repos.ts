@@ -1,0 +1,89 @@
+/**
+ * Repository records over the API (GitHub's shapes): create and list under /user/repos, list
+ * another user's under /users/:owner/repos, read/update/delete /repos/:owner/:repo, and
+ * collaborators. Every handler goes through the authorisation service.
+ */
+import { Hono } from 'hono';
+import type { AppEnv } from '../../env';
+import { AppError } from '../../errors';
+import { loadRepoForAction, requireUser } from '../../services/authz';
+import {
+  collaboratorsOf,
+  createRepo,
+  deleteRepoRecord,
+  listReposOf,
+  removeCollaborator,
+  repoView,
+  setCollaborator,
+  updateRepoRecord,
+} from '../../services/repos';
+import { actorOf, jsonBody, pageOf, setLinkHeader } from './request';
+
+const origin = (url: string): string => new URL(url).origin;
+
+export const repoRoutes = new Hono<AppEnv>()
+  .post('/user/repos', async (c) => {
+    const repo = await createRepo(c.var.db, actorOf(c), await jsonBody(c));
+    return c.json(repoView(repo, origin(c.req.url)), 201);
+  })
+  .get('/user/repos', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor);
+    const page = pageOf(c);
+    const list = await listReposOf(c.var.db, actor, c.var.user?.login ?? '', page);
+    setLinkHeader(c, page, list?.total ?? 0);
+    return c.json((list?.rows ?? []).map((r) => repoView(r, origin(c.req.url))));
+  })
+  .get('/users/:owner/repos', async (c) => {
+    const page = pageOf(c);
+    const list = await listReposOf(c.var.db, actorOf(c), c.req.param('owner'), page);
+    if (!list) throw AppError.notFound('User not found', 'user_not_found');
+    setLinkHeader(c, page, list.total);
+    return c.json(list.rows.map((r) => repoView(r, origin(c.req.url))));
+  })
+  .get('/repos/:owner/:repo', async (c) => {
+    const { owner, repo } = c.req.param();
+    const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
+    return c.json(repoView(row, origin(c.req.url)));
+  })
+  .patch('/repos/:owner/:repo', async (c) => {
+    const { owner, repo } = c.req.param();
+    const body = await jsonBody(c);
+    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, new Date());
+    return c.json(repoView(row, origin(c.req.url)));
+  })
+  .delete('/repos/:owner/:repo', async (c) => {
+    const { owner, repo } = c.req.param();
+    await deleteRepoRecord(c.var.db, actorOf(c), owner, repo);
+    return c.body(null, 204);
+  })
+  .get('/repos/:owner/:repo/collaborators', async (c) => {
+    const { owner, repo } = c.req.param();
+    const rows = await collaboratorsOf(c.var.db, actorOf(c), owner, repo);
+    return c.json(
+      rows.map((r) => ({
+        login: r.login,
+        id: Number(r.user_id),
+        permissions: { [r.permission]: true },
+        role_name: r.permission,
+      })),
+    );
+  })
+  .put('/repos/:owner/:repo/collaborators/:user', async (c) => {
+    const { owner, repo, user } = c.req.param();
+    const body = c.req.header('Content-Length') === '0' ? {} : await jsonBody(c).catch(() => ({}));
+    await setCollaborator(
+      c.var.db,
+      actorOf(c),
+      owner,
+      repo,
+      user,
+      (body as { permission?: unknown }).permission,
+    );
+    return c.body(null, 204);
+  })
+  .delete('/repos/:owner/:repo/collaborators/:user', async (c) => {
+    const { owner, repo, user } = c.req.param();
+    await removeCollaborator(c.var.db, actorOf(c), owner, repo, user);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,60 @@
+/**
+ * The signed-in user: GET/PATCH /api/v1/user, personal access tokens (/user/tokens) and SSH
+ * keys (/user/keys). Account changes through a token need the `admin` scope.
+ */
+import { Hono } from 'hono';
+import type { AppEnv } from '../../env';
+import { requireUser } from '../../services/authz';
+import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/ssh-keys';
+import { createToken, listUserTokens, revokeUserToken } from '../../services/tokens';
+import { changeUsername, userView } from '../../services/users';
+import { actorOf, jsonBody } from './request';
+
+export const userRoutes = new Hono<AppEnv>()
+  .get('/', (c) => {
+    const actor = actorOf(c);
+    requireUser(actor);
+    return c.json(userView(c.var.user ?? { id: actor.user.id, login: '', wallet_address: '' }));
+  })
+  .patch('/', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor, 'admin');
+    const body = await jsonBody(c);
+    return c.json(await changeUsername(c.var.db, actor.user.id, body.login));
+  })
+  .post('/tokens', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor, 'admin');
+    const body = await jsonBody(c);
+    const created = await createToken(c.var.db, actor.user.id, body, new Date());
+    c.header('Cache-Control', 'no-store');
+    return c.json(created, 201);
+  })
+  .get('/tokens', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor, 'admin');
+    return c.json(await listUserTokens(c.var.db, actor.user.id));
+  })
+  .delete('/tokens/:id', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor, 'admin');
+    await revokeUserToken(c.var.db, actor.user.id, c.req.param('id'), new Date());
+    return c.body(null, 204);
+  })
+  .post('/keys', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor, 'admin');
+    const body = await jsonBody(c);
+    return c.json(await addSshKey(c.var.db, actor.user.id, body), 201);
+  })
+  .get('/keys', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor);
+    return c.json(await listUserSshKeys(c.var.db, actor.user.id));
+  })
+  .delete('/keys/:id', async (c) => {
+    const actor = actorOf(c);
+    requireUser(actor, 'admin');
+    await removeSshKey(c.var.db, actor.user.id, c.req.param('id'));
+    return c.body(null, 204);
+  });

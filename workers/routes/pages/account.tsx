@@ -1,0 +1,114 @@
+/**
+ * Account pages: /login (wallet sign-in), POST /logout, /settings (profile, tokens, SSH keys)
+ * with plain form posts (same-origin checked by the csrf middleware).
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv, CurrentUser } from '../../env';
+import { AppError } from '../../errors';
+import { requireUser } from '../../services/authz';
+import { parseChainIds } from '../../services/siwe';
+import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/ssh-keys';
+import { createToken, listUserTokens, revokeUserToken } from '../../services/tokens';
+import { changeUsername } from '../../services/users';
+import { LoginPage } from '../../views/login-page';
+import { SettingsPage } from '../../views/settings-page';
+import { endSession } from '../api/auth';
+import { actorOf } from '../api/request';
+
+async function renderSettings(
+  c: Context<AppEnv>,
+  user: CurrentUser,
+  extra: { newToken?: string; error?: string; notice?: string } = {},
+  status: 200 | 400 | 404 | 409 = 200,
+) {
+  const [tokens, keys] = await Promise.all([
+    listUserTokens(c.var.db, user.id),
+    listUserSshKeys(c.var.db, user.id),
+  ]);
+  c.header('Cache-Control', 'no-store');
+  return c.html(<SettingsPage user={user} tokens={tokens} keys={keys} {...extra} />, status);
+}
+
+/** Runs a settings form action; user errors re-render the page with the message. */
+async function settingsAction(
+  c: Context<AppEnv>,
+  action: (user: CurrentUser) => Promise<{ newToken?: string; notice: string }>,
+) {
+  const actor = actorOf(c);
+  requireUser(actor, 'admin');
+  let user = c.var.user as CurrentUser; // set whenever requireUser passed
+  try {
+    const result = await action(user);
+    user = c.var.user ?? user;
+    return renderSettings(c, user, result);
+  } catch (err) {
+    if (err instanceof AppError && ['invalid', 'conflict', 'not_found'].includes(err.kind)) {
+      return renderSettings(c, user, { error: err.message }, err.status as 400 | 404 | 409);
+    }
+    throw err;
+  }
+}
+
+const field = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+export const accountRoutes = new Hono<AppEnv>()
+  .get('/login', (c) => {
+    if (c.var.user) return c.redirect('/', 303);
+    return c.html(<LoginPage chainIds={parseChainIds(c.env.SIWE_CHAIN_IDS)} />);
+  })
+  .post('/logout', async (c) => {
+    await endSession(c);
+    return c.redirect('/', 303);
+  })
+  .get('/settings', async (c) => {
+    const user = c.var.user;
+    if (!user) return c.redirect('/login?next=/settings', 303);
+    return renderSettings(c, user);
+  })
+  .post('/settings/profile', (c) =>
+    settingsAction(c, async (user) => {
+      const body = await c.req.parseBody();
+      const view = await changeUsername(c.var.db, user.id, field(body.login));
+      c.set('user', { ...user, login: view.login });
+      return { notice: `Your username is now ${view.login}.` };
+    }),
+  )
+  .post('/settings/tokens', (c) =>
+    settingsAction(c, async (user) => {
+      const body = await c.req.parseBody({ all: true });
+      const scopes = ([] as unknown[]).concat(body.scopes ?? []).map(field);
+      const days = Number(field(body.expires_in_days));
+      const now = new Date();
+      const expires =
+        days > 0 ? new Date(now.getTime() + days * 86_400_000).toISOString() : undefined;
+      const t = await createToken(
+        c.var.db,
+        user.id,
+        { name: field(body.name), scopes, expires_at: expires },
+        now,
+      );
+      return { newToken: t.token, notice: `Token “${t.name}” created.` };
+    }),
+  )
+  .post('/settings/tokens/:id/delete', (c) =>
+    settingsAction(c, async (user) => {
+      await revokeUserToken(c.var.db, user.id, c.req.param('id'), new Date());
+      return { notice: 'Token revoked.' };
+    }),
+  )
+  .post('/settings/keys', (c) =>
+    settingsAction(c, async (user) => {
+      const body = await c.req.parseBody();
+      const k = await addSshKey(c.var.db, user.id, {
+        title: field(body.title),
+        key: field(body.key),
+      });
+      return { notice: `Key ${k.fingerprint} added.` };
+    }),
+  )
+  .post('/settings/keys/:id/delete', (c) =>
+    settingsAction(c, async (user) => {
+      await removeSshKey(c.var.db, user.id, c.req.param('id'));
+      return { notice: 'Key deleted.' };
+    }),
+  );

@@ -1,0 +1,179 @@
+/** The settings page: profile (username), personal access tokens and SSH keys, as plain forms. */
+import type { CurrentUser } from '../env';
+import type { SshKeyView } from '../services/ssh-keys';
+import type { TokenView } from '../services/tokens';
+import { Layout } from './layout';
+
+export interface SettingsProps {
+  user: CurrentUser;
+  tokens: TokenView[];
+  keys: SshKeyView[];
+  /** A token just created, shown this once. */
+  newToken?: string | undefined;
+  error?: string | undefined;
+  notice?: string | undefined;
+}
+
+const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
+
+export function SettingsPage(p: SettingsProps) {
+  return (
+    <Layout title="Settings" user={p.user}>
+      <h1>Settings</h1>
+      {p.error ? (
+        <p class="error-box" role="alert">
+          ✗ {p.error}
+        </p>
+      ) : null}
+      {p.notice ? (
+        <p class="ok" role="status">
+          ✓ {p.notice}
+        </p>
+      ) : null}
+
+      <section aria-labelledby="profile">
+        <h2 id="profile">Profile</h2>
+        <p>
+          Wallet <code>{p.user.wallet_address}</code>
+        </p>
+        <form method="post" action="/settings/profile">
+          <label for="login">Username</label>{' '}
+          <input id="login" name="login" value={p.user.login} required maxlength={39} />{' '}
+          <button type="submit">Change username</button>
+        </form>
+      </section>
+
+      <section aria-labelledby="tokens">
+        <h2 id="tokens">Personal access tokens</h2>
+        {p.newToken ? (
+          <div class="error-box" style="border-color: var(--ok)" role="status">
+            <p>✓ New token — copy it now, it will not be shown again:</p>
+            <pre id="new-token">{p.newToken}</pre>
+          </div>
+        ) : null}
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Scopes</th>
+              <th>Created</th>
+              <th>Expires</th>
+              <th>Last used</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.tokens.length === 0 ? (
+              <tr>
+                <td colspan={6} class="muted">
+                  No tokens yet. Create one below to push over HTTPS or call the API.
+                </td>
+              </tr>
+            ) : (
+              p.tokens.map((t) => (
+                <tr>
+                  <td>{t.name}</td>
+                  <td class="mono">{t.scopes.join(' ')}</td>
+                  <td>{day(t.created_at)}</td>
+                  <td>{day(t.expires_at)}</td>
+                  <td>{day(t.last_used_at)}</td>
+                  <td>
+                    <form method="post" action={`/settings/tokens/${t.id}/delete`}>
+                      <button type="submit">Revoke</button>
+                    </form>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+        <h3>New token</h3>
+        <form method="post" action="/settings/tokens">
+          <p>
+            <label for="token-name">Name</label>{' '}
+            <input id="token-name" name="name" required maxlength={100} />
+          </p>
+          <fieldset>
+            <legend>Scopes</legend>
+            <label>
+              <input type="checkbox" name="scopes" value="repo:read" checked /> repo:read
+            </label>{' '}
+            <label>
+              <input type="checkbox" name="scopes" value="repo:write" /> repo:write
+            </label>{' '}
+            <label>
+              <input type="checkbox" name="scopes" value="admin" /> admin
+            </label>
+          </fieldset>
+          <p>
+            <label for="token-days">Expires in</label>{' '}
+            <select id="token-days" name="expires_in_days">
+              <option value="30">30 days</option>
+              <option value="90">90 days</option>
+              <option value="365">1 year</option>
+              <option value="">never</option>
+            </select>{' '}
+            <button type="submit" class="primary">
+              Create token
+            </button>
+          </p>
+        </form>
+      </section>
+
+      <section aria-labelledby="keys">
+        <h2 id="keys">SSH keys</h2>
+        <table>
+          <thead>
+            <tr>
+              <th>Title</th>
+              <th>Fingerprint</th>
+              <th>Added</th>
+              <th>Last used</th>
+              <th></th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.keys.length === 0 ? (
+              <tr>
+                <td colspan={5} class="muted">
+                  No SSH keys yet. Paste the contents of <code>~/.ssh/id_ed25519.pub</code> below.
+                </td>
+              </tr>
+            ) : (
+              p.keys.map((k) => (
+                <tr>
+                  <td>{k.title}</td>
+                  <td class="mono">
+                    {k.key_type} {k.fingerprint}
+                  </td>
+                  <td>{day(k.created_at)}</td>
+                  <td>{day(k.last_used_at)}</td>
+                  <td>
+                    <form method="post" action={`/settings/keys/${k.id}/delete`}>
+                      <button type="submit">Delete</button>
+                    </form>
+                  </td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+        <h3>Add a key</h3>
+        <form method="post" action="/settings/keys">
+          <p>
+            <label for="key-title">Title</label>{' '}
+            <input id="key-title" name="title" maxlength={100} />
+          </p>
+          <p>
+            <label for="key">Public key</label>
+            <br />
+            <textarea id="key" name="key" rows={3} cols={80} required></textarea>
+          </p>
+          <button type="submit" class="primary">
+            Add key
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}
