@@ -1,0 +1,80 @@
+/**
+ * Builds the bubblewrap argv for one step (design note §2.3): every namespace unshared (network
+ * only with --share-net), a read-only /usr with the usual symlinks, a minimal /etc, private
+ * /tmp, /proc and /dev, the workspace as the only writable host path, no capabilities, a new
+ * session (no TIOCSTI into a tty) and death with the parent. The environment is not passed in
+ * argv (argv is visible to anyone who can list processes): the caller spawns bwrap with exactly
+ * the step's environment, which bwrap hands to the step.
+ */
+import { existsSync } from 'node:fs';
+import { SANDBOX_WORKSPACE, type ReadOnlyMount } from './types';
+
+/** Host files from /etc that common programs need; none of them holds secrets. */
+const ETC_FILES = [
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'alternatives',
+  'ssl',
+  'ca-certificates',
+  'nsswitch.conf',
+  'localtime',
+  'protocols',
+  'services',
+  'mime.types',
+  'gitconfig',
+];
+/** Only with network access: name resolution. */
+const ETC_NETWORK_FILES = ['resolv.conf', 'hosts', 'gai.conf', 'host.conf'];
+
+export interface BwrapArgsInput {
+  workspace: string;
+  workspaceReadOnly: boolean;
+  network: boolean;
+  mounts: ReadOnlyMount[];
+  /** Directory with the generated passwd/group/hosts for the sandbox. */
+  etcDir: string;
+  cmd: string;
+}
+
+export function bwrapArgs(input: BwrapArgsInput): string[] {
+  const args = [
+    '--unshare-all',
+    ...(input.network ? ['--share-net'] : []),
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop',
+    'ALL',
+    '--hostname',
+    'sandbox',
+    '--ro-bind',
+    '/usr',
+    '/usr',
+  ];
+  for (const [link, target] of [
+    ['/bin', 'usr/bin'],
+    ['/sbin', 'usr/sbin'],
+    ['/lib', 'usr/lib'],
+    ['/lib64', 'usr/lib64'],
+    ['/lib32', 'usr/lib32'],
+  ] as const) {
+    if (existsSync(link)) args.push('--symlink', target, link);
+  }
+  const etc = [...ETC_FILES, ...(input.network ? ETC_NETWORK_FILES : [])];
+  for (const name of etc) args.push('--ro-bind-try', `/etc/${name}`, `/etc/${name}`);
+  for (const name of ['passwd', 'group']) {
+    args.push('--ro-bind', `${input.etcDir}/${name}`, `/etc/${name}`);
+  }
+  if (!input.network) args.push('--ro-bind', `${input.etcDir}/hosts`, '/etc/hosts');
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
+  args.push(
+    input.workspaceReadOnly ? '--ro-bind' : '--bind',
+    input.workspace,
+    SANDBOX_WORKSPACE,
+    '--chdir',
+    SANDBOX_WORKSPACE,
+  );
+  for (const m of input.mounts) args.push('--ro-bind', m.source, m.target);
+  args.push('--', '/bin/sh', '-c', input.cmd);
+  return args;
+}

@@ -1,0 +1,272 @@
+// Escape attempts against the local bubblewrap backend, each of which must be denied: the
+// controller's environment and files, the Plue checkout and its .plue/ state, $HOME, host
+// processes, a TCP server on the host's loopback, the time limit and the memory limit.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StepCgroup } from './cgroup';
+import { LocalBackend } from './local';
+import type { RunResult, RunSpec } from './types';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const backend = new LocalBackend({ killGraceMs: 300 });
+const workspaces: string[] = [];
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'plue-ws-test-'));
+  workspaces.push(dir);
+  return dir;
+}
+
+async function run(
+  cmd: string,
+  extra: Partial<RunSpec> = {},
+): Promise<RunResult & { out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const res = await backend.run({
+    cmd,
+    cwd: workspace(),
+    env: {},
+    timeoutMs: 10_000,
+    network: false,
+    onOutput: (stream, chunk) => {
+      if (stream === 'stdout') out += Buffer.from(chunk).toString();
+      else err += Buffer.from(chunk).toString();
+    },
+    ...extra,
+  });
+  return { ...res, out, err };
+}
+
+/** Host processes whose command line contains `needle`. */
+function hostProcessesWith(needle: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(needle)) found.push(Number(entry));
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return found;
+}
+
+afterAll(() => {
+  for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('local sandbox backend', () => {
+  beforeAll(async () => {
+    const check = await backend.check();
+    expect(check.ok, check.detail).toBe(true);
+  });
+
+  it('runs a step in its workspace, writable, as an unprivileged user', async () => {
+    const res = await run('echo hello > f.txt && cat f.txt && id -u && pwd && echo "$HOME"');
+    expect(res.exitCode).toBe(0);
+    const [hello, uid, pwd, home] = res.out.trim().split('\n');
+    expect(hello).toBe('hello');
+    expect(Number(uid)).not.toBe(0);
+    expect(pwd).toBe('/workspace');
+    expect(home).toBe('/workspace');
+    const denied = await run('touch /usr/evil 2>&1; touch /etc/evil 2>&1; echo done');
+    expect(denied.out).toMatch(/Read-only file system|Permission denied/);
+    expect(denied.out).not.toMatch(/^done\n$/);
+  });
+
+  it("cannot see the controller's environment, via env or /proc/1/environ", async () => {
+    const secret = `plue-test-secret-${Math.random().toString(36).slice(2)}`;
+    process.env.PLUE_SANDBOX_TEST_SECRET = secret;
+    try {
+      const res = await run(
+        'env; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done; echo END',
+        { env: { STEP_VAR: 'visible' } },
+      );
+      expect(res.out).toContain('STEP_VAR=visible');
+      expect(res.out).toContain('END');
+      expect(res.out).not.toContain(secret);
+      expect(res.out).not.toContain('PLUE_SANDBOX_TEST_SECRET');
+      const names = res.out
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => l.split('=')[0]);
+      expect(new Set(names)).toEqual(new Set(['STEP_VAR', 'PATH', 'HOME', 'PWD']));
+    } finally {
+      delete process.env.PLUE_SANDBOX_TEST_SECRET;
+    }
+  });
+
+  it('does not put step secrets in any host command line', async () => {
+    const secret = `argv-secret-${Math.random().toString(36).slice(2)}`;
+    const abort = new AbortController();
+    let seen: number[] | undefined;
+    const res = await backend.run({
+      cmd: 'echo ready; sleep 5',
+      cwd: workspace(),
+      env: { TOKEN: secret },
+      timeoutMs: 10_000,
+      network: false,
+      signal: abort.signal,
+      onOutput: () => {
+        seen = hostProcessesWith(secret);
+        abort.abort();
+      },
+    });
+    expect(res.cancelled).toBe(true);
+    expect(seen).toEqual([]);
+  });
+
+  it('cannot reach files outside the workspace: the Plue checkout, .plue/ state, $HOME', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'plue-outside-'));
+    workspaces.push(outside);
+    writeFileSync(join(outside, 'secret.txt'), 'outside-secret');
+    const paths = [
+      join(repoRoot, 'package.json'),
+      join(repoRoot, '.plue'),
+      repoRoot,
+      homedir(),
+      join(outside, 'secret.txt'),
+      '/etc/shadow',
+      '/root',
+      '/home',
+      '/var',
+      '/work',
+    ];
+    const script = paths.map((p) => `[ -e '${p}' ] && echo "VISIBLE ${p}"`).join('; ');
+    const res = await run(`${script}; cat '${join(outside, 'secret.txt')}' 2>/dev/null; echo END`);
+    expect(res.out).toBe('END\n');
+    // Positive control: the same probe sees a path that does exist.
+    const control = await run(`[ -e /usr/bin/env ] && echo "VISIBLE /usr/bin/env"`);
+    expect(control.out).toContain('VISIBLE');
+  });
+
+  it('has its own PID namespace: no host processes', async () => {
+    const res = await run(
+      'echo $$; ls /proc | grep -c "^[0-9]"; cat /proc/[0-9]*/cmdline 2>/dev/null | tr "\\0" " "',
+    );
+    const [pid, count, cmdlines] = res.out.split('\n');
+    expect(Number(pid)).toBeLessThan(10);
+    expect(Number(count)).toBeLessThan(10);
+    expect(cmdlines).not.toMatch(/node|vitest|postgres|workerd/);
+  });
+
+  describe('network', () => {
+    let server: Server;
+    let port = 0;
+    let connections = 0;
+    beforeAll(async () => {
+      server = createServer((sock) => {
+        connections++;
+        sock.end('hello from the host\n');
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const addr = server.address();
+      port = typeof addr === 'object' && addr ? addr.port : 0;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    const probe = () =>
+      `python3 -c "import socket; s=socket.create_connection(('127.0.0.1', ${port}), timeout=3); print(s.recv(100).decode().strip())" 2>&1; echo END`;
+
+    it("cannot reach a TCP server on the host's loopback without network", async () => {
+      const res = await run(probe());
+      expect(res.out).toMatch(/Connection refused|unreachable|timed out/);
+      expect(res.out).not.toContain('hello from the host');
+      expect(connections).toBe(0);
+    });
+
+    it('reaches it when the step asks for network (control)', async () => {
+      const res = await run(probe(), { network: true });
+      expect(res.out).toContain('hello from the host');
+      expect(connections).toBe(1);
+    });
+  });
+
+  it('timeout kills the whole process tree, detached children included', async () => {
+    const marker = '1000.4242';
+    const res = await run(
+      `sleep ${marker} & setsid sleep ${marker} & nohup sleep ${marker} >/dev/null 2>&1 & sleep ${marker}`,
+      { timeoutMs: 800 },
+    );
+    expect(res.timedOut).toBe(true);
+    expect(res.cancelled).toBe(false);
+    expect(res.exitCode).not.toBe(0);
+    expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
+  });
+
+  it('cancellation kills the tree and reports cancelled', async () => {
+    const marker = '1000.4343';
+    const abort = new AbortController();
+    const res = await backend.run({
+      cmd: `sleep ${marker} & echo started; sleep ${marker}`,
+      cwd: workspace(),
+      env: {},
+      timeoutMs: 10_000,
+      network: false,
+      signal: abort.signal,
+      onOutput: () => abort.abort(),
+    });
+    expect(res.cancelled).toBe(true);
+    expect(res.timedOut).toBe(false);
+    expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
+  });
+
+  it('reports a step that exceeds its memory limit as oomKilled', async (ctx) => {
+    const probe = StepCgroup.open(`plue-probe-${process.pid}`, {});
+    if (!probe) ctx.skip();
+    await probe?.close();
+    const res = await run(
+      'python3 -c "x = bytearray(300 * 1024 * 1024); print(len(x))"; echo "exit $?"',
+      { memoryBytes: 64 * 1024 * 1024 },
+    );
+    expect(res.oomKilled).toBe(true);
+    expect(res.out).toMatch(/exit 137/);
+    const fine = await run('python3 -c "x = bytearray(8 * 1024 * 1024); print(len(x))"', {
+      memoryBytes: 64 * 1024 * 1024,
+    });
+    expect(fine.oomKilled).toBe(false);
+    expect(fine.exitCode).toBe(0);
+  });
+
+  it('caps output but keeps draining, and honours back-pressure from the sink', async () => {
+    const capped = await run('head -c 200000 /dev/zero; echo done >&2', { maxOutputBytes: 1000 });
+    expect(capped.exitCode).toBe(0);
+    expect(capped.outputBytes).toBe(1000);
+    expect(capped.droppedBytes).toBe(200000 + 'done\n'.length - 1000);
+    let out = '';
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const slow = await backend.run({
+      cmd: 'seq 1 30000',
+      cwd: workspace(),
+      env: {},
+      timeoutMs: 15_000,
+      network: false,
+      onOutput: async (_s, chunk) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        out += Buffer.from(chunk).toString();
+        inFlight--;
+      },
+    });
+    expect(slow.exitCode).toBe(0);
+    expect(maxInFlight).toBe(1);
+    const lines = out.trim().split('\n');
+    expect(lines.length).toBe(30000);
+    expect(lines[29999]).toBe('30000');
+  });
+
+  it('reports the exit status of a failing step', async () => {
+    const res = await run('echo oops >&2; exit 3');
+    expect(res.exitCode).toBe(3);
+    expect(res.err).toBe('oops\n');
+    expect(res.timedOut || res.cancelled).toBe(false);
+  });
+});

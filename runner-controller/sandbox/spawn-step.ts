@@ -1,0 +1,143 @@
+/**
+ * Runs one host process for a backend: spawns it in its own process group, streams stdout and
+ * stderr to the spec's onOutput with back-pressure and a byte cap, and kills the whole group on
+ * timeout or abort (SIGTERM, then SIGKILL after a grace period). Backends wrap the command
+ * (bwrap, cgroup wrapper) and pass the argv here.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { DEFAULT_MAX_OUTPUT_BYTES, type OutputStream, type RunSpec } from './types';
+
+export interface ProcessOutcome {
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  outputBytes: number;
+  droppedBytes: number;
+}
+
+export interface SpawnOptions {
+  argv: string[];
+  /** The full environment of the spawned process (nothing is inherited). */
+  env: Record<string, string>;
+  cwd?: string;
+  killGraceMs: number;
+}
+
+/** Spawn `argv` and supervise it according to `spec` (timeout, signal, output). */
+export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOutcome> {
+  const started = performance.now();
+  const [file, ...args] = opts.argv;
+  if (file === undefined) throw new Error('runProcess: empty argv');
+  if (spec.signal?.aborted) {
+    return Promise.resolve({
+      exitCode: null,
+      timedOut: false,
+      cancelled: true,
+      durationMs: 0,
+      outputBytes: 0,
+      droppedBytes: 0,
+    });
+  }
+  const cap = spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: opts.env,
+      cwd: opts.cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let timedOut = false;
+    let cancelled = false;
+    let outputBytes = 0;
+    let droppedBytes = 0;
+    let sinkError: unknown;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    const signalGroup = (sig: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        // ESRCH: the group is already gone.
+      }
+    };
+    const kill = (): void => {
+      if (killTimer) return;
+      signalGroup('SIGTERM');
+      killTimer = setTimeout(() => signalGroup('SIGKILL'), opts.killGraceMs);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, spec.timeoutMs);
+    const onAbort = (): void => {
+      cancelled = true;
+      kill();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+    // Async iteration reads with 'readable' events: awaiting the sink is the back-pressure, and
+    // child_process does not force-resume such streams when the child exits (it does for 'data').
+    const pump = async (stream: Readable, name: OutputStream): Promise<void> => {
+      try {
+        await drain(stream, name);
+      } catch {
+        // A broken pipe ends the stream; the exit status still tells how the step ended.
+      }
+    };
+    const drain = async (stream: Readable, name: OutputStream): Promise<void> => {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (sinkError !== undefined) continue;
+        let data: Uint8Array = chunk;
+        const room = cap - outputBytes;
+        if (room <= 0) {
+          droppedBytes += chunk.length;
+          continue;
+        }
+        if (chunk.length > room) {
+          droppedBytes += chunk.length - room;
+          data = chunk.subarray(0, room);
+        }
+        outputBytes += data.length;
+        try {
+          await spec.onOutput(name, data);
+        } catch (err) {
+          sinkError = err;
+          kill();
+        }
+      }
+    };
+    const pumps = Promise.all([pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      reject(err);
+    });
+    // Leftover background processes of the step would keep the pipes open: kill the group.
+    child.on('exit', () => signalGroup('SIGKILL'));
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      void pumps.then(() => {
+        if (sinkError !== undefined) {
+          reject(sinkError instanceof Error ? sinkError : new Error(String(sinkError)));
+          return;
+        }
+        resolve({
+          exitCode: code,
+          ...(sig ? { signal: sig } : {}),
+          timedOut,
+          cancelled: cancelled && !timedOut,
+          durationMs: Math.round(performance.now() - started),
+          outputBytes,
+          droppedBytes,
+        });
+      });
+    });
+  });
+}
