@@ -91,7 +91,7 @@ export class PackIndex {
       }
       if (
         i > 0 &&
-        compareBytes(bytes, idx.namesAt + (i - 1) * 20, bytes, idx.namesAt + i * 20, 20) >= 0
+        compareBytes(bytes, idx.namesAt + (i - 1) * 20, bytes, idx.namesAt + i * 20, 20) > 0
       ) {
         throw new PackError('pack index names not sorted');
       }

@@ -1,0 +1,258 @@
+/**
+ * Pass 2 of indexing a received pack: resolve every delta (OFS and REF, chains of any depth,
+ * bases inside the pack or outside it through `readExternal`), hash each result and report every
+ * object to `onObject`. Memory is bounded: inflated objects live in a byte-budgeted LRU, and an
+ * evicted base is rebuilt from its nearest cached ancestor by re-reading raw entries through
+ * `readRange`, the way git's index-pack rebuilds freed bases (design/git-protocol.md §4).
+ */
+import { applyDelta, DeltaError } from './delta';
+import { ByteLru } from './byte-lru';
+import { PackError } from './errors';
+import { hashObject, isObjectType, type ObjectType } from './object';
+import type { PackScan } from './pack-indexer';
+import { parseEntryHeader } from './pack-format';
+import { inflateOne, ZlibDataError } from './zlib';
+
+/** Storage access for pass 2. */
+export interface ResolveIO {
+  /** Bytes `[offset, offset + length)` of the stored pack (may be shorter only at its end). */
+  readRange(offset: number, length: number): Promise<Uint8Array>;
+  /** An object outside this pack (thin-pack REF_DELTA bases), or undefined if absent. */
+  readExternal?(oid: string): Promise<{ type: ObjectType; body: Uint8Array } | undefined>;
+}
+
+/** Options for pass 2. */
+export interface ResolveOptions {
+  /** Budget of the inflated-object cache (default 32 MiB). */
+  cacheBytes?: number;
+  /** Range read size used to batch neighbouring entries (default 256 KiB). */
+  readAheadBytes?: number;
+  /** Largest resolved object accepted (default unlimited). */
+  maxObjectSize?: number;
+  /** Called once for every object of the pack, deltas resolved, in dependency order. */
+  onObject?(o: {
+    oid: string;
+    type: ObjectType;
+    body: Uint8Array;
+    offset: number;
+  }): void | Promise<void>;
+}
+
+/** The pack's objects with their ids (pack order), ready for `writeIdxV2`. */
+export interface IndexedPack {
+  objects: Array<{ oid: string; type: ObjectType; offset: number; crc32: number }>;
+  packChecksum: Uint8Array;
+}
+
+/** Resolves all deltas of a scanned pack. Throws PackError on missing bases or corrupt data. */
+export async function resolveDeltas(
+  scan: PackScan,
+  io: ResolveIO,
+  opts: ResolveOptions = {},
+): Promise<IndexedPack> {
+  try {
+    return await new Resolver(scan, io, opts).run();
+  } catch (e) {
+    if (e instanceof DeltaError || e instanceof ZlibDataError) throw new PackError(e.message);
+    throw e;
+  }
+}
+
+class Resolver {
+  private readonly n: number;
+  private readonly oids: Array<string | undefined>;
+  private readonly types: Array<ObjectType | undefined>;
+  /** Base of each entry: an entry index, an external index (≥ n), or -1 for full objects. */
+  private readonly base: Int32Array;
+  private readonly ofsChildren = new Map<number, number[]>();
+  private readonly refChildren = new Map<string, number[]>();
+  private readonly externals: Array<{ oid: string; type: ObjectType }> = [];
+  private readonly cache: ByteLru<number>;
+  private window: { start: number; bytes: Uint8Array } | undefined;
+  private readonly packEnd: number;
+
+  constructor(
+    private readonly scan: PackScan,
+    private readonly io: ResolveIO,
+    private readonly opts: ResolveOptions,
+  ) {
+    const entries = scan.entries;
+    this.n = entries.length;
+    this.oids = entries.map((e) => e.oid);
+    this.types = entries.map((e) => (isObjectType(e.kind) ? e.kind : undefined));
+    this.base = new Int32Array(this.n).fill(-1);
+    this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
+    const last = entries[this.n - 1];
+    this.packEnd = last ? last.offset + last.length : 12;
+  }
+
+  async run(): Promise<IndexedPack> {
+    const entries = this.scan.entries;
+    entries.forEach((e, i) => {
+      if (e.kind === 'ofs-delta') {
+        const b = this.indexOfOffset(e.baseOffset ?? -1);
+        if (b < 0)
+          throw new PackError(
+            `delta base at offset ${e.baseOffset} not found (entry at ${e.offset})`,
+          );
+        this.base[i] = b;
+        push(this.ofsChildren, b, i);
+      } else if (e.kind === 'ref-delta') {
+        if (!e.baseOid) throw new PackError(`ref-delta at offset ${e.offset} has no base`);
+        push(this.refChildren, e.baseOid, i);
+      }
+    });
+    for (let i = 0; i < this.n; i++)
+      if (this.types[i] && this.base[i] === -1) await this.resolveFrom(i);
+    // Thin pack: REF_DELTA bases outside the pack.
+    for (const oid of [...this.refChildren.keys()]) {
+      if (!this.refChildren.has(oid)) continue; // resolved meanwhile through another base
+      const ext = await this.io.readExternal?.(oid);
+      if (!ext) continue;
+      if (!isObjectType(ext.type)) throw new PackError(`external object ${oid} has a bad type`);
+      if (hashObject(ext.type, ext.body) !== oid)
+        throw new PackError(`external object ${oid} does not match its id`);
+      const k = this.n + this.externals.length;
+      this.externals.push({ oid, type: ext.type });
+      this.cache.set(k, ext.body);
+      await this.resolveFrom(k);
+    }
+    const missing = this.refChildren.keys().next();
+    if (!missing.done)
+      throw new PackError(`delta base ${missing.value} not found (missing, or a delta cycle)`);
+    const objects = entries.map((e, i) => {
+      const oid = this.oids[i];
+      const type = this.types[i];
+      if (!oid || !type) throw new PackError(`delta at offset ${e.offset} could not be resolved`);
+      return { oid, type, offset: e.offset, crc32: e.crc32 };
+    });
+    return { objects, packChecksum: this.scan.packChecksum };
+  }
+
+  private oidOf(i: number): string {
+    return (i < this.n ? this.oids[i] : this.externals[i - this.n]?.oid) as string;
+  }
+  private typeOf(i: number): ObjectType {
+    return (i < this.n ? this.types[i] : this.externals[i - this.n]?.type) as ObjectType;
+  }
+
+  /** Reports `start` (if in the pack) and resolves every delta below it, depth first. */
+  private async resolveFrom(start: number): Promise<void> {
+    if (start < this.n && this.opts.onObject) {
+      const body = await this.body(start);
+      await this.opts.onObject({
+        oid: this.oidOf(start),
+        type: this.typeOf(start),
+        body,
+        offset: this.scan.entries[start]?.offset ?? 0,
+      });
+    }
+    const stack = [start];
+    while (stack.length > 0) {
+      const b = stack.pop() as number;
+      const kids = [
+        ...(this.ofsChildren.get(b) ?? []),
+        ...(this.refChildren.get(this.oidOf(b)) ?? []),
+      ];
+      this.ofsChildren.delete(b);
+      this.refChildren.delete(this.oidOf(b));
+      if (kids.length === 0) continue;
+      const baseBody = await this.body(b);
+      for (const c of kids) {
+        if (this.types[c]) continue; // already resolved (duplicate base object)
+        const body = applyDelta(baseBody, await this.rawData(c), this.opts.maxObjectSize);
+        const type = this.typeOf(b);
+        const oid = hashObject(type, body);
+        this.types[c] = type;
+        this.oids[c] = oid;
+        this.base[c] = b;
+        this.cache.set(c, body);
+        await this.opts.onObject?.({ oid, type, body, offset: this.scan.entries[c]?.offset ?? 0 });
+        stack.push(c);
+      }
+    }
+  }
+
+  /** The resolved body of entry/external `i`: cached, or rebuilt from the nearest cached ancestor. */
+  private async body(i: number): Promise<Uint8Array> {
+    const hit = this.cache.get(i);
+    if (hit) return hit;
+    const chain: number[] = [];
+    let j = i;
+    let data: Uint8Array | undefined;
+    for (;;) {
+      data = this.cache.get(j);
+      if (data) break;
+      if (j >= this.n) {
+        const ext = await this.io.readExternal?.(this.oidOf(j));
+        if (!ext) throw new PackError(`external object ${this.oidOf(j)} disappeared`);
+        data = ext.body;
+        break;
+      }
+      if (this.base[j] === -1) {
+        data = await this.rawData(j);
+        break;
+      }
+      chain.push(j);
+      j = this.base[j] as number;
+    }
+    this.cache.set(j, data);
+    for (let k = chain.length - 1; k >= 0; k--) {
+      const c = chain[k] as number;
+      data = applyDelta(data, await this.rawData(c), this.opts.maxObjectSize);
+      this.cache.set(c, data);
+    }
+    return data;
+  }
+
+  /** Inflated data of entry `i` (object body, or delta data for deltas). */
+  private async rawData(i: number): Promise<Uint8Array> {
+    const e = this.scan.entries[i];
+    if (!e) throw new PackError(`no entry ${i}`);
+    const raw = await this.readEntry(e.offset, e.length);
+    const h = parseEntryHeader(raw, 0, raw.length, e.offset);
+    if (!h || h.size !== e.size)
+      throw new PackError(`entry at offset ${e.offset} changed since it was scanned`);
+    const { body, consumed } = inflateOne(raw.subarray(h.headerLength), e.size);
+    if (consumed !== e.length - h.headerLength) {
+      throw new PackError(`entry at offset ${e.offset} changed since it was scanned`);
+    }
+    return body;
+  }
+
+  private async readEntry(offset: number, length: number): Promise<Uint8Array> {
+    const w = this.window;
+    if (w && offset >= w.start && offset + length <= w.start + w.bytes.length) {
+      return w.bytes.subarray(offset - w.start, offset - w.start + length);
+    }
+    const want = Math.min(
+      Math.max(length, this.opts.readAheadBytes ?? 256 * 1024),
+      this.packEnd - offset,
+    );
+    const bytes = await this.io.readRange(offset, want);
+    if (bytes.length < length)
+      throw new PackError(`short read at offset ${offset}: stored pack truncated`);
+    this.window = { start: offset, bytes };
+    return bytes.subarray(0, length);
+  }
+
+  private indexOfOffset(offset: number): number {
+    const entries = this.scan.entries;
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const o = (entries[mid] as { offset: number }).offset;
+      if (o === offset) return mid;
+      if (o < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+}
+
+function push<K>(m: Map<K, number[]>, k: K, v: number): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}
