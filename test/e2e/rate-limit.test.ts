@@ -1,0 +1,65 @@
+/**
+ * Configurable rate limits, on a dedicated stack with small limits (the shared stack keeps the
+ * defaults): RATE_LIMIT_AUTH_PER_MIN per client IP on /api/v1/auth/*, RATE_LIMIT_WRITE_PER_MIN
+ * per user on API writes, each answering 429 with Retry-After.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startStack, type Stack } from '../../scripts/stack';
+import { randomClientIp, signUp } from '../helpers/auth';
+
+describe('configurable rate limits', () => {
+  let stack: Stack;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'plue-ratelimit-'));
+    stack = await startStack({
+      dataDir: dir,
+      port: await freePort(),
+      extraVars: { RATE_LIMIT_AUTH_PER_MIN: '3', RATE_LIMIT_WRITE_PER_MIN: '4' },
+    });
+  }, 150_000);
+  afterAll(async () => {
+    await stack?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('limits the auth endpoints per client IP', async () => {
+    const ip = randomClientIp();
+    const hit = () =>
+      fetch(`${stack.url}/api/v1/auth/nonce`, { headers: { 'CF-Connecting-IP': ip } });
+    for (let i = 0; i < 3; i++) expect((await hit()).status).toBe(200);
+    const limited = await hit();
+    expect(limited.status).toBe(429);
+    const retry = Number(limited.headers.get('retry-after'));
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(60);
+    expect(await limited.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    // verify and logout count against the same window.
+    const verify = await fetch(`${stack.url}/api/v1/auth/verify`, {
+      method: 'POST',
+      headers: { 'CF-Connecting-IP': ip, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(verify.status).toBe(429);
+  });
+
+  it('limits API writes per user', async () => {
+    const u = await signUp(stack.url);
+    const write = () =>
+      fetch(`${stack.url}/api/v1/user/repos`, {
+        method: 'POST',
+        headers: u.headers,
+        body: JSON.stringify({ name: `r${Math.random().toString(36).slice(2, 10)}` }),
+      });
+    for (let i = 0; i < 4; i++) expect((await write()).status).toBe(201);
+    const limited = await write();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Reads are not limited.
+    const read = await fetch(`${stack.url}/api/v1/user/repos`, { headers: { cookie: u.cookie } });
+    expect(read.status).toBe(200);
+  });
+});
