@@ -3,7 +3,7 @@ import { utf8 } from './bytes';
 import { DeltaError, applyDelta, createDelta, deltaSizes } from './delta';
 
 function rand(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  return () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 255;
 }
 
 describe('delta', () => {

@@ -91,7 +91,7 @@ describe('pack index v2', () => {
     badFanout.fill(0xff, 8, 12);
     expect(() => PackIndex.parse(badFanout)).toThrow(PackError);
     let seed = 5;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 255;
     for (let i = 0; i < 50; i++) {
       const b = new Uint8Array(1072 + (rnd() << 2)).map(rnd);
       if (i % 2) b.set([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]);

@@ -232,7 +232,7 @@ describe('tags', () => {
 
 test('random bytes give ObjectFormatError or a parse, never another error', () => {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 255;
   for (let i = 0; i < 300; i++) {
     const b = new Uint8Array(rnd() % 100).map(() =>
       i % 3 === 0 ? rnd() : (utf8('tree 0a1 \n<>')[rnd() % 12] ?? 0),

@@ -26,7 +26,7 @@ beforeAll(() => {
 afterAll(() => repo.remove());
 
 function rng(seed: number) {
-  return () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 8;
+  return () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8;
 }
 
 /** Feeds `pack` in chunks of pseudo-random sizes up to `maxChunk`. */

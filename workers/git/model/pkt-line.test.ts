@@ -99,7 +99,7 @@ describe('pkt-line', () => {
 
   test('random bytes never throw anything but PktLineError', () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 255;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 255;
     for (let i = 0; i < 500; i++) {
       const len = rnd() % 64;
       const b = new Uint8Array(len).map(() =>
