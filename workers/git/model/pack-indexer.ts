@@ -19,48 +19,18 @@ import {
   parseEntryHeader,
   parsePackHeader,
   type EntryHeader,
-  type EntryKind,
 } from './pack-format';
+import type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
 import { ZlibDataError, ZlibInflater } from './zlib';
 
 export { PackError };
+export type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
 export {
   resolveDeltas,
   type IndexedPack,
   type ResolveIO,
   type ResolveOptions,
 } from './pack-resolve';
-
-/** One entry of a scanned pack. `size` is the inflated size (of the delta data for deltas). */
-export interface ScannedEntry {
-  offset: number;
-  /** Raw length including the entry header. */
-  length: number;
-  crc32: number;
-  kind: EntryKind;
-  size: number;
-  /** Object id, for non-delta entries. */
-  oid?: string;
-  /** Absolute offset of the base, for ofs-delta entries. */
-  baseOffset?: number;
-  /** Base object id, for ref-delta entries. */
-  baseOid?: string;
-}
-
-/** The result of pass 1. Entries are in pack order. */
-export interface PackScan {
-  objectCount: number;
-  packChecksum: Uint8Array;
-  entries: ScannedEntry[];
-}
-
-/** Limits applied while scanning. */
-export interface PackIndexerOptions {
-  /** Largest inflated entry (object or delta data) accepted; default unlimited. */
-  maxObjectSize?: number;
-  /** Largest object count accepted in the pack header; default unlimited. */
-  maxObjects?: number;
-}
 
 type Sha1 = ReturnType<typeof sha1.create>;
 type Phase = 'header' | 'entry-header' | 'entry-data' | 'trailer' | 'done' | 'suspect-trailer';
@@ -103,15 +73,9 @@ export class PackIndexer {
     try {
       this.consume(chunk);
     } catch (e) {
-      this.failed =
-        e instanceof PackError
-          ? e
-          : new PackError(
-              e instanceof ZlibDataError
-                ? `bad zlib data in entry at offset ${this.entryOffset}: ${e.message}`
-                : `cannot read pack: ${e instanceof Error ? e.message : String(e)}`,
-            );
-      throw this.failed;
+      // Whatever went wrong, callers see one error class (and the same error on every later call).
+      const msg = e instanceof Error ? e.message : String(e);
+      throw this.fail(e instanceof PackError ? e : new PackError(`cannot read pack: ${msg}`));
     }
   }
 
@@ -119,16 +83,9 @@ export class PackIndexer {
   finish(): PackScan {
     if (this.failed) throw this.failed;
     if (this.phase === 'suspect-trailer' && this.suspectError) throw this.fail(this.suspectError);
-    if (
-      (this.phase === 'entry-header' || this.phase === 'entry-data') &&
-      this.pos - this.entryOffset === 20 &&
-      compareBytes(this.checkpoint.clone().digest(), 0, this.tail, 0, 20) === 0
-    ) {
-      throw this.fail(
-        new PackError(
-          `object count mismatch: header says ${this.count} objects, pack has ${this.entries.length}`,
-        ),
-      );
+    const inEntry = this.phase === 'entry-header' || this.phase === 'entry-data';
+    if (inEntry && this.pos - this.entryOffset === 20 && this.tailIsTrailer()) {
+      throw this.fail(this.countMismatch());
     }
     if (this.phase !== 'done' || !this.checksum) {
       const where =
@@ -212,36 +169,22 @@ export class PackIndexer {
   }
 
   private readEntryHeader(chunk: Uint8Array, i: number): number {
+    // Headers are at most 30 bytes: gather them in `small` so chunk boundaries do not matter.
+    const before = this.smallLen;
+    const n = Math.min(MAX_ENTRY_HEADER - before, chunk.length - i);
+    this.small.set(chunk.subarray(i, i + n), before);
+    this.smallLen += n;
     let h: EntryHeader | undefined;
-    let used: number;
     try {
-      if (this.smallLen === 0) {
-        h = parseEntryHeader(chunk, i, chunk.length, this.entryOffset);
-        used = h ? h.headerLength : Math.min(chunk.length - i, MAX_ENTRY_HEADER);
-        if (!h) {
-          this.small.set(chunk.subarray(i, i + used));
-          this.smallLen = used;
-        }
-      } else {
-        const before = this.smallLen;
-        const n = Math.min(MAX_ENTRY_HEADER - before, chunk.length - i);
-        this.small.set(chunk.subarray(i, i + n), before);
-        this.smallLen += n;
-        h = parseEntryHeader(this.small, 0, this.smallLen, this.entryOffset);
-        if (!h && this.smallLen >= MAX_ENTRY_HEADER) throw new PackError('bad entry header');
-        used = h ? h.headerLength - before : n;
-      }
+      h = parseEntryHeader(this.small, 0, this.smallLen, this.entryOffset);
+      if (!h && this.smallLen >= MAX_ENTRY_HEADER) throw new PackError('bad entry header');
     } catch (e) {
       if (e instanceof PackError) return this.suspect(e, chunk, i);
       throw e;
     }
-    const seg = h
-      ? this.smallLen > 0
-        ? this.small.subarray(0, h.headerLength)
-        : chunk.subarray(i, i + used)
-      : undefined;
+    const used = h ? h.headerLength - before : n;
     this.take(chunk, i, i + used);
-    if (h && seg) this.beginData(h, seg);
+    if (h) this.beginData(h, this.small.subarray(0, h.headerLength));
     return i + used;
   }
 
@@ -291,8 +234,7 @@ export class PackIndexer {
     this.crc = crc32(chunk, this.crc, i, end);
     this.take(chunk, i, end);
     if (!step.ended) {
-      if (end < chunk.length)
-        throw new PackError(`bad zlib data in entry at offset ${this.entryOffset}`);
+      if (end < chunk.length) throw new PackError(`bad zlib data at offset ${this.entryOffset}`);
       return end;
     }
     if (this.inflated !== h.size) {
@@ -357,12 +299,17 @@ export class PackIndexer {
     this.tailLen += n;
     this.pos += n;
     if (this.tailLen < 20) return i + n;
-    const digest = this.checkpoint.clone().digest();
-    if (i + n === chunk.length && compareBytes(digest, 0, this.tail, 0, 20) === 0) {
-      throw new PackError(
-        `object count mismatch: header says ${this.count} objects, pack has ${this.entries.length}`,
-      );
-    }
-    throw err;
+    throw i + n === chunk.length && this.tailIsTrailer() ? this.countMismatch() : err;
+  }
+
+  /** Whether the first 20 bytes of the current "entry" are the SHA-1 of everything before it. */
+  private tailIsTrailer(): boolean {
+    return compareBytes(this.checkpoint.clone().digest(), 0, this.tail, 0, 20) === 0;
+  }
+
+  private countMismatch(): PackError {
+    return new PackError(
+      `object count mismatch: header says ${this.count} objects, pack has ${this.entries.length}`,
+    );
   }
 }

@@ -9,7 +9,7 @@ import { applyDelta, DeltaError } from './delta';
 import { ByteLru } from './byte-lru';
 import { PackError } from './errors';
 import { hashObject, isObjectType, type ObjectType } from './object';
-import type { PackScan } from './pack-indexer';
+import type { PackScan } from './pack-types';
 import { parseEntryHeader } from './pack-format';
 import { inflateOne, ZlibDataError } from './zlib';
 
