@@ -249,7 +249,7 @@ class Context:
             raise WorkflowError(f"duplicate step name {name!r}")
         if len(self.steps) >= MAX_STEPS:
             raise WorkflowError(f"a workflow may have at most {MAX_STEPS} steps")
-        allowed = {"env", "depends_on", "timeout", "continue_on_error", "secrets"}
+        allowed = {"env", "depends_on", "timeout", "continue_on_error", "secrets", "network"}
         unknown = set(options) - allowed
         if unknown:
             raise WorkflowError(f"unknown option(s) for ctx.{kind}: {', '.join(sorted(unknown))}")
@@ -265,6 +265,9 @@ class Context:
         coe = options.get("continue_on_error", False)
         if not isinstance(coe, bool):
             raise WorkflowError("continue_on_error must be True or False")
+        network = options.get("network", False)
+        if not isinstance(network, bool):
+            raise WorkflowError("network must be True or False")
         step_id = base = _slug(name)
         n = 2
         while step_id in self._ids:
@@ -279,6 +282,7 @@ class Context:
                 "depends_on": [],
                 "timeout": timeout,
                 "continue_on_error": coe,
+                "network": network,
                 "line": line,
                 "_deps": _flatten_deps(options.get("depends_on")),
             }

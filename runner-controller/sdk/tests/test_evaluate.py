@@ -169,7 +169,7 @@ class PlanTest(EvaluateCase):
             from plue import workflow, push
             @workflow(triggers=[push()])
             def ci(ctx):
-                ctx.run("b", "true", depends_on="a", continue_on_error=True, timeout=5)
+                ctx.run("b", "true", depends_on="a", continue_on_error=True, timeout=5, network=True)
                 ctx.run("a", "true")
                 return ctx.fail("not today")
             """
@@ -179,6 +179,8 @@ class PlanTest(EvaluateCase):
         self.assertEqual(wf["steps"][0]["depends_on"], ["a"])
         self.assertTrue(wf["steps"][0]["continue_on_error"])
         self.assertEqual(wf["steps"][0]["timeout"], 5)
+        self.assertTrue(wf["steps"][0]["network"])
+        self.assertFalse(wf["steps"][1]["network"])
 
     def test_several_workflows_in_one_file(self):
         doc = self.evaluate(
@@ -307,6 +309,7 @@ class ErrorTest(EvaluateCase):
             'ctx.agent("a", prompt="../../etc/passwd")': ".plue/prompts/",
             'ctx.agent("a", prompt=".plue/prompts/missing.prompt.md")': "does not exist",
             'ctx.run("a", "true", continue_on_error="yes")': "continue_on_error",
+            'ctx.run("a", "true", network=1)': "network",
         }
         for call, message in cases.items():
             err = self.error(

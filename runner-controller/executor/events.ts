@@ -1,0 +1,34 @@
+/**
+ * The events the plan executor emits, in order, through its `onEvent` callback. They are plain
+ * data, ready to be appended to a run's RunStream and mirrored into the run/step tables:
+ *
+ *   run_started → (step_started → step_output* → step_completed | step_completed)* → run_completed
+ *
+ * `step_output.seq` counts from 1 per step; `data` is masked UTF-8 text.
+ */
+import type { OutputStream } from '../sandbox/types';
+
+export type StepStatus = 'success' | 'failure' | 'skipped' | 'cancelled' | 'timed_out';
+export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'timed_out';
+
+export type ExecutorEvent =
+  | {
+      type: 'run_started';
+      workflow: string;
+      steps: { id: string; name: string; type: string; depends_on: string[] }[];
+    }
+  | { type: 'step_started'; step_id: string }
+  | { type: 'step_output'; step_id: string; stream: OutputStream; seq: number; data: string }
+  | {
+      type: 'step_completed';
+      step_id: string;
+      status: StepStatus;
+      exit_code: number | null;
+      duration_ms: number;
+      /** Why a step was skipped, cancelled or failed without an exit status. */
+      note?: string;
+      oom_killed?: boolean;
+      /** Output bytes dropped past the per-step cap. */
+      output_truncated_bytes?: number;
+    }
+  | { type: 'run_completed'; conclusion: RunConclusion; message?: string };
