@@ -1,0 +1,357 @@
+/**
+ * Typed queries for workflow runs and steps. State changes are compare-and-set (a run moves
+ * queued → running → completed and never back except through the lease sweeper), so replayed
+ * producer events are harmless. Claiming uses FOR UPDATE SKIP LOCKED so concurrent controllers
+ * never wait on each other.
+ */
+import type { Db } from '../client';
+
+export type RunStatus = 'queued' | 'running' | 'completed';
+export type Conclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out';
+export const CONCLUSIONS: readonly Conclusion[] = [
+  'success',
+  'failure',
+  'cancelled',
+  'skipped',
+  'timed_out',
+];
+
+export interface RunRow {
+  id: string;
+  repo_id: string;
+  run_number: number;
+  workflow_name: string;
+  workflow_file: string;
+  event: string;
+  head_sha: string;
+  head_branch: string | null;
+  status: RunStatus;
+  conclusion: Conclusion | null;
+  plan: unknown;
+  attempt: number;
+  lease_owner: string | null;
+  lease_epoch: string;
+  lease_expires_at: Date | null;
+  cancel_requested_at: Date | null;
+  token_hash: string;
+  log_bytes: string;
+  log_archived_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface StepRow {
+  run_id: string;
+  step_id: string;
+  position: number;
+  name: string;
+  type: string;
+  depends_on: string[];
+  status: RunStatus;
+  conclusion: Conclusion | null;
+  exit_code: number | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  log_bytes: string;
+}
+
+export interface NewStep {
+  stepId: string;
+  name: string;
+  type: string;
+  dependsOn: string[];
+}
+
+export interface NewRun {
+  repoId: string;
+  workflowName: string;
+  workflowFile: string;
+  event: string;
+  headSha: string;
+  headBranch: string | null;
+  plan: unknown;
+  tokenHash: string;
+  steps: NewStep[];
+}
+
+const RUN_COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
+  workflow_file, event, head_sha, head_branch, status, conclusion, plan, attempt, lease_owner,
+  lease_epoch::text AS lease_epoch, lease_expires_at, cancel_requested_at, token_hash,
+  log_bytes::text AS log_bytes, log_archived_at, created_at, updated_at, started_at, completed_at`;
+
+const STEP_COLUMNS = `run_id::text AS run_id, step_id, position, name, type, depends_on, status,
+  conclusion, exit_code, started_at, completed_at, log_bytes::text AS log_bytes`;
+
+/** Inserts a queued run with the next run number of its repository, and its planned steps. */
+export async function insertRun(db: Db, r: NewRun): Promise<RunRow> {
+  return db.transaction(async (tx) => {
+    const [counter] = await tx.query<{ n: number }>(
+      `INSERT INTO workflow_run_counters (repo_id, last_number) VALUES ($1, 1)
+       ON CONFLICT (repo_id) DO UPDATE SET last_number = workflow_run_counters.last_number + 1
+       RETURNING last_number AS n`,
+      [r.repoId],
+    );
+    const [run] = await tx.query<RunRow>(
+      `INSERT INTO workflow_runs (repo_id, run_number, workflow_name, workflow_file, event,
+         head_sha, head_branch, plan, token_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING ${RUN_COLUMNS}`,
+      [
+        r.repoId,
+        counter?.n,
+        r.workflowName,
+        r.workflowFile,
+        r.event,
+        r.headSha,
+        r.headBranch,
+        r.plan === undefined ? null : JSON.stringify(r.plan),
+        r.tokenHash,
+      ],
+    );
+    if (!run) throw new Error('insert into workflow_runs returned nothing');
+    for (const [i, s] of r.steps.entries()) {
+      await tx.query(
+        `INSERT INTO workflow_steps (run_id, step_id, position, name, type, depends_on)
+         VALUES ($1, $2, $3, $4, $5, $6::text[])`,
+        [run.id, s.stepId, i, s.name, s.type, s.dependsOn],
+      );
+    }
+    return run;
+  });
+}
+
+export async function findRunById(db: Db, id: string): Promise<RunRow | undefined> {
+  const rows = await db.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE id = $1`, [
+    id,
+  ]);
+  return rows[0];
+}
+
+/** The run `id` if it belongs to repository `repoId`. */
+export async function findRunOfRepo(
+  db: Db,
+  repoId: string,
+  id: string,
+): Promise<RunRow | undefined> {
+  const rows = await db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE id = $1 AND repo_id = $2`,
+    [id, repoId],
+  );
+  return rows[0];
+}
+
+export interface RunFilter {
+  /** queued | running | completed, or a conclusion (GitHub accepts either in `status`). */
+  status?: RunStatus | Conclusion | undefined;
+  branch?: string | undefined;
+  event?: string | undefined;
+  headSha?: string | undefined;
+  workflow?: string | undefined;
+}
+
+/** Runs of a repository, newest first, with the total matching count. */
+export async function listRuns(
+  db: Db,
+  repoId: string,
+  filter: RunFilter,
+  page: { limit: number; offset: number },
+): Promise<{ rows: RunRow[]; total: number }> {
+  const where: string[] = ['repo_id = $1'];
+  const params: unknown[] = [repoId];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replaceAll('?', `$${params.length}`));
+  };
+  const status = filter.status;
+  if (status === 'queued' || status === 'running' || status === 'completed') {
+    add('status = ?', status);
+  } else if (status !== undefined) {
+    add('conclusion = ?', status);
+  }
+  if (filter.branch !== undefined) add('head_branch = ?', filter.branch);
+  if (filter.event !== undefined) add('event = ?', filter.event);
+  if (filter.headSha !== undefined) add('head_sha = ?', filter.headSha);
+  if (filter.workflow !== undefined)
+    add('(workflow_name = ? OR workflow_file = ?)', filter.workflow);
+  const cond = where.join(' AND ');
+  const rows = await db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE ${cond}
+     ORDER BY workflow_runs.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, page.limit, page.offset],
+  );
+  const [count] = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM workflow_runs WHERE ${cond}`,
+    params,
+  );
+  return { rows, total: Number(count?.n ?? 0) };
+}
+
+export async function listSteps(db: Db, runId: string): Promise<StepRow[]> {
+  return db.query<StepRow>(
+    `SELECT ${STEP_COLUMNS} FROM workflow_steps WHERE run_id = $1 ORDER BY position, step_id`,
+    [runId],
+  );
+}
+
+/** queued → running. Returns false when the run was not queued (a replay or a lost race). */
+export async function markRunStarted(db: Db, id: string, at: Date): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE workflow_runs SET status = 'running', started_at = COALESCE(started_at, $2),
+       updated_at = $2 WHERE id = $1 AND status = 'queued' RETURNING id`,
+    [id, at],
+  );
+  return rows.length > 0;
+}
+
+/** Any state but completed → completed with `conclusion`; steps left open are closed too. */
+export async function markRunCompleted(
+  db: Db,
+  id: string,
+  conclusion: Conclusion,
+  at: Date,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `UPDATE workflow_runs SET status = 'completed', conclusion = $2,
+         started_at = COALESCE(started_at, $3), completed_at = $3, updated_at = $3,
+         lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = $1 AND status <> 'completed' RETURNING id`,
+      [id, conclusion, at],
+    );
+    if (rows.length === 0) return false;
+    // A step still queued never ran (skipped); one still running ended with the run.
+    await tx.query(
+      `UPDATE workflow_steps SET status = 'completed',
+         conclusion = CASE WHEN status = 'queued' THEN 'skipped' ELSE $2 END,
+         completed_at = $3
+       WHERE run_id = $1 AND status <> 'completed'`,
+      [id, conclusion, at],
+    );
+    return true;
+  });
+}
+
+/** Marks a step running, creating its row when the plan did not list it. */
+export async function markStepStarted(
+  db: Db,
+  runId: string,
+  step: { stepId: string; name: string; type: string },
+  at: Date,
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO workflow_steps (run_id, step_id, position, name, type, status, started_at)
+     VALUES ($1, $2, (SELECT COALESCE(max(position) + 1, 0) FROM workflow_steps WHERE run_id = $1),
+             $3, $4, 'running', $5)
+     ON CONFLICT (run_id, step_id) DO UPDATE SET status = 'running', started_at = $5
+       WHERE workflow_steps.status = 'queued'
+     RETURNING step_id`,
+    [runId, step.stepId, step.name, step.type, at],
+  );
+  return rows.length > 0;
+}
+
+/** Marks a step completed (from any state but completed), creating its row if needed. */
+export async function markStepCompleted(
+  db: Db,
+  runId: string,
+  step: { stepId: string; conclusion: Conclusion; exitCode: number | null },
+  at: Date,
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO workflow_steps (run_id, step_id, position, name, status, conclusion, exit_code,
+       completed_at)
+     VALUES ($1, $2, (SELECT COALESCE(max(position) + 1, 0) FROM workflow_steps WHERE run_id = $1),
+             $2, 'completed', $3, $4, $5)
+     ON CONFLICT (run_id, step_id) DO UPDATE SET status = 'completed', conclusion = $3,
+       exit_code = $4, completed_at = $5
+       WHERE workflow_steps.status <> 'completed'
+     RETURNING step_id`,
+    [runId, step.stepId, step.conclusion, step.exitCode, at],
+  );
+  return rows.length > 0;
+}
+
+/** Records log sizes (absolute values, so replays are harmless). */
+export async function setLogBytes(
+  db: Db,
+  runId: string,
+  runBytes: number,
+  steps: Record<string, number>,
+): Promise<void> {
+  await db.query(`UPDATE workflow_runs SET log_bytes = GREATEST(log_bytes, $2) WHERE id = $1`, [
+    runId,
+    runBytes,
+  ]);
+  for (const [stepId, bytes] of Object.entries(steps)) {
+    await db.query(
+      `UPDATE workflow_steps SET log_bytes = GREATEST(log_bytes, $3)
+       WHERE run_id = $1 AND step_id = $2`,
+      [runId, stepId, bytes],
+    );
+  }
+}
+
+export async function markLogArchived(db: Db, runId: string, at: Date): Promise<void> {
+  await db.query(
+    `UPDATE workflow_runs SET log_archived_at = COALESCE(log_archived_at, $2) WHERE id = $1`,
+    [runId, at],
+  );
+}
+
+/**
+ * Claims the oldest queued run for `owner` with a lease of `leaseSeconds`: bumps lease_epoch
+ * (the fencing token every later write of this owner carries). Undefined when nothing is queued.
+ */
+export async function claimNextRun(
+  db: Db,
+  owner: string,
+  leaseSeconds: number,
+  now: Date,
+): Promise<RunRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [next] = await tx.query<{ id: string }>(
+      `SELECT id::text AS id FROM workflow_runs WHERE status = 'queued'
+       ORDER BY created_at, workflow_runs.id FOR UPDATE SKIP LOCKED LIMIT 1`,
+    );
+    if (!next) return undefined;
+    const [run] = await tx.query<RunRow>(
+      `UPDATE workflow_runs SET status = 'running', lease_owner = $2,
+         lease_epoch = lease_epoch + 1,
+         lease_expires_at = $3::timestamptz + make_interval(secs => $4),
+         started_at = COALESCE(started_at, $3), updated_at = $3
+       WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+      [next.id, owner, now, leaseSeconds],
+    );
+    return run;
+  });
+}
+
+/** Extends a lease held by `owner` at `epoch`; false means the lease was lost (stop working). */
+export async function renewLease(
+  db: Db,
+  runId: string,
+  owner: string,
+  epoch: string,
+  leaseSeconds: number,
+  now: Date,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE workflow_runs SET lease_expires_at = $4::timestamptz + make_interval(secs => $5),
+       updated_at = $4
+     WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'running'
+     RETURNING id`,
+    [runId, owner, epoch, now, leaseSeconds],
+  );
+  return rows.length > 0;
+}
+
+/** Asks a run to stop (the controller sees it on its next heartbeat). */
+export async function requestCancel(db: Db, runId: string, now: Date): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE workflow_runs SET cancel_requested_at = COALESCE(cancel_requested_at, $2),
+       updated_at = $2 WHERE id = $1 AND status <> 'completed' RETURNING id`,
+    [runId, now],
+  );
+  return rows.length > 0;
+}
