@@ -63,6 +63,22 @@ export function siweMessage(o: SiweOptions): string {
   });
 }
 
+/**
+ * Builds and signs a SIWE message for `baseUrl` with the given overrides; `signer` signs it
+ * (default: the message's own account, a fresh wallet unless `over.account` is given).
+ */
+export async function siweAttempt(
+  baseUrl: string,
+  over: Partial<SiweOptions> = {},
+  signer?: PrivateKeyAccount,
+): Promise<{ account: PrivateKeyAccount; nonce: string; message: string; signature: string }> {
+  const account = over.account ?? privateKeyToAccount(generatePrivateKey());
+  const nonce = over.nonce ?? (await getNonce(baseUrl));
+  const message = siweMessage({ baseUrl, ...over, account, nonce });
+  const signature = await (signer ?? account).signMessage({ message });
+  return { account, nonce, message, signature };
+}
+
 /** Gets a fresh nonce. */
 export async function getNonce(baseUrl: string, ip = randomClientIp()): Promise<string> {
   const res = await fetch(`${baseUrl}/api/v1/auth/nonce`, { headers: { 'CF-Connecting-IP': ip } });
