@@ -11,6 +11,7 @@ import { notFound, renderError } from './middleware/errors';
 import { requestContext } from './middleware/logger';
 import { rateLimits } from './middleware/rate-limit';
 import { apiRoutes } from './routes/api';
+import { gitRoutes } from './routes/git';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
 import { homeRoutes } from './routes/pages/home';
@@ -30,6 +31,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/api/v1', apiRoutes);
   app.route('/internal/ssh', internalSshRoutes);
   app.route('/static', staticRoutes);
+  app.route('/', gitRoutes);
   app.route('/', homeRoutes);
   app.route('/', accountRoutes);
   app.route('/', newRepoRoutes);

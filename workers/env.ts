@@ -16,6 +16,10 @@ export interface Env {
   DB_WS_PROXY?: string;
   /** `development` or `production`; production turns on Secure cookies and hides details. */
   PLUE_ENV?: string;
+  /** Largest pack one push may send, in MiB (default 2048). */
+  GIT_MAX_PUSH_MB?: string;
+  /** Largest single object in a push, in MiB (default 100). */
+  GIT_MAX_OBJECT_MB?: string;
   REPO: DurableObjectNamespace<RepoObject>;
   RUN_STREAM: DurableObjectNamespace<RunStream>;
   BLOBS: R2Bucket;

@@ -15,6 +15,11 @@ export function isApiPath(path: string): boolean {
   return path === '/api' || path.startsWith('/api/') || path.startsWith('/internal/');
 }
 
+/** True for the git smart-HTTP endpoints, which answer errors in plain text as git expects. */
+export function isGitPath(path: string): boolean {
+  return /\/(info\/refs|git-upload-pack|git-receive-pack)$/.test(path);
+}
+
 /** Maps any thrown value to the response for the request's surface. */
 export function renderError(err: unknown, c: Context<AppEnv>): Response | Promise<Response> {
   const e = toAppError(err);
@@ -27,6 +32,13 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response | Promis
   if (e.retryAfter !== undefined) c.header('Retry-After', String(e.retryAfter));
   c.header('X-Request-Id', requestId);
   c.header('Cache-Control', 'no-store');
+  if (isGitPath(c.req.path)) {
+    // git prints a text/plain body as "remote: …"; 401 with a Basic challenge makes it prompt.
+    if (e.kind === 'unauthenticated')
+      c.header('WWW-Authenticate', 'Basic realm="Plue", charset="UTF-8"');
+    c.header('Content-Type', 'text/plain; charset=utf-8');
+    return c.body(`${e.message}\n`, status);
+  }
   if (isApiPath(c.req.path)) {
     return c.json({ error: { code: e.code, message: e.message, request_id: requestId } }, status);
   }

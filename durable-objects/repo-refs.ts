@@ -1,0 +1,199 @@
+/**
+ * The ref logic of RepoObject over its SQLite storage: schema, reads, and the push transaction
+ * that compare-and-swaps every ref command at once. Kept apart from the DO class so it holds no
+ * lifecycle, only rules.
+ */
+import { isValidRefName, ZERO_OID } from '../workers/git/model/refs';
+
+export interface PackRecord {
+  /** R2 key of the .pack; the .idx sits beside it with the same stem. */
+  key: string;
+  checksum: string;
+  objectCount: number;
+  size: number;
+}
+
+export interface RefCommand {
+  ref: string;
+  oldOid: string;
+  newOid: string;
+}
+
+export interface RefResult {
+  ref: string;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface PushRequest {
+  commands: RefCommand[];
+  atomic: boolean;
+  /** The pack that carries the new objects; recorded only if some ref update lands. */
+  pack?: PackRecord;
+  defaultBranch: string;
+  /** Branches that may not be deleted or rewound (fast-forward checked by the caller). */
+  protectedRefs?: string[];
+}
+
+export interface PushOutcome {
+  results: RefResult[];
+  /** True when at least one ref changed (and the pack, if any, was published). */
+  applied: boolean;
+  /** HEAD's target after the push, e.g. `refs/heads/main`. */
+  head: string;
+}
+
+export interface RepoState {
+  head: string;
+  refs: Array<{ name: string; oid: string }>;
+  packs: PackRecord[];
+}
+
+/** Creates the tables on first use; later migrations append statements here. */
+export function ensureSchema(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS refs (name TEXT PRIMARY KEY, oid TEXT NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS packs (
+    key TEXT PRIMARY KEY, checksum TEXT NOT NULL, object_count INTEGER NOT NULL,
+    size INTEGER NOT NULL, created_at INTEGER NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS ref_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
+    new_oid TEXT NOT NULL, at INTEGER NOT NULL)`);
+}
+
+function getMeta(sql: SqlStorage, key: string): string | undefined {
+  const row = sql.exec<{ value: string }>('SELECT value FROM meta WHERE key = ?', key).toArray()[0];
+  return row?.value;
+}
+
+function setMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+    key,
+    value,
+  );
+}
+
+/** Reads HEAD (defaulting to the given branch), every ref and the pack catalog. */
+export function readState(sql: SqlStorage, defaultBranch: string): RepoState {
+  const head = getMeta(sql, 'head') ?? `refs/heads/${defaultBranch}`;
+  const refs = sql
+    .exec<{ name: string; oid: string }>('SELECT name, oid FROM refs ORDER BY name')
+    .toArray();
+  const packs = sql
+    .exec<{ key: string; checksum: string; object_count: number; size: number }>(
+      'SELECT key, checksum, object_count, size FROM packs ORDER BY created_at, key',
+    )
+    .toArray()
+    .map((p) => ({ key: p.key, checksum: p.checksum, objectCount: p.object_count, size: p.size }));
+  return { head, refs, packs };
+}
+
+export function setHead(sql: SqlStorage, branch: string): void {
+  setMeta(sql, 'head', `refs/heads/${branch}`);
+}
+
+/** Checks one command against the current refs; returns the rejection reason or undefined. */
+function check(
+  cmd: RefCommand,
+  current: Map<string, string>,
+  protectedRefs: Set<string>,
+): string | undefined {
+  if (!isValidRefName(cmd.ref) || !cmd.ref.startsWith('refs/')) return 'funny refname';
+  const cur = current.get(cmd.ref) ?? ZERO_OID;
+  if (cur !== cmd.oldOid) return cur === ZERO_OID ? 'stale info (ref was deleted)' : 'stale info';
+  if (cmd.newOid === ZERO_OID && protectedRefs.has(cmd.ref))
+    return 'protected branch: deletion prohibited';
+  return undefined;
+}
+
+/**
+ * Applies a push in one SQLite transaction (the caller wraps it in `transactionSync`): every
+ * command is compare-and-swapped against the ref's value now, not the one advertised earlier.
+ * Atomic pushes apply all commands or none.
+ */
+export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushOutcome {
+  const current = new Map(
+    sql
+      .exec<{ name: string; oid: string }>('SELECT name, oid FROM refs')
+      .toArray()
+      .map((r) => [r.name, r.oid]),
+  );
+  const wasEmpty = current.size === 0;
+  const protectedRefs = new Set(req.protectedRefs ?? []);
+  const seen = new Set<string>();
+  const reasons = req.commands.map((c) => {
+    if (seen.has(c.ref)) return 'duplicate ref in one push';
+    seen.add(c.ref);
+    return check(c, current, protectedRefs);
+  });
+  const anyFailed = reasons.some((r) => r !== undefined);
+  const results: RefResult[] = req.commands.map((c, i) => {
+    const reason = reasons[i];
+    if (reason !== undefined) return { ref: c.ref, ok: false, reason };
+    if (req.atomic && anyFailed) return { ref: c.ref, ok: false, reason: 'atomic push failure' };
+    return { ref: c.ref, ok: true };
+  });
+
+  let applied = false;
+  req.commands.forEach((c, i) => {
+    if (!results[i]?.ok) return;
+    if (c.newOid === ZERO_OID) sql.exec('DELETE FROM refs WHERE name = ?', c.ref);
+    else
+      sql.exec(
+        'INSERT INTO refs (name, oid) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET oid = excluded.oid',
+        c.ref,
+        c.newOid,
+      );
+    sql.exec(
+      'INSERT INTO ref_log (ref, old_oid, new_oid, at) VALUES (?, ?, ?, ?)',
+      c.ref,
+      c.oldOid,
+      c.newOid,
+      now,
+    );
+    applied = true;
+  });
+
+  if (applied && req.pack) {
+    const p = req.pack;
+    sql.exec(
+      'INSERT OR IGNORE INTO packs (key, checksum, object_count, size, created_at) VALUES (?, ?, ?, ?, ?)',
+      p.key,
+      p.checksum,
+      p.objectCount,
+      p.size,
+      now,
+    );
+  }
+
+  // The first push into an empty repository decides HEAD: the default branch when it was pushed,
+  // otherwise the first branch pushed (as GitHub does), so clones get a checkout.
+  if (applied && wasEmpty && getMeta(sql, 'head') === undefined) {
+    const branches = req.commands
+      .filter((c, i) => results[i]?.ok && c.newOid !== ZERO_OID && c.ref.startsWith('refs/heads/'))
+      .map((c) => c.ref);
+    const wanted = `refs/heads/${req.defaultBranch}`;
+    const head = branches.includes(wanted) ? wanted : (branches[0] ?? wanted);
+    setMeta(sql, 'head', head);
+  }
+  return { results, applied, head: getMeta(sql, 'head') ?? `refs/heads/${req.defaultBranch}` };
+}
+
+/** Swaps packs in the catalog (compaction): adds `add`, removes `remove`, in one transaction. */
+export function replacePacks(
+  sql: SqlStorage,
+  remove: string[],
+  add: PackRecord,
+  now: number,
+): void {
+  sql.exec(
+    'INSERT OR IGNORE INTO packs (key, checksum, object_count, size, created_at) VALUES (?, ?, ?, ?, ?)',
+    add.key,
+    add.checksum,
+    add.objectCount,
+    add.size,
+    now,
+  );
+  for (const key of remove) sql.exec('DELETE FROM packs WHERE key = ?', key);
+}

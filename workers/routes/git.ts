@@ -1,0 +1,102 @@
+/**
+ * git smart HTTP: `GET /{owner}/{repo}(.git)/info/refs?service=…`, `POST …/git-upload-pack`,
+ * `POST …/git-receive-pack`. Handlers authenticate (token as Basic password, session, or the SSH
+ * bridge's internal identity), authorise through the one authorisation service, and hand the
+ * stream to the git services. Errors become plain-text git answers in middleware/errors.ts.
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { loadRepoForAction } from '../services/authz';
+import {
+  advertiseReceivePack,
+  advertiseUploadPackV2,
+  refuseUploadPackV0,
+} from '../services/git/advertise';
+import { onPushed } from '../services/git/after-push';
+import { receivePack } from '../services/git/receive-pack';
+import { gitRepoContext } from '../services/git/repo-context';
+import { decodedBody, readLimited } from '../services/git/request-body';
+import { parseV2Request, uploadPack } from '../services/git/upload-pack';
+import { errorFields } from '../middleware/logger';
+import { VERSION } from '../version';
+
+const AGENT = `plue/${VERSION}`;
+const MAX_UPLOAD_REQUEST = 16 * 1024 * 1024;
+
+function repoName(raw: string): string {
+  return raw.endsWith('.git') ? raw.slice(0, -4) : raw;
+}
+
+async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
+  const owner = c.req.param('owner') ?? '';
+  const name = repoName(c.req.param('repo') ?? '');
+  const actor = { user: c.var.user, scopes: c.var.auth.scopes };
+  try {
+    const repo = await loadRepoForAction(c.var.db, actor, owner, name, action);
+    return gitRepoContext(c.env, {
+      id: repo.id,
+      fullName: `${repo.owner_login}/${repo.name}`,
+      defaultBranch: repo.default_branch,
+    });
+  } catch (err) {
+    // Anonymous git clients are asked for credentials instead of told "not found", so a user
+    // with access gets a password prompt; strangers learn nothing either way.
+    if (err instanceof AppError && err.kind === 'not_found' && c.var.user === undefined) {
+      throw AppError.unauthenticated('Authentication required', 'auth_required');
+    }
+    throw err;
+  }
+}
+
+function gitResponse(body: BodyInit, type: string): Response {
+  return new Response(body, {
+    headers: { 'Content-Type': type, 'Cache-Control': 'no-cache, max-age=0, must-revalidate' },
+  });
+}
+
+export const gitRoutes = new Hono<AppEnv>()
+  .get('/:owner/:repo/info/refs', async (c) => {
+    const service = c.req.query('service');
+    if (service === 'git-upload-pack') {
+      await openRepo(c, 'read');
+      const v2 = (c.req.header('git-protocol') ?? '').split(':').includes('version=2');
+      if (!v2)
+        return gitResponse(refuseUploadPackV0(), 'application/x-git-upload-pack-advertisement');
+      return gitResponse(
+        advertiseUploadPackV2(AGENT),
+        'application/x-git-upload-pack-advertisement',
+      );
+    }
+    if (service === 'git-receive-pack') {
+      const ctx = await openRepo(c, 'write');
+      const state = await ctx.refs.state(ctx.repo.defaultBranch);
+      return gitResponse(
+        advertiseReceivePack(state, AGENT),
+        'application/x-git-receive-pack-advertisement',
+      );
+    }
+    throw AppError.forbidden(
+      'Plue serves git over the smart HTTP protocol only (service=git-upload-pack or git-receive-pack)',
+    );
+  })
+  .post('/:owner/:repo/git-upload-pack', async (c) => {
+    const ctx = await openRepo(c, 'read');
+    const body = await readLimited(decodedBody(c.req.raw), MAX_UPLOAD_REQUEST);
+    const request = parseV2Request(body);
+    if (!request) return gitResponse(new Uint8Array(0), 'application/x-git-upload-pack-result');
+    const log = c.var.log;
+    const stream = uploadPack(ctx, request, (e) => log.error('upload-pack failed', errorFields(e)));
+    return gitResponse(stream, 'application/x-git-upload-pack-result');
+  })
+  .post('/:owner/:repo/git-receive-pack', async (c) => {
+    const ctx = await openRepo(c, 'write');
+    const log = c.var.log;
+    const env = c.env;
+    const actorId = c.var.user?.id;
+    const stream = receivePack(ctx, decodedBody(c.req.raw), {
+      onError: (e) => log.error('receive-pack failed', errorFields(e)),
+      onPushed: (refs, head) => onPushed(env, ctx, { refs, head, actorId }, log),
+    });
+    return gitResponse(stream, 'application/x-git-receive-pack-result');
+  });

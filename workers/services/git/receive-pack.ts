@@ -1,0 +1,253 @@
+/**
+ * receive-pack (push) over smart HTTP: read the ref commands, stream the pack to storage while
+ * indexing it, verify every object and the connectivity of the new tips, then let RepoObject
+ * compare-and-swap all ref updates in one transaction, and report per ref. A failed or
+ * interrupted push publishes nothing: the staged pack is deleted and no ref moves.
+ */
+import { parseCommit, parseTag, parseTree, type ObjectType } from '../../git/model/object';
+import { ZERO_OID } from '../../git/model/refs';
+import { PackError } from '../../git/model/errors';
+import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
+import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
+import { packKey } from '../../git/storage/pack-keys';
+import type { RepoObjects } from '../../git/storage/repo-objects';
+import { AppError } from '../../errors';
+import { onlyDeletes, readReceiveCommands, type ReceiveCommand } from './receive-commands';
+import { openObjects, type GitRepoContext } from './repo-context';
+import { GitResponseWriter } from './response-writer';
+
+export const RECEIVE_CAPABILITIES = [
+  'report-status',
+  'report-status-v2',
+  'delete-refs',
+  'side-band-64k',
+  'quiet',
+  'atomic',
+  'ofs-delta',
+  'no-thin',
+  'object-format=sha1',
+];
+
+export interface PushedRef extends ReceiveCommand {
+  ok: boolean;
+}
+
+export interface ReceiveHooks {
+  /** Called after refs changed (events, cache invalidation). Errors are logged, not reported. */
+  onPushed?(refs: PushedRef[], head: string): Promise<void>;
+  onError?(err: unknown): void;
+}
+
+/** Links out of an object, for the connectivity check. */
+function linksOf(type: ObjectType, body: Uint8Array, out: Set<string>): void {
+  if (type === 'commit') {
+    const c = parseCommit(body);
+    out.add(c.tree);
+    for (const p of c.parents) out.add(p);
+  } else if (type === 'tree') {
+    for (const e of parseTree(body)) if (e.mode !== '160000') out.add(e.oid);
+  } else if (type === 'tag') {
+    out.add(parseTag(body).object);
+  }
+}
+
+function describePackError(err: unknown): string {
+  if (err instanceof PackError || err instanceof PackTooLargeError) return err.message;
+  if (err instanceof AppError) return err.message;
+  return 'internal error while storing the pack';
+}
+
+/** Runs a push; returns the response body, produced while the work goes on. */
+export function receivePack(
+  ctx: GitRepoContext,
+  body: ReadableStream<Uint8Array>,
+  hooks: ReceiveHooks = {},
+): ReadableStream<Uint8Array> {
+  const out = new GitResponseWriter();
+  void run(ctx, body, out, hooks).catch(async (err: unknown) => {
+    hooks.onError?.(err);
+    await out.abort(err);
+  });
+  return out.readable;
+}
+
+async function run(
+  ctx: GitRepoContext,
+  body: ReadableStream<Uint8Array>,
+  out: GitResponseWriter,
+  hooks: ReceiveHooks,
+): Promise<void> {
+  const iterator = body[Symbol.asyncIterator]();
+  let req: Awaited<ReturnType<typeof readReceiveCommands>>;
+  try {
+    req = await readReceiveCommands(iterator);
+  } catch (err) {
+    await out.line(`ERR ${err instanceof AppError ? err.message : 'bad receive-pack request'}`);
+    await out.close();
+    return;
+  }
+  const { commands, caps } = req;
+  const sideband = caps.has('side-band-64k');
+  const quiet = caps.has('quiet');
+  const progress = async (text: string, force = false): Promise<void> => {
+    if (sideband && !quiet) await out.progress(text, force);
+  };
+  if (commands.length === 0) {
+    await out.close();
+    return;
+  }
+
+  const state = await ctx.refs.state(ctx.repo.defaultBranch);
+  let objects: RepoObjects | undefined;
+  let unpackError: string | undefined;
+  let intake: StoredIntake | undefined;
+  const links = new Set<string>();
+  const types = new Map<string, ObjectType>();
+  const tips = new Set(commands.filter((c) => c.newOid !== ZERO_OID).map((c) => c.newOid));
+
+  if (!onlyDeletes(commands)) {
+    const pkts = req.pkts;
+    const exhausted = req.exhausted;
+    async function* packBytes(): AsyncGenerator<Uint8Array> {
+      const rest = pkts.takeRest();
+      if (rest.length) yield rest;
+      if (exhausted) return;
+      for (;;) {
+        const r = await iterator.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    }
+    try {
+      const key = packKey(ctx.repo.id, crypto.randomUUID());
+      intake = await intakePack(ctx.store, key, packBytes(), ctx.limits, {
+        onObject: (o) => {
+          linksOf(o.type, o.body, links);
+          if (tips.has(o.oid)) types.set(o.oid, o.type);
+        },
+        onProgress: (phase, done, total) =>
+          progress(
+            phase === 'receiving'
+              ? `Receiving objects: ${(done / 1048576).toFixed(1)} MiB\r`
+              : `Resolving deltas: ${total ? Math.floor((100 * done) / total) : 0}% (${done}/${total})\r`,
+          ),
+      });
+      await progress(
+        `Resolving deltas: 100% (${intake.objectCount}/${intake.objectCount}), done.\n`,
+        true,
+      );
+      objects = await openObjects(ctx, state);
+      // Connectivity: everything the new objects point at must be in this pack or already stored.
+      const newOids = intake.oids;
+      for (const oid of links) {
+        if (!newOids.has(oid) && !objects.has(oid)) {
+          unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
+          break;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof PackError || err instanceof PackTooLargeError)) hooks.onError?.(err);
+      unpackError = describePackError(err);
+    }
+  }
+
+  // Per-ref checks that need objects: the new tip exists, and branches point at commits.
+  const reasons = new Map<string, string>();
+  if (!unpackError) {
+    objects ??= await openObjects(ctx, state);
+    for (const c of commands) {
+      if (c.newOid === ZERO_OID) continue;
+      const inPack = intake?.oids.has(c.newOid) ?? false;
+      if (!inPack && !objects.has(c.newOid)) {
+        reasons.set(c.ref, 'missing necessary objects');
+        continue;
+      }
+      const type =
+        types.get(c.newOid) ?? (inPack ? undefined : (await objects.read(c.newOid))?.type);
+      if (c.ref.startsWith('refs/heads/') && type !== undefined && type !== 'commit') {
+        reasons.set(c.ref, `trying to write non-commit object ${c.newOid} to branch`);
+      }
+    }
+  }
+
+  let results: Array<{ ref: string; ok: boolean; reason?: string }>;
+  let head = state.head;
+  if (unpackError) {
+    results = commands.map((c) => ({ ref: c.ref, ok: false, reason: 'unpacker error' }));
+  } else {
+    const atomic = caps.has('atomic');
+    const accepted = commands.filter((c) => !reasons.has(c.ref));
+    let outcome = {
+      results: [] as Array<{ ref: string; ok: boolean; reason?: string }>,
+      applied: false,
+      head,
+    };
+    if (accepted.length > 0 && !(atomic && reasons.size > 0)) {
+      outcome = await ctx.refs.push({
+        commands: accepted,
+        atomic,
+        defaultBranch: ctx.repo.defaultBranch,
+        ...(intake && intake.objectCount > 0
+          ? {
+              pack: {
+                key: intake.key,
+                checksum: intake.checksum,
+                objectCount: intake.objectCount,
+                size: intake.size,
+              },
+            }
+          : {}),
+      });
+    }
+    head = outcome.head;
+    const byRef = new Map(outcome.results.map((r) => [r.ref, r]));
+    results = commands.map((c) => {
+      const reason = reasons.get(c.ref);
+      if (reason) return { ref: c.ref, ok: false, reason };
+      return byRef.get(c.ref) ?? { ref: c.ref, ok: false, reason: 'atomic push failure' };
+    });
+    if (!outcome.applied && intake) {
+      await ctx.store
+        .delete([intake.key, intake.key.replace(/\.pack$/, '.idx')])
+        .catch(() => undefined);
+    }
+  }
+  if (unpackError && intake) {
+    await ctx.store
+      .delete([intake.key, intake.key.replace(/\.pack$/, '.idx')])
+      .catch(() => undefined);
+  }
+
+  await writeReport(out, sideband, unpackError, results);
+  await out.close();
+
+  const pushed = commands.map((c, i) => ({ ...c, ok: results[i]?.ok ?? false }));
+  if (pushed.some((p) => p.ok))
+    await hooks.onPushed?.(pushed, head).catch((e: unknown) => hooks.onError?.(e));
+}
+
+async function writeReport(
+  out: GitResponseWriter,
+  sideband: boolean,
+  unpackError: string | undefined,
+  results: Array<{ ref: string; ok: boolean; reason?: string }>,
+): Promise<void> {
+  const lines = [
+    unpackError ? `unpack ${unpackError}` : 'unpack ok',
+    ...results.map((r) => (r.ok ? `ok ${r.ref}` : `ng ${r.ref} ${r.reason ?? 'failed'}`)),
+  ];
+  const pkts = [...lines.map((l) => encodePktLine(`${l}\n`)), FLUSH_PKT];
+  if (!sideband) {
+    for (const p of pkts) await out.write(p);
+    return;
+  }
+  const total = pkts.reduce((n, p) => n + p.length, 0);
+  const report = new Uint8Array(total);
+  let o = 0;
+  for (const p of pkts) {
+    report.set(p, o);
+    o += p.length;
+  }
+  for (let i = 0; i < report.length; i += 65515) await out.band(report.subarray(i, i + 65515));
+  await out.flush();
+}

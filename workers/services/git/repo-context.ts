@@ -1,0 +1,45 @@
+/**
+ * What the git services need to serve one repository: its identity, the object store, its
+ * RepoObject (refs and pack catalog) and limits. Built by the route after authorisation.
+ */
+import type { PushOutcome, PushRequest, RepoState } from '../../../durable-objects/repo-refs';
+import type { ObjectStore } from '../../git/storage/object-store';
+import { RepoObjects } from '../../git/storage/repo-objects';
+import type { Env } from '../../env';
+import { r2ObjectStore } from '../../git/storage/object-store';
+
+export interface RefsClient {
+  state(defaultBranch: string): Promise<RepoState>;
+  push(req: PushRequest): Promise<PushOutcome>;
+}
+
+export interface GitRepoContext {
+  repo: { id: string; fullName: string; defaultBranch: string };
+  store: ObjectStore;
+  refs: RefsClient;
+  limits: { maxPackBytes: number; maxObjectBytes: number };
+}
+
+const MiB = 1024 * 1024;
+
+/** Builds the context from the Worker's bindings and configuration. */
+export function gitRepoContext(
+  env: Env,
+  repo: { id: string; fullName: string; defaultBranch: string },
+): GitRepoContext {
+  const stub = env.REPO.get(env.REPO.idFromName(`repo:${repo.id}`));
+  return {
+    repo,
+    store: r2ObjectStore(env.BLOBS),
+    refs: stub as unknown as RefsClient,
+    limits: {
+      maxPackBytes: Number(env.GIT_MAX_PUSH_MB ?? 2048) * MiB,
+      maxObjectBytes: Number(env.GIT_MAX_OBJECT_MB ?? 100) * MiB,
+    },
+  };
+}
+
+/** Opens the repository's objects as of `state`. */
+export function openObjects(ctx: GitRepoContext, state: RepoState): Promise<RepoObjects> {
+  return RepoObjects.open(ctx.store, state.packs);
+}

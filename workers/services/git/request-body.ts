@@ -1,0 +1,45 @@
+/**
+ * Reading git request bodies: undoes `Content-Encoding: gzip` (git gzips larger upload-pack
+ * requests) and enforces a byte limit while streaming, so an oversized body fails early with a
+ * clear error instead of filling memory.
+ */
+import { AppError } from '../../errors';
+
+/** Returns the body stream, decompressed when the client gzipped it. */
+export function decodedBody(req: Request): ReadableStream<Uint8Array> {
+  const body = req.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+  const enc = (req.headers.get('content-encoding') ?? '').toLowerCase();
+  if (enc === 'gzip' || enc === 'x-gzip') {
+    return body.pipeThrough(new DecompressionStream('gzip')) as ReadableStream<Uint8Array>;
+  }
+  if (enc !== '' && enc !== 'identity')
+    throw AppError.invalid(`unsupported Content-Encoding ${enc}`);
+  return body;
+}
+
+/** Reads a whole (small) body, failing past `limit` bytes. */
+export async function readLimited(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw AppError.tooLarge(`request body exceeds ${limit} bytes`);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

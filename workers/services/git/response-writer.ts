@@ -1,0 +1,51 @@
+/**
+ * Writes a git smart-HTTP response body as it is produced: pkt-lines, side-band channels
+ * (1 data, 2 progress, 3 fatal error), so clients see progress during long work instead of a
+ * silent wait, and memory holds one packet at a time.
+ */
+import { encodePktLine, encodeSideBand, FLUSH_PKT, DELIM_PKT } from '../../git/model/pkt-line';
+
+export class GitResponseWriter {
+  readonly readable: ReadableStream<Uint8Array>;
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private lastProgress = 0;
+
+  constructor() {
+    const ts = new TransformStream<Uint8Array, Uint8Array>();
+    this.readable = ts.readable;
+    this.writer = ts.writable.getWriter();
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return this.writer.write(bytes);
+  }
+  line(text: string): Promise<void> {
+    return this.write(encodePktLine(text.endsWith('\n') ? text : `${text}\n`));
+  }
+  flush(): Promise<void> {
+    return this.write(FLUSH_PKT);
+  }
+  delim(): Promise<void> {
+    return this.write(DELIM_PKT);
+  }
+  /** Channel-1 data (pack bytes or a wrapped report). */
+  band(data: Uint8Array): Promise<void> {
+    return this.write(encodeSideBand(1, data));
+  }
+  /** A progress line on channel 2, shown by git as `remote: …`; throttled unless `force`. */
+  async progress(text: string, force = false, now = Date.now()): Promise<void> {
+    if (!force && now - this.lastProgress < 250) return;
+    this.lastProgress = now;
+    await this.write(encodeSideBand(2, new TextEncoder().encode(text)));
+  }
+  /** A fatal error on channel 3; the client aborts with this message. */
+  fatal(text: string): Promise<void> {
+    return this.write(encodeSideBand(3, new TextEncoder().encode(`${text}\n`)));
+  }
+  close(): Promise<void> {
+    return this.writer.close().catch(() => undefined);
+  }
+  abort(reason: unknown): Promise<void> {
+    return this.writer.abort(reason).catch(() => undefined);
+  }
+}
