@@ -4,7 +4,7 @@
  * behind one new header and trailer; anything else builds a pack of exactly the objects needed.
  */
 import { sha1 } from '@noble/hashes/legacy.js';
-import { fromUtf8, toHex, writeU32 } from '../../git/model/bytes';
+import { fromUtf8, writeU32 } from '../../git/model/bytes';
 import { parseTag } from '../../git/model/object';
 import { parsePktLines, type Pkt } from '../../git/model/pkt-line';
 import { PackWriter } from '../../git/model/pack-writer';
