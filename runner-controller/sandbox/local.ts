@@ -9,7 +9,7 @@
  * environment, never the controller's.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -86,6 +86,8 @@ export class LocalBackend implements SandboxBackend {
       }
     } catch (err) {
       return { ok: false, detail: `${version}: smoke test failed: ${String(err)}` };
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
     }
     const cg = StepCgroup.open(`plue-check-${process.pid}`, {});
     const limits = cg ? 'cgroup v1 memory/pids limits' : 'no cgroup limits (not writable)';
@@ -96,7 +98,7 @@ export class LocalBackend implements SandboxBackend {
 
   async run(spec: RunSpec): Promise<RunResult> {
     const etcDir = this.ensureEtc();
-    if (this.asRoot && !spec.workspaceReadOnly) await this.ownWorkspace(spec.cwd);
+    if (this.asRoot) await this.ownWorkspace(spec.cwd);
     const inner = [
       this.bwrap,
       ...bwrapArgs({
@@ -150,7 +152,13 @@ export class LocalBackend implements SandboxBackend {
     }
   }
 
-  /** The step's uid must own the workspace, or it cannot write to it. */
+  /** Remove the generated /etc files (the backend can still be used: they are made again). */
+  close(): void {
+    if (this.etcDir) rmSync(this.etcDir, { recursive: true, force: true });
+    this.etcDir = undefined;
+  }
+
+  /** The step's uid must own the workspace, or it cannot write (or, for a 0700 dir, read) it. */
   private async ownWorkspace(dir: string): Promise<void> {
     const st = statSync(dir);
     if (st.uid === this.uid && st.gid === this.gid) return;

@@ -1,0 +1,150 @@
+/**
+ * Workflow evaluation in the sandbox. Workflow files are untrusted code, so each
+ * `.plue/workflows/*.py` of a checked-out workspace is evaluated by `python3 -m plue.evaluate`
+ * inside the sandbox backend: workspace read-only, no network, the `plue` SDK mounted read-only
+ * at /opt/plue-sdk (on PYTHONPATH), the event in a read-only file, a time and memory limit. One
+ * sandbox per file, so one file cannot change another's plan. The evaluator's output is
+ * validated (plan.ts) before it is returned; file names in results come from here, not from it.
+ */
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { evaluationSchema, planProblem, type WorkflowPlan } from './executor/plan';
+import type { SandboxBackend } from './sandbox/types';
+
+export const WORKFLOW_DIR = '.plue/workflows';
+export const MAX_WORKFLOW_FILES = 50;
+const SDK_TARGET = '/opt/plue-sdk';
+const EVENT_TARGET = '/run/plue';
+const MAX_STDOUT = 2 * 1024 * 1024;
+const MAX_LOG = 64 * 1024;
+
+export interface EvaluateOptions {
+  /** Host path of the checked-out repository. */
+  workspace: string;
+  /** The event (docs/workflows.md, "Events"); null lists the workflows without running them. */
+  event: Record<string, unknown> | null;
+  backend: SandboxBackend;
+  /** Python inside the sandbox (default /usr/bin/python3). */
+  python?: string;
+  /** Host path of the SDK (the directory holding `plue/`); default: ./sdk beside this file. */
+  sdkDir?: string;
+  /** Per file (default 10 s) and memory (default 256 MiB). */
+  timeoutMs?: number;
+  memoryBytes?: number;
+  signal?: AbortSignal;
+}
+
+export interface EvaluationError {
+  message: string;
+  file: string;
+  line: number | null;
+}
+
+export type FileEvaluation =
+  | { file: string; workflows: WorkflowPlan[]; log: string }
+  | { file: string; error: EvaluationError; log: string };
+
+/** The workflow files of `workspace`, relative to it, sorted. */
+export function listWorkflowFiles(workspace: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(join(workspace, WORKFLOW_DIR));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith('.py') && lstatSync(join(workspace, WORKFLOW_DIR, n)).isFile())
+    .sort()
+    .slice(0, MAX_WORKFLOW_FILES)
+    .map((n) => `${WORKFLOW_DIR}/${n}`);
+}
+
+/** Evaluate every workflow file of the workspace against `event`, each in its own sandbox. */
+export async function evaluateWorkflows(opts: EvaluateOptions): Promise<FileEvaluation[]> {
+  const files = listWorkflowFiles(opts.workspace);
+  if (files.length === 0) return [];
+  const eventDir = mkdtempSync(join(tmpdir(), 'plue-event-'));
+  try {
+    chmodSync(eventDir, 0o755);
+    writeFileSync(join(eventDir, 'event.json'), JSON.stringify(opts.event), { mode: 0o644 });
+    const results: FileEvaluation[] = [];
+    for (const file of files) results.push(await evaluateFile(file, eventDir, opts));
+    return results;
+  } finally {
+    rmSync(eventDir, { recursive: true, force: true });
+  }
+}
+
+async function evaluateFile(
+  file: string,
+  eventDir: string,
+  opts: EvaluateOptions,
+): Promise<FileEvaluation> {
+  const python = opts.python ?? '/usr/bin/python3';
+  const eventArg = opts.event === null ? '' : ` --event-file ${EVENT_TARGET}/event.json`;
+  const stdout: Uint8Array[] = [];
+  const stderr: Uint8Array[] = [];
+  let stdoutBytes = 0;
+  let stderrBytes = 0;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const res = await opts.backend.run({
+    // The file name comes from the repository: pass it through the environment, never the shell.
+    cmd: `exec ${python} -s -B -m plue.evaluate "$PLUE_WORKFLOW_FILE" --root /workspace${eventArg}`,
+    cwd: opts.workspace,
+    env: {
+      PYTHONPATH: SDK_TARGET,
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONIOENCODING: 'utf-8',
+      PLUE_WORKFLOW_FILE: file,
+    },
+    timeoutMs,
+    memoryBytes: opts.memoryBytes ?? 256 * 1024 * 1024,
+    network: false,
+    workspaceReadOnly: true,
+    mounts: [
+      {
+        source: opts.sdkDir ?? fileURLToPath(new URL('./sdk/', import.meta.url)),
+        target: SDK_TARGET,
+      },
+      { source: eventDir, target: EVENT_TARGET },
+    ],
+    maxOutputBytes: MAX_STDOUT + MAX_LOG,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onOutput: (stream, chunk) => {
+      if (stream === 'stdout' && stdoutBytes < MAX_STDOUT) {
+        stdout.push(chunk);
+        stdoutBytes += chunk.length;
+      } else if (stream === 'stderr' && stderrBytes < MAX_LOG) {
+        stderr.push(chunk);
+        stderrBytes += chunk.length;
+      }
+    },
+  });
+  const log = Buffer.concat(stderr).toString('utf8').slice(0, MAX_LOG);
+  const fail = (message: string, line: number | null = null): FileEvaluation => ({
+    file,
+    error: { message, file, line },
+    log,
+  });
+  if (res.timedOut) return fail(`evaluation took longer than ${timeoutMs / 1000} s`);
+  if (res.cancelled) return fail('evaluation cancelled');
+  if (res.oomKilled) return fail('evaluation ran out of memory');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.concat(stdout).toString('utf8'));
+  } catch {
+    return fail(`the evaluator produced no plan (exit ${res.exitCode}): ${log.slice(-500)}`);
+  }
+  const parsed = evaluationSchema.safeParse(doc);
+  if (!parsed.success)
+    return fail(`the evaluator produced an invalid plan: ${parsed.error.message}`);
+  if ('error' in parsed.data) return fail(parsed.data.error.message, parsed.data.error.line);
+  for (const wf of parsed.data.workflows) {
+    const problem = planProblem(wf);
+    if (problem) return fail(`invalid plan for workflow ${wf.name}: ${problem}`, wf.line);
+    wf.file = file;
+  }
+  return { file, workflows: parsed.data.workflows, log };
+}
