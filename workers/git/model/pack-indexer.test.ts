@@ -135,6 +135,33 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
     );
   });
 
+  test('REF_DELTA chains whose bases come later in the pack', async () => {
+    const v1 = utf8('version one\n'.repeat(30));
+    const v2 = utf8('version one\n'.repeat(29) + 'two\n');
+    const v3 = utf8('version one\n'.repeat(28) + 'three\n');
+    const refEntry = (base: Uint8Array, target: Uint8Array) => {
+      const d = createDelta(base, target);
+      const oid = Uint8Array.from(hashObject('blob', base).match(/../g) as string[], (h) =>
+        parseInt(h, 16),
+      );
+      return concatBytes([encodeEntryHeader(7, d.length), oid, deflateBytes(d)]);
+    };
+    const w = new PackWriter(3);
+    const pack = concatBytes([
+      w.header(),
+      w.rawEntry(refEntry(v2, v3)), // v3 on v2, which is itself a delta further on
+      w.rawEntry(refEntry(v1, v2)),
+      w.entry('blob', v1),
+      w.trailer(),
+    ]);
+    const { indexed, seen } = await indexAll(pack, { cacheBytes: 0 });
+    expect(indexed.objects.map((o) => o.oid)).toEqual(
+      [v3, v2, v1].map((b) => hashObject('blob', b)),
+    );
+    expect(seen.get(hashObject('blob', v3))?.body).toEqual(v3);
+    expect(writeIdxV2(indexed.objects, indexed.packChecksum)).toEqual(gitIndexPack(pack));
+  });
+
   test('empty pack', () => {
     const w = new PackWriter(0);
     const s = scan(concatBytes([w.header(), w.trailer()]));

@@ -11,7 +11,9 @@ import { PackError } from './errors';
 import { hashObject, isObjectType, type ObjectType } from './object';
 import type { PackScan } from './pack-types';
 import { parseEntryHeader } from './pack-format';
-import { inflateOne, ZlibDataError } from './zlib';
+import { inflateOne, ZlibDataError, ZlibInflater } from './zlib';
+
+const WINDOWS = 4;
 
 /** Storage access for pass 2. */
 export interface ResolveIO {
@@ -68,7 +70,8 @@ class Resolver {
   private readonly refChildren = new Map<string, number[]>();
   private readonly externals: Array<{ oid: string; type: ObjectType }> = [];
   private readonly cache: ByteLru<number>;
-  private window: { start: number; bytes: Uint8Array } | undefined;
+  private readonly windows: Array<{ start: number; bytes: Uint8Array }> = [];
+  private readonly inflater = new ZlibInflater();
   private readonly packEnd: number;
 
   constructor(
@@ -213,7 +216,7 @@ class Resolver {
     const h = parseEntryHeader(raw, 0, raw.length, e.offset);
     if (!h || h.size !== e.size)
       throw new PackError(`entry at offset ${e.offset} changed since it was scanned`);
-    const { body, consumed } = inflateOne(raw.subarray(h.headerLength), e.size);
+    const { body, consumed } = inflateOne(raw.subarray(h.headerLength), e.size, this.inflater);
     if (consumed !== e.length - h.headerLength) {
       throw new PackError(`entry at offset ${e.offset} changed since it was scanned`);
     }
@@ -221,18 +224,21 @@ class Resolver {
   }
 
   private async readEntry(offset: number, length: number): Promise<Uint8Array> {
-    const w = this.window;
-    if (w && offset >= w.start && offset + length <= w.start + w.bytes.length) {
-      return w.bytes.subarray(offset - w.start, offset - w.start + length);
+    // A few read-ahead windows: one tends to follow the roots in pack order, the others serve
+    // the delta children the depth-first walk jumps to.
+    for (const w of this.windows) {
+      if (offset >= w.start && offset + length <= w.start + w.bytes.length) {
+        return w.bytes.subarray(offset - w.start, offset - w.start + length);
+      }
     }
-    const want = Math.min(
-      Math.max(length, this.opts.readAheadBytes ?? 256 * 1024),
-      this.packEnd - offset,
-    );
+    const ahead = this.opts.readAheadBytes ?? 256 * 1024;
+    const want = Math.min(Math.max(length, ahead), this.packEnd - offset);
     const bytes = await this.io.readRange(offset, want);
-    if (bytes.length < length)
+    if (bytes.length < length) {
       throw new PackError(`short read at offset ${offset}: stored pack truncated`);
-    this.window = { start: offset, bytes };
+    }
+    this.windows.unshift({ start: offset, bytes });
+    if (this.windows.length > WINDOWS) this.windows.pop();
     return bytes.subarray(0, length);
   }
 

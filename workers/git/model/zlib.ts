@@ -98,12 +98,16 @@ export class ZlibInflater {
 
 const EMPTY = new Uint8Array(0);
 
-/** Inflates one whole zlib stream that must fill `bytes` exactly up to its end (trailing bytes allowed; returns how many were used). */
+/**
+ * Inflates the zlib stream at the start of `bytes` (trailing bytes allowed) whose output must be
+ * exactly `expectedSize`; returns it and the input used. Pass an inflater to reuse its window.
+ */
 export function inflateOne(
   bytes: Uint8Array,
   expectedSize: number,
+  inflater = new ZlibInflater(),
 ): { body: Uint8Array; consumed: number } {
-  const inflater = new ZlibInflater();
+  inflater.reset();
   const body = new Uint8Array(expectedSize);
   let at = 0;
   const step = inflater.write(bytes, 0, bytes.length, (piece) => {
