@@ -137,6 +137,23 @@ describe('repositories', () => {
         );
       }
     }
+    // Git smart HTTP: a stranger's token gets "not found"; anonymous clients get the Basic
+    // challenge (so owners are prompted), never the refs.
+    const basic = `Basic ${Buffer.from(`x:${strangerToken}`).toString('base64')}`;
+    const refs = `${base}/${owner.user.login}/${name}.git/info/refs?service=git-upload-pack`;
+    const asStranger = await fetch(refs, { headers: { authorization: basic } });
+    expect(asStranger.status).toBe(404);
+    const asAnonymous = await fetch(refs);
+    expect(asAnonymous.status).toBe(401);
+    expect(asAnonymous.headers.get('www-authenticate')).toMatch(/^Basic/);
+    for (const svc of ['git-upload-pack', 'git-receive-pack']) {
+      const post = await fetch(`${base}/${owner.user.login}/${name}.git/${svc}`, {
+        method: 'POST',
+        headers: { authorization: basic, 'content-type': `application/x-${svc}-request` },
+        body: '0000',
+      });
+      expect(post.status, svc).toBe(404);
+    }
     // The same 404 as a repository that does not exist at all.
     expect((await api(`/repos/${owner.user.login}/${uniq('nothing')}`)).status).toBe(404);
     // Still there for its owner.
