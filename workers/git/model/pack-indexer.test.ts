@@ -82,6 +82,7 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
     const { s, indexed, seen } = await indexAll(pack());
     expect(s.entries.filter((e) => e.kind === kind).length).toBeGreaterThan(20);
     expect(s.objectCount).toBe(s.entries.length);
+    expect(indexed.thinBases).toEqual([]);
     const idx = writeIdxV2(indexed.objects, indexed.packChecksum);
     expect(idx).toEqual(gitIndexPack(pack()));
     // onObject saw every object exactly once, with the right bodies.
@@ -119,6 +120,7 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
     };
     const indexed = await resolveDeltas(s, { ...rangeIO(thin), readExternal });
     expect(external.size).toBeGreaterThan(0);
+    expect(new Set(indexed.thinBases)).toEqual(external);
     const oids = indexed.objects.map((o) => o.oid);
     expect(oids).toContain(head);
     for (const oid of external) expect(oids).not.toContain(oid);

@@ -31,7 +31,7 @@ export interface ResolveOptions {
   readAheadBytes?: number;
   /** Largest resolved object accepted (default unlimited). */
   maxObjectSize?: number;
-  /** Called once for every object of the pack, deltas resolved, in dependency order. */
+  /** Called once for every object of the pack (not for thin bases), bases before their deltas. */
   onObject?(o: {
     oid: string;
     type: ObjectType;
@@ -44,6 +44,8 @@ export interface ResolveOptions {
 export interface IndexedPack {
   objects: Array<{ oid: string; type: ObjectType; offset: number; crc32: number }>;
   packChecksum: Uint8Array;
+  /** REF_DELTA bases taken from outside the pack (non-empty = a thin pack, not self-contained). */
+  thinBases: string[];
 }
 
 /** Resolves all deltas of a scanned pack. Throws PackError on missing bases or corrupt data. */
@@ -129,7 +131,8 @@ class Resolver {
       if (!oid || !type) throw new PackError(`delta at offset ${e.offset} could not be resolved`);
       return { oid, type, offset: e.offset, crc32: e.crc32 };
     });
-    return { objects, packChecksum: this.scan.packChecksum };
+    const thinBases = this.externals.map((x) => x.oid);
+    return { objects, packChecksum: this.scan.packChecksum, thinBases };
   }
 
   private oidOf(i: number): string {
