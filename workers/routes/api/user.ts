@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
+import { AppError } from '../../errors';
 import { requireUser } from '../../services/authz';
 import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/ssh-keys';
 import { createToken, listUserTokens, revokeUserToken } from '../../services/tokens';
@@ -12,9 +13,9 @@ import { actorOf, jsonBody } from './request';
 
 export const userRoutes = new Hono<AppEnv>()
   .get('/', (c) => {
-    const actor = actorOf(c);
-    requireUser(actor);
-    return c.json(userView(c.var.user ?? { id: actor.user.id, login: '', wallet_address: '' }));
+    const user = c.var.user;
+    if (!user) throw AppError.unauthenticated();
+    return c.json(userView(user));
   })
   .patch('/', async (c) => {
     const actor = actorOf(c);
