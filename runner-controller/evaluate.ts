@@ -5,6 +5,9 @@
  * at /opt/plue-sdk (on PYTHONPATH), the event in a read-only file, a time and memory limit. One
  * sandbox per file, so one file cannot change another's plan. The evaluator's output is
  * validated (plan.ts) before it is returned; file names in results come from here, not from it.
+ * A file can still print any well-formed plan for itself (it runs the evaluator's process) —
+ * no more than its author could write as triggers and steps anyway. Decisions that must not be
+ * up to the author (which secrets a fork's run gets) belong to the Worker, not to the plan.
  */
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -58,6 +58,7 @@ function hostProcessesWith(needle: string): number[] {
 }
 
 afterAll(() => {
+  backend.close();
   for (const dir of workspaces) rmSync(dir, { recursive: true, force: true });
 });
 

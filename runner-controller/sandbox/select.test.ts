@@ -22,6 +22,7 @@ describe('selectBackend', () => {
   it('picks the local backend when its check passes', async () => {
     const { backend, detail } = await selectBackend({ env: {} });
     expect(backend.name).toBe('local');
+    if ('close' in backend && typeof backend.close === 'function') backend.close();
     expect(detail).toMatch(/bubblewrap/);
   });
 

@@ -10,7 +10,8 @@ Evaluating a workflow file (`python3 -m plue.evaluate FILE --event JSON`) record
 steps, without running anything. Reference: docs/workflows.md.
 """
 
-from .context import Context, Group, Result, SecretRef, StepHandle
+from .context import Context
+from .handles import Group, Result, SecretRef, StepHandle
 from .errors import WorkflowError
 from .triggers import issue_comment, manual, matches, pull_request, push, schedule
 from .definitions import workflow

@@ -12,6 +12,7 @@ import shlex
 from typing import Any
 
 from .errors import WorkflowError, user_line
+from .handles import SECRET_NAME, Group, Result, SecretRef, Secrets, StepHandle, flatten_deps
 from .limits import (
     MAX_CMD_BYTES,
     MAX_ENV_VALUE_BYTES,
@@ -22,117 +23,11 @@ from .limits import (
 )
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-SECRET_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-class SecretRef:
-    """A reference to a repository secret. Its value is never known at plan time."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def _refuse(self, *_: Any) -> str:
-        raise WorkflowError(
-            f"secret {self.name!r} cannot be put into a string; pass it to a step with "
-            f"env={{'VAR': ctx.secrets[{self.name!r}]}} or secrets=[{self.name!r}]"
-        )
-
-    __str__ = _refuse
-    __format__ = _refuse
-    __add__ = _refuse
-    __radd__ = _refuse
-
-    def __repr__(self) -> str:
-        return f"<secret {self.name}>"
-
-
-class Secrets:
-    """`ctx.secrets`: `ctx.secrets["NAME"]` or `ctx.secrets.NAME` gives a SecretRef."""
-
-    def __init__(self, names: list[str] | None) -> None:
-        self._names = names
-
-    def __getitem__(self, name: str) -> SecretRef:
-        if not isinstance(name, str) or not SECRET_NAME.match(name):
-            raise WorkflowError(f"invalid secret name {name!r}")
-        return SecretRef(name)
-
-    def __getattr__(self, name: str) -> SecretRef:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self[name]
-
-    def __contains__(self, name: object) -> bool:
-        return self._names is None or name in self._names
-
-    def names(self) -> list[str]:
-        """Names of the repository's secrets, when the event lists them (else [])."""
-        return list(self._names or [])
-
-
-class StepHandle:
-    """What `ctx.run`/`ctx.llm`/`ctx.agent` return: pass it in another step's `depends_on`."""
-
-    def __init__(self, step: dict[str, Any]) -> None:
-        self._step = step
-
-    @property
-    def id(self) -> str:
-        return self._step["id"]
-
-    @property
-    def name(self) -> str:
-        return self._step["name"]
-
-    def __repr__(self) -> str:
-        return f"<step {self.name}>"
-
-
-class Group:
-    """What `ctx.parallel` returns: depending on a group depends on each of its steps."""
-
-    def __init__(self, steps: list[StepHandle]) -> None:
-        self.steps = steps
-
-    def __iter__(self):  # noqa: ANN204 - iterator of StepHandle
-        return iter(self.steps)
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-    def __getitem__(self, i: int) -> StepHandle:
-        return self.steps[i]
-
-
-class Result:
-    """What `ctx.success()` / `ctx.fail(msg)` return; the workflow function returns it."""
-
-    def __init__(self, status: str, message: str | None = None) -> None:
-        self.status = status
-        self.message = message
-
-    def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "message": self.message}
 
 
 def _slug(name: str) -> str:
     s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return s or "step"
-
-
-def _flatten_deps(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, (StepHandle, str)):
-        return [value]
-    if isinstance(value, Group):
-        return list(value.steps)
-    if isinstance(value, (list, tuple)):
-        out: list[Any] = []
-        for v in value:
-            out.extend(_flatten_deps(v))
-        return out
-    raise WorkflowError(f"depends_on takes steps, step names or ctx.parallel groups, not {value!r}")
 
 
 class Context:
@@ -206,7 +101,7 @@ class Context:
 
     def parallel(self, steps: Any) -> Group:
         """Group steps that run side by side; use the group in `depends_on` to wait for all."""
-        handles = _flatten_deps(steps)
+        handles = flatten_deps(steps)
         for h in handles:
             if not isinstance(h, StepHandle):
                 raise WorkflowError("ctx.parallel takes the handles returned by ctx.run/llm/agent")
@@ -284,7 +179,7 @@ class Context:
                 "continue_on_error": coe,
                 "network": network,
                 "line": line,
-                "_deps": _flatten_deps(options.get("depends_on")),
+                "_deps": flatten_deps(options.get("depends_on")),
             }
         )
         self._ids.add(step_id)

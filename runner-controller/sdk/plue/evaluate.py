@@ -20,7 +20,8 @@ import traceback
 from typing import Any
 
 from . import definitions, errors
-from .context import Context, Result
+from .context import Context
+from .handles import Result
 from .errors import WorkflowError
 from .plan import build_steps
 from .triggers import Manual, coerce_inputs, matches

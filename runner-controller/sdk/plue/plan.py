@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .context import Context, StepHandle
+from .context import Context
+from .handles import StepHandle
 from .errors import WorkflowError
 
 
