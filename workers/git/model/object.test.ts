@@ -246,3 +246,24 @@ test('random bytes give ObjectFormatError or a parse, never another error', () =
     }
   }
 });
+
+test('every truncation of real objects parses or gives ObjectFormatError', () => {
+  const tree = cat('tree', repo.text(['rev-parse', `${merge}^{tree}`]));
+  const commit = cat('commit', merge);
+  const tag = cat('tag', repo.text(['rev-parse', 'v1']));
+  for (const [body, parse] of [
+    [tree, parseTree],
+    [commit, parseCommit],
+    [tag, parseTag],
+  ] as const) {
+    for (let cut = 0; cut < body.length; cut++) {
+      try {
+        parse(body.subarray(0, cut));
+      } catch (e) {
+        expect(e).toBeInstanceOf(ObjectFormatError);
+      }
+    }
+  }
+  // A tree cut inside an oid is always an error.
+  expect(() => parseTree(tree.subarray(0, tree.length - 1))).toThrow(/short oid/);
+});
