@@ -1,0 +1,126 @@
+/**
+ * The bridge's HTTP side: the Worker's internal key lookup and its git smart-HTTP endpoints,
+ * called as the SSH user (`X-Plue-Internal-Secret` + `X-Plue-User-Id`). Uses node:http(s) so
+ * request bodies stream with back-pressure and can be aborted (a truncated push must reach the
+ * Worker as a broken request, never as a complete one). Also turns the Worker's git error
+ * answers into the stderr lines git users know from other forges.
+ */
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+
+export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
+export const USER_ID_HEADER = 'X-Plue-User-Id';
+const USER_AGENT = 'plue-ssh-bridge';
+
+export interface SshUser {
+  id: number;
+  login: string;
+}
+
+export interface UpstreamOptions {
+  /** The Worker's base URL, e.g. http://127.0.0.1:8787 */
+  url: string;
+  secret: string;
+}
+
+/** An in-flight request: write the body to `req`, then await `response`. */
+export interface PendingRequest {
+  req: ClientRequest;
+  response: Promise<IncomingMessage>;
+}
+
+/** A client for one Worker; keeps connections alive between requests. */
+export class Upstream {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly secret: string;
+
+  constructor(opts: UpstreamOptions) {
+    this.base = new URL(opts.url);
+    this.secret = opts.secret;
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  }
+
+  /** Starts a request; the caller writes/ends the body. */
+  request(method: string, path: string, headers: Record<string, string>): PendingRequest {
+    const url = new URL(path, this.base);
+    const mod = url.protocol === 'https:' ? https : http;
+    const req = mod.request(url, {
+      method,
+      agent: this.agent,
+      headers: { 'User-Agent': USER_AGENT, [INTERNAL_SECRET_HEADER]: this.secret, ...headers },
+    });
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      req.once('response', resolve);
+      req.once('error', reject);
+    });
+    // The promise may never be awaited when the caller aborts first.
+    response.catch(() => undefined);
+    return { req, response };
+  }
+
+  /** Headers that make the Worker treat a request as coming from `user` over SSH. */
+  asUser(user: SshUser): Record<string, string> {
+    return { [USER_ID_HEADER]: String(user.id) };
+  }
+
+  /** The user owning `keyLine` (`<type> <base64>`), or undefined when no one has it. */
+  async lookupKey(keyLine: string): Promise<SshUser | undefined> {
+    const { req, response } = this.request('POST', '/internal/ssh/lookup', {
+      'Content-Type': 'application/json',
+    });
+    req.end(JSON.stringify({ key: keyLine }));
+    const res = await response;
+    const body = await readBody(res, 64 * 1024);
+    if (res.statusCode === 404) return undefined;
+    if (res.statusCode !== 200) {
+      throw new Error(`key lookup: HTTP ${res.statusCode}: ${body.toString('utf8').slice(0, 200)}`);
+    }
+    const parsed = JSON.parse(body.toString('utf8')) as {
+      user?: { id?: unknown; login?: unknown };
+    };
+    const u = parsed.user;
+    if (!u || typeof u.login !== 'string' || !Number.isSafeInteger(Number(u.id))) {
+      throw new Error('key lookup: unexpected answer');
+    }
+    return { id: Number(u.id), login: u.login };
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** Reads a (small) response body, refusing more than `max` bytes. */
+export async function readBody(res: IncomingMessage, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > max) {
+      res.destroy();
+      throw new Error('upstream answer too large');
+    }
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * The stderr text for a failed git request, in the words git users know:
+ * 404 → "Repository not found.", 403 → "Permission to owner/repo denied.".
+ */
+export function describeGitFailure(status: number, body: string, fullName: string): string {
+  const text = body.trim().split('\n')[0]?.slice(0, 300) ?? '';
+  if (status === 404) return 'ERROR: Repository not found.';
+  if (status === 403) {
+    if (/^Permission to /.test(text)) return `ERROR: ${text.replace(/\.$/, '')}.`;
+    return `ERROR: Permission to ${fullName} denied.${text ? ` ${text}` : ''}`;
+  }
+  if (status === 401) return 'ERROR: Plue could not verify this SSH session; try again later.';
+  if (status === 413) return `ERROR: ${text || 'The push is too large.'}`;
+  if (status === 429) return 'ERROR: Too many requests; try again in a minute.';
+  return `ERROR: Plue is unavailable right now (HTTP ${status}); try again later.`;
+}

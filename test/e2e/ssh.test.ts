@@ -1,0 +1,233 @@
+/**
+ * git over SSH end to end: the real OpenSSH client and git → the SSH bridge (started here on a
+ * free port) → the real Worker of the e2e stack. Users and keys are made through the API; every
+ * story of issue 6 runs once: clone (ssh:// and a Host alias), fetch, ls-remote, pushes, protocol
+ * v2, the shell greeting, wrong/revoked keys, no access, read-only, bad commands, path traversal
+ * and a client that vanishes mid-push.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import { signUp, type SignUp } from '../helpers/auth';
+import { SshKit, type SshKey } from '../helpers/ssh';
+
+const base = inject('baseUrl');
+// The Worker's dev default from wrangler.toml [vars]; the e2e stack does not override it.
+const SECRET = 'dev-internal-secret-change-me';
+
+let kit: SshKit;
+let bridge: Bridge;
+let alice: SignUp;
+let bob: SignUp;
+let aliceKey: SshKey;
+let bobKey: SshKey;
+
+async function api(user: SignUp, method: string, path: string, body?: unknown): Promise<Response> {
+  return fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: user.headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+async function addKey(user: SignUp, key: SshKey): Promise<number> {
+  const res = await api(user, 'POST', '/user/keys', { title: 'test', key: key.publicLine });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return ((await res.json()) as { id: number }).id;
+}
+
+async function createRepo(user: SignUp, name: string, isPrivate = false): Promise<void> {
+  const res = await api(user, 'POST', '/user/repos', { name, private: isPrivate });
+  expect(res.status, await res.clone().text()).toBe(201);
+}
+
+const url = (owner: string, repo: string) =>
+  `ssh://git@127.0.0.1:${bridge.port}/${owner}/${repo}.git`;
+
+beforeAll(async () => {
+  kit = new SshKit();
+  [alice, bob] = await Promise.all([signUp(base), signUp(base)]);
+  [aliceKey, bobKey] = await Promise.all([kit.keygen('alice'), kit.keygen('bob')]);
+  await Promise.all([addKey(alice, aliceKey), addKey(bob, bobKey)]);
+  await Promise.all([createRepo(alice, 'proj'), createRepo(alice, 'secret', true)]);
+  bridge = await startBridge({
+    upstreamUrl: base,
+    secret: SECRET,
+    dataDir: join(kit.root, 'data'),
+    port: 0,
+    log: () => undefined,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await bridge?.close();
+  kit?.cleanup();
+});
+
+describe('git over SSH', () => {
+  it('pushes with the scp form through a Host alias, clones over ssh:// with protocol v2', async () => {
+    const a = alice.user.login;
+    const src = await kit.makeRepo('src', 3);
+    const ssh = kit.hostAlias('plue', bridge.port, aliceKey);
+    const push = await kit.git(src, ['push', `plue:${a}/proj.git`, 'main'], { sshCommand: ssh });
+    expect(push.code, push.stderr).toBe(0);
+    expect(push.stderr).toContain('* [new branch]      main -> main');
+
+    const clone = await kit.git(kit.root, ['clone', url(a, 'proj'), 'clone1'], {
+      port: bridge.port,
+      key: aliceKey,
+      env: { GIT_TRACE_PACKET: '1' },
+    });
+    expect(clone.code, clone.stderr).toBe(0);
+    expect(clone.stderr).toContain('clone< version 2');
+    expect(clone.stderr).toContain('clone> command=fetch');
+    const dst = join(kit.root, 'clone1');
+    expect(await kit.gitOk(dst, ['rev-parse', 'HEAD'])).toBe(
+      await kit.gitOk(src, ['rev-parse', 'HEAD']),
+    );
+    expect((await kit.git(dst, ['fsck', '--full'])).code).toBe(0);
+
+    const alias = await kit.git(kit.root, ['clone', `plue:${a}/proj`, 'clone2'], {
+      sshCommand: ssh,
+    });
+    expect(alias.code, alias.stderr).toBe(0);
+  });
+
+  it('pushes a branch, a tag, a forced update and deletions; fetch and ls-remote follow', async () => {
+    const a = alice.user.login;
+    const o = { port: bridge.port, key: aliceKey };
+    const dir = join(kit.root, 'work');
+    await kit.gitOk(kit.root, ['clone', '-q', url(a, 'proj'), dir], o);
+    const c4 = await kit.commit(dir, 'four.txt', '4\n', 'commit 4');
+    await kit.gitOk(
+      dir,
+      ['push', '-q', 'origin', 'HEAD:refs/heads/feature', 'HEAD:refs/tags/v1'],
+      o,
+    );
+    let refs = await kit.gitOk(dir, ['ls-remote', 'origin'], o);
+    expect(refs).toContain(`${c4}\trefs/heads/feature`);
+    expect(refs).toContain(`${c4}\trefs/tags/v1`);
+
+    await kit.gitOk(dir, ['reset', '-q', '--hard', 'HEAD~1']);
+    const rewritten = await kit.commit(dir, 'other.txt', 'x\n', 'rewritten');
+    const refused = await kit.git(dir, ['push', 'origin', 'HEAD:feature'], o);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('rejected');
+    const forced = await kit.git(dir, ['push', '--force', 'origin', 'HEAD:feature'], o);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain('(forced update)');
+
+    const other = join(kit.root, 'clone1');
+    await kit.gitOk(other, ['fetch', '-q', 'origin'], o);
+    expect((await kit.gitOk(other, ['rev-parse', 'origin/feature'])).trim()).toBe(rewritten);
+
+    const del = await kit.git(dir, ['push', 'origin', ':feature', ':refs/tags/v1'], o);
+    expect(del.code, del.stderr).toBe(0);
+    refs = await kit.gitOk(dir, ['ls-remote', 'origin'], o);
+    expect(refs).not.toContain('refs/heads/feature');
+    expect(refs).not.toContain('refs/tags/v1');
+    expect(refs).toContain('refs/heads/main');
+  });
+
+  it('tells v0 clients to use protocol v2', async () => {
+    const r = await kit.git(
+      kit.root,
+      ['-c', 'protocol.version=0', 'ls-remote', url(alice.user.login, 'proj')],
+      {
+        port: bridge.port,
+        key: aliceKey,
+      },
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('protocol v2');
+  });
+});
+
+describe('SSH access', () => {
+  it('greets a shell request by name and exits 1', async () => {
+    const r = await kit.ssh(bridge.port, aliceKey);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `Hi ${alice.user.login}! You've authenticated, but Plue does not provide shell access.`,
+    );
+  });
+
+  it('refuses an unknown key and a revoked key', async () => {
+    const stranger = await kit.keygen('stranger');
+    const unknown = await kit.ssh(bridge.port, stranger);
+    expect(unknown.code).toBe(255);
+    expect(unknown.stderr).toContain('Permission denied (publickey)');
+
+    const temp = await kit.keygen('temp');
+    const id = await addKey(bob, temp);
+    expect((await kit.ssh(bridge.port, temp)).stderr).toContain(`Hi ${bob.user.login}!`);
+    expect((await api(bob, 'DELETE', `/user/keys/${id}`)).status).toBe(204);
+    const revoked = await kit.ssh(bridge.port, temp);
+    expect(revoked.code).toBe(255);
+    expect(revoked.stderr).toContain('Permission denied (publickey)');
+  });
+
+  it("hides someone else's private repository and denies pushes without write access", async () => {
+    const a = alice.user.login;
+    const o = { port: bridge.port, key: bobKey };
+    const hidden = await kit.git(kit.root, ['clone', url(a, 'secret'), 'nope'], o);
+    expect(hidden.code).not.toBe(0);
+    expect(hidden.stderr).toContain('ERROR: Repository not found.');
+
+    const dir = join(kit.root, 'bob-work');
+    await kit.gitOk(kit.root, ['clone', '-q', url(a, 'proj'), dir], o);
+    await kit.commit(dir, 'bob.txt', 'bob\n', 'bob was here');
+    const push = await kit.git(dir, ['push', 'origin', 'HEAD:main'], o);
+    expect(push.code).not.toBe(0);
+    expect(push.stderr).toContain(`ERROR: Permission to ${a}/proj denied.`);
+  });
+
+  it('refuses other commands and path traversal', async () => {
+    const a = alice.user.login;
+    for (const cmd of [
+      'ls',
+      'cat /etc/passwd',
+      "git-upload-pack '../x'",
+      `git-receive-pack '${a}/../../x'`,
+      "git-upload-pack '/etc/passwd/..'",
+    ]) {
+      const r = await kit.ssh(bridge.port, aliceKey, cmd);
+      expect(r.code, cmd).toBe(1);
+      expect(r.stderr, cmd).toMatch(/^ERROR: /);
+    }
+    const etc = await kit.git(
+      kit.root,
+      ['ls-remote', `ssh://git@127.0.0.1:${bridge.port}/etc/passwd`],
+      { port: bridge.port, key: aliceKey },
+    );
+    expect(etc.code).not.toBe(0);
+    expect(etc.stderr).toContain('ERROR: Repository not found.');
+  });
+
+  it('leaves refs unchanged when the client vanishes mid-push', async () => {
+    const a = alice.user.login;
+    const o = { port: bridge.port, key: aliceKey };
+    const dir = join(kit.root, 'work');
+    await kit.gitOk(dir, ['fetch', '-q', 'origin'], o);
+    await kit.gitOk(dir, ['reset', '-q', '--hard', 'origin/main']);
+    const before = await kit.gitOk(dir, ['ls-remote', 'origin'], o);
+    const head = (await kit.gitOk(dir, ['rev-parse', 'HEAD'])).trim();
+    const next = await kit.commit(dir, 'noise.bin', `${Math.random()}`.repeat(40_000), 'big');
+    const pack = execFileSync('git', ['pack-objects', '--stdout', '--revs', '--compression=0'], {
+      cwd: dir,
+      input: `${next}\n^${head}\n`,
+    });
+    const child = kit.spawnSsh(bridge.port, aliceKey, `git-receive-pack '${a}/proj.git'`);
+    child.stdin.on('error', () => undefined);
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    const cmd = `${head} ${next} refs/heads/main\0report-status\n`;
+    child.stdin.write(`${(cmd.length + 4).toString(16).padStart(4, '0')}${cmd}0000`);
+    child.stdin.write(pack.subarray(0, pack.length >> 1));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('close', resolve));
+    await expect.poll(() => bridge.activeSessions(), { timeout: 10_000 }).toBe(0);
+    expect(await kit.gitOk(dir, ['ls-remote', 'origin'], o)).toBe(before);
+  });
+});
