@@ -9,6 +9,7 @@
  * environment, never the controller's.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +39,7 @@ export interface LocalBackendOptions {
   killGraceMs?: number;
 }
 
+/** Makes per-step cgroup names unique within this process (with a random suffix across processes). */
 let counter = 0;
 
 export class LocalBackend implements SandboxBackend {
@@ -121,10 +123,13 @@ export class LocalBackend implements SandboxBackend {
           ...inner,
         ]
       : inner;
-    const cgroup = StepCgroup.open(`plue-step-${process.pid}-${++counter}`, {
-      ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
-      pidsMax: this.pidsMax,
-    });
+    const cgroup = StepCgroup.open(
+      `plue-step-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`,
+      {
+        ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
+        pidsMax: this.pidsMax,
+      },
+    );
     const argv = cgroup
       ? [
           '/bin/sh',
