@@ -110,6 +110,11 @@ export function memoryObjectStore(): ObjectStore & { size(): number } {
           parts.push(bytes.slice());
         },
         async complete() {
+          // Mirrors R2: every part but the last must have the same size.
+          for (let i = 1; i < parts.length - 1; i++) {
+            if (parts[i]?.length !== parts[0]?.length)
+              throw new Error('multipart parts differ in size');
+          }
           const total = parts.reduce((n, p) => n + p.length, 0);
           const out = new Uint8Array(total);
           let o = 0;

@@ -74,11 +74,14 @@ export async function intakePack(
       indexer.push(chunk);
       pending.push(chunk);
       pendingLen += chunk.length;
-      if (pendingLen >= partSize) {
+      // R2 needs every part but the last to be the same size: cut exact `partSize` slices.
+      while (pendingLen >= partSize) {
+        const joined = concat(pending, pendingLen);
         upload ??= await store.beginUpload(key);
-        await upload.uploadPart(concat(pending, pendingLen));
-        pending = [];
-        pendingLen = 0;
+        await upload.uploadPart(joined.slice(0, partSize));
+        const rest = joined.subarray(partSize);
+        pending = rest.length ? [rest] : [];
+        pendingLen = rest.length;
         await hooks.onProgress?.('receiving', size, 0);
       }
     }
