@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { utils } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader exposes only its default export.
+import ssh2 from 'ssh2';
 
 export const HOST_KEY_FILE = 'ssh_host_ed25519_key';
 
@@ -92,13 +93,22 @@ export function loadOrCreateHostKey(path: string, opts: { useSshKeygen?: boolean
     chmodSync(path, 0o600);
   }
   const privateKey = readFileSync(path);
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2.utils.parseKey(privateKey);
   if (parsed instanceof Error)
     throw new Error(`Cannot read the SSH host key ${path}: ${parsed.message}`);
   const blob = parsed.getPublicSSH();
+  const publicKey = `${parsed.type} ${blob.toString('base64')}`;
+  // The .pub beside it (ssh-keygen writes one too) is what operators publish for known_hosts.
+  if (!existsSync(`${path}.pub`)) {
+    try {
+      writeFileSync(`${path}.pub`, `${publicKey} plue-ssh-bridge\n`, { mode: 0o644 });
+    } catch {
+      // A read-only mount (Kubernetes secret) holds only the private key; that is fine.
+    }
+  }
   return {
     privateKey,
-    publicKey: `${parsed.type} ${blob.toString('base64')}`,
+    publicKey,
     fingerprint: fingerprintOf(blob),
   };
 }

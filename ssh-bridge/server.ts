@@ -6,14 +6,8 @@
  * nothing but the host key lives on disk.
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
-import {
-  Server,
-  utils,
-  type AuthContext,
-  type Connection,
-  type ServerChannel,
-  type Session,
-} from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader exposes only its default export.
+import ssh2, { type AuthContext, type Connection, type ServerChannel, type Session } from 'ssh2';
 import { ChannelInput, ChannelOutput } from './channel-io';
 import { parseGitCommand } from './command';
 import { runGitSession } from './git-session';
@@ -96,7 +90,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const perKey = new Map<string, number>();
   const sockets = new Set<Socket>();
 
-  const ssh = new Server({ hostKeys: [hostKey.privateKey], ident: 'Plue' });
+  const ssh = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: 'Plue' });
   ssh.on('connection', (client: Connection, info) => {
     const peer = `${info.ip}:${info.port}`;
     let identity: Identity | undefined;
@@ -124,7 +118,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       const fingerprint = fingerprintOf(blob);
       if (!type) return refuse(ctx, 'malformed key');
       if (ctx.signature) {
-        const key = utils.parseKey(blob);
+        const key = ssh2.utils.parseKey(blob);
         // Only a valid signature over this session's data proves the client holds the key.
         if (
           key instanceof Error ||
