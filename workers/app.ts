@@ -12,10 +12,12 @@ import { requestContext } from './middleware/logger';
 import { rateLimits } from './middleware/rate-limit';
 import { apiRoutes } from './routes/api';
 import { gitRoutes } from './routes/git';
+import { internalRunRoutes } from './routes/internal/runs';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
 import { homeRoutes } from './routes/pages/home';
 import { newRepoRoutes } from './routes/pages/new-repo';
+import { runPageRoutes } from './routes/pages/runs';
 import { staticRoutes } from './routes/pages/static';
 
 /** Builds the app. A function, not a module-level instance, so tests can build their own. */
@@ -30,11 +32,13 @@ export function createApp(): Hono<AppEnv> {
   app.use('*', csrf());
   app.route('/api/v1', apiRoutes);
   app.route('/internal/ssh', internalSshRoutes);
+  app.route('/internal/runs', internalRunRoutes);
   app.route('/static', staticRoutes);
   app.route('/', gitRoutes);
   app.route('/', homeRoutes);
   app.route('/', accountRoutes);
   app.route('/', newRepoRoutes);
+  app.route('/', runPageRoutes);
   app.notFound(notFound);
   app.onError(renderError);
   return app;

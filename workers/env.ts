@@ -37,6 +37,15 @@ export interface Env {
   RATE_LIMIT_AUTH_PER_MIN?: string;
   /** API writes per minute per client (default 600). */
   RATE_LIMIT_WRITE_PER_MIN?: string;
+  /** Run logs: bytes of output kept per step (default 8 MiB) and per run (default 32 MiB). */
+  RUN_LOG_MAX_STEP_BYTES?: string;
+  RUN_LOG_MAX_RUN_BYTES?: string;
+  /** Viewers (SSE + WebSocket) one run accepts at once (default 2000). */
+  RUN_MAX_VIEWERS?: string;
+  /** Unread bytes after which a slow SSE viewer is dropped (default 1 MiB). */
+  RUN_VIEWER_MAX_QUEUED_BYTES?: string;
+  /** SSE heartbeat interval in ms (default 15000). */
+  RUN_HEARTBEAT_MS?: string;
 }
 
 /** The signed-in user of a request. */

@@ -355,3 +355,16 @@ export async function requestCancel(db: Db, runId: string, now: Date): Promise<b
   );
   return rows.length > 0;
 }
+
+/** Adds planned steps a run did not list at creation (e.g. reported by run_started). */
+export async function addPlannedSteps(db: Db, runId: string, steps: NewStep[]): Promise<void> {
+  for (const s of steps) {
+    await db.query(
+      `INSERT INTO workflow_steps (run_id, step_id, position, name, type, depends_on)
+       VALUES ($1, $2, (SELECT COALESCE(max(position) + 1, 0) FROM workflow_steps
+                        WHERE run_id = $1), $3, $4, $5::text[])
+       ON CONFLICT (run_id, step_id) DO NOTHING`,
+      [runId, s.stepId, s.name, s.type, s.dependsOn],
+    );
+  }
+}

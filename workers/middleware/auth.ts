@@ -83,7 +83,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
 
     const authorization = c.req.header('Authorization');
-    if (authorization !== undefined) {
+    // Run-scoped tokens are checked by the internal runs API itself (routes/internal/runs.ts).
+    if (authorization !== undefined && !c.req.path.startsWith('/internal/runs/')) {
       const token = presentedToken(authorization);
       const found = token === undefined ? undefined : await authenticateToken(db, token, now);
       if (!found) throw badCredentials();

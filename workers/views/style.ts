@@ -33,4 +33,21 @@ input, select, textarea { font: inherit; border: 2px solid var(--line); padding:
   background: var(--bg); color: var(--fg); }
 .error-box { border: 2px solid var(--bad); padding: 1rem; }
 .ok { color: var(--ok); } .bad { color: var(--bad); } .muted { color: var(--muted); }
+/* Run logs (run-page.tsx): one line per div, numbers as anchors, ANSI colours as classes. */
+.state-success { color: var(--ok); } .state-failure, .state-timed_out { color: var(--bad); }
+details.step { border: 1px solid var(--line); margin: 0 0 -1px; }
+details.step > summary { padding: 0.3rem 0.5rem; cursor: pointer; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.log { background: var(--code-bg); font: 0.85rem/1.35 ui-monospace, Menlo, Consolas, monospace;
+  white-space: pre-wrap; word-break: break-all; }
+.log .line { display: flex; content-visibility: auto; contain-intrinsic-size: auto 1.35em; }
+.log .line.target, .log .line:target { background: color-mix(in srgb, var(--accent) 20%, transparent); }
+.log .ln { flex: 0 0 4.5em; text-align: right; padding-right: 0.75em; color: var(--muted); text-decoration: none; user-select: none; }
+#run.disconnected::before { content: "Reconnecting…"; display: block; color: var(--muted); }
+.a-b { font-weight: 700; } .a-i { font-style: italic; } .a-u { text-decoration: underline; }
+.a-fg0 { color: #555; } .a-fg1 { color: #c91b00; } .a-fg2 { color: #00a600; } .a-fg3 { color: #a68a00; }
+.a-fg4 { color: #2a55d4; } .a-fg5 { color: #b21dba; } .a-fg6 { color: #00a6b2; } .a-fg7 { color: #999; }
+.a-fg8 { color: #777; } .a-fg9 { color: #e74c3c; } .a-fg10 { color: #2ecc40; } .a-fg11 { color: #d4a900; }
+.a-fg12 { color: #5b8cff; } .a-fg13 { color: #e056fd; } .a-fg14 { color: #1fd1e0; } .a-fg15 { color: #bbb; }
+.a-bg1 { background: #c91b0033; } .a-bg2 { background: #00a60033; } .a-bg3 { background: #a68a0033; }
+.a-bg4 { background: #2a55d433; } .a-bg7 { background: #99999933; }
 `;

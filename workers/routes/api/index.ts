@@ -4,10 +4,12 @@ import type { AppEnv } from '../../env';
 import { authRoutes } from './auth';
 import { healthRoutes } from './health';
 import { repoRoutes } from './repos';
+import { runRoutes } from './runs';
 import { userRoutes } from './user';
 
 export const apiRoutes = new Hono<AppEnv>()
   .route('/health', healthRoutes)
   .route('/auth', authRoutes)
   .route('/user', userRoutes)
-  .route('/', repoRoutes);
+  .route('/', repoRoutes)
+  .route('/', runRoutes);

@@ -1,0 +1,82 @@
+/**
+ * Workflow runs over the API (GitHub's shapes): the run list, a run, its steps (as jobs), its
+ * archived log (byte ranges), a step's plain-text log, polling, and the live streams (SSE and
+ * WebSocket). Every handler authorises a read of the repository first.
+ */
+import { Hono } from 'hono';
+import { listRuns, listSteps } from '../../../db/queries/runs';
+import type { AppEnv } from '../../env';
+import { AppError } from '../../errors';
+import { loadRepoForAction } from '../../services/authz';
+import { loadRunForViewer } from '../../services/runs';
+import { openViewer, pollRecords, runLogResponse, stepLogResponse } from '../../services/runs-logs';
+import { runFilterOf, runView, stepView } from '../../services/runs-view';
+import { actorOf, pageOf, setLinkHeader } from './request';
+
+const origin = (url: string): string => new URL(url).origin;
+const BASE = '/repos/:owner/:repo/actions/runs';
+
+export const runRoutes = new Hono<AppEnv>()
+  .get(BASE, async (c) => {
+    const { owner, repo } = c.req.param();
+    const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
+    const filter = runFilterOf((k) => c.req.query(k));
+    const page = pageOf(c);
+    const list = await listRuns(c.var.db, row.id, filter, {
+      limit: page.perPage,
+      offset: (page.page - 1) * page.perPage,
+    });
+    setLinkHeader(c, page, list.total);
+    return c.json({
+      total_count: list.total,
+      workflow_runs: list.rows.map((r) => runView(r, row, origin(c.req.url))),
+    });
+  })
+  .get(`${BASE}/:id`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    return c.json(runView(run, r, origin(c.req.url)));
+  })
+  .get(`${BASE}/:id/jobs`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const steps = await listSteps(c.var.db, run.id);
+    const api = runView(run, r, origin(c.req.url)).url;
+    return c.json({ total_count: steps.length, jobs: steps.map((s) => stepView(s, api)) });
+  })
+  .get(`${BASE}/:id/logs`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    return runLogResponse(c.env, run.id, c.req.header('Range'));
+  })
+  .get(`${BASE}/:id/steps/:step/log`, async (c) => {
+    const { owner, repo, id, step } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(step)) {
+      throw AppError.notFound('Step not found', 'step_not_found');
+    }
+    return stepLogResponse(c.env, run.id, step, c.req.header('Range'));
+  })
+  .get(`${BASE}/:id/events`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const after = Number(c.req.query('after') ?? 0);
+    const limit = Math.min(Number(c.req.query('limit') ?? 1000) || 1000, 5000);
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw AppError.invalid('after must be a record id', 'after_invalid');
+    }
+    return c.json(await pollRecords(c.env, run.id, after, limit));
+  })
+  .get(`${BASE}/:id/stream`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    return openViewer(c.env, run.id, 'sse', c.req.raw, c.req.query('after'));
+  })
+  .get(`${BASE}/:id/stream/ws`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+      throw AppError.invalid('Connect with a WebSocket upgrade', 'websocket_required');
+    }
+    return openViewer(c.env, run.id, 'ws', c.req.raw, c.req.query('after'));
+  });

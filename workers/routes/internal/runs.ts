@@ -1,0 +1,79 @@
+/**
+ * Internal run API for producers (the runner controller) and tests:
+ * - POST /internal/runs {repo_id | owner+repo, workflow, head_sha, head_branch, event, plan}
+ *   creates a queued run → 201 {run, token} (internal secret only);
+ * - POST /internal/runs/:id/events {chunks:[…]} appends to the run's log and mirrors lifecycle
+ *   events into the database → {accepted, duplicates, pending, next_seq, last_id, …};
+ *   `Authorization: Bearer <run token>` or the internal secret;
+ * - POST /internal/runs/:id/restart resets the run's Durable Object, as an eviction would
+ *   (internal secret; tests).
+ * The auth middleware leaves Authorization on /internal/runs/* to these handlers.
+ */
+import { Hono, type Context } from 'hono';
+import { findRepo, findRepoById } from '../../../db/queries/repositories';
+import type { AppEnv } from '../../env';
+import { AppError } from '../../errors';
+import { INTERNAL_SECRET_HEADER, internalSecretValid, presentedToken } from '../../middleware/auth';
+import {
+  authorizeProducer,
+  createRun,
+  createRunInputOf,
+  ingestEvents,
+  runIdOf,
+  runStream,
+} from '../../services/runs';
+import { runView } from '../../services/runs-view';
+import { jsonBody } from '../api/request';
+
+function requireInternal(c: Context<AppEnv>): void {
+  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
+    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
+  }
+}
+
+export const internalRunRoutes = new Hono<AppEnv>()
+  .post('/', async (c) => {
+    requireInternal(c);
+    const body = await jsonBody(c);
+    const repo =
+      typeof body.repo_id === 'string' || typeof body.repo_id === 'number'
+        ? await findRepoById(c.var.db, String(body.repo_id))
+        : typeof body.owner === 'string' && typeof body.repo === 'string'
+          ? await findRepo(c.var.db, body.owner, body.repo)
+          : undefined;
+    if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
+    const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));
+    return c.json({ run: runView(run, repo, new URL(c.req.url).origin), token }, 201);
+  })
+  .post('/:id/events', async (c) => {
+    const internal = internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER));
+    const token = presentedToken(c.req.header('Authorization'));
+    const now = new Date();
+    const run = await authorizeProducer(c.var.db, c.req.param('id'), { internal, token }, now);
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      throw AppError.invalid('The body must be JSON: {"chunks": [...]}', 'body_invalid');
+    }
+    const r = await ingestEvents(c.var.db, c.env, run, body, now);
+    return c.json({
+      accepted: r.accepted,
+      duplicates: r.duplicates,
+      pending: r.pending,
+      next_seq: r.nextSeq,
+      last_id: r.lastId,
+      completed: r.completed,
+      archived: r.archived,
+    });
+  })
+  .post('/:id/restart', async (c) => {
+    requireInternal(c);
+    const id = runIdOf(c.req.param('id'));
+    try {
+      await runStream(c.env, id).restart();
+    } catch {
+      // abort() rejects the call that made it: that is the restart.
+    }
+    return c.body(null, 204);
+  });

@@ -1,0 +1,40 @@
+/** The runs pages: `/{owner}/{repo}/actions` (list) and `/{owner}/{repo}/actions/runs/{id}`. */
+import { Hono } from 'hono';
+import { listRuns, listSteps } from '../../../db/queries/runs';
+import type { AppEnv } from '../../env';
+import { loadRepoForAction } from '../../services/authz';
+import { loadRunForViewer } from '../../services/runs';
+import { runFilterOf } from '../../services/runs-view';
+import { RunPage } from '../../views/run-page';
+import { RunsListPage } from '../../views/runs-list-page';
+import { actorOf, pageOf } from '../api/request';
+
+export const runPageRoutes = new Hono<AppEnv>()
+  .get('/:owner/:repo/actions', async (c) => {
+    const { owner, repo } = c.req.param();
+    const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
+    const filter = runFilterOf((k) => c.req.query(k));
+    const page = pageOf(c);
+    const list = await listRuns(c.var.db, row.id, filter, {
+      limit: page.perPage,
+      offset: (page.page - 1) * page.perPage,
+    });
+    return c.html(
+      <RunsListPage
+        user={c.var.user}
+        repo={row}
+        runs={list.rows}
+        total={list.total}
+        page={page.page}
+        perPage={page.perPage}
+        filter={filter}
+      />,
+    );
+  })
+  .get('/:owner/:repo/actions/runs/:id', async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const steps = await listSteps(c.var.db, found.run.id);
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(<RunPage user={c.var.user} repo={found.repo} run={found.run} steps={steps} />);
+  });

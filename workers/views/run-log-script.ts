@@ -1,0 +1,180 @@
+/**
+ * The run page's script (plain browser JavaScript, inlined by run-page.tsx; kept as a string so
+ * the bundler cannot rewrite it). It follows the run's SSE stream (EventSource reconnects by
+ * itself with Last-Event-ID; after an HTTP error it reconnects with ?after=), turns ANSI SGR
+ * colours into spans, and appends lines incrementally: incoming text is buffered per step and
+ * written once per animation frame (at most LINES_PER_FRAME lines), so a 100,000-line log never
+ * re-renders what is already on the page. Auto-scroll follows the end until the user scrolls
+ * up; `#<step>-L<n>` anchors every line; finished successful steps collapse.
+ */
+export const RUN_LOG_SCRIPT = `(() => {
+'use strict';
+const root = document.getElementById('run');
+if (!root) return;
+const streamUrl = root.dataset.stream;
+const LINES_PER_FRAME = 4000;
+const steps = new Map();
+let lastId = 0, es = null, scheduled = false, follow = true, done = false, target = location.hash.slice(1);
+const SYM = { success: '✓', failure: '✗', cancelled: '⊘', skipped: '–', timed_out: '⏱', running: '●', queued: '○' };
+
+function fmtDur(ms) {
+  if (!(ms >= 0)) return '';
+  const s = Math.round(ms / 1000);
+  return s < 60 ? s + 's' : Math.floor(s / 60) + 'm ' + (s % 60) + 's';
+}
+function stepOf(id) {
+  let st = steps.get(id);
+  if (st) return st;
+  let el = root.querySelector('details.step[data-step="' + CSS.escape(id) + '"]');
+  if (!el) {
+    el = document.createElement('details');
+    el.className = 'step'; el.dataset.step = id; el.open = true;
+    el.innerHTML = '<summary><span class="st">○ queued</span> <span class="name"></span> <span class="dur muted"></span></summary><div class="log"></div>';
+    el.querySelector('.name').textContent = id;
+    root.querySelector('.steps').appendChild(el);
+  }
+  st = { el, log: el.querySelector('.log'), n: 0, open: null, buf: '', ansi: {}, started: null };
+  steps.set(id, st);
+  return st;
+}
+function setState(st, state, word) {
+  const s = st.el.querySelector('.st');
+  s.textContent = (SYM[state] || '') + ' ' + (word || state);
+  s.className = 'st state-' + state;
+  st.el.dataset.state = state;
+}
+
+// ANSI SGR → spans. State carries across chunks of a step.
+const ESC = /\\x1b\\[([0-9;]*)([A-Za-z])/g;
+function sgr(a, params) {
+  const p = params === '' ? [0] : params.split(';').map(Number);
+  for (let i = 0; i < p.length; i++) {
+    const n = p[i];
+    if (n === 0) { a.fg = a.bg = a.style = undefined; a.b = a.i = a.u = false; }
+    else if (n === 1) a.b = true; else if (n === 3) a.i = true; else if (n === 4) a.u = true;
+    else if (n === 22) a.b = false; else if (n === 23) a.i = false; else if (n === 24) a.u = false;
+    else if (n >= 30 && n <= 37) a.fg = n - 30; else if (n >= 90 && n <= 97) a.fg = n - 82;
+    else if (n === 39) a.fg = undefined;
+    else if (n >= 40 && n <= 47) a.bg = n - 40; else if (n >= 100 && n <= 107) a.bg = n - 92;
+    else if (n === 49) a.bg = undefined;
+    else if ((n === 38 || n === 48) && p[i + 1] === 5) { a[n === 38 ? 'fg' : 'bg'] = p[i + 2]; i += 2; }
+    else if ((n === 38 || n === 48) && p[i + 1] === 2) {
+      a.style = (n === 38 ? 'color' : 'background') + ':rgb(' + p[i + 2] + ',' + p[i + 3] + ',' + p[i + 4] + ')'; i += 4;
+    }
+  }
+}
+function appendText(parent, a, text) {
+  if (!text) return;
+  if (a.fg === undefined && a.bg === undefined && !a.b && !a.i && !a.u && !a.style) {
+    parent.appendChild(document.createTextNode(text)); return;
+  }
+  const span = document.createElement('span');
+  const cls = [];
+  if (a.fg !== undefined) cls.push('a-fg' + a.fg);
+  if (a.bg !== undefined) cls.push('a-bg' + a.bg);
+  if (a.b) cls.push('a-b'); if (a.i) cls.push('a-i'); if (a.u) cls.push('a-u');
+  span.className = cls.join(' ');
+  if (a.style) span.setAttribute('style', a.style);
+  span.textContent = text;
+  parent.appendChild(span);
+}
+function renderInto(parent, a, text) {
+  const cr = text.lastIndexOf('\\r');
+  if (cr >= 0) text = text.slice(cr + 1);
+  let last = 0, m;
+  ESC.lastIndex = 0;
+  while ((m = ESC.exec(text))) {
+    appendText(parent, a, text.slice(last, m.index));
+    if (m[2] === 'm') sgr(a, m[1]);
+    last = ESC.lastIndex;
+  }
+  appendText(parent, a, text.slice(last));
+}
+function newLine(st, frag) {
+  st.n++;
+  const id = st.el.dataset.step + '-L' + st.n;
+  const div = document.createElement('div');
+  div.className = 'line'; div.id = id;
+  const a = document.createElement('a');
+  a.className = 'ln'; a.href = '#' + id; a.textContent = st.n;
+  const body = document.createElement('span');
+  div.append(a, body);
+  frag.appendChild(div);
+  if (id === target) setTimeout(() => { div.classList.add('target'); div.scrollIntoView({ block: 'center' }); follow = false; });
+  return body;
+}
+function flush() {
+  scheduled = false;
+  let budget = LINES_PER_FRAME;
+  for (const st of steps.values()) {
+    if (!st.buf || budget <= 0) continue;
+    const frag = document.createDocumentFragment();
+    let i = 0;
+    while (i < st.buf.length && budget > 0) {
+      const nl = st.buf.indexOf('\\n', i);
+      const end = nl < 0 ? st.buf.length : nl;
+      if (!st.open) st.open = newLine(st, frag);
+      renderInto(st.open, st.ansi, st.buf.slice(i, end));
+      if (nl < 0) { i = st.buf.length; break; }
+      st.open = null; budget--; i = nl + 1;
+    }
+    st.buf = st.buf.slice(i);
+    st.log.appendChild(frag);
+  }
+  for (const st of steps.values()) if (st.buf) schedule();
+  if (follow) window.scrollTo(0, document.documentElement.scrollHeight);
+}
+function schedule() {
+  if (!scheduled) { scheduled = true; requestAnimationFrame(flush); }
+}
+addEventListener('scroll', () => {
+  follow = innerHeight + scrollY >= document.documentElement.scrollHeight - 40;
+}, { passive: true });
+
+function onRecord(r) {
+  lastId = Math.max(lastId, r.id);
+  if (r.event === 'step_output' || r.event === 'llm_token') {
+    const st = stepOf(r.step_id);
+    const text = typeof r.data === 'string' ? r.data : (r.data && r.data.text) || '';
+    st.buf += text; schedule();
+  } else if (r.event === 'tool_start' || r.event === 'tool_end') {
+    const st = stepOf(r.step_id);
+    st.buf += (st.buf.endsWith('\\n') || st.n === 0 ? '' : '\\n') + '\\x1b[2m[' + r.event + '] ' + JSON.stringify(r.data) + '\\x1b[0m\\n'; schedule();
+  } else if (r.event === 'step_started') {
+    const st = stepOf(r.step_id);
+    st.started = r.t; st.el.open = true; setState(st, 'running', 'running');
+  } else if (r.event === 'step_completed') {
+    const st = stepOf(r.step_id);
+    const d = r.data || {};
+    const c = d.conclusion || d.status || (d.exit_code === 0 ? 'success' : 'failure');
+    setState(st, c, c.replace('_', ' '));
+    if (st.started) st.el.querySelector('.dur').textContent = fmtDur(r.t - st.started);
+    if (c === 'success' || c === 'skipped') st.el.open = false;
+  } else if (r.event === 'run_started') {
+    setRun('running', 'running');
+  } else if (r.event === 'run_completed') {
+    const c = (r.data && (r.data.conclusion || r.data.status)) || 'success';
+    setRun(c, c.replace('_', ' '));
+    done = true; if (es) es.close();
+  }
+}
+function setRun(state, word) {
+  const s = document.getElementById('run-status');
+  if (s) { s.textContent = (SYM[state] || '') + ' ' + word; s.className = 'state-' + state; }
+}
+function connect() {
+  if (done) return;
+  es = new EventSource(streamUrl + (lastId ? '?after=' + lastId : ''));
+  const handler = (e) => { try { onRecord(JSON.parse(e.data)); } catch (err) { console.error(err); } };
+  for (const name of ['run_started', 'step_started', 'step_output', 'step_completed', 'run_completed', 'llm_token', 'tool_start', 'tool_end']) {
+    es.addEventListener(name, handler);
+  }
+  es.onopen = () => root.classList.remove('disconnected');
+  es.onerror = () => {
+    root.classList.add('disconnected');
+    if (es.readyState === 2 && !done) setTimeout(connect, 3000);
+  };
+}
+for (const el of root.querySelectorAll('details.step')) stepOf(el.dataset.step);
+connect();
+})();`;

@@ -1,0 +1,113 @@
+/** The repository's runs list (`/{owner}/{repo}/actions`): filters in the query string, pages. */
+import type { RepoRow } from '../../db/queries/repositories';
+import type { RunFilter, RunRow } from '../../db/queries/runs';
+import { Layout } from './layout';
+import { duration, RelativeTime, RunsNav, stateOf, StateWord } from './runs-common';
+
+export interface RunsListProps {
+  user?: { login: string } | undefined;
+  repo: RepoRow;
+  runs: RunRow[];
+  total: number;
+  page: number;
+  perPage: number;
+  filter: RunFilter;
+}
+
+export function RunsListPage(p: RunsListProps) {
+  const full = `${p.repo.owner_login}/${p.repo.name}`;
+  const last = Math.max(1, Math.ceil(p.total / p.perPage));
+  const link = (page: number) => {
+    const q = new URLSearchParams();
+    if (p.filter.status)
+      q.set('status', p.filter.status === 'running' ? 'in_progress' : p.filter.status);
+    if (p.filter.branch) q.set('branch', p.filter.branch);
+    if (p.filter.workflow) q.set('workflow', p.filter.workflow);
+    q.set('page', String(page));
+    return `/${full}/actions?${q.toString()}`;
+  };
+  return (
+    <Layout title={`Runs · ${full}`} user={p.user}>
+      <RunsNav repo={p.repo} />
+      <h1>Runs</h1>
+      <form method="get" action={`/${full}/actions`} class="filters">
+        <label>
+          Workflow <input name="workflow" value={p.filter.workflow ?? ''} size={14} />
+        </label>{' '}
+        <label>
+          Branch <input name="branch" value={p.filter.branch ?? ''} size={14} />
+        </label>{' '}
+        <label>
+          Status{' '}
+          <select name="status">
+            {['', 'queued', 'in_progress', 'completed', 'success', 'failure', 'cancelled'].map(
+              (s) => (
+                <option
+                  value={s}
+                  selected={
+                    (p.filter.status === 'running' ? 'in_progress' : (p.filter.status ?? '')) === s
+                  }
+                >
+                  {s || 'any'}
+                </option>
+              ),
+            )}
+          </select>
+        </label>{' '}
+        <button type="submit">Filter</button>
+      </form>
+      {p.runs.length === 0 ? (
+        <p>
+          No runs yet. Add a workflow under <code>.plue/workflows/</code> and push to start one.
+        </p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>State</th>
+              <th>Run</th>
+              <th>Event</th>
+              <th>Branch</th>
+              <th>Commit</th>
+              <th>Queued</th>
+              <th>Took</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.runs.map((r) => {
+              const st = stateOf(r);
+              return (
+                <tr>
+                  <td class={`state-${st}`}>
+                    <StateWord state={st} />
+                  </td>
+                  <td>
+                    <a href={`/${full}/actions/runs/${r.id}`}>
+                      {r.workflow_name} #{r.run_number}
+                    </a>
+                  </td>
+                  <td class="mono">{r.event}</td>
+                  <td class="mono">{r.head_branch ?? ''}</td>
+                  <td class="mono" title={r.head_sha}>
+                    {r.head_sha.slice(0, 12)}
+                  </td>
+                  <td>
+                    <RelativeTime at={r.created_at} />
+                  </td>
+                  <td>{r.started_at ? duration(r.started_at, r.completed_at) : ''}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      <p>
+        {p.page > 1 ? <a href={link(p.page - 1)}>← newer</a> : null}{' '}
+        <span class="muted">
+          page {p.page} of {last} · {p.total} run{p.total === 1 ? '' : 's'}
+        </span>{' '}
+        {p.page < last ? <a href={link(p.page + 1)}>older →</a> : null}
+      </p>
+    </Layout>
+  );
+}
