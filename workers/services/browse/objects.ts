@@ -1,0 +1,101 @@
+/**
+ * Typed reads of git objects for browsing: commits, trees, blobs and tag peeling over a small
+ * `ObjectReader` interface (RepoObjects in the Worker, a Map in unit tests), plus path lookup
+ * inside trees. A missing or mistyped object is a `not_found` error, never a crash.
+ */
+import { parseCommit, parseTag, parseTree, treeEntryKind } from '../../git/model/object';
+import type { Commit, ObjectType, TreeEntry } from '../../git/model/object';
+import { AppError } from '../../errors';
+
+/** The one thing browsing needs from object storage. */
+export interface ObjectReader {
+  read(oid: string): Promise<{ type: ObjectType; body: Uint8Array } | undefined>;
+}
+
+export type EntryKind = 'tree' | 'blob' | 'symlink' | 'submodule';
+
+/** What a path points at inside a commit's tree. */
+export interface PathEntry {
+  mode: string;
+  oid: string;
+  kind: EntryKind;
+}
+
+const missing = (what: string) => AppError.notFound(`${what} not found`, 'object_not_found');
+
+async function readTyped(r: ObjectReader, oid: string, type: ObjectType): Promise<Uint8Array> {
+  const obj = await r.read(oid);
+  if (!obj || obj.type !== type) throw missing(`${type[0]?.toUpperCase()}${type.slice(1)}`);
+  return obj.body;
+}
+
+/** Reads and parses a commit. */
+export async function readCommit(r: ObjectReader, oid: string): Promise<Commit> {
+  return parseCommit(await readTyped(r, oid, 'commit'));
+}
+
+/** Reads and parses a tree. */
+export async function readTree(r: ObjectReader, oid: string): Promise<TreeEntry[]> {
+  return parseTree(await readTyped(r, oid, 'tree'));
+}
+
+/** Reads a blob's bytes. */
+export function readBlob(r: ObjectReader, oid: string): Promise<Uint8Array> {
+  return readTyped(r, oid, 'blob');
+}
+
+/** Follows annotated tags (at most 10 deep) to the object they name. */
+export async function peel(
+  r: ObjectReader,
+  oid: string,
+): Promise<{ oid: string; type: ObjectType } | undefined> {
+  let at = oid;
+  for (let depth = 0; depth < 10; depth++) {
+    const obj = await r.read(at);
+    if (!obj) return undefined;
+    if (obj.type !== 'tag') return { oid: at, type: obj.type };
+    at = parseTag(obj.body).object;
+  }
+  return undefined;
+}
+
+/**
+ * Splits and checks a repository path: no empty, `.` or `..` segments (a trailing slash is
+ * dropped). Returns the segments; `[]` is the root.
+ */
+export function splitPath(path: string): string[] {
+  const trimmed = path.replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return [];
+  const parts = trimmed.split('/');
+  for (const p of parts) {
+    if (p === '' || p === '.' || p === '..' || p.includes('\0')) {
+      throw AppError.invalid(`Invalid path: ${path}`, 'path_invalid');
+    }
+  }
+  return parts;
+}
+
+/** The entry at `parts` below `rootTree` (the root itself for `[]`); undefined if absent. */
+export async function entryAt(
+  r: ObjectReader,
+  rootTree: string,
+  parts: readonly string[],
+): Promise<PathEntry | undefined> {
+  let current: PathEntry = { mode: '40000', oid: rootTree, kind: 'tree' };
+  for (const name of parts) {
+    if (current.kind !== 'tree') return undefined;
+    const entries = await readTree(r, current.oid);
+    const e = entries.find((x) => x.name === name);
+    if (!e) return undefined;
+    current = { mode: e.mode, oid: e.oid, kind: treeEntryKind(e.mode) ?? 'blob' };
+  }
+  return current;
+}
+
+/** Directories first, then files, each by name (how forges list a tree). */
+export function sortForListing<T extends { name: string; mode: string }>(entries: T[]): T[] {
+  const isDir = (e: T) => treeEntryKind(e.mode) === 'tree';
+  return [...entries].sort((a, b) =>
+    isDir(a) === isDir(b) ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : isDir(a) ? -1 : 1,
+  );
+}

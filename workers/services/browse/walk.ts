@@ -1,0 +1,54 @@
+/**
+ * History walking, newest first: a priority queue on committer time over every parent (git
+ * log's default order), or first parents only. Bounded by `maxCommits` so a huge history costs a
+ * known amount; callers report when the bound was hit.
+ */
+import type { Commit } from '../../git/model/object';
+import { readCommit, type ObjectReader } from './objects';
+
+export interface WalkedCommit {
+  oid: string;
+  commit: Commit;
+}
+
+export interface WalkOptions {
+  firstParent?: boolean;
+  maxCommits?: number;
+}
+
+/** Yields commits reachable from `starts`, newest committer time first, each once. */
+export async function* walkCommits(
+  r: ObjectReader,
+  starts: readonly string[],
+  opts: WalkOptions = {},
+): AsyncGenerator<WalkedCommit, void, undefined> {
+  const max = opts.maxCommits ?? 100_000;
+  const seen = new Set<string>();
+  const queue: WalkedCommit[] = [];
+  const push = async (oid: string) => {
+    if (seen.has(oid)) return;
+    seen.add(oid);
+    const commit = await readCommit(r, oid).catch(() => undefined);
+    if (!commit) return; // a shallow or broken history ends here instead of failing the page
+    // Insert keeping the queue sorted by time, newest last (so pop() is the newest).
+    const t = commit.committer.timestamp;
+    let lo = 0;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((queue[mid]?.commit.committer.timestamp ?? 0) <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, { oid, commit });
+  };
+  for (const s of starts) await push(s);
+  let emitted = 0;
+  while (queue.length > 0 && emitted < max) {
+    const next = queue.pop();
+    if (!next) break;
+    emitted++;
+    yield next;
+    const parents = opts.firstParent ? next.commit.parents.slice(0, 1) : next.commit.parents;
+    for (const p of parents) await push(p);
+  }
+}

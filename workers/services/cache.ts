@@ -1,0 +1,121 @@
+/**
+ * The edge cache for everything addressed by a git object id. Object ids never change meaning,
+ * so entries are immutable and never invalidated; a push moves refs, and ref-addressed views
+ * resolve the ref fresh and then look up the new object id. Keys are synthetic URLs under the
+ * repository id (never a ref name). Only public repositories' data enters the shared cache:
+ * callers authorise first and pass `shared = false` for private ones, which bypasses it entirely.
+ */
+
+/** What the cache needs from the request: the Cache API store and `waitUntil` for writes. */
+export interface EdgeCache {
+  store: Cache | undefined;
+  waitUntil(p: Promise<unknown>): void;
+}
+
+const ORIGIN = 'https://cache.plue.internal';
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const PRIVATE = 'private, no-store';
+
+/** The edge cache of a Worker request (no store where the Cache API is absent). */
+export function edgeCache(waitUntil: (p: Promise<unknown>) => void): EdgeCache {
+  // Workers' CacheStorage has `default`; the DOM typing that may be merged in does not.
+  const store =
+    typeof caches === 'undefined' ? undefined : (caches as unknown as { default: Cache }).default;
+  return { store, waitUntil };
+}
+
+/** A synthetic cache key: `/{repoId}/{kind}/{parts…}`, each part URL-encoded. */
+export function cacheKey(repoId: string, kind: string, ...parts: string[]): string {
+  return `${ORIGIN}/${encodeURIComponent(repoId)}/${kind}/${parts.map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * Derived data (JSON-serialisable) cached under `key`: read from the edge cache when shared,
+ * else computed, and stored for next time when shared. Private data is only computed.
+ */
+export async function cachedJson<T>(
+  cache: EdgeCache,
+  key: string,
+  shared: boolean,
+  compute: () => Promise<T>,
+): Promise<T> {
+  if (!shared || !cache.store) return compute();
+  const hit = await cache.store.match(key).catch(() => undefined);
+  if (hit) return (await hit.json()) as T;
+  const value = await compute();
+  const body = JSON.stringify(value);
+  const res = new Response(body, {
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': IMMUTABLE },
+  });
+  cache.waitUntil(cache.store.put(key, res).catch(() => undefined));
+  return value;
+}
+
+/** Whether the request's `If-None-Match` names `etag` (weak or strong, or `*`). */
+export function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const bare = etag.replace(/^W\//, '');
+  return ifNoneMatch
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === '*' || t === bare);
+}
+
+/**
+ * Headers of a response about object `id`: ETag = the id; immutable and public when shared and
+ * addressed by the id itself, revalidated each time when addressed by a ref, never stored by
+ * anyone when private.
+ */
+export function objectHeaders(
+  etag: string,
+  opts: { shared: boolean; immutable: boolean },
+): Record<string, string> {
+  const cacheControl = !opts.shared
+    ? PRIVATE
+    : opts.immutable
+      ? IMMUTABLE
+      : 'public, max-age=0, must-revalidate';
+  return { ETag: `"${etag}"`, 'Cache-Control': cacheControl };
+}
+
+/** A 304 for `etag` when the request already has it, else undefined. */
+export function notModified(
+  ifNoneMatch: string | undefined,
+  headers: Record<string, string>,
+): Response | undefined {
+  const etag = headers.ETag;
+  if (etag === undefined || !matchesEtag(ifNoneMatch, etag)) return undefined;
+  return new Response(null, { status: 304, headers });
+}
+
+/**
+ * A whole response addressed by an object id, stored as-is in the edge cache (public only).
+ * `render` makes the 200 response; a cached or fresh one answers `If-None-Match` with a 304.
+ */
+export async function cachedResponse(
+  cache: EdgeCache,
+  key: string,
+  shared: boolean,
+  ifNoneMatch: string | undefined,
+  render: () => Promise<Response>,
+): Promise<Response> {
+  let res: Response | undefined;
+  if (shared && cache.store) res = await cache.store.match(key).catch(() => undefined);
+  if (!res) {
+    res = await render();
+    if (shared && cache.store && res.status === 200) {
+      cache.waitUntil(cache.store.put(key, res.clone()).catch(() => undefined));
+    }
+  }
+  const etag = res.headers.get('ETag');
+  if (etag && matchesEtag(ifNoneMatch, etag)) {
+    const headers = Object.fromEntries(
+      ['ETag', 'Cache-Control', 'Vary'].flatMap((h) => {
+        const v = res.headers.get(h);
+        return v ? [[h, v]] : [];
+      }),
+    );
+    return new Response(null, { status: 304, headers });
+  }
+  return res;
+}
