@@ -51,10 +51,10 @@ export class RepoObject extends DurableObject<Env> {
     setHead(this.ctx.storage.sql, branch);
   }
 
-  /** Replaces compacted packs with their merged pack in the catalog. */
-  async replacePacks(remove: string[], add: PackRecord): Promise<void> {
+  /** Replaces compacted packs with their merged pack; false when the catalog moved meanwhile. */
+  async replacePacks(remove: string[], add: PackRecord): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => replacePacks(sql, remove, add, Date.now()));
+    return this.ctx.storage.transactionSync(() => replacePacks(sql, remove, add, Date.now()));
   }
 
   /** Forgets everything (the repository was deleted). */

@@ -180,20 +180,35 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
   return { results, applied, head: getMeta(sql, 'head') ?? `refs/heads/${req.defaultBranch}` };
 }
 
-/** Swaps packs in the catalog (compaction): adds `add`, removes `remove`, in one transaction. */
+/**
+ * Swaps packs in the catalog (compaction): adds `add` and removes `remove` in one transaction,
+ * only if every pack in `remove` is still there (else another compaction won; returns false).
+ */
 export function replacePacks(
   sql: SqlStorage,
   remove: string[],
   add: PackRecord,
   now: number,
-): void {
+): boolean {
+  for (const key of remove) {
+    const hit = sql.exec('SELECT 1 FROM packs WHERE key = ?', key).toArray();
+    if (hit.length === 0) return false;
+  }
+  const created = sql
+    .exec<{ t: number | null }>(
+      `SELECT MIN(created_at) AS t FROM packs WHERE key IN (${remove.map(() => '?').join(',')})`,
+      ...remove,
+    )
+    .toArray()[0]?.t;
+  // The merged pack takes the place of the oldest pack it replaces, keeping catalog order.
   sql.exec(
     'INSERT OR IGNORE INTO packs (key, checksum, object_count, size, created_at) VALUES (?, ?, ?, ?, ?)',
     add.key,
     add.checksum,
     add.objectCount,
     add.size,
-    now,
+    created ?? now,
   );
   for (const key of remove) sql.exec('DELETE FROM packs WHERE key = ?', key);
+  return true;
 }

@@ -308,4 +308,27 @@ describe('git over HTTPS', () => {
     );
     expect(branches.every((r) => r.code === 0)).toBe(true);
   });
+
+  it('keeps serving correctly across many small pushes (packs are compacted)', async () => {
+    await createRepo(alice, 'many');
+    const url = remoteUrl(base, alice.user.login, 'many', aliceToken);
+    const src = await g.makeRepo('many-src', 1);
+    await g.ok(src, ['push', url, 'main']);
+    const dst = join(g.root, 'many-clone');
+    await g.ok(g.root, ['clone', '-q', url, dst]);
+    for (let i = 0; i < 12; i++) {
+      await g.commitFile(src, `m${i % 4}.txt`, `push ${i}\n`.repeat(20 + i), `small push ${i}`);
+      const r = await g.git(src, ['push', url, 'main']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const pull = await g.git(dst, ['pull', '-q', '--ff-only']);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect((await g.ok(dst, ['rev-parse', 'HEAD'])).trim()).toBe(
+      (await g.ok(src, ['rev-parse', 'HEAD'])).trim(),
+    );
+    const fresh = join(g.root, 'many-fresh');
+    await g.ok(g.root, ['clone', '-q', url, fresh]);
+    expect((await g.git(fresh, ['fsck', '--full'])).code).toBe(0);
+    expect((await g.ok(fresh, ['rev-list', '--count', 'HEAD'])).trim()).toBe('13');
+  });
 });

@@ -94,9 +94,10 @@ export const gitRoutes = new Hono<AppEnv>()
     const log = c.var.log;
     const env = c.env;
     const actorId = c.var.user?.id;
-    const stream = receivePack(ctx, decodedBody(c.req.raw), {
+    const push = receivePack(ctx, decodedBody(c.req.raw), {
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
       onPushed: (refs, head) => onPushed(env, ctx, { refs, head, actorId }, log),
     });
-    return gitResponse(stream, 'application/x-git-receive-pack-result');
+    c.executionCtx.waitUntil(push.done);
+    return gitResponse(push.body, 'application/x-git-receive-pack-result');
   });

@@ -2,6 +2,8 @@
  * What happens after refs moved: the push is logged, and later capabilities hook in here
  * (push events that start workflows, edge-cache invalidation of ref-addressed views).
  */
+import { choosePacksToMerge, mergePacks } from '../../git/storage/compact';
+import { idxKeyOf } from '../../git/storage/pack-keys';
 import type { Env } from '../../env';
 import type { Logger } from '../../middleware/logger';
 import type { PushedRef } from './receive-pack';
@@ -25,5 +27,30 @@ export async function onPushed(
     refs: push.refs
       .filter((r) => r.ok)
       .map((r) => `${r.ref} ${r.oldOid.slice(0, 7)}..${r.newOid.slice(0, 7)}`),
+  });
+  await compactIfNeeded(ctx, log);
+}
+
+/** Merges small packs when there are many (see workers/git/storage/compact.ts). */
+export async function compactIfNeeded(ctx: GitRepoContext, log: Logger): Promise<void> {
+  const state = await ctx.refs.state(ctx.repo.defaultBranch);
+  const chosen = choosePacksToMerge(state.packs);
+  if (!chosen) return;
+  const started = Date.now();
+  const merged = await mergePacks(ctx.store, ctx.repo.id, chosen);
+  const swapped = await ctx.refs.replacePacks(
+    chosen.map((p) => p.key),
+    merged,
+  );
+  // Superseded packs go only after the swap; a fetch that already opened them may still be
+  // reading, which is why deletion is best-effort and could move to a delayed sweep.
+  const obsolete = swapped ? chosen.map((p) => p.key) : [merged.key];
+  await ctx.store.delete(obsolete.flatMap((k) => [k, idxKeyOf(k)])).catch(() => undefined);
+  log.info('packs compacted', {
+    repo: ctx.repo.fullName,
+    merged: chosen.length,
+    objects: merged.objectCount,
+    swapped,
+    ms: Date.now() - started,
   });
 }

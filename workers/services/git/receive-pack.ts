@@ -57,18 +57,21 @@ function describePackError(err: unknown): string {
   return 'internal error while storing the pack';
 }
 
-/** Runs a push; returns the response body, produced while the work goes on. */
+/**
+ * Runs a push. Returns the response body, produced while the work goes on, and `done`, which
+ * settles after the follow-up work (hooks) so the caller can keep the request alive for it.
+ */
 export function receivePack(
   ctx: GitRepoContext,
   body: ReadableStream<Uint8Array>,
   hooks: ReceiveHooks = {},
-): ReadableStream<Uint8Array> {
+): { body: ReadableStream<Uint8Array>; done: Promise<void> } {
   const out = new GitResponseWriter();
-  void run(ctx, body, out, hooks).catch(async (err: unknown) => {
+  const done = run(ctx, body, out, hooks).catch(async (err: unknown) => {
     hooks.onError?.(err);
     await out.abort(err);
   });
-  return out.readable;
+  return { body: out.readable, done };
 }
 
 async function run(

@@ -2,7 +2,12 @@
  * What the git services need to serve one repository: its identity, the object store, its
  * RepoObject (refs and pack catalog) and limits. Built by the route after authorisation.
  */
-import type { PushOutcome, PushRequest, RepoState } from '../../../durable-objects/repo-refs';
+import type {
+  PackRecord,
+  PushOutcome,
+  PushRequest,
+  RepoState,
+} from '../../../durable-objects/repo-refs';
 import type { ObjectStore } from '../../git/storage/object-store';
 import { RepoObjects } from '../../git/storage/repo-objects';
 import type { Env } from '../../env';
@@ -11,6 +16,7 @@ import { r2ObjectStore } from '../../git/storage/object-store';
 export interface RefsClient {
   state(defaultBranch: string): Promise<RepoState>;
   push(req: PushRequest): Promise<PushOutcome>;
+  replacePacks(remove: string[], add: PackRecord): Promise<boolean>;
 }
 
 export interface GitRepoContext {

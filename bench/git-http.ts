@@ -1,0 +1,101 @@
+/**
+ * git over HTTPS against git's own `git http-backend`, same machine, same repository
+ * (make-repo.py defaults: 10,000 commits, ~5,000 files, ~103 MiB pack):
+ * push of the full history, full clone, fetch of one new commit; and the Worker process's peak
+ * memory during the push. Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×, push ≤ 2×.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startStack } from '../scripts/stack';
+import { signUp } from '../test/helpers/auth';
+import { startGitHttpBackend } from './lib/git-http-backend';
+import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
+import { benchRepo, fullSize } from './lib/repo';
+
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+const git = (args: string[], cwd?: string) => sh('git', args, { cwd, env: gitEnv });
+
+export async function run(): Promise<void> {
+  const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
+  const work = mkdtempSync(join(tmpdir(), 'plue-bench-git-'));
+  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  const baseline = await startGitHttpBackend(join(work, 'baseline'));
+  try {
+    const packBytes =
+      Number(/size-pack: (\d+)/.exec(await git(['count-objects', '-v'], src))?.[1] ?? 0) * 1024;
+    console.log(`\n## git over HTTPS (repository: ${src}, pack ${mib(packBytes)})`);
+    const user = await signUp(stack.url);
+    const token = await user.token(['repo:read', 'repo:write', 'admin']);
+    const res = await fetch(`${stack.url}/api/v1/user/repos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    });
+    if (res.status !== 201) throw new Error(`creating the repository failed: ${await res.text()}`);
+    const plueUrl = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
+    await git(['init', '-q', '--bare', join(work, 'baseline', 'bench.git')]);
+    const baseUrl = `${baseline.url}/bench.git`;
+
+    // Push of the full history.
+    const rss = sampleRss(stack.worker.pid as number, 'workerd');
+    const plPush = await timed(() =>
+      git(['push', '-q', plueUrl, 'refs/heads/main:refs/heads/main'], src),
+    );
+    const peak = rss.stop();
+    const basePush = await timed(() =>
+      git(['push', '-q', baseUrl, 'refs/heads/main:refs/heads/main'], src),
+    );
+    report('push full history', plPush.ms, basePush.ms, '≤ 2×');
+
+    // Full clone.
+    const plClone = await timed(() =>
+      git(['clone', '-q', '--bare', plueUrl, join(work, 'c-plue')]),
+    );
+    const baseClone = await timed(() =>
+      git(['clone', '-q', '--bare', baseUrl, join(work, 'c-base')]),
+    );
+    report('full clone', plClone.ms, baseClone.ms, '≤ 1.5×');
+    await git(['fsck', '--full', '--no-progress'], join(work, 'c-plue'));
+
+    // Fetch of one new commit, three times.
+    const wt = join(work, 'wt');
+    await git(['clone', '-q', src, wt]);
+    const pf: number[] = [];
+    const bf: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await sh(
+        'sh',
+        [
+          '-c',
+          `echo "change ${i}" >> README.bench && git add README.bench && git -c user.name=b -c user.email=b@x commit -qm "bench ${i}"`,
+        ],
+        { cwd: wt, env: gitEnv },
+      );
+      await git(['push', '-q', plueUrl, 'HEAD:refs/heads/main'], wt);
+      await git(['push', '-q', baseUrl, 'HEAD:refs/heads/main'], wt);
+      pf.push(
+        (
+          await timed(() =>
+            git(['fetch', '-q', plueUrl, '+refs/heads/*:refs/heads/*'], join(work, 'c-plue')),
+          )
+        ).ms,
+      );
+      bf.push(
+        (
+          await timed(() =>
+            git(['fetch', '-q', baseUrl, '+refs/heads/*:refs/heads/*'], join(work, 'c-base')),
+          )
+        ).ms,
+      );
+    }
+    report('fetch one new commit (median of 3)', median(pf), median(bf), '≤ 2×');
+    console.log(
+      `Worker (workerd) peak RSS during the push: ${mib(peak)} for a ${mib(packBytes)} pack`,
+    );
+  } finally {
+    await baseline.close();
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}

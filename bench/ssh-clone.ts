@@ -1,0 +1,155 @@
+/**
+ * git over SSH through the bridge vs git over HTTPS, both against the same Worker, same run,
+ * same repository (make-repo.py `--commits 500 --files 300`; `PLUE_BENCH_FULL=1` for its
+ * defaults): full clone time (median of 3 after a warm-up), 50 parallel SSH clones (all must
+ * succeed), and the bridge process's memory idle and at peak. Goal (issue 6): SSH ≤ 1.15× HTTPS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../scripts/node22';
+import { freePort, startStack } from '../scripts/stack';
+import { signUp } from '../test/helpers/auth';
+import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
+import { benchRepo } from './lib/repo';
+
+/** 50 per the issue; PLUE_BENCH_SSH_PARALLEL overrides it for quick looks. */
+const PARALLEL = Number(process.env.PLUE_BENCH_SSH_PARALLEL ?? 50);
+
+function full(): boolean {
+  return process.env.PLUE_BENCH_FULL === '1';
+}
+
+/** Starts `ssh-bridge/main.ts` as its own process (so its memory is its own) and waits for it. */
+async function startBridgeProcess(
+  env: Record<string, string>,
+  port: number,
+): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'ssh-bridge/main.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, PLUE_SSH_PORT: String(port) },
+      stdio: ['ignore', process.env.PLUE_BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
+    },
+  );
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('the SSH bridge did not start');
+}
+
+/** Current RSS of the bridge: the largest node process under the tsx launcher. */
+async function rssOfTree(root: number): Promise<number> {
+  const s = sampleRss(root, 'node', 10);
+  await new Promise((r) => setTimeout(r, 50));
+  return s.stop();
+}
+
+export async function run(): Promise<void> {
+  const src = benchRepo(full() ? {} : { commits: 500, files: 300 });
+  const work = mkdtempSync(join(tmpdir(), 'plue-bench-ssh-'));
+  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  let bridge: ChildProcess | undefined;
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: work };
+  const git = (args: string[], cwd?: string, extra: Record<string, string> = {}) =>
+    sh('git', args, { cwd, env: { ...env, ...extra } });
+  try {
+    console.log(`\n## git over SSH vs HTTPS through the same Worker (repository: ${src})`);
+    const user = await signUp(stack.url);
+    const token = await user.token(['repo:read', 'repo:write', 'admin']);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${stack.url}/api/v1/user/repos`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'bench' }),
+    });
+    if (created.status !== 201)
+      throw new Error(`creating the repository failed: ${await created.text()}`);
+    const keyPath = join(work, 'id_ed25519');
+    await sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath]);
+    const added = await fetch(`${stack.url}/api/v1/user/keys`, {
+      method: 'POST',
+      headers: user.headers,
+      body: JSON.stringify({ title: 'bench', key: readFileSync(`${keyPath}.pub`, 'utf8').trim() }),
+    });
+    if (added.status !== 201) throw new Error(`adding the SSH key failed: ${await added.text()}`);
+
+    const sshPort = await freePort();
+    bridge = await startBridgeProcess(
+      { PLUE_URL: stack.url, PLUE_DATA_DIR: join(work, 'bridge') },
+      sshPort,
+    );
+    const sshCommand = `ssh -F /dev/null -i ${keyPath} -p ${sshPort} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
+    const sshEnv = { GIT_SSH_COMMAND: sshCommand };
+    const httpsUrl = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
+    const sshUrl = `ssh://git@127.0.0.1:${sshPort}/${user.user.login}/bench.git`;
+
+    await git(['push', '-q', httpsUrl, 'refs/heads/main:refs/heads/main'], src);
+    const idle = await rssOfTree(bridge.pid as number);
+
+    // Full clone: one warm-up each, then alternating runs so both see the same machine state.
+    let n = 0;
+    const clone = (url: string, extra: Record<string, string> = {}) =>
+      git(['clone', '-q', '--bare', url, join(work, `c${n++}`)], undefined, extra);
+    await clone(httpsUrl);
+    await clone(sshUrl, sshEnv);
+    const httpsMs: number[] = [];
+    const sshMs: number[] = [];
+    const failures: string[] = [];
+    // A failed clone is reported, not fatal: the figures of the others still stand.
+    const attempt = async (into: number[], label: string, fn: () => Promise<unknown>) => {
+      try {
+        into.push((await timed(fn)).ms);
+      } catch (err) {
+        failures.push(`${label}: ${String(err).slice(0, 300)}`);
+      }
+    };
+    const rss = sampleRss(bridge.pid as number, 'node');
+    for (let i = 0; i < 3; i++) {
+      await attempt(httpsMs, 'https', () => clone(httpsUrl));
+      await attempt(sshMs, 'ssh', () => clone(sshUrl, sshEnv));
+    }
+    const singlePeak = rss.stop();
+    report('full clone, SSH vs HTTPS (median of 3)', median(sshMs), median(httpsMs), '≤ 1.15×');
+    for (const f of failures) console.log(`  failed clone (${f})`);
+    for (let i = 0; i < n; i++) rmSync(join(work, `c${i}`), { recursive: true, force: true });
+
+    // Parallel clones through one bridge.
+    const prss = sampleRss(bridge.pid as number, 'node');
+    const t0 = performance.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: PARALLEL }, (_, i) =>
+        git(['clone', '-q', '--bare', sshUrl, join(work, `p${i}`)], undefined, sshEnv),
+      ),
+    );
+    const parallelMs = performance.now() - t0;
+    const parallelPeak = prss.stop();
+    const ok = results.filter((r) => r.status === 'fulfilled').length;
+    console.log(
+      `${PARALLEL} parallel SSH clones: ${ok}/${PARALLEL} succeeded in ${(parallelMs / 1000).toFixed(2)} s (goal: all succeed)`,
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed && failed.status === 'rejected')
+      console.log(`  first failure: ${String(failed.reason).slice(0, 300)}`);
+    console.log(
+      `ssh-bridge RSS: idle ${mib(idle)}, peak during single clones ${mib(singlePeak)}, peak during ${PARALLEL} parallel clones ${mib(parallelPeak)}`,
+    );
+  } finally {
+    bridge?.kill('SIGTERM');
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
