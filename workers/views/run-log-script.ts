@@ -12,7 +12,7 @@ export const RUN_LOG_SCRIPT = `(() => {
 const root = document.getElementById('run');
 if (!root) return;
 const streamUrl = root.dataset.stream;
-const LINES_PER_FRAME = 4000;
+const LINES_PER_FRAME = 4000, BLOCK = 200;
 const steps = new Map();
 let lastId = 0, es = null, scheduled = false, follow = true, done = false, target = location.hash.slice(1);
 const SYM = { success: '✓', failure: '✗', cancelled: '⊘', skipped: '–', timed_out: '⏱', running: '●', queued: '○' };
@@ -33,7 +33,7 @@ function stepOf(id) {
     el.querySelector('.name').textContent = id;
     root.querySelector('.steps').appendChild(el);
   }
-  st = { el, log: el.querySelector('.log'), n: 0, open: null, buf: '', ansi: {}, started: null };
+  st = { el, log: el.querySelector('.log'), n: 0, open: null, blk: null, buf: '', ansi: {}, started: null };
   steps.set(id, st);
   return st;
 }
@@ -99,7 +99,13 @@ function newLine(st, frag) {
   a.className = 'ln'; a.href = '#' + id; a.textContent = st.n;
   const body = document.createElement('span');
   div.append(a, body);
-  frag.appendChild(div);
+  // Lines go into blocks of BLOCK lines: the browser skips layout of off-screen blocks.
+  if (!st.blk || st.blk.childElementCount >= BLOCK) {
+    st.blk = document.createElement('div');
+    st.blk.className = 'blk';
+    frag.appendChild(st.blk);
+  }
+  st.blk.appendChild(div);
   if (id === target) setTimeout(() => { div.classList.add('target'); div.scrollIntoView({ block: 'center' }); follow = false; });
   return body;
 }

@@ -39,9 +39,10 @@ details.step { border: 1px solid var(--line); margin: 0 0 -1px; }
 details.step > summary { padding: 0.3rem 0.5rem; cursor: pointer; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .log { background: var(--code-bg); font: 0.85rem/1.35 ui-monospace, Menlo, Consolas, monospace;
   white-space: pre-wrap; word-break: break-all; }
-.log .line { display: flex; content-visibility: auto; contain-intrinsic-size: auto 1.35em; }
+.log .blk { content-visibility: auto; contain-intrinsic-size: auto 270em; }
+.log .line { position: relative; padding-left: 5.25em; min-height: 1.35em; }
 .log .line.target, .log .line:target { background: color-mix(in srgb, var(--accent) 20%, transparent); }
-.log .ln { flex: 0 0 4.5em; text-align: right; padding-right: 0.75em; color: var(--muted); text-decoration: none; user-select: none; }
+.log .ln { position: absolute; left: 0; width: 4.5em; text-align: right; padding-right: 0.75em; color: var(--muted); text-decoration: none; user-select: none; }
 #run.disconnected::before { content: "Reconnecting…"; display: block; color: var(--muted); }
 .a-b { font-weight: 700; } .a-i { font-style: italic; } .a-u { text-decoration: underline; }
 .a-fg0 { color: #555; } .a-fg1 { color: #c91b00; } .a-fg2 { color: #00a600; } .a-fg3 { color: #a68a00; }

@@ -1,0 +1,246 @@
+/**
+ * Live run streams (issue 8): V concurrent SSE viewers on one run while a producer appends C
+ * chunks (batches of B every I ms), measuring append→receive latency (p50/p99) and that every
+ * viewer got every chunk exactly once and in order; then the same viewers polling every second
+ * (the Gitea model: GET …/events?after=cursor) on a second run with the same producer, as the
+ * baseline. Prints latency and requests served side by side, and the ratio.
+ *
+ * Defaults: V=1000, C=10000, B=10, I=50 ms. PLUE_BENCH_QUICK=1: V=100, C=1000. Override with
+ * BENCH_RUN_VIEWERS, BENCH_RUN_CHUNKS, BENCH_RUN_BATCH, BENCH_RUN_INTERVAL_MS.
+ * Client, producer and server share this machine's cores, so latency includes client CPU.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startStack } from '../scripts/stack';
+import { makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
+
+const env = (k: string, d: number) => {
+  const n = Number(process.env[k]);
+  return Number.isFinite(n) && n > 0 ? n : d;
+};
+const quick = process.env.PLUE_BENCH_QUICK === '1';
+const VIEWERS = env('BENCH_RUN_VIEWERS', quick ? 100 : 1000);
+const CHUNKS = env('BENCH_RUN_CHUNKS', quick ? 1000 : 10_000);
+const BATCH = env('BENCH_RUN_BATCH', 10);
+const INTERVAL = env('BENCH_RUN_INTERVAL_MS', 50);
+
+const now = () => performance.timeOrigin + performance.now();
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** Latency histogram in 0.1 ms buckets up to 60 s. */
+class Histogram {
+  private readonly buckets = new Uint32Array(600_001);
+  count = 0;
+  add(ms: number): void {
+    this.buckets[Math.min(600_000, Math.max(0, Math.round(ms * 10)))]! += 1;
+    this.count++;
+  }
+  quantile(q: number): number {
+    const target = Math.ceil(q * this.count);
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i]!;
+      if (seen >= target) return i / 10;
+    }
+    return NaN;
+  }
+}
+
+const LATENCY = /"data":"(\d+\.\d+)\|/;
+
+/** Producer: CHUNKS step_output chunks, each carrying its send time, then run_completed. */
+async function produce(base: string, run: TestRun): Promise<number> {
+  let posts = 0;
+  await post(base, run, [{ event: 'run_started' }, { event: 'step_started', step_id: 's' }]);
+  for (let seq = 1; seq <= CHUNKS; seq += BATCH) {
+    const t = now();
+    const chunks = [];
+    for (let i = seq; i < Math.min(seq + BATCH, CHUNKS + 1); i++) {
+      chunks.push({ step_id: 's', stream: 'stdout', seq: i, data: `${t.toFixed(3)}|line ${i}\n` });
+    }
+    const r = await post(base, run, chunks);
+    if (r.status !== 200) throw new Error(`append failed: ${r.status} ${JSON.stringify(r.body)}`);
+    posts++;
+    const wait = INTERVAL - (now() - t);
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+  }
+  await post(base, run, [
+    { event: 'step_completed', step_id: 's', status: 'success', exit_code: 0 },
+    { event: 'run_completed', conclusion: 'success' },
+  ]);
+  return posts + 2;
+}
+
+interface ViewerStats {
+  outputs: number;
+  inOrder: boolean;
+  ended: boolean;
+}
+
+function sseViewer(url: string, hist: Histogram, connected: () => void): Promise<ViewerStats> {
+  return new Promise((resolve) => {
+    const stats: ViewerStats = { outputs: 0, inOrder: true, ended: false };
+    let last = 0;
+    let rest = '';
+    const req = http.get(url, { agent }, (res) => {
+      if (res.statusCode !== 200) {
+        res.resume();
+        return resolve(stats);
+      }
+      connected();
+      res.setEncoding('utf8');
+      res.on('data', (text: string) => {
+        const t = now();
+        const frames = (rest + text).split('\n\n');
+        rest = frames.pop() ?? '';
+        for (const f of frames) {
+          if (!f.startsWith('id: ')) continue;
+          const id = Number(f.slice(4, f.indexOf('\n')));
+          if (id !== last + 1) stats.inOrder = false;
+          last = id;
+          const m = LATENCY.exec(f);
+          if (m) {
+            stats.outputs++;
+            hist.add(t - Number(m[1]));
+          }
+        }
+      });
+      res.on('end', () => {
+        stats.ended = true;
+        resolve(stats);
+      });
+      res.on('error', () => resolve(stats));
+    });
+    req.on('error', () => resolve(stats));
+  });
+}
+
+function getJson(
+  url: string,
+): Promise<{
+  records: { id: number; event: string; data: unknown }[];
+  next_after: number;
+  completed: boolean;
+}> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(body));
+          } catch (err) {
+            reject(new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`, { cause: err }));
+          }
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+async function poller(
+  api: string,
+  hist: Histogram,
+  counter: { requests: number },
+): Promise<ViewerStats> {
+  const stats: ViewerStats = { outputs: 0, inOrder: true, ended: false };
+  let after = 0;
+  await new Promise((r) => setTimeout(r, Math.random() * 1000));
+  const deadline = now() + 600_000;
+  while (now() < deadline) {
+    const started = now();
+    counter.requests++;
+    const page = await getJson(`${api}/events?after=${after}`).catch(() => undefined);
+    const t = now();
+    for (const r of page?.records ?? []) {
+      if (r.id !== after + 1) stats.inOrder = false;
+      after = r.id;
+      if (r.event === 'step_output' && typeof r.data === 'string') {
+        stats.outputs++;
+        hist.add(t - Number(r.data.slice(0, r.data.indexOf('|'))));
+      }
+      if (r.event === 'run_completed') stats.ended = true;
+    }
+    if (stats.ended) return stats;
+    const wait = 1000 - (now() - started);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  return stats;
+}
+
+function summary(stats: ViewerStats[]): string {
+  const complete = stats.filter((s) => s.outputs === CHUNKS && s.inOrder && s.ended).length;
+  return `${complete}/${stats.length} viewers got all ${CHUNKS} chunks exactly once, in order`;
+}
+
+export async function run(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'plue-bench-runs-'));
+  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  try {
+    const base = stack.url;
+    console.log(
+      `\n## run streams: ${VIEWERS} viewers, ${CHUNKS} chunks (batches of ${BATCH} every ${INTERVAL} ms)`,
+    );
+    // SSE.
+    const sseRun = await makeRun(base, { steps: ['s'] });
+    const sseHist = new Histogram();
+    let connected = 0;
+    const viewers: Promise<ViewerStats>[] = [];
+    for (let i = 0; i < VIEWERS; i++) {
+      viewers.push(sseViewer(`${sseRun.api}/stream`, sseHist, () => connected++));
+      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+    }
+    const t0 = now();
+    while (connected < VIEWERS && now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 50));
+    const ssePosts = await produce(base, sseRun);
+    const sseStats = await Promise.all(viewers);
+    console.log(`SSE:     ${summary(sseStats)}`);
+
+    // Polling every second.
+    const pollRun = await makeRun(base, { steps: ['s'] });
+    const pollHist = new Histogram();
+    const counter = { requests: 0 };
+    const pollers = Array.from({ length: VIEWERS }, () => poller(pollRun.api, pollHist, counter));
+    const pollPosts = await produce(base, pollRun);
+    const pollStats = await Promise.all(pollers);
+    console.log(`polling: ${summary(pollStats)}`);
+
+    const row = (name: string, a: string, b: string, c = '') =>
+      console.log(`${name.padEnd(26)}${a.padStart(12)}${b.padStart(14)}${c.padStart(10)}`);
+    row('', 'SSE', 'poll 1 s', 'ratio');
+    const p50 = [sseHist.quantile(0.5), pollHist.quantile(0.5)] as const;
+    const p99 = [sseHist.quantile(0.99), pollHist.quantile(0.99)] as const;
+    row(
+      'latency p50 (ms)',
+      p50[0].toFixed(1),
+      p50[1].toFixed(1),
+      `${(p50[1] / p50[0]).toFixed(1)}×`,
+    );
+    row(
+      'latency p99 (ms)',
+      p99[0].toFixed(1),
+      p99[1].toFixed(1),
+      `${(p99[1] / p99[0]).toFixed(1)}×`,
+    );
+    row(
+      'viewer requests served',
+      String(VIEWERS),
+      String(counter.requests),
+      `${(counter.requests / VIEWERS).toFixed(1)}×`,
+    );
+    row('producer requests', String(ssePosts), String(pollPosts));
+    console.log(
+      `goal: SSE p99 ≤ 50 ms (${p99[0] <= 50 ? 'met' : 'missed'}), ≥ 10× below polling's median (${p50[1] / p99[0] >= 10 ? 'met' : 'missed'})`,
+    );
+  } finally {
+    agent.destroy();
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
