@@ -128,7 +128,8 @@ export async function enumerateObjects(
             (await Promise.all(parents.map(readCommit))).every(
               (p) => p.time < (req.deepenSince as number),
             ));
-        if (cut && c.parents.length > 0) {
+        // A commit whose every parent is excluded (deepen-not) is a shallow boundary too.
+        if ((cut || parents.length === 0) && c.parents.length > 0) {
           shallow.push(oid);
           continue;
         }
@@ -199,53 +200,51 @@ export async function enumerateObjects(
     result.push(...kept);
   }
 
-  // Trees the client already has: those of boundary commits (uninteresting parents of sent ones).
-  const have = new Set<string>();
-  const boundary = new Set<string>();
-  for (const oid of result) {
-    for (const p of (await readCommit(oid)).parents) if (uninteresting.has(p)) boundary.add(p);
-  }
-  const walkTree = async (
-    treeOid: string,
-    sink: (oid: string, type: ObjectType) => Promise<boolean>,
-  ): Promise<void> => {
-    const stack = [treeOid];
-    while (stack.length) {
-      const t = stack.pop() as string;
-      if (!(await sink(t, 'tree'))) continue;
-      const tree = await objects.mustRead(t);
-      for (const e of parseTree(tree.body)) {
-        if (e.mode === '160000') continue;
-        if (e.mode === '40000') stack.push(e.oid);
-        else await sink(e.oid, 'blob');
-      }
-    }
-  };
-  for (const b of boundary) {
-    await walkTree((await readCommit(b)).tree, async (oid) => {
-      if (have.has(oid)) return false;
-      have.add(oid);
-      return true;
-    });
-  }
-
+  // Trees: each sent commit's tree is compared with its first parent's, descending only into
+  // subtrees that changed — the client has (or is being sent) everything in the parent's tree.
+  // Commits whose parent the client will not have (roots, shallow cuts) send their whole tree.
   const sent = new Set<string>();
   const out: Array<{ oid: string; type: ObjectType }> = [...extra];
   for (const e of extra) sent.add(e.oid);
+  const inResult = new Set(result);
   for (const oid of result) {
     out.push({ oid, type: 'commit' });
     sent.add(oid);
   }
   const blobs: string[] = [];
-  const addTree = async (root: string): Promise<void> =>
-    walkTree(root, async (oid, type) => {
-      if (sent.has(oid) || have.has(oid)) return false;
-      sent.add(oid);
-      if (type === 'tree') out.push({ oid, type });
-      else blobs.push(oid);
-      return true;
-    });
-  for (const oid of result) await addTree((await readCommit(oid)).tree);
+  const readTree = async (oid: string) => parseTree((await objects.mustRead(oid)).body);
+  const take = (oid: string, type: ObjectType): boolean => {
+    if (sent.has(oid)) return false;
+    sent.add(oid);
+    if (type === 'tree') out.push({ oid, type });
+    else blobs.push(oid);
+    return true;
+  };
+  const addTree = async (root: string, base?: string): Promise<void> => {
+    const stack: Array<[string, string | undefined]> = [[root, base]];
+    while (stack.length) {
+      const [t, old] = stack.pop() as [string, string | undefined];
+      if (t === old || !take(t, 'tree')) continue;
+      const oldEntries = old ? new Map((await readTree(old)).map((e) => [e.name, e])) : undefined;
+      for (const e of await readTree(t)) {
+        if (e.mode === '160000') continue;
+        const prev = oldEntries?.get(e.name);
+        if (prev?.oid === e.oid) continue;
+        if (e.mode === '40000') stack.push([e.oid, prev?.mode === '40000' ? prev.oid : undefined]);
+        else take(e.oid, 'blob');
+      }
+    }
+  };
+  const shallowSet = new Set(shallow);
+  for (const oid of result) {
+    const c = await readCommit(oid);
+    const parent = c.parents[0];
+    const clientHasParent =
+      parent !== undefined &&
+      !shallowSet.has(oid) &&
+      (inResult.has(parent) || uninteresting.has(parent));
+    await addTree(c.tree, clientHasParent ? (await readCommit(parent)).tree : undefined);
+  }
   for (const t of wantTrees) await addTree(t);
   for (const oid of blobs) {
     if (req.filter?.kind === 'blob:none') continue;
