@@ -5,9 +5,16 @@
  * command to git-session.ts. A `shell` request gets the "no shell access" greeting. Stateless:
  * nothing but the host key lives on disk.
  */
+import { createRequire } from 'node:module';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 // ssh2 is CommonJS: Node's ESM loader exposes only its default export.
-import ssh2, { type AuthContext, type Connection, type ServerChannel, type Session } from 'ssh2';
+import ssh2, {
+  type AuthContext,
+  type CipherAlgorithm,
+  type Connection,
+  type ServerChannel,
+  type Session,
+} from 'ssh2';
 import { ChannelInput, ChannelOutput } from './channel-io';
 import { parseGitCommand } from './command';
 import { runGitSession } from './git-session';
@@ -67,6 +74,23 @@ interface Identity {
   fingerprint: string;
 }
 
+const AES_ONLY: CipherAlgorithm[] = [
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes256-ctr',
+];
+
+/** Whether ssh2's optional native crypto binding (fast chacha20-poly1305) can be loaded. */
+function nativeChacha(): boolean {
+  try {
+    createRequire(import.meta.url)('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The key type named inside a public key wire blob (e.g. `ssh-ed25519`). */
 function keyTypeOf(blob: Buffer): string | undefined {
   if (blob.length < 4) return undefined;
@@ -90,7 +114,15 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const perKey = new Map<string, number>();
   const sockets = new Set<Socket>();
 
-  const ssh = new ssh2.Server({ hostKeys: [hostKey.privateKey], ident: 'Plue' });
+  const ssh = new ssh2.Server({
+    hostKeys: [hostKey.privateKey],
+    ident: 'Plue',
+    // Clients pick their own first choice among the ciphers offered, and OpenSSH prefers
+    // chacha20-poly1305. ssh2 runs it natively only with its optional binding; without it (the
+    // container bundle) it would run in JavaScript, far slower than Node's AES-NI ciphers, so
+    // then only AES is offered.
+    ...(nativeChacha() ? {} : { algorithms: { cipher: AES_ONLY } }),
+  });
   ssh.on('connection', (client: Connection, info) => {
     const peer = `${info.ip}:${info.port}`;
     let identity: Identity | undefined;
