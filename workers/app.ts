@@ -15,6 +15,7 @@ import { gitRoutes } from './routes/git';
 import { internalRunRoutes } from './routes/internal/runs';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
+import { browsePageRoutes } from './routes/pages/browse';
 import { homeRoutes } from './routes/pages/home';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { runPageRoutes } from './routes/pages/runs';
@@ -39,6 +40,8 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', accountRoutes);
   app.route('/', newRepoRoutes);
   app.route('/', runPageRoutes);
+  // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
+  app.route('/', browsePageRoutes);
   app.notFound(notFound);
   app.onError(renderError);
   return app;

@@ -2,6 +2,9 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { authRoutes } from './auth';
+import { commitRoutes } from './commits';
+import { contentRoutes } from './contents';
+import { gitDataRoutes } from './git-data';
 import { healthRoutes } from './health';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
@@ -12,4 +15,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/auth', authRoutes)
   .route('/user', userRoutes)
   .route('/', repoRoutes)
+  .route('/', contentRoutes)
+  .route('/', gitDataRoutes)
+  .route('/', commitRoutes)
   .route('/', runRoutes);

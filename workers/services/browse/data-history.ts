@@ -72,6 +72,8 @@ export interface CompareView {
   mergeBase?: string;
   /** Commits in head but not in base, oldest first (at most 250). */
   commits: CommitInfo[];
+  aheadBy: number;
+  behindBy: number;
   diff: TreeDiff;
 }
 
@@ -90,16 +92,20 @@ export function compareView(
     const stop = new Set<string>();
     if (mb) for await (const w of walkCommits(r, [mb], { maxCommits: 20_000 })) stop.add(w.oid);
     const commits: CommitInfo[] = [];
-    for await (const w of walkCommits(r, [head], { maxCommits: 20_000 })) {
-      if (stop.has(w.oid)) continue;
-      commits.push(commitInfo(w.oid, w.commit));
-      if (commits.length >= 250) break;
+    let aheadBy = 0;
+    for await (const w of walkCommits(r, [head], { maxCommits: 20_000, exclude: stop })) {
+      aheadBy++;
+      if (commits.length < 250) commits.push(commitInfo(w.oid, w.commit));
     }
+    let behindBy = 0;
+    for await (const _ of walkCommits(r, [base], { maxCommits: 20_000, exclude: stop })) behindBy++;
     const baseTree = mb ? (await readCommit(r, mb)).tree : undefined;
     const view: CompareView = {
       base,
       head,
       commits: commits.reverse(),
+      aheadBy,
+      behindBy,
       diff: await diffTreesFull(r, baseTree, headCommit.tree),
     };
     if (mb) view.mergeBase = mb;

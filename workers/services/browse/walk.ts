@@ -14,6 +14,8 @@ export interface WalkedCommit {
 export interface WalkOptions {
   firstParent?: boolean;
   maxCommits?: number;
+  /** Commits not to yield or walk past (e.g. a merge base's ancestors). */
+  exclude?: ReadonlySet<string>;
 }
 
 /** Yields commits reachable from `starts`, newest committer time first, each once. */
@@ -26,7 +28,7 @@ export async function* walkCommits(
   const seen = new Set<string>();
   const queue: WalkedCommit[] = [];
   const push = async (oid: string) => {
-    if (seen.has(oid)) return;
+    if (seen.has(oid) || opts.exclude?.has(oid)) return;
     seen.add(oid);
     const commit = await readCommit(r, oid).catch(() => undefined);
     if (!commit) return; // a shallow or broken history ends here instead of failing the page

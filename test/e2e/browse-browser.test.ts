@@ -1,0 +1,113 @@
+/**
+ * Browses a pushed repository in Chromium: home → tree → blob with a line anchor (and the
+ * shift-click range) → commit → diff, checking what a reader sees, and saves screenshots under
+ * test/artifacts/ (browse-home.png, browse-blob.png, browse-commit.png) for review.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signUp } from '../helpers/auth';
+import { GitSandbox, remoteUrl } from '../helpers/git';
+import { buildFixture, type Fixture } from './browse-fixture';
+
+const base = inject('baseUrl');
+const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+
+describe('browsing in a browser', () => {
+  let browser: Browser;
+  const g = new GitSandbox();
+  let fx: Fixture;
+  let R = '';
+
+  beforeAll(async () => {
+    const alice = await signUp(base);
+    const token = await alice.token(['repo:read', 'repo:write']);
+    const res = await fetch(`${base}/api/v1/user/repos`, {
+      method: 'POST',
+      headers: alice.headers,
+      body: JSON.stringify({ name: 'shots', description: 'Browse screenshots' }),
+    });
+    expect(res.status).toBe(201);
+    fx = await buildFixture(g, 'shots-src');
+    await g.ok(fx.dir, [
+      'push',
+      remoteUrl(base, alice.user.login, 'shots', token),
+      'main',
+      'feature/x',
+    ]);
+    await g.ok(fx.dir, ['push', remoteUrl(base, alice.user.login, 'shots', token), '--tags']);
+    R = `${base}/${alice.user.login}/shots`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-gpu',
+      ],
+      timeout: 60_000,
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    g.cleanup();
+  });
+
+  it('goes home → tree → blob#L2-L4 → commit → diff', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+
+    await page.goto(R);
+    await expect(page.locator('.readme h1').textContent()).resolves.toBe('Browse fixture');
+    expect(await page.locator('table.files tr[data-name="src"] td.msg').textContent()).toContain(
+      'Second commit',
+    );
+    expect(await page.locator('button[data-copy="clone-https"]').isVisible()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'browse-home.png'), fullPage: true });
+
+    await page.click('table.files a:text-is("src/")');
+    await page.waitForURL(/\/tree\/main\/src$/);
+    await page.click('table.files a:text-is("lib/")');
+    await page.click('table.files a:text-is("util.ts")');
+    await page.waitForURL(/\/blob\/main\/src\/lib\/util\.ts$/);
+    expect(await page.locator('nav.crumbs').textContent()).toContain('src / lib / util.ts');
+
+    await page.click('#L2 td.ln a');
+    await page.click('#L4 td.ln a', { modifiers: ['Shift'] });
+    expect(new URL(page.url()).hash).toBe('#L2-L4');
+    expect(await page.locator('tr.hl').count()).toBe(3);
+    await page.goto(`${R}/blob/main/src/lib/util.ts#L4`);
+    expect(await page.locator('tr.hl').count()).toBe(1);
+    expect(await page.locator('#L4 .hljs-keyword').first().textContent()).toBe('export');
+    await page.screenshot({ path: join(ARTIFACTS, 'browse-blob.png'), fullPage: true });
+
+    // `y` turns the branch URL into a permalink at the commit id.
+    await page.keyboard.press('y');
+    await page.waitForURL(new RegExp(`/blob/${fx.second}/src/lib/util\\.ts#L4$`));
+
+    await page.click(`.latest a.sha`);
+    await page.waitForURL(new RegExp(`/commit/${fx.second}$`));
+    expect(await page.locator('h2').first().textContent()).toBe('Second commit');
+    await page.click('table.files a:text-is("src/lib/util.ts")');
+    expect(new URL(page.url()).hash).toMatch(/^#diff-\d+$/);
+    const added = page.locator('details.file[open] table.diff tr.a');
+    expect(await added.allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('export const answer = 43;')]),
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'browse-commit.png'), fullPage: true });
+    await context.close();
+  }, 90_000);
+
+  it('is usable on a phone-sized screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${R}/blob/main/README.md`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(400);
+    await context.close();
+  }, 60_000);
+});

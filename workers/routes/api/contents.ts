@@ -1,0 +1,116 @@
+/**
+ * `contents/{path}?ref=` (GitHub's shape: a file with base64 content, sha and size, or a
+ * directory's entries), and the `branches` and `tags` lists with `Link` pagination. The ref
+ * resolves fresh; the ETag is the object the answer is about.
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../../env';
+import { AppError } from '../../errors';
+import { cacheKey, cachedJson, notModified, objectHeaders } from '../../services/cache';
+import { refsView } from '../../services/browse/data-history';
+import { pathView } from '../../services/browse/data-tree';
+import { readBlob, splitPath } from '../../services/browse/objects';
+import { headBranch } from '../../services/browse/resolve-ref';
+import { isFullOid, openBrowse, resolve, type Browse } from '../pages/browse/context';
+import { base64, urlsOf } from './git-data';
+import { pageOf, setLinkHeader } from './request';
+
+const BASE = '/repos/:owner/:repo';
+
+function typeOf(kind: string): string {
+  return kind === 'tree' ? 'dir' : kind === 'blob' ? 'file' : kind;
+}
+
+async function contents(c: Context<AppEnv>, b: Browse, rawPath: string): Promise<Response> {
+  const ref = c.req.query('ref') || headBranch(b.repo.state);
+  const resolved = await resolve(b, ref);
+  const path = splitPath(rawPath);
+  const pv = await pathView(b.repo, b.cache, resolved.commit, path);
+  if (!pv) throw AppError.notFound(`${path.join('/')} does not exist at ${ref}`, 'path_not_found');
+  const headers = objectHeaders(pv.entry.oid, { shared: b.repo.shared, immutable: isFullOid(ref) });
+  const early = notModified(c.req.header('If-None-Match'), headers);
+  if (early) return early;
+  const u = urlsOf(c, b);
+  const pathStr = path.join('/');
+  const entryJson = (name: string, p: string, kind: string, oid: string, size: number) => ({
+    type: typeOf(kind),
+    name,
+    path: p,
+    sha: oid,
+    size,
+    url: `${u.api}/contents/${p}?ref=${encodeURIComponent(ref)}`,
+    html_url: `${u.html}/${kind === 'tree' ? 'tree' : 'blob'}/${ref}/${p}`,
+    git_url: kind === 'tree' ? `${u.api}/git/trees/${oid}` : `${u.api}/git/blobs/${oid}`,
+    download_url: kind === 'blob' ? `${u.html}/raw/${ref}/${p}` : null,
+  });
+  if (pv.entry.kind === 'tree') {
+    // Sizes need every blob read once; cached by the tree id.
+    const key = cacheKey(b.repo.row.id, 'sizes', pv.entry.oid);
+    const entries = pv.listing?.entries ?? [];
+    const sizes = await cachedJson(b.cache, key, b.repo.shared, async () => {
+      const out: Record<string, number> = {};
+      for (const e of entries.slice(0, 1000)) {
+        if (e.kind === 'blob' || e.kind === 'symlink')
+          out[e.name] = (await readBlob(b.repo.reader, e.oid)).length;
+      }
+      return out;
+    });
+    const body = entries.map((e) =>
+      entryJson(
+        e.name,
+        pathStr ? `${pathStr}/${e.name}` : e.name,
+        e.kind,
+        e.oid,
+        sizes[e.name] ?? 0,
+      ),
+    );
+    return c.json(body, 200, headers);
+  }
+  if (pv.entry.kind === 'submodule') {
+    return c.json(
+      entryJson(path[path.length - 1] ?? '', pathStr, 'submodule', pv.entry.oid, 0),
+      200,
+      headers,
+    );
+  }
+  const bytes = await readBlob(b.repo.reader, pv.entry.oid);
+  return c.json(
+    {
+      ...entryJson(path[path.length - 1] ?? '', pathStr, pv.entry.kind, pv.entry.oid, bytes.length),
+      encoding: 'base64',
+      content: base64(bytes),
+    },
+    200,
+    headers,
+  );
+}
+
+async function refList(c: Context<AppEnv>, kind: 'branches' | 'tags'): Promise<Response> {
+  const b = await openBrowse(c);
+  const refs = (await refsView(b.repo, b.cache))[kind];
+  const page = pageOf(c);
+  setLinkHeader(c, page, refs.length);
+  c.header(
+    'Cache-Control',
+    b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
+  );
+  const u = urlsOf(c, b);
+  const slice = refs.slice((page.page - 1) * page.perPage, page.page * page.perPage);
+  return c.json(
+    slice.map((r) => {
+      const sha = r.commit?.oid ?? r.oid;
+      const commit = { sha, url: `${u.api}/commits/${sha}` };
+      return kind === 'branches'
+        ? { name: r.name, commit, protected: false }
+        : { name: r.name, commit, node_id: r.oid };
+    }),
+  );
+}
+
+export const contentRoutes = new Hono<AppEnv>()
+  .get(`${BASE}/contents`, async (c) => contents(c, await openBrowse(c), ''))
+  .get(`${BASE}/contents/:path{.+}`, async (c) =>
+    contents(c, await openBrowse(c), c.req.param('path')),
+  )
+  .get(`${BASE}/branches`, (c) => refList(c, 'branches'))
+  .get(`${BASE}/tags`, (c) => refList(c, 'tags'));

@@ -1,0 +1,88 @@
+/**
+ * Per-request plumbing shared by the code-browser pages and API: open the repository (authorise
+ * first), the edge cache, ref resolution against the fresh ref state, and response headers.
+ */
+import type { Context } from 'hono';
+import type { AppEnv } from '../../../env';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { toHex, utf8 } from '../../../git/model/bytes';
+import { edgeCache, objectHeaders, type EdgeCache } from '../../../services/cache';
+import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
+import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
+import { actorOf } from '../../api/request';
+import type { RepoRef } from '../../../views/browse/common';
+import type { CloneUrls, RefChoice } from '../../../views/browse/tree-page';
+
+export interface Browse {
+  repo: BrowseRepo;
+  cache: EdgeCache;
+  ref: RepoRef;
+  now: number;
+}
+
+/** Authorises read access to `:owner/:repo` and opens it. */
+export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
+  const repo = await openBrowseRepo(
+    c.env,
+    c.var.db,
+    actorOf(c),
+    c.req.param('owner') ?? '',
+    c.req.param('repo') ?? '',
+  );
+  let waitUntil: (p: Promise<unknown>) => void;
+  try {
+    const ctx = c.executionCtx;
+    waitUntil = (p) => ctx.waitUntil(p);
+  } catch {
+    waitUntil = (p) => void p;
+  }
+  return {
+    repo,
+    cache: edgeCache(waitUntil),
+    ref: { owner: repo.owner, name: repo.name, private: repo.row.private },
+    now: Date.now(),
+  };
+}
+
+/** Resolves a ref (fresh from RepoObject; full ids are not read until their data is built). */
+export function resolve(b: Browse, ref: string): Promise<ResolvedRef> {
+  return resolveRef(b.repo.reader, b.repo.state, ref, (p) => b.repo.findPrefix(p));
+}
+
+export function cloneUrls(c: Context<AppEnv>, r: RepoRef): CloneUrls {
+  const origin = new URL(c.req.url);
+  return {
+    https: `${origin.origin}/${r.owner}/${r.name}.git`,
+    ssh: `git@${origin.hostname}:${r.owner}/${r.name}.git`,
+  };
+}
+
+export function refChoice(b: Browse): RefChoice {
+  const names = (prefix: string) =>
+    b.repo.state.refs
+      .filter((r) => r.name.startsWith(prefix))
+      .map((r) => r.name.slice(prefix.length));
+  return { branches: names('refs/heads/'), tags: names('refs/tags/') };
+}
+
+/**
+ * Headers of a page about object `oid`. Pages carry the viewer's name and the ref list, so
+ * their validator mixes those in; they are immutable in shared caches only when addressed by
+ * the id itself and viewed anonymously, and never stored anywhere for private repositories.
+ */
+export function pageHeaders(
+  c: Context<AppEnv>,
+  b: Browse,
+  oid: string,
+  immutable: boolean,
+): Record<string, string> {
+  const refs = b.repo.state.refs.map((r) => `${r.name}=${r.oid}`).join(',');
+  const who = c.var.user?.id ?? '';
+  const salt = toHex(sha1(utf8(`${who}|${refs}|${c.req.url}`))).slice(0, 12);
+  const h = objectHeaders(`${oid}-${salt}`, { shared: b.repo.shared, immutable });
+  if (b.repo.shared && who !== '') h['Cache-Control'] = 'private, max-age=0, must-revalidate';
+  h.ETag = `W/${h.ETag}`;
+  return h;
+}
+
+export const isFullOid = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);

@@ -1,0 +1,159 @@
+/**
+ * History pages: `/commits/{ref}` (paginated, `?path=`), `/commit/{sha}`, `/compare/{base}...{head}`,
+ * `/branches`, `/tags` and the jj change page `/change/{change_id}` with its interdiff.
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../../../env';
+import { AppError } from '../../../errors';
+import { notModified } from '../../../services/cache';
+import {
+  changeView,
+  commitView,
+  compareView,
+  logView,
+  refsView,
+} from '../../../services/browse/data-history';
+import { splitPath } from '../../../services/browse/objects';
+import { headBranch, splitRefPath } from '../../../services/browse/resolve-ref';
+import {
+  ChangePage,
+  CommitPage,
+  CommitsPage,
+  ComparePage,
+  RefsPage,
+} from '../../../views/browse/history-pages';
+import { isFullOid, openBrowse, pageHeaders, resolve } from './context';
+
+const PER_PAGE = 30;
+
+function pageParam(c: Context<AppEnv>): number {
+  const n = Number(c.req.query('page') ?? '1');
+  return Number.isSafeInteger(n) && n > 0 && n <= 10_000 ? n : 1;
+}
+
+function decoded(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw AppError.invalid('Malformed URL', 'path_invalid');
+  }
+}
+
+export const historyPageRoutes = new Hono<AppEnv>()
+  .get('/:owner/:repo/commits/*', async (c) => {
+    const b = await openBrowse(c);
+    const seg = c.req.path
+      .split('/')
+      .slice(4)
+      .filter((s) => s !== '')
+      .map(decoded);
+    const ref = seg.length === 0 ? headBranch(b.repo.state) : splitRefPath(b.repo.state, seg).ref;
+    const resolved = await resolve(b, ref);
+    const pathStr = c.req.query('path') ?? '';
+    const path = splitPath(pathStr);
+    const page = pageParam(c);
+    const headers = pageHeaders(c, b, resolved.commit, isFullOid(ref));
+    const early = notModified(c.req.header('If-None-Match'), headers);
+    if (early) return early;
+    const log = await logView(b.repo, b.cache, resolved.commit, path, page, PER_PAGE);
+    return c.html(
+      <CommitsPage
+        r={b.ref}
+        user={c.var.user}
+        ref={ref}
+        path={path.join('/')}
+        commits={log.commits}
+        page={page}
+        hasMore={log.hasMore}
+        now={b.now}
+      />,
+      200,
+      headers,
+    );
+  })
+  .get('/:owner/:repo/commits', (c) => c.redirect(`${c.req.path}/HEAD`, 302))
+  .get('/:owner/:repo/commit/:sha', async (c) => {
+    const b = await openBrowse(c);
+    const resolved = await resolve(b, c.req.param('sha'));
+    const headers = pageHeaders(c, b, resolved.commit, isFullOid(c.req.param('sha')));
+    const early = notModified(c.req.header('If-None-Match'), headers);
+    if (early) return early;
+    const view = await commitView(b.repo, b.cache, resolved.commit);
+    return c.html(<CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} />, 200, headers);
+  })
+  .get('/:owner/:repo/compare/*', async (c) => {
+    const b = await openBrowse(c);
+    const spec = decoded(c.req.path.split('/').slice(4).join('/'));
+    const m = /^(.+?)\.\.\.?(.+)$/.exec(spec);
+    if (!m?.[1] || !m[2])
+      throw AppError.invalid('Compare two refs as base...head', 'compare_invalid');
+    const [base, head] = [await resolve(b, m[1]), await resolve(b, m[2])];
+    const headers = pageHeaders(
+      c,
+      b,
+      `${base.commit}.${head.commit}`,
+      isFullOid(m[1]) && isFullOid(m[2]),
+    );
+    const early = notModified(c.req.header('If-None-Match'), headers);
+    if (early) return early;
+    const view = await compareView(b.repo, b.cache, base.commit, head.commit);
+    return c.html(
+      <ComparePage r={b.ref} user={c.var.user} base={m[1]} head={m[2]} view={view} now={b.now} />,
+      200,
+      headers,
+    );
+  })
+  .get('/:owner/:repo/branches', async (c) => {
+    const b = await openBrowse(c);
+    const refs = await refsView(b.repo, b.cache);
+    c.header(
+      'Cache-Control',
+      b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
+    );
+    return c.html(
+      <RefsPage
+        r={b.ref}
+        user={c.var.user}
+        kind="branches"
+        refs={refs.branches}
+        head={headBranch(b.repo.state)}
+        now={b.now}
+      />,
+    );
+  })
+  .get('/:owner/:repo/tags', async (c) => {
+    const b = await openBrowse(c);
+    const refs = await refsView(b.repo, b.cache);
+    c.header(
+      'Cache-Control',
+      b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
+    );
+    return c.html(
+      <RefsPage
+        r={b.ref}
+        user={c.var.user}
+        kind="tags"
+        refs={refs.tags}
+        head={headBranch(b.repo.state)}
+        now={b.now}
+      />,
+    );
+  })
+  .get('/:owner/:repo/change/:id', async (c) => {
+    const b = await openBrowse(c);
+    const id = c.req.param('id');
+    if (!/^[k-z]{32}$/.test(id)) throw AppError.notFound('Not a jj change id', 'change_not_found');
+    const pick: { from?: string; to?: string } = {};
+    const from = c.req.query('from');
+    const to = c.req.query('to');
+    if (from && isFullOid(from)) pick.from = from;
+    if (to && isFullOid(to)) pick.to = to;
+    const view = await changeView(b.repo, b.cache, id, pick);
+    if (view.versions.length === 0)
+      throw AppError.notFound(`No commit carries change ${id}`, 'change_not_found');
+    c.header(
+      'Cache-Control',
+      b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
+    );
+    return c.html(<ChangePage r={b.ref} user={c.var.user} view={view} now={b.now} />);
+  });

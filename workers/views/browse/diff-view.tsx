@@ -1,0 +1,97 @@
+/**
+ * A diff as HTML: the file list with +/− counts, then each file in a disclosure (open unless it
+ * is large), with hunk headers and old/new line numbers. Works without JavaScript.
+ */
+import type { FileDiff } from '../../services/browse/diff/file-diff';
+import { hunkHeader } from '../../services/browse/diff/hunks';
+
+const COLLAPSE_LINES = 400;
+const STATUS: Record<string, string> = { added: 'A', removed: 'D', modified: 'M' };
+
+function fileId(i: number): string {
+  return `diff-${i}`;
+}
+
+export function DiffStat(props: { additions: number; deletions: number }) {
+  return (
+    <span class="diffstat">
+      <span class="add">+{props.additions}</span> <span class="del">−{props.deletions}</span>
+    </span>
+  );
+}
+
+export function DiffView(props: { files: FileDiff[]; truncated?: boolean }) {
+  const total = props.files.reduce(
+    (acc, f) => ({ a: acc.a + f.additions, d: acc.d + f.deletions }),
+    { a: 0, d: 0 },
+  );
+  return (
+    <section aria-label="Changes">
+      <p>
+        {props.files.length} file{props.files.length === 1 ? '' : 's'} changed,{' '}
+        <DiffStat additions={total.a} deletions={total.d} />
+        {props.truncated ? ' (more files changed than are listed)' : ''}
+      </p>
+      <table class="files">
+        <tbody>
+          {props.files.map((f, i) => (
+            <tr>
+              <td class="mono" title={f.status}>
+                {STATUS[f.status] ?? '?'}
+              </td>
+              <td class="msg name">
+                <a href={`#${fileId(i)}`}>{f.path}</a>
+              </td>
+              <td class="when">
+                {f.binary ? 'binary' : <DiffStat additions={f.additions} deletions={f.deletions} />}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {props.files.map((f, i) => {
+        const big = f.additions + f.deletions > COLLAPSE_LINES;
+        return (
+          <details class="file" id={fileId(i)} open={!big}>
+            <summary>
+              {STATUS[f.status]} {f.path}{' '}
+              {f.binary ? '(binary)' : <DiffStat additions={f.additions} deletions={f.deletions} />}
+              {big ? ' — large diff, click to show' : ''}
+            </summary>
+            {f.binary ? (
+              <p class="notice">Binary file changed.</p>
+            ) : f.omitted ? (
+              <p class="notice">{f.omitted}.</p>
+            ) : (
+              <div class="code-wrap">
+                <table class="diff">
+                  <tbody>
+                    {(f.hunks ?? []).map((h) => (
+                      <>
+                        <tr class="h">
+                          <td class="ln">…</td>
+                          <td class="ln">…</td>
+                          <td>{hunkHeader(h)}</td>
+                        </tr>
+                        {h.lines.map((l) => (
+                          <tr class={l.op === '+' ? 'a' : l.op === '-' ? 'd' : undefined}>
+                            <td class="ln">{l.oldNo ?? ''}</td>
+                            <td class="ln">{l.newNo ?? ''}</td>
+                            <td>
+                              {l.op === '+' ? '+' : l.op === '-' ? '−' : ' '}
+                              {l.text}
+                            </td>
+                          </tr>
+                        ))}
+                      </>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </details>
+        );
+      })}
+    </section>
+  );
+}

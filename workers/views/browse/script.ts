@@ -1,0 +1,55 @@
+/**
+ * The code browser's small progressive script (inlined; plain browser JavaScript): copy
+ * buttons, `#L10-L20` line-range highlighting with shift-click to extend, and the keyboard
+ * shortcuts `y` (permalink: the ref in the URL becomes the commit id), `t` (focus the file
+ * filter) and `/` (focus the search / filter box).
+ */
+export const BROWSE_SCRIPT = `(() => {
+'use strict';
+document.querySelectorAll('button[data-copy]').forEach((b) => {
+  b.hidden = false;
+  b.addEventListener('click', () => {
+    const el = document.getElementById(b.dataset.copy);
+    if (!el) return;
+    navigator.clipboard.writeText(el.value || el.textContent || '').then(() => {
+      const t = b.textContent; b.textContent = 'Copied'; setTimeout(() => { b.textContent = t; }, 1200);
+    });
+  });
+});
+function range() {
+  const m = /^#L(\\d+)(?:-L(\\d+))?$/.exec(location.hash);
+  document.querySelectorAll('tr.hl').forEach((r) => r.classList.remove('hl'));
+  if (!m) return null;
+  const a = Number(m[1]), b = Number(m[2] || m[1]);
+  for (let i = Math.min(a, b); i <= Math.max(a, b); i++) document.getElementById('L' + i)?.classList.add('hl');
+  return a;
+}
+let anchor = range();
+document.querySelectorAll('table.code td.ln a').forEach((a) => {
+  a.addEventListener('click', (e) => {
+    const n = Number(a.textContent);
+    if (e.shiftKey && anchor) { e.preventDefault(); history.replaceState(null, '', '#L' + Math.min(anchor, n) + '-L' + Math.max(anchor, n)); range(); }
+    else anchor = n;
+  });
+});
+window.addEventListener('hashchange', () => { anchor = range(); });
+document.addEventListener('keydown', (e) => {
+  const t = e.target;
+  if (e.ctrlKey || e.metaKey || e.altKey || (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+  const root = document.getElementById('browse');
+  const permalink = root && root.dataset.permalink;
+  if (e.key === 'y' && permalink) { e.preventDefault(); location.replace(permalink + location.hash); }
+  else if (e.key === 't' || e.key === '/') {
+    const f = document.getElementById('file-filter');
+    if (f) { e.preventDefault(); f.focus(); }
+  }
+});
+const filter = document.getElementById('file-filter');
+if (filter) {
+  filter.hidden = false;
+  filter.addEventListener('input', () => {
+    const q = filter.value.toLowerCase();
+    document.querySelectorAll('table.files tbody tr').forEach((r) => { r.hidden = q !== '' && !(r.dataset.name || '').toLowerCase().includes(q); });
+  });
+}
+})();`;
