@@ -1,6 +1,6 @@
 /**
  * git over SSH through the bridge vs git over HTTPS, both against the same Worker, same run,
- * same repository (make-repo.py `--commits 500 --files 300`; `PLUE_BENCH_FULL=1` for its
+ * same repository (make-repo.py defaults; `PLUE_BENCH_QUICK=1` for `--commits 1000 --files 500` instead of its
  * defaults): full clone time (median of 3 after a warm-up), 50 parallel SSH clones (all must
  * succeed), and the bridge process's memory idle and at peak. Goal (issue 6): SSH ≤ 1.15× HTTPS.
  */
@@ -13,14 +13,11 @@ import { ROOT } from '../scripts/node22';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
-import { benchRepo } from './lib/repo';
+import { benchRepo, fullSize } from './lib/repo';
 
 /** 50 per the issue; PLUE_BENCH_SSH_PARALLEL overrides it for quick looks. */
 const PARALLEL = Number(process.env.PLUE_BENCH_SSH_PARALLEL ?? 50);
 
-function full(): boolean {
-  return process.env.PLUE_BENCH_FULL === '1';
-}
 
 /** Starts `ssh-bridge/main.ts` as its own process (so its memory is its own) and waits for it. */
 async function startBridgeProcess(
@@ -59,7 +56,7 @@ async function rssOfTree(root: number): Promise<number> {
 }
 
 export async function run(): Promise<void> {
-  const src = benchRepo(full() ? {} : { commits: 500, files: 300 });
+  const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-ssh-'));
   const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
   let bridge: ChildProcess | undefined;
