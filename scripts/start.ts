@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { hostKeyPath, loadOrCreateHostKey } from '../ssh-bridge/host-key';
 import { ROOT } from './node22';
 import { redact, startStack, type Stack } from './stack';
 
@@ -47,11 +48,15 @@ async function main(): Promise<void> {
   console.log(
     `Starting Plue (data in ${dataDir}, database: ${databaseUrl ? redact(databaseUrl) : 'embedded PGlite'})…`,
   );
+  // The SSH host key is made here (not by the bridge) so the Worker can show its fingerprint.
+  const hostKey = loadOrCreateHostKey(hostKeyPath(dataDir));
+  const sshUrl = `ssh://git@${host}:${sshPort}/`;
   stack = await startStack({
     dataDir,
     port,
     host,
     databaseUrl,
+    extraVars: { PLUE_SSH_URL: sshUrl, PLUE_SSH_FINGERPRINT: hostKey.fingerprint },
     stdio: 'inherit',
     log: (l) => console.log(`  ${l}`),
   });
@@ -82,6 +87,7 @@ async function main(): Promise<void> {
     children.push(child);
     lines.push(`  ${s.name.padEnd(10)} ${s.listen}`);
   }
+  lines.push(`  SSH host key ${hostKey.fingerprint}`);
   if (stack.db.tcpUrl) lines.push(`  psql       ${stack.db.tcpUrl}`);
   console.log(
     `\nPlue is running (${((Date.now() - t0) / 1000).toFixed(1)} s):\n${lines.join('\n')}`,

@@ -20,6 +20,10 @@ export interface Env {
   GIT_MAX_PUSH_MB?: string;
   /** Largest single object in a push, in MiB (default 100). */
   GIT_MAX_OBJECT_MB?: string;
+  /** Base of SSH clone URLs, e.g. `ssh://git@127.0.0.1:2222/` (set by `npm start`). */
+  PLUE_SSH_URL?: string;
+  /** SHA256 fingerprint of the SSH bridge's host key, shown in the SSH help. */
+  PLUE_SSH_FINGERPRINT?: string;
   REPO: DurableObjectNamespace<RepoObject>;
   RUN_STREAM: DurableObjectNamespace<RunStream>;
   BLOBS: R2Bucket;

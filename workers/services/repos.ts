@@ -37,8 +37,17 @@ export interface RepoView {
   updated_at: string;
 }
 
-/** The GitHub-like JSON of a repository; `origin` is this site's (`http://host:port`). */
-export function repoView(r: RepoRow, origin: string): RepoView {
+/** The SSH clone URL: under `sshBase` (e.g. `ssh://git@host:2222/`) when set, else scp-style. */
+export function sshCloneUrl(fullName: string, origin: string, sshBase?: string): string {
+  if (sshBase) return `${sshBase.replace(/\/?$/, '/')}${fullName}.git`;
+  return `git@${new URL(origin).hostname}:${fullName}.git`;
+}
+
+/**
+ * The GitHub-like JSON of a repository; `origin` is this site's (`http://host:port`),
+ * `sshBase` the SSH bridge's address (`PLUE_SSH_URL`).
+ */
+export function repoView(r: RepoRow, origin: string, sshBase?: string): RepoView {
   const full = `${r.owner_login}/${r.name}`;
   return {
     id: Number(r.id),
@@ -51,7 +60,7 @@ export function repoView(r: RepoRow, origin: string): RepoView {
     default_branch: r.default_branch,
     html_url: `${origin}/${full}`,
     clone_url: `${origin}/${full}.git`,
-    ssh_url: `git@${new URL(origin).hostname}:${full}.git`,
+    ssh_url: sshCloneUrl(full, origin, sshBase),
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
   };

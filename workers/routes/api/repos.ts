@@ -24,7 +24,7 @@ const origin = (url: string): string => new URL(url).origin;
 export const repoRoutes = new Hono<AppEnv>()
   .post('/user/repos', async (c) => {
     const repo = await createRepo(c.var.db, actorOf(c), await jsonBody(c));
-    return c.json(repoView(repo, origin(c.req.url)), 201);
+    return c.json(repoView(repo, origin(c.req.url), c.env.PLUE_SSH_URL), 201);
   })
   .get('/user/repos', async (c) => {
     const actor = actorOf(c);
@@ -32,25 +32,27 @@ export const repoRoutes = new Hono<AppEnv>()
     const page = pageOf(c);
     const list = await listReposOf(c.var.db, actor, c.var.user?.login ?? '', page);
     setLinkHeader(c, page, list?.total ?? 0);
-    return c.json((list?.rows ?? []).map((r) => repoView(r, origin(c.req.url))));
+    return c.json(
+      (list?.rows ?? []).map((r) => repoView(r, origin(c.req.url), c.env.PLUE_SSH_URL)),
+    );
   })
   .get('/users/:owner/repos', async (c) => {
     const page = pageOf(c);
     const list = await listReposOf(c.var.db, actorOf(c), c.req.param('owner'), page);
     if (!list) throw AppError.notFound('User not found', 'user_not_found');
     setLinkHeader(c, page, list.total);
-    return c.json(list.rows.map((r) => repoView(r, origin(c.req.url))));
+    return c.json(list.rows.map((r) => repoView(r, origin(c.req.url), c.env.PLUE_SSH_URL)));
   })
   .get('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
-    return c.json(repoView(row, origin(c.req.url)));
+    return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
   })
   .patch('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
     const body = await jsonBody(c);
     const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, new Date());
-    return c.json(repoView(row, origin(c.req.url)));
+    return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
   })
   .delete('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
