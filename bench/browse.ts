@@ -1,0 +1,152 @@
+/**
+ * Browsing from the edge on a make-repo.py repository (default 10,000 commits / 5,000 files;
+ * PLUE_BENCH_QUICK=1: 2,000 / 1,000) pushed into a local stack:
+ * - tree, blob and commit pages addressed by commit id: p50 of the first (uncached) request for
+ *   distinct objects vs p50 of the same requests again (edge-cached); goal ≥ 10×;
+ * - uncached `git/trees/{sha}` and `git/blobs/{sha}` API reads vs `git cat-file --batch` reading
+ *   the same objects from the local bare repository, both as one process per read (a forge that
+ *   shells out per request) and amortised over one long-lived process; goal ≤ 5×;
+ * - the repository home (README + last commit per root entry): first load and cached load.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startStack } from '../scripts/stack';
+import { signUp } from '../test/helpers/auth';
+import { median, run as sh } from './lib/measure';
+import { benchRepo, fullSize } from './lib/repo';
+
+const SAMPLES = 15;
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+const git = (args: string[], cwd?: string) => sh('git', args, { cwd, env: gitEnv });
+
+async function timeGet(url: string): Promise<number> {
+  const t = performance.now();
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
+  return ms;
+}
+
+/** One `git cat-file --batch` process reading `oids`; returns the wall time. */
+function catFileBatch(repo: string, oids: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const p = spawn('git', ['cat-file', '--batch'], { cwd: repo, env: gitEnv });
+    p.stdout.on('data', () => undefined);
+    p.on('error', reject);
+    p.on('exit', () => resolve(performance.now() - t));
+    p.stdin.end(oids.join('\n') + '\n');
+  });
+}
+
+const fmt = (ms: number) => `${ms.toFixed(1).padStart(8)} ms`;
+
+function row(name: string, a: number, b: number, label: string, goal: string): void {
+  const ratio = a / b;
+  console.log(
+    `${name.padEnd(30)} ${fmt(a)}  vs ${fmt(b)}  ${label} ${ratio.toFixed(1)}×  (goal ${goal})`,
+  );
+}
+
+export async function run(): Promise<void> {
+  const src = benchRepo(fullSize() ? {} : { commits: 2000, files: 1000 });
+  const work = mkdtempSync(join(tmpdir(), 'plue-bench-browse-'));
+  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  try {
+    console.log(`\n## browse (repository: ${src})`);
+    const user = await signUp(stack.url);
+    const token = await user.token(['repo:read', 'repo:write', 'admin']);
+    const res = await fetch(`${stack.url}/api/v1/user/repos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    });
+    if (res.status !== 201) throw new Error(`creating the repository failed: ${await res.text()}`);
+    const remote = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
+    await git(['push', '-q', remote, 'refs/heads/main:refs/heads/main'], src);
+    const R = `${stack.url}/${user.user.login}/bench`;
+    const A = `${stack.url}/api/v1/repos/${user.user.login}/bench`;
+
+    // Distinct objects to read: directories and files at HEAD, and recent commits.
+    const head = (await git(['rev-parse', 'main'], src)).trim();
+    const ls = (await git(['ls-tree', '-r', '-t', 'main'], src)).trim().split('\n');
+    const entries = ls.map((l) => {
+      const [meta = '', path = ''] = l.split('\t');
+      const [, type = '', oid = ''] = meta.split(' ');
+      return { type, oid, path };
+    });
+    const pick = <T>(xs: T[], n: number) =>
+      xs.filter((_, i) => i % Math.max(1, Math.floor(xs.length / n)) === 0).slice(0, n);
+    const dirs = pick(
+      entries.filter((e) => e.type === 'tree'),
+      SAMPLES,
+    );
+    const files = pick(
+      entries.filter((e) => e.type === 'blob'),
+      SAMPLES * 2,
+    );
+    const commits = (await git(['rev-list', '--max-count', String(SAMPLES * 20), 'main'], src))
+      .trim()
+      .split('\n');
+    const someCommits = pick(commits.slice(1), SAMPLES);
+
+    // Repository home: first load (nothing cached) and cached.
+    const homeFirst = await timeGet(R);
+    await new Promise((r) => setTimeout(r, 300));
+    const again: number[] = [];
+    for (let i = 0; i < 5; i++) again.push(await timeGet(R));
+    const homeCached = median(again);
+    console.log(
+      `repository home (last commit per entry): first load ${fmt(homeFirst)}, cached ${fmt(homeCached)}`,
+    );
+
+    // Pages by commit id: first (uncached) vs again (edge-cached).
+    const pages: Array<[string, string[]]> = [
+      ['tree page', dirs.map((d) => `${R}/tree/${head}/${d.path}`)],
+      ['blob page', files.slice(0, SAMPLES).map((f) => `${R}/blob/${head}/${f.path}`)],
+      ['commit page', someCommits.map((c) => `${R}/commit/${c}`)],
+    ];
+    for (const [name, urls] of pages) {
+      const cold: number[] = [];
+      for (const u of urls) cold.push(await timeGet(u));
+      await new Promise((r) => setTimeout(r, 300)); // let waitUntil cache writes land
+      const warm: number[] = [];
+      for (const u of urls) warm.push(await timeGet(u));
+      row(`${name} p50 (uncached/cached)`, median(cold), median(warm), 'speed-up', '≥ 10×');
+    }
+
+    // Uncached API reads vs git cat-file --batch on the same objects.
+    const apiCases: Array<[string, string[], (oid: string) => string]> = [
+      [
+        'tree API read',
+        pick(
+          entries.filter((e) => e.type === 'tree'),
+          SAMPLES * 2,
+        )
+          .slice(SAMPLES)
+          .map((e) => e.oid),
+        (o) => `${A}/git/trees/${o}`,
+      ],
+      ['blob API read', files.slice(SAMPLES).map((f) => f.oid), (o) => `${A}/git/blobs/${o}`],
+    ];
+    for (const [name, oids, url] of apiCases) {
+      const plue: number[] = [];
+      for (const o of oids) plue.push(await timeGet(url(o)));
+      const perProcess: number[] = [];
+      for (const o of oids) perProcess.push(await catFileBatch(src, [o]));
+      const batch = (await catFileBatch(src, oids)) / oids.length;
+      row(`${name} p50 (plue/cat-file)`, median(plue), median(perProcess), 'ratio', '≤ 5×');
+      console.log(
+        `${''.padEnd(30)} cat-file amortised over one process: ${fmt(batch)} per object (ratio ${(median(plue) / batch).toFixed(0)}×)`,
+      );
+    }
+  } finally {
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
