@@ -10,6 +10,7 @@ import { edgeCache, objectHeaders, type EdgeCache } from '../../../services/cach
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
+import { sshCloneUrl } from '../../../services/repos';
 import type { RepoRef } from '../../../views/browse/common';
 import type { CloneUrls, RefChoice } from '../../../views/browse/tree-page';
 
@@ -53,7 +54,7 @@ export function cloneUrls(c: Context<AppEnv>, r: RepoRef): CloneUrls {
   const origin = new URL(c.req.url);
   return {
     https: `${origin.origin}/${r.owner}/${r.name}.git`,
-    ssh: `git@${origin.hostname}:${r.owner}/${r.name}.git`,
+    ssh: sshCloneUrl(`${r.owner}/${r.name}`, origin.origin, c.env.PLUE_SSH_URL),
   };
 }
 
