@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     // Keep the console output of failing tests only; the Worker logs one JSON line per request.
     silent: 'passed-only',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
         extends: true,
