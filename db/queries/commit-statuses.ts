@@ -1,0 +1,75 @@
+/**
+ * Commit statuses (GitHub's model): every post is a row, the newest row per context is that
+ * context's current state.
+ */
+import type { Db } from '../client';
+
+export type StatusState = 'pending' | 'success' | 'failure' | 'error';
+export const STATUS_STATES: readonly StatusState[] = ['pending', 'success', 'failure', 'error'];
+
+export interface StatusRow {
+  id: string;
+  repo_id: string;
+  sha: string;
+  state: StatusState;
+  context: string;
+  description: string | null;
+  target_url: string | null;
+  creator_id: string | null;
+  creator_login: string | null;
+  created_at: Date;
+}
+
+export interface NewStatus {
+  repoId: string;
+  sha: string;
+  state: StatusState;
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creatorId: string | null;
+}
+
+const COLUMNS = `s.id::text AS id, s.repo_id::text AS repo_id, s.sha, s.state, s.context,
+  s.description, s.target_url, s.creator_id::text AS creator_id, u.username AS creator_login,
+  s.created_at`;
+
+export async function insertStatus(db: Db, s: NewStatus): Promise<StatusRow> {
+  const [row] = await db.query<{ id: string }>(
+    `INSERT INTO commit_statuses (repo_id, sha, state, context, description, target_url,
+       creator_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text AS id`,
+    [s.repoId, s.sha, s.state, s.context, s.description, s.targetUrl, s.creatorId],
+  );
+  const [full] = await db.query<StatusRow>(
+    `SELECT ${COLUMNS} FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+     WHERE s.id = $1`,
+    [row?.id],
+  );
+  if (!full) throw new Error('insert into commit_statuses returned nothing');
+  return full;
+}
+
+/** Every status of a commit, newest first. */
+export async function listStatuses(
+  db: Db,
+  repoId: string,
+  sha: string,
+  page: { limit: number; offset: number },
+): Promise<StatusRow[]> {
+  return db.query<StatusRow>(
+    `SELECT ${COLUMNS} FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+     WHERE s.repo_id = $1 AND s.sha = $2 ORDER BY s.id DESC LIMIT $3 OFFSET $4`,
+    [repoId, sha, page.limit, page.offset],
+  );
+}
+
+/** The newest status per context of a commit. */
+export async function latestStatuses(db: Db, repoId: string, sha: string): Promise<StatusRow[]> {
+  return db.query<StatusRow>(
+    `SELECT * FROM (SELECT DISTINCT ON (s.context) ${COLUMNS}
+       FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+       WHERE s.repo_id = $1 AND s.sha = $2 ORDER BY s.context, s.id DESC) latest
+     ORDER BY id DESC`,
+    [repoId, sha],
+  );
+}

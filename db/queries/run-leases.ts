@@ -1,0 +1,189 @@
+/**
+ * Run leases for runner controllers (design/sandbox.md §4.1): claim the oldest queued run
+ * (FOR UPDATE SKIP LOCKED) with a fresh lease epoch and a fresh run-token digest (a controller
+ * that lost its lease also loses its token), heartbeat and complete only as the lease holder at
+ * that epoch, and sweep expired leases: requeue once, then fail with "runner lost".
+ */
+import type { Db } from '../client';
+import type { Conclusion } from './runs';
+
+export interface LeasedRun {
+  id: string;
+  repo_id: string;
+  run_number: number;
+  workflow_name: string;
+  workflow_file: string;
+  event: string;
+  head_sha: string;
+  head_branch: string | null;
+  plan: unknown;
+  attempt: number;
+  lease_owner: string;
+  lease_epoch: string;
+  lease_expires_at: Date;
+  actor_id: string | null;
+  event_id: string | null;
+}
+
+const COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
+  workflow_file, event, head_sha, head_branch, plan, attempt, lease_owner,
+  lease_epoch::text AS lease_epoch, lease_expires_at, actor_id::text AS actor_id,
+  event_id::text AS event_id`;
+
+/** A run is retried this many times in all when its controller is lost. */
+export const RUN_MAX_ATTEMPTS = 2;
+
+export async function setRunOrigin(
+  db: Db,
+  runId: string,
+  origin: { eventId: string | null; actorId: string | null },
+): Promise<void> {
+  await db.query(`UPDATE workflow_runs SET event_id = $2, actor_id = $3 WHERE id = $1`, [
+    runId,
+    origin.eventId,
+    origin.actorId,
+  ]);
+}
+
+/**
+ * Claims the oldest queued run (of repositories owned by `repoOwner` when given); `tokenHash`
+ * replaces the run token's digest.
+ */
+export async function claimRunLease(
+  db: Db,
+  owner: string,
+  leaseSeconds: number,
+  tokenHash: string,
+  now: Date,
+  repoOwner?: string,
+): Promise<LeasedRun | undefined> {
+  return db.transaction(async (tx) => {
+    const [next] = await tx.query<{ id: string }>(
+      `SELECT id::text AS id FROM workflow_runs WHERE status = 'queued'
+         AND ($1::text IS NULL OR repo_id IN (SELECT r.id FROM repositories r
+           JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
+       ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1`,
+      [repoOwner ?? null],
+    );
+    if (!next) return undefined;
+    const [run] = await tx.query<LeasedRun>(
+      `UPDATE workflow_runs SET status = 'running', lease_owner = $2,
+         lease_epoch = lease_epoch + 1,
+         lease_expires_at = $3::timestamptz + make_interval(secs => $4),
+         token_hash = $5, started_at = COALESCE(started_at, $3), updated_at = $3
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [next.id, owner, now, leaseSeconds, tokenHash],
+    );
+    return run;
+  });
+}
+
+/**
+ * Extends the lease of `owner` at `epoch`. Undefined when the lease is lost (stop working);
+ * otherwise whether a cancel was requested.
+ */
+export async function heartbeatRun(
+  db: Db,
+  runId: string,
+  lease: { owner: string; epoch: string },
+  leaseSeconds: number,
+  now: Date,
+): Promise<{ cancelRequested: boolean } | undefined> {
+  const [row] = await db.query<{ cancel: boolean }>(
+    `UPDATE workflow_runs SET lease_expires_at = $4::timestamptz + make_interval(secs => $5),
+       updated_at = $4
+     WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'running'
+     RETURNING cancel_requested_at IS NOT NULL AS cancel`,
+    [runId, lease.owner, lease.epoch, now, leaseSeconds],
+  );
+  return row ? { cancelRequested: row.cancel } : undefined;
+}
+
+/** running → completed for the lease holder only; false when the lease was lost. */
+export async function completeLeasedRun(
+  db: Db,
+  runId: string,
+  lease: { owner: string; epoch: string },
+  conclusion: Conclusion,
+  now: Date,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE workflow_runs SET status = 'completed', conclusion = $4, completed_at = $5,
+       updated_at = $5, lease_owner = NULL, lease_expires_at = NULL
+     WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'running'
+     RETURNING id`,
+    [runId, lease.owner, lease.epoch, conclusion, now],
+  );
+  return rows.length > 0;
+}
+
+/** Sets a step's final state unless it already has one (compare-and-set). */
+export async function settleStep(
+  db: Db,
+  runId: string,
+  stepId: string,
+  conclusion: Conclusion,
+  exitCode: number | null,
+  now: Date,
+): Promise<void> {
+  await db.query(
+    `UPDATE workflow_steps SET status = 'completed', conclusion = $3, exit_code = $4,
+       completed_at = $5, started_at = COALESCE(started_at, CASE WHEN $3 = 'skipped'
+         THEN NULL ELSE $5::timestamptz END)
+     WHERE run_id = $1 AND step_id = $2 AND status <> 'completed'`,
+    [runId, stepId, conclusion, exitCode, now],
+  );
+}
+
+export interface SweptRuns {
+  requeued: string[];
+  /** Runs failed because their controller was lost too often. */
+  lost: Array<{ id: string; repo_id: string }>;
+}
+
+/** Expired leases: requeue (attempt + 1) below RUN_MAX_ATTEMPTS, otherwise mark lost. */
+export async function sweepRunLeases(db: Db, now: Date): Promise<SweptRuns> {
+  return db.transaction(async (tx) => {
+    const requeued = await tx.query<{ id: string }>(
+      `UPDATE workflow_runs SET status = 'queued', attempt = attempt + 1, lease_owner = NULL,
+         lease_expires_at = NULL, updated_at = $1
+       WHERE status = 'running' AND lease_expires_at < $1 AND attempt < $2
+       RETURNING id::text AS id`,
+      [now, RUN_MAX_ATTEMPTS],
+    );
+    if (requeued.length > 0) {
+      // Steps the lost controller had started run again from the start.
+      await tx.query(
+        `UPDATE workflow_steps SET status = 'queued', started_at = NULL
+         WHERE run_id = ANY($1::bigint[]) AND status = 'running'`,
+        [requeued.map((r) => r.id)],
+      );
+    }
+    const lost = await tx.query<{ id: string; repo_id: string }>(
+      `SELECT id::text AS id, repo_id::text AS repo_id FROM workflow_runs
+       WHERE status = 'running' AND lease_expires_at < $1 FOR UPDATE SKIP LOCKED`,
+      [now],
+    );
+    return { requeued: requeued.map((r) => r.id), lost };
+  });
+}
+
+/** queued → completed cancelled (a run nobody claimed yet); false when it is not queued. */
+export async function cancelQueuedRun(db: Db, runId: string, now: Date): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.query(
+      `UPDATE workflow_runs SET status = 'completed', conclusion = 'cancelled',
+         cancel_requested_at = COALESCE(cancel_requested_at, $2), completed_at = $2,
+         updated_at = $2
+       WHERE id = $1 AND status = 'queued' RETURNING id`,
+      [runId, now],
+    );
+    if (rows.length === 0) return false;
+    await tx.query(
+      `UPDATE workflow_steps SET status = 'completed', conclusion = 'cancelled', completed_at = $2
+       WHERE run_id = $1 AND status <> 'completed'`,
+      [runId, now],
+    );
+    return true;
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Typed queries for workflow events: recorded by pushes and dispatches, claimed by a runner
+ * controller with a lease (FOR UPDATE SKIP LOCKED, lease_epoch fencing), finished once. The
+ * sweeper returns events whose lease expired to `pending`, and fails them after a few tries.
+ */
+import type { Db } from '../client';
+
+export type EventStatus = 'pending' | 'claimed' | 'done' | 'failed';
+
+export interface EventRow {
+  id: string;
+  repo_id: string;
+  type: string;
+  ref: string;
+  before_sha: string | null;
+  after_sha: string;
+  actor_id: string | null;
+  payload: Record<string, unknown>;
+  status: EventStatus;
+  attempt: number;
+  lease_owner: string | null;
+  lease_epoch: string;
+  lease_expires_at: Date | null;
+  error: string | null;
+  created_at: Date;
+}
+
+export interface NewEvent {
+  repoId: string;
+  type: string;
+  ref: string;
+  beforeSha: string | null;
+  afterSha: string;
+  actorId: string | null;
+  payload?: Record<string, unknown>;
+}
+
+const COLUMNS = `id::text AS id, repo_id::text AS repo_id, type, ref, before_sha, after_sha,
+  actor_id::text AS actor_id, payload, status, attempt, lease_owner,
+  lease_epoch::text AS lease_epoch, lease_expires_at, error, created_at`;
+
+/** Events are tried this many times before a lost lease fails them. */
+export const EVENT_MAX_ATTEMPTS = 3;
+
+export async function insertEvent(db: Db, e: NewEvent): Promise<EventRow> {
+  const [row] = await db.query<EventRow>(
+    `INSERT INTO workflow_events (repo_id, type, ref, before_sha, after_sha, actor_id, payload)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING ${COLUMNS}`,
+    [e.repoId, e.type, e.ref, e.beforeSha, e.afterSha, e.actorId, JSON.stringify(e.payload ?? {})],
+  );
+  if (!row) throw new Error('insert into workflow_events returned nothing');
+  return row;
+}
+
+export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  const rows = await db.query<EventRow>(`SELECT ${COLUMNS} FROM workflow_events WHERE id = $1`, [
+    id,
+  ]);
+  return rows[0];
+}
+
+/**
+ * Claims the oldest pending event for `owner` (of repositories owned by `repoOwner` when given);
+ * undefined when none is pending.
+ */
+export async function claimNextEvent(
+  db: Db,
+  owner: string,
+  leaseSeconds: number,
+  now: Date,
+  repoOwner?: string,
+): Promise<EventRow | undefined> {
+  return db.transaction(async (tx) => {
+    const [next] = await tx.query<{ id: string }>(
+      `SELECT id::text AS id FROM workflow_events WHERE status = 'pending'
+         AND ($1::text IS NULL OR repo_id IN (SELECT r.id FROM repositories r
+           JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
+       ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1`,
+      [repoOwner ?? null],
+    );
+    if (!next) return undefined;
+    const [row] = await tx.query<EventRow>(
+      `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
+         lease_epoch = lease_epoch + 1, attempt = attempt + 1,
+         lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [next.id, owner, now, leaseSeconds],
+    );
+    return row;
+  });
+}
+
+/** claimed → done | failed, only for the lease holder at `epoch` (fencing). */
+export async function finishEvent(
+  db: Db,
+  id: string,
+  lease: { owner: string; epoch: string },
+  status: 'done' | 'failed',
+  error: string | null,
+  now: Date,
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE workflow_events SET status = $4, error = $5, lease_owner = NULL,
+       lease_expires_at = NULL, updated_at = $6
+     WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'claimed'
+     RETURNING id`,
+    [id, lease.owner, lease.epoch, status, error, now],
+  );
+  return rows.length > 0;
+}
+
+/** Expired leases: back to pending, or failed after EVENT_MAX_ATTEMPTS. Returns rows changed. */
+export async function sweepEventLeases(db: Db, now: Date): Promise<number> {
+  const rows = await db.query(
+    `UPDATE workflow_events SET
+       status = CASE WHEN attempt >= $2 THEN 'failed' ELSE 'pending' END,
+       error = CASE WHEN attempt >= $2 THEN 'runner lost' ELSE error END,
+       lease_owner = NULL, lease_expires_at = NULL, updated_at = $1
+     WHERE status = 'claimed' AND lease_expires_at < $1 RETURNING id`,
+    [now, EVENT_MAX_ATTEMPTS],
+  );
+  return rows.length;
+}
