@@ -12,6 +12,7 @@ import { requestContext } from './middleware/logger';
 import { rateLimits } from './middleware/rate-limit';
 import { apiRoutes } from './routes/api';
 import { gitRoutes } from './routes/git';
+import { internalControllerRoutes } from './routes/internal/controller';
 import { internalRunRoutes } from './routes/internal/runs';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
@@ -20,6 +21,7 @@ import { homeRoutes } from './routes/pages/home';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { runPageRoutes } from './routes/pages/runs';
 import { staticRoutes } from './routes/pages/static';
+import { workflowPageRoutes } from './routes/pages/workflows';
 
 /** Builds the app. A function, not a module-level instance, so tests can build their own. */
 export function createApp(): Hono<AppEnv> {
@@ -34,12 +36,14 @@ export function createApp(): Hono<AppEnv> {
   app.route('/api/v1', apiRoutes);
   app.route('/internal/ssh', internalSshRoutes);
   app.route('/internal/runs', internalRunRoutes);
+  app.route('/internal/controller', internalControllerRoutes);
   app.route('/static', staticRoutes);
   app.route('/', gitRoutes);
   app.route('/', homeRoutes);
   app.route('/', accountRoutes);
   app.route('/', newRepoRoutes);
   app.route('/', runPageRoutes);
+  app.route('/', workflowPageRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
   app.route('/', browsePageRoutes);
   app.notFound(notFound);

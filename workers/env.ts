@@ -50,6 +50,12 @@ export interface Env {
   RUN_VIEWER_MAX_QUEUED_BYTES?: string;
   /** SSE heartbeat interval in ms (default 15000). */
   RUN_HEARTBEAT_MS?: string;
+  /** Key (any string; SHA-256 of it is the AES-256-GCM key) for repository secrets at rest. */
+  PLUE_SECRETS_KEY?: string;
+  /** Default lease of a claimed workflow run or event, in seconds (default 30). */
+  PLUE_RUN_LEASE_SECONDS?: string;
+  /** Public origin for links made outside a request (cron sweeps), e.g. https://plue.dev. */
+  PLUE_PUBLIC_URL?: string;
 }
 
 /** The signed-in user of a request. */

@@ -1,6 +1,7 @@
 /** Entry point of the Worker "plue": the HTTP app and the Durable Object classes it binds. */
 import { createApp } from './app';
 import type { Env } from './env';
+import { onScheduled } from './services/workflow-cron';
 
 export { RepoObject } from '../durable-objects/repo-object';
 export { RunStream } from '../durable-objects/run-stream';
@@ -11,4 +12,5 @@ const app = createApp();
 
 export default {
   fetch: (req, env, ctx) => app.fetch(req, env, ctx),
+  scheduled: (_controller, env, ctx) => ctx.waitUntil(onScheduled(env)),
 } satisfies ExportedHandler<Env>;

@@ -6,6 +6,7 @@ import { raw } from 'hono/html';
 import type { RepoRow } from '../../db/queries/repositories';
 import type { RunRow, StepRow } from '../../db/queries/runs';
 import { Layout } from './layout';
+import { RunActions } from './run-actions';
 import { RUN_LOG_SCRIPT } from './run-log-script';
 import { duration, RelativeTime, RunsNav, stateOf, StateWord } from './runs-common';
 
@@ -45,6 +46,7 @@ export function RunPage({ user, repo, run, steps }: RunPageProps) {
         {run.started_at ? <> · took {duration(run.started_at, run.completed_at)}</> : null} ·{' '}
         <a href={`${api}/logs`}>raw log</a>
       </p>
+      <RunActions user={user} repo={repo} run={run} />
       <div id="run" data-stream={`${api}/stream`}>
         <div class="steps">
           {steps.map((s) => {

@@ -58,7 +58,7 @@ export function RunsNav({ repo }: { repo: RepoRow }) {
         <strong>{repo.name}</strong>
       </a>{' '}
       {repo.private ? <span class="muted">(private)</span> : null} ·{' '}
-      <a href={`/${full}/actions`}>Runs</a>
+      <a href={`/${full}/actions`}>Runs</a> · <a href={`/${full}/actions/workflows`}>Workflows</a>
     </nav>
   );
 }

@@ -9,6 +9,7 @@ import { healthRoutes } from './health';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
 import { userRoutes } from './user';
+import { workflowApiRoutes } from './workflows';
 
 export const apiRoutes = new Hono<AppEnv>()
   .route('/health', healthRoutes)
@@ -17,5 +18,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', repoRoutes)
   .route('/', contentRoutes)
   .route('/', gitDataRoutes)
+  // Before commitRoutes: its `commits/{ref}` would take `commits/{ref}/status`.
+  .route('/', workflowApiRoutes)
   .route('/', commitRoutes)
   .route('/', runRoutes);

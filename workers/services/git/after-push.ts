@@ -1,11 +1,13 @@
 /**
- * What happens after refs moved: the push is logged, and later capabilities hook in here
- * (push events that start workflows, edge-cache invalidation of ref-addressed views).
+ * What happens after refs moved: the push is logged, a `push` workflow event is recorded per
+ * updated ref (workflow-events.ts), and later capabilities hook in here (edge-cache
+ * invalidation of ref-addressed views).
  */
 import { choosePacksToMerge, mergePacks } from '../../git/storage/compact';
 import { idxKeyOf } from '../../git/storage/pack-keys';
 import type { Env } from '../../env';
-import type { Logger } from '../../middleware/logger';
+import { errorFields, type Logger } from '../../middleware/logger';
+import { recordPushEventsAfterPush } from '../workflow-events';
 import type { PushedRef } from './receive-pack';
 import type { GitRepoContext } from './repo-context';
 
@@ -16,7 +18,7 @@ export interface PushSummary {
 }
 
 export async function onPushed(
-  _env: Env,
+  env: Env,
   ctx: GitRepoContext,
   push: PushSummary,
   log: Logger,
@@ -28,6 +30,11 @@ export async function onPushed(
       .filter((r) => r.ok)
       .map((r) => `${r.ref} ${r.oldOid.slice(0, 7)}..${r.newOid.slice(0, 7)}`),
   });
+  try {
+    await recordPushEventsAfterPush(env, ctx.repo.id, push.refs, push.actorId);
+  } catch (err) {
+    log.error('recording push events failed', errorFields(err));
+  }
   await compactIfNeeded(ctx, log);
 }
 

@@ -1,0 +1,106 @@
+/**
+ * The runner controller's internal API (internal secret only; see workflow-evaluation.ts and
+ * workflow-leases.ts). Every write after a claim carries `{lease_owner, lease_epoch}`; a lost
+ * lease is a 409 `lease_lost`, and the controller stops working on that item.
+ *
+ * - POST /internal/controller/events/claim {owner, lease_seconds?, repo_owner?} → 200 {event, sdk_event, lease} | 204
+ * - POST /internal/controller/events/:id/evaluation {lease…, sha, files:[…]} → 201 {runs}
+ * - POST /internal/controller/events/:id/fail {lease…, error} → 204
+ * - POST /internal/controller/runs/claim {owner, lease_seconds?, repo_owner?} → 200 {run, token, secrets, lease} | 204
+ * - POST /internal/controller/runs/:id/heartbeat {lease…} → {cancel_requested}
+ * - POST /internal/controller/runs/:id/complete {lease…, conclusion, steps, message?} → 204
+ * - POST /internal/controller/sweep → {events, requeued, lost}
+ */
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from '../../env';
+import { AppError } from '../../errors';
+import { INTERNAL_SECRET_HEADER, internalSecretValid } from '../../middleware/auth';
+import { runIdOf } from '../../services/runs';
+import { claimEvent, failEvent, reportEvaluation } from '../../services/workflow-evaluation';
+import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/workflow-leases';
+import { jsonBody } from '../api/request';
+
+function requireInternal(c: Context<AppEnv>): void {
+  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
+    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
+  }
+}
+
+function ownerOf(body: Record<string, unknown>): string {
+  const o = body.owner;
+  if (typeof o !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(o)) {
+    throw AppError.invalid('owner (the controller id) is required', 'owner_invalid');
+  }
+  return o;
+}
+
+/** `repo_owner`: claim only work of that user's repositories (a dedicated runner pool, tests). */
+function repoOwnerOf(body: Record<string, unknown>): string | undefined {
+  const o = body.repo_owner;
+  if (o === undefined || o === null) return undefined;
+  if (typeof o !== 'string' || !/^[A-Za-z0-9-]{1,39}$/.test(o)) {
+    throw AppError.invalid('repo_owner must be a user name', 'repo_owner_invalid');
+  }
+  return o;
+}
+
+const eventIdOf = (raw: string): string => {
+  if (!/^[1-9]\d{0,17}$/.test(raw)) throw AppError.notFound('Event not found', 'event_not_found');
+  return raw;
+};
+
+const origin = (c: Context<AppEnv>): string => new URL(c.req.url).origin;
+
+export const internalControllerRoutes = new Hono<AppEnv>()
+  .use('*', async (c, next) => {
+    requireInternal(c);
+    await next();
+  })
+  .post('/events/claim', async (c) => {
+    const body = await jsonBody(c);
+    const claimed = await claimEvent(
+      c.var.db,
+      c.env,
+      ownerOf(body),
+      body.lease_seconds,
+      origin(c),
+      new Date(),
+      repoOwnerOf(body),
+    );
+    return claimed ? c.json(claimed) : c.body(null, 204);
+  })
+  .post('/events/:id/evaluation', async (c) => {
+    const id = eventIdOf(c.req.param('id'));
+    const body = await jsonBody(c);
+    const runs = await reportEvaluation(c.var.db, c.env, id, body, origin(c), new Date());
+    return c.json({ runs: runs.map((r) => ({ id: Number(r.id), name: r.workflow_name })) }, 201);
+  })
+  .post('/events/:id/fail', async (c) => {
+    await failEvent(c.var.db, eventIdOf(c.req.param('id')), await jsonBody(c), new Date());
+    return c.body(null, 204);
+  })
+  .post('/runs/claim', async (c) => {
+    const body = await jsonBody(c);
+    const claimed = await claimRun(
+      c.var.db,
+      c.env,
+      ownerOf(body),
+      body.lease_seconds,
+      origin(c),
+      new Date(),
+      repoOwnerOf(body),
+    );
+    return claimed ? c.json(claimed) : c.body(null, 204);
+  })
+  .post('/runs/:id/heartbeat', async (c) => {
+    const id = runIdOf(c.req.param('id'));
+    return c.json(await heartbeat(c.var.db, c.env, id, await jsonBody(c), new Date()));
+  })
+  .post('/runs/:id/complete', async (c) => {
+    const id = runIdOf(c.req.param('id'));
+    await completeRun(c.var.db, c.env, id, await jsonBody(c), origin(c), new Date());
+    return c.body(null, 204);
+  })
+  .post('/sweep', async (c) => {
+    return c.json(await sweepLeases(c.var.db, c.env, origin(c), new Date()));
+  });

@@ -1,0 +1,70 @@
+/**
+ * Workflow pages and their forms: `/{owner}/{repo}/actions/workflows` (list + dispatch forms),
+ * `POST …/actions/workflows/{name}/dispatch`, and the run page's `POST …/actions/runs/{id}/cancel`
+ * and `…/rerun`. Forms are plain posts (CSRF-checked by the middleware); each handler authorises
+ * `write` and redirects (303) to the page that shows the result.
+ */
+import { Hono, type Context } from 'hono';
+import { listWorkflows } from '../../../db/queries/workflows';
+import type { AppEnv } from '../../env';
+import { loadRepoForAction, requireUser } from '../../services/authz';
+import { loadRunForViewer } from '../../services/runs';
+import { cancelRun, rerunRun } from '../../services/workflow-actions';
+import { dispatchWorkflow } from '../../services/workflow-events';
+import { WorkflowsPage } from '../../views/workflows-page';
+import { actorOf } from '../api/request';
+
+const origin = (c: Context<AppEnv>): string => new URL(c.req.url).origin;
+
+async function formOf(c: Context<AppEnv>): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+export const workflowPageRoutes = new Hono<AppEnv>()
+  .get('/:owner/:repo/actions/workflows', async (c) => {
+    const { owner, repo } = c.req.param();
+    const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
+    const workflows = await listWorkflows(c.var.db, row.id);
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(<WorkflowsPage user={c.var.user} repo={row} workflows={workflows} />);
+  })
+  .post('/:owner/:repo/actions/workflows/:name/dispatch', async (c) => {
+    const { owner, repo, name } = c.req.param();
+    const actor = actorOf(c);
+    const row = await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
+    requireUser(actor);
+    const form = await formOf(c);
+    const inputs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(form)) {
+      if (k.startsWith('input.') && v !== '') inputs[k.slice(6)] = v;
+    }
+    await dispatchWorkflow(
+      c.var.db,
+      c.env,
+      row,
+      name,
+      { ref: form.ref ?? '', inputs },
+      actor.user.id,
+    );
+    const full = `${row.owner_login}/${row.name}`;
+    return c.redirect(`/${full}/actions?workflow=${encodeURIComponent(name)}`, 303);
+  })
+  .post('/:owner/:repo/actions/runs/:id/cancel', async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'write');
+    await cancelRun(c.var.db, c.env, found.repo, found.run, origin(c));
+    return c.redirect(`/${owner}/${repo}/actions/runs/${found.run.id}`, 303);
+  })
+  .post('/:owner/:repo/actions/runs/:id/rerun', async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const actor = actorOf(c);
+    const found = await loadRunForViewer(c.var.db, actor, owner, repo, id);
+    await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
+    requireUser(actor);
+    const again = await rerunRun(c.var.db, found.repo, found.run, actor.user.id, origin(c));
+    return c.redirect(`/${owner}/${repo}/actions/runs/${again.id}`, 303);
+  });
