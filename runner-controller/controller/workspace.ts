@@ -1,0 +1,97 @@
+/**
+ * Checks a repository out at one commit into a fresh temporary workspace, over smart HTTP from
+ * the Worker: `git init` + `git fetch --depth 1 <url> <sha>` + `git checkout --detach`, with the
+ * internal secret and the acting user's id as extra headers (as the SSH bridge authenticates),
+ * so private repositories work with exactly that user's access. The secret goes through git's
+ * environment config (GIT_CONFIG_*), never the command line, and git runs with no user or
+ * system config, so nothing of the credentials is left in the workspace's `.git`.
+ */
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface CheckoutOptions {
+  baseUrl: string;
+  secret: string;
+  /** owner/name */
+  repo: string;
+  sha: string;
+  /** Acts as this user (their read access); undefined: anonymous (public repositories). */
+  userId: number | null;
+  /** Parent directory for workspaces (default: the OS temp directory). */
+  dataDir?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Workspace {
+  dir: string;
+  /** The commit checked out (a tag object is peeled to it). */
+  commit: string;
+  remove(): void;
+}
+
+function git(
+  cwd: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      {
+        cwd,
+        env,
+        timeout: opts.timeoutMs,
+        maxBuffer: 4 * 1024 * 1024,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(new Error(`git ${args[0] ?? ''} failed: ${String(stderr).trim() || err.message}`));
+        else resolve(String(stdout));
+      },
+    );
+  });
+}
+
+/** Fetches `sha` of `repo` into a new directory; the caller removes it when done. */
+export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
+  const parent = opts.dataDir ?? tmpdir();
+  const dir = mkdtempSync(join(parent, 'plue-ws-'));
+  chmodSync(dir, 0o755);
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const headers = [`X-Plue-Internal-Secret: ${opts.secret}`];
+  if (opts.userId !== null) headers.push(`X-Plue-User-Id: ${opts.userId}`);
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '/bin/false',
+    LANG: 'C',
+    GIT_CONFIG_COUNT: String(headers.length + 1),
+    GIT_CONFIG_KEY_0: 'protocol.version',
+    GIT_CONFIG_VALUE_0: '2',
+  };
+  headers.forEach((h, i) => {
+    env[`GIT_CONFIG_KEY_${i + 1}`] = 'http.extraHeader';
+    env[`GIT_CONFIG_VALUE_${i + 1}`] = h;
+  });
+  const o = { timeoutMs: opts.timeoutMs ?? 120_000, signal: opts.signal };
+  try {
+    const url = `${opts.baseUrl.replace(/\/+$/, '')}/${opts.repo}.git`;
+    await git(dir, ['init', '-q'], env, o);
+    await git(dir, ['fetch', '-q', '--no-tags', '--depth', '1', url, opts.sha], env, o);
+    await git(dir, ['checkout', '-q', '--detach', 'FETCH_HEAD'], env, o);
+    const commit = (await git(dir, ['rev-parse', 'HEAD'], env, o)).trim();
+    return { dir, commit, remove };
+  } catch (err) {
+    remove();
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The runner controller as a program (`npm start` runs it beside the Worker): reads its
+ * settings from the environment, checks the sandbox, serves `GET /health` on PLUE_RUNNER_PORT,
+ * and runs the controller loop (controller/controller.ts) until SIGTERM/SIGINT, when it stops
+ * claiming and waits up to 10 s for the runs in progress, then abandons them (so does a second
+ * signal): their leases expire and the Worker requeues them.
+ *
+ * Environment: PLUE_URL (the Worker, default http://127.0.0.1:8787), PLUE_INTERNAL_SECRET
+ * (default: the development secret of wrangler.toml), PLUE_RUNNER_PORT (default 8790),
+ * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces),
+ * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts).
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { startController } from './controller/controller';
+
+const DEV_SECRET = 'dev-internal-secret-change-me';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const url = env.PLUE_URL ?? 'http://127.0.0.1:8787';
+  const port = Number(env.PLUE_RUNNER_PORT ?? 8790);
+  const host = env.PLUE_RUNNER_HOST ?? '127.0.0.1';
+  const dataDir = env.PLUE_DATA_DIR ? join(env.PLUE_DATA_DIR, 'workspaces') : undefined;
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const concurrency = Math.max(1, Number(env.PLUE_RUNNER_CONCURRENCY ?? 2) || 2);
+  const controller = await startController({
+    url,
+    secret: env.PLUE_INTERNAL_SECRET || DEV_SECRET,
+    concurrency,
+    ...(dataDir ? { dataDir } : {}),
+  });
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          id: controller.id,
+          backend: controller.backend.name,
+          active_runs: controller.active,
+          concurrency,
+          handled: { events: controller.stats.events, runs: controller.stats.runs },
+          last_error: controller.stats.lastError,
+        }),
+      );
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('not found\n');
+  });
+  server.listen(port, host);
+  let signals = 0;
+  const shutdown = () => {
+    signals++;
+    console.log(
+      signals === 1 ? 'runner-controller: stopping…' : 'runner-controller: abandoning runs',
+    );
+    const grace = setTimeout(() => void controller.stop({ abandon: true }), 10_000);
+    void controller.stop({ abandon: signals > 1 }).then(() => {
+      clearTimeout(grace);
+      server.close();
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(
+    `runner-controller could not start: ${err instanceof Error ? err.message : String(err)}`,
+  );
+  process.exit(1);
+});
