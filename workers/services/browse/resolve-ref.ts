@@ -53,10 +53,13 @@ export async function resolveRef(
   if (ref === 'HEAD' || ref === '@') {
     const target = refs.refs.find((x) => x.name === refs.head);
     if (!target) throw AppError.notFound('This repository is empty', 'repo_empty');
-    return { commit: await toCommit(r, target.oid, ref), kind: 'head', name: ref };
+    // Branches hold commits (receive-pack refuses anything else), so no object read is needed.
+    return { commit: target.oid, kind: 'head', name: ref };
   }
   const named = refNamed(refs, ref);
   if (named) {
+    if (named.name.startsWith('refs/heads/'))
+      return { commit: named.oid, kind: 'branch', name: ref };
     const kind = named.name.startsWith('refs/tags/') ? 'tag' : 'branch';
     return { commit: await toCommit(r, named.oid, ref), kind, name: ref };
   }

@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../../env';
 import { AppError } from '../../../errors';
-import { cacheKey, cachedResponse, notModified, objectHeaders } from '../../../services/cache';
+import { cacheKey, cachedResponse, objectHeaders } from '../../../services/cache';
 import { contentTypeOf, isActiveType, isBinary } from '../../../services/browse/content';
 import { blobView, fillRefBase, pathView } from '../../../services/browse/data-tree';
 import { readBlob, splitPath } from '../../../services/browse/objects';
@@ -23,6 +23,7 @@ import {
   refChoice,
   resolve,
   type Browse,
+  pageFromCache,
 } from './context';
 
 /** URL segments after `/{owner}/{repo}/{kind}/`, decoded. */
@@ -56,7 +57,7 @@ async function treeResponse(
   home: boolean,
 ): Promise<Response> {
   const headers = pageHeaders(c, b, commit, !home && isFullOid(ref));
-  const early = notModified(c.req.header('If-None-Match'), headers);
+  const early = await pageFromCache(c, b, headers);
   if (early) return early;
   const view = await pathView(b.repo, b.cache, commit, path);
   if (!view)
@@ -125,7 +126,7 @@ export const codePageRoutes = new Hono<AppEnv>()
     const b = await openBrowse(c);
     const t = await target(c, b, 'blob');
     const headers = pageHeaders(c, b, t.commit, isFullOid(t.ref));
-    const early = notModified(c.req.header('If-None-Match'), headers);
+    const early = await pageFromCache(c, b, headers);
     if (early) return early;
     const pv = await pathView(b.repo, b.cache, t.commit, t.path);
     if (!pv || t.path.length === 0)

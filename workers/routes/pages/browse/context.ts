@@ -2,17 +2,31 @@
  * Per-request plumbing shared by the code-browser pages and API: open the repository (authorise
  * first), the edge cache, ref resolution against the fresh ref state, and response headers.
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../../env';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { toHex, utf8 } from '../../../git/model/bytes';
-import { edgeCache, objectHeaders, type EdgeCache } from '../../../services/cache';
+import {
+  cacheKey,
+  edgeCache,
+  IMMUTABLE,
+  notModified,
+  objectHeaders,
+  type EdgeCache,
+} from '../../../services/cache';
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
 import { sshCloneUrl } from '../../../services/repos';
 import type { RepoRef } from '../../../views/browse/common';
 import type { CloneUrls, RefChoice } from '../../../views/browse/tree-page';
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set by browse pages whose rendered HTML should enter the edge cache. */
+    pageCacheKey?: string;
+  }
+}
 
 export interface Browse {
   repo: BrowseRepo;
@@ -87,3 +101,45 @@ export function pageHeaders(
 }
 
 export const isFullOid = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);
+
+/**
+ * The early answer for a page: 304 when the validator matches; for anonymous viewers of a public
+ * repository, the rendered page from the edge cache (the key is the page's ETag, which covers the
+ * object id, the URL and every ref, so it never goes stale). On a miss the page is marked to be
+ * stored once rendered (see `storeRenderedPages`).
+ */
+export async function pageFromCache(
+  c: Context<AppEnv>,
+  b: Browse,
+  headers: Record<string, string>,
+): Promise<Response | undefined> {
+  const early = notModified(c.req.header('If-None-Match'), headers);
+  if (early) return early;
+  const store = b.cache.store;
+  const etag = headers.ETag;
+  if (!b.repo.shared || c.var.user !== undefined || !store || !etag) return undefined;
+  const key = cacheKey(b.repo.row.id, 'page', etag);
+  const hit = await store.match(key).catch(() => undefined);
+  if (hit) {
+    return new Response(hit.body, {
+      status: 200,
+      headers: { 'Content-Type': 'text/html; charset=UTF-8', ...headers },
+    });
+  }
+  c.set('pageCacheKey', key);
+  return undefined;
+}
+
+/** Stores pages that `pageFromCache` marked, after they rendered successfully. */
+export function storeRenderedPages(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    const key = c.get('pageCacheKey');
+    if (!key || c.res.status !== 200 || typeof caches === 'undefined') return;
+    const store = (caches as unknown as { default: Cache }).default;
+    const copy = new Response(c.res.clone().body, {
+      headers: { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': IMMUTABLE },
+    });
+    c.executionCtx.waitUntil(store.put(key, copy).catch(() => undefined));
+  };
+}

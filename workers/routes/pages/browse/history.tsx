@@ -5,7 +5,6 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../../env';
 import { AppError } from '../../../errors';
-import { notModified } from '../../../services/cache';
 import {
   changeView,
   commitView,
@@ -22,7 +21,7 @@ import {
   ComparePage,
   RefsPage,
 } from '../../../views/browse/history-pages';
-import { isFullOid, openBrowse, pageHeaders, resolve } from './context';
+import { isFullOid, openBrowse, pageHeaders, resolve, pageFromCache } from './context';
 
 const PER_PAGE = 30;
 
@@ -53,7 +52,7 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const path = splitPath(pathStr);
     const page = pageParam(c);
     const headers = pageHeaders(c, b, resolved.commit, isFullOid(ref));
-    const early = notModified(c.req.header('If-None-Match'), headers);
+    const early = await pageFromCache(c, b, headers);
     if (early) return early;
     const log = await logView(b.repo, b.cache, resolved.commit, path, page, PER_PAGE);
     return c.html(
@@ -76,7 +75,7 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const b = await openBrowse(c);
     const resolved = await resolve(b, c.req.param('sha'));
     const headers = pageHeaders(c, b, resolved.commit, isFullOid(c.req.param('sha')));
-    const early = notModified(c.req.header('If-None-Match'), headers);
+    const early = await pageFromCache(c, b, headers);
     if (early) return early;
     const view = await commitView(b.repo, b.cache, resolved.commit);
     return c.html(<CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} />, 200, headers);
@@ -94,7 +93,7 @@ export const historyPageRoutes = new Hono<AppEnv>()
       `${base.commit}.${head.commit}`,
       isFullOid(m[1]) && isFullOid(m[2]),
     );
-    const early = notModified(c.req.header('If-None-Match'), headers);
+    const early = await pageFromCache(c, b, headers);
     if (early) return early;
     const view = await compareView(b.repo, b.cache, base.commit, head.commit);
     return c.html(

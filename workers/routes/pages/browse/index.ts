@@ -2,8 +2,10 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../../env';
 import { codePageRoutes } from './code';
+import { storeRenderedPages } from './context';
 import { historyPageRoutes } from './history';
 
 export const browsePageRoutes = new Hono<AppEnv>()
+  .use('*', storeRenderedPages())
   .route('/', historyPageRoutes)
   .route('/', codePageRoutes);
