@@ -8,6 +8,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { toHex, utf8 } from '../../../git/model/bytes';
 import {
   cacheKey,
+  cachedJson,
   edgeCache,
   IMMUTABLE,
   notModified,
@@ -59,9 +60,19 @@ export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
   };
 }
 
-/** Resolves a ref (fresh from RepoObject; full ids are not read until their data is built). */
+/**
+ * Resolves a ref fresh from RepoObject's ref list. What a full object id peels to never changes,
+ * so for public repositories that answer comes from the edge cache instead of opening the packs.
+ */
 export function resolve(b: Browse, ref: string): Promise<ResolvedRef> {
-  return resolveRef(b.repo.reader, b.repo.state, ref, (p) => b.repo.findPrefix(p));
+  const run = () => resolveRef(b.repo.reader, b.repo.state, ref, (p) => b.repo.findPrefix(p));
+  if (!isFullOid(ref.toLowerCase())) return run();
+  return cachedJson(
+    b.cache,
+    cacheKey(b.repo.row.id, 'peel', ref.toLowerCase()),
+    b.repo.shared,
+    run,
+  );
 }
 
 export function cloneUrls(c: Context<AppEnv>, r: RepoRef): CloneUrls {
