@@ -12,5 +12,5 @@ const app = createApp();
 
 export default {
   fetch: (req, env, ctx) => app.fetch(req, env, ctx),
-  scheduled: (_controller, env, ctx) => ctx.waitUntil(onScheduled(env)),
+  scheduled: (controller, env, ctx) => ctx.waitUntil(onScheduled(env, controller.scheduledTime)),
 } satisfies ExportedHandler<Env>;

@@ -121,3 +121,19 @@ export async function sweepEventLeases(db: Db, now: Date): Promise<number> {
   );
   return rows.length;
 }
+
+/** Records a `schedule` event unless one exists for the same repository, cron and minute. */
+export async function insertScheduleEvent(
+  db: Db,
+  e: { repoId: string; ref: string; sha: string; cron: string; minute: string; actorId: string },
+): Promise<boolean> {
+  const rows = await db.query(
+    `INSERT INTO workflow_events (repo_id, type, ref, after_sha, payload, actor_id)
+     SELECT $1, 'schedule', $2, $3, jsonb_build_object('cron', $4::text, 'minute', $5::text), $6
+     WHERE NOT EXISTS (SELECT 1 FROM workflow_events WHERE repo_id = $1 AND type = 'schedule'
+       AND payload->>'cron' = $4 AND payload->>'minute' = $5)
+     RETURNING id`,
+    [e.repoId, e.ref, e.sha, e.cron, e.minute, e.actorId],
+  );
+  return rows.length > 0;
+}

@@ -66,3 +66,15 @@ export async function findWorkflow(
   );
   return rows[0];
 }
+
+/** Every `schedule` trigger of every valid workflow: (repository, cron) pairs, deduplicated. */
+export async function listScheduleTriggers(
+  db: Db,
+): Promise<Array<{ repo_id: string; cron: string }>> {
+  return db.query<{ repo_id: string; cron: string }>(
+    `SELECT DISTINCT w.repo_id::text AS repo_id, t->>'cron' AS cron
+     FROM workflows w, jsonb_array_elements(w.triggers) t
+     WHERE w.error IS NULL AND t->>'type' = 'schedule' AND t->>'cron' IS NOT NULL
+     ORDER BY 1, 2`,
+  );
+}

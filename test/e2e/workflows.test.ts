@@ -10,6 +10,7 @@ import type { Controller } from '../../runner-controller/controller/controller';
 import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import {
+  DEV_SECRET,
   outputOf,
   poll,
   pushRepo,
@@ -292,5 +293,37 @@ def deploy(ctx):
       return r.workflow_runs.length >= 2 ? r.workflow_runs[0] : undefined;
     }, 60_000);
     expect(outputOf(await repo.stream(second.id))).toContain('deploying to prod');
+  });
+  it('starts scheduled workflows from the cron tick, once per minute', async () => {
+    const { repo } = await pushRepo(base, g, alice, token, 'wf-cron', {
+      '.plue/workflows/nightly.py': `from plue import workflow, schedule
+
+@workflow(triggers=[schedule(cron="*/5 * * * *")])
+def nightly(ctx):
+    ctx.run(name="tick", cmd=f"echo scheduled by {ctx.event['cron']}")
+`,
+    });
+    await poll(async () => {
+      const l = await repo.get<{ workflows: unknown[] }>('/actions/workflows');
+      return l.workflows.length > 0 ? true : undefined;
+    }, 60_000);
+    const tick = async (at: string) => {
+      const res = await fetch(`${base}/internal/controller/schedule`, {
+        method: 'POST',
+        headers: { 'X-Plue-Internal-Secret': DEV_SECRET, 'content-type': 'application/json' },
+        body: JSON.stringify({ at }),
+      });
+      expect(res.status).toBe(200);
+    };
+    await tick('2031-01-01T00:04:00Z'); // not due
+    await tick('2031-01-01T00:05:00Z');
+    await tick('2031-01-01T00:05:30Z'); // the same minute again
+    const run = await poll(async () => {
+      const r = await repo.get<{ workflow_runs: RunJson[] }>('/actions/runs?event=schedule');
+      return r.workflow_runs[0];
+    }, 60_000);
+    expect(outputOf(await repo.stream(run.id))).toContain('scheduled by */5 * * * *');
+    const all = await repo.get<{ total_count: number }>('/actions/runs');
+    expect(all.total_count).toBe(1);
   });
 });

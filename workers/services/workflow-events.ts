@@ -115,6 +115,7 @@ export function sdkEventOf(
       inputs: e.payload.inputs ?? {},
     };
   }
+  if (e.type === 'schedule') return { type: 'schedule', ...common, cron: e.payload.cron };
   return { type: e.type, ...common, before: e.before_sha ?? '0'.repeat(40), deleted: false };
 }
 

@@ -10,6 +10,7 @@
  * - POST /internal/controller/runs/:id/heartbeat {lease…} → {cancel_requested}
  * - POST /internal/controller/runs/:id/complete {lease…, conclusion, steps, message?} → 204
  * - POST /internal/controller/sweep → {events, requeued, lost}
+ * - POST /internal/controller/schedule {at?} → {recorded} (the cron tick's schedule events; tests)
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
@@ -18,6 +19,7 @@ import { INTERNAL_SECRET_HEADER, internalSecretValid } from '../../middleware/au
 import { runIdOf } from '../../services/runs';
 import { claimEvent, failEvent, reportEvaluation } from '../../services/workflow-evaluation';
 import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/workflow-leases';
+import { recordScheduledEvents } from '../../services/workflow-schedule';
 import { jsonBody } from '../api/request';
 
 function requireInternal(c: Context<AppEnv>): void {
@@ -103,4 +105,10 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   })
   .post('/sweep', async (c) => {
     return c.json(await sweepLeases(c.var.db, c.env, origin(c), new Date()));
+  })
+  .post('/schedule', async (c) => {
+    const body = await jsonBody(c);
+    const at = typeof body.at === 'string' ? new Date(body.at) : new Date();
+    if (Number.isNaN(at.getTime())) throw AppError.invalid('at must be an ISO time', 'at_invalid');
+    return c.json({ recorded: await recordScheduledEvents(c.var.db, c.env, at) });
   });
