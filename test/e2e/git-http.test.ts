@@ -331,4 +331,41 @@ describe('git over HTTPS', () => {
     expect((await g.git(fresh, ['fsck', '--full'])).code).toBe(0);
     expect((await g.ok(fresh, ['rev-list', '--count', 'HEAD'])).trim()).toBe('13');
   });
+
+  it('follows repository changes: default branch, visibility, deletion', async () => {
+    await createRepo(alice, 'lifecycle');
+    const url = remoteUrl(base, alice.user.login, 'lifecycle', aliceToken);
+    const anonUrl = remoteUrl(base, alice.user.login, 'lifecycle');
+    const src = await g.makeRepo('lifecycle-src', 2);
+    await g.ok(src, ['push', url, 'main', 'main:dev']);
+    // Anonymous reads work (and prime the edge copy of the public record).
+    expect((await g.git(src, ['ls-remote', anonUrl])).code).toBe(0);
+    const admin = await alice.token(['repo:read', 'repo:write', 'admin']);
+    const patch = (body: object) =>
+      fetch(`${base}/api/v1/repos/${alice.user.login}/lifecycle`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await patch({ default_branch: 'dev' })).status).toBe(200);
+    expect(await g.ok(src, ['ls-remote', '--symref', url, 'HEAD'])).toContain(
+      'ref: refs/heads/dev\tHEAD',
+    );
+    // Made private: strangers lose access at once.
+    expect((await patch({ private: true })).status).toBe(200);
+    const hidden = await g.git(src, ['ls-remote', anonUrl]);
+    expect(hidden.code).not.toBe(0);
+    expect((await g.git(src, ['ls-remote', url])).code).toBe(0);
+    // Deleted, then created again under the same name: nothing of the old one survives.
+    const del = await fetch(`${base}/api/v1/repos/${alice.user.login}/lifecycle`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(del.status).toBe(204);
+    const gone = await g.git(src, ['ls-remote', url]);
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toMatch(/not found/i);
+    await createRepo(alice, 'lifecycle');
+    expect((await g.ok(src, ['ls-remote', url])).trim()).toBe('');
+  });
 });

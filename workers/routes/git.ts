@@ -8,6 +8,7 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { loadRepoForAction } from '../services/authz';
+import { edgeCache } from '../services/cache';
 import {
   advertiseReceivePack,
   advertiseUploadPackV2,
@@ -33,7 +34,9 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
   const name = repoName(c.req.param('repo') ?? '');
   const actor = { user: c.var.user, scopes: c.var.auth.scopes };
   try {
-    const repo = await loadRepoForAction(c.var.db, actor, owner, name, action);
+    const ctx = c.executionCtx;
+    const cache = edgeCache((p) => ctx.waitUntil(p));
+    const repo = await loadRepoForAction(c.var.db, actor, owner, name, action, cache);
     return gitRepoContext(c.env, {
       id: repo.id,
       fullName: `${repo.owner_login}/${repo.name}`,

@@ -11,6 +11,7 @@
 import type { Db } from '../../db/client';
 import { findCollaboratorPermission, findRepo, type RepoRow } from '../../db/queries/repositories';
 import { AppError } from '../errors';
+import { repoMetaCache, type EdgeCache } from './cache';
 
 export type Action = 'read' | 'write' | 'admin';
 export type Level = 'none' | Action;
@@ -64,17 +65,33 @@ export async function authorize(
   }
 }
 
-/** Looks `owner/name` up and authorises `action` on it in one call. */
+/** Restores the dates of a repository record that went through JSON. */
+function reviveRepo(r: RepoRow): RepoRow {
+  return { ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) };
+}
+
+/**
+ * Looks `owner/name` up and authorises `action` on it in one call. With an edge cache, reads of
+ * public repositories use its short-lived copy of the record (anyone may read a public
+ * repository, so no further check applies); everything else goes to the database.
+ */
 export async function loadRepoForAction(
   db: Db,
   actor: Actor,
   owner: string,
   name: string,
   action: Action,
+  cache?: EdgeCache,
 ): Promise<RepoRow> {
+  const meta = cache ? repoMetaCache<RepoRow>(cache, reviveRepo) : undefined;
+  if (action === 'read' && meta) {
+    const hit = await meta.get(owner, name);
+    if (hit && !hit.private) return hit;
+  }
   const repo = await findRepo(db, owner, name);
   if (!repo) throw repoNotFound();
   await authorize(db, actor, action, repo);
+  if (meta && !repo.private) meta.put(owner, name, repo);
   return repo;
 }
 

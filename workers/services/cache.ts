@@ -119,3 +119,46 @@ export async function cachedResponse(
   }
   return res;
 }
+
+/**
+ * A short-lived edge copy of public repositories' records, so anonymous reads of public
+ * repositories (cached pages, clones) skip the database. Only public rows are stored; a change
+ * of visibility, name or default branch purges the entry here, and elsewhere it expires within
+ * `REPO_META_TTL` seconds — the window in which a repository just made private may still be
+ * listed as public by another edge location.
+ */
+export const REPO_META_TTL = 10;
+
+export interface RepoMeta<Row> {
+  get(owner: string, name: string): Promise<Row | undefined>;
+  put(owner: string, name: string, row: Row): void;
+}
+
+function repoMetaKey(owner: string, name: string): string {
+  return `${ORIGIN}/repo-meta/${encodeURIComponent(owner.toLowerCase())}/${encodeURIComponent(name.toLowerCase())}`;
+}
+
+/** The repository-record cache over an edge cache; `revive` restores what JSON flattened. */
+export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row): RepoMeta<Row> {
+  return {
+    async get(owner, name) {
+      const hit = await cache.store?.match(repoMetaKey(owner, name)).catch(() => undefined);
+      return hit ? revive((await hit.json()) as Row) : undefined;
+    },
+    put(owner, name, row) {
+      if (!cache.store) return;
+      const res = new Response(JSON.stringify(row), {
+        headers: {
+          'Content-Type': 'application/json',
+          'Cache-Control': `public, max-age=${REPO_META_TTL}`,
+        },
+      });
+      cache.waitUntil(cache.store.put(repoMetaKey(owner, name), res).catch(() => undefined));
+    },
+  };
+}
+
+/** Forgets the cached record of `owner/name` at this edge location. */
+export async function purgeRepoMeta(cache: EdgeCache, owner: string, name: string): Promise<void> {
+  await cache.store?.delete(repoMetaKey(owner, name)).catch(() => undefined);
+}

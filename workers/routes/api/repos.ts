@@ -6,6 +6,8 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
+import { edgeCache } from '../../services/cache';
+import { repoDeleted, repoUpdated } from '../../services/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/authz';
 import {
   collaboratorsOf,
@@ -52,11 +54,20 @@ export const repoRoutes = new Hono<AppEnv>()
     const { owner, repo } = c.req.param();
     const body = await jsonBody(c);
     const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, new Date());
+    await repoUpdated(
+      c.env,
+      edgeCache((p) => c.executionCtx.waitUntil(p)),
+      owner,
+      repo,
+      row,
+    );
     return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
   })
   .delete('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
-    await deleteRepoRecord(c.var.db, actorOf(c), owner, repo);
+    const row = await deleteRepoRecord(c.var.db, actorOf(c), owner, repo);
+    const cache = edgeCache((p) => c.executionCtx.waitUntil(p));
+    c.executionCtx.waitUntil(repoDeleted(c.env, cache, row));
     return c.body(null, 204);
   })
   .get('/repos/:owner/:repo/collaborators', async (c) => {

@@ -11,6 +11,7 @@ import { idxKeyOf } from '../../git/storage/pack-keys';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { Env } from '../../env';
 import { loadRepoForAction, type Actor } from '../authz';
+import type { EdgeCache } from '../cache';
 import { gitRepoContext, openObjects, type GitRepoContext } from '../git/repo-context';
 import type { ObjectReader } from './objects';
 
@@ -37,8 +38,9 @@ export async function openBrowseRepo(
   actor: Actor,
   owner: string,
   name: string,
+  cache?: EdgeCache,
 ): Promise<BrowseRepo> {
-  const row = await loadRepoForAction(db, actor, owner, name.replace(/\.git$/, ''), 'read');
+  const row = await loadRepoForAction(db, actor, owner, name.replace(/\.git$/, ''), 'read', cache);
   const ctx = gitRepoContext(env, {
     id: row.id,
     fullName: `${row.owner_login}/${row.name}`,

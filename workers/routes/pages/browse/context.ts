@@ -38,13 +38,6 @@ export interface Browse {
 
 /** Authorises read access to `:owner/:repo` and opens it. */
 export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
-  const repo = await openBrowseRepo(
-    c.env,
-    c.var.db,
-    actorOf(c),
-    c.req.param('owner') ?? '',
-    c.req.param('repo') ?? '',
-  );
   let waitUntil: (p: Promise<unknown>) => void;
   try {
     const ctx = c.executionCtx;
@@ -52,9 +45,18 @@ export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
   } catch {
     waitUntil = (p) => void p;
   }
+  const cache = edgeCache(waitUntil);
+  const repo = await openBrowseRepo(
+    c.env,
+    c.var.db,
+    actorOf(c),
+    c.req.param('owner') ?? '',
+    c.req.param('repo') ?? '',
+    cache,
+  );
   return {
     repo,
-    cache: edgeCache(waitUntil),
+    cache,
     ref: { owner: repo.owner, name: repo.name, private: repo.row.private },
     now: Date.now(),
   };
