@@ -93,6 +93,12 @@ export async function run(): Promise<void> {
       .split('\n');
     const someCommits = pick(commits.slice(1), SAMPLES);
 
+    // The floor: a static asset that touches neither database nor storage. Under `wrangler dev`
+    // every request pays the local proxy's overhead, which a cached page cannot go below.
+    const floor: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) floor.push(await timeGet(`${stack.url}/static/style.css`));
+    console.log(`request floor of this server (static asset p50): ${fmt(median(floor))}`);
+
     // Repository home: first load (nothing cached) and cached.
     const homeFirst = await timeGet(R);
     await new Promise((r) => setTimeout(r, 300));
