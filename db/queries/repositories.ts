@@ -82,6 +82,30 @@ export async function listReposOfOwner(
   return { rows, total: Number(count?.n ?? 0) };
 }
 
+/**
+ * Repositories `viewerId` may see across all owners (public ones, plus private ones they own or
+ * collaborate on), most recently updated first; `onlyVisibleTo` narrows to the viewer's own.
+ */
+export async function listVisibleRepos(
+  db: Db,
+  viewerId: string | null,
+  page: { limit: number; offset: number },
+  opts: { mine?: boolean } = {},
+): Promise<{ rows: RepoRow[]; total: number }> {
+  const mine = `(r.owner_id = $1::bigint OR EXISTS (
+    SELECT 1 FROM collaborators c WHERE c.repo_id = r.id AND c.user_id = $1::bigint))`;
+  const where = opts.mine ? mine : `(NOT r.private OR ${mine})`;
+  const rows = await db.query<RepoRow>(
+    `${SELECT} WHERE ${where} ORDER BY r.updated_at DESC, r.id DESC LIMIT $2 OFFSET $3`,
+    [viewerId, page.limit, page.offset],
+  );
+  const [count] = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM repositories r WHERE ${where}`,
+    [viewerId],
+  );
+  return { rows, total: Number(count?.n ?? 0) };
+}
+
 export async function updateRepo(
   db: Db,
   id: string,

@@ -33,7 +33,7 @@ describe('health', () => {
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'degraded', db: 'unreachable' });
       // Pages that do not need the database still render.
-      const home = await fetch(`${stack.url}/`);
+      const home = await fetch(`${stack.url}/login`);
       expect(home.status).toBe(200);
     } finally {
       await stack.stop();
