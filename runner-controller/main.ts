@@ -7,29 +7,58 @@
  *
  * Environment: PLUE_URL (the Worker, default http://127.0.0.1:8787), PLUE_INTERNAL_SECRET
  * (default: the development secret of wrangler.toml), PLUE_RUNNER_PORT (default 8790),
- * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces),
+ * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
+ * the sandbox user can reach it, else under the temp directory),
  * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { startController } from './controller/controller';
 
 const DEV_SECRET = 'dev-internal-secret-change-me';
+
+/** Whether every directory above `dir` lets others pass (the sandbox's uid must reach it). */
+function traversable(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    try {
+      if ((statSync(d).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (dirname(d) === d) return true;
+  }
+}
+
+/** `<PLUE_DATA_DIR>/workspaces` when the sandbox user can reach it, else one under the temp dir. */
+function workspacesDir(dataDir: string | undefined): string {
+  const wanted = dataDir ? join(dataDir, 'workspaces') : join(tmpdir(), 'plue-workspaces');
+  if (traversable(dataDir ?? tmpdir())) {
+    mkdirSync(wanted, { recursive: true, mode: 0o755 });
+    return wanted;
+  }
+  const fallback = join(tmpdir(), `plue-workspaces-${process.pid}`);
+  console.error(
+    `runner-controller: ${dataDir} is not reachable by the sandbox user; workspaces go to ${fallback}`,
+  );
+  mkdirSync(fallback, { recursive: true, mode: 0o755 });
+  return fallback;
+}
 
 async function main(): Promise<void> {
   const env = process.env;
   const url = env.PLUE_URL ?? 'http://127.0.0.1:8787';
   const port = Number(env.PLUE_RUNNER_PORT ?? 8790);
   const host = env.PLUE_RUNNER_HOST ?? '127.0.0.1';
-  const dataDir = env.PLUE_DATA_DIR ? join(env.PLUE_DATA_DIR, 'workspaces') : undefined;
-  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const dataDir = workspacesDir(env.PLUE_DATA_DIR || undefined);
+  const fallback = dataDir.startsWith(join(tmpdir(), 'plue-workspaces-'));
   const concurrency = Math.max(1, Number(env.PLUE_RUNNER_CONCURRENCY ?? 2) || 2);
   const controller = await startController({
     url,
     secret: env.PLUE_INTERNAL_SECRET || DEV_SECRET,
     concurrency,
-    ...(dataDir ? { dataDir } : {}),
+    dataDir,
   });
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
@@ -60,6 +89,7 @@ async function main(): Promise<void> {
     const grace = setTimeout(() => void controller.stop({ abandon: true }), 10_000);
     void controller.stop({ abandon: signals > 1 }).then(() => {
       clearTimeout(grace);
+      if (fallback) rmSync(dataDir, { recursive: true, force: true });
       server.close();
       process.exit(0);
     });

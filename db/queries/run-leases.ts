@@ -187,3 +187,12 @@ export async function cancelQueuedRun(db: Db, runId: string, now: Date): Promise
     return true;
   });
 }
+
+/** The user a run acts as (who pushed, dispatched or re-ran it), if any. */
+export async function findRunActor(db: Db, runId: string): Promise<string | null> {
+  const [row] = await db.query<{ actor_id: string | null }>(
+    `SELECT actor_id::text AS actor_id FROM workflow_runs WHERE id = $1`,
+    [runId],
+  );
+  return row?.actor_id ?? null;
+}

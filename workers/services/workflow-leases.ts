@@ -10,6 +10,7 @@ import { findRepoById } from '../../db/queries/repositories';
 import {
   claimRunLease,
   completeLeasedRun,
+  findRunActor,
   heartbeatRun,
   settleStep,
   sweepRunLeases,
@@ -72,6 +73,21 @@ export async function closeLog(db: Db, env: Env, runId: string, c: Conclusion, m
   ).catch(() => undefined);
 }
 
+/** Posts the run's commit status as the user the run acts for. */
+async function postStatusOf(
+  db: Db,
+  runId: string,
+  origin: string | undefined,
+  phase: Parameters<typeof postRunStatus>[4],
+  description?: string,
+): Promise<void> {
+  const run = await findRunById(db, runId);
+  const full = run && (await repoName(db, run.repo_id));
+  if (!run || !full) return;
+  const actor = await findRunActor(db, runId);
+  await postRunStatus(db, { ...run, actor_id: actor }, full, origin, phase, description);
+}
+
 /** Requeues or fails runs whose lease expired, and returns expired events to the queue. */
 export async function sweepLeases(
   db: Db,
@@ -82,16 +98,12 @@ export async function sweepLeases(
   const events = await sweepEventLeases(db, now);
   const swept = await sweepRunLeases(db, now);
   for (const id of swept.requeued) {
-    const run = await findRunById(db, id);
-    const full = run && (await repoName(db, run.repo_id));
-    if (run && full) await postRunStatus(db, run, full, origin, 'queued', 'Requeued: runner lost');
+    await postStatusOf(db, id, origin, 'queued', 'Requeued: runner lost');
   }
   for (const lost of swept.lost) {
     if (!(await markRunCompleted(db, lost.id, 'failure', now))) continue;
     await closeLog(db, env, lost.id, 'failure', 'runner lost');
-    const run = await findRunById(db, lost.id);
-    const full = run && (await repoName(db, run.repo_id));
-    if (run && full) await postRunStatus(db, run, full, origin, 'cancelled', 'Runner lost');
+    await postStatusOf(db, lost.id, origin, 'cancelled', 'Runner lost');
   }
   return { events, requeued: swept.requeued.length, lost: swept.lost.length };
 }
@@ -181,7 +193,5 @@ export async function completeRun(
   }
   const message = typeof body.message === 'string' ? body.message.slice(0, 2000) : undefined;
   await closeLog(db, env, runId, conclusion, message);
-  const run = await findRunById(db, runId);
-  const full = run && (await repoName(db, run.repo_id));
-  if (run && full) await postRunStatus(db, run, full, origin, conclusion);
+  await postStatusOf(db, runId, origin, conclusion);
 }
