@@ -1,16 +1,19 @@
 /**
- * Configurable rate limits, on a dedicated stack with small limits (the shared stack keeps the
+ * Configurable limits, on a dedicated stack with small limits (the shared stack keeps the
  * defaults): RATE_LIMIT_AUTH_PER_MIN per client IP on /api/v1/auth/*, RATE_LIMIT_WRITE_PER_MIN
- * per user on API writes, each answering 429 with Retry-After.
+ * per user on API writes, each answering 429 with Retry-After; GIT_MAX_PUSH_MB and
+ * GIT_MAX_OBJECT_MB refusing oversized pushes with an unpack error and no ref change.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
 import { randomClientIp, signUp } from '../helpers/auth';
+import { GitSandbox, remoteUrl } from '../helpers/git';
 
-describe('configurable rate limits', () => {
+describe('configurable limits', () => {
   let stack: Stack;
   let dir: string;
   beforeAll(async () => {
@@ -18,7 +21,12 @@ describe('configurable rate limits', () => {
     stack = await startStack({
       dataDir: dir,
       port: await freePort(),
-      extraVars: { RATE_LIMIT_AUTH_PER_MIN: '3', RATE_LIMIT_WRITE_PER_MIN: '4' },
+      extraVars: {
+        RATE_LIMIT_AUTH_PER_MIN: '3',
+        RATE_LIMIT_WRITE_PER_MIN: '4',
+        GIT_MAX_PUSH_MB: '3',
+        GIT_MAX_OBJECT_MB: '1',
+      },
     });
   }, 150_000);
   afterAll(async () => {
@@ -61,5 +69,41 @@ describe('configurable rate limits', () => {
     // Reads are not limited.
     const read = await fetch(`${stack.url}/api/v1/user/repos`, { headers: { cookie: u.cookie } });
     expect(read.status).toBe(200);
+  });
+
+  it('refuses pushes over the pack and object size limits without changing a ref', async () => {
+    const g = new GitSandbox();
+    try {
+      const user = await signUp(stack.url);
+      const admin = await user.token(['repo:read', 'repo:write', 'admin']);
+      const res = await fetch(`${stack.url}/api/v1/user/repos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'sizes' }),
+      });
+      expect(res.status).toBe(201);
+      const url = remoteUrl(stack.url, user.user.login, 'sizes', admin);
+      const src = await g.makeRepo('sizes-src', 1);
+      await g.ok(src, ['push', url, 'main']);
+      const before = await g.ok(src, ['ls-remote', url]);
+      // One incompressible 1.5 MiB object: over the 1 MiB object limit.
+      writeFileSync(join(src, 'big.bin'), randomBytes(1536 * 1024));
+      await g.ok(src, ['add', 'big.bin']);
+      await g.ok(src, ['commit', '-qm', 'big object']);
+      const big = await g.git(src, ['push', url, 'main']);
+      expect(big.code).not.toBe(0);
+      expect(big.stderr).toMatch(/unpack failed: .*too large/);
+      // Four objects under the object limit but 3.6 MiB together: over the 3 MiB pack limit.
+      await g.ok(src, ['reset', '-q', '--hard', 'HEAD~1']);
+      for (let i = 0; i < 4; i++) writeFileSync(join(src, `part${i}.bin`), randomBytes(900 * 1024));
+      await g.ok(src, ['add', '.']);
+      await g.ok(src, ['commit', '-qm', 'many parts']);
+      const many = await g.git(src, ['push', url, 'main']);
+      expect(many.code).not.toBe(0);
+      expect(many.stderr).toMatch(/pack exceeds the limit/);
+      expect(await g.ok(src, ['ls-remote', url])).toBe(before);
+    } finally {
+      g.cleanup();
+    }
   });
 });
