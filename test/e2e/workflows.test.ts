@@ -107,6 +107,32 @@ def broken(ctx):
     expect(out).toContain('about to fail');
     expect(out).not.toContain('never');
     expect((await repo.get<{ state: string }>(`/commits/${sha}/status`)).state).toBe('failure');
+
+    // The run page's re-run button is a plain form post (same-origin checked).
+    const pageUrl = `${base}/${alice.user.login}/wf-fail/actions/runs/${finished.id}`;
+    const html = await (await fetch(pageUrl, { headers: { cookie: alice.cookie } })).text();
+    expect(html).toContain(
+      `action="/${alice.user.login}/wf-fail/actions/runs/${finished.id}/rerun"`,
+    );
+    const form = (origin: string) =>
+      fetch(`${pageUrl}/rerun`, {
+        method: 'POST',
+        headers: {
+          cookie: alice.cookie,
+          origin,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: '',
+        redirect: 'manual',
+      });
+    expect((await form('https://evil.example')).status).toBe(403);
+    const posted = await form(new URL(base).origin);
+    expect(posted.status).toBe(303);
+    const target = posted.headers.get('location') ?? '';
+    expect(target).toMatch(/\/actions\/runs\/\d+$/);
+    const rerunId = Number(target.split('/').pop());
+    expect(rerunId).toBeGreaterThan(finished.id);
+    expect((await repo.waitForRun(rerunId)).conclusion).toBe('failure');
   });
 
   it('shows a workflow file error as a failed run with file and line', async () => {
