@@ -116,8 +116,6 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
     const lease1 = { owner: 'ctl-a', epoch: '1' };
     expect(await heartbeatRun(db, run.id, { owner: 'ctl-a', epoch: '0' }, 10, now)).toBeUndefined();
     expect(await heartbeatRun(db, run.id, lease1, 10, now)).toEqual({ cancelRequested: false });
-    await requestCancel(db, run.id, now);
-    expect(await heartbeatRun(db, run.id, lease1, 10, now)).toEqual({ cancelRequested: true });
     await markStepStarted(db, run.id, { stepId: 'build', name: 'build', type: 'run' }, now);
 
     // Not yet expired: nothing happens. Expired: requeued with attempt 2, the step queued again.
@@ -127,16 +125,38 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
     const t2 = later(now, 12);
     const again = await claimRunLease(db, 'ctl-b', 10, 'c'.repeat(64), t2, o.login);
     expect(again).toMatchObject({ id: run.id, attempt: 2, lease_epoch: '2' });
-    // The first controller's writes are fenced off.
+    // The first controller's writes are fenced off; the second one hears of a cancel.
     expect(await heartbeatRun(db, run.id, lease1, 10, t2)).toBeUndefined();
+    const lease2 = { owner: 'ctl-b', epoch: '2' };
+    await requestCancel(db, run.id, t2);
+    expect(await heartbeatRun(db, run.id, lease2, 10, t2)).toEqual({ cancelRequested: true });
     expect(await completeLeasedRun(db, run.id, lease1, 'success', t2)).toBe(false);
     // Lost again: no third attempt, the sweep reports it lost.
     const swept = await sweepRunLeases(db, later(t2, 11));
     expect(swept.requeued).not.toContain(run.id);
     expect(swept.lost.map((r) => r.id)).toContain(run.id);
-    expect(await completeLeasedRun(db, run.id, { owner: 'ctl-b', epoch: '2' }, 'failure', t2)).toBe(
-      true,
-    );
+    expect(await completeLeasedRun(db, run.id, lease2, 'cancelled', t2)).toBe(true);
+  });
+
+  it('ends an expired run whose cancel was requested instead of requeueing it', async () => {
+    const o = await makeOwner(db);
+    const run = await insertRun(db, {
+      repoId: o.repoId,
+      workflowName: 'ci',
+      workflowFile: '',
+      event: 'push',
+      headSha: SHA,
+      headBranch: null,
+      plan: null,
+      tokenHash: HASH,
+      steps: [],
+    });
+    const now = new Date();
+    await claimRunLease(db, 'ctl-a', 5, 'd'.repeat(64), now, o.login);
+    await requestCancel(db, run.id, now);
+    const swept = await sweepRunLeases(db, later(now, 6));
+    expect(swept.requeued).not.toContain(run.id);
+    expect(swept.lost).toContainEqual({ id: run.id, repo_id: o.repoId, cancel_requested: true });
   });
 
   it('cancels only queued runs directly', async () => {

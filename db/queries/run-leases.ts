@@ -137,17 +137,21 @@ export async function settleStep(
 
 export interface SweptRuns {
   requeued: string[];
-  /** Runs failed because their controller was lost too often. */
-  lost: Array<{ id: string; repo_id: string }>;
+  /** Runs to end: their controller was lost too often, or a cancel was already requested. */
+  lost: Array<{ id: string; repo_id: string; cancel_requested: boolean }>;
 }
 
-/** Expired leases: requeue (attempt + 1) below RUN_MAX_ATTEMPTS, otherwise mark lost. */
+/**
+ * Expired leases: requeue (attempt + 1) below RUN_MAX_ATTEMPTS unless a cancel was requested;
+ * the rest are returned for the caller to end.
+ */
 export async function sweepRunLeases(db: Db, now: Date): Promise<SweptRuns> {
   return db.transaction(async (tx) => {
     const requeued = await tx.query<{ id: string }>(
       `UPDATE workflow_runs SET status = 'queued', attempt = attempt + 1, lease_owner = NULL,
          lease_expires_at = NULL, updated_at = $1
        WHERE status = 'running' AND lease_expires_at < $1 AND attempt < $2
+         AND cancel_requested_at IS NULL
        RETURNING id::text AS id`,
       [now, RUN_MAX_ATTEMPTS],
     );
@@ -159,8 +163,9 @@ export async function sweepRunLeases(db: Db, now: Date): Promise<SweptRuns> {
         [requeued.map((r) => r.id)],
       );
     }
-    const lost = await tx.query<{ id: string; repo_id: string }>(
-      `SELECT id::text AS id, repo_id::text AS repo_id FROM workflow_runs
+    const lost = await tx.query<{ id: string; repo_id: string; cancel_requested: boolean }>(
+      `SELECT id::text AS id, repo_id::text AS repo_id,
+         cancel_requested_at IS NOT NULL AS cancel_requested FROM workflow_runs
        WHERE status = 'running' AND lease_expires_at < $1 FOR UPDATE SKIP LOCKED`,
       [now],
     );

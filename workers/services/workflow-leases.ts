@@ -101,9 +101,17 @@ export async function sweepLeases(
     await postStatusOf(db, id, origin, 'queued', 'Requeued: runner lost');
   }
   for (const lost of swept.lost) {
-    if (!(await markRunCompleted(db, lost.id, 'failure', now))) continue;
-    await closeLog(db, env, lost.id, 'failure', 'runner lost');
-    await postStatusOf(db, lost.id, origin, 'cancelled', 'Runner lost');
+    // A run whose cancel was requested ends cancelled; otherwise it failed: "runner lost".
+    const c = lost.cancel_requested ? 'cancelled' : 'failure';
+    if (!(await markRunCompleted(db, lost.id, c, now))) continue;
+    await closeLog(db, env, lost.id, c, lost.cancel_requested ? 'cancelled' : 'runner lost');
+    await postStatusOf(
+      db,
+      lost.id,
+      origin,
+      'cancelled',
+      lost.cancel_requested ? 'Cancelled' : 'Runner lost',
+    );
   }
   return { events, requeued: swept.requeued.length, lost: swept.lost.length };
 }
