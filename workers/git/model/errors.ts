@@ -22,3 +22,8 @@ export class DeltaError extends Error {
 export class PackError extends Error {
   override name = 'PackError';
 }
+
+/** Bytes that are not a valid zlib stream (or inflate past their declared size). */
+export class ZlibDataError extends Error {
+  override name = 'ZlibDataError';
+}

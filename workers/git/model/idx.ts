@@ -3,9 +3,9 @@
  * 64-bit overflow table, pack checksum, idx checksum. Writing reproduces `git index-pack`'s bytes;
  * `PackIndex` answers oid → offset by binary search without copying the tables.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
 import { compareBytes, fromHex, readU32, toHex, writeU32 } from './bytes';
 import { PackError } from './errors';
+import { sha1 } from './native';
 
 const MAGIC = [0xff, 0x74, 0x4f, 0x63];
 

@@ -2,8 +2,8 @@
  * Git object basics: the four types, their pack type codes, object ids (SHA-1 of
  * "<type> <size>\0<body>"), and re-exports of the commit, tree and tag codecs.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
-import { toHex, utf8 } from './bytes';
+import { utf8 } from './bytes';
+import { sha1Hex } from './native';
 import { ObjectFormatError } from './errors';
 
 export { ObjectFormatError };
@@ -40,5 +40,5 @@ export function objectHeader(type: ObjectType, size: number): Uint8Array {
 
 /** Hex SHA-1 object id of an object with this type and body. */
 export function hashObject(type: ObjectType, body: Uint8Array): string {
-  return toHex(sha1.create().update(objectHeader(type, body.length)).update(body).digest());
+  return sha1Hex(objectHeader(type, body.length), body);
 }

@@ -12,7 +12,7 @@ import { PackError, PackIndexer, resolveDeltas, type PackScan } from './pack-ind
 import { PackWriter } from './pack-writer';
 import { createDelta } from './delta';
 import { encodeEntryHeader } from './pack-format';
-import { deflateBytes } from './zlib';
+import { deflate as deflateBytes } from './native';
 
 let repo: ScratchRepo;
 let refPack: Uint8Array; // REF_DELTA (pack-objects default)

@@ -5,23 +5,23 @@
  * for full objects, to hash it. The result is a table of entries; `resolveDeltas` (pass 2, in
  * pack-resolve.ts, re-exported here) then resolves deltas by re-reading entries by range.
  *
+ * Entries are inflated in one native call each (native.ts) straight from the chunk; one that
+ * straddles chunks is gathered first — up to the most its compressed form can take, so it is
+ * inflated once or twice, not once per chunk. Memory is that entry plus one chunk. Entries that
+ * inflate to more than 8 MiB stream through pako (zlib.ts) instead, so they are never held whole.
+ *
  * Hand-written on purpose: no maintained library indexes a pack incrementally in bounded memory
  * in the Workers runtime (isomorphic-git needs the whole pack in memory; the platform's
  * DecompressionStream cannot report where a zlib stream ends).
  */
-import { sha1 } from '@noble/hashes/legacy.js';
-import { compareBytes, toHex } from './bytes';
-import { crc32 } from './crc32';
-import { PackError } from './errors';
+import { compareBytes } from './bytes';
+import { PackError, ZlibDataError } from './errors';
 import { objectHeader } from './object';
-import {
-  MAX_ENTRY_HEADER,
-  parseEntryHeader,
-  parsePackHeader,
-  type EntryHeader,
-} from './pack-format';
+import { crc32, inflateStreamAt, Sha1, sha1 } from './native';
+import { MAX_ENTRY_HEADER, parseEntryHeader, parsePackHeader } from './pack-format';
+import { EntryTable, kindCode } from './pack-table';
 import type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
-import { ZlibDataError, ZlibInflater } from './zlib';
+import { PackStream } from './pack-stream';
 
 export { PackError };
 export type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
@@ -32,39 +32,35 @@ export {
   type ResolveOptions,
 } from './pack-resolve';
 
-type Sha1 = ReturnType<typeof sha1.create>;
-type Phase = 'header' | 'entry-header' | 'entry-data' | 'trailer' | 'done' | 'suspect-trailer';
+/** Entries inflating to more than this are streamed, not gathered. */
+const STREAM_MIN = 8 * 1024 * 1024;
+
+type Phase = 'header' | 'entry' | 'stream' | 'trailer' | 'done';
 
 /** Streaming pass-1 pack scanner: `push` each chunk in order, then `finish`. */
 export class PackIndexer {
   private phase: Phase = 'header';
   private failed: PackError | undefined;
-  private readonly hash: Sha1 = sha1.create();
-  /** Hash state at the start of the current entry (to recognise a trailer where an entry was expected). */
-  private readonly checkpoint: Sha1 = sha1.create();
-  private readonly small = new Uint8Array(32);
-  private smallLen = 0;
-  private pos = 0;
+  private readonly hash = Sha1.create();
+  /** Index in the buffer being run up to which pack bytes are hashed. */
+  private hashedTo = 0;
   private count = 0;
-  private readonly entries: ScannedEntry[] = [];
+  private table = new EntryTable();
   private checksum: Uint8Array | undefined;
-  private readonly inflater = new ZlibInflater();
-  // Current entry.
-  private entryOffset = 0;
-  private header: EntryHeader | undefined;
-  private crc = 0;
-  private inflated = 0;
-  private objHash: Sha1 | undefined;
-  // First bytes of the current entry, in case they are really the trailer (object count too high).
-  private readonly tail = new Uint8Array(20);
-  private tailLen = 0;
-  private suspectError: PackError | undefined;
+  private received = 0;
+  /** Bytes of an incomplete unit (header, entry, trailer), from its first byte. */
+  private pend = new Uint8Array(0);
+  private pendLen = 0;
+  private pendAt = 0;
+  /** Length the pending unit must reach before it is tried again. */
+  private need = 0;
+  private stream: PackStream | undefined;
 
   constructor(private readonly opts: PackIndexerOptions = {}) {}
 
-  /** Bytes consumed so far. */
+  /** Bytes received so far. */
   get bytesSeen(): number {
-    return this.pos;
+    return this.received;
   }
 
   /** Feeds the next chunk of the pack; throws PackError as soon as the pack is known bad. */
@@ -73,243 +69,286 @@ export class PackIndexer {
     try {
       this.consume(chunk);
     } catch (e) {
-      // Whatever went wrong, callers see one error class (and the same error on every later call).
-      const msg = e instanceof Error ? e.message : String(e);
-      throw this.fail(e instanceof PackError ? e : new PackError(`cannot read pack: ${msg}`));
+      throw this.fail(e);
     }
   }
 
   /** Ends the input; returns the scan or throws PackError if the pack is incomplete or bad. */
   finish(): PackScan {
     if (this.failed) throw this.failed;
-    if (this.phase === 'suspect-trailer' && this.suspectError) throw this.fail(this.suspectError);
-    const inEntry = this.phase === 'entry-header' || this.phase === 'entry-data';
-    if (inEntry && this.pos - this.entryOffset === 20 && this.tailIsTrailer()) {
-      throw this.fail(this.countMismatch());
+    try {
+      if (this.pendLen > 0) this.run(this.pend, 0, this.pendLen, this.pendAt, true, true);
+      if (this.phase === 'stream' && this.stream?.looksLikeTrailer(this.received))
+        throw this.countMismatch();
+      if (this.phase !== 'done' || !this.checksum) {
+        const where =
+          this.phase === 'header'
+            ? 'no complete header'
+            : this.phase === 'trailer'
+              ? 'missing trailer'
+              : `${this.table.count} of ${this.count} objects`;
+        throw new PackError(`truncated pack: ${where}`);
+      }
+    } catch (e) {
+      throw this.fail(e);
     }
-    if (this.phase !== 'done' || !this.checksum) {
-      const where =
-        this.phase === 'header'
-          ? 'no complete header'
-          : this.phase === 'trailer'
-            ? 'missing trailer'
-            : `${this.entries.length} of ${this.count} objects`;
-      throw this.fail(new PackError(`truncated pack: ${where}`));
-    }
-    return { objectCount: this.count, packChecksum: this.checksum, entries: this.entries };
+    return scanOf(this.count, this.checksum, this.table);
   }
 
-  private fail(e: PackError): PackError {
-    this.failed = e;
-    return e;
+  private fail(e: unknown): PackError {
+    // Whatever went wrong, callers see one error class (and the same error on every later call).
+    const msg = e instanceof Error ? e.message : String(e);
+    this.failed = e instanceof PackError ? e : new PackError(`cannot read pack: ${msg}`);
+    this.pend = new Uint8Array(0);
+    return this.failed;
   }
 
   private consume(chunk: Uint8Array): void {
+    const base = this.received;
+    this.received += chunk.length;
     let i = 0;
-    while (i < chunk.length) {
-      switch (this.phase) {
-        case 'header':
-          i = this.readHeader(chunk, i);
-          break;
-        case 'entry-header':
-          i = this.readEntryHeader(chunk, i);
-          break;
-        case 'entry-data':
-          i = this.readEntryData(chunk, i);
-          break;
-        case 'trailer':
-          i = this.readTrailer(chunk, i);
-          break;
-        case 'suspect-trailer':
-          i = this.readSuspectTrailer(chunk, i);
-          break;
-        case 'done':
-          throw new PackError('trailing garbage after pack');
-      }
+    // Complete the pending unit from the chunk; once it is consumed the rest runs in place.
+    while (this.pendLen > 0) {
+      if (i === chunk.length) return;
+      const n = Math.min(Math.max(1, this.need - this.pendLen), chunk.length - i);
+      this.append(chunk, i, i + n);
+      i += n;
+      if (this.pendLen < this.need) continue;
+      const j = this.run(this.pend, 0, this.pendLen, this.pendAt, i === chunk.length, false);
+      const left = this.pendLen - j;
+      if (j > 0 && left <= i) {
+        i -= left; // those bytes are still in the chunk
+        this.pendLen = 0;
+      } else this.drop(j);
+    }
+    const j = this.run(chunk, i, chunk.length, base, true, false);
+    if (j < chunk.length) {
+      this.pendAt = base + j;
+      this.append(chunk, j, chunk.length);
     }
   }
 
-  /** Hashes consumed pack bytes and remembers the first 20 of each entry. */
-  private take(chunk: Uint8Array, start: number, end: number): void {
-    this.hash.update(chunk.subarray(start, end));
-    if (this.tailLen < 20 && (this.phase === 'entry-header' || this.phase === 'entry-data')) {
-      const n = Math.min(20 - this.tailLen, end - start);
-      this.tail.set(chunk.subarray(start, start + n), this.tailLen);
-      this.tailLen += n;
+  private append(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (this.pendLen + n > this.pend.length) {
+      const grown = new Uint8Array(Math.max(this.pend.length * 2, this.pendLen + n, 256));
+      grown.set(this.pend.subarray(0, this.pendLen));
+      this.pend = grown;
     }
-    this.pos += end - start;
+    this.pend.set(src.subarray(start, end), this.pendLen);
+    this.pendLen += n;
   }
 
-  private readHeader(chunk: Uint8Array, i: number): number {
-    const n = Math.min(12 - this.smallLen, chunk.length - i);
-    this.small.set(chunk.subarray(i, i + n), this.smallLen);
-    this.smallLen += n;
-    this.take(chunk, i, i + n);
-    if (this.smallLen === 12) {
-      this.count = parsePackHeader(this.small);
-      if (this.opts.maxObjects !== undefined && this.count > this.opts.maxObjects) {
-        throw new PackError(`too many objects: ${this.count} (limit ${this.opts.maxObjects})`);
-      }
-      this.smallLen = 0;
-      this.startEntry();
+  private drop(n: number): void {
+    if (n === 0) return;
+    this.pend.copyWithin(0, n, this.pendLen);
+    this.pendLen -= n;
+    this.pendAt += n;
+    // Give back the room a large entry needed.
+    if (this.pend.length > 1 << 20 && this.pendLen < this.pend.length / 8) {
+      this.pend = this.pend.slice(0, Math.max(this.pendLen * 2, 64 * 1024));
     }
-    return i + n;
-  }
-
-  private startEntry(): void {
-    this.smallLen = 0;
-    this.tailLen = 0;
-    if (this.entries.length === this.count) {
-      this.phase = 'trailer';
-      return;
-    }
-    this.phase = 'entry-header';
-    this.entryOffset = this.pos;
-    this.hash._cloneInto(this.checkpoint);
-  }
-
-  private readEntryHeader(chunk: Uint8Array, i: number): number {
-    // Headers are at most 30 bytes: gather them in `small` so chunk boundaries do not matter.
-    const before = this.smallLen;
-    const n = Math.min(MAX_ENTRY_HEADER - before, chunk.length - i);
-    this.small.set(chunk.subarray(i, i + n), before);
-    this.smallLen += n;
-    let h: EntryHeader | undefined;
-    try {
-      h = parseEntryHeader(this.small, 0, this.smallLen, this.entryOffset);
-      if (!h && this.smallLen >= MAX_ENTRY_HEADER) throw new PackError('bad entry header');
-    } catch (e) {
-      if (e instanceof PackError) return this.suspect(e, chunk, i);
-      throw e;
-    }
-    const used = h ? h.headerLength - before : n;
-    this.take(chunk, i, i + used);
-    if (h) this.beginData(h, this.small.subarray(0, h.headerLength));
-    return i + used;
-  }
-
-  private beginData(h: EntryHeader, headerBytes: Uint8Array): void {
-    const max = this.opts.maxObjectSize;
-    if (max !== undefined && h.size > max) {
-      throw new PackError(
-        `object at offset ${this.entryOffset} too large: ${h.size} bytes (limit ${max})`,
-      );
-    }
-    this.header = h;
-    this.crc = crc32(headerBytes);
-    this.smallLen = 0;
-    this.inflated = 0;
-    this.inflater.reset();
-    this.objHash =
-      h.kind === 'ofs-delta' || h.kind === 'ref-delta'
-        ? undefined
-        : sha1.create().update(objectHeader(h.kind, h.size));
-    this.phase = 'entry-data';
-  }
-
-  private readEntryData(chunk: Uint8Array, i: number): number {
-    const h = this.header as EntryHeader; // set by beginData before this phase
-    let step;
-    try {
-      step = this.inflater.write(chunk, i, chunk.length, (piece) => {
-        this.inflated += piece.length;
-        if (this.inflated > h.size) {
-          throw new PackError(
-            `entry at offset ${this.entryOffset} inflates past its size ${h.size}`,
-          );
-        }
-        this.objHash?.update(piece);
-      });
-    } catch (e) {
-      if (e instanceof PackError || e instanceof ZlibDataError) {
-        const err =
-          e instanceof PackError
-            ? e
-            : new PackError(`bad zlib data in entry at offset ${this.entryOffset}: ${e.message}`);
-        return this.suspect(err, chunk, i);
-      }
-      throw e;
-    }
-    const end = i + step.consumed;
-    this.crc = crc32(chunk, this.crc, i, end);
-    this.take(chunk, i, end);
-    if (!step.ended) {
-      if (end < chunk.length) throw new PackError(`bad zlib data at offset ${this.entryOffset}`);
-      return end;
-    }
-    if (this.inflated !== h.size) {
-      throw new PackError(
-        `entry at offset ${this.entryOffset} inflates to ${this.inflated} bytes, header says ${h.size}`,
-      );
-    }
-    const e: ScannedEntry = {
-      offset: this.entryOffset,
-      length: this.pos - this.entryOffset,
-      crc32: this.crc,
-      kind: h.kind,
-      size: h.size,
-    };
-    if (this.objHash) e.oid = toHex(this.objHash.digest());
-    if (h.baseOffset !== undefined) e.baseOffset = h.baseOffset;
-    if (h.baseOid !== undefined) e.baseOid = h.baseOid;
-    this.entries.push(e);
-    this.objHash = undefined;
-    this.header = undefined;
-    this.startEntry();
-    return end;
-  }
-
-  private readTrailer(chunk: Uint8Array, i: number): number {
-    const n = Math.min(20 - this.smallLen, chunk.length - i);
-    this.small.set(chunk.subarray(i, i + n), this.smallLen);
-    this.smallLen += n;
-    this.pos += n;
-    if (this.smallLen === 20) {
-      const digest = this.hash.digest();
-      if (compareBytes(digest, 0, this.small, 0, 20) !== 0) {
-        throw new PackError(
-          i + n < chunk.length
-            ? `pack has more data than its ${this.count} objects (bad object count or trailer)`
-            : 'pack checksum mismatch',
-        );
-      }
-      this.checksum = digest;
-      this.phase = 'done';
-    }
-    return i + n;
   }
 
   /**
-   * An entry failed to parse within its first 20 bytes: those may be the trailer of a pack whose
-   * header claims too many objects. Keep reading up to 20 bytes to tell the two apart.
+   * Consumes whole units of `buf[i..end)` (pack offset of `buf[0]` is `base`); returns where the
+   * first incomplete one starts. `atEnd`: `end` is the last byte received; `final`: and the input
+   * ended.
    */
-  private suspect(err: PackError, chunk: Uint8Array, i: number): number {
-    const sinceStart = this.pos - this.entryOffset;
-    if (sinceStart >= 20) throw err;
-    this.suspectError = err;
-    // Restart collecting the tail from the entry start: it already holds the consumed bytes.
-    this.phase = 'suspect-trailer';
-    return this.readSuspectTrailer(chunk, i);
+  private run(
+    buf: Uint8Array,
+    i: number,
+    end: number,
+    base: number,
+    atEnd: boolean,
+    final: boolean,
+  ): number {
+    this.hashedTo = i;
+    this.need = 0;
+    for (;;) {
+      let next = -1;
+      if (this.phase === 'entry' && i < end) next = this.entry(buf, i, end, base, atEnd, final);
+      else if (this.phase === 'stream' && i < end) next = this.streamData(buf, i, end, base, atEnd);
+      else if (this.phase === 'header' && end - i >= 12) next = this.header(buf, i);
+      else if (this.phase === 'trailer' && end - i >= 20) next = this.trailer(buf, i, end, atEnd);
+      else if (this.phase === 'done' && i < end) throw new PackError('trailing garbage after pack');
+      if (next < 0) break;
+      if (this.phase === 'stream' && (this.stream as PackStream).done) this.endStream();
+      i = next;
+    }
+    if (this.phase !== 'done') this.hashTo(buf, i);
+    return i;
   }
 
-  private readSuspectTrailer(chunk: Uint8Array, i: number): number {
-    const err = this.suspectError as PackError;
-    const n = Math.min(20 - this.tailLen, chunk.length - i);
-    this.tail.set(chunk.subarray(i, i + n), this.tailLen);
-    this.tailLen += n;
-    this.pos += n;
-    if (this.tailLen < 20) return i + n;
-    throw i + n === chunk.length && this.tailIsTrailer() ? this.countMismatch() : err;
+  private hashTo(buf: Uint8Array, i: number): void {
+    if (i > this.hashedTo) this.hash.update(buf.subarray(this.hashedTo, i));
+    this.hashedTo = i;
   }
 
-  /** Whether the first 20 bytes of the current "entry" are the SHA-1 of everything before it. */
-  private tailIsTrailer(): boolean {
-    return compareBytes(this.checkpoint.clone().digest(), 0, this.tail, 0, 20) === 0;
+  private header(buf: Uint8Array, i: number): number {
+    this.count = parsePackHeader(buf.subarray(i, i + 12));
+    if (this.opts.maxObjects !== undefined && this.count > this.opts.maxObjects) {
+      throw new PackError(`too many objects: ${this.count} (limit ${this.opts.maxObjects})`);
+    }
+    this.table = new EntryTable(this.count);
+    this.phase = this.count === 0 ? 'trailer' : 'entry';
+    return i + 12;
+  }
+
+  private entry(
+    buf: Uint8Array,
+    i: number,
+    end: number,
+    base: number,
+    atEnd: boolean,
+    final: boolean,
+  ): number {
+    const offset = base + i;
+    let h;
+    try {
+      h = parseEntryHeader(buf, i, end, offset);
+      if (!h && end - i >= MAX_ENTRY_HEADER) throw new PackError('bad entry header');
+    } catch (e) {
+      return this.entryFailed(e, buf, i, end, atEnd, final);
+    }
+    if (!h) return this.wait(end - i + 64, buf, i, end, atEnd, final);
+    const max = this.opts.maxObjectSize;
+    if (max !== undefined && h.size > max) {
+      throw new PackError(`object at offset ${offset} too large: ${h.size} bytes (limit ${max})`);
+    }
+    if (h.size > STREAM_MIN) {
+      // At least 20 bytes first: they might be the trailer (see entryFailed).
+      if (end - i < 20) return this.wait(20, buf, i, end, atEnd, final);
+      this.hashTo(buf, i);
+      this.stream = new PackStream(h, offset, buf, i, this.hash.copy().digest());
+      this.phase = 'stream';
+      return i + h.headerLength;
+    }
+    const dataAt = i + h.headerLength;
+    let r;
+    try {
+      r = inflateStreamAt(buf, dataAt, end, h.size);
+      if (r && r.output.length !== h.size) {
+        throw new PackError(
+          `entry at offset ${offset} inflates to ${r.output.length} bytes, header says ${h.size}`,
+        );
+      }
+    } catch (e) {
+      const err =
+        e instanceof ZlibDataError
+          ? new PackError(`bad zlib data in entry at offset ${offset}: ${e.message}`)
+          : e;
+      return this.entryFailed(err, buf, i, end, atEnd, final);
+    }
+    if (!r) {
+      // Gather the most git's zlib can make of h.size bytes: then one more inflate settles it.
+      const bound = h.headerLength + h.size + Math.floor(h.size / 1024) + 64;
+      return this.wait(end - i < bound ? bound : 2 * (end - i), buf, i, end, atEnd, final);
+    }
+    const length = h.headerLength + r.consumed;
+    let id: Uint8Array | undefined;
+    if (h.kind === 'ref-delta') id = buf.subarray(dataAt - 20, dataAt);
+    else if (h.kind !== 'ofs-delta') id = sha1(objectHeader(h.kind, h.size), r.output);
+    const crc = crc32(buf.subarray(i, i + length));
+    this.table.add(offset, length, kindCode(h.kind), h.size, crc, id, h.baseOffset ?? -1);
+    if (this.table.count === this.count) this.phase = 'trailer';
+    return i + length;
+  }
+
+  /** The unit at `i` is incomplete: retry once it is `need` bytes long (or fail at the end). */
+  private wait(
+    need: number,
+    buf: Uint8Array,
+    i: number,
+    end: number,
+    atEnd: boolean,
+    final: boolean,
+  ): number {
+    if (final) {
+      const err = new PackError(`truncated pack: ${this.table.count} of ${this.count} objects`);
+      return this.entryFailed(err, buf, i, end, atEnd, final);
+    }
+    this.need = need;
+    return -1;
+  }
+
+  /**
+   * An entry is bad. Within its first 20 bytes it may really be the trailer of a pack whose header
+   * claims too many objects: wait for 20 bytes to tell the two apart.
+   */
+  private entryFailed(
+    err: unknown,
+    buf: Uint8Array,
+    i: number,
+    end: number,
+    atEnd: boolean,
+    final: boolean,
+  ): number {
+    if (end - i < 20 && !final) {
+      this.need = 20;
+      return -1;
+    }
+    if (end - i === 20 && atEnd) {
+      this.hashTo(buf, i);
+      if (compareBytes(this.hash.copy().digest(), 0, buf, i, 20) === 0) throw this.countMismatch();
+    }
+    throw err;
+  }
+
+  private streamData(
+    buf: Uint8Array,
+    i: number,
+    end: number,
+    base: number,
+    atEnd: boolean,
+  ): number {
+    const s = this.stream as PackStream;
+    try {
+      return s.write(buf, i, end);
+    } catch (e) {
+      if (atEnd && s.looksLikeTrailer(base + end)) throw this.countMismatch();
+      throw e;
+    }
+  }
+
+  private endStream(): void {
+    const s = this.stream as PackStream;
+    this.table.add(s.offset, s.length, s.code, s.size, s.crc, s.oid, s.baseOffset);
+    this.stream = undefined;
+    this.phase = this.table.count === this.count ? 'trailer' : 'entry';
+  }
+
+  private trailer(buf: Uint8Array, i: number, end: number, atEnd: boolean): number {
+    this.hashTo(buf, i);
+    const digest = this.hash.digest();
+    if (compareBytes(digest, 0, buf, i, 20) !== 0) {
+      throw new PackError(
+        end - i > 20 || !atEnd
+          ? `pack has more data than its ${this.count} objects (bad object count or trailer)`
+          : 'pack checksum mismatch',
+      );
+    }
+    this.checksum = digest;
+    this.phase = 'done';
+    return i + 20;
   }
 
   private countMismatch(): PackError {
     return new PackError(
-      `object count mismatch: header says ${this.count} objects, pack has ${this.entries.length}`,
+      `object count mismatch: header says ${this.count} objects, pack has ${this.table.count}`,
     );
   }
+}
+
+function scanOf(objectCount: number, packChecksum: Uint8Array, table: EntryTable): PackScan {
+  let entries: ScannedEntry[] | undefined;
+  return {
+    objectCount,
+    packChecksum,
+    table,
+    get entries() {
+      entries ??= Array.from({ length: table.count }, (_, i) => table.entry(i));
+      return entries;
+    },
+  };
 }

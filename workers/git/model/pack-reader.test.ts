@@ -13,7 +13,7 @@ import { hashObject, type ObjectType } from './object';
 import { encodeEntryHeader } from './pack-format';
 import { readPackedObject } from './pack-reader';
 import { PackWriter } from './pack-writer';
-import { deflateBytes } from './zlib';
+import { deflate as deflateBytes } from './native';
 
 let repo: ScratchRepo;
 beforeAll(() => {
@@ -62,6 +62,19 @@ describe('readPackedObject', () => {
     expect(hashObject('blob', o.body)).toBe(hashObject('blob', big)); // toEqual is slow on 1 MB
     expect(reads[0]).toBe(32); // header reads are at least 32 bytes
     expect(reads.length).toBeGreaterThan(2);
+  });
+
+  test('an object over 8 MiB is inflated as its ranges arrive', async () => {
+    const big = new Uint8Array(9 * 1024 * 1024).map((_, i) => (i * 7) ^ (i >> 9));
+    const w = new PackWriter(1);
+    const pack = concatBytes([w.header(), w.entry('blob', big), w.trailer()]);
+    const reads: number[] = [];
+    const o = await readPackedObject(io(pack, undefined, reads), 12);
+    expect(hashObject('blob', o.body)).toBe(hashObject('blob', big));
+    expect(Math.max(...reads)).toBeLessThanOrEqual(4 * 1024 * 1024);
+    await expect(readPackedObject(io(pack.subarray(0, pack.length - 40)), 12)).rejects.toThrow(
+      PackError,
+    );
   });
 
   test('REF_DELTA base outside the pack via readExternal', async () => {

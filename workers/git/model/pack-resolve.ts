@@ -8,10 +8,12 @@
 import { applyDelta, DeltaError } from './delta';
 import { ByteLru } from './byte-lru';
 import { PackError } from './errors';
+import { toHex } from './bytes';
 import { hashObject, isObjectType, type ObjectType } from './object';
 import type { PackScan } from './pack-types';
 import { parseEntryHeader } from './pack-format';
-import { inflateOne, ZlibDataError, ZlibInflater } from './zlib';
+import type { EntryTable } from './pack-table';
+import { inflateExact, ZlibDataError } from './native';
 
 const WINDOWS = 4;
 
@@ -64,6 +66,7 @@ export async function resolveDeltas(
 
 class Resolver {
   private readonly n: number;
+  private readonly table: EntryTable;
   private readonly oids: Array<string | undefined>;
   private readonly types: Array<ObjectType | undefined>;
   /** Base of each entry: an entry index, an external index (≥ n), or -1 for full objects. */
@@ -73,7 +76,6 @@ class Resolver {
   private readonly externals: Array<{ oid: string; type: ObjectType }> = [];
   private readonly cache: ByteLru<number>;
   private readonly windows: Array<{ start: number; bytes: Uint8Array }> = [];
-  private readonly inflater = new ZlibInflater();
   private readonly packEnd: number;
 
   constructor(
@@ -81,32 +83,38 @@ class Resolver {
     private readonly io: ResolveIO,
     private readonly opts: ResolveOptions,
   ) {
-    const entries = scan.entries;
-    this.n = entries.length;
-    this.oids = entries.map((e) => e.oid);
-    this.types = entries.map((e) => (isObjectType(e.kind) ? e.kind : undefined));
+    const t = scan.table;
+    this.table = t;
+    this.n = t.count;
+    this.oids = new Array<string | undefined>(this.n);
+    this.types = new Array<ObjectType | undefined>(this.n);
+    for (let i = 0; i < this.n; i++) {
+      const kind = t.kind(i);
+      if (isObjectType(kind)) {
+        this.types[i] = kind;
+        this.oids[i] = toHex(t.oidBytes(i));
+      }
+    }
     this.base = new Int32Array(this.n).fill(-1);
     this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
-    const last = entries[this.n - 1];
-    this.packEnd = last ? last.offset + last.length : 12;
+    this.packEnd = t.count > 0 ? t.end : 12;
   }
 
   async run(): Promise<IndexedPack> {
-    const entries = this.scan.entries;
-    entries.forEach((e, i) => {
-      if (e.kind === 'ofs-delta') {
-        const b = this.indexOfOffset(e.baseOffset ?? -1);
+    const t = this.table;
+    for (let i = 0; i < this.n; i++) {
+      const code = t.code(i);
+      if (code === 6) {
+        const at = t.baseOffsets[i] as number;
+        const b = t.indexOfOffset(at);
         if (b < 0)
-          throw new PackError(
-            `delta base at offset ${e.baseOffset} not found (entry at ${e.offset})`,
-          );
+          throw new PackError(`delta base at offset ${at} not found (entry at ${t.offset(i)})`);
         this.base[i] = b;
         push(this.ofsChildren, b, i);
-      } else if (e.kind === 'ref-delta') {
-        if (!e.baseOid) throw new PackError(`ref-delta at offset ${e.offset} has no base`);
-        push(this.refChildren, e.baseOid, i);
+      } else if (code === 7) {
+        push(this.refChildren, toHex(t.oidBytes(i)), i);
       }
-    });
+    }
     for (let i = 0; i < this.n; i++)
       if (this.types[i] && this.base[i] === -1) await this.resolveFrom(i);
     // Thin pack: REF_DELTA bases outside the pack.
@@ -125,11 +133,12 @@ class Resolver {
     const missing = this.refChildren.keys().next();
     if (!missing.done)
       throw new PackError(`delta base ${missing.value} not found (missing, or a delta cycle)`);
-    const objects = entries.map((e, i) => {
+    const objects = Array.from({ length: this.n }, (_, i) => {
       const oid = this.oids[i];
       const type = this.types[i];
-      if (!oid || !type) throw new PackError(`delta at offset ${e.offset} could not be resolved`);
-      return { oid, type, offset: e.offset, crc32: e.crc32 };
+      if (!oid || !type)
+        throw new PackError(`delta at offset ${t.offset(i)} could not be resolved`);
+      return { oid, type, offset: t.offset(i), crc32: t.crcs[i] as number };
     });
     const thinBases = this.externals.map((x) => x.oid);
     return { objects, packChecksum: this.scan.packChecksum, thinBases };
@@ -150,7 +159,7 @@ class Resolver {
         oid: this.oidOf(start),
         type: this.typeOf(start),
         body,
-        offset: this.scan.entries[start]?.offset ?? 0,
+        offset: this.table.offset(start),
       });
     }
     const stack = [start];
@@ -173,7 +182,7 @@ class Resolver {
         this.oids[c] = oid;
         this.base[c] = b;
         this.cache.set(c, body);
-        await this.opts.onObject?.({ oid, type, body, offset: this.scan.entries[c]?.offset ?? 0 });
+        await this.opts.onObject?.({ oid, type, body, offset: this.table.offset(c) });
         stack.push(c);
       }
     }
@@ -213,17 +222,14 @@ class Resolver {
 
   /** Inflated data of entry `i` (object body, or delta data for deltas). */
   private async rawData(i: number): Promise<Uint8Array> {
-    const e = this.scan.entries[i];
-    if (!e) throw new PackError(`no entry ${i}`);
-    const raw = await this.readEntry(e.offset, e.length);
-    const h = parseEntryHeader(raw, 0, raw.length, e.offset);
-    if (!h || h.size !== e.size)
-      throw new PackError(`entry at offset ${e.offset} changed since it was scanned`);
-    const { body, consumed } = inflateOne(raw.subarray(h.headerLength), e.size, this.inflater);
-    if (consumed !== e.length - h.headerLength) {
-      throw new PackError(`entry at offset ${e.offset} changed since it was scanned`);
-    }
-    return body;
+    const t = this.table;
+    const offset = t.offset(i);
+    const size = t.size(i);
+    const raw = await this.readEntry(offset, t.length(i));
+    const h = parseEntryHeader(raw, 0, raw.length, offset);
+    if (!h || h.size !== size)
+      throw new PackError(`entry at offset ${offset} changed since it was scanned`);
+    return inflateExact(raw.subarray(h.headerLength), size);
   }
 
   private async readEntry(offset: number, length: number): Promise<Uint8Array> {
@@ -243,20 +249,6 @@ class Resolver {
     this.windows.unshift({ start: offset, bytes });
     if (this.windows.length > WINDOWS) this.windows.pop();
     return bytes.subarray(0, length);
-  }
-
-  private indexOfOffset(offset: number): number {
-    const entries = this.scan.entries;
-    let lo = 0;
-    let hi = entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const o = (entries[mid] as { offset: number }).offset;
-      if (o === offset) return mid;
-      if (o < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return -1;
   }
 }
 

@@ -2,6 +2,7 @@
  * Result types of pass 1 of pack indexing (pack-indexer.ts), shared with pass 2 (pack-resolve.ts).
  */
 import type { EntryKind } from './pack-format';
+import type { EntryTable } from './pack-table';
 
 /** One entry of a scanned pack. `size` is the inflated size (of the delta data for deltas). */
 export interface ScannedEntry {
@@ -23,7 +24,10 @@ export interface ScannedEntry {
 export interface PackScan {
   objectCount: number;
   packChecksum: Uint8Array;
-  entries: ScannedEntry[];
+  /** The entries in typed arrays: what pass 2 reads. */
+  table: EntryTable;
+  /** The same entries as objects, built on first access (tests, diagnostics). */
+  readonly entries: ScannedEntry[];
 }
 
 /** Limits applied while scanning. */

@@ -2,16 +2,15 @@
  * Writes a pack as a sequence of byte pieces so it can be streamed: header, entries (deflated
  * here or passed through already encoded), and the SHA-1 trailer over everything emitted.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
 import { concatBytes } from './bytes';
 import { PackError } from './errors';
 import { objectTypeCode, type ObjectType } from './object';
 import { encodeEntryHeader, encodeOfsDistance, encodePackHeader } from './pack-format';
-import { deflateBytes } from './zlib';
+import { deflate, Sha1 } from './native';
 
 /** Streaming pack writer for a pack of exactly `objectCount` entries. */
 export class PackWriter {
-  private readonly hash = sha1.create();
+  private readonly hash = Sha1.create();
   private written = 0;
   private entries = 0;
   private started = false;
@@ -37,7 +36,7 @@ export class PackWriter {
   /** A full (non-delta) entry: header + deflated body. */
   entry(type: ObjectType, body: Uint8Array): Uint8Array {
     return this.emitEntry(
-      concatBytes([encodeEntryHeader(objectTypeCode(type), body.length), deflateBytes(body)]),
+      concatBytes([encodeEntryHeader(objectTypeCode(type), body.length), deflate(body)]),
     );
   }
 
@@ -46,11 +45,7 @@ export class PackWriter {
     const dist = this.written - baseOffset;
     if (baseOffset < 12 || dist <= 0) throw new PackError('delta base must precede the delta');
     return this.emitEntry(
-      concatBytes([
-        encodeEntryHeader(6, delta.length),
-        encodeOfsDistance(dist),
-        deflateBytes(delta),
-      ]),
+      concatBytes([encodeEntryHeader(6, delta.length), encodeOfsDistance(dist), deflate(delta)]),
     );
   }
 

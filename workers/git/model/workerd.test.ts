@@ -1,6 +1,8 @@
 /**
- * The model must run in the Workers runtime (no Node APIs): bundle it with esbuild for the
- * neutral platform, load it into a real workerd, and index + read a pack made by git there.
+ * The model must run in the Workers runtime (no Node APIs but `node:zlib`/`node:crypto`, which the
+ * Worker has through nodejs_compat): bundle it with esbuild for the neutral platform, load it into
+ * a real workerd, check the native zlib behaviour native.ts relies on, and index + read a pack made
+ * by git there.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +30,20 @@ export default { async fetch(req) {
     const o = await m.readPackedObject({ ...io, lookupOffset: (x) => pi.lookup(x) }, pi.lookup(oid));
     if (m.hashObject(o.type, o.body) === oid) read++;
   }
-  return new Response(JSON.stringify({ count: scan.objectCount, seen, read }), {
+  // What native.ts relies on: trailing bytes ignored, consumed input found, a cut stream reported.
+  const probes = [];
+  for (const n of [0, 10, 300, 65536, 70000, 200000]) {
+    const body = new Uint8Array(n).map((_, i) => (i * 31 + (i >> 7)) % 251);
+    const z = m.deflate(body);
+    const buf = new Uint8Array(z.length + 7);
+    buf.set(z);
+    buf.set([1, 2, 3, 4, 5, 6, 7], z.length);
+    const r = m.inflateStreamAt(buf, 0, buf.length, n);
+    const ok = r !== undefined && r.output.length === n && r.consumed === z.length;
+    const cut = [1, 4, z.length >> 1].every((k) => m.inflatePrefix(z.subarray(0, z.length - k), n) === undefined);
+    probes.push(ok && cut && m.inflateExact(z, n).length === n);
+  }
+  return new Response(JSON.stringify({ count: scan.objectCount, seen, read, probes }), {
     headers: { 'x-idx': Array.from(idx).map((b) => b.toString(16).padStart(2, '0')).join('') },
   });
 } };`;
@@ -50,13 +65,14 @@ async function freePort(): Promise<number> {
 }
 
 test('pack indexing, idx writing and pack reading work inside workerd', async () => {
-  const exports = ['pack-indexer', 'pack-reader', 'idx', 'object']
+  const exports = ['pack-indexer', 'pack-reader', 'idx', 'object', 'native']
     .map((f) => `export * from ${JSON.stringify(resolve(__dirname, f))};`)
     .join('\n');
   await build({
     stdin: { contents: exports, resolveDir: __dirname, loader: 'ts' },
     bundle: true,
     platform: 'neutral',
+    external: ['node:*'],
     mainFields: ['module', 'main'],
     format: 'esm',
     outfile: join(dir, 'model.mjs'),
@@ -74,6 +90,7 @@ const config :Workerd.Config = (
 const w :Workerd.Worker = (
   modules = [(name = "worker.mjs", esModule = embed "worker.mjs"), (name = "model.mjs", esModule = embed "model.mjs")],
   compatibilityDate = "2025-06-01",
+  compatibilityFlags = ["nodejs_compat"],
 );`,
   );
   const workerd = resolve(__dirname, '../../../node_modules/workerd/bin/workerd');
@@ -91,6 +108,11 @@ const w :Workerd.Worker = (
   expect(res?.status).toBe(200);
   const body = (await res?.json()) as { count: number; seen: number; read: number };
   expect(body.count).toBeGreaterThan(40);
-  expect(body).toEqual({ count: body.count, seen: body.count, read: body.count });
+  expect(body).toEqual({
+    count: body.count,
+    seen: body.count,
+    read: body.count,
+    probes: [true, true, true, true, true, true],
+  });
   expect(res?.headers.get('x-idx')).toBe(Buffer.from(gitIndexPack(pack)).toString('hex'));
 });

@@ -1,8 +1,9 @@
 /**
- * zlib (RFC 1950) streams for pack entries, on pako's low-level API. Pack entries are
- * concatenated zlib streams whose compressed length is stored nowhere, so the inflater must say
- * exactly how many input bytes a stream consumed: pako's `avail_in` after Z_STREAM_END does, the
- * platform's DecompressionStream does not (design/git-protocol.md §4.3).
+ * A resumable zlib (RFC 1950) inflater on pako's low-level API, for pack entries too large to
+ * hold whole: it takes input as it arrives and says how many bytes ended the stream (pako's
+ * `avail_in` after Z_STREAM_END; the platform's DecompressionStream cannot, design/git-protocol.md
+ * §4.3). Everything else inflates natively (native.ts), which is several times faster but
+ * one-shot.
  */
 import {
   ZStream,
@@ -10,16 +11,13 @@ import {
   Z_NO_FLUSH,
   Z_OK,
   Z_STREAM_END,
-  deflate,
   zlibInflate,
   zlibInflateInit2,
   zlibInflateReset,
 } from 'pako';
+import { ZlibDataError } from './errors';
 
-/** Thrown by `ZlibInflater.write` for data that is not a valid zlib stream. */
-export class ZlibDataError extends Error {
-  override name = 'ZlibDataError';
-}
+export { ZlibDataError };
 
 /** Result of feeding input to the inflater. */
 export interface InflateStep {
@@ -97,31 +95,3 @@ export class ZlibInflater {
 }
 
 const EMPTY = new Uint8Array(0);
-
-/**
- * Inflates the zlib stream at the start of `bytes` (trailing bytes allowed) whose output must be
- * exactly `expectedSize`; returns it and the input used. Pass an inflater to reuse its window.
- */
-export function inflateOne(
-  bytes: Uint8Array,
-  expectedSize: number,
-  inflater = new ZlibInflater(),
-): { body: Uint8Array; consumed: number } {
-  inflater.reset();
-  const body = new Uint8Array(expectedSize);
-  let at = 0;
-  const step = inflater.write(bytes, 0, bytes.length, (piece) => {
-    if (at + piece.length > expectedSize)
-      throw new ZlibDataError('inflated data longer than declared size');
-    body.set(piece, at);
-    at += piece.length;
-  });
-  if (!step.ended) throw new ZlibDataError('zlib stream truncated');
-  if (at !== expectedSize) throw new ZlibDataError('inflated data shorter than declared size');
-  return { body, consumed: step.consumed };
-}
-
-/** Deflates `data` into one zlib stream (default level, as git). */
-export function deflateBytes(data: Uint8Array): Uint8Array {
-  return deflate(data);
-}
