@@ -2,8 +2,9 @@
  * Takes a pushed pack off the wire: streams it to the object store in parts while the pack
  * indexer's first pass runs over the same bytes, then resolves deltas by reading the stored pack
  * back in blocks and writes the .idx. Memory is bounded by one part plus the indexer's tables
- * and delta cache, whatever the pack's size. Nothing is published here: the pack becomes visible
- * only when RepoObject records it with the ref update.
+ * and delta cache, whatever the pack's size; a pack of at most `RESIDENT_MAX` bytes is also kept
+ * in memory so the second pass does not read it back. Nothing is published here: the pack becomes
+ * visible only when RepoObject records it with the ref update.
  */
 import { writeIdxV2 } from '../model/idx';
 import type { ObjectType } from '../model/object';
@@ -29,6 +30,9 @@ export interface StoredIntake {
 
 export class PackTooLargeError extends Error {}
 
+/** Packs up to this size stay in memory for the second pass instead of being read back. */
+const RESIDENT_MAX = 16 * 1024 * 1024;
+
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let o = 0;
@@ -37,6 +41,28 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/** Range reads over the parts of a pack kept in memory (all `partSize` long but the last). */
+function partsReader(parts: Uint8Array[], partSize: number) {
+  return {
+    readRange: async (offset: number, length: number): Promise<Uint8Array> => {
+      const first = Math.floor(offset / partSize);
+      const part = parts[first];
+      const at = offset - first * partSize;
+      if (part && at + length <= part.length) return part.subarray(at, at + length);
+      const out: Uint8Array[] = [];
+      let got = 0;
+      for (let n = first; n < parts.length && got < length; n++) {
+        const p = parts[n] as Uint8Array;
+        const from = n === first ? at : 0;
+        const piece = p.subarray(from, Math.min(p.length, from + length - got));
+        out.push(piece);
+        got += piece.length;
+      }
+      return concat(out, got);
+    },
+  };
 }
 
 /**
@@ -65,9 +91,12 @@ export async function intakePack(
   let pendingLen = 0;
   let size = 0;
   let whole: Uint8Array | undefined;
+  /** Parts already uploaded, while the pack is small enough to keep. */
+  let resident: Uint8Array[] | undefined = [];
   try {
     for await (const chunk of chunks) {
       size += chunk.length;
+      if (size > RESIDENT_MAX) resident = undefined;
       if (size > limits.maxPackBytes) {
         throw new PackTooLargeError(`pack exceeds the limit of ${limits.maxPackBytes} bytes`);
       }
@@ -78,7 +107,9 @@ export async function intakePack(
       while (pendingLen >= partSize) {
         const joined = concat(pending, pendingLen);
         upload ??= await store.beginUpload(key);
-        await upload.uploadPart(joined.slice(0, partSize));
+        const part = joined.slice(0, partSize);
+        resident?.push(part);
+        await upload.uploadPart(part);
         const rest = joined.subarray(partSize);
         pending = rest.length ? [rest] : [];
         pendingLen = rest.length;
@@ -87,8 +118,10 @@ export async function intakePack(
     }
     const scan = indexer.finish();
     if (upload) {
-      if (pendingLen > 0) await upload.uploadPart(concat(pending, pendingLen));
+      const last = concat(pending, pendingLen);
+      if (pendingLen > 0) await upload.uploadPart(last);
       await upload.complete();
+      resident?.push(last);
     } else {
       whole = concat(pending, pendingLen);
       await store.put(key, whole);
@@ -96,9 +129,12 @@ export async function intakePack(
     pending = [];
     const reader = whole
       ? { readRange: async (o: number, l: number) => (whole as Uint8Array).subarray(o, o + l) }
-      : openRangeReader(store, key, size);
+      : resident
+        ? partsReader(resident, partSize)
+        : openRangeReader(store, key, size);
+    resident = undefined;
     let resolved = 0;
-    const total = scan.entries.length;
+    const total = scan.objectCount;
     const oids = new Set<string>();
     const indexed = await resolveDeltas(
       scan,
