@@ -25,7 +25,8 @@ describe('dashboard and explore', () => {
     expect(mine).toContain(`${alice.user.login} / open-one`);
     expect(mine).toContain(`${alice.user.login} / hidden-one`);
 
-    for (const headers of [{}, { cookie: bob.cookie }]) {
+    const viewers: Array<Record<string, string>> = [{}, { cookie: bob.cookie }];
+    for (const headers of viewers) {
       const explore = await (await fetch(`${base}/explore`, { headers })).text();
       expect(explore).toContain(`${alice.user.login} / open-one`);
       expect(explore).not.toContain('hidden-one');
