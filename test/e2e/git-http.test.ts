@@ -368,4 +368,56 @@ describe('git over HTTPS', () => {
     await createRepo(alice, 'lifecycle');
     expect((await g.ok(src, ['ls-remote', url])).trim()).toBe('');
   });
+
+  it('changes no ref when the client disconnects in the middle of a push', async () => {
+    await createRepo(alice, 'interrupted');
+    const url = remoteUrl(base, alice.user.login, 'interrupted', aliceToken);
+    const src = await g.makeRepo('interrupted-src', 1);
+    await g.ok(src, ['push', url, 'main']);
+    const before = await g.ok(src, ['ls-remote', url]);
+    const tip = (await g.ok(src, ['rev-parse', 'HEAD'])).trim();
+    const { randomBytes } = await import('node:crypto');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(src, 'blob.bin'), randomBytes(2 * 1024 * 1024));
+    await g.ok(src, ['add', 'blob.bin']);
+    const next = await g.commitFile(src, 'note.txt', 'note\n', 'big change');
+    const { execFileSync } = await import('node:child_process');
+    const pack = execFileSync('git', ['pack-objects', '--stdout', '--revs'], {
+      cwd: src,
+      input: `${next}\n^${tip}\n`,
+      env: g.env(),
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const pkt = (t: string) => `${(t.length + 4).toString(16).padStart(4, '0')}${t}`;
+    const head = Buffer.from(pkt(`${tip} ${next} refs/heads/main\0report-status\n`) + '0000');
+    const http = await import('node:http');
+    const target = new URL(`${base}/${alice.user.login}/interrupted.git/git-receive-pack`);
+    await new Promise<void>((resolve) => {
+      const req = http.request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`x:${aliceToken}`).toString('base64')}`,
+            'content-type': 'application/x-git-receive-pack-request',
+            'transfer-encoding': 'chunked',
+          },
+        },
+        () => resolve(),
+      );
+      req.on('error', () => resolve());
+      req.write(head);
+      req.write(pack.subarray(0, Math.floor(pack.length / 2)));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 300);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await g.ok(src, ['ls-remote', url])).toBe(before);
+    const good = await g.git(src, ['push', url, 'main']);
+    expect(good.code, good.stderr).toBe(0);
+  });
 });
