@@ -420,4 +420,38 @@ describe('git over HTTPS', () => {
     const good = await g.git(src, ['push', url, 'main']);
     expect(good.code, good.stderr).toBe(0);
   });
+
+  it('answers fuzzed pkt-line requests with clean errors and keeps serving', async () => {
+    await createRepo(alice, 'fuzz');
+    const src = await g.makeRepo('fuzz-src', 1);
+    const url = remoteUrl(base, alice.user.login, 'fuzz', aliceToken);
+    await g.ok(src, ['push', url, 'main']);
+    const auth = `Basic ${Buffer.from(`x:${aliceToken}`).toString('base64')}`;
+    const { randomBytes } = await import('node:crypto');
+    const bodies: Buffer[] = [
+      Buffer.from('zzzz'),
+      Buffer.from('0005'),
+      Buffer.from('ffff' + 'a'.repeat(10)),
+      Buffer.from('0014command=fetch\n0001000dwant xyz\n0000'),
+      Buffer.from('0014command=nope!\n0000'),
+      Buffer.from('0009want\n'),
+    ];
+    for (let i = 0; i < 24; i++) bodies.push(randomBytes(1 + ((i * 37) % 300)));
+    for (const service of ['git-upload-pack', 'git-receive-pack']) {
+      for (const body of bodies) {
+        const res = await fetch(`${base}/${alice.user.login}/fuzz.git/${service}`, {
+          method: 'POST',
+          headers: { authorization: auth, 'git-protocol': 'version=2' },
+          body,
+          signal: AbortSignal.timeout(10_000),
+        });
+        const text = await res.text();
+        expect(res.status, `${service} ${body.toString('hex').slice(0, 40)}`).toBeLessThan(500);
+        if (res.status === 200 && text.length > 0) expect(text).toMatch(/ERR |unpack |ng |^0000$/);
+      }
+    }
+    expect((await fetch(`${base}/api/v1/health`)).status).toBe(200);
+    const dst = join(g.root, 'fuzz-clone');
+    expect((await g.git(g.root, ['clone', '-q', url, dst])).code).toBe(0);
+  });
 });

@@ -6,7 +6,7 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { fromUtf8, writeU32 } from '../../git/model/bytes';
 import { parseTag } from '../../git/model/object';
-import { parsePktLines, type Pkt } from '../../git/model/pkt-line';
+import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
 import { PackWriter } from '../../git/model/pack-writer';
 import { isValidOid } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
@@ -23,7 +23,13 @@ interface V2Request {
 
 /** Splits a v2 request body into command, capabilities and arguments. */
 export function parseV2Request(body: Uint8Array): V2Request | undefined {
-  const pkts: Pkt[] = parsePktLines(body);
+  let pkts: Pkt[];
+  try {
+    pkts = parsePktLines(body);
+  } catch (err) {
+    if (err instanceof PktLineError) throw AppError.invalid(`malformed request: ${err.message}`);
+    throw err;
+  }
   if (pkts.length === 0 || pkts[0]?.type === 'flush') return undefined;
   let command = '';
   const args: string[] = [];
