@@ -102,7 +102,8 @@ export const historyPageRoutes = new Hono<AppEnv>()
       headers,
     );
   })
-  .get('/:owner/:repo/branches', async (c) => {
+  .get('/:owner/:repo/:kind{branches|tags}', async (c) => {
+    const kind = c.req.param('kind') === 'tags' ? 'tags' : 'branches';
     const b = await openBrowse(c);
     const refs = await refsView(b.repo, b.cache);
     c.header(
@@ -113,26 +114,8 @@ export const historyPageRoutes = new Hono<AppEnv>()
       <RefsPage
         r={b.ref}
         user={c.var.user}
-        kind="branches"
-        refs={refs.branches}
-        head={headBranch(b.repo.state)}
-        now={b.now}
-      />,
-    );
-  })
-  .get('/:owner/:repo/tags', async (c) => {
-    const b = await openBrowse(c);
-    const refs = await refsView(b.repo, b.cache);
-    c.header(
-      'Cache-Control',
-      b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
-    );
-    return c.html(
-      <RefsPage
-        r={b.ref}
-        user={c.var.user}
-        kind="tags"
-        refs={refs.tags}
+        kind={kind}
+        refs={refs[kind]}
         head={headBranch(b.repo.state)}
         now={b.now}
       />,
