@@ -4,6 +4,10 @@
  */
 
 const HEX = '0123456789abcdef';
+const HEX2 = Array.from(
+  { length: 256 },
+  (_, b) => (HEX[b >> 4] as string) + (HEX[b & 15] as string),
+);
 const encoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF in the text instead of silently dropping it.
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -12,19 +16,28 @@ const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    s += HEX[b >> 4] + (HEX[b & 15] as string);
-  }
+  for (let i = 0; i < bytes.length; i++) s += HEX2[bytes[i] as number] as string;
   return s;
 }
 
 /** Bytes of a hex string; undefined if it is not an even-length hex string. */
 export function fromHex(hex: string): Uint8Array | undefined {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  if (hex.length % 2 !== 0) return undefined;
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = nibble(hex.charCodeAt(2 * i));
+    const lo = nibble(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    out[i] = hi * 16 + lo;
+  }
   return out;
+}
+
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** UTF-8 encoding of `s`. */

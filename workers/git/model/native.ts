@@ -118,7 +118,8 @@ export function inflateStreamAt(
   size: number,
 ): { output: Uint8Array; consumed: number } | undefined {
   const input = buf.subarray(start, end);
-  if (size > FAST_MAX) return inflateCounting(input, size);
+  // Enough input for any stream git writes: the counting engine settles it in one call.
+  if (size > FAST_MAX && input.length >= deflateBound(size)) return inflateCounting(input, size);
   // A sync flush instead of a finish: input that ends early is no error (errors cost ~20 µs in
   // workerd, 80 µs in Node), it just yields less output.
   let output: Uint8Array;
@@ -147,6 +148,11 @@ export function inflateStreamAt(
     if (again && again.length === output.length) return { output, consumed: q + 4 };
   }
   return undefined; // the stream goes on past `end`
+}
+
+/** The most input git's zlib (any level) makes of `size` bytes: stored blocks plus framing. */
+export function deflateBound(size: number): number {
+  return size + Math.floor(size / 1024) + 64;
 }
 
 /** Inflate through the engine that reports consumed input (one engine per call). */

@@ -17,7 +17,7 @@
 import { compareBytes } from './bytes';
 import { PackError, ZlibDataError } from './errors';
 import { objectHeader } from './object';
-import { crc32, inflateStreamAt, Sha1, sha1 } from './native';
+import { crc32, deflateBound, inflateStreamAt, Sha1, sha1 } from './native';
 import { MAX_ENTRY_HEADER, parseEntryHeader, parsePackHeader } from './pack-format';
 import { EntryTable, kindCode } from './pack-table';
 import type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
@@ -242,7 +242,7 @@ export class PackIndexer {
     }
     if (!r) {
       // Gather the most git's zlib can make of h.size bytes: then one more inflate settles it.
-      const bound = h.headerLength + h.size + Math.floor(h.size / 1024) + 64;
+      const bound = h.headerLength + deflateBound(h.size);
       return this.wait(end - i < bound ? bound : 2 * (end - i), buf, i, end, atEnd, final);
     }
     const length = h.headerLength + r.consumed;

@@ -8,7 +8,7 @@ import { applyDelta, DeltaError } from './delta';
 import { PackError } from './errors';
 import type { ObjectType } from './object';
 import { parseEntryHeader, type EntryHeader } from './pack-format';
-import { inflatePrefix, own, ZlibDataError } from './native';
+import { deflateBound, inflatePrefix, own, ZlibDataError } from './native';
 import { ZlibInflater } from './zlib';
 
 /** Storage access for `readPackedObject`. */
@@ -136,7 +136,7 @@ async function gatherEntry(
   atEof: boolean,
 ): Promise<Uint8Array> {
   const size = header.size;
-  const bound = size + Math.floor(size / 1024) + 64;
+  const bound = deflateBound(size);
   let buf = first.subarray(header.headerLength);
   let len = buf.length;
   let next = offset + first.length;

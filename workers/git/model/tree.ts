@@ -43,14 +43,13 @@ export function parseTree(body: Uint8Array): TreeEntry[] {
   while (pos < body.length) {
     const sp = body.indexOf(32, pos);
     if (sp < 0 || sp - pos > 7) throw new ObjectFormatError('tree entry without mode');
-    const mode = fromLatin1(body.subarray(pos, sp));
-    if (!treeEntryKind(mode)) throw new ObjectFormatError(`bad tree entry mode: ${mode}`);
+    const mode = modeAt(body, pos, sp);
     const nul = body.indexOf(0, sp + 1);
     if (nul < 0) throw new ObjectFormatError('tree entry name without NUL');
     const raw = body.subarray(sp + 1, nul);
     checkName(raw);
     if (nul + 21 > body.length) throw new ObjectFormatError('tree entry with short oid');
-    const name = fromUtf8Strict(raw);
+    const name = asciiOrUtf8(raw);
     const entry: TreeEntry = {
       mode,
       name: name ?? fromLatin1(raw),
@@ -61,6 +60,32 @@ export function parseTree(body: Uint8Array): TreeEntry[] {
     pos = nul + 21;
   }
   return entries;
+}
+
+/** The modes git writes, so the common case needs no string building or validation. */
+const COMMON_MODES = ['100644', '40000', '100755', '120000', '160000'];
+
+function modeAt(body: Uint8Array, start: number, end: number): string {
+  for (const m of COMMON_MODES) {
+    if (m.length !== end - start) continue;
+    let i = 0;
+    while (i < m.length && m.charCodeAt(i) === body[start + i]) i++;
+    if (i === m.length) return m;
+  }
+  const mode = fromLatin1(body.subarray(start, end));
+  if (!treeEntryKind(mode)) throw new ObjectFormatError(`bad tree entry mode: ${mode}`);
+  return mode;
+}
+
+/** Decodes a name: plain ASCII directly, else strict UTF-8 (undefined if invalid). */
+function asciiOrUtf8(raw: Uint8Array): string | undefined {
+  let s = '';
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i] as number;
+    if (b >= 0x80) return fromUtf8Strict(raw);
+    s += String.fromCharCode(b);
+  }
+  return s;
 }
 
 function nameOf(e: TreeEntry): Uint8Array {
