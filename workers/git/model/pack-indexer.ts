@@ -19,9 +19,10 @@ import { PackError, ZlibDataError } from './errors';
 import { objectHeader } from './object';
 import { crc32, deflateBound, inflateStreamAt, Sha1, sha1 } from './native';
 import { MAX_ENTRY_HEADER, parseEntryHeader, parsePackHeader } from './pack-format';
-import { EntryTable, kindCode } from './pack-table';
-import type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
+import { EntryTable, kindCode, scanOf } from './pack-table';
+import type { PackIndexerOptions, PackScan } from './pack-types';
 import { PackStream } from './pack-stream';
+import { PendingBytes } from './pending-bytes';
 
 export { PackError };
 export type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
@@ -49,9 +50,7 @@ export class PackIndexer {
   private checksum: Uint8Array | undefined;
   private received = 0;
   /** Bytes of an incomplete unit (header, entry, trailer), from its first byte. */
-  private pend = new Uint8Array(0);
-  private pendLen = 0;
-  private pendAt = 0;
+  private readonly pend = new PendingBytes();
   /** Length the pending unit must reach before it is tried again. */
   private need = 0;
   private stream: PackStream | undefined;
@@ -77,7 +76,8 @@ export class PackIndexer {
   finish(): PackScan {
     if (this.failed) throw this.failed;
     try {
-      if (this.pendLen > 0) this.run(this.pend, 0, this.pendLen, this.pendAt, true, true);
+      const p = this.pend;
+      if (p.length > 0) this.run(p.bytes, 0, p.length, p.at, true, true);
       if (this.phase === 'stream' && this.stream?.looksLikeTrailer(this.received))
         throw this.countMismatch();
       if (this.phase !== 'done' || !this.checksum) {
@@ -99,54 +99,33 @@ export class PackIndexer {
     // Whatever went wrong, callers see one error class (and the same error on every later call).
     const msg = e instanceof Error ? e.message : String(e);
     this.failed = e instanceof PackError ? e : new PackError(`cannot read pack: ${msg}`);
-    this.pend = new Uint8Array(0);
+    this.pend.clear();
     return this.failed;
   }
 
   private consume(chunk: Uint8Array): void {
     const base = this.received;
     this.received += chunk.length;
+    const p = this.pend;
     let i = 0;
     // Complete the pending unit from the chunk; once it is consumed the rest runs in place.
-    while (this.pendLen > 0) {
+    while (p.length > 0) {
       if (i === chunk.length) return;
-      const n = Math.min(Math.max(1, this.need - this.pendLen), chunk.length - i);
-      this.append(chunk, i, i + n);
+      const n = Math.min(Math.max(1, this.need - p.length), chunk.length - i);
+      p.append(chunk, i, i + n);
       i += n;
-      if (this.pendLen < this.need) continue;
-      const j = this.run(this.pend, 0, this.pendLen, this.pendAt, i === chunk.length, false);
-      const left = this.pendLen - j;
+      if (p.length < this.need) continue;
+      const j = this.run(p.bytes, 0, p.length, p.at, i === chunk.length, false);
+      const left = p.length - j;
       if (j > 0 && left <= i) {
         i -= left; // those bytes are still in the chunk
-        this.pendLen = 0;
-      } else this.drop(j);
+        p.length = 0;
+      } else p.drop(j);
     }
     const j = this.run(chunk, i, chunk.length, base, true, false);
     if (j < chunk.length) {
-      this.pendAt = base + j;
-      this.append(chunk, j, chunk.length);
-    }
-  }
-
-  private append(src: Uint8Array, start: number, end: number): void {
-    const n = end - start;
-    if (this.pendLen + n > this.pend.length) {
-      const grown = new Uint8Array(Math.max(this.pend.length * 2, this.pendLen + n, 256));
-      grown.set(this.pend.subarray(0, this.pendLen));
-      this.pend = grown;
-    }
-    this.pend.set(src.subarray(start, end), this.pendLen);
-    this.pendLen += n;
-  }
-
-  private drop(n: number): void {
-    if (n === 0) return;
-    this.pend.copyWithin(0, n, this.pendLen);
-    this.pendLen -= n;
-    this.pendAt += n;
-    // Give back the room a large entry needed.
-    if (this.pend.length > 1 << 20 && this.pendLen < this.pend.length / 8) {
-      this.pend = this.pend.slice(0, Math.max(this.pendLen * 2, 64 * 1024));
+      p.at = base + j;
+      p.append(chunk, j, chunk.length);
     }
   }
 
@@ -338,17 +317,4 @@ export class PackIndexer {
       `object count mismatch: header says ${this.count} objects, pack has ${this.table.count}`,
     );
   }
-}
-
-function scanOf(objectCount: number, packChecksum: Uint8Array, table: EntryTable): PackScan {
-  let entries: ScannedEntry[] | undefined;
-  return {
-    objectCount,
-    packChecksum,
-    table,
-    get entries() {
-      entries ??= Array.from({ length: table.count }, (_, i) => table.entry(i));
-      return entries;
-    },
-  };
 }

@@ -7,7 +7,7 @@
 import { fromHex, toHex } from './bytes';
 import { objectTypeFromCode } from './object';
 import type { EntryKind } from './pack-format';
-import type { ScannedEntry } from './pack-types';
+import type { PackScan, ScannedEntry } from './pack-types';
 
 /** Type code of an entry kind (1–4 objects, 6 OFS_DELTA, 7 REF_DELTA). */
 export function kindCode(kind: EntryKind): number {
@@ -167,4 +167,18 @@ export class EntryTable {
     }
     return t;
   }
+}
+
+/** The result of pass 1 over `table`; `entries` are built on first access. */
+export function scanOf(objectCount: number, packChecksum: Uint8Array, table: EntryTable): PackScan {
+  let entries: ScannedEntry[] | undefined;
+  return {
+    objectCount,
+    packChecksum,
+    table,
+    get entries() {
+      entries ??= Array.from({ length: table.count }, (_, i) => table.entry(i));
+      return entries;
+    },
+  };
 }
