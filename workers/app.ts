@@ -17,6 +17,7 @@ import { internalRunRoutes } from './routes/internal/runs';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
 import { browsePageRoutes } from './routes/pages/browse';
+import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { runPageRoutes } from './routes/pages/runs';
@@ -44,6 +45,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', newRepoRoutes);
   app.route('/', runPageRoutes);
   app.route('/', workflowPageRoutes);
+  app.route('/', commitStatusRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
   app.route('/', browsePageRoutes);
   app.notFound(notFound);

@@ -73,3 +73,19 @@ export async function latestStatuses(db: Db, repoId: string, sha: string): Promi
     [repoId, sha],
   );
 }
+
+/** The newest status per context of each of `shas` (one query for a list of commits). */
+export async function latestStatusesOf(
+  db: Db,
+  repoId: string,
+  shas: string[],
+): Promise<StatusRow[]> {
+  if (shas.length === 0) return [];
+  return db.query<StatusRow>(
+    `SELECT * FROM (SELECT DISTINCT ON (s.sha, s.context) ${COLUMNS}
+       FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
+       WHERE s.repo_id = $1 AND s.sha = ANY($2::text[]) ORDER BY s.sha, s.context, s.id DESC) latest
+     ORDER BY id DESC`,
+    [repoId, shas],
+  );
+}

@@ -7,6 +7,7 @@ import type { Db } from '../../db/client';
 import {
   insertStatus,
   latestStatuses,
+  latestStatusesOf,
   STATUS_STATES,
   type StatusRow,
   type StatusState,
@@ -15,6 +16,7 @@ import type { RepoRow } from '../../db/queries/repositories';
 import type { Conclusion } from '../../db/queries/runs';
 import type { Env } from '../env';
 import { AppError } from '../errors';
+import { loadRepoForAction, type Actor } from './authz';
 import { refNamed } from './browse/resolve-ref';
 import { gitRepoContext } from './git/repo-context';
 
@@ -39,6 +41,18 @@ export function combinedState(latest: StatusRow[]): StatusState {
   if (latest.some((s) => s.state === 'failure' || s.state === 'error')) return 'failure';
   if (latest.length === 0 || latest.some((s) => s.state === 'pending')) return 'pending';
   return 'success';
+}
+
+/** The combined state of each commit of `shas` that has statuses (one query). */
+export async function combinedStates(
+  db: Db,
+  repoId: string,
+  shas: string[],
+): Promise<Map<string, StatusState>> {
+  const rows = await latestStatusesOf(db, repoId, [...new Set(shas)]);
+  const bySha = new Map<string, StatusRow[]>();
+  for (const r of rows) bySha.set(r.sha, [...(bySha.get(r.sha) ?? []), r]);
+  return new Map([...bySha].map(([sha, latest]) => [sha, combinedState(latest)]));
 }
 
 export async function combinedStatus(db: Db, repo: RepoRow, sha: string, repoApi: string) {
@@ -158,4 +172,22 @@ export async function shaOfRef(env: Env, repo: RepoRow, ref: string): Promise<st
   const hit = refNamed(state, ref === 'HEAD' ? state.head : ref);
   if (!hit) throw AppError.notFound(`No branch, tag or commit named ${ref}`, 'ref_not_found');
   return hit.oid;
+}
+
+/**
+ * A commit's newest status per context and their combined state, for an actor who may read the
+ * repository (others get the repository's not-found). `sha` must be a full commit id.
+ */
+export async function commitStatusesForViewer(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  sha: string,
+): Promise<{ repo: RepoRow; state: StatusState; latest: StatusRow[] }> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'read');
+  const s = sha.toLowerCase();
+  if (!SHA.test(s)) throw AppError.notFound('Not a full commit id', 'commit_not_found');
+  const latest = await latestStatuses(db, repo.id, s);
+  return { repo, state: combinedState(latest), latest };
 }

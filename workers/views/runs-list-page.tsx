@@ -1,6 +1,8 @@
 /** The repository's runs list (`/{owner}/{repo}/actions`): filters in the query string, pages. */
+import type { StatusState } from '../../db/queries/commit-statuses';
 import type { RepoRow } from '../../db/queries/repositories';
 import type { RunFilter, RunRow } from '../../db/queries/runs';
+import { CombinedState } from './commit-statuses';
 import { Layout } from './layout';
 import { duration, RelativeTime, RunsNav, stateOf, StateWord } from './runs-common';
 
@@ -8,6 +10,8 @@ export interface RunsListProps {
   user?: { login: string } | undefined;
   repo: RepoRow;
   runs: RunRow[];
+  /** Combined commit status of each run's head commit (absent: no statuses). */
+  commitStates: Map<string, StatusState>;
   total: number;
   page: number;
   perPage: number;
@@ -23,6 +27,7 @@ export function RunsListPage(p: RunsListProps) {
       q.set('status', p.filter.status === 'running' ? 'in_progress' : p.filter.status);
     if (p.filter.branch) q.set('branch', p.filter.branch);
     if (p.filter.workflow) q.set('workflow', p.filter.workflow);
+    if (p.filter.headSha) q.set('head_sha', p.filter.headSha);
     q.set('page', String(page));
     return `/${full}/actions?${q.toString()}`;
   };
@@ -54,6 +59,7 @@ export function RunsListPage(p: RunsListProps) {
             )}
           </select>
         </label>{' '}
+        {p.filter.headSha ? <input type="hidden" name="head_sha" value={p.filter.headSha} /> : null}
         <button type="submit">Filter</button>
       </form>
       {p.runs.length === 0 ? (
@@ -69,6 +75,7 @@ export function RunsListPage(p: RunsListProps) {
               <th>Event</th>
               <th>Branch</th>
               <th>Commit</th>
+              <th>Checks</th>
               <th>Queued</th>
               <th>Took</th>
             </tr>
@@ -90,6 +97,9 @@ export function RunsListPage(p: RunsListProps) {
                   <td class="mono">{r.head_branch ?? ''}</td>
                   <td class="mono" title={r.head_sha}>
                     {r.head_sha.slice(0, 12)}
+                  </td>
+                  <td data-commit-state={p.commitStates.get(r.head_sha) ?? ''}>
+                    <CombinedState state={p.commitStates.get(r.head_sha)} />
                   </td>
                   <td>
                     <RelativeTime at={r.created_at} />

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../env';
 import { loadRepoForAction } from '../../services/authz';
 import { loadRunForViewer } from '../../services/runs';
 import { runFilterOf } from '../../services/runs-view';
+import { combinedStates } from '../../services/workflow-statuses';
 import { RunPage } from '../../views/run-page';
 import { RunsListPage } from '../../views/runs-list-page';
 import { actorOf, pageOf } from '../api/request';
@@ -19,11 +20,17 @@ export const runPageRoutes = new Hono<AppEnv>()
       limit: page.perPage,
       offset: (page.page - 1) * page.perPage,
     });
+    const states = await combinedStates(
+      c.var.db,
+      row.id,
+      list.rows.map((r) => r.head_sha),
+    );
     return c.html(
       <RunsListPage
         user={c.var.user}
         repo={row}
         runs={list.rows}
+        commitStates={states}
         total={list.total}
         page={page.page}
         perPage={page.perPage}

@@ -7,6 +7,7 @@ import type {
   RefEntry,
 } from '../../services/browse/data-history';
 import { ChangeId, RepoPage, refUrl, repoBase, ShortSha, Time, type RepoRef } from './common';
+import { StatusesSlot } from '../commit-statuses';
 import { DiffView } from './diff-view';
 
 type User = { login: string } | undefined;
@@ -134,6 +135,9 @@ export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: n
   return (
     <RepoPage title={`${c.summary} · ${c.oid.slice(0, 10)}`} user={p.user} repo={p.r}>
       <h2>{c.summary}</h2>
+      <p class="commit-statuses">
+        <StatusesSlot base={repoBase(p.r)} sha={c.oid} />
+      </p>
       <pre class="message">{c.message.split('\n').slice(1).join('\n').trim()}</pre>
       <CommitMeta r={p.r} c={c} now={p.now} />
       <DiffView files={p.view.diff.files} truncated={p.view.diff.truncated} />

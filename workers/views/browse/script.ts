@@ -2,7 +2,8 @@
  * The code browser's small progressive script (inlined; plain browser JavaScript): copy
  * buttons, `#L10-L20` line-range highlighting with shift-click to extend, and the keyboard
  * shortcuts `y` (permalink: the ref in the URL becomes the commit id), `t` (focus the file
- * filter) and `/` (focus the search / filter box).
+ * filter) and `/` (focus the search / filter box); and the live commit statuses (a fragment
+ * fetched into each `data-statuses` slot).
  */
 export const BROWSE_SCRIPT = `(() => {
 'use strict';
@@ -52,4 +53,11 @@ if (filter) {
     document.querySelectorAll('table.files tbody tr').forEach((r) => { r.hidden = q !== '' && !(r.dataset.name || '').toLowerCase().includes(q); });
   });
 }
+// Commit statuses change while the page around them is cached by commit id: load them live.
+document.querySelectorAll('[data-statuses]').forEach((el) => {
+  fetch(el.dataset.statuses, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+    .then((r) => (r.ok ? r.text() : ''))
+    .then((html) => { el.innerHTML = html; })
+    .catch(() => undefined);
+});
 })();`;

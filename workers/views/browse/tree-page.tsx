@@ -16,6 +16,7 @@ import {
   Time,
   type RepoRef,
 } from './common';
+import { StatusesSlot } from '../commit-statuses';
 
 export interface CloneUrls {
   https: string;
@@ -162,6 +163,7 @@ export function TreePage(p: TreePageProps) {
         <ShortSha oid={c.oid} href={`${repoBase(p.r)}/commit/${c.oid}`} />
         <ChangeId r={p.r} id={c.changeId} />
         <Time t={c.time} now={p.now} />
+        <StatusesSlot base={repoBase(p.r)} sha={c.oid} />
       </div>
       <table class="files">
         <caption class="muted" style="text-align:left">
