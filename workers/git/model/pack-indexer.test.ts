@@ -105,6 +105,25 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
     expect(reads.count).toBeGreaterThan(s.entries.length); // evicted bases were re-read
   });
 
+  test('wantBody: unwanted bodies are not inflated again, deltas still resolve', async () => {
+    const s = scan(ofsPack);
+    const reads = { count: 0 };
+    const got = new Map<string, { type: ObjectType; length: number }>();
+    const indexed = await resolveDeltas(s, rangeIO(ofsPack, reads), {
+      readAheadBytes: 1,
+      wantBody: (type) => type !== 'blob',
+      onObject: (o) => {
+        got.set(o.oid, { type: o.type, length: o.body.length });
+      },
+    });
+    expect(writeIdxV2(indexed.objects, indexed.packChecksum)).toEqual(gitIndexPack(ofsPack));
+    expect(got.size).toBe(s.objectCount);
+    const lengths = [...got.values()];
+    expect(lengths.filter((o) => o.type !== 'blob').every((o) => o.length > 0)).toBe(true);
+    expect(lengths.some((o) => o.type === 'blob' && o.length === 0)).toBe(true);
+    expect(reads.count).toBeLessThan(s.objectCount);
+  });
+
   test('thin pack: REF_DELTA bases come from readExternal', async () => {
     const head = repo.text(['rev-parse', 'HEAD']);
     const thin = repo.git(

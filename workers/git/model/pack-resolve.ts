@@ -16,6 +16,7 @@ import type { EntryTable } from './pack-table';
 import { inflateExact, ZlibDataError } from './native';
 
 const WINDOWS = 4;
+const EMPTY = new Uint8Array(0);
 
 /** Storage access for pass 2. */
 export interface ResolveIO {
@@ -33,6 +34,11 @@ export interface ResolveOptions {
   readAheadBytes?: number;
   /** Largest resolved object accepted (default unlimited). */
   maxObjectSize?: number;
+  /**
+   * Whether `onObject` needs the bodies of objects of this type (default: always). A full object
+   * whose body is not needed (and that no delta needs) is reported with an empty body.
+   */
+  wantBody?(type: ObjectType): boolean;
   /** Called once for every object of the pack (not for thin bases), bases before their deltas. */
   onObject?(o: {
     oid: string;
@@ -154,10 +160,16 @@ class Resolver {
   /** Reports `start` (if in the pack) and resolves every delta below it, depth first. */
   private async resolveFrom(start: number): Promise<void> {
     if (start < this.n && this.opts.onObject) {
-      const body = await this.body(start);
+      const type = this.typeOf(start);
+      const needed =
+        (this.opts.wantBody?.(type) ?? true) ||
+        this.ofsChildren.has(start) ||
+        this.refChildren.has(this.oidOf(start));
+      // Pass 1 inflated, sized and hashed every full object: one nobody reads is not inflated again.
+      const body = needed ? await this.body(start) : EMPTY;
       await this.opts.onObject({
         oid: this.oidOf(start),
-        type: this.typeOf(start),
+        type,
         body,
         offset: this.table.offset(start),
       });

@@ -86,6 +86,20 @@ describe('intakePack', () => {
     expect(ranged() > 0).toBe(readsBack);
   });
 
+  test('bodyTypes: blobs nobody needs are reported without their bodies', async () => {
+    const blobs = [noise(1000, 1), noise(2000, 2)];
+    const pack = packOf(blobs);
+    const lengths: number[] = [];
+    const got = await intakePack(memoryObjectStore(), 'k.pack', chunked(pack, 700), limits, {
+      bodyTypes: ['commit', 'tree', 'tag'],
+      onObject: (o) => {
+        lengths.push(o.body.length);
+      },
+    });
+    expect(got.oids).toEqual(new Set(blobs.map((b) => hashObject('blob', b))));
+    expect(lengths).toEqual([0, 0]);
+  });
+
   test('a truncated pack is refused and nothing stays stored', async () => {
     const pack = packOf([noise(9 * MiB, 7), noise(100, 8)]);
     const { store, keys } = countingStore();

@@ -76,6 +76,8 @@ export async function intakePack(
   chunks: AsyncIterable<Uint8Array>,
   limits: IntakeLimits,
   hooks: {
+    /** Types whose bodies `onObject` needs (default all); other objects come with an empty body. */
+    bodyTypes?: readonly ObjectType[];
     onObject?(o: { oid: string; type: ObjectType; body: Uint8Array }): void;
     onProgress?(
       phase: 'receiving' | 'resolving',
@@ -140,6 +142,7 @@ export async function intakePack(
       scan,
       { readRange: (o, l) => reader.readRange(o, l) },
       {
+        wantBody: (type) => hooks.bodyTypes?.includes(type) ?? true,
         onObject: async (o) => {
           oids.add(o.oid);
           hooks.onObject?.(o);

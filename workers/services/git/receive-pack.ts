@@ -124,6 +124,7 @@ async function run(
     try {
       const key = packKey(ctx.repo.id, crypto.randomUUID());
       intake = await intakePack(ctx.store, key, packBytes(), ctx.limits, {
+        bodyTypes: ['commit', 'tree', 'tag'], // linksOf reads no blob
         onObject: (o) => {
           linksOf(o.type, o.body, links);
           if (tips.has(o.oid)) types.set(o.oid, o.type);
