@@ -1,7 +1,8 @@
 /**
  * Browses a pushed repository in Chromium: home → tree → blob with a line anchor (and the
- * shift-click range) → commit → diff, checking what a reader sees, and saves screenshots under
- * test/artifacts/ (browse-home.png, browse-blob.png, browse-commit.png) for review.
+ * shift-click range) → commit → diff, checking what a reader sees (the head commit's status
+ * loaded live on the home and commit pages), and saves screenshots under test/artifacts/
+ * (browse-home.png, browse-blob.png, browse-commit.png) for review.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,6 +39,13 @@ describe('browsing in a browser', () => {
     ]);
     await g.ok(fx.dir, ['push', remoteUrl(base, alice.user.login, 'shots', token), '--tags']);
     R = `${base}/${alice.user.login}/shots`;
+    // A commit status on the head commit: pages load it live into their statuses slot.
+    const st = await fetch(`${base}/api/v1/repos/${alice.user.login}/shots/statuses/${fx.second}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'success', context: 'ci/ext', target_url: `${R}/actions` }),
+    });
+    expect(st.status).toBe(201);
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -67,6 +75,9 @@ describe('browsing in a browser', () => {
       'Second commit',
     );
     expect(await page.locator('button[data-copy="clone-https"]').isVisible()).toBe(true);
+    await expect(
+      page.locator('.latest .statuses a[data-context="ci/ext"]').textContent(),
+    ).resolves.toBe('✓ ci/ext');
     await page.screenshot({ path: join(ARTIFACTS, 'browse-home.png'), fullPage: true });
 
     await page.click('table.files a:text-is("src/")');
@@ -92,6 +103,9 @@ describe('browsing in a browser', () => {
     await page.click(`.latest a.sha`);
     await page.waitForURL(new RegExp(`/commit/${fx.second}$`));
     expect(await page.locator('h2').first().textContent()).toBe('Second commit');
+    const status = page.locator('.statuses a[data-context="ci/ext"]');
+    await expect(status.textContent()).resolves.toBe('✓ ci/ext');
+    expect(await status.getAttribute('href')).toBe(`${R}/actions`);
     await page.click('table.files a:text-is("src/lib/util.ts")');
     expect(new URL(page.url()).hash).toMatch(/^#diff-\d+$/);
     const added = page.locator('details.file[open] table.diff tr.a');

@@ -31,14 +31,20 @@ export function StatusesSlot(props: { base: string; sha: string }) {
   );
 }
 
-/** The live fragment: the combined state, then each context's newest status. */
+/** The live fragment: "checks", the combined state when there are several, each context. */
 export function StatusesFragment(props: { state: StatusState; latest: StatusRow[] }) {
   if (props.latest.length === 0) return <></>;
   return (
     <span class="statuses-list" data-state={props.state}>
-      <span class={CLASS[props.state]} title={`All checks: ${props.state}`}>
-        {SYMBOL[props.state]}
-      </span>{' '}
+      <span class="muted">checks</span>{' '}
+      {props.latest.length > 1 ? (
+        <>
+          <strong class={CLASS[props.state]} title={`All checks: ${props.state}`}>
+            {`${SYMBOL[props.state]} ${props.state}`}
+          </strong>
+          {' · '}
+        </>
+      ) : null}
       {props.latest.map((s) => {
         const label = `${s.context}: ${s.state}${s.description ? ` — ${s.description}` : ''}`;
         const body = `${SYMBOL[s.state]} ${s.context}`;
