@@ -89,8 +89,9 @@ export async function intakePack(
   const partSize = Math.max(MIN_PART_SIZE, 8 * 1024 * 1024);
   const indexer = new PackIndexer({ maxObjectSize: limits.maxObjectBytes });
   let upload: PartUpload | undefined;
-  let pending: Uint8Array[] = [];
-  let pendingLen = 0;
+  // The part being filled: every byte is copied once, into the part that will be uploaded.
+  let part = new Uint8Array(0);
+  let fill = 0;
   let size = 0;
   let whole: Uint8Array | undefined;
   /** Parts already uploaded, while the pack is small enough to keep. */
@@ -103,32 +104,40 @@ export async function intakePack(
         throw new PackTooLargeError(`pack exceeds the limit of ${limits.maxPackBytes} bytes`);
       }
       indexer.push(chunk);
-      pending.push(chunk);
-      pendingLen += chunk.length;
       // R2 needs every part but the last to be the same size: cut exact `partSize` slices.
-      while (pendingLen >= partSize) {
-        const joined = concat(pending, pendingLen);
+      for (let i = 0; i < chunk.length;) {
+        const n = Math.min(chunk.length - i, partSize - fill);
+        if (fill + n > part.length) {
+          // Grow while the pack may still be small; whole parts once it is not.
+          const grown = new Uint8Array(
+            upload ? partSize : Math.min(partSize, Math.max(2 * part.length, fill + n, 65536)),
+          );
+          grown.set(part.subarray(0, fill));
+          part = grown;
+        }
+        part.set(chunk.subarray(i, i + n), fill);
+        fill += n;
+        i += n;
+        if (fill < partSize) continue;
         upload ??= await store.beginUpload(key);
-        const part = joined.slice(0, partSize);
         resident?.push(part);
         await upload.uploadPart(part);
-        const rest = joined.subarray(partSize);
-        pending = rest.length ? [rest] : [];
-        pendingLen = rest.length;
+        part = new Uint8Array(0);
+        fill = 0;
         await hooks.onProgress?.('receiving', size, 0);
       }
     }
     const scan = indexer.finish();
+    const last = part.subarray(0, fill);
     if (upload) {
-      const last = concat(pending, pendingLen);
-      if (pendingLen > 0) await upload.uploadPart(last);
+      if (fill > 0) await upload.uploadPart(last);
       await upload.complete();
       resident?.push(last);
     } else {
-      whole = concat(pending, pendingLen);
+      whole = last;
       await store.put(key, whole);
     }
-    pending = [];
+    part = new Uint8Array(0);
     const reader = whole
       ? { readRange: async (o: number, l: number) => (whole as Uint8Array).subarray(o, o + l) }
       : resident
