@@ -3,10 +3,10 @@
  * and deepen, blob filters, include-tag). A full clone streams the stored packs as they are
  * behind one new header and trailer; anything else builds a pack of exactly the objects needed.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
 import { fromUtf8, writeU32 } from '../../git/model/bytes';
 import { parseTag } from '../../git/model/object';
 import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
+import { Sha1 } from '../../git/model/native';
 import { PackWriter } from '../../git/model/pack-writer';
 import { isValidOid } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
@@ -270,7 +270,7 @@ async function streamStoredPacks(
   header.set([0x50, 0x41, 0x43, 0x4b], 0);
   writeU32(header, 4, 2);
   writeU32(header, 8, count);
-  const hash = sha1.create();
+  const hash = Sha1.create();
   hash.update(header);
   await out.band(header);
   let buffered = new Uint8Array(65515);
