@@ -9,6 +9,7 @@ const benches: Record<string, string> = {
   ssh: './ssh-clone.ts',
   browse: './browse.ts',
   'run-stream': './run-stream.ts',
+  workflows: './workflows.ts',
 };
 
 const only = process.argv.slice(2);
