@@ -183,6 +183,40 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
     expect(writeIdxV2(indexed.objects, indexed.packChecksum)).toEqual(gitIndexPack(pack));
   });
 
+  test('a zlib stream padded past any deflate bound (empty stored blocks) is accepted', async () => {
+    const body = utf8('padded body\n');
+    const blocks = Array.from({ length: 200 }, () => [0x00, 0x00, 0x00, 0xff, 0xff]).flat();
+    const a = new DataView(deflateBytes(body).buffer).getUint32(deflateBytes(body).length - 4);
+    const n = body.length;
+    const stream = new Uint8Array([
+      0x78,
+      0x01,
+      ...blocks,
+      0x01,
+      n & 255,
+      n >> 8,
+      ~n & 255,
+      (~n >> 8) & 255,
+      ...body,
+      a >>> 24,
+      (a >>> 16) & 255,
+      (a >>> 8) & 255,
+      a & 255,
+    ]);
+    const w = new PackWriter(2);
+    const pack = concatBytes([
+      w.header(),
+      w.rawEntry(concatBytes([encodeEntryHeader(3, n), stream])),
+      w.entry('blob', utf8('after it')),
+      w.trailer(),
+    ]);
+    for (const chunk of [1, 7, 100, 5000]) {
+      const { indexed, seen } = await indexAll(pack, { maxChunk: chunk });
+      expect(writeIdxV2(indexed.objects, indexed.packChecksum)).toEqual(gitIndexPack(pack));
+      expect(seen.get(hashObject('blob', body))?.body).toEqual(body);
+    }
+  });
+
   test('empty pack', () => {
     const w = new PackWriter(0);
     const s = scan(concatBytes([w.header(), w.trailer()]));

@@ -18,7 +18,12 @@ import { compareBytes } from './bytes';
 import { PackError, ZlibDataError } from './errors';
 import { objectHeader } from './object';
 import { crc32, deflateBound, inflateStreamAt, Sha1, sha1 } from './native';
-import { MAX_ENTRY_HEADER, parseEntryHeader, parsePackHeader } from './pack-format';
+import {
+  MAX_ENTRY_HEADER,
+  parseEntryHeader,
+  parsePackHeader,
+  type EntryHeader,
+} from './pack-format';
 import { EntryTable, kindCode, scanOf } from './pack-table';
 import type { PackIndexerOptions, PackScan } from './pack-types';
 import { PackStream } from './pack-stream';
@@ -198,10 +203,7 @@ export class PackIndexer {
     if (h.size > STREAM_MIN) {
       // At least 20 bytes first: they might be the trailer (see entryFailed).
       if (end - i < 20) return this.wait(20, buf, i, end, atEnd, final);
-      this.hashTo(buf, i);
-      this.stream = new PackStream(h, offset, buf, i, this.hash.copy().digest());
-      this.phase = 'stream';
-      return i + h.headerLength;
+      return this.startStream(h, buf, i, offset);
     }
     const dataAt = i + h.headerLength;
     let r;
@@ -222,7 +224,9 @@ export class PackIndexer {
     if (!r) {
       // Gather the most git's zlib can make of h.size bytes: then one more inflate settles it.
       const bound = h.headerLength + deflateBound(h.size);
-      return this.wait(end - i < bound ? bound : 2 * (end - i), buf, i, end, atEnd, final);
+      if (end - i < bound || final) return this.wait(bound, buf, i, end, atEnd, final);
+      // A valid stream longer than zlib writes (padding blocks): stream it, do not gather it.
+      return this.startStream(h, buf, i, offset);
     }
     const length = h.headerLength + r.consumed;
     let id: Uint8Array | undefined;
@@ -232,6 +236,14 @@ export class PackIndexer {
     this.table.add(offset, length, kindCode(h.kind), h.size, crc, id, h.baseOffset ?? -1);
     if (this.table.count === this.count) this.phase = 'trailer';
     return i + length;
+  }
+
+  /** Goes on with the entry at `buf[i..]` (≥ 20 bytes there) as a stream (pack-stream.ts). */
+  private startStream(h: EntryHeader, buf: Uint8Array, i: number, offset: number): number {
+    this.hashTo(buf, i);
+    this.stream = new PackStream(h, offset, buf, i, this.hash.copy().digest());
+    this.phase = 'stream';
+    return i + h.headerLength;
   }
 
   /** The unit at `i` is incomplete: retry once it is `need` bytes long (or fail at the end). */

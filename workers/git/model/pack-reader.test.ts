@@ -77,6 +77,33 @@ describe('readPackedObject', () => {
     );
   });
 
+  test('a zlib stream padded past any deflate bound is read in a stream', async () => {
+    const body = utf8('padded body\n');
+    const blocks = Array.from({ length: 300 }, () => [0x00, 0x00, 0x00, 0xff, 0xff]).flat();
+    const z = deflateBytes(body);
+    const n = body.length;
+    const stream = new Uint8Array([
+      0x78,
+      0x01,
+      ...blocks,
+      0x01,
+      n & 255,
+      n >> 8,
+      ~n & 255,
+      (~n >> 8) & 255,
+      ...body,
+      ...z.subarray(z.length - 4),
+    ]);
+    const w = new PackWriter(1);
+    const pack = concatBytes([
+      w.header(),
+      w.rawEntry(concatBytes([encodeEntryHeader(3, n), stream])),
+      w.trailer(),
+    ]);
+    const o = await readPackedObject(io(pack), 12);
+    expect(o).toEqual({ type: 'blob', body });
+  });
+
   test('REF_DELTA base outside the pack via readExternal', async () => {
     const base = utf8('external base\n'.repeat(10));
     const target = utf8('external base\n'.repeat(9) + 'changed\n');

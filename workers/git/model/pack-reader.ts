@@ -147,6 +147,8 @@ async function gatherEntry(
       const out = inflatePrefix(buf.subarray(0, len), size);
       if (out) return own(out);
       if (ended) throw new PackError(`truncated pack entry at offset ${offset}`);
+      // Longer than zlib writes (padding blocks): stream it rather than gather it all.
+      return streamEntry(io, offset, header, first);
     }
     const chunk = await io.readRange(next, want);
     ended = chunk.length < want;
