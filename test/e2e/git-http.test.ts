@@ -442,7 +442,7 @@ describe('git over HTTPS', () => {
         const res = await fetch(`${base}/${alice.user.login}/fuzz.git/${service}`, {
           method: 'POST',
           headers: { authorization: auth, 'git-protocol': 'version=2' },
-          body,
+          body: new Uint8Array(body),
           signal: AbortSignal.timeout(10_000),
         });
         const text = await res.text();
