@@ -24,6 +24,8 @@ export interface Env {
   PLUE_SSH_URL?: string;
   /** SHA256 fingerprint of the SSH bridge's host key, shown in the SSH help. */
   PLUE_SSH_FINGERPRINT?: string;
+  /** This deployment's id (new per deploy and per `wrangler dev` start). */
+  CF_VERSION_METADATA?: WorkerVersionMetadata;
   REPO: DurableObjectNamespace<RepoObject>;
   RUN_STREAM: DurableObjectNamespace<RunStream>;
   BLOBS: R2Bucket;

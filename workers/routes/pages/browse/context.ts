@@ -106,7 +106,9 @@ export function pageHeaders(
 ): Record<string, string> {
   const refs = b.repo.state.refs.map((r) => `${r.name}=${r.oid}`).join(',');
   const who = c.var.user?.id ?? '';
-  const salt = toHex(sha1(utf8(`${who}|${refs}|${c.req.url}`))).slice(0, 12);
+  // The deployment's id makes a new release render pages afresh instead of serving old HTML.
+  const release = c.env.CF_VERSION_METADATA?.id ?? '';
+  const salt = toHex(sha1(utf8(`${release}|${who}|${refs}|${c.req.url}`))).slice(0, 12);
   const h = objectHeaders(`${oid}-${salt}`, { shared: b.repo.shared, immutable });
   if (b.repo.shared && who !== '') h['Cache-Control'] = 'private, max-age=0, must-revalidate';
   h.ETag = `W/${h.ETag}`;
