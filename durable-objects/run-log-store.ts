@@ -232,7 +232,10 @@ export class RunLogStore {
     else st.started = 1;
     this.saveStep(st);
     this.store({ event: c.event, step_id: c.step_id, data: c.data }, now, out);
-    if (c.event === 'run_completed') this.setMeta('completed', '1');
+    if (c.event === 'run_completed') {
+      this.setMeta('completed', '1');
+      this.setMeta('completed_at', String(now));
+    }
   }
 
   private appendSequenced(

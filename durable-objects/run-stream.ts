@@ -2,8 +2,9 @@
  * RunStream: one per run (named `run:<id>`). Producers append chunks through the Worker
  * (`append`); viewers follow over Server-Sent Events (`fetch` /sse) or hibernatable WebSockets
  * (`fetch` /ws); when `run_completed` is stored the log is archived to R2 and served from there.
- * Logic lives in run-log-store.ts (numbering, dedupe, limits), run-viewers.ts (SSE fan-out and
- * back-pressure), run-archive.ts (R2) and run-log-format.ts (formats).
+ * Logic lives in run-log-store.ts (numbering, dedupe, limits), run-token.ts (the producer's run
+ * token, checked here so an append needs no database lookup), run-live.ts and run-viewers.ts
+ * (fan-out batched per tick, catch-up, back-pressure), run-archive.ts (R2) and run-log-format.ts.
  *
  * Survives eviction: the records (until archived), the per-step dedupe state and the run's
  * flags (SQLite); WebSocket viewers (hibernation). SSE connections do not: clients reconnect
@@ -13,17 +14,24 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../workers/env';
 import { archiveKeys, archiveRun, readArchiveIndex, readArchivedLines } from './run-archive';
-import { parseAfter, sseFrame, type Chunk } from './run-log-format';
+import { parseAfter, type Chunk } from './run-log-format';
+import { LiveFanOut } from './run-live';
 import { RunLogStore, type AppendOutcome, type LogLimits } from './run-log-store';
-import { framesOf, SseViewers, type ReplaySource } from './run-viewers';
+import { adoptToken, tokenAccepted, type ProducerAuth } from './run-token';
 
 export interface AppendResult extends Omit<AppendOutcome, 'stored'> {
+  verified: true;
   accepted: number;
   lastId: number;
   runBytes: number;
   stepBytes: Record<string, number>;
   archived: boolean;
+  /** Whether the caller should record the byte counts in the database now. */
+  reportBytes: boolean;
 }
+
+/** An append's answer: its result, or that the DO could not vouch for the producer's token. */
+export type AppendReply = AppendResult | { verified: false };
 
 export interface StreamSnapshot {
   lastId: number;
@@ -47,60 +55,79 @@ export function logLimitsOf(env: Env): LogLimits {
   };
 }
 
-const PAGE = 500;
 const ARCHIVE_RETRY_MS = 5000;
+const BYTES_REPORT_MS = 1000;
 
 export class RunStream extends DurableObject<Env> {
   private store: RunLogStore;
-  private readonly viewers: SseViewers;
+  private readonly live: LiveFanOut;
+  private bytesReportedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.viewers = new SseViewers({
-      heartbeatMs: num(env.RUN_HEARTBEAT_MS, 15_000),
-      maxQueuedBytes: num(env.RUN_VIEWER_MAX_QUEUED_BYTES, 1 << 20),
-    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     // SQLite calls are synchronous, so the state is loaded before any request is delivered.
     this.store = new RunLogStore(ctx.storage.sql, logLimitsOf(env));
+    this.live = new LiveFanOut(ctx, () => this.store, env.BLOBS, {
+      heartbeatMs: num(env.RUN_HEARTBEAT_MS, 15_000),
+      maxQueuedBytes: num(env.RUN_VIEWER_MAX_QUEUED_BYTES, 1 << 20),
+    });
   }
 
-  /** Appends a validated batch, fans it out, and archives the log when the run completed. */
-  async append(runId: string, chunks: Chunk[]): Promise<AppendResult> {
+  /**
+   * Appends a validated batch and fans it out, then archives the log when the run completed.
+   * A token producer is checked here (see run-token.ts); when the DO cannot vouch for the token
+   * nothing is written and the answer is `{verified: false}`: the Worker checks the database
+   * and calls again with `adopt`.
+   */
+  async append(runId: string, chunks: Chunk[], auth: ProducerAuth): Promise<AppendReply> {
+    const now = Date.now();
+    if (auth.kind === 'token') {
+      if (auth.adopt) {
+        const { hash, epoch } = auth.adopt;
+        this.ctx.storage.transactionSync(() => adoptToken(this.store, hash, epoch));
+      } else if (!tokenAccepted(this.store, auth.tokenHash, now)) {
+        return { verified: false };
+      }
+    }
     await this.ensureKnown(runId);
     const wasCompleted = this.store.completed;
     let outcome: AppendOutcome;
     try {
-      outcome = this.ctx.storage.transactionSync(() => this.store.append(chunks, Date.now()));
+      outcome = this.ctx.storage.transactionSync(() => this.store.append(chunks, now));
     } catch (err) {
       // The transaction rolled back; reload the cached state from storage.
       this.store = new RunLogStore(this.ctx.storage.sql, logLimitsOf(this.env));
       throw err;
     }
-    if (outcome.stored.length > 0) {
-      this.viewers.broadcast(framesOf(outcome.stored));
-      for (const ws of this.ctx.getWebSockets()) {
-        try {
-          for (const r of outcome.stored) ws.send(r.line);
-        } catch {
-          /* a closing socket; its close handler cleans up */
-        }
-      }
-    }
-    if (outcome.completed && !wasCompleted) {
-      this.viewers.closeLive();
-      for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'run completed');
+    const completing = outcome.completed && !wasCompleted;
+    this.live.push(outcome.stored, completing);
+    if (completing) {
+      this.live.closeAll();
       await this.archive();
     }
     const { stored, ...rest } = outcome;
+    // Byte counts go to the database with lifecycle events and at most once a second otherwise.
+    const lifecycle = chunks.some((c) => c.seq === undefined);
+    const reportBytes =
+      stored.length > 0 && (lifecycle || now - this.bytesReportedAt >= BYTES_REPORT_MS);
+    if (reportBytes) this.bytesReportedAt = now;
     return {
+      verified: true,
       ...rest,
       accepted: stored.length,
       lastId: this.store.lastId,
       runBytes: this.store.runBytes,
       stepBytes: this.store.stepBytes(),
       archived: this.store.archived,
+      reportBytes,
     };
+  }
+
+  /** Records the run's current token hash (at creation and at every claim, which rotates it). */
+  async setToken(runId: string, tokenHash: string, epoch: number): Promise<boolean> {
+    await this.ensureKnown(runId);
+    return this.ctx.storage.transactionSync(() => adoptToken(this.store, tokenHash, epoch));
   }
 
   /** Viewer endpoints: /sse and /ws (`?run=<id>&after=<n>`, or Last-Event-ID). */
@@ -113,13 +140,13 @@ export class RunStream extends DurableObject<Env> {
       parseAfter(request.headers.get('Last-Event-ID')),
     );
     const max = num(this.env.RUN_MAX_VIEWERS, 2000);
-    if (this.viewers.size + this.ctx.getWebSockets().length >= max) {
+    if (this.live.size >= max) {
       return new Response(`this run already has ${max} viewers`, {
         status: 429,
         headers: { 'Retry-After': '5' },
       });
     }
-    if (url.pathname === '/sse') return this.viewers.open(after, this.replaySource(runId));
+    if (url.pathname === '/sse') return this.live.openSse(runId, after);
     if (url.pathname === '/ws') {
       if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
         return new Response('expected a WebSocket upgrade', { status: 426 });
@@ -127,7 +154,7 @@ export class RunStream extends DurableObject<Env> {
       const { 0: client, 1: server } = new WebSocketPair();
       this.ctx.acceptWebSocket(server);
       server.serializeAttachment({ runId });
-      this.wsCatchUp(server, runId, after);
+      this.live.wsCatchUp(server, runId, after);
       return new Response(null, { status: 101, webSocket: client });
     }
     return new Response('not found', { status: 404 });
@@ -149,7 +176,7 @@ export class RunStream extends DurableObject<Env> {
       return;
     }
     const { runId } = (ws.deserializeAttachment() ?? {}) as { runId?: string };
-    this.wsCatchUp(ws, runId ?? '', after);
+    this.live.wsCatchUp(ws, runId ?? '', after);
   }
 
   async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -210,9 +237,9 @@ export class RunStream extends DurableObject<Env> {
       lastId: this.store.lastId,
       completed: this.store.completed,
       archived: this.store.archived,
-      sseViewers: this.viewers.size,
+      sseViewers: this.live.sse.size,
       wsViewers: this.ctx.getWebSockets().length,
-      dropped: this.viewers.dropped,
+      dropped: this.live.sse.dropped,
     };
   }
 
@@ -253,49 +280,6 @@ export class RunStream extends DurableObject<Env> {
         this.store.setMeta('archived', '1');
       }
     });
-  }
-
-  private replaySource(runId: string): ReplaySource {
-    const store = this.store;
-    return {
-      page: (cursor) => {
-        const records = store.recordsAfter(cursor, PAGE);
-        const last = records[records.length - 1];
-        return last ? { frames: framesOf(records), last: last.id } : undefined;
-      },
-      archived: () => store.archived,
-      completed: () => store.completed,
-      replayArchive: async (cursor, write) => {
-        let batch = '';
-        await readArchivedLines(this.env.BLOBS, runId, cursor, async (id, event, line) => {
-          batch += sseFrame(id, event, line);
-          if (batch.length > 64 * 1024) {
-            const b = batch;
-            batch = '';
-            await write(b);
-          }
-        });
-        if (batch) await write(batch);
-      },
-    };
-  }
-
-  /** Sends a WebSocket viewer everything after `after`, then closes it if the run is over. */
-  private wsCatchUp(ws: WebSocket, runId: string, after: number): void {
-    const send = (line: string) => ws.send(line);
-    if (this.store.archived) {
-      void readArchivedLines(this.env.BLOBS, runId, after, (_id, _e, line) => send(line))
-        .then(() => ws.close(1000, 'run completed'))
-        .catch(() => ws.close(1011, 'archive unavailable'));
-      return;
-    }
-    for (let cursor = after; ;) {
-      const page = this.store.recordsAfter(cursor, PAGE);
-      if (page.length === 0) break;
-      for (const r of page) send(r.line);
-      cursor = page[page.length - 1]?.id ?? cursor;
-    }
-    if (this.store.completed) ws.close(1000, 'run completed');
   }
 }
 

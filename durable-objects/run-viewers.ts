@@ -3,10 +3,16 @@
  *
  * A viewer first catches up (replays what it missed, a page at a time, each page written only
  * after the previous one was taken by the client) and then goes live: every new batch of records
- * is encoded once and written to all live viewers without waiting for any of them. A live viewer
- * whose unread bytes pass `maxQueuedBytes` is dropped (its stream is aborted); its browser
- * reconnects with Last-Event-ID and catches up again, so a slow viewer never slows the producer
- * or the other viewers. Heartbeat comments go out every `heartbeatMs`.
+ * is encoded once and the same bytes are written to all live viewers without waiting for any of
+ * them. A live viewer that still has unread bytes and would pass `maxQueuedBytes` with the next
+ * write is dropped (its stream is aborted); its browser reconnects with Last-Event-ID and catches
+ * up again, so a slow viewer never slows the producer or the other viewers. A viewer with nothing
+ * unread always takes the next batch, however large. Heartbeat comments go out every
+ * `heartbeatMs`.
+ *
+ * The fan-out is the hot path (one write per viewer per batch): each viewer's stream is a native
+ * IdentityTransformStream (no JS stream machinery per chunk), and its write-completion handlers
+ * are made once per viewer, not per write.
  *
  * Nothing here survives eviction: connections end with the instance and clients reconnect.
  */
@@ -29,9 +35,14 @@ export interface ReplaySource {
 
 interface Viewer {
   writer: WritableStreamDefaultWriter<Uint8Array>;
+  /** Bytes written but not yet taken by the client's connection. */
   queued: number;
+  /** Sizes of the writes in flight, oldest first (writes complete in order). */
+  sizes: number[];
   live: boolean;
   gone: boolean;
+  onWritten: () => void;
+  onFailed: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -56,24 +67,49 @@ export class SseViewers {
 
   /** Opens a viewer that catches up from `after` and then follows live. */
   open(after: number, source: ReplaySource): Response {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const viewer: Viewer = { writer: writable.getWriter(), queued: 0, live: false, gone: false };
-    this.viewers.add(viewer);
+    const { readable, writable } = new IdentityTransformStream();
+    const v: Viewer = {
+      writer: writable.getWriter(),
+      queued: 0,
+      sizes: [],
+      live: false,
+      gone: false,
+      onWritten: () => {
+        v.queued -= v.sizes.shift() ?? 0;
+      },
+      onFailed: () => this.remove(v),
+    };
+    this.viewers.add(v);
     this.startHeartbeat();
-    void this.catchUp(viewer, after, source);
+    void this.catchUp(v, after, source);
     return new Response(readable, { headers: SSE_HEADERS });
   }
 
   /** Sends already-encoded frames to every live viewer. */
   broadcast(frames: string): void {
     if (this.viewers.size === 0 || frames === '') return;
-    const bytes = encoder.encode(frames);
-    for (const v of this.viewers) if (v.live) this.write(v, bytes);
+    this.writeLive(encoder.encode(frames));
   }
 
   /** Ends every live viewer's stream after what was already written (the run is over). */
   closeLive(): void {
     for (const v of this.viewers) if (v.live) this.end(v);
+  }
+
+  private writeLive(bytes: Uint8Array): void {
+    const max = this.opts.maxQueuedBytes;
+    const n = bytes.byteLength;
+    for (const v of this.viewers) {
+      if (!v.live) continue;
+      if (v.queued > 0 && v.queued + n > max) {
+        this.dropped++;
+        this.remove(v);
+        continue;
+      }
+      v.queued += n;
+      v.sizes.push(n);
+      v.writer.write(bytes).then(v.onWritten, v.onFailed);
+    }
   }
 
   private async catchUp(v: Viewer, after: number, source: ReplaySource): Promise<void> {
@@ -107,22 +143,6 @@ export class SseViewers {
     return v.writer.write(encoder.encode(text));
   }
 
-  private write(v: Viewer, bytes: Uint8Array): void {
-    if (v.gone) return;
-    if (v.queued + bytes.length > this.opts.maxQueuedBytes) {
-      this.dropped++;
-      this.remove(v);
-      return;
-    }
-    v.queued += bytes.length;
-    v.writer.write(bytes).then(
-      () => {
-        v.queued -= bytes.length;
-      },
-      () => this.remove(v),
-    );
-  }
-
   private end(v: Viewer): void {
     if (v.gone) return;
     v.gone = true;
@@ -142,9 +162,7 @@ export class SseViewers {
   private startHeartbeat(): void {
     if (this.timer !== undefined) return;
     const beat = encoder.encode(SSE_HEARTBEAT);
-    this.timer = setInterval(() => {
-      for (const v of this.viewers) if (v.live) this.write(v, beat);
-    }, this.opts.heartbeatMs);
+    this.timer = setInterval(() => this.writeLive(beat), this.opts.heartbeatMs);
   }
 
   private stopHeartbeatIfIdle(): void {

@@ -111,6 +111,43 @@ describe('run streams', () => {
     expect((await post(base, run, outputs('s', 9, ['late\n']))).status).toBe(409);
   });
 
+  it('checks run tokens in the RunStream, which follows the rotation at claim time', async () => {
+    const run = await makeRun(base, { steps: ['s'] });
+    expect((await post(base, run, outputs('s', 1, ['first token\n']))).status).toBe(200);
+    const claim = await fetch(`${base}/internal/controller/runs/claim`, {
+      method: 'POST',
+      headers: { ...INTERNAL, 'content-type': 'application/json' },
+      body: JSON.stringify({ owner: 'rotation-test', repo_owner: run.owner.user.login }),
+    });
+    expect(claim.status).toBe(200);
+    const claimed = (await claim.json()) as { run: { id: number }; token: string };
+    expect(claimed.run.id).toBe(run.runId);
+    expect(claimed.token).not.toBe(run.token);
+    // The old token no longer writes; the new one does, also after an eviction.
+    const old = await post(base, run, outputs('s', 2, ['old token\n']));
+    expect(old.status).toBe(401);
+    expect(old.body).toMatchObject({ error: { code: 'run_token_invalid' } });
+    const rotated = { ...run, token: claimed.token };
+    expect((await post(base, rotated, outputs('s', 2, ['new token\n']))).body).toMatchObject({
+      accepted: 1,
+    });
+    await fetch(`${base}/internal/runs/${run.runId}/restart`, {
+      method: 'POST',
+      headers: INTERNAL,
+    });
+    expect((await post(base, run, outputs('s', 3, ['old again\n']))).status).toBe(401);
+    await post(base, rotated, outputs('s', 3, ['after restart\n']));
+    await post(base, rotated, [{ event: 'run_completed', conclusion: 'success' }]);
+    const text = await (await fetch(`${run.api}/steps/s/log`)).text();
+    expect(text).toBe('first token\nnew token\nafter restart\n');
+    // The database projection still follows the log.
+    expect(await (await fetch(run.api)).json()).toMatchObject({
+      status: 'completed',
+      conclusion: 'success',
+      logs_archived: true,
+    });
+  });
+
   it('loses nothing when the Durable Object restarts between chunks', async () => {
     const run = await makeRun(base, { steps: ['s'] });
     await post(base, run, outputs('s', 1, ['before\n']));

@@ -26,6 +26,7 @@ import {
   type RunRow,
 } from '../../db/queries/runs';
 import type { AppendResult } from '../../durable-objects/run-stream';
+import { TOKEN_GRACE_MS } from '../../durable-objects/run-token';
 import { ChunkError, parseChunks, STEP_ID, type Chunk } from '../../durable-objects/run-log-format';
 import type { Env } from '../env';
 import { AppError } from '../errors';
@@ -33,7 +34,6 @@ import { loadRepoForAction, type Actor } from './authz';
 import { constantTimeEqual, randomBase62, sha256Hex } from './secrets';
 
 export const RUN_TOKEN_PREFIX = 'plue_run_';
-const TOKEN_GRACE_MS = 60 * 60 * 1000;
 
 export interface CreateRunInput {
   repoId: string;
@@ -204,33 +204,105 @@ async function project(db: Db, runId: string, chunks: Chunk[], now: Date): Promi
   }
 }
 
-/** Validates a producer's batch, appends it to the run's stream and mirrors states to the DB. */
-export async function ingestEvents(
-  db: Db,
-  env: Env,
-  run: RunRow,
-  body: unknown,
-  now: Date,
-): Promise<AppendResult> {
-  let chunks: Chunk[];
+function chunksOf(body: unknown): Chunk[] {
   try {
-    chunks = parseChunks(body);
+    return parseChunks(body);
   } catch (err) {
     if (err instanceof ChunkError) throw AppError.invalid(err.message, 'chunks_invalid');
     throw err;
   }
-  const result = await runStream(env, run.id).append(run.id, chunks);
+}
+
+/**
+ * After the fan-out: mirrors lifecycle events and (throttled) byte counts into the database,
+ * and refuses chunks that came after the run completed.
+ */
+async function finishAppend(
+  db: Db,
+  runId: string,
+  chunks: Chunk[],
+  result: AppendResult,
+  now: Date,
+): Promise<AppendResult> {
   // The log is the source of truth; replays re-apply these harmlessly.
-  await project(db, run.id, chunks, now);
-  if (result.accepted > 0) await setLogBytes(db, run.id, result.runBytes, result.stepBytes);
-  if (result.archived) await markLogArchived(db, run.id, now);
+  await project(db, runId, chunks, now);
+  if (result.reportBytes) await setLogBytes(db, runId, result.runBytes, result.stepBytes);
+  if (result.archived) await markLogArchived(db, runId, now);
   if (result.rejected > 0) {
     throw AppError.conflict(
-      `Run ${run.id} has completed; ${result.rejected} new chunk(s) were refused`,
+      `Run ${runId} has completed; ${result.rejected} new chunk(s) were refused`,
       'run_completed',
     );
   }
   return result;
+}
+
+/** Appends a batch from a trusted caller (the Worker itself: log ends, evaluation errors). */
+export async function ingestEvents(
+  db: Db,
+  env: Env,
+  run: Pick<RunRow, 'id'>,
+  body: unknown,
+  now: Date,
+): Promise<AppendResult> {
+  const chunks = chunksOf(body);
+  const result = await runStream(env, run.id).append(run.id, chunks, { kind: 'trusted' });
+  if (!result.verified) throw new Error('run stream refused a trusted append');
+  return finishAppend(db, run.id, chunks, result, now);
+}
+
+/**
+ * A producer's append (`POST /internal/runs/:id/events`). With a run token the hot path is
+ * Worker → RunStream (which holds the token's hash and checks it) → fan-out → projection; the
+ * database is asked only when the DO cannot vouch for the token (then the DO adopts the
+ * database's current hash). Bad input is answered only after the producer is authorised.
+ */
+export async function ingestFromProducer(
+  db: Db,
+  env: Env,
+  runIdParam: string,
+  credentials: { internal: boolean; token: string | undefined },
+  readBody: () => Promise<unknown>,
+  now: Date,
+): Promise<AppendResult> {
+  if (!credentials.internal && credentials.token === undefined) {
+    throw AppError.unauthenticated('Pass the run token as a Bearer token', 'run_token_required');
+  }
+  const runId = runIdOf(runIdParam);
+  let chunks: Chunk[];
+  try {
+    chunks = chunksOf(await readBody());
+  } catch (err) {
+    await authorizeProducer(db, runId, credentials, now);
+    throw err;
+  }
+  const stream = runStream(env, runId);
+  const token = credentials.internal ? undefined : credentials.token;
+  if (token === undefined) {
+    await authorizeProducer(db, runId, credentials, now);
+    const result = await stream.append(runId, chunks, { kind: 'trusted' });
+    if (!result.verified) throw new Error('run stream refused a trusted append');
+    return finishAppend(db, runId, chunks, result, now);
+  }
+  const tokenHash = sha256Hex(token);
+  let result = await stream.append(runId, chunks, { kind: 'token', tokenHash });
+  if (!result.verified) {
+    const run = await authorizeProducer(db, runId, credentials, now);
+    const adopt = { hash: run.token_hash, epoch: Number(run.lease_epoch) };
+    result = await stream.append(runId, chunks, { kind: 'token', tokenHash, adopt });
+    if (!result.verified) throw new Error('run stream refused a verified token');
+  }
+  return finishAppend(db, runId, chunks, result, now);
+}
+
+/** Tells the run's RunStream its current token (call wherever the token is made or rotated). */
+export async function publishRunToken(
+  env: Env,
+  runId: string,
+  tokenHash: string,
+  epoch: string | number,
+): Promise<void> {
+  await runStream(env, runId).setToken(runId, tokenHash, Number(epoch));
 }
 
 /** Parses the test/admin `POST /internal/runs` body into a create input (repo resolved by caller). */

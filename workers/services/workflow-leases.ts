@@ -25,7 +25,7 @@ import {
 import { sweepEventLeases } from '../../db/queries/workflow-events';
 import type { Env } from '../env';
 import { AppError } from '../errors';
-import { ingestEvents, RUN_TOKEN_PREFIX } from './runs';
+import { ingestEvents, publishRunToken, RUN_TOKEN_PREFIX } from './runs';
 import { randomBase62, sha256Hex } from './secrets';
 import { secretsForPlan } from './workflow-secrets';
 import { postRunStatus } from './workflow-statuses';
@@ -129,8 +129,12 @@ export async function claimRun(
   await sweepLeases(db, env, origin, now);
   const seconds = leaseSecondsOf(env, askedLease);
   const token = RUN_TOKEN_PREFIX + randomBase62(256);
-  const run = await claimRunLease(db, owner, seconds, sha256Hex(token), now, repoOwner);
+  const tokenHash = sha256Hex(token);
+  const run = await claimRunLease(db, owner, seconds, tokenHash, now, repoOwner);
   if (!run) return undefined;
+  // The run's RunStream checks appends against this hash; if it cannot be told, the claim fails
+  // and the lease expires into a requeue (the old token must not keep working).
+  await publishRunToken(env, run.id, tokenHash, run.lease_epoch);
   const full = (await repoName(db, run.repo_id)) ?? '';
   const secrets = await secretsForPlan(db, env, run.repo_id, run.plan);
   await postRunStatus(db, run, full, origin, 'running');

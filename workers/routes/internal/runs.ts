@@ -4,7 +4,10 @@
  *   creates a queued run → 201 {run, token} (internal secret only);
  * - POST /internal/runs/:id/events {chunks:[…]} appends to the run's log and mirrors lifecycle
  *   events into the database → {accepted, duplicates, pending, next_seq, last_id, …};
- *   `Authorization: Bearer <run token>` or the internal secret;
+ *   `Authorization: Bearer <run token>` (checked by the run's RunStream; the database only when
+ *   the DO cannot vouch for it) or the internal secret;
+ * - GET /internal/runs/:id/stream: the stream's state (last id, viewers, slow viewers dropped
+ *   since the instance started), internal secret; tests and operators;
  * - POST /internal/runs/:id/restart resets the run's Durable Object, as an eviction would
  *   (internal secret; tests).
  * The auth middleware leaves Authorization on /internal/runs/* to these handlers.
@@ -15,10 +18,10 @@ import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { INTERNAL_SECRET_HEADER, internalSecretValid, presentedToken } from '../../middleware/auth';
 import {
-  authorizeProducer,
   createRun,
   createRunInputOf,
-  ingestEvents,
+  ingestFromProducer,
+  publishRunToken,
   runIdOf,
   runStream,
 } from '../../services/runs';
@@ -43,20 +46,27 @@ export const internalRunRoutes = new Hono<AppEnv>()
           : undefined;
     if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
     const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));
+    await publishRunToken(c.env, run.id, run.token_hash, run.lease_epoch);
     return c.json({ run: runView(run, repo, new URL(c.req.url).origin), token }, 201);
   })
   .post('/:id/events', async (c) => {
     const internal = internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER));
     const token = presentedToken(c.req.header('Authorization'));
-    const now = new Date();
-    const run = await authorizeProducer(c.var.db, c.req.param('id'), { internal, token }, now);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw AppError.invalid('The body must be JSON: {"chunks": [...]}', 'body_invalid');
-    }
-    const r = await ingestEvents(c.var.db, c.env, run, body, now);
+    const readBody = async (): Promise<unknown> => {
+      try {
+        return await c.req.json();
+      } catch {
+        throw AppError.invalid('The body must be JSON: {"chunks": [...]}', 'body_invalid');
+      }
+    };
+    const r = await ingestFromProducer(
+      c.var.db,
+      c.env,
+      c.req.param('id'),
+      { internal, token },
+      readBody,
+      new Date(),
+    );
     return c.json({
       accepted: r.accepted,
       duplicates: r.duplicates,
@@ -65,6 +75,19 @@ export const internalRunRoutes = new Hono<AppEnv>()
       last_id: r.lastId,
       completed: r.completed,
       archived: r.archived,
+    });
+  })
+  .get('/:id/stream', async (c) => {
+    requireInternal(c);
+    const id = runIdOf(c.req.param('id'));
+    const s = await runStream(c.env, id).snapshot(id);
+    return c.json({
+      last_id: s.lastId,
+      completed: s.completed,
+      archived: s.archived,
+      sse_viewers: s.sseViewers,
+      ws_viewers: s.wsViewers,
+      dropped: s.dropped,
     });
   })
   .post('/:id/restart', async (c) => {

@@ -1,0 +1,128 @@
+/**
+ * The live side of a RunStream: new records go out to SSE viewers (run-viewers.ts) and
+ * hibernatable WebSocket viewers, and a joining viewer catches up from storage or the archive.
+ *
+ * Writes are batched per tick: records stored by an append wait in `pending` until a flush
+ * scheduled right after it (`setTimeout(0)`), so appends that queue up while a fan-out runs go
+ * out together as one write per viewer; a completing append flushes at once. A catching-up
+ * viewer reads storage only up to `flushedId` (the last record already fanned out) and the
+ * flush brings it the rest, so nothing arrives twice or not at all.
+ *
+ * Nothing here survives eviction (pending records are in SQLite already; viewers reconnect).
+ */
+import { readArchivedLines } from './run-archive';
+import { sseFrame } from './run-log-format';
+import type { RunLogStore, StoredRecord } from './run-log-store';
+import { framesOf, SseViewers, type ReplaySource, type ViewerOptions } from './run-viewers';
+
+const PAGE = 500;
+
+export class LiveFanOut {
+  readonly sse: SseViewers;
+  private pending: StoredRecord[] = [];
+  private flushScheduled = false;
+  private flushedId: number;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly store: () => RunLogStore,
+    private readonly bucket: R2Bucket,
+    opts: ViewerOptions,
+  ) {
+    this.sse = new SseViewers(opts);
+    this.flushedId = store().lastId;
+  }
+
+  /** Viewers of both kinds. */
+  get size(): number {
+    return this.sse.size + this.ctx.getWebSockets().length;
+  }
+
+  /** Queues newly stored records; they go out on the next flush (at once when `now`). */
+  push(records: StoredRecord[], now: boolean): void {
+    for (const r of records) this.pending.push(r);
+    if (now) this.flush();
+    else if (!this.flushScheduled && this.pending.length > 0) {
+      this.flushScheduled = true;
+      setTimeout(() => this.flush(), 0);
+    }
+  }
+
+  /** The run is over: everything pending goes out, then every live viewer is closed. */
+  closeAll(): void {
+    this.flush();
+    this.sse.closeLive();
+    for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'run completed');
+  }
+
+  /** An SSE viewer from `after` (a response that streams until the run ends). */
+  openSse(runId: string, after: number): Response {
+    return this.sse.open(after, this.replaySource(runId));
+  }
+
+  /** Sends a WebSocket viewer everything after `after`, then closes it if the run is over. */
+  wsCatchUp(ws: WebSocket, runId: string, after: number): void {
+    const store = this.store();
+    const send = (line: string) => ws.send(line);
+    if (store.archived) {
+      void readArchivedLines(this.bucket, runId, after, (_id, _e, line) => send(line))
+        .then(() => ws.close(1000, 'run completed'))
+        .catch(() => ws.close(1011, 'archive unavailable'));
+      return;
+    }
+    for (let cursor = after; ;) {
+      const page = this.flushedAfter(cursor);
+      if (page.length === 0) break;
+      for (const r of page) send(r.line);
+      cursor = page[page.length - 1]?.id ?? cursor;
+    }
+    if (store.completed) ws.close(1000, 'run completed');
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const records = this.pending;
+    if (records.length === 0) return;
+    this.pending = [];
+    this.flushedId = records[records.length - 1]?.id ?? this.flushedId;
+    this.sse.broadcast(framesOf(records));
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        for (const r of records) ws.send(r.line);
+      } catch {
+        /* a closing socket; its close handler cleans up */
+      }
+    }
+  }
+
+  /** Stored records after `cursor` that were already fanned out (pending ones come by flush). */
+  private flushedAfter(cursor: number): StoredRecord[] {
+    const page = this.store().recordsAfter(cursor, PAGE);
+    if (this.pending.length === 0) return page;
+    return page.filter((r) => r.id <= this.flushedId);
+  }
+
+  private replaySource(runId: string): ReplaySource {
+    return {
+      page: (cursor) => {
+        const records = this.flushedAfter(cursor);
+        const last = records[records.length - 1];
+        return last ? { frames: framesOf(records), last: last.id } : undefined;
+      },
+      archived: () => this.store().archived,
+      completed: () => this.store().completed,
+      replayArchive: async (cursor, write) => {
+        let batch = '';
+        await readArchivedLines(this.bucket, runId, cursor, async (id, event, line) => {
+          batch += sseFrame(id, event, line);
+          if (batch.length > 64 * 1024) {
+            const b = batch;
+            batch = '';
+            await write(b);
+          }
+        });
+        if (batch) await write(batch);
+      },
+    };
+  }
+}
