@@ -6,7 +6,8 @@
  * baseline. Prints latency and requests served side by side, and the ratio.
  *
  * Defaults: V=1000, C=10000, B=10, I=50 ms. PLUE_BENCH_QUICK=1: V=100, C=1000. Override with
- * BENCH_RUN_VIEWERS, BENCH_RUN_CHUNKS, BENCH_RUN_BATCH, BENCH_RUN_INTERVAL_MS.
+ * BENCH_RUN_VIEWERS, BENCH_RUN_CHUNKS, BENCH_RUN_BATCH, BENCH_RUN_INTERVAL_MS; BENCH_RUN_POLL=0
+ * skips the polling baseline (the SSE figures are printed as soon as they are known).
  * Client, producer and server share this machine's cores, so latency includes client CPU.
  */
 import http from 'node:http';
@@ -14,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
-import { makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
+import { INTERNAL, makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
 
 const env = (k: string, d: number) => {
   const n = Number(process.env[k]);
@@ -240,6 +241,14 @@ export async function run(): Promise<void> {
     const ssePosts = await produce(base, sseRun);
     const sseStats = await Promise.all(viewers);
     console.log(`SSE:     ${summary(sseStats)}`);
+    const state = await fetch(`${base}/internal/runs/${sseRun.runId}/stream`, { headers: INTERNAL })
+      .then((r) => (r.ok ? (r.json() as Promise<{ dropped: number }>) : undefined))
+      .catch(() => undefined);
+    console.log(
+      `SSE latency p50 ${sseHist.quantile(0.5).toFixed(1)} ms, p99 ${sseHist.quantile(0.99).toFixed(1)} ms` +
+        (state ? `; slow viewers dropped by the server: ${state.dropped}` : ''),
+    );
+    if (process.env.BENCH_RUN_POLL === '0') return;
 
     // Polling every second.
     const pollRun = await makeRun(base, { steps: ['s'] });

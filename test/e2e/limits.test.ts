@@ -2,7 +2,8 @@
  * Configurable limits, on a dedicated stack with small limits (the shared stack keeps the
  * defaults): RATE_LIMIT_AUTH_PER_MIN per client IP on /api/v1/auth/*, RATE_LIMIT_WRITE_PER_MIN
  * per user on API writes, each answering 429 with Retry-After; GIT_MAX_PUSH_MB and
- * GIT_MAX_OBJECT_MB refusing oversized pushes with an unpack error and no ref change.
+ * GIT_MAX_OBJECT_MB refusing oversized pushes with an unpack error and no ref change; the run
+ * stream's heartbeat, viewer limit and slow-viewer drop (run-stream-limits.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
 import { randomClientIp, signUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
+import {
+  heartbeatOnIdleStream,
+  maxViewersAnswer,
+  RUN_STREAM_LIMIT_VARS,
+  slowViewerDropped,
+} from './run-stream-limits';
 
 describe('configurable limits', () => {
   let stack: Stack;
@@ -26,6 +33,7 @@ describe('configurable limits', () => {
         RATE_LIMIT_WRITE_PER_MIN: '4',
         GIT_MAX_PUSH_MB: '3',
         GIT_MAX_OBJECT_MB: '1',
+        ...RUN_STREAM_LIMIT_VARS,
       },
     });
   }, 150_000);
@@ -106,4 +114,15 @@ describe('configurable limits', () => {
       g.cleanup();
     }
   });
+
+  it('sends an SSE heartbeat comment on an idle run stream', () =>
+    heartbeatOnIdleStream(stack.url));
+
+  it('answers 429 past the viewers limit of a run', () => maxViewersAnswer(stack.url));
+
+  it(
+    'drops a slow SSE viewer without holding up others; it resumes by id',
+    () => slowViewerDropped(stack.url),
+    180_000,
+  );
 });
