@@ -5,7 +5,7 @@
  * the old ones with shifted offsets — no inflating, no re-hashing of objects, bounded memory.
  * The catalog swap happens in RepoObject and only if none of the merged packs changed meanwhile.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
+import { Sha1 } from '../model/native';
 import { PackIndex } from '../model/idx';
 import { toHex, writeU32 } from '../model/bytes';
 import { writeIdxV2 } from '../model/idx';
@@ -38,7 +38,7 @@ export async function mergePacks(
 ): Promise<CatalogPack> {
   const key = packKey(repoId, crypto.randomUUID());
   const writer = createPartWriter(store, key);
-  const hash = sha1.create();
+  const hash = Sha1.create();
   const count = packs.reduce((n, p) => n + p.objectCount, 0);
   const header = new Uint8Array(12);
   header.set([0x50, 0x41, 0x43, 0x4b]);
@@ -74,7 +74,7 @@ export async function mergePacks(
       }
       pos += p.size - 32;
     }
-    const trailer = new Uint8Array(hash.digest());
+    const trailer = hash.digest();
     await writer.write(trailer);
     await writer.finish();
     await store.put(idxKeyOf(key), writeIdxV2([...entries.values()], trailer));

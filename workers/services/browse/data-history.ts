@@ -3,7 +3,7 @@
  * a page of the log (by start commit, path and page), a comparison of two commits (merge base,
  * commits, diff), the branch and tag lists (by the ref values), and a jj change's versions.
  */
-import { sha1 } from '@noble/hashes/legacy.js';
+import { sha1 } from '../../git/model/native';
 import { toHex, utf8 } from '../../git/model/bytes';
 import { cacheKey, cachedJson, type EdgeCache } from '../cache';
 import { findChangeVersions, interdiff, type ChangeVersion } from './changes';

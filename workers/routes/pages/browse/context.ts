@@ -4,7 +4,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../../env';
-import { sha1 } from '@noble/hashes/legacy.js';
+import { sha1 } from '../../../git/model/native';
 import { toHex, utf8 } from '../../../git/model/bytes';
 import {
   cacheKey,
