@@ -148,6 +148,15 @@ describe('access and refusals', () => {
     );
   });
 
+  it('negotiates AES-GCM with OpenSSH, and still serves a client without it', async () => {
+    const gcm = await kit.ssh(bridge.port, alice, undefined, ['-v']);
+    expect(gcm.stderr).toMatch(/server->client cipher: aes128-gcm@openssh.com/);
+    expect(gcm.stderr).toContain("Hi alice! You've authenticated");
+    const ctr = await kit.ssh(bridge.port, alice, undefined, ['-v', '-c', 'aes256-ctr']);
+    expect(ctr.stderr).toMatch(/server->client cipher: aes256-ctr/);
+    expect(ctr.stderr).toContain("Hi alice! You've authenticated");
+  });
+
   it('refuses an unknown key with Permission denied (publickey)', async () => {
     const r = await kit.ssh(bridge.port, stranger, 'git-upload-pack alice/project');
     expect(r.code).toBe(255);

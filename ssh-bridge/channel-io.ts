@@ -1,10 +1,15 @@
 /**
  * Byte plumbing on one SSH exec channel: reading the client's stdin chunk by chunk (telling a
- * clean EOF from a dropped connection), writing with back-pressure, and ending in the order git
- * needs — all data handed to the transport, then `exit-status`, then EOF and close (a missing
- * exit-status makes OpenSSH exit 255; closing early truncates packs).
+ * clean EOF from a dropped connection), writing with back-pressure, piping an HTTP answer in
+ * full-packet writes, and ending in the order git needs — all data handed to the transport, then
+ * `exit-status`, then EOF and close (a missing exit-status makes OpenSSH exit 255; closing early
+ * truncates packs).
  */
+import type { IncomingMessage } from 'node:http';
 import type { ServerChannel } from 'ssh2';
+
+/** Answer bytes gathered before writing to the channel even within one tick (two SSH packets). */
+const FLUSH_AT = 64 * 1024;
 
 /** Pull-based reader of a channel's stdin. */
 export class ChannelInput {
@@ -59,11 +64,35 @@ export class ChannelOutput {
 
   /** Writes `chunk` to stdout, resolving when the channel can take more. */
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.isClosed || chunk.length === 0) return;
+    if (!this.push(chunk)) await this.drained();
+  }
+
+  /**
+   * Queues `chunk` for stdout without waiting; false when the caller should stop and await
+   * `drained()` (the client's window is used up and the channel's buffer full) or the channel
+   * is gone.
+   */
+  push(chunk: Uint8Array): boolean {
+    if (this.isClosed) return false;
+    if (chunk.length === 0) return true;
     this.last = new Promise((resolve) => {
       this.channel.write(chunk, () => resolve());
     });
-    if (this.channel.writableNeedDrain) await this.drain();
+    return !this.channel.writableNeedDrain;
+  }
+
+  /** Resolves once the channel can take more, or is gone. */
+  drained(): Promise<void> {
+    if (this.isClosed || !this.channel.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.channel.off('drain', done);
+        this.channel.off('close', done);
+        resolve();
+      };
+      this.channel.on('drain', done);
+      this.channel.on('close', done);
+    });
   }
 
   /** Writes a line to stderr (git prints it as is). */
@@ -85,16 +114,67 @@ export class ChannelOutput {
     this.channel.exit(code);
     this.channel.end();
   }
+}
 
-  private drain(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.channel.off('drain', done);
-        this.channel.off('close', done);
-        resolve();
-      };
-      this.channel.on('drain', done);
-      this.channel.on('close', done);
-    });
-  }
+/**
+ * Streams an HTTP answer to the channel; false when the channel went away first. What the HTTP
+ * parser yields in one tick (a socket read: a 64 KiB piece of pack, or a run of small sideband
+ * chunks) goes to the channel as one write, so SSH packets stay full — ssh2's cost is per packet.
+ * A full channel pauses the answer.
+ */
+export function pipeToChannel(res: IncomingMessage, out: ChannelOutput): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    let settled = false;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let scheduled = false;
+    const settle = (ok: boolean, err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      res.off('data', onData);
+      res.off('end', onEnd);
+      res.off('close', onClose);
+      res.off('error', onError);
+      res.on('error', () => undefined); // a late error must not go unhandled
+      if (err) reject(err);
+      else {
+        if (!ok) res.destroy();
+        resolve(ok);
+      }
+    };
+    const flush = (): void => {
+      scheduled = false;
+      if (settled || pending.length === 0) return;
+      const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending);
+      pending = [];
+      pendingBytes = 0;
+      if (out.push(chunk)) return;
+      if (out.isClosed) return settle(false);
+      res.pause();
+      void out.drained().then(() => {
+        if (out.isClosed) settle(false);
+        else if (!settled) res.resume();
+      });
+    };
+    const onData = (chunk: Buffer): void => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= FLUSH_AT) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        process.nextTick(flush);
+      }
+    };
+    const onEnd = (): void => {
+      flush();
+      settle(!out.isClosed);
+    };
+    const onError = (err: Error): void => settle(false, err);
+    // A connection lost mid-answer ends in 'close' without 'end' (and usually an error).
+    const onClose = (): void => settle(false, new Error('upstream answer cut short'));
+    res.on('data', onData);
+    res.on('end', onEnd);
+    res.on('error', onError);
+    res.on('close', onClose);
+  });
 }

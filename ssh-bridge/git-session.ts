@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { DELIM_PKT, encodePktLine, FLUSH_PKT, PktLineReader } from '../workers/git/model/pkt-line';
-import type { ChannelInput, ChannelOutput } from './channel-io';
+import { pipeToChannel, type ChannelInput, type ChannelOutput } from './channel-io';
 import type { GitCommand } from './command';
 import { PushHeadParser } from './push-head';
 import { describeGitFailure, readBody, type SshUser, type Upstream } from './upstream';
@@ -98,18 +98,6 @@ async function advertisement(
   } catch (err) {
     return unavailable(s, err);
   }
-}
-
-/** Streams an HTTP answer to the channel; false when the channel went away first. */
-async function pipeToChannel(res: IncomingMessage, out: ChannelOutput): Promise<boolean> {
-  for await (const chunk of res) {
-    await out.write(chunk as Buffer);
-    if (out.isClosed) {
-      res.destroy();
-      return false;
-    }
-  }
-  return true;
 }
 
 /** One v2 command request (up to its flush), or undefined at a bare flush / EOF (done). */

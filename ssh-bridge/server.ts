@@ -5,12 +5,12 @@
  * command to git-session.ts. A `shell` request gets the "no shell access" greeting. Stateless:
  * nothing but the host key lives on disk.
  */
-import { createRequire } from 'node:module';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 // ssh2 is CommonJS: Node's ESM loader exposes only its default export.
 import ssh2, {
   type AuthContext,
   type CipherAlgorithm,
+  type ClientInfo,
   type Connection,
   type ServerChannel,
   type Session,
@@ -19,6 +19,7 @@ import { ChannelInput, ChannelOutput } from './channel-io';
 import { parseGitCommand } from './command';
 import { runGitSession } from './git-session';
 import { fingerprintOf, hostKeyPath, loadOrCreateHostKey } from './host-key';
+import { acceptsAesGcm, AES_GCM, otherCiphers, readClientHello, takeOverWrites } from './transport';
 import { Upstream, type SshUser } from './upstream';
 
 export interface Limits {
@@ -74,23 +75,9 @@ interface Identity {
   fingerprint: string;
 }
 
-const AES_ONLY: CipherAlgorithm[] = [
-  'aes128-gcm@openssh.com',
-  'aes256-gcm@openssh.com',
-  'aes128-ctr',
-  'aes256-ctr',
-];
-
-/** Whether ssh2's optional native crypto binding (fast chacha20-poly1305) can be loaded. */
-function nativeChacha(): boolean {
-  try {
-    createRequire(import.meta.url)('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+const IDENT = 'Plue';
+/** What ssh2 sends first for `ident: IDENT`; transport.ts sends it earlier in its place. */
+const IDENT_LINE = Buffer.from(`SSH-2.0-${IDENT}\r\n`, 'latin1');
 /** The key type named inside a public key wire blob (e.g. `ssh-ed25519`). */
 function keyTypeOf(blob: Buffer): string | undefined {
   if (blob.length < 4) return undefined;
@@ -114,16 +101,22 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const perKey = new Map<string, number>();
   const sockets = new Set<Socket>();
 
-  const ssh = new ssh2.Server({
-    hostKeys: [hostKey.privateKey],
-    ident: 'Plue',
-    // Clients pick their own first choice among the ciphers offered, and OpenSSH prefers
-    // chacha20-poly1305. ssh2 runs it natively only with its optional binding; without it (the
-    // container bundle) it would run in JavaScript, far slower than Node's AES-NI ciphers, so
-    // then only AES is offered.
-    ...(nativeChacha() ? {} : { algorithms: { cipher: AES_ONLY } }),
-  });
-  ssh.on('connection', (client: Connection, info) => {
+  // Clients take the first cipher of their own list that the server offers. OpenSSH lists
+  // chacha20-poly1305, then aes-ctr, then aes-gcm: chacha20 runs natively only with ssh2's
+  // optional add-on (JavaScript otherwise, far slower than Node's AES-NI), and aes-ctr needs an
+  // HMAC-SHA-256 beside it. So every client that accepts AES-GCM gets a server offering only
+  // that (transport.ts reads the client's KEXINIT to know); the others get AES, plus chacha20
+  // when the add-on is there.
+  const makeServer = (cipher?: string[]): InstanceType<typeof ssh2.Server> =>
+    new ssh2.Server({
+      hostKeys: [hostKey.privateKey],
+      ident: IDENT,
+      ...(cipher ? { algorithms: { cipher: cipher as CipherAlgorithm[] } } : {}),
+    }).on('connection', onConnection);
+  const gcmServer = makeServer(AES_GCM);
+  const generalServer = makeServer(otherCiphers());
+
+  function onConnection(client: Connection, info: ClientInfo): void {
     const peer = `${info.ip}:${info.port}`;
     let identity: Identity | undefined;
     let failures = 0;
@@ -187,7 +180,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     });
     client.on('error', (err) => log('connection error', { peer, error: err.message }));
     client.on('close', () => clearTimeout(grace));
-  });
+  }
 
   function acquire(who: Identity): string | undefined {
     if (sessions >= limits.maxSessions) {
@@ -291,7 +284,10 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     socket.setNoDelay(true);
     // Inactivity in both directions; a stalled or vanished client frees its session.
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
-    ssh.injectSocket(socket);
+    readClientHello(socket, IDENT_LINE, limits.loginGraceMs, (hello) => {
+      takeOverWrites(socket, IDENT_LINE);
+      (acceptsAesGcm(hello) ? gcmServer : generalServer).injectSocket(socket);
+    });
   });
   tcp.maxConnections = limits.maxConnections;
   await new Promise<void>((resolve, reject) => {
