@@ -60,7 +60,13 @@ def ci(ctx):
 
     const path = `/${alice.user.login}/wf-statuses`;
     const fragmentUrl = `${base}${path}/commit/${sha}/statuses`;
-    const res = await fetch(fragmentUrl, { headers: { cookie: alice.cookie } });
+    // The log reports the run complete a moment before the controller's completion call posts
+    // the final status, so wait (bounded) for the fragment to catch up.
+    let res = await fetch(fragmentUrl, { headers: { cookie: alice.cookie } });
+    for (let i = 0; i < 60 && !(await res.clone().text()).includes('data-state="success"'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      res = await fetch(fragmentUrl, { headers: { cookie: alice.cookie } });
+    }
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
