@@ -77,10 +77,19 @@ export class WorkflowRepo {
     done: (r: RunJson) => boolean = (r) => r.status === 'completed',
     timeoutMs = 90_000,
   ): Promise<RunJson> {
-    return poll(async () => {
+    const run = await poll(async () => {
       const r = await this.get<RunJson>(`/actions/runs/${id}`);
       return done(r) ? r : undefined;
     }, timeoutMs);
+    // The log marks a run completed a moment before the controller's completion call posts its
+    // commit status; wait for that too so callers see a settled state.
+    if (run.status === 'completed') {
+      await poll(async () => {
+        const s = await this.get<{ state: string }>(`/commits/${run.head_sha}/status`);
+        return s.state !== 'pending' ? s : undefined;
+      }, 15_000).catch(() => undefined);
+    }
+    return run;
   }
 
   async jobs(id: number): Promise<Record<string, JobJson>> {
