@@ -78,6 +78,8 @@ interface Identity {
 const IDENT = 'Plue';
 /** What ssh2 sends first for `ident: IDENT`; transport.ts sends it earlier in its place. */
 const IDENT_LINE = Buffer.from(`SSH-2.0-${IDENT}\r\n`, 'latin1');
+/** How long to wait for the client's KEXINIT before serving it the full cipher list. */
+const HELLO_WAIT_MS = 2000;
 /** The key type named inside a public key wire blob (e.g. `ssh-ed25519`). */
 function keyTypeOf(blob: Buffer): string | undefined {
   if (blob.length < 4) return undefined;
@@ -284,7 +286,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     socket.setNoDelay(true);
     // Inactivity in both directions; a stalled or vanished client frees its session.
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
-    readClientHello(socket, IDENT_LINE, limits.loginGraceMs, (hello) => {
+    readClientHello(socket, IDENT_LINE, HELLO_WAIT_MS, (hello) => {
       takeOverWrites(socket, IDENT_LINE);
       (acceptsAesGcm(hello) ? gcmServer : generalServer).injectSocket(socket);
     });

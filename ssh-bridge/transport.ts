@@ -101,39 +101,40 @@ export function parseClientHello(b: Buffer): ClientHello | 'more' | 'invalid' {
 /**
  * Sends `identLine`, waits for the client's identification line and first KEXINIT, puts them
  * back into the (paused) socket and calls `then` — synchronously, so the caller hands the socket
- * on before any other event. `then(undefined)` when the client sent something else; when it went
- * away or said nothing within `timeoutMs`, the socket is destroyed and `then` is not called.
+ * on before any other event. `then(undefined)` when the client sent something else or not all of
+ * it within `waitMs` (every client we know sends both at once; one that waits is still served,
+ * with the full offer). A connection lost meanwhile is destroyed and `then` not called.
  */
 export function readClientHello(
   socket: Socket,
   identLine: Buffer,
-  timeoutMs: number,
+  waitMs: number,
   then: (hello: ClientHello | undefined) => void,
 ): void {
   const parts: Buffer[] = [];
   let size = 0;
-  const stop = (): void => {
+  const handOver = (hello: ClientHello | undefined): void => {
     clearTimeout(timer);
     socket.off('data', onData);
     socket.off('error', onGone);
     socket.off('close', onGone);
+    socket.pause();
+    if (size > 0) socket.unshift(Buffer.concat(parts, size));
+    then(hello);
   };
   const onData = (chunk: Buffer): void => {
     parts.push(chunk);
     size += chunk.length;
-    const all = parts.length === 1 ? chunk : Buffer.concat(parts, size);
-    const r = parseClientHello(all);
+    const r = parseClientHello(parts.length === 1 ? chunk : Buffer.concat(parts, size));
     if (r === 'more' && size <= MAX_IDENT + 4 + MAX_PACKET) return;
-    stop();
-    socket.pause();
-    socket.unshift(all);
-    then(typeof r === 'string' ? undefined : r);
+    handOver(typeof r === 'string' ? undefined : r);
   };
   const onGone = (): void => {
-    stop();
+    clearTimeout(timer);
+    socket.off('data', onData);
     socket.destroy();
   };
-  const timer = setTimeout(onGone, timeoutMs);
+  const timer = setTimeout(() => handOver(undefined), waitMs);
   socket.on('data', onData);
   socket.on('error', onGone);
   socket.on('close', onGone);
