@@ -38,7 +38,7 @@ export function createDb(config: DbConfig): Db {
     connecting ??= (async () => {
       const client = new Client({
         connectionString: config.databaseUrl,
-        connectionTimeoutMillis: config.connectTimeoutMs ?? 5000,
+        connectionTimeoutMillis: config.connectTimeoutMs ?? 10_000,
       });
       const local = config.wsProxy !== undefined && config.wsProxy !== '';
       if (local) {

@@ -110,7 +110,13 @@ export class PgliteSessions {
 
     return {
       receive: (chunk) => {
-        work = work.then(() => handle(chunk)).catch(() => shutdown());
+        work = work
+          .then(() => handle(chunk))
+          .catch((err: unknown) => {
+            // A local dev aid: say why a connection was dropped (the client only sees it close).
+            console.error(`pglite session closed after an error: ${(err as Error).message}`);
+            shutdown();
+          });
       },
       closed: () => {
         closed = true;
