@@ -12,6 +12,8 @@ export interface SettingsProps {
   newToken?: string | undefined;
   error?: string | undefined;
   notice?: string | undefined;
+  /** Where SSH remotes point and the host key to expect (from `npm start` / deployment). */
+  ssh?: { url?: string | undefined; fingerprint?: string | undefined };
 }
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
@@ -122,6 +124,12 @@ export function SettingsPage(p: SettingsProps) {
 
       <section aria-labelledby="keys">
         <h2 id="keys">SSH keys</h2>
+        {p.ssh?.fingerprint ? (
+          <p>
+            Remotes look like <code>{p.ssh.url ?? 'ssh://git@host/'}owner/repo.git</code>. On first
+            connect, check that the server's host key is <code>{p.ssh.fingerprint}</code> (ED25519).
+          </p>
+        ) : null}
         <table>
           <thead>
             <tr>

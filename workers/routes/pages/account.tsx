@@ -26,7 +26,11 @@ async function renderSettings(
     listUserSshKeys(c.var.db, user.id),
   ]);
   c.header('Cache-Control', 'no-store');
-  return c.html(<SettingsPage user={user} tokens={tokens} keys={keys} {...extra} />, status);
+  const ssh = { url: c.env.PLUE_SSH_URL, fingerprint: c.env.PLUE_SSH_FINGERPRINT };
+  return c.html(
+    <SettingsPage user={user} tokens={tokens} keys={keys} ssh={ssh} {...extra} />,
+    status,
+  );
 }
 
 /** Runs a settings form action; user errors re-render the page with the message. */
