@@ -10,6 +10,7 @@ import https from 'node:https';
 
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
 export const USER_ID_HEADER = 'X-Plue-User-Id';
+export const USER_LOGIN_HEADER = 'X-Plue-User-Login';
 const USER_AGENT = 'plue-ssh-bridge';
 
 export interface SshUser {
@@ -62,7 +63,8 @@ export class Upstream {
 
   /** Headers that make the Worker treat a request as coming from `user` over SSH. */
   asUser(user: SshUser): Record<string, string> {
-    return { [USER_ID_HEADER]: String(user.id) };
+    // The login rides along so the Worker need not look the user up on every git request.
+    return { [USER_ID_HEADER]: String(user.id), [USER_LOGIN_HEADER]: user.login };
   }
 
   /** The user owning `keyLine` (`<type> <base64>`), or undefined when no one has it. */

@@ -71,7 +71,21 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       }
       const userId = c.req.header('X-Plue-User-Id');
       if (userId !== undefined) {
-        const u = /^\d{1,18}$/.test(userId) ? await findUserById(db, userId) : undefined;
+        if (!/^\d{1,18}$/.test(userId)) {
+          throw AppError.unauthenticated('Unknown user', 'internal_user_unknown');
+        }
+        // The bridge (already authenticated by the secret) may name the login it looked up with
+        // the key, which spares a database read on every git request of an SSH session.
+        const login = c.req.header('X-Plue-User-Login');
+        if (login !== undefined && /^[A-Za-z0-9-]{1,39}$/.test(login)) {
+          setIdentity(
+            c,
+            { id: userId, login, wallet_address: '' },
+            { kind: 'ssh', scopes: new Set(ALL_SCOPES) },
+          );
+          return next();
+        }
+        const u = await findUserById(db, userId);
         if (!u) throw AppError.unauthenticated('Unknown user', 'internal_user_unknown');
         setIdentity(
           c,
