@@ -5,6 +5,7 @@
  * that epoch, and sweep expired leases: requeue once, then fail with "runner lost".
  */
 import type { Db } from '../client';
+import { lockOldest } from './claim-oldest';
 import type { Conclusion } from './runs';
 
 export interface LeasedRun {
@@ -58,21 +59,15 @@ export async function claimRunLease(
   repoOwner?: string,
 ): Promise<LeasedRun | undefined> {
   return db.transaction(async (tx) => {
-    const [next] = await tx.query<{ id: string }>(
-      `SELECT id::text AS id FROM workflow_runs WHERE status = 'queued'
-         AND ($1::text IS NULL OR repo_id IN (SELECT r.id FROM repositories r
-           JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
-       ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1`,
-      [repoOwner ?? null],
-    );
-    if (!next) return undefined;
+    const nextId = await lockOldest(tx, { table: 'workflow_runs', status: 'queued' }, repoOwner);
+    if (nextId === undefined) return undefined;
     const [run] = await tx.query<LeasedRun>(
       `UPDATE workflow_runs SET status = 'running', lease_owner = $2,
          lease_epoch = lease_epoch + 1,
          lease_expires_at = $3::timestamptz + make_interval(secs => $4),
          token_hash = $5, started_at = COALESCE(started_at, $3), updated_at = $3
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [next.id, owner, now, leaseSeconds, tokenHash],
+      [nextId, owner, now, leaseSeconds, tokenHash],
     );
     return run;
   });

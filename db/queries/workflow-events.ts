@@ -4,6 +4,7 @@
  * sweeper returns events whose lease expired to `pending`, and fails them after a few tries.
  */
 import type { Db } from '../client';
+import { lockOldest } from './claim-oldest';
 
 export type EventStatus = 'pending' | 'claimed' | 'done' | 'failed';
 
@@ -71,20 +72,14 @@ export async function claimNextEvent(
   repoOwner?: string,
 ): Promise<EventRow | undefined> {
   return db.transaction(async (tx) => {
-    const [next] = await tx.query<{ id: string }>(
-      `SELECT id::text AS id FROM workflow_events WHERE status = 'pending'
-         AND ($1::text IS NULL OR repo_id IN (SELECT r.id FROM repositories r
-           JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
-       ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1`,
-      [repoOwner ?? null],
-    );
-    if (!next) return undefined;
+    const nextId = await lockOldest(tx, { table: 'workflow_events', status: 'pending' }, repoOwner);
+    if (nextId === undefined) return undefined;
     const [row] = await tx.query<EventRow>(
       `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
          lease_epoch = lease_epoch + 1, attempt = attempt + 1,
          lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
        WHERE id = $1 RETURNING ${COLUMNS}`,
-      [next.id, owner, now, leaseSeconds],
+      [nextId, owner, now, leaseSeconds],
     );
     return row;
   });
