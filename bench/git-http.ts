@@ -11,6 +11,7 @@ import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
 import { startGitHttpBackend } from './lib/git-http-backend';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
+import { BENCH_WORKER_VARS } from './lib/direct';
 import { benchRepo, fullSize } from './lib/repo';
 
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
@@ -19,7 +20,11 @@ const git = (args: string[], cwd?: string) => sh('git', args, { cwd, env: gitEnv
 export async function run(): Promise<void> {
   const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-git-'));
-  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  const stack = await startStack({
+    dataDir: join(work, 'plue'),
+    port: await freePort(),
+    extraVars: BENCH_WORKER_VARS,
+  });
   const baseline = await startGitHttpBackend(join(work, 'baseline'));
   try {
     const packBytes =

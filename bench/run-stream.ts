@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
+import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { INTERNAL, makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
 
 const env = (k: string, d: number) => {
@@ -221,12 +222,23 @@ function summary(stats: ViewerStats[]): string {
 
 export async function run(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-runs-'));
-  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  const stack = await startStack({
+    dataDir: join(work, 'plue'),
+    port: await freePort(),
+    extraVars: BENCH_WORKER_VARS,
+  });
   try {
-    const base = stack.url;
+    // Measured at the Worker's own socket: wrangler dev's reload proxy is a dev-only second
+    // workerd process that every request and every streamed byte would pass through again
+    // (BENCH_RUN_VIA_PROXY=1 measures through it).
+    const base =
+      process.env.BENCH_RUN_VIA_PROXY === '1'
+        ? stack.url
+        : await directWorkerUrl(stack.worker.pid as number, stack.url);
     console.log(
-      `\n## run streams: ${VIEWERS} viewers, ${CHUNKS} chunks (batches of ${BATCH} every ${INTERVAL} ms)`,
+      `\n## run streams at ${base === stack.url ? "wrangler dev's public port" : "the Worker's own socket"} ${base}`,
     );
+    console.log(`${VIEWERS} viewers, ${CHUNKS} chunks (batches of ${BATCH} every ${INTERVAL} ms)`);
     // SSE.
     const sseRun = await makeRun(base, { steps: ['s'] });
     const sseHist = new Histogram();

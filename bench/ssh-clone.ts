@@ -16,6 +16,7 @@ import { ROOT } from '../scripts/node22';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
+import { BENCH_WORKER_VARS } from './lib/direct';
 import { benchRepo, fullSize } from './lib/repo';
 
 /** 50 per the issue; PLUE_BENCH_SSH_PARALLEL overrides it for quick looks. */
@@ -72,7 +73,11 @@ async function rssOfTree(root: number): Promise<number> {
 export async function run(): Promise<void> {
   const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-ssh-'));
-  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  const stack = await startStack({
+    dataDir: join(work, 'plue'),
+    port: await freePort(),
+    extraVars: BENCH_WORKER_VARS,
+  });
   let bridge: ChildProcess | undefined;
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: work };
   const git = (args: string[], cwd?: string, extra: Record<string, string> = {}) =>

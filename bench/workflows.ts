@@ -25,6 +25,7 @@ import { LocalBackend } from '../runner-controller/sandbox/local';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
 import { median, run as sh } from './lib/measure';
+import { BENCH_WORKER_VARS } from './lib/direct';
 import { fullSize } from './lib/repo';
 import { BenchApi, now, RecordingBackend, type RunInfo } from './lib/workflow-clients';
 
@@ -127,7 +128,11 @@ export async function run(): Promise<void> {
   const queued = envNum('BENCH_WF_QUEUED', fullSize() ? 20 : 6);
   const concurrency = envNum('PLUE_RUNNER_CONCURRENCY', 2);
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-wf-'));
-  const stack = await startStack({ dataDir: join(work, 'plue'), port: await freePort() });
+  const stack = await startStack({
+    dataDir: join(work, 'plue'),
+    port: await freePort(),
+    extraVars: BENCH_WORKER_VARS,
+  });
   const backend = new RecordingBackend(new LocalBackend());
   let controller: Awaited<ReturnType<typeof startController>> | undefined;
   try {

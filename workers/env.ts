@@ -16,6 +16,12 @@ export interface Env {
   DB_WS_PROXY?: string;
   /** `development` or `production`; production turns on Secure cookies and hides details. */
   PLUE_ENV?: string;
+  /**
+   * Least level of log line written: `debug`, `info` (default; one line per request), `warn` or
+   * `error`. Benchmarks use `warn`: under `wrangler dev` every console line crosses the
+   * inspector to the terminal, which costs milliseconds per request.
+   */
+  LOG_LEVEL?: string;
   /** Largest pack one push may send, in MiB (default 2048). */
   GIT_MAX_PUSH_MB?: string;
   /** Largest single object in a push, in MiB (default 100). */

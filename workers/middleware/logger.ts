@@ -15,9 +15,21 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
 }
 
-/** Makes a logger that writes JSON lines with `base` fields merged in. */
-export function createLogger(base: LogFields, sink: (line: string) => void = console.log): Logger {
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** The configured least level (`LOG_LEVEL`); `info` when unset or unknown. */
+export function logLevelOf(value: string | undefined): LogLevel {
+  return value !== undefined && value in RANK ? (value as LogLevel) : 'info';
+}
+
+/** Makes a logger that writes JSON lines at `least` or above with `base` fields merged in. */
+export function createLogger(
+  base: LogFields,
+  sink: (line: string) => void = console.log,
+  least: LogLevel = 'info',
+): Logger {
   const log = (level: LogLevel, msg: string, fields: LogFields = {}): void => {
+    if (RANK[level] < RANK[least]) return;
     sink(JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields }));
   };
   return {
@@ -43,7 +55,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       incoming !== undefined && /^[A-Za-z0-9._-]{8,64}$/.test(incoming)
         ? incoming
         : crypto.randomUUID();
-    const log = createLogger({ requestId });
+    const log = createLogger({ requestId }, console.log, logLevelOf(c.env.LOG_LEVEL));
     c.set('requestId', requestId);
     c.set('log', log);
     const started = Date.now();
