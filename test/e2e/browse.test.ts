@@ -265,6 +265,38 @@ describe('browsing a pushed repository', () => {
     expect(await text(`${R}/commits/main`)).toContain('Fresh commit');
   });
 
+  it('serves anonymous viewers the cached page until a push changes the refs', async () => {
+    const url = `${R}/blob/${fx.first}/README.md`;
+    const first = await get(url);
+    expect(first.headers.get('x-plue-cache')).toBe('miss');
+    const html = await first.text();
+    let again = await get(url);
+    for (let i = 0; i < 20 && again.headers.get('x-plue-cache') !== 'hit'; i++) {
+      await again.text();
+      await new Promise((r) => setTimeout(r, 100)); // the edge cache write lands after the response
+      again = await get(url);
+    }
+    expect(again.headers.get('x-plue-cache')).toBe('hit');
+    expect(await again.text()).toBe(html);
+    const etag = again.headers.get('etag') ?? '';
+    expect(etag).toBe(first.headers.get('etag'));
+    expect(again.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await get(url, { 'if-none-match': etag })).status).toBe(304);
+    // A signed-in viewer never gets the shared copy.
+    const mine = await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(mine.headers.get('x-plue-cache')).toBeNull();
+    await mine.text();
+    // A new branch changes the ref switcher: the page is rendered again.
+    await g.ok(fx.dir, [
+      'push',
+      remoteUrl(base, alice.user.login, 'web', token),
+      'main:refs/heads/cache-test',
+    ]);
+    const after = await get(url);
+    expect(after.headers.get('x-plue-cache')).toBe('miss');
+    expect(await after.text()).toContain('cache-test');
+  });
+
   it('shows instructions for an empty repository', async () => {
     await createRepo(alice, 'empty');
     const html = await text(`/${alice.user.login}/empty`);

@@ -31,7 +31,10 @@ export interface BrowseRepo {
   smallPackOids(maxPackBytes: number): Promise<string[]>;
 }
 
-/** Authorises `read` on owner/name and opens it for browsing. */
+/**
+ * Authorises `read` on owner/name and opens it for browsing. `authorised` runs once the read is
+ * allowed, before the refs are read, so callers can start lookups that may overlap that read.
+ */
 export async function openBrowseRepo(
   env: Env,
   db: Db,
@@ -39,8 +42,10 @@ export async function openBrowseRepo(
   owner: string,
   name: string,
   cache?: EdgeCache,
+  authorised?: (row: RepoRow) => void,
 ): Promise<BrowseRepo> {
   const row = await loadRepoForAction(db, actor, owner, name.replace(/\.git$/, ''), 'read', cache);
+  authorised?.(row);
   const ctx = gitRepoContext(env, {
     id: row.id,
     fullName: `${row.owner_login}/${row.name}`,

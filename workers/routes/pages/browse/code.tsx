@@ -23,7 +23,7 @@ import {
   refChoice,
   resolve,
   type Browse,
-  pageFromCache,
+  notModifiedPage,
 } from './context';
 
 /** URL segments after `/{owner}/{repo}/{kind}/`, decoded. */
@@ -57,7 +57,7 @@ async function treeResponse(
   home: boolean,
 ): Promise<Response> {
   const headers = pageHeaders(c, b, commit, !home && isFullOid(ref));
-  const early = await pageFromCache(c, b, headers);
+  const early = notModifiedPage(c, headers);
   if (early) return early;
   const view = await pathView(b.repo, b.cache, commit, path);
   if (!view)
@@ -105,7 +105,8 @@ function rawResponse(name: string, bytes: Uint8Array<ArrayBuffer>, oid: string):
 
 export const codePageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo', async (c) => {
-    const b = await openBrowse(c);
+    const b = await openBrowse(c, { page: true });
+    if (b.cached) return b.cached;
     const state = b.repo.state;
     const branch = headBranch(state);
     if (!state.refs.some((r) => r.name === state.head)) {
@@ -118,15 +119,17 @@ export const codePageRoutes = new Hono<AppEnv>()
     return treeResponse(c, b, branch, resolved.commit, [], true);
   })
   .get('/:owner/:repo/tree/*', async (c) => {
-    const b = await openBrowse(c);
+    const b = await openBrowse(c, { page: true });
+    if (b.cached) return b.cached;
     const t = await target(c, b, 'tree');
     return treeResponse(c, b, t.ref, t.commit, t.path, false);
   })
   .get('/:owner/:repo/blob/*', async (c) => {
-    const b = await openBrowse(c);
+    const b = await openBrowse(c, { page: true });
+    if (b.cached) return b.cached;
     const t = await target(c, b, 'blob');
     const headers = pageHeaders(c, b, t.commit, isFullOid(t.ref));
-    const early = await pageFromCache(c, b, headers);
+    const early = notModifiedPage(c, headers);
     if (early) return early;
     const pv = await pathView(b.repo, b.cache, t.commit, t.path);
     if (!pv || t.path.length === 0)

@@ -24,8 +24,8 @@ import type { CloneUrls, RefChoice } from '../../../views/browse/tree-page';
 
 declare module 'hono' {
   interface ContextVariableMap {
-    /** Set by browse pages whose rendered HTML should enter the edge cache. */
-    pageCacheKey?: string;
+    /** Set by browse pages whose rendered HTML should enter the edge cache, and its digest. */
+    pageCache?: { key: string; digest: string };
   }
 }
 
@@ -34,10 +34,18 @@ export interface Browse {
   cache: EdgeCache;
   ref: RepoRef;
   now: number;
+  /** The answer from the edge page cache (200 or 304), when `openBrowse` was asked for a page. */
+  cached?: Response;
 }
 
-/** Authorises read access to `:owner/:repo` and opens it. */
-export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
+/**
+ * Authorises read access to `:owner/:repo` and opens it. With `page`, an anonymous viewer of a
+ * public repository also gets the rendered page from the edge cache when there is a current one.
+ */
+export async function openBrowse(
+  c: Context<AppEnv>,
+  opts: { page?: boolean } = {},
+): Promise<Browse> {
   let waitUntil: (p: Promise<unknown>) => void;
   try {
     const ctx = c.executionCtx;
@@ -46,6 +54,7 @@ export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
     waitUntil = (p) => void p;
   }
   const cache = edgeCache(waitUntil);
+  let lookup: Promise<Response | undefined> | undefined;
   const repo = await openBrowseRepo(
     c.env,
     c.var.db,
@@ -53,13 +62,80 @@ export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
     c.req.param('owner') ?? '',
     c.req.param('repo') ?? '',
     cache,
+    (row) => {
+      // Authorised: the page lookup overlaps the read of the refs it is checked against.
+      if (opts.page) lookup = pageLookup(c, row, cache);
+    },
   );
-  return {
+  const b: Browse = {
     repo,
     cache,
     ref: { owner: repo.owner, name: repo.name, private: repo.row.private },
     now: Date.now(),
   };
+  if (lookup) {
+    const digest = pageDigest(repo);
+    const hit = await lookup;
+    if (hit && hit.headers.get(DIGEST) === digest) b.cached = cachedPage(c, hit);
+    else {
+      await hit?.body?.cancel();
+      c.set('pageCache', { key: pageKey(c, repo.row.id), digest });
+      c.header(CACHE_STATUS, 'miss');
+    }
+  }
+  return b;
+}
+
+/*
+ * The rendered-page cache, for anonymous viewers of public repositories. A page is a function of
+ * its URL, the repository's refs and record, and the release that rendered it: an entry is keyed
+ * by release and URL and carries a digest of the refs and record it was rendered from. A hit costs
+ * one lookup, made while the refs are read; after a push or an edit the digest differs, so the
+ * page is rendered again (and its entry overwritten) instead of served stale.
+ */
+const DIGEST = 'X-Plue-Page-Digest';
+/** Says whether a page came from the edge cache (`hit`) or was rendered to enter it (`miss`). */
+const CACHE_STATUS = 'X-Plue-Cache';
+const STORED_ETAG = 'X-Plue-ETag';
+const STORED_CACHE_CONTROL = 'X-Plue-Cache-Control';
+
+function pageKey(c: Context<AppEnv>, repoId: string): string {
+  const release = c.env.CF_VERSION_METADATA?.id ?? '';
+  return cacheKey(repoId, 'page', toHex(sha1(utf8(`${release}|${c.req.url}`))));
+}
+
+function pageDigest(repo: BrowseRepo): string {
+  const r = repo.row;
+  const refs = repo.state.refs.map((x) => `${x.name}=${x.oid}`).join(',');
+  const updated = new Date(r.updated_at).getTime();
+  const record = [r.name, r.description, r.default_branch, r.private, updated].join('|');
+  return toHex(sha1(utf8(`${repo.state.head}|${refs}|${record}`)));
+}
+
+function pageLookup(
+  c: Context<AppEnv>,
+  row: { id: string; private: boolean },
+  cache: EdgeCache,
+): Promise<Response | undefined> | undefined {
+  const method = c.req.method;
+  if (row.private || c.var.user !== undefined || !cache.store) return undefined;
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  return cache.store.match(pageKey(c, row.id)).catch(() => undefined);
+}
+
+/** The cached page as the answer: a 304 when the viewer already has it, else the page. */
+function cachedPage(c: Context<AppEnv>, hit: Response): Response {
+  const headers: Record<string, string> = {
+    'Content-Type': 'text/html; charset=UTF-8',
+    'Cache-Control': hit.headers.get(STORED_CACHE_CONTROL) ?? 'public, max-age=0, must-revalidate',
+    [CACHE_STATUS]: 'hit',
+  };
+  const etag = hit.headers.get(STORED_ETAG);
+  if (etag) headers.ETag = etag;
+  const early = notModified(c.req.header('If-None-Match'), headers);
+  if (!early) return new Response(hit.body, { status: 200, headers });
+  void hit.body?.cancel();
+  return early;
 }
 
 /**
@@ -117,44 +193,31 @@ export function pageHeaders(
 
 export const isFullOid = (s: string): boolean => /^[0-9a-f]{40}$/.test(s);
 
-/**
- * The early answer for a page: 304 when the validator matches; for anonymous viewers of a public
- * repository, the rendered page from the edge cache (the key is the page's ETag, which covers the
- * object id, the URL and every ref, so it never goes stale). On a miss the page is marked to be
- * stored once rendered (see `storeRenderedPages`).
- */
-export async function pageFromCache(
+/** The early answer for a page that was not in the edge cache: 304 when the validator matches. */
+export function notModifiedPage(
   c: Context<AppEnv>,
-  b: Browse,
   headers: Record<string, string>,
-): Promise<Response | undefined> {
-  const early = notModified(c.req.header('If-None-Match'), headers);
-  if (early) return early;
-  const store = b.cache.store;
-  const etag = headers.ETag;
-  if (!b.repo.shared || c.var.user !== undefined || !store || !etag) return undefined;
-  const key = cacheKey(b.repo.row.id, 'page', etag);
-  const hit = await store.match(key).catch(() => undefined);
-  if (hit) {
-    return new Response(hit.body, {
-      status: 200,
-      headers: { 'Content-Type': 'text/html; charset=UTF-8', ...headers },
-    });
-  }
-  c.set('pageCacheKey', key);
-  return undefined;
+): Response | undefined {
+  return notModified(c.req.header('If-None-Match'), headers);
 }
 
-/** Stores pages that `pageFromCache` marked, after they rendered successfully. */
+/** Stores pages that `openBrowse` marked, after they rendered successfully. */
 export function storeRenderedPages(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    const key = c.get('pageCacheKey');
-    if (!key || c.res.status !== 200 || typeof caches === 'undefined') return;
+    const mark = c.get('pageCache');
+    if (!mark || c.res.status !== 200 || typeof caches === 'undefined') return;
     const store = (caches as unknown as { default: Cache }).default;
-    const copy = new Response(c.res.clone().body, {
-      headers: { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': IMMUTABLE },
-    });
-    c.executionCtx.waitUntil(store.put(key, copy).catch(() => undefined));
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/html; charset=UTF-8',
+      'Cache-Control': IMMUTABLE,
+      [DIGEST]: mark.digest,
+    };
+    const etag = c.res.headers.get('ETag');
+    const cacheControl = c.res.headers.get('Cache-Control');
+    if (etag) headers[STORED_ETAG] = etag;
+    if (cacheControl) headers[STORED_CACHE_CONTROL] = cacheControl;
+    const copy = new Response(c.res.clone().body, { headers });
+    c.executionCtx.waitUntil(store.put(mark.key, copy).catch(() => undefined));
   };
 }

@@ -21,7 +21,7 @@ import {
   ComparePage,
   RefsPage,
 } from '../../../views/browse/history-pages';
-import { isFullOid, openBrowse, pageHeaders, resolve, pageFromCache } from './context';
+import { isFullOid, notModifiedPage, openBrowse, pageHeaders, resolve } from './context';
 
 const PER_PAGE = 30;
 
@@ -40,7 +40,8 @@ function decoded(raw: string): string {
 
 export const historyPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/commits/*', async (c) => {
-    const b = await openBrowse(c);
+    const b = await openBrowse(c, { page: true });
+    if (b.cached) return b.cached;
     const seg = c.req.path
       .split('/')
       .slice(4)
@@ -52,7 +53,7 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const path = splitPath(pathStr);
     const page = pageParam(c);
     const headers = pageHeaders(c, b, resolved.commit, isFullOid(ref));
-    const early = await pageFromCache(c, b, headers);
+    const early = notModifiedPage(c, headers);
     if (early) return early;
     const log = await logView(b.repo, b.cache, resolved.commit, path, page, PER_PAGE);
     return c.html(
@@ -72,16 +73,18 @@ export const historyPageRoutes = new Hono<AppEnv>()
   })
   .get('/:owner/:repo/commits', (c) => c.redirect(`${c.req.path}/HEAD`, 302))
   .get('/:owner/:repo/commit/:sha', async (c) => {
-    const b = await openBrowse(c);
+    const b = await openBrowse(c, { page: true });
+    if (b.cached) return b.cached;
     const resolved = await resolve(b, c.req.param('sha'));
     const headers = pageHeaders(c, b, resolved.commit, isFullOid(c.req.param('sha')));
-    const early = await pageFromCache(c, b, headers);
+    const early = notModifiedPage(c, headers);
     if (early) return early;
     const view = await commitView(b.repo, b.cache, resolved.commit);
     return c.html(<CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} />, 200, headers);
   })
   .get('/:owner/:repo/compare/*', async (c) => {
-    const b = await openBrowse(c);
+    const b = await openBrowse(c, { page: true });
+    if (b.cached) return b.cached;
     const spec = decoded(c.req.path.split('/').slice(4).join('/'));
     const m = /^(.+?)\.\.\.?(.+)$/.exec(spec);
     if (!m?.[1] || !m[2])
@@ -93,7 +96,7 @@ export const historyPageRoutes = new Hono<AppEnv>()
       `${base.commit}.${head.commit}`,
       isFullOid(m[1]) && isFullOid(m[2]),
     );
-    const early = await pageFromCache(c, b, headers);
+    const early = notModifiedPage(c, headers);
     if (early) return early;
     const view = await compareView(b.repo, b.cache, base.commit, head.commit);
     return c.html(
