@@ -15,7 +15,13 @@ import { DELIM_PKT, encodePktLine, FLUSH_PKT, PktLineReader } from '../workers/g
 import { pipeToChannel, type ChannelInput, type ChannelOutput } from './channel-io';
 import type { GitCommand } from './command';
 import { PushHeadParser } from './push-head';
-import { describeGitFailure, readBody, type SshUser, type Upstream } from './upstream';
+import {
+  describeGitFailure,
+  readBody,
+  REPO_GRANT_HEADER,
+  type SshUser,
+  type Upstream,
+} from './upstream';
 
 export interface GitSession {
   upstream: Upstream;
@@ -131,8 +137,33 @@ export async function readV2Request(
   }
 }
 
+/**
+ * The headers of the command's git requests: the user, and the Worker's one authorisation of
+ * the command, so its requests need no database read; or the exit status of a refusal.
+ */
+async function authorised(
+  s: GitSession,
+  action: 'read' | 'write',
+): Promise<Record<string, string> | number> {
+  const { owner, repo } = s.command;
+  let answer;
+  try {
+    answer = await s.upstream.grant(s.user, owner, repo, action);
+  } catch (err) {
+    return unavailable(s, err);
+  }
+  if ('status' in answer) {
+    s.log('git request refused', { status: answer.status, repo: `${owner}/${repo}` });
+    await s.out.error(describeGitFailure(answer.status, answer.message, `${owner}/${repo}`));
+    return 1;
+  }
+  return { ...s.upstream.asUser(s.user), [REPO_GRANT_HEADER]: answer.grant };
+}
+
 async function uploadPack(s: GitSession): Promise<number> {
-  const headers = { ...s.upstream.asUser(s.user), 'Git-Protocol': 'version=2' };
+  const auth = await authorised(s, 'read');
+  if (typeof auth === 'number') return auth;
+  const headers = { ...auth, 'Git-Protocol': 'version=2' };
   const adv = await advertisement(s, 'git-upload-pack', headers);
   if (typeof adv === 'number') return adv;
   if (!s.protocolV2) {
@@ -172,7 +203,8 @@ async function uploadPack(s: GitSession): Promise<number> {
 }
 
 async function receivePack(s: GitSession): Promise<number> {
-  const headers = s.upstream.asUser(s.user);
+  const headers = await authorised(s, 'write');
+  if (typeof headers === 'number') return headers;
   const adv = await advertisement(s, 'git-receive-pack', headers);
   if (typeof adv === 'number') return adv;
   await s.out.write(adv);

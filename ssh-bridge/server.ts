@@ -101,6 +101,23 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
 
   let sessions = 0;
   const perKey = new Map<string, number>();
+  // Key lookups in flight, shared by the connections that present the same key meanwhile (a
+  // burst of clones costs the Worker one lookup). Answers are not kept once they arrive: a key
+  // deleted before a connection asks is refused unless a lookup begun before the deletion is
+  // still on its way (a window of one round trip to the Worker).
+  const inFlight = new Map<string, Promise<SshUser | undefined>>();
+  const lookupShared = (fingerprint: string, keyLine: string): Promise<SshUser | undefined> => {
+    let p = inFlight.get(fingerprint);
+    if (!p) {
+      p = upstream.lookupKey(keyLine);
+      inFlight.set(fingerprint, p);
+      const done = (): void => {
+        inFlight.delete(fingerprint);
+      };
+      p.then(done, done);
+    }
+    return p;
+  };
   const sockets = new Set<Socket>();
 
   // Clients take the first cipher of their own list that the server offers. OpenSSH lists
@@ -157,7 +174,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       }
       let lookup = lookups.get(fingerprint);
       if (!lookup) {
-        lookup = upstream.lookupKey(`${type} ${blob.toString('base64')}`);
+        lookup = lookupShared(fingerprint, `${type} ${blob.toString('base64')}`);
         lookups.set(fingerprint, lookup);
       }
       lookup.then(

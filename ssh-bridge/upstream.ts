@@ -11,6 +11,8 @@ import https from 'node:https';
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
 export const USER_ID_HEADER = 'X-Plue-User-Id';
 export const USER_LOGIN_HEADER = 'X-Plue-User-Login';
+/** Carries the Worker's signed authorisation of one git command (see /internal/ssh/grant). */
+export const REPO_GRANT_HEADER = 'X-Plue-Repo-Grant';
 const USER_AGENT = 'plue-ssh-bridge';
 
 export interface SshUser {
@@ -65,6 +67,34 @@ export class Upstream {
   asUser(user: SshUser): Record<string, string> {
     // The login rides along so the Worker need not look the user up on every git request.
     return { [USER_ID_HEADER]: String(user.id), [USER_LOGIN_HEADER]: user.login };
+  }
+
+  /**
+   * Authorises one git command of `user` on `owner/repo` once: the grant to send back on each of
+   * its git requests, or the Worker's refusal (HTTP status and message) to show the user.
+   */
+  async grant(
+    user: SshUser,
+    owner: string,
+    repo: string,
+    action: 'read' | 'write',
+  ): Promise<{ grant: string } | { status: number; message: string }> {
+    const { req, response } = this.request('POST', '/internal/ssh/grant', {
+      ...this.asUser(user),
+      'Content-Type': 'application/json',
+    });
+    req.end(JSON.stringify({ owner, repo, action }));
+    const res = await response;
+    const body = (await readBody(res, 64 * 1024)).toString('utf8');
+    let parsed: { grant?: unknown; error?: { message?: unknown } } = {};
+    try {
+      parsed = JSON.parse(body) as typeof parsed;
+    } catch {
+      // The status alone decides the message.
+    }
+    if (res.statusCode === 200 && typeof parsed.grant === 'string') return { grant: parsed.grant };
+    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : '';
+    return { status: res.statusCode === 200 ? 502 : (res.statusCode ?? 502), message };
   }
 
   /** The user owning `keyLine` (`<type> <base64>`), or undefined when no one has it. */

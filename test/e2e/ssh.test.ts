@@ -183,6 +183,63 @@ describe('SSH access', () => {
     expect(push.stderr).toContain(`ERROR: Permission to ${a}/proj denied.`);
   });
 
+  it('honours a repository grant only for its user, repository and action', async () => {
+    const a = alice.user.login;
+    const as = (u: SignUp, extra: Record<string, string> = {}) => ({
+      'X-Plue-Internal-Secret': SECRET,
+      'X-Plue-User-Id': String(u.user.id),
+      'X-Plue-User-Login': u.user.login,
+      ...extra,
+    });
+    const grant = async (u: SignUp, repo: string, action: string): Promise<Response> =>
+      fetch(`${base}/internal/ssh/grant`, {
+        method: 'POST',
+        headers: { ...as(u), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ owner: a, repo, action }),
+      });
+    // The grant endpoint refuses as the git routes do, and only to the bridge.
+    const noSecret = await fetch(`${base}/internal/ssh/grant`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ owner: a, repo: 'proj', action: 'read' }),
+    });
+    expect(noSecret.status).toBe(401);
+    expect((await grant(bob, 'secret', 'read')).status).toBe(404);
+    expect((await grant(bob, 'proj', 'write')).status).toBe(403);
+    const bobRead = await grant(bob, 'proj', 'read');
+    expect(bobRead.status).toBe(200);
+    const bobGrant = ((await bobRead.json()) as { grant: string }).grant;
+    const aliceSecret = await grant(alice, 'secret', 'write');
+    expect(aliceSecret.status).toBe(200);
+    const aliceGrant = ((await aliceSecret.json()) as { grant: string }).grant;
+
+    const refs = (repo: string, service: string, headers: Record<string, string>) =>
+      fetch(`${base}/${a}/${repo}.git/info/refs?service=${service}`, {
+        headers: { ...headers, 'Git-Protocol': 'version=2' },
+      });
+    const withGrant = (u: SignUp, g: string) => as(u, { 'X-Plue-Repo-Grant': g });
+    // Bob's read grant: reads proj, but neither writes it nor opens another repository.
+    expect((await refs('proj', 'git-upload-pack', withGrant(bob, bobGrant))).status).toBe(200);
+    expect((await refs('proj', 'git-receive-pack', withGrant(bob, bobGrant))).status).toBe(403);
+    expect((await refs('secret', 'git-upload-pack', withGrant(bob, bobGrant))).status).toBe(404);
+    // Alice's grant is hers: under Bob's identity, or altered, it counts for nothing.
+    expect((await refs('secret', 'git-upload-pack', withGrant(alice, aliceGrant))).status).toBe(
+      200,
+    );
+    expect((await refs('secret', 'git-upload-pack', withGrant(bob, aliceGrant))).status).toBe(404);
+    const [payload, mac] = aliceGrant.split('.') as [string, string];
+    const body = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      u: string;
+    };
+    const forged = `${Buffer.from(JSON.stringify({ ...body, u: String(bob.user.id) })).toString('base64url')}.${mac}`;
+    expect((await refs('secret', 'git-upload-pack', withGrant(bob, forged))).status).toBe(404);
+    // Without the internal secret the header is never looked at.
+    const anon = await fetch(`${base}/${a}/secret.git/info/refs?service=git-upload-pack`, {
+      headers: { 'X-Plue-Repo-Grant': aliceGrant, 'Git-Protocol': 'version=2' },
+    });
+    expect(anon.status).toBe(401);
+  });
+
   it('refuses other commands and path traversal', async () => {
     const a = alice.user.login;
     for (const cmd of [

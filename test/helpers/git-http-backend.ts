@@ -1,6 +1,6 @@
 /**
  * A loopback stand-in for the Worker's bridge-facing surface, for the SSH bridge's own tests:
- * `POST /internal/ssh/lookup` against a key table, and git smart HTTP served by git's real
+ * `POST /internal/ssh/lookup` against a key table, `POST /internal/ssh/grant` by `access`, and git smart HTTP served by git's real
  * `git http-backend` (CGI) over bare repositories, with the Worker's identity headers, its
  * 404/403 plain-text refusals and a v2-only upload-pack. Records every git request and whether
  * its body arrived complete, so tests can see an aborted push.
@@ -131,6 +131,21 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
         }
         res.writeHead(200, { 'Content-Type': 'application/json' });
         return res.end(JSON.stringify({ user }));
+      }
+      if (req.method === 'POST' && url.pathname === '/internal/ssh/grant') {
+        // The Worker's one authorisation per git command; the git routes below check anyway.
+        const userId = Number(req.headers['x-plue-user-id']);
+        const { owner, repo, action } = JSON.parse(await readAll(req)) as Record<string, string>;
+        const access = opts.access(userId, owner ?? '', repo ?? '');
+        const refuse = (status: number, message: string): void => {
+          res.writeHead(status, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'refused', message } }));
+        };
+        if (access === 'none') return refuse(404, 'Repository not found');
+        if (action === 'write' && access !== 'write')
+          return refuse(403, `Permission to ${owner}/${repo} denied`);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        return res.end(JSON.stringify({ grant: `fake.${userId}` }));
       }
       const m = GIT_PATH.exec(url.pathname);
       const userId = req.headers['x-plue-user-id'] as string | undefined;

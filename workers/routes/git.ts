@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { loadRepoForAction } from '../services/authz';
+import { loadRepoForAction, REPO_GRANT_HEADER, repoFromGrant } from '../services/authz';
 import { edgeCache } from '../services/cache';
 import {
   advertiseReceivePack,
@@ -36,7 +36,21 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
   try {
     const ctx = c.executionCtx;
     const cache = edgeCache((p) => ctx.waitUntil(p));
-    const repo = await loadRepoForAction(c.var.db, actor, owner, name, action, cache);
+    // The SSH bridge authorises a git command once and carries the signed answer through its
+    // requests (services/authz.ts), so they need no database read.
+    const granted =
+      c.var.auth.kind === 'ssh'
+        ? await repoFromGrant(
+            c.env.PLUE_INTERNAL_SECRET,
+            c.req.header(REPO_GRANT_HEADER),
+            actor,
+            owner,
+            name,
+            action,
+            new Date(),
+          )
+        : undefined;
+    const repo = granted ?? (await loadRepoForAction(c.var.db, actor, owner, name, action, cache));
     return gitRepoContext(c.env, {
       id: repo.id,
       fullName: `${repo.owner_login}/${repo.name}`,

@@ -1,18 +1,58 @@
 /**
- * Internal API for the SSH bridge: POST /internal/ssh/lookup {key} → {user:{id,login}}.
- * Authenticated by `X-Plue-Internal-Secret` (constant-time compared to PLUE_INTERNAL_SECRET).
+ * Internal API for the SSH bridge, authenticated by `X-Plue-Internal-Secret` (constant-time
+ * compared to PLUE_INTERNAL_SECRET):
+ * - POST /internal/ssh/lookup {key} → {user:{id,login}}: the owner of a public key (per SSH
+ *   connection);
+ * - POST /internal/ssh/grant {owner, repo, action} as the SSH user (`X-Plue-User-Id`) →
+ *   {grant}: authorises one git command once (read for upload-pack, write for receive-pack) and
+ *   signs the answer, which the bridge sends back on that command's git requests (see
+ *   `issueRepoGrant` in services/authz.ts). Refusals are the git routes' own: 404 for a
+ *   repository the user may not see, 403 without write permission.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { INTERNAL_SECRET_HEADER, internalSecretValid } from '../../middleware/auth';
+import { issueRepoGrant, loadRepoForAction } from '../../services/authz';
+import { edgeCache } from '../../services/cache';
 import { lookupSshKey } from '../../services/ssh-keys';
 import { jsonBody } from '../api/request';
 
-export const internalSshRoutes = new Hono<AppEnv>().post('/lookup', async (c) => {
-  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
-    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
-  }
-  const body = await jsonBody(c);
-  return c.json({ user: await lookupSshKey(c.var.db, body.key, new Date()) });
-});
+export const internalSshRoutes = new Hono<AppEnv>()
+  .use(async (c, next) => {
+    if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
+      throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
+    }
+    return next();
+  })
+  .post('/lookup', async (c) => {
+    const body = await jsonBody(c);
+    return c.json({ user: await lookupSshKey(c.var.db, body.key, new Date()) });
+  })
+  .post('/grant', async (c) => {
+    const user = c.var.user;
+    if (c.var.auth.kind !== 'ssh' || user === undefined) {
+      throw AppError.unauthenticated('No SSH user on this request', 'internal_user_unknown');
+    }
+    const body = await jsonBody(c);
+    const { owner, repo, action } = body;
+    if (typeof owner !== 'string' || typeof repo !== 'string') {
+      throw AppError.invalid('owner and repo must be strings', 'body_invalid');
+    }
+    if (action !== 'read' && action !== 'write') {
+      throw AppError.invalid('action must be read or write', 'body_invalid');
+    }
+    const ctx = c.executionCtx;
+    const actor = { user, scopes: c.var.auth.scopes };
+    const row = await loadRepoForAction(
+      c.var.db,
+      actor,
+      owner,
+      repo,
+      action,
+      edgeCache((p) => ctx.waitUntil(p)),
+    );
+    // internalSecretValid above guarantees the secret is set.
+    const secret = c.env.PLUE_INTERNAL_SECRET ?? '';
+    return c.json({ grant: await issueRepoGrant(secret, user.id, row, action, new Date()) });
+  });
