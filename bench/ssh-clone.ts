@@ -5,7 +5,8 @@
  * clones (all must succeed), and the bridge process's memory idle and at peak. Goal (issue 6):
  * SSH ≤ 1.15× HTTPS. The bridge runs as it is deployed: the single-file esbuild bundle the
  * Dockerfile builds, on plain Node (under the tsx dev loader its V8 heap runs a mark-compact
- * every few MiB of a clone, costing ~0.3 s per 100 MiB).
+ * every few MiB of a clone, costing ~0.3 s per 100 MiB). The database is embedded PGlite, or a
+ * scratch database on the PostgreSQL server at DATABASE_URL when that is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { ROOT } from '../scripts/node22';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
+import { scratchDatabase } from '../test/helpers/databases';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
 import { BENCH_WORKER_VARS } from './lib/direct';
 import { benchRepo, fullSize } from './lib/repo';
@@ -73,17 +75,23 @@ async function rssOfTree(root: number): Promise<number> {
 export async function run(): Promise<void> {
   const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-ssh-'));
+  // Embedded PGlite by default; a scratch database on the server at DATABASE_URL when set.
+  const server = process.env.DATABASE_URL;
+  const scratch = server ? await scratchDatabase(server) : undefined;
   const stack = await startStack({
     dataDir: join(work, 'plue'),
     port: await freePort(),
     extraVars: BENCH_WORKER_VARS,
+    databaseUrl: scratch?.url,
   });
   let bridge: ChildProcess | undefined;
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: work };
   const git = (args: string[], cwd?: string, extra: Record<string, string> = {}) =>
     sh('git', args, { cwd, env: { ...env, ...extra } });
   try {
-    console.log(`\n## git over SSH vs HTTPS through the same Worker (repository: ${src})`);
+    console.log(
+      `\n## git over SSH vs HTTPS through the same Worker (repository: ${src}; database: ${server ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
+    );
     const user = await signUp(stack.url);
     const token = await user.token(['repo:read', 'repo:write', 'admin']);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -169,6 +177,7 @@ export async function run(): Promise<void> {
   } finally {
     bridge?.kill('SIGTERM');
     await stack.stop();
+    await scratch?.drop();
     rmSync(work, { recursive: true, force: true });
   }
 }
