@@ -84,6 +84,16 @@ export async function run(): Promise<void> {
     extraVars: BENCH_WORKER_VARS,
     databaseUrl: scratch?.url,
   });
+  // The Worker's error lines (LOG_LEVEL=warn keeps only warnings and errors), shown when a clone fails.
+  const workerErrors: string[] = [];
+  const keepErrors = (d: Buffer): void => {
+    for (const line of d.toString().split('\n')) {
+      if (/error/i.test(line)) workerErrors.push(line.slice(0, 400));
+    }
+    workerErrors.splice(0, Math.max(0, workerErrors.length - 200));
+  };
+  stack.worker.stdout?.on('data', keepErrors);
+  stack.worker.stderr?.on('data', keepErrors);
   let bridge: ChildProcess | undefined;
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: work };
   const git = (args: string[], cwd?: string, extra: Record<string, string> = {}) =>
@@ -169,8 +179,12 @@ export async function run(): Promise<void> {
       `${PARALLEL} parallel SSH clones: ${ok}/${PARALLEL} succeeded in ${(parallelMs / 1000).toFixed(2)} s (goal: all succeed)`,
     );
     const failed = results.find((r) => r.status === 'rejected');
-    if (failed && failed.status === 'rejected')
+    if (failed && failed.status === 'rejected') {
       console.log(`  first failure: ${String(failed.reason).slice(0, 300)}`);
+      const distinct = [...new Set(workerErrors.map((l) => l.replace(/\d+/g, 'N')))];
+      console.log(`  Worker error lines: ${workerErrors.length}; kinds (digits as N):`);
+      for (const l of distinct.slice(0, 5)) console.log(`    ${l}`);
+    }
     console.log(
       `ssh-bridge RSS: idle ${mib(idle)}, peak during single clones ${mib(singlePeak)}, peak during ${PARALLEL} parallel clones ${mib(parallelPeak)}`,
     );
