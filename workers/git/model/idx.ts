@@ -15,14 +15,35 @@ export function writeIdxV2(
   packChecksum: Uint8Array,
 ): Uint8Array {
   const n = entries.length;
-  const names = new Uint8Array(n * 20);
-  const raw = entries.map((e) => {
+  const ids = new Uint8Array(n * 20);
+  const offsets = new Float64Array(n);
+  const crcs = new Uint32Array(n);
+  entries.forEach((e, i) => {
     const oid = fromHex(e.oid);
     if (!oid || oid.length !== 20) throw new PackError(`bad oid ${e.oid}`);
-    return { oid, e };
+    ids.set(oid, i * 20);
+    offsets[i] = e.offset;
+    crcs[i] = e.crc32 >>> 0;
   });
-  raw.sort((a, b) => compareBytes(a.oid, 0, b.oid, 0, 20));
-  const large = raw.filter((r) => r.e.offset >= 0x80000000).length;
+  return writeIdxV2Raw(n, ids, offsets, crcs, packChecksum);
+}
+
+/**
+ * Builds an idx v2 from parallel arrays (any order): `ids` holds 20 bytes per object, `offsets`
+ * and `crcs` one value each. What pass 2 of indexing produces, with no hex strings.
+ */
+export function writeIdxV2Raw(
+  n: number,
+  ids: Uint8Array,
+  offsets: ArrayLike<number>,
+  crcs: ArrayLike<number>,
+  packChecksum: Uint8Array,
+): Uint8Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => compareBytes(ids, a * 20, ids, b * 20, 20));
+  let large = 0;
+  for (let i = 0; i < n; i++) if ((offsets[i] as number) >= 0x80000000) large++;
   const size = 8 + 1024 + n * 28 + large * 8 + 40;
   const out = new Uint8Array(size);
   out.set(MAGIC, 0);
@@ -33,27 +54,28 @@ export function writeIdxV2(
   const largeAt = offAt + n * 4;
   const counts = new Uint32Array(256);
   let nextLarge = 0;
-  raw.forEach(({ oid, e }, i) => {
-    const first = oid[0] as number;
+  for (let i = 0; i < n; i++) {
+    const j = order[i] as number;
+    const first = ids[j * 20] as number;
     counts[first] = (counts[first] as number) + 1;
-    names.set(oid, i * 20);
-    writeU32(out, crcAt + i * 4, e.crc32 >>> 0);
-    if (e.offset >= 0x80000000) {
+    out.set(ids.subarray(j * 20, j * 20 + 20), namesAt + i * 20);
+    writeU32(out, crcAt + i * 4, (crcs[j] as number) >>> 0);
+    const offset = offsets[j] as number;
+    if (offset >= 0x80000000) {
       writeU32(out, offAt + i * 4, (0x80000000 | nextLarge) >>> 0);
       const at = largeAt + nextLarge * 8;
-      writeU32(out, at, Math.floor(e.offset / 2 ** 32));
-      writeU32(out, at + 4, e.offset >>> 0);
+      writeU32(out, at, Math.floor(offset / 2 ** 32));
+      writeU32(out, at + 4, offset >>> 0);
       nextLarge++;
     } else {
-      writeU32(out, offAt + i * 4, e.offset);
+      writeU32(out, offAt + i * 4, offset);
     }
-  });
+  }
   let total = 0;
   for (let b = 0; b < 256; b++) {
     total += counts[b] as number;
     writeU32(out, 8 + b * 4, total);
   }
-  out.set(names, namesAt);
   const trailerAt = largeAt + large * 8;
   out.set(packChecksum.subarray(0, 20), trailerAt);
   out.set(sha1(out.subarray(0, trailerAt + 20)), trailerAt + 20);
@@ -129,12 +151,17 @@ export class PackIndex {
   private find(oid: string): number {
     const key = fromHex(oid);
     if (!key || key.length !== 20) return -1;
-    const first = key[0] as number;
+    return this.findBytes(key, 0);
+  }
+
+  /** Position of the id `key[at..at+20)` in sorted order, or -1. */
+  private findBytes(key: Uint8Array, at: number): number {
+    const first = key[at] as number;
     let lo = first === 0 ? 0 : readU32(this.bytes, 8 + (first - 1) * 4);
     let hi = readU32(this.bytes, 8 + first * 4);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareBytes(this.bytes, this.namesAt + mid * 20, key, 0, 20);
+      const c = compareBytes(this.bytes, this.namesAt + mid * 20, key, at, 20);
       if (c === 0) return mid;
       if (c < 0) lo = mid + 1;
       else hi = mid;
@@ -158,6 +185,11 @@ export class PackIndex {
   /** Whether the pack holds `oid`. */
   has(oid: string): boolean {
     return this.find(oid) >= 0;
+  }
+
+  /** Whether the pack holds the object whose raw id is `key[at..at+20)`. */
+  hasBytes(key: Uint8Array, at = 0): boolean {
+    return this.findBytes(key, at) >= 0;
   }
 
   /** CRC32 of the raw entry of `oid`, or undefined. */

@@ -25,12 +25,13 @@ import {
   type EntryHeader,
 } from './pack-format';
 import { EntryTable, kindCode, scanOf } from './pack-table';
-import type { PackIndexerOptions, PackScan } from './pack-types';
+import { ReportedObject, type PackIndexerOptions, type PackScan } from './pack-types';
 import { PackStream } from './pack-stream';
 import { PendingBytes } from './pending-bytes';
 
 export { PackError };
 export type { PackIndexerOptions, PackScan, ScannedEntry } from './pack-types';
+export { ReportedObject } from './pack-types';
 export {
   resolveDeltas,
   type IndexedPack,
@@ -234,6 +235,11 @@ export class PackIndexer {
     else if (h.kind !== 'ofs-delta') id = sha1(objectHeader(h.kind, h.size), r.output);
     const crc = crc32(buf.subarray(i, i + length));
     this.table.add(offset, length, kindCode(h.kind), h.size, crc, id, h.baseOffset ?? -1);
+    const onObject = this.opts.onObject;
+    if (onObject && id && h.kind !== 'ref-delta' && h.kind !== 'ofs-delta') {
+      this.table.reported[this.table.count - 1] = 1;
+      onObject(new ReportedObject(id, h.kind, r.output, offset));
+    }
     if (this.table.count === this.count) this.phase = 'trailer';
     return i + length;
   }

@@ -4,16 +4,24 @@
  * object to `onObject`. Memory is bounded: inflated objects live in a byte-budgeted LRU, and an
  * evicted base is rebuilt from its nearest cached ancestor by re-reading raw entries through
  * `readRange`, the way git's index-pack rebuilds freed bases (design/git-protocol.md §4).
+ * Object ids stay raw bytes in typed arrays and delta children are kept in compressed sparse rows:
+ * per object there are no strings, maps or arrays for the garbage collector.
  */
 import { applyDelta, DeltaError } from './delta';
 import { ByteLru } from './byte-lru';
 import { PackError } from './errors';
 import { toHex } from './bytes';
-import { hashObject, isObjectType, type ObjectType } from './object';
-import type { PackScan } from './pack-types';
+import {
+  hashObject,
+  isObjectType,
+  objectHeader,
+  objectTypeFromCode,
+  type ObjectType,
+} from './object';
+import { ReportedObject, type PackScan } from './pack-types';
 import { parseEntryHeader } from './pack-format';
 import type { EntryTable } from './pack-table';
-import { inflateExact, ZlibDataError } from './native';
+import { inflateExact, Sha1, ZlibDataError } from './native';
 
 const WINDOWS = 4;
 const EMPTY = new Uint8Array(0);
@@ -39,18 +47,22 @@ export interface ResolveOptions {
    * whose body is not needed (and that no delta needs) is reported with an empty body.
    */
   wantBody?(type: ObjectType): boolean;
-  /** Called once for every object of the pack (not for thin bases), bases before their deltas. */
-  onObject?(o: {
-    oid: string;
-    type: ObjectType;
-    body: Uint8Array;
-    offset: number;
-  }): void | Promise<void>;
+  /**
+   * Called once for every object of the pack (not for thin bases) that pass 1 did not report
+   * already (see the table's `reported`), bases before their deltas.
+   */
+  onObject?(o: ReportedObject): void | Promise<void>;
 }
 
-/** The pack's objects with their ids (pack order), ready for `writeIdxV2`. */
+/** The pack's objects with their ids (pack order), ready for `writeIdxV2Raw`. */
 export interface IndexedPack {
-  objects: Array<{ oid: string; type: ObjectType; offset: number; crc32: number }>;
+  count: number;
+  /** 20 bytes per object. */
+  ids: Uint8Array;
+  offsets: Float64Array;
+  crcs: Uint32Array;
+  /** The same as objects with hex ids, built on first access (tests, `writeIdxV2`). */
+  readonly objects: Array<{ oid: string; type: ObjectType; offset: number; crc32: number }>;
   packChecksum: Uint8Array;
   /** REF_DELTA bases taken from outside the pack (non-empty = a thin pack, not self-contained). */
   thinBases: string[];
@@ -73,11 +85,15 @@ export async function resolveDeltas(
 class Resolver {
   private readonly n: number;
   private readonly table: EntryTable;
-  private readonly oids: Array<string | undefined>;
-  private readonly types: Array<ObjectType | undefined>;
+  /** Resolved object ids, 20 bytes per entry (full objects from pass 1, deltas as resolved). */
+  private readonly ids: Uint8Array;
+  /** Object type code per entry (1–4), 0 while unresolved. */
+  private readonly codes: Uint8Array;
   /** Base of each entry: an entry index, an external index (≥ n), or -1 for full objects. */
   private readonly base: Int32Array;
-  private readonly ofsChildren = new Map<number, number[]>();
+  /** OFS_DELTA children of entry b: ofsKids[ofsStart[b] .. ofsStart[b + 1]). */
+  private readonly ofsStart: Int32Array;
+  private readonly ofsKids: Int32Array;
   private readonly refChildren = new Map<string, number[]>();
   private readonly externals: Array<{ oid: string; type: ObjectType }> = [];
   private readonly cache: ByteLru<number>;
@@ -91,24 +107,31 @@ class Resolver {
   ) {
     const t = scan.table;
     this.table = t;
-    this.n = t.count;
-    this.oids = new Array<string | undefined>(this.n);
-    this.types = new Array<ObjectType | undefined>(this.n);
-    for (let i = 0; i < this.n; i++) {
-      const kind = t.kind(i);
-      if (isObjectType(kind)) {
-        this.types[i] = kind;
-        this.oids[i] = toHex(t.oidBytes(i));
-      }
+    const n = t.count;
+    this.n = n;
+    this.ids = new Uint8Array(n * 20);
+    this.codes = new Uint8Array(n);
+    this.base = new Int32Array(n).fill(-1);
+    this.ofsStart = new Int32Array(n + 1);
+    let ofs = 0;
+    for (let i = 0; i < n; i++) {
+      const code = t.code(i);
+      if (code >= 1 && code <= 4) {
+        this.codes[i] = code;
+        this.ids.set(t.oidBytes(i), i * 20);
+      } else if (code === 6) ofs++;
     }
-    this.base = new Int32Array(this.n).fill(-1);
+    this.ofsKids = new Int32Array(ofs);
     this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
-    this.packEnd = t.count > 0 ? t.end : 12;
+    this.packEnd = n > 0 ? t.end : 12;
   }
 
   async run(): Promise<IndexedPack> {
     const t = this.table;
-    for (let i = 0; i < this.n; i++) {
+    const n = this.n;
+    // Children lists in two passes over the table: count per base, then place.
+    const start = this.ofsStart;
+    for (let i = 0; i < n; i++) {
       const code = t.code(i);
       if (code === 6) {
         const at = t.baseOffsets[i] as number;
@@ -116,13 +139,20 @@ class Resolver {
         if (b < 0)
           throw new PackError(`delta base at offset ${at} not found (entry at ${t.offset(i)})`);
         this.base[i] = b;
-        push(this.ofsChildren, b, i);
+        start[b + 1] = (start[b + 1] as number) + 1;
       } else if (code === 7) {
         push(this.refChildren, toHex(t.oidBytes(i)), i);
       }
     }
-    for (let i = 0; i < this.n; i++)
-      if (this.types[i] && this.base[i] === -1) await this.resolveFrom(i);
+    for (let b = 0; b < n; b++) start[b + 1] = (start[b + 1] as number) + (start[b] as number);
+    const fill = start.slice(0, n);
+    for (let i = 0; i < n; i++) {
+      if (t.code(i) !== 6) continue;
+      const b = this.base[i] as number;
+      this.ofsKids[fill[b] as number] = i;
+      fill[b] = (fill[b] as number) + 1;
+    }
+    for (let i = 0; i < n; i++) if (this.codes[i] && this.base[i] === -1) await this.resolveFrom(i);
     // Thin pack: REF_DELTA bases outside the pack.
     for (const oid of [...this.refChildren.keys()]) {
       if (!this.refChildren.has(oid)) continue; // resolved meanwhile through another base
@@ -131,7 +161,7 @@ class Resolver {
       if (!isObjectType(ext.type)) throw new PackError(`external object ${oid} has a bad type`);
       if (hashObject(ext.type, ext.body) !== oid)
         throw new PackError(`external object ${oid} does not match its id`);
-      const k = this.n + this.externals.length;
+      const k = n + this.externals.length;
       this.externals.push({ oid, type: ext.type });
       this.cache.set(k, ext.body);
       await this.resolveFrom(k);
@@ -139,62 +169,96 @@ class Resolver {
     const missing = this.refChildren.keys().next();
     if (!missing.done)
       throw new PackError(`delta base ${missing.value} not found (missing, or a delta cycle)`);
-    const objects = Array.from({ length: this.n }, (_, i) => {
-      const oid = this.oids[i];
-      const type = this.types[i];
-      if (!oid || !type)
+    for (let i = 0; i < n; i++) {
+      if (!this.codes[i])
         throw new PackError(`delta at offset ${t.offset(i)} could not be resolved`);
-      return { oid, type, offset: t.offset(i), crc32: t.crcs[i] as number };
-    });
-    const thinBases = this.externals.map((x) => x.oid);
-    return { objects, packChecksum: this.scan.packChecksum, thinBases };
+    }
+    const ids = this.ids;
+    const codes = this.codes;
+    const offsets = t.offsets.subarray(0, n);
+    const crcs = t.crcs.subarray(0, n);
+    let objects: IndexedPack['objects'] | undefined;
+    return {
+      count: n,
+      ids,
+      offsets,
+      crcs,
+      get objects() {
+        objects ??= Array.from({ length: n }, (_, i) => ({
+          oid: toHex(ids.subarray(i * 20, i * 20 + 20)),
+          type: objectTypeFromCode(codes[i] as number) as ObjectType,
+          offset: offsets[i] as number,
+          crc32: crcs[i] as number,
+        }));
+        return objects;
+      },
+      packChecksum: this.scan.packChecksum,
+      thinBases: this.externals.map((x) => x.oid),
+    };
   }
 
   private oidOf(i: number): string {
-    return (i < this.n ? this.oids[i] : this.externals[i - this.n]?.oid) as string;
+    return i < this.n
+      ? toHex(this.ids.subarray(i * 20, i * 20 + 20))
+      : (this.externals[i - this.n]?.oid as string);
   }
   private typeOf(i: number): ObjectType {
-    return (i < this.n ? this.types[i] : this.externals[i - this.n]?.type) as ObjectType;
+    return (
+      i < this.n ? objectTypeFromCode(this.codes[i] as number) : this.externals[i - this.n]?.type
+    ) as ObjectType;
   }
 
-  /** Reports `start` (if in the pack) and resolves every delta below it, depth first. */
+  /** REF_DELTA children waiting for `b` (taken off the map), if any. */
+  private takeRefKids(b: number): number[] | undefined {
+    if (this.refChildren.size === 0) return undefined;
+    const oid = this.oidOf(b);
+    const kids = this.refChildren.get(oid);
+    if (kids) this.refChildren.delete(oid);
+    return kids;
+  }
+
+  private hasRefKids(b: number): boolean {
+    return this.refChildren.size > 0 && this.refChildren.has(this.oidOf(b));
+  }
+
+  /** Reports `start` (if in the pack and not reported in pass 1) and resolves every delta below it. */
   private async resolveFrom(start: number): Promise<void> {
-    if (start < this.n && this.opts.onObject) {
+    const onObject = this.opts.onObject;
+    if (start < this.n && onObject && !this.table.reported[start]) {
       const type = this.typeOf(start);
       const needed =
         (this.opts.wantBody?.(type) ?? true) ||
-        this.ofsChildren.has(start) ||
-        this.refChildren.has(this.oidOf(start));
+        (this.ofsStart[start + 1] as number) > (this.ofsStart[start] as number) ||
+        this.hasRefKids(start);
       // Pass 1 inflated, sized and hashed every full object: one nobody reads is not inflated again.
       const body = needed ? await this.body(start) : EMPTY;
-      await this.opts.onObject({
-        oid: this.oidOf(start),
-        type,
-        body,
-        offset: this.table.offset(start),
-      });
+      const id = this.ids.subarray(start * 20, start * 20 + 20);
+      await onObject(new ReportedObject(id, type, body, this.table.offset(start)));
     }
     const stack = [start];
     while (stack.length > 0) {
       const b = stack.pop() as number;
-      const kids = [
-        ...(this.ofsChildren.get(b) ?? []),
-        ...(this.refChildren.get(this.oidOf(b)) ?? []),
-      ];
-      this.ofsChildren.delete(b);
-      this.refChildren.delete(this.oidOf(b));
-      if (kids.length === 0) continue;
+      const from = b < this.n ? (this.ofsStart[b] as number) : 0;
+      const to = b < this.n ? (this.ofsStart[b + 1] as number) : 0;
+      const refKids = this.takeRefKids(b);
+      if (from === to && !refKids) continue;
       const baseBody = await this.body(b);
-      for (const c of kids) {
-        if (this.types[c]) continue; // already resolved (duplicate base object)
+      const type = this.typeOf(b);
+      const code = type === 'commit' ? 1 : type === 'tree' ? 2 : type === 'blob' ? 3 : 4;
+      const count = to - from + (refKids?.length ?? 0);
+      for (let k = 0; k < count; k++) {
+        const c =
+          k < to - from
+            ? (this.ofsKids[from + k] as number)
+            : (refKids?.[k - (to - from)] as number);
+        if (this.codes[c]) continue; // already resolved (duplicate base object)
         const body = applyDelta(baseBody, await this.rawData(c), this.opts.maxObjectSize);
-        const type = this.typeOf(b);
-        const oid = hashObject(type, body);
-        this.types[c] = type;
-        this.oids[c] = oid;
+        const id = this.ids.subarray(c * 20, c * 20 + 20);
+        id.set(Sha1.create().update(objectHeader(type, body.length)).update(body).digest());
+        this.codes[c] = code;
         this.base[c] = b;
         this.cache.set(c, body);
-        await this.opts.onObject?.({ oid, type, body, offset: this.table.offset(c) });
+        if (onObject) await onObject(new ReportedObject(id, type, body, this.table.offset(c)));
         stack.push(c);
       }
     }

@@ -1,5 +1,5 @@
 /**
- * The entry table of a scanned pack in typed arrays (≈ 49 bytes per entry instead of an object
+ * The entry table of a scanned pack in typed arrays (≈ 50 bytes per entry instead of an object
  * with hex strings), so a push of a million objects fits a Worker's memory
  * (design/git-protocol.md §4.2). Grows by doubling; a header claiming billions of objects costs
  * nothing until they arrive.
@@ -40,6 +40,8 @@ export class EntryTable {
   codes: Uint8Array;
   /** 20 bytes per entry: the object id of full objects, the base id of REF_DELTA entries. */
   oids: Uint8Array;
+  /** 1 for full objects already reported to the caller in pass 1. */
+  reported: Uint8Array;
 
   constructor(expected = 0) {
     const cap = Math.max(16, Math.min(expected, 4096));
@@ -49,6 +51,7 @@ export class EntryTable {
     this.crcs = new Uint32Array(cap);
     this.codes = new Uint8Array(cap);
     this.oids = new Uint8Array(cap * 20);
+    this.reported = new Uint8Array(cap);
   }
 
   /** Appends an entry; `oid` is the object id (full objects) or base id (REF_DELTA). */
@@ -91,6 +94,9 @@ export class EntryTable {
     const oids = new Uint8Array(cap * 20);
     oids.set(this.oids);
     this.oids = oids;
+    const reported = new Uint8Array(cap);
+    reported.set(this.reported);
+    this.reported = reported;
   }
 
   /** Raw length of entry `i`, header included. */

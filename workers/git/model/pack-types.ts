@@ -1,6 +1,8 @@
 /**
  * Result types of pass 1 of pack indexing (pack-indexer.ts), shared with pass 2 (pack-resolve.ts).
  */
+import { toHex } from './bytes';
+import type { ObjectType } from './object';
 import type { EntryKind } from './pack-format';
 import type { EntryTable } from './pack-table';
 
@@ -36,4 +38,27 @@ export interface PackIndexerOptions {
   maxObjectSize?: number;
   /** Largest object count accepted in the pack header; default unlimited. */
   maxObjects?: number;
+  /**
+   * Called with each full (non-delta) object that pass 1 inflates whole, so its body need not
+   * be inflated again; the table marks it reported. Objects streamed in pieces (over 8 MiB) are
+   * left to pass 2. Errors thrown here fail the pack.
+   */
+  onObject?(o: ReportedObject): void;
+}
+
+/** An object of a pack as reported while indexing; `id` and `body` are valid during the call. */
+export class ReportedObject {
+  constructor(
+    /** The 20-byte object id (a view). */
+    readonly id: Uint8Array,
+    readonly type: ObjectType,
+    readonly body: Uint8Array,
+    /** Pack offset of the entry. */
+    readonly offset: number,
+  ) {}
+
+  /** The object id in hex. */
+  get oid(): string {
+    return toHex(this.id);
+  }
 }

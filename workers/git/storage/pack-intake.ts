@@ -6,9 +6,9 @@
  * in memory so the second pass does not read it back. Nothing is published here: the pack becomes
  * visible only when RepoObject records it with the ref update.
  */
-import { writeIdxV2 } from '../model/idx';
+import { PackIndex, writeIdxV2Raw } from '../model/idx';
 import type { ObjectType } from '../model/object';
-import { PackIndexer, resolveDeltas } from '../model/pack-indexer';
+import { PackIndexer, resolveDeltas, type ReportedObject } from '../model/pack-indexer';
 import { toHex } from '../model/bytes';
 import { MIN_PART_SIZE, type ObjectStore, type PartUpload } from './object-store';
 import { idxKeyOf } from './pack-keys';
@@ -24,8 +24,8 @@ export interface StoredIntake {
   size: number;
   checksum: string;
   objectCount: number;
-  /** Oids of every object in the pack. */
-  oids: Set<string>;
+  /** The index of the pack: which objects it holds (`has`, `hasBytes`). */
+  oids: PackIndex;
 }
 
 export class PackTooLargeError extends Error {}
@@ -67,8 +67,9 @@ function partsReader(parts: Uint8Array[], partSize: number) {
 
 /**
  * Stores and indexes a pack from `chunks`. `onObject` sees every object once (for the
- * connectivity check); `onProgress` gets coarse progress. On any error the partial upload is
- * removed and the error rethrown.
+ * connectivity check): full objects while the pack streams in (pass 1), deltas as they are
+ * resolved (pass 2); its `id` and `body` are only valid during the call. `onProgress` gets coarse
+ * progress. On any error the partial upload is removed and the error rethrown.
  */
 export async function intakePack(
   store: ObjectStore,
@@ -76,9 +77,12 @@ export async function intakePack(
   chunks: AsyncIterable<Uint8Array>,
   limits: IntakeLimits,
   hooks: {
-    /** Types whose bodies `onObject` needs (default all); other objects come with an empty body. */
+    /**
+     * Types whose bodies `onObject` needs (default all); other objects may come with an empty
+     * body (objects inflated in pass 1 always come with theirs).
+     */
     bodyTypes?: readonly ObjectType[];
-    onObject?(o: { oid: string; type: ObjectType; body: Uint8Array }): void;
+    onObject?(o: ReportedObject): void;
     onProgress?(
       phase: 'receiving' | 'resolving',
       done: number,
@@ -87,7 +91,11 @@ export async function intakePack(
   } = {},
 ): Promise<StoredIntake> {
   const partSize = Math.max(MIN_PART_SIZE, 8 * 1024 * 1024);
-  const indexer = new PackIndexer({ maxObjectSize: limits.maxObjectBytes });
+  const onObject = hooks.onObject;
+  const indexer = new PackIndexer({
+    maxObjectSize: limits.maxObjectBytes,
+    ...(onObject ? { onObject: (o: ReportedObject) => onObject(o) } : {}),
+  });
   let upload: PartUpload | undefined;
   // The part being filled: every byte is copied once, into the part that will be uploaded.
   let part = new Uint8Array(0);
@@ -144,24 +152,30 @@ export async function intakePack(
         ? partsReader(resident, partSize)
         : openRangeReader(store, key, size);
     resident = undefined;
-    let resolved = 0;
     const total = scan.objectCount;
-    const oids = new Set<string>();
+    let resolved = 0;
+    for (let i = 0; i < total; i++) resolved += scan.table.reported[i] as number;
     const indexed = await resolveDeltas(
       scan,
       { readRange: (o, l) => reader.readRange(o, l) },
       {
         wantBody: (type) => hooks.bodyTypes?.includes(type) ?? true,
         onObject: async (o) => {
-          oids.add(o.oid);
-          hooks.onObject?.(o);
+          onObject?.(o);
           resolved++;
           if (resolved % 1000 === 0) await hooks.onProgress?.('resolving', resolved, total);
         },
       },
     );
-    const idx = writeIdxV2(indexed.objects, indexed.packChecksum);
+    const idx = writeIdxV2Raw(
+      indexed.count,
+      indexed.ids,
+      indexed.offsets,
+      indexed.crcs,
+      indexed.packChecksum,
+    );
     await store.put(idxKeyOf(key), idx);
+    const oids = PackIndex.parse(idx, { verifyChecksum: false });
     return { key, size, checksum: toHex(indexed.packChecksum), objectCount: total, oids };
   } catch (err) {
     await upload?.abort().catch(() => undefined);

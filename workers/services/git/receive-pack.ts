@@ -4,9 +4,12 @@
  * compare-and-swap all ref updates in one transaction, and report per ref. A failed or
  * interrupted push publishes nothing: the staged pack is deleted and no ref moves.
  */
-import { parseCommit, parseTag, parseTree, type ObjectType } from '../../git/model/object';
+import type { ObjectType } from '../../git/model/object';
+import { addLinks } from '../../git/model/object-links';
+import { OidSet } from '../../git/model/oid-set';
 import { ZERO_OID } from '../../git/model/refs';
-import { PackError } from '../../git/model/errors';
+import { fromHex, toHex } from '../../git/model/bytes';
+import { ObjectFormatError, PackError } from '../../git/model/errors';
 import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
 import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
 import { packKey } from '../../git/storage/pack-keys';
@@ -38,21 +41,11 @@ export interface ReceiveHooks {
   onError?(err: unknown): void;
 }
 
-/** Links out of an object, for the connectivity check. */
-function linksOf(type: ObjectType, body: Uint8Array, out: Set<string>): void {
-  if (type === 'commit') {
-    const c = parseCommit(body);
-    out.add(c.tree);
-    for (const p of c.parents) out.add(p);
-  } else if (type === 'tree') {
-    for (const e of parseTree(body)) if (e.mode !== '160000') out.add(e.oid);
-  } else if (type === 'tag') {
-    out.add(parseTag(body).object);
-  }
-}
+const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
 function describePackError(err: unknown): string {
   if (err instanceof PackError || err instanceof PackTooLargeError) return err.message;
+  if (err instanceof ObjectFormatError) return `bad object: ${err.message}`;
   if (err instanceof AppError) return err.message;
   return 'internal error while storing the pack';
 }
@@ -104,9 +97,14 @@ async function run(
   let objects: RepoObjects | undefined;
   let unpackError: string | undefined;
   let intake: StoredIntake | undefined;
-  const links = new Set<string>();
+  // Every id the new objects point at, as raw bytes (a large push names millions).
+  const links = new OidSet(4096);
   const types = new Map<string, ObjectType>();
-  const tips = new Set(commands.filter((c) => c.newOid !== ZERO_OID).map((c) => c.newOid));
+  const tips = new OidSet(16);
+  for (const c of commands) {
+    const id = c.newOid === ZERO_OID ? undefined : fromHex(c.newOid);
+    if (id?.length === 20) tips.add(id);
+  }
 
   if (!onlyDeletes(commands)) {
     const pkts = req.pkts;
@@ -124,10 +122,10 @@ async function run(
     try {
       const key = packKey(ctx.repo.id, crypto.randomUUID());
       intake = await intakePack(ctx.store, key, packBytes(), ctx.limits, {
-        bodyTypes: ['commit', 'tree', 'tag'], // linksOf reads no blob
+        bodyTypes: ['commit', 'tree', 'tag'], // addLinks reads no blob
         onObject: (o) => {
-          linksOf(o.type, o.body, links);
-          if (tips.has(o.oid)) types.set(o.oid, o.type);
+          addLinks(TYPE_CODES[o.type], o.body, links);
+          if (tips.has(o.id)) types.set(o.oid, o.type);
         },
         onProgress: (phase, done, total) =>
           progress(
@@ -143,14 +141,20 @@ async function run(
       objects = await openObjects(ctx, state);
       // Connectivity: everything the new objects point at must be in this pack or already stored.
       const newOids = intake.oids;
-      for (const oid of links) {
-        if (!newOids.has(oid) && !objects.has(oid)) {
-          unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
-          break;
-        }
-      }
+      const stored = objects;
+      links.forEach((ids, at) => {
+        if (newOids.hasBytes(ids, at)) return true;
+        const oid = toHex(ids.subarray(at, at + 20));
+        if (stored.has(oid)) return true;
+        unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
+        return false;
+      });
     } catch (err) {
-      if (!(err instanceof PackError || err instanceof PackTooLargeError)) hooks.onError?.(err);
+      const clean =
+        err instanceof PackError ||
+        err instanceof PackTooLargeError ||
+        err instanceof ObjectFormatError;
+      if (!clean) hooks.onError?.(err);
       unpackError = describePackError(err);
     }
   }
