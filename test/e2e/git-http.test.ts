@@ -265,6 +265,15 @@ describe('git over HTTPS', () => {
         Buffer.concat([raw.subarray(0, raw.length - 1), Buffer.from([raw[raw.length - 1]! ^ 1])]),
       ],
       ['garbage', Buffer.from('PACK\0\0\0\x02\0\0\0\x01garbage-garbage-garbage-garbage')],
+      // A valid pack that leaves out the new blob: the connectivity check must refuse it.
+      [
+        'missing object',
+        execFileSync('git', ['pack-objects', '--stdout'], {
+          cwd: src,
+          input: `${next}\n${(await g.ok(src, ['rev-parse', `${next}^{tree}`])).trim()}\n`,
+          env: g.env(),
+        }),
+      ],
     ];
     const auth = `Basic ${Buffer.from(`x:${aliceToken}`).toString('base64')}`;
     for (const [name, body] of cases) {
@@ -277,6 +286,7 @@ describe('git over HTTPS', () => {
       const text = await res.text();
       expect(text, name).toMatch(/unpack (?!ok)/);
       expect(text, name).toContain('ng refs/heads/main');
+      if (name === 'missing object') expect(text).toMatch(/missing necessary objects/);
     }
     expect(await g.ok(src, ['ls-remote', url])).toBe(before);
     // The server keeps serving: a good push still lands.
