@@ -74,8 +74,7 @@ export async function openBrowse(
     now: Date.now(),
   };
   if (lookup) {
-    const digest = pageDigest(repo);
-    const hit = await lookup;
+    const [digest, hit] = await Promise.all([pageDigest(repo), lookup]);
     if (hit && hit.headers.get(DIGEST) === digest) b.cached = cachedPage(c, hit);
     else {
       await hit?.body?.cancel();
@@ -101,15 +100,17 @@ const STORED_CACHE_CONTROL = 'X-Plue-Cache-Control';
 
 function pageKey(c: Context<AppEnv>, repoId: string): string {
   const release = c.env.CF_VERSION_METADATA?.id ?? '';
-  return cacheKey(repoId, 'page', toHex(sha1(utf8(`${release}|${c.req.url}`))));
+  return cacheKey(repoId, 'page', release, c.req.url);
 }
 
-function pageDigest(repo: BrowseRepo): string {
+/** SHA-1 (native, off the JS heap) of what the page was rendered from. */
+async function pageDigest(repo: BrowseRepo): Promise<string> {
   const r = repo.row;
   const refs = repo.state.refs.map((x) => `${x.name}=${x.oid}`).join(',');
   const updated = new Date(r.updated_at).getTime();
   const record = [r.name, r.description, r.default_branch, r.private, updated].join('|');
-  return toHex(sha1(utf8(`${repo.state.head}|${refs}|${record}`)));
+  const bytes = new TextEncoder().encode(`${repo.state.head}|${refs}|${record}`);
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)));
 }
 
 function pageLookup(
