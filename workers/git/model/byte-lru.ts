@@ -25,10 +25,11 @@ export class ByteLru<K> {
 
   /** Stores `value`, evicting least recently used entries to stay within the budget. */
   set(key: K, value: Uint8Array): void {
-    this.delete(key);
+    if (this.map.size > 0) this.delete(key);
     if (value.length > this.maxBytes) return;
     this.map.set(key, value);
     this.total += value.length;
+    if (this.total <= this.maxBytes) return;
     for (const [k, v] of this.map) {
       if (this.total <= this.maxBytes) break;
       this.map.delete(k);

@@ -20,6 +20,8 @@ declare module 'node:zlib' {
   };
   export function inflateSync(buf: Uint8Array, options?: ZlibOptions): Uint8Array;
   export function deflateSync(buf: Uint8Array, options?: ZlibOptions): Uint8Array;
+  /** A streaming inflater; entry-inflater.ts reaches for its engine and checks its shape. */
+  export function createInflate(options?: ZlibOptions): object;
   export const constants: { Z_SYNC_FLUSH: number };
   export function crc32(data: Uint8Array, value?: number): number;
 }

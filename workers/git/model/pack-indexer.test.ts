@@ -63,7 +63,8 @@ async function expectPackError(fn: () => unknown, msg?: RegExp): Promise<void> {
 }
 
 async function indexAll(pack: Uint8Array, opts: { cacheBytes?: number; maxChunk?: number } = {}) {
-  const s = scan(pack, opts.maxChunk);
+  // The same cache budget in both passes: 0 leaves every delta to pass 2.
+  const s = scan(pack, opts.maxChunk, 1, opts.cacheBytes === undefined ? {} : opts);
   const seen = new Map<string, { type: ObjectType; body: Uint8Array }>();
   const indexed = await resolveDeltas(s, rangeIO(pack), {
     cacheBytes: opts.cacheBytes,
@@ -104,6 +105,33 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
     await resolveDeltas(s, rangeIO(refPack, reads), { cacheBytes: 0, readAheadBytes: 1 });
     expect(reads.count).toBeGreaterThan(s.entries.length); // evicted bases were re-read
   });
+
+  test.each([0, 4096, undefined])(
+    'pass 1 (cache %s) and pass 2 together report every object once, with its body',
+    async (cacheBytes) => {
+      const seen = new Map<string, number>();
+      const bodies = new Map<string, string>();
+      const see = (o: { oid: string; type: ObjectType; body: Uint8Array }) => {
+        seen.set(o.oid, (seen.get(o.oid) ?? 0) + 1);
+        bodies.set(o.oid, hashObject(o.type, o.body));
+      };
+      const r = rng(3);
+      const ix = new PackIndexer(
+        cacheBytes === undefined ? { onObject: see } : { cacheBytes, onObject: see },
+      );
+      for (let at = 0; at < ofsPack.length;) {
+        const n = 1 + (r() % 3000);
+        ix.push(ofsPack.subarray(at, at + n));
+        at += n;
+      }
+      const s = ix.finish();
+      const indexed = await resolveDeltas(s, rangeIO(ofsPack), { cacheBytes: 2048, onObject: see });
+      expect(writeIdxV2(indexed.objects, indexed.packChecksum)).toEqual(gitIndexPack(ofsPack));
+      expect(seen.size).toBe(s.objectCount);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      for (const [oid, h] of bodies) expect(h).toBe(oid);
+    },
+  );
 
   test('wantBody: unwanted bodies are not inflated again, deltas still resolve', async () => {
     const s = scan(ofsPack);
@@ -226,7 +254,8 @@ describe('PackIndexer + resolveDeltas on packs made by git', () => {
   test('limits: maxObjects and maxObjectSize', async () => {
     await expectPackError(() => scan(ofsPack, 5000, 1, { maxObjects: 3 }), /too many objects/);
     await expectPackError(() => scan(ofsPack, 5000, 1, { maxObjectSize: 1000 }), /too large/);
-    const s = scan(ofsPack);
+    // No pass-1 cache: every delta is left to pass 2, which applies its own limit.
+    const s = scan(ofsPack, 5000, 1, { cacheBytes: 0 });
     await expectPackError(
       () => resolveDeltas(s, rangeIO(ofsPack), { maxObjectSize: 5000 }),
       /too large/,
@@ -358,7 +387,7 @@ describe('bad packs give PackError, never another error, never a hang', () => {
   });
 
   test('a stored pack that changed since the scan is detected', async () => {
-    const s = scan(ofsPack);
+    const s = scan(ofsPack, 5000, 1, { cacheBytes: 0 }); // pass 2 reads every delta back
     const other = ofsPack.slice();
     other.fill(0, 12, 200);
     await expectPackError(() => resolveDeltas(s, rangeIO(other), { onObject: () => {} }));

@@ -16,8 +16,11 @@
  */
 import { compareBytes } from './bytes';
 import { PackError, ZlibDataError } from './errors';
-import { objectHeader } from './object';
-import { crc32, deflateBound, inflateStreamAt, Sha1, sha1 } from './native';
+import { ByteLru } from './byte-lru';
+import { applyDelta } from './delta';
+import { EntryInflater } from './entry-inflater';
+import { objectHeader, objectTypeFromCode, type ObjectType } from './object';
+import { crc32, deflateBound, inflateStreamAt, own, Sha1, sha1 } from './native';
 import {
   MAX_ENTRY_HEADER,
   parseEntryHeader,
@@ -60,8 +63,15 @@ export class PackIndexer {
   /** Length the pending unit must reach before it is tried again. */
   private need = 0;
   private stream: PackStream | undefined;
+  /** The reusable native inflater; null when the runtime lacks it (then one-shot calls). */
+  private inflater: EntryInflater | null | undefined;
+  private scratch = new Uint8Array(0);
+  /** Recent whole objects by entry index: bases for the OFS_DELTA entries that follow. */
+  private cache: ByteLru<number>;
 
-  constructor(private readonly opts: PackIndexerOptions = {}) {}
+  constructor(private readonly opts: PackIndexerOptions = {}) {
+    this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
+  }
 
   /** Bytes received so far. */
   get bytesSeen(): number {
@@ -98,6 +108,7 @@ export class PackIndexer {
     } catch (e) {
       throw this.fail(e);
     }
+    this.cache = new ByteLru(0);
     return scanOf(this.count, this.checksum, this.table);
   }
 
@@ -106,6 +117,7 @@ export class PackIndexer {
     const msg = e instanceof Error ? e.message : String(e);
     this.failed = e instanceof PackError ? e : new PackError(`cannot read pack: ${msg}`);
     this.pend.clear();
+    this.cache = new ByteLru(0);
     return this.failed;
   }
 
@@ -209,7 +221,7 @@ export class PackIndexer {
     const dataAt = i + h.headerLength;
     let r;
     try {
-      r = inflateStreamAt(buf, dataAt, end, h.size);
+      r = this.inflate(buf, dataAt, end, h.size, h.kind === 'ofs-delta' || h.kind === 'ref-delta');
       if (r && r.output.length !== h.size) {
         throw new PackError(
           `entry at offset ${offset} inflates to ${r.output.length} bytes, header says ${h.size}`,
@@ -230,18 +242,61 @@ export class PackIndexer {
       return this.startStream(h, buf, i, offset);
     }
     const length = h.headerLength + r.consumed;
+    const t = this.table;
     let id: Uint8Array | undefined;
+    // The whole object, when pass 1 has it: a full object, or a delta on a cached base.
+    let body: Uint8Array | undefined;
+    let type = 0;
     if (h.kind === 'ref-delta') id = buf.subarray(dataAt - 20, dataAt);
-    else if (h.kind !== 'ofs-delta') id = sha1(objectHeader(h.kind, h.size), r.output);
+    else if (h.kind !== 'ofs-delta') {
+      body = r.output;
+      type = kindCode(h.kind);
+    } else {
+      const b = t.indexOfOffset(h.baseOffset as number);
+      const base = b >= 0 ? this.cache.get(b) : undefined;
+      if (base) {
+        body = applyDelta(base, r.output, this.opts.maxObjectSize);
+        type = t.types[b] as number;
+      }
+    }
+    if (body) id = sha1(objectHeader(objectTypeFromCode(type) as ObjectType, body.length), body);
     const crc = crc32(buf.subarray(i, i + length));
-    this.table.add(offset, length, kindCode(h.kind), h.size, crc, id, h.baseOffset ?? -1);
-    const onObject = this.opts.onObject;
-    if (onObject && id && h.kind !== 'ref-delta' && h.kind !== 'ofs-delta') {
-      this.table.reported[this.table.count - 1] = 1;
-      onObject(new ReportedObject(id, h.kind, r.output, offset));
+    t.add(offset, length, kindCode(h.kind), h.size, crc, id, h.baseOffset ?? -1);
+    if (body && id) {
+      const k = t.count - 1;
+      t.types[k] = type;
+      // Inflated output is a fresh buffer (a pooled view only when small: then copied).
+      this.cache.set(k, h.kind === 'ofs-delta' || this.inflater ? body : own(body));
+      const onObject = this.opts.onObject;
+      if (onObject) {
+        t.reported[k] = 1;
+        onObject(new ReportedObject(id, objectTypeFromCode(type) as ObjectType, body, offset));
+      }
     }
     if (this.table.count === this.count) this.phase = 'trailer';
     return i + length;
+  }
+
+  /**
+   * Inflates the entry data at `buf[start..end)` (see inflateStreamAt) through the reusable
+   * engine when the runtime has it. Delta data is only read during this entry: it goes to a
+   * scratch buffer; object bodies get their own (they may be cached as delta bases).
+   */
+  private inflate(
+    buf: Uint8Array,
+    start: number,
+    end: number,
+    size: number,
+    scratch: boolean,
+  ): { output: Uint8Array; consumed: number } | undefined {
+    if (this.inflater === undefined) this.inflater = EntryInflater.create() ?? null;
+    if (!this.inflater) return inflateStreamAt(buf, start, end, size);
+    let out: Uint8Array;
+    if (scratch) {
+      if (this.scratch.length < size + 1) this.scratch = new Uint8Array(Math.max(size + 1, 65536));
+      out = this.scratch;
+    } else out = new Uint8Array(size + 1);
+    return this.inflater.inflate(buf, start, end, size, out);
   }
 
   /** Goes on with the entry at `buf[i..]` (≥ 20 bytes there) as a stream (pack-stream.ts). */

@@ -115,11 +115,13 @@ class Resolver {
     this.ofsStart = new Int32Array(n + 1);
     let ofs = 0;
     for (let i = 0; i < n; i++) {
-      const code = t.code(i);
-      if (code >= 1 && code <= 4) {
-        this.codes[i] = code;
+      // Full objects, and deltas pass 1 resolved, come with their type and id.
+      const type = t.types[i] as number;
+      if (type) {
+        this.codes[i] = type;
         this.ids.set(t.oidBytes(i), i * 20);
-      } else if (code === 6) ofs++;
+      }
+      if (t.code(i) === 6) ofs++;
     }
     this.ofsKids = new Int32Array(ofs);
     this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
@@ -152,7 +154,7 @@ class Resolver {
       this.ofsKids[fill[b] as number] = i;
       fill[b] = (fill[b] as number) + 1;
     }
-    for (let i = 0; i < n; i++) if (this.codes[i] && this.base[i] === -1) await this.resolveFrom(i);
+    for (let i = 0; i < n; i++) if (t.code(i) <= 4) await this.resolveFrom(i);
     // Thin pack: REF_DELTA bases outside the pack.
     for (const oid of [...this.refChildren.keys()]) {
       if (!this.refChildren.has(oid)) continue; // resolved meanwhile through another base
@@ -242,7 +244,7 @@ class Resolver {
       const to = b < this.n ? (this.ofsStart[b + 1] as number) : 0;
       const refKids = this.takeRefKids(b);
       if (from === to && !refKids) continue;
-      const baseBody = await this.body(b);
+      let baseBody: Uint8Array | undefined;
       const type = this.typeOf(b);
       const code = type === 'commit' ? 1 : type === 'tree' ? 2 : type === 'blob' ? 3 : 4;
       const count = to - from + (refKids?.length ?? 0);
@@ -251,7 +253,20 @@ class Resolver {
           k < to - from
             ? (this.ofsKids[from + k] as number)
             : (refKids?.[k - (to - from)] as number);
-        if (this.codes[c]) continue; // already resolved (duplicate base object)
+        if (this.codes[c]) {
+          // Resolved in pass 1: report it if pass 1 could not, then walk on to its own deltas.
+          if (this.table.types[c] && this.table.code(c) === 6) {
+            this.base[c] = b;
+            if (onObject && !this.table.reported[c]) {
+              const id = this.ids.subarray(c * 20, c * 20 + 20);
+              const body = await this.body(c);
+              await onObject(new ReportedObject(id, type, body, this.table.offset(c)));
+            }
+            stack.push(c);
+          }
+          continue; // else already resolved (duplicate base object)
+        }
+        baseBody ??= await this.body(b);
         const body = applyDelta(baseBody, await this.rawData(c), this.opts.maxObjectSize);
         const id = this.ids.subarray(c * 20, c * 20 + 20);
         id.set(Sha1.create().update(objectHeader(type, body.length)).update(body).digest());

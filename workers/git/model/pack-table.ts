@@ -1,5 +1,5 @@
 /**
- * The entry table of a scanned pack in typed arrays (≈ 50 bytes per entry instead of an object
+ * The entry table of a scanned pack in typed arrays (≈ 51 bytes per entry instead of an object
  * with hex strings), so a push of a million objects fits a Worker's memory
  * (design/git-protocol.md §4.2). Grows by doubling; a header claiming billions of objects costs
  * nothing until they arrive.
@@ -38,9 +38,14 @@ export class EntryTable {
   baseOffsets: Float64Array;
   crcs: Uint32Array;
   codes: Uint8Array;
-  /** 20 bytes per entry: the object id of full objects, the base id of REF_DELTA entries. */
+  /**
+   * 20 bytes per entry: the object id of full objects and of OFS_DELTA entries resolved in pass
+   * 1, the base id of REF_DELTA entries.
+   */
   oids: Uint8Array;
-  /** 1 for full objects already reported to the caller in pass 1. */
+  /** Object type code (1–4) of entries whose id is known: full objects, deltas resolved in pass 1. */
+  types: Uint8Array;
+  /** 1 for entries already reported to the caller in pass 1. */
   reported: Uint8Array;
 
   constructor(expected = 0) {
@@ -51,6 +56,7 @@ export class EntryTable {
     this.crcs = new Uint32Array(cap);
     this.codes = new Uint8Array(cap);
     this.oids = new Uint8Array(cap * 20);
+    this.types = new Uint8Array(cap);
     this.reported = new Uint8Array(cap);
   }
 
@@ -71,6 +77,7 @@ export class EntryTable {
     this.baseOffsets[i] = baseOffset;
     this.crcs[i] = crc;
     this.codes[i] = code;
+    if (code <= 4) this.types[i] = code;
     if (oid) this.oids.set(oid.subarray(0, 20), i * 20);
     this.end = offset + length;
   }
@@ -97,6 +104,9 @@ export class EntryTable {
     const reported = new Uint8Array(cap);
     reported.set(this.reported);
     this.reported = reported;
+    const types = new Uint8Array(cap);
+    types.set(this.types);
+    this.types = types;
   }
 
   /** Raw length of entry `i`, header included. */

@@ -39,9 +39,14 @@ export interface PackIndexerOptions {
   /** Largest object count accepted in the pack header; default unlimited. */
   maxObjects?: number;
   /**
-   * Called with each full (non-delta) object that pass 1 inflates whole, so its body need not
-   * be inflated again; the table marks it reported. Objects streamed in pieces (over 8 MiB) are
-   * left to pass 2. Errors thrown here fail the pack.
+   * Budget of pass 1's cache of recent objects (default 32 MiB): an OFS_DELTA whose base is still
+   * there is resolved and hashed in pass 1, so pass 2 need not read it back nor inflate it again.
+   */
+  cacheBytes?: number;
+  /**
+   * Called with each object pass 1 has whole (full objects inflated in one piece, deltas it
+   * resolved); the table marks it reported. The rest (objects streamed in pieces, deltas whose
+   * base left the cache) are left to pass 2. Errors thrown here fail the pack.
    */
   onObject?(o: ReportedObject): void;
 }

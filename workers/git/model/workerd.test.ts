@@ -42,6 +42,16 @@ export default { async fetch(req) {
     const ok = r !== undefined && r.output.length === n && r.consumed === z.length;
     const cut = [1, 4, z.length >> 1].every((k) => m.inflatePrefix(z.subarray(0, z.length - k), n) === undefined);
     probes.push(ok && cut && m.inflateExact(z, n).length === n);
+    // The reusable engine (entry-inflater.ts): exact end, cut streams, bad data, reuse after errors.
+    const ei = m.EntryInflater.create();
+    const out = () => new Uint8Array(n + 1);
+    const e1 = ei?.inflate(buf, 0, buf.length, n, out());
+    const eCut = [1, 4, z.length >> 1].every((k) => ei?.inflate(z, 0, z.length - k, n, out()) === undefined);
+    let eBad = false;
+    try { ei?.inflate(buf.map((b, i) => (i > 1 && i < 6 ? b ^ 0x55 : b)), 0, buf.length, n, out()); } catch (e) { eBad = e instanceof m.ZlibDataError; }
+    const e2 = ei?.inflate(buf, 0, buf.length, n, out());
+    const same = (r) => r !== undefined && r.consumed === z.length && r.output.length === n && r.output.every((b, i) => b === body[i]);
+    probes.push(ei !== undefined && same(e1) && eCut && (eBad || n < 10) && same(e2));
   }
   return new Response(JSON.stringify({ count: scan.objectCount, seen, read, probes }), {
     headers: { 'x-idx': Array.from(idx).map((b) => b.toString(16).padStart(2, '0')).join('') },
@@ -65,7 +75,7 @@ async function freePort(): Promise<number> {
 }
 
 test('pack indexing, idx writing and pack reading work inside workerd', async () => {
-  const exports = ['pack-indexer', 'pack-reader', 'idx', 'object', 'native']
+  const exports = ['pack-indexer', 'pack-reader', 'idx', 'object', 'native', 'entry-inflater']
     .map((f) => `export * from ${JSON.stringify(resolve(__dirname, f))};`)
     .join('\n');
   await build({
@@ -112,7 +122,7 @@ const w :Workerd.Worker = (
     count: body.count,
     seen: body.count,
     read: body.count,
-    probes: [true, true, true, true, true, true],
+    probes: Array<boolean>(12).fill(true),
   });
   expect(res?.headers.get('x-idx')).toBe(Buffer.from(gitIndexPack(pack)).toString('hex'));
 });
