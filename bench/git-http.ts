@@ -3,6 +3,9 @@
  * (make-repo.py defaults: 10,000 commits, ~5,000 files, ~103 MiB pack):
  * push of the full history, full clone, fetch of one new commit; and the Worker process's peak
  * memory during the push. Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×, push ≤ 2×.
+ * Then many small pushes (PLUE_BENCH_PUSHES, default 500, one commit each, on the small bench
+ * repository): clone and fetch of that repository against the same history pushed as one pack,
+ * both served by Plue. Goal: ≤ 1.5× (compaction keeps the pack count down).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,13 +35,16 @@ export async function run(): Promise<void> {
     console.log(`\n## git over HTTPS (repository: ${src}, pack ${mib(packBytes)})`);
     const user = await signUp(stack.url);
     const token = await user.token(['repo:read', 'repo:write', 'admin']);
-    const res = await fetch(`${stack.url}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench' }),
-    });
-    if (res.status !== 201) throw new Error(`creating the repository failed: ${await res.text()}`);
-    const plueUrl = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
+    const createRepo = async (name: string): Promise<string> => {
+      const res = await fetch(`${stack.url}/api/v1/user/repos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      if (res.status !== 201) throw new Error(`creating ${name} failed: ${await res.text()}`);
+      return `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/${name}.git`;
+    };
+    const plueUrl = await createRepo('bench');
     await git(['init', '-q', '--bare', join(work, 'baseline', 'bench.git')]);
     const baseUrl = `${baseline.url}/bench.git`;
 
@@ -98,9 +104,76 @@ export async function run(): Promise<void> {
     console.log(
       `Worker (workerd) peak RSS during the push: ${mib(peak)} for a ${mib(packBytes)} pack`,
     );
+    await manySmallPushes(work, createRepo);
   } finally {
     await baseline.close();
     await stack.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Clone and fetch of a repository built by many one-commit pushes, against the same history
+ * pushed at once (a single pack), both on Plue.
+ */
+async function manySmallPushes(
+  work: string,
+  createRepo: (name: string) => Promise<string>,
+): Promise<void> {
+  const pushes = Number(process.env.PLUE_BENCH_PUSHES ?? 500);
+  const small = benchRepo({ commits: 1000, files: 500 });
+  const manyUrl = await createRepo('many');
+  const singleUrl = await createRepo('single');
+  const wt = join(work, 'wt-many');
+  await git(['clone', '-q', small, wt]);
+  await git(['push', '-q', manyUrl, 'HEAD:refs/heads/main'], wt);
+  const base = (await git(['rev-parse', 'HEAD'], wt)).trim();
+  await sh(
+    'sh',
+    [
+      '-c',
+      `for i in $(seq 1 ${pushes}); do echo "push $i" >> "many-$((i % 40)).txt"; git add -A; ` +
+        `git -c user.name=b -c user.email=b@x commit -qm "small push $i"; done`,
+    ],
+    { cwd: wt, env: gitEnv },
+  );
+  const commits = (await git(['rev-list', '--reverse', `${base}..HEAD`], wt)).trim().split('\n');
+  const t0 = performance.now();
+  for (const c of commits) await git(['push', '-q', manyUrl, `${c}:refs/heads/main`], wt);
+  const pushMs = performance.now() - t0;
+  await git(['push', '-q', singleUrl, 'HEAD:refs/heads/main'], wt);
+  console.log(
+    `\n## ${commits.length} one-commit pushes (on ${small}): ${(pushMs / commits.length).toFixed(0)} ms per push`,
+  );
+
+  // Clones, alternating, median of 3.
+  const mc: number[] = [];
+  const sc: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    mc.push((await timed(() => git(['clone', '-q', '--bare', manyUrl, join(work, `m${i}`)]))).ms);
+    sc.push((await timed(() => git(['clone', '-q', '--bare', singleUrl, join(work, `s${i}`)]))).ms);
+  }
+  report('clone, many pushes vs one pack', median(mc), median(sc), '≤ 1.5×');
+  await git(['fsck', '--full', '--no-progress'], join(work, 'm0'));
+
+  // Fetch of one new commit into the first clones, median of 3.
+  const mf: number[] = [];
+  const sf: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await sh(
+      'sh',
+      [
+        '-c',
+        `echo "fetch ${i}" >> README.bench && git add README.bench && git -c user.name=b -c user.email=b@x commit -qm "fetch ${i}"`,
+      ],
+      { cwd: wt, env: gitEnv },
+    );
+    await git(['push', '-q', manyUrl, 'HEAD:refs/heads/main'], wt);
+    await git(['push', '-q', singleUrl, 'HEAD:refs/heads/main'], wt);
+    const fetchInto = (url: string, dir: string) =>
+      timed(() => git(['fetch', '-q', url, '+refs/heads/*:refs/heads/*'], join(work, dir)));
+    mf.push((await fetchInto(manyUrl, 'm0')).ms);
+    sf.push((await fetchInto(singleUrl, 's0')).ms);
+  }
+  report('fetch, many pushes vs one pack', median(mf), median(sf), '≤ 1.5×');
 }
