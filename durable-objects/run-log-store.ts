@@ -9,6 +9,9 @@
  * - Output past the per-step or per-run byte limit is cut at a character boundary and replaced
  *   by one marker record (`truncated: true`); later output of that step is counted and dropped.
  *
+ * The tables and their write batching are in run-log-tables.ts: a batch of in-order chunks costs
+ * one INSERT per record plus one write per changed step and meta row.
+ *
  * Survives eviction: everything here (SQLite). The `steps` and `meta` tables are kept after the
  * records are archived to R2, so a late retry is still recognised as a duplicate.
  */
@@ -20,6 +23,7 @@ import {
   type LogRecord,
   type OutputStream,
 } from './run-log-format';
+import { PendingChunks, SCHEMA, StateRows, type StepState } from './run-log-tables';
 
 export interface LogLimits {
   maxStepBytes: number;
@@ -46,76 +50,53 @@ export interface AppendOutcome {
   completed: boolean;
 }
 
-interface StepState {
-  step_id: string;
-  next_seq: number;
-  started: number;
-  completed: number;
-  out_bytes: number;
-  dropped_bytes: number;
-  truncated: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS records (id INTEGER PRIMARY KEY, step_id TEXT NOT NULL,
-  event TEXT NOT NULL, line TEXT NOT NULL, bytes INTEGER NOT NULL, text TEXT);
-CREATE INDEX IF NOT EXISTS records_step ON records (step_id, id);
-CREATE TABLE IF NOT EXISTS steps (step_id TEXT PRIMARY KEY, next_seq INTEGER NOT NULL,
-  started INTEGER NOT NULL, completed INTEGER NOT NULL, out_bytes INTEGER NOT NULL,
-  dropped_bytes INTEGER NOT NULL, truncated INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS pending (step_id TEXT NOT NULL, seq INTEGER NOT NULL,
-  chunk TEXT NOT NULL, PRIMARY KEY (step_id, seq));
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-`;
-
 export class RunLogStore {
-  private readonly steps = new Map<string, StepState>();
-  private readonly meta = new Map<string, string>();
+  private readonly rows: StateRows;
+  private readonly pending: PendingChunks;
 
   constructor(
     private readonly sql: SqlStorage,
     private readonly limits: LogLimits,
   ) {
     sql.exec(SCHEMA);
-    for (const row of sql.exec<Record<string, SqlStorageValue>>('SELECT * FROM steps')) {
-      const s = row as unknown as StepState;
-      this.steps.set(s.step_id, { ...s });
-    }
-    for (const row of sql.exec<{ key: string; value: string }>('SELECT key, value FROM meta')) {
-      this.meta.set(row.key, row.value);
-    }
+    this.rows = new StateRows(sql);
+    this.pending = new PendingChunks(sql);
   }
 
   getMeta(key: string): string | undefined {
-    return this.meta.get(key);
+    return this.rows.getMeta(key);
   }
 
+  /** Sets a meta row now (call inside a storage transaction). */
   setMeta(key: string, value: string): void {
-    this.meta.set(key, value);
-    this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value);
+    this.rows.setMeta(key, value);
+    this.rows.save();
   }
 
   get lastId(): number {
-    return Number(this.meta.get('last_id') ?? 0);
+    return Number(this.rows.getMeta('last_id') ?? 0);
   }
   get completed(): boolean {
-    return this.meta.get('completed') === '1';
+    return this.rows.getMeta('completed') === '1';
   }
   get archived(): boolean {
-    return this.meta.get('archived') === '1';
+    return this.rows.getMeta('archived') === '1';
   }
   get runBytes(): number {
-    return Number(this.meta.get('run_bytes') ?? 0);
+    return Number(this.rows.getMeta('run_bytes') ?? 0);
   }
 
   /** Stored output bytes per step. */
   stepBytes(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const s of this.steps.values()) if (s.step_id !== '') out[s.step_id] = s.out_bytes;
+    for (const s of this.rows.steps.values()) if (s.step_id !== '') out[s.step_id] = s.out_bytes;
     return out;
   }
 
-  /** Appends a validated batch (call inside a storage transaction). */
+  /**
+   * Appends a validated batch (call inside a storage transaction). Step and meta rows are
+   * written once, at the end of the batch.
+   */
   append(chunks: Chunk[], now: number): AppendOutcome {
     const out: AppendOutcome = {
       stored: [],
@@ -126,12 +107,13 @@ export class RunLogStore {
       completed: false,
     };
     for (const c of chunks) {
-      const st = this.step(c.step_id);
+      const st = this.rows.step(c.step_id);
       if (c.seq === undefined) this.appendLifecycle(c, st, now, out);
       else this.appendSequenced(c, c.seq, st, now, out);
       if (c.step_id !== '') out.nextSeq[c.step_id] = st.next_seq;
     }
     out.completed = this.completed;
+    this.rows.save();
     return out;
   }
 
@@ -177,39 +159,7 @@ export class RunLogStore {
   /** Forgets the records (they are in R2 now); dedupe state stays. */
   dropRecords(): void {
     this.sql.exec('DELETE FROM records');
-    this.sql.exec('DELETE FROM pending');
-  }
-
-  private step(stepId: string): StepState {
-    let s = this.steps.get(stepId);
-    if (!s) {
-      s = {
-        step_id: stepId,
-        next_seq: 1,
-        started: 0,
-        completed: 0,
-        out_bytes: 0,
-        dropped_bytes: 0,
-        truncated: 0,
-      };
-      this.steps.set(stepId, s);
-      this.saveStep(s);
-    }
-    return s;
-  }
-
-  private saveStep(s: StepState): void {
-    this.sql.exec(
-      `INSERT OR REPLACE INTO steps (step_id, next_seq, started, completed, out_bytes,
-         dropped_bytes, truncated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      s.step_id,
-      s.next_seq,
-      s.started,
-      s.completed,
-      s.out_bytes,
-      s.dropped_bytes,
-      s.truncated,
-    );
+    this.pending.clear();
   }
 
   private appendLifecycle(c: Chunk, st: StepState, now: number, out: AppendOutcome): void {
@@ -224,17 +174,17 @@ export class RunLogStore {
       return;
     }
     if (c.event === 'run_completed') {
-      for (const s of this.steps.values()) this.flushPending(s, now, out);
+      for (const s of this.rows.steps.values()) this.flushPending(s, now, out);
     } else if (c.event === 'step_completed') {
       this.flushPending(st, now, out);
     }
     if (ending) st.completed = 1;
     else st.started = 1;
-    this.saveStep(st);
+    this.rows.touch(st);
     this.store({ event: c.event, step_id: c.step_id, data: c.data }, now, out);
     if (c.event === 'run_completed') {
-      this.setMeta('completed', '1');
-      this.setMeta('completed_at', String(now));
+      this.rows.setMeta('completed', '1');
+      this.rows.setMeta('completed_at', String(now));
     }
   }
 
@@ -254,46 +204,24 @@ export class RunLogStore {
       return;
     }
     if (seq > st.next_seq) {
-      this.sql.exec(
-        'INSERT OR IGNORE INTO pending (step_id, seq, chunk) VALUES (?, ?, ?)',
-        st.step_id,
-        seq,
-        JSON.stringify(c),
-      );
       out.pending++;
-      const held = this.sql
-        .exec<{ n: number }>('SELECT count(*) AS n FROM pending WHERE step_id = ?', st.step_id)
-        .one().n;
+      const held = this.pending.hold(st.step_id, seq, c);
       if (held > this.limits.maxPendingPerStep) this.flushPending(st, now, out);
       return;
     }
     this.storeSequenced(c, seq, st, now, out);
     // Chunks that were waiting for this one.
-    for (;;) {
-      const next = this.sql
-        .exec<{ chunk: string }>(
-          'SELECT chunk FROM pending WHERE step_id = ? AND seq = ?',
-          st.step_id,
-          st.next_seq,
-        )
-        .toArray()[0];
-      if (!next) break;
-      this.sql.exec('DELETE FROM pending WHERE step_id = ? AND seq = ?', st.step_id, st.next_seq);
+    for (let next = this.pending.take(st.step_id, st.next_seq); next;) {
       out.pending = Math.max(0, out.pending - 1);
-      this.storeSequenced(JSON.parse(next.chunk) as Chunk, st.next_seq, st, now, out);
+      this.storeSequenced(next, st.next_seq, st, now, out);
+      next = this.pending.take(st.step_id, st.next_seq);
     }
   }
 
   /** Stores held chunks in seq order, marking each gap, so nothing waits forever. */
   private flushPending(st: StepState, now: number, out: AppendOutcome): void {
-    const rows = this.sql
-      .exec<{ seq: number; chunk: string }>(
-        'SELECT seq, chunk FROM pending WHERE step_id = ? ORDER BY seq',
-        st.step_id,
-      )
-      .toArray();
+    const rows = this.pending.takeAll(st.step_id);
     if (rows.length === 0) return;
-    this.sql.exec('DELETE FROM pending WHERE step_id = ?', st.step_id);
     for (const r of rows) {
       if (r.seq > st.next_seq) {
         const missing =
@@ -301,7 +229,7 @@ export class RunLogStore {
         this.marker(st, `[plue] output missing here: chunk(s) ${missing} never arrived`, now, out);
         st.next_seq = r.seq;
       }
-      this.storeSequenced(JSON.parse(r.chunk) as Chunk, r.seq, st, now, out);
+      this.storeSequenced(r.chunk, r.seq, st, now, out);
     }
     out.pending = 0;
   }
@@ -316,10 +244,10 @@ export class RunLogStore {
     st.next_seq = seq + 1;
     const text = typeof c.data === 'string' ? c.data : JSON.stringify(c.data);
     const size = utf8Length(text);
-    const runTruncated = this.meta.get('run_truncated') === '1';
+    const runTruncated = this.rows.getMeta('run_truncated') === '1';
     if (st.truncated || runTruncated) {
       st.dropped_bytes += size;
-      this.saveStep(st);
+      this.rows.touch(st);
       return;
     }
     const stepRoom = this.limits.maxStepBytes - st.out_bytes;
@@ -351,7 +279,7 @@ export class RunLogStore {
       st.dropped_bytes += size;
     }
     const byRun = runRoom < stepRoom;
-    if (byRun) this.setMeta('run_truncated', '1');
+    if (byRun) this.rows.setMeta('run_truncated', '1');
     st.truncated = 1;
     const limit = byRun ? this.limits.maxRunBytes : this.limits.maxStepBytes;
     const what = byRun ? "the run's" : "this step's";
@@ -360,12 +288,12 @@ export class RunLogStore {
 
   private addBytes(st: StepState, n: number): void {
     st.out_bytes += n;
-    this.saveStep(st);
-    this.setMeta('run_bytes', String(this.runBytes + n));
+    this.rows.touch(st);
+    this.rows.setMeta('run_bytes', String(this.runBytes + n));
   }
 
   private marker(st: StepState, message: string, now: number, out: AppendOutcome): void {
-    this.saveStep(st);
+    this.rows.touch(st);
     const text = `\n${message}\n`;
     this.store(
       { event: 'step_output', step_id: st.step_id, stream: 'stderr', data: text, truncated: true },
@@ -404,7 +332,7 @@ export class RunLogStore {
       utf8Length(line) + 1,
       text ?? null,
     );
-    this.setMeta('last_id', String(id));
+    this.rows.setMeta('last_id', String(id));
     out.stored.push({ id, event: r.event, line });
   }
 }

@@ -4,7 +4,8 @@
  * (`fetch` /ws); when `run_completed` is stored the log is archived to R2 and served from there.
  * Logic lives in run-log-store.ts (numbering, dedupe, limits), run-token.ts (the producer's run
  * token, checked here so an append needs no database lookup), run-live.ts and run-viewers.ts
- * (fan-out batched per tick, catch-up, back-pressure), run-archive.ts (R2) and run-log-format.ts.
+ * (one write per viewer per append, catch-up, back-pressure), run-archive.ts (R2) and
+ * run-log-format.ts.
  *
  * Survives eviction: the records (until archived), the per-step dedupe state and the run's
  * flags (SQLite); WebSocket viewers (hibernation). SSE connections do not: clients reconnect
