@@ -1,14 +1,18 @@
 /**
  * Pass 1 of indexing a received pack, streaming and in bounded memory (design/git-protocol.md §4):
  * chunks are pushed as the request body streams past (while the caller writes the same bytes to
- * storage); each entry is inflated only to find where its zlib stream ends, to check its size and,
- * for full objects, to hash it. The result is a table of entries; `resolveDeltas` (pass 2, in
- * pack-resolve.ts, re-exported here) then resolves deltas by re-reading entries by range.
+ * storage); each entry is inflated once, to find where its zlib stream ends, to check its size
+ * and, for full objects, to hash it. Recent objects stay in a byte-budgeted cache, so an
+ * OFS_DELTA whose base is still there is resolved and hashed at once — in a pack git wrote, that
+ * is nearly every delta. The result is a table of entries; `resolveDeltas` (pass 2, in
+ * pack-resolve.ts, re-exported here) then resolves the rest by re-reading entries by range.
  *
- * Entries are inflated in one native call each (native.ts) straight from the chunk; one that
+ * Entries are inflated straight from the chunk through one reused native engine
+ * (entry-inflater.ts; one-shot calls of native.ts where the runtime lacks it); one that
  * straddles chunks is gathered first — up to the most its compressed form can take, so it is
- * inflated once or twice, not once per chunk. Memory is that entry plus one chunk. Entries that
- * inflate to more than 8 MiB stream through pako (zlib.ts) instead, so they are never held whole.
+ * inflated once or twice, not once per chunk. Memory is that entry, one chunk and the cache.
+ * Entries that inflate to more than 8 MiB stream through pako (zlib.ts) instead, so they are
+ * never held whole.
  *
  * Hand-written on purpose: no maintained library indexes a pack incrementally in bounded memory
  * in the Workers runtime (isomorphic-git needs the whole pack in memory; the platform's

@@ -1,10 +1,11 @@
 /**
  * Takes a pushed pack off the wire: streams it to the object store in parts while the pack
- * indexer's first pass runs over the same bytes, then resolves deltas by reading the stored pack
- * back in blocks and writes the .idx. Memory is bounded by one part plus the indexer's tables
- * and delta cache, whatever the pack's size; a pack of at most `RESIDENT_MAX` bytes is also kept
- * in memory so the second pass does not read it back. Nothing is published here: the pack becomes
- * visible only when RepoObject records it with the ref update.
+ * indexer's first pass runs over the same bytes (resolving most deltas on the way), then resolves
+ * the rest by reading the stored pack back in blocks and writes the .idx. Memory is bounded by
+ * two parts plus the indexer's tables and delta caches, whatever the pack's size; a pack of at
+ * most `RESIDENT_MAX` bytes is also kept in memory so the second pass does not read it back.
+ * Nothing is published here: the pack becomes visible only when RepoObject records it with the
+ * ref update.
  */
 import { PackIndex, writeIdxV2Raw } from '../model/idx';
 import type { ObjectType } from '../model/object';
@@ -97,6 +98,8 @@ export async function intakePack(
     ...(onObject ? { onObject: (o: ReportedObject) => onObject(o) } : {}),
   });
   let upload: PartUpload | undefined;
+  // One part uploads while the next one fills and is indexed: storage I/O overlaps the CPU work.
+  let inflight: Promise<void> | undefined;
   // The part being filled: every byte is copied once, into the part that will be uploaded.
   let part = new Uint8Array(0);
   let fill = 0;
@@ -129,7 +132,9 @@ export async function intakePack(
         if (fill < partSize) continue;
         upload ??= await store.beginUpload(key);
         resident?.push(part);
-        await upload.uploadPart(part);
+        await inflight;
+        inflight = upload.uploadPart(part);
+        inflight.catch(() => undefined); // awaited before the next part or at the end
         part = new Uint8Array(0);
         fill = 0;
         await hooks.onProgress?.('receiving', size, 0);
@@ -138,6 +143,7 @@ export async function intakePack(
     const scan = indexer.finish();
     const last = part.subarray(0, fill);
     if (upload) {
+      await inflight;
       if (fill > 0) await upload.uploadPart(last);
       await upload.complete();
       resident?.push(last);
@@ -178,6 +184,7 @@ export async function intakePack(
     const oids = PackIndex.parse(idx, { verifyChecksum: false });
     return { key, size, checksum: toHex(indexed.packChecksum), objectCount: total, oids };
   } catch (err) {
+    await inflight?.catch(() => undefined);
     await upload?.abort().catch(() => undefined);
     await store.delete([key, idxKeyOf(key)]).catch(() => undefined);
     throw err;
