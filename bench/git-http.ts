@@ -1,8 +1,10 @@
 /**
  * git over HTTPS against git's own `git http-backend`, same machine, same repository
  * (make-repo.py defaults: 10,000 commits, ~5,000 files, ~103 MiB pack):
- * push of the full history, full clone, fetch of one new commit; and the Worker process's peak
- * memory during the push. Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×, push ≤ 2×.
+ * push of the full history, full clone, fetch of one new commit; and the Worker's peak memory
+ * during the push (the isolate's heap + ArrayBuffers, compared with a push of the small
+ * repository, and the workerd process's RSS). Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×,
+ * push ≤ 2×, memory not growing with pack size.
  * Then many small pushes (PLUE_BENCH_PUSHES, default 500, one commit each, on the small bench
  * repository): clone and fetch of that repository against the same history pushed as one pack,
  * both served by Plue. Goal: ≤ 1.5× (compaction keeps the pack count down).
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
 import { startGitHttpBackend } from './lib/git-http-backend';
+import { sampleIsolate } from './lib/isolate-memory';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
 import { BENCH_WORKER_VARS } from './lib/direct';
 import { benchRepo, fullSize } from './lib/repo';
@@ -50,10 +53,12 @@ export async function run(): Promise<void> {
 
     // Push of the full history.
     const rss = sampleRss(stack.worker.pid as number, 'workerd');
+    const isolate = await sampleIsolate(stack.inspectorPort);
     const plPush = await timed(() =>
       git(['push', '-q', plueUrl, 'refs/heads/main:refs/heads/main'], src),
     );
     const peak = rss.stop();
+    const isolatePeak = (await isolate.stop()).peak;
     const basePush = await timed(() =>
       git(['push', '-q', baseUrl, 'refs/heads/main:refs/heads/main'], src),
     );
@@ -102,9 +107,12 @@ export async function run(): Promise<void> {
     }
     report('fetch one new commit (median of 3)', median(pf), median(bf), '≤ 2×');
     console.log(
-      `Worker (workerd) peak RSS during the push: ${mib(peak)} for a ${mib(packBytes)} pack`,
+      `Worker isolate peak memory (V8 heap + ArrayBuffers) during the push: ${mib(isolatePeak)} for a ${mib(packBytes)} pack`,
     );
-    await manySmallPushes(work, createRepo);
+    console.log(
+      `  workerd process peak RSS: ${mib(peak)} (also holds wrangler's local R2 and cache simulators)`,
+    );
+    await manySmallPushes(work, createRepo, stack.inspectorPort);
   } finally {
     await baseline.close();
     await stack.stop();
@@ -119,6 +127,7 @@ export async function run(): Promise<void> {
 async function manySmallPushes(
   work: string,
   createRepo: (name: string) => Promise<string>,
+  inspectorPort: number,
 ): Promise<void> {
   const pushes = Number(process.env.PLUE_BENCH_PUSHES ?? 500);
   const small = benchRepo({ commits: 1000, files: 500 });
@@ -141,7 +150,15 @@ async function manySmallPushes(
   const t0 = performance.now();
   for (const c of commits) await git(['push', '-q', manyUrl, `${c}:refs/heads/main`], wt);
   const pushMs = performance.now() - t0;
+  const isolate = await sampleIsolate(inspectorPort);
   await git(['push', '-q', singleUrl, 'HEAD:refs/heads/main'], wt);
+  const isolatePeak = (await isolate.stop()).peak;
+  const smallPack = Number(
+    /size-pack: (\d+)/.exec(await git(['count-objects', '-v'], small))?.[1] ?? 0,
+  );
+  console.log(
+    `Worker isolate peak memory during a push of the small repository (${mib(smallPack * 1024)} pack): ${mib(isolatePeak)}`,
+  );
   console.log(
     `\n## ${commits.length} one-commit pushes (on ${small}): ${(pushMs / commits.length).toFixed(0)} ms per push`,
   );

@@ -34,6 +34,8 @@ export interface Stack {
   url: string;
   db: LocalDatabase;
   worker: ChildProcess;
+  /** wrangler's inspector (DevTools protocol) for the Worker's isolate. */
+  inspectorPort: number;
   migrationsApplied: number[];
   stop(): Promise<void>;
 }
@@ -177,7 +179,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await stop();
     throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
   }
-  return { url, db, worker, migrationsApplied, stop };
+  return { url, db, worker, inspectorPort: inspector, migrationsApplied, stop };
 }
 
 /** Hides the password of a connection string for logs. */
