@@ -55,7 +55,11 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       incoming !== undefined && /^[A-Za-z0-9._-]{8,64}$/.test(incoming)
         ? incoming
         : crypto.randomUUID();
-    const log = createLogger({ requestId }, console.log, logLevelOf(c.env.LOG_LEVEL));
+    const log = createLogger(
+      { requestId },
+      console.log,
+      logLevelOf((c.env as Partial<AppEnv['Bindings']> | undefined)?.LOG_LEVEL),
+    );
     c.set('requestId', requestId);
     c.set('log', log);
     const started = Date.now();
