@@ -10,7 +10,7 @@ import { fromUtf8 } from '../../git/model/bytes';
 import { cacheKey, cachedJson, type EdgeCache } from '../cache';
 import { isBinary, isInlineImage, isMarkdown } from './content';
 import { highlightLines } from './highlight';
-import { lastCommits, summarize, type CommitSummary } from './last-commits';
+import { lastCommits, summarize, type CommitSummary, type LastCommits } from './last-commits';
 import { renderMarkdown } from './markdown';
 import { entryAt, readBlob, readCommit, readTree, sortForListing, type EntryKind } from './objects';
 import type { BrowseRepo } from './repo';
@@ -87,6 +87,24 @@ function markdownFor(text: string, dir: readonly string[]): string {
 
 const README = /^readme(\.(md|markdown|txt|rst))?$/i;
 
+/**
+ * Commits the page itself walks for the last-commit column. Entries changed longer ago than that
+ * are looked up by `lastCommitsView` after the page is shown (the page fills them in), so a
+ * directory whose files rarely change does not hold its first byte for a walk of all history.
+ */
+export const INLINE_LAST_COMMITS = 400;
+
+/** The last commit of every entry of the directory at `path`, walking up to 20,000 commits. */
+export function lastCommitsView(
+  repo: BrowseRepo,
+  cache: EdgeCache,
+  commitOid: string,
+  path: readonly string[],
+): Promise<LastCommits> {
+  const key = cacheKey(repo.row.id, 'last', commitOid, path.join('/'));
+  return cachedJson(cache, key, repo.shared, () => lastCommits(repo.reader, commitOid, path));
+}
+
 /** What `path` is at `commitOid`, with the listing when it is a directory. */
 export function pathView(
   repo: BrowseRepo,
@@ -102,7 +120,8 @@ export function pathView(
     if (!entry) return undefined;
     const view: PathView = { commit: commitInfo(commitOid, c), entry };
     if (entry.kind !== 'tree') return view;
-    const [tree, last] = [await readTree(r, entry.oid), await lastCommits(r, commitOid, path)];
+    const tree = await readTree(r, entry.oid);
+    const last = await lastCommits(r, commitOid, path, { maxCommits: INLINE_LAST_COMMITS });
     const entries = sortForListing(tree).map((e) => {
       const le: ListingEntry = {
         name: e.name,

@@ -86,7 +86,8 @@ export function RefSwitcher(props: {
   );
 }
 
-function LastCell(props: { r: RepoRef; c: CommitSummary | undefined; now: number }) {
+/** An entry's last-commit cells (also rendered alone for the older entries filled in later). */
+export function LastCell(props: { r: RepoRef; c: CommitSummary | undefined; now: number }) {
   if (!props.c)
     return (
       <td class="msg muted" colspan={2}>
@@ -106,6 +107,34 @@ function LastCell(props: { r: RepoRef; c: CommitSummary | undefined; now: number
     </>
   );
 }
+
+/**
+ * Fills the last-commit cells the page left empty (entries changed longer ago than the page's own
+ * walk reaches) from `/last-commits/{commit}`, which walks further and is cached by commit id.
+ */
+const FILL_LAST_COMMITS = `(() => {
+  const t = document.querySelector('table.files[data-last-commits]');
+  if (!t) return;
+  const cap = t.querySelector('caption');
+  if (cap) cap.textContent = 'Looking up older changes…';
+  fetch(t.dataset.lastCommits, { headers: { accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((j) => {
+      if (!j) throw new Error('lookup failed');
+      for (const tr of t.querySelectorAll('tr[data-name]')) {
+        const cells = j.cells[tr.dataset.name];
+        const empty = tr.querySelector('td.msg.muted');
+        if (cells && empty) {
+          empty.insertAdjacentHTML('beforebegin', cells);
+          empty.remove();
+        }
+      }
+      if (cap) cap.textContent = j.complete ? '' : 'Some entries changed too long ago to look up.';
+    })
+    .catch(() => {
+      if (cap) cap.textContent = 'Some entries changed longer ago: see the history.';
+    });
+})();`;
 
 export interface TreePageProps {
   r: RepoRef;
@@ -165,9 +194,16 @@ export function TreePage(p: TreePageProps) {
         <Time t={c.time} now={p.now} />
         <StatusesSlot base={repoBase(p.r)} sha={c.oid} />
       </div>
-      <table class="files">
+      <table
+        class="files"
+        data-last-commits={
+          listing && !listing.complete
+            ? `${repoBase(p.r)}/last-commits/${c.oid}?path=${encodeURIComponent(pathStr)}`
+            : undefined
+        }
+      >
         <caption class="muted" style="text-align:left">
-          {listing && !listing.complete ? 'Some entries changed too long ago to look up.' : ''}
+          {listing && !listing.complete ? 'Some entries changed longer ago: see the history.' : ''}
         </caption>
         <tbody>
           {p.path.length > 0 && (
@@ -202,6 +238,7 @@ export function TreePage(p: TreePageProps) {
           })}
         </tbody>
       </table>
+      {listing && !listing.complete && <script>{raw(FILL_LAST_COMMITS)}</script>}
       {listing?.readme && p.readmeHtml !== undefined && (
         <section class="readme" aria-label="README">
           <h2>

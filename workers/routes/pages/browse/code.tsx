@@ -9,12 +9,17 @@ import type { AppEnv } from '../../../env';
 import { AppError } from '../../../errors';
 import { cacheKey, cachedResponse, objectHeaders } from '../../../services/cache';
 import { contentTypeOf, isActiveType, isBinary } from '../../../services/browse/content';
-import { blobView, fillRefBase, pathView } from '../../../services/browse/data-tree';
+import {
+  blobView,
+  fillRefBase,
+  lastCommitsView,
+  pathView,
+} from '../../../services/browse/data-tree';
 import { readBlob, splitPath } from '../../../services/browse/objects';
 import { headBranch, splitRefPath } from '../../../services/browse/resolve-ref';
 import { refUrl, repoBase } from '../../../views/browse/common';
 import { BlobPage } from '../../../views/browse/blob-page';
-import { EmptyRepoPage, TreePage } from '../../../views/browse/tree-page';
+import { EmptyRepoPage, LastCell, TreePage } from '../../../views/browse/tree-page';
 import {
   cloneUrls,
   isFullOid,
@@ -160,6 +165,22 @@ export const codePageRoutes = new Hono<AppEnv>()
       200,
       headers,
     );
+  })
+  .get('/:owner/:repo/last-commits/:commit', async (c) => {
+    // The last-commit cells of a directory's older entries, for the tree page to fill in.
+    const b = await openBrowse(c);
+    const sha = c.req.param('commit');
+    if (!isFullOid(sha)) throw AppError.notFound('Not a commit id', 'commit_not_found');
+    const { commit } = await resolve(b, sha);
+    const path = splitPath(c.req.query('path') ?? '');
+    const last = await lastCommitsView(b.repo, b.cache, commit, path);
+    const now = Date.now();
+    const cells: Record<string, string> = {};
+    for (const [name, oid] of Object.entries(last.entries)) {
+      cells[name] = String(await (<LastCell r={b.ref} c={last.commits[oid]} now={now} />));
+    }
+    c.header('Cache-Control', b.repo.shared ? 'public, max-age=60' : 'private, no-store');
+    return c.json({ complete: last.complete, cells });
   })
   .get('/:owner/:repo/raw/*', async (c) => {
     const b = await openBrowse(c);
