@@ -5,8 +5,10 @@
  * clones (all must succeed), and the bridge process's memory idle and at peak. Goal (issue 6):
  * SSH ≤ 1.15× HTTPS. The bridge runs as it is deployed: the single-file esbuild bundle the
  * Dockerfile builds, on plain Node (under the tsx dev loader its V8 heap runs a mark-compact
- * every few MiB of a clone, costing ~0.3 s per 100 MiB). The database is embedded PGlite, or a
- * scratch database on the PostgreSQL server at DATABASE_URL when that is set.
+ * every few MiB of a clone, costing ~0.3 s per 100 MiB). The bridge and the HTTPS clones reach
+ * the Worker at its own socket (bench/lib/direct.ts), not through wrangler dev's reload proxy.
+ * The database is embedded PGlite, or a scratch database on the PostgreSQL server at DATABASE_URL
+ * when that is set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
 import { scratchDatabase } from '../test/helpers/databases';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
-import { BENCH_WORKER_VARS } from './lib/direct';
+import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { benchRepo, fullSize } from './lib/repo';
 
 /** 50 per the issue; PLUE_BENCH_SSH_PARALLEL overrides it for quick looks. */
@@ -121,17 +123,21 @@ export async function run(): Promise<void> {
     });
     if (added.status !== 201) throw new Error(`adding the SSH key failed: ${await added.text()}`);
 
+    // Both transports reach the Worker at its own socket, as in production: wrangler dev's public
+    // port is a reload proxy that re-sends each request to the Worker and, when that connection
+    // drops, retries GETs but answers a POST (an SSH command's ls-refs or fetch) with HTTP 500.
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
     const sshPort = await freePort();
     const bundle = join(work, 'ssh-bridge.cjs');
     await bundleBridge(bundle);
     bridge = await startBridgeProcess(
       bundle,
-      { PLUE_URL: stack.url, PLUE_DATA_DIR: join(work, 'bridge') },
+      { PLUE_URL: direct, PLUE_DATA_DIR: join(work, 'bridge') },
       sshPort,
     );
     const sshCommand = `ssh -F /dev/null -i ${keyPath} -p ${sshPort} -o IdentitiesOnly=yes -o IdentityAgent=none -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`;
     const sshEnv = { GIT_SSH_COMMAND: sshCommand };
-    const httpsUrl = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
+    const httpsUrl = `${direct.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
     const sshUrl = `ssh://git@127.0.0.1:${sshPort}/${user.user.login}/bench.git`;
 
     await git(['push', '-q', httpsUrl, 'refs/heads/main:refs/heads/main'], src);
