@@ -2,8 +2,8 @@
  * git over HTTPS against git's own `git http-backend`, same machine, same repository
  * (make-repo.py defaults: 10,000 commits, ~5,000 files, ~103 MiB pack):
  * push of the full history, full clone, fetch of one new commit; and the Worker's peak memory
- * during the push (the isolate's heap + ArrayBuffers, compared with a push of the small
- * repository, and the workerd process's RSS). Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×,
+ * during a push (the isolate's heap + ArrayBuffers: the live set on untimed pushes of this and of
+ * the small repository, and the peak with garbage during the timed push; the process RSS). Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×,
  * push ≤ 2×, memory not growing with pack size.
  * Then many small pushes (PLUE_BENCH_PUSHES, default 500, one commit each, on the small bench
  * repository): clone and fetch of that repository against the same history pushed as one pack,
@@ -106,13 +106,25 @@ export async function run(): Promise<void> {
       );
     }
     report('fetch one new commit (median of 3)', median(pf), median(bf), '≤ 2×');
+    // Memory: the live set, from untimed pushes sampled after forced collections.
+    const small = benchRepo({ commits: 1000, files: 500 });
+    const live = async (repo: string, name: string): Promise<number> => {
+      const url = await createRepo(name);
+      const sampler = await sampleIsolate(stack.inspectorPort, 500, true);
+      await git(['push', '-q', url, 'refs/heads/main:refs/heads/main'], repo);
+      return (await sampler.stop()).peak;
+    };
+    const bigLive = await live(src, 'live-big');
+    const smallLive = await live(small, 'live-small');
+    const smallPack =
+      Number(/size-pack: (\d+)/.exec(await git(['count-objects', '-v'], small))?.[1] ?? 0) * 1024;
     console.log(
-      `Worker isolate peak memory (V8 heap + ArrayBuffers) during the push: ${mib(isolatePeak)} for a ${mib(packBytes)} pack`,
+      `Worker isolate memory during a push (V8 heap + ArrayBuffers), live peak: ${mib(bigLive)} for the ${mib(packBytes)} pack, ${mib(smallLive)} for a ${mib(smallPack)} pack`,
     );
     console.log(
-      `  workerd process peak RSS: ${mib(peak)} (also holds wrangler's local R2 and cache simulators)`,
+      `  during the timed push, garbage included: ${mib(isolatePeak)}; workerd process RSS: ${mib(peak)} (also holds wrangler's local R2 and cache simulators)`,
     );
-    await manySmallPushes(work, createRepo, stack.inspectorPort);
+    await manySmallPushes(work, createRepo);
   } finally {
     await baseline.close();
     await stack.stop();
@@ -127,7 +139,6 @@ export async function run(): Promise<void> {
 async function manySmallPushes(
   work: string,
   createRepo: (name: string) => Promise<string>,
-  inspectorPort: number,
 ): Promise<void> {
   const pushes = Number(process.env.PLUE_BENCH_PUSHES ?? 500);
   const small = benchRepo({ commits: 1000, files: 500 });
@@ -150,15 +161,7 @@ async function manySmallPushes(
   const t0 = performance.now();
   for (const c of commits) await git(['push', '-q', manyUrl, `${c}:refs/heads/main`], wt);
   const pushMs = performance.now() - t0;
-  const isolate = await sampleIsolate(inspectorPort);
   await git(['push', '-q', singleUrl, 'HEAD:refs/heads/main'], wt);
-  const isolatePeak = (await isolate.stop()).peak;
-  const smallPack = Number(
-    /size-pack: (\d+)/.exec(await git(['count-objects', '-v'], small))?.[1] ?? 0,
-  );
-  console.log(
-    `Worker isolate peak memory during a push of the small repository (${mib(smallPack * 1024)} pack): ${mib(isolatePeak)}`,
-  );
   console.log(
     `\n## ${commits.length} one-commit pushes (on ${small}): ${(pushMs / commits.length).toFixed(0)} ms per push`,
   );

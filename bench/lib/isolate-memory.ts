@@ -19,8 +19,16 @@ export interface IsolateSampler {
   stop(): Promise<{ peak: number; heapPeak: number }>;
 }
 
-/** Samples the Worker isolate behind wrangler's inspector on `port` every `everyMs`. */
-export async function sampleIsolate(port: number, everyMs = 100): Promise<IsolateSampler> {
+/**
+ * Samples the Worker isolate behind wrangler's inspector on `port` every `everyMs`. With `gc`,
+ * each sample follows a forced garbage collection, so the peak is the live set (slower: use it on
+ * a run that is not being timed); without, the peak includes garbage not yet collected.
+ */
+export async function sampleIsolate(
+  port: number,
+  everyMs = 100,
+  gc = false,
+): Promise<IsolateSampler> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{
     webSocketDebuggerUrl: string;
   }>;
@@ -35,12 +43,16 @@ export async function sampleIsolate(port: number, everyMs = 100): Promise<Isolat
     if (msg.id !== undefined && msg.result) waiting.get(msg.id)?.(msg.result);
     if (msg.id !== undefined) waiting.delete(msg.id);
   });
-  const usage = () =>
+  const call = (method: string) =>
     new Promise<HeapUsage>((resolve) => {
       const n = ++id;
       waiting.set(n, resolve);
-      ws.send(JSON.stringify({ id: n, method: 'Runtime.getHeapUsage' }));
+      ws.send(JSON.stringify({ id: n, method }));
     });
+  const usage = async () => {
+    if (gc) await call('HeapProfiler.collectGarbage');
+    return call('Runtime.getHeapUsage');
+  };
   let peak = 0;
   let heapPeak = 0;
   let busy = false;
