@@ -6,9 +6,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp } from '../helpers/auth';
+import { launchChromium } from '../helpers/browser';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { buildFixture, type Fixture } from './browse-fixture';
 
@@ -46,17 +47,7 @@ describe('browsing in a browser', () => {
       body: JSON.stringify({ state: 'success', context: 'ci/ext', target_url: `${R}/actions` }),
     });
     expect(st.status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-gpu',
-      ],
-      timeout: 60_000,
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
   afterAll(async () => {

@@ -5,9 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp } from '../helpers/auth';
+import { launchChromium } from '../helpers/browser';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const base = inject('baseUrl');
@@ -82,16 +82,7 @@ describe('last commits of a directory that changed long ago', () => {
   });
 
   it('fills the older entries in the browser', async () => {
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-      ],
-      timeout: 60_000,
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       page.setDefaultTimeout(20_000);
