@@ -8,7 +8,8 @@
  * every few MiB of a clone, costing ~0.3 s per 100 MiB). The bridge and the HTTPS clones reach
  * the Worker at its own socket (bench/lib/direct.ts), not through wrangler dev's reload proxy.
  * The database is embedded PGlite, or a scratch database on the PostgreSQL server at DATABASE_URL
- * when that is set.
+ * when that is set. For reference, the same clone over OpenSSH's own server (sshd + git
+ * upload-pack) when /usr/sbin/sshd exists: git over SSH's cost on this machine, whoever serves it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { signUp } from '../test/helpers/auth';
 import { scratchDatabase } from '../test/helpers/databases';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
+import { startOpenSsh } from './lib/openssh-server';
 import { benchRepo, fullSize } from './lib/repo';
 
 /** 50 per the issue; PLUE_BENCH_SSH_PARALLEL overrides it for quick looks. */
@@ -168,6 +170,36 @@ export async function run(): Promise<void> {
     const singlePeak = rss.stop();
     report('full clone, SSH vs HTTPS (median of 5)', median(sshMs), median(httpsMs), '≤ 1.15×');
     for (const f of failures) console.log(`  failed clone (${f})`);
+
+    // The same clone over OpenSSH's own server (sshd + git upload-pack on the bare repository):
+    // what git over SSH costs on this machine whoever serves it.
+    const openssh = await startOpenSsh(join(work, 'sshd'), await freePort(), `${keyPath}.pub`);
+    if (openssh) {
+      try {
+        // The port comes from the URL here (ssh takes the first -p it is given).
+        const osEnv = { GIT_SSH_COMMAND: sshCommand.replace(` -p ${sshPort} `, ' ') };
+        const osMs: number[] = [];
+        const bridgeMs: number[] = [];
+        await clone(openssh.urlFor(src), osEnv);
+        for (let i = 0; i < 3; i++) {
+          await attempt(osMs, 'openssh', () => clone(openssh.urlFor(src), osEnv));
+          await attempt(bridgeMs, 'ssh', () => clone(sshUrl, sshEnv));
+        }
+        report(
+          'full clone, SSH vs OpenSSH sshd (median of 3)',
+          median(bridgeMs),
+          median(osMs),
+          'for reference',
+        );
+        console.log(
+          `  (OpenSSH's sshd + git: ${(median(osMs) / 1000).toFixed(2)} s, ${(median(osMs) / median(httpsMs)).toFixed(2)}× Plue over HTTPS)`,
+        );
+      } finally {
+        openssh.close();
+      }
+    } else {
+      console.log('OpenSSH baseline skipped: no /usr/sbin/sshd (apt-get install openssh-server)');
+    }
     for (let i = 0; i < n; i++) rmSync(join(work, `c${i}`), { recursive: true, force: true });
 
     // Parallel clones through one bridge.
