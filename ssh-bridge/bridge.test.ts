@@ -25,6 +25,9 @@ function keyOf(k: SshKey): string {
   return k.publicLine.split(' ').slice(0, 2).join(' ');
 }
 
+/** Grants the fake Worker refuses with 503 before answering (set by a test). */
+const grantFailures = { remaining: 0 };
+
 beforeAll(async () => {
   kit = new SshKit();
   const repos = join(kit.root, 'repos');
@@ -35,6 +38,7 @@ beforeAll(async () => {
   worker = await startFakeWorker({
     root: repos,
     secret: SECRET,
+    grantFailures,
     access: (userId, owner, repo) => {
       if (userId === 1 && owner === 'alice') return 'write';
       if (userId === 2 && owner === 'bob') return 'write';
@@ -140,6 +144,27 @@ describe('git over the bridge', () => {
 });
 
 describe('access and refusals', () => {
+  it('retries a grant the Worker answered 503 (database briefly unreachable)', async () => {
+    grantFailures.remaining = 2;
+    const r = await kit.git(
+      kit.root,
+      ['ls-remote', `ssh://git@127.0.0.1:${bridge.port}/alice/project.git`],
+      { port: bridge.port, key: alice },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('refs/heads/main');
+    expect(grantFailures.remaining).toBe(0);
+    grantFailures.remaining = 3;
+    const gone = await kit.git(
+      kit.root,
+      ['ls-remote', `ssh://git@127.0.0.1:${bridge.port}/alice/project.git`],
+      { port: bridge.port, key: alice },
+    );
+    expect(gone.code).not.toBe(0);
+    expect(gone.stderr).toContain('Plue is unavailable right now (HTTP 503)');
+    grantFailures.remaining = 0;
+  });
+
   it('greets a shell request and exits 1', async () => {
     const r = await kit.ssh(bridge.port, alice);
     expect(r.code).toBe(1);

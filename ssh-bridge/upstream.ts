@@ -79,6 +79,22 @@ export class Upstream {
     repo: string,
     action: 'read' | 'write',
   ): Promise<{ grant: string } | { status: number; message: string }> {
+    // A 503 means the Worker could not reach its database in time: try again shortly before
+    // telling the user Plue is unavailable.
+    for (let attempt = 0; ; attempt++) {
+      const answer = await this.grantOnce(user, owner, repo, action);
+      const wait = RETRY_503_MS[attempt];
+      if (!('status' in answer) || answer.status !== 503 || wait === undefined) return answer;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private async grantOnce(
+    user: SshUser,
+    owner: string,
+    repo: string,
+    action: 'read' | 'write',
+  ): Promise<{ grant: string } | { status: number; message: string }> {
     const { req, response } = this.request('POST', '/internal/ssh/grant', {
       ...this.asUser(user),
       'Content-Type': 'application/json',
@@ -123,6 +139,9 @@ export class Upstream {
     this.agent.destroy();
   }
 }
+
+/** Pauses before the retries of a grant the Worker answered with 503. */
+const RETRY_503_MS = [250, 1000];
 
 /** Reads a (small) response body, refusing more than `max` bytes. */
 export async function readBody(res: IncomingMessage, max: number): Promise<Buffer> {

@@ -37,6 +37,8 @@ export interface FakeWorkerOptions {
   root: string;
   secret: string;
   access(userId: number, owner: string, repo: string): Access;
+  /** Answers this many grant requests with 503 (database unreachable) first. */
+  grantFailures?: { remaining: number };
 }
 
 const GIT_PATH = /^\/([^/]+)\/([^/]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
@@ -134,6 +136,11 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
       }
       if (req.method === 'POST' && url.pathname === '/internal/ssh/grant') {
         // The Worker's one authorisation per git command; the git routes below check anyway.
+        if (opts.grantFailures && opts.grantFailures.remaining > 0) {
+          opts.grantFailures.remaining--;
+          res.writeHead(503, { 'Content-Type': 'application/json' });
+          return res.end('{"error":{"code":"unavailable","message":"database unreachable"}}');
+        }
         const userId = Number(req.headers['x-plue-user-id']);
         const { owner, repo, action } = JSON.parse(await readAll(req)) as Record<string, string>;
         const access = opts.access(userId, owner ?? '', repo ?? '');
