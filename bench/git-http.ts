@@ -77,35 +77,11 @@ export async function run(): Promise<void> {
     // Fetch of one new commit, three times.
     const wt = join(work, 'wt');
     await git(['clone', '-q', src, wt]);
-    const pf: number[] = [];
-    const bf: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      await sh(
-        'sh',
-        [
-          '-c',
-          `echo "change ${i}" >> README.bench && git add README.bench && git -c user.name=b -c user.email=b@x commit -qm "bench ${i}"`,
-        ],
-        { cwd: wt, env: gitEnv },
-      );
-      await git(['push', '-q', plueUrl, 'HEAD:refs/heads/main'], wt);
-      await git(['push', '-q', baseUrl, 'HEAD:refs/heads/main'], wt);
-      pf.push(
-        (
-          await timed(() =>
-            git(['fetch', '-q', plueUrl, '+refs/heads/*:refs/heads/*'], join(work, 'c-plue')),
-          )
-        ).ms,
-      );
-      bf.push(
-        (
-          await timed(() =>
-            git(['fetch', '-q', baseUrl, '+refs/heads/*:refs/heads/*'], join(work, 'c-base')),
-          )
-        ).ms,
-      );
-    }
-    report('fetch one new commit (median of 3)', median(pf), median(bf), '≤ 2×');
+    const [pf, bf] = await fetchNewCommits(wt, 'bench', [
+      { url: plueUrl, dir: join(work, 'c-plue') },
+      { url: baseUrl, dir: join(work, 'c-base') },
+    ]);
+    report('fetch one new commit (median of 3)', pf, bf, '≤ 2×');
     // Memory: the live set, from untimed pushes sampled after forced collections.
     const small = benchRepo({ commits: 1000, files: 500 });
     const live = async (repo: string, name: string): Promise<number> => {
@@ -177,23 +153,37 @@ async function manySmallPushes(
   await git(['fsck', '--full', '--no-progress'], join(work, 'm0'));
 
   // Fetch of one new commit into the first clones, median of 3.
-  const mf: number[] = [];
-  const sf: number[] = [];
+  const [mf, sf] = await fetchNewCommits(wt, 'fetch', [
+    { url: manyUrl, dir: join(work, 'm0') },
+    { url: singleUrl, dir: join(work, 's0') },
+  ]);
+  report('fetch, many pushes vs one pack', mf, sf, '≤ 1.5×');
+}
+
+/**
+ * Three times: commits in `wt`, pushes the commit to both remotes, then times a fetch of it from
+ * each remote into its clone. Returns the median fetch time for each, in the order given.
+ */
+async function fetchNewCommits(
+  wt: string,
+  label: string,
+  remotes: [{ url: string; dir: string }, { url: string; dir: string }],
+): Promise<[number, number]> {
+  const times: [number[], number[]] = [[], []];
   for (let i = 0; i < 3; i++) {
     await sh(
       'sh',
       [
         '-c',
-        `echo "fetch ${i}" >> README.bench && git add README.bench && git -c user.name=b -c user.email=b@x commit -qm "fetch ${i}"`,
+        `echo "${label} ${i}" >> README.bench && git add README.bench && git -c user.name=b -c user.email=b@x commit -qm "${label} ${i}"`,
       ],
       { cwd: wt, env: gitEnv },
     );
-    await git(['push', '-q', manyUrl, 'HEAD:refs/heads/main'], wt);
-    await git(['push', '-q', singleUrl, 'HEAD:refs/heads/main'], wt);
-    const fetchInto = (url: string, dir: string) =>
-      timed(() => git(['fetch', '-q', url, '+refs/heads/*:refs/heads/*'], join(work, dir)));
-    mf.push((await fetchInto(manyUrl, 'm0')).ms);
-    sf.push((await fetchInto(singleUrl, 's0')).ms);
+    for (const r of remotes) await git(['push', '-q', r.url, 'HEAD:refs/heads/main'], wt);
+    for (const [k, r] of remotes.entries()) {
+      const t = await timed(() => git(['fetch', '-q', r.url, '+refs/heads/*:refs/heads/*'], r.dir));
+      times[k as 0 | 1].push(t.ms);
+    }
   }
-  report('fetch, many pushes vs one pack', median(mf), median(sf), '≤ 1.5×');
+  return [median(times[0]), median(times[1])];
 }
