@@ -5,6 +5,7 @@
  * repository id (never a ref name). Only public repositories' data enters the shared cache:
  * callers authorise first and pass `shared = false` for private ones, which bypasses it entirely.
  */
+import { MemoryTier } from './memory-cache';
 
 /** What the cache needs from the request: the Cache API store and `waitUntil` for writes. */
 export interface EdgeCache {
@@ -125,9 +126,13 @@ export async function cachedResponse(
  * repositories (cached pages, clones) skip the database. Only public rows are stored; a change
  * of visibility, name or default branch purges the entry here, and elsewhere it expires within
  * `REPO_META_TTL` seconds — the window in which a repository just made private may still be
- * listed as public by another edge location.
+ * listed as public by another edge location. The isolate keeps what it read or stored in memory
+ * (memory-cache.ts) until the same deadline, counted from when the record left the database, so
+ * the window stays `REPO_META_TTL` seconds; a purge clears this isolate's copy as well.
  */
 export const REPO_META_TTL = 10;
+const STORED_AT = 'X-Plue-Stored-At';
+const metaMemory = new MemoryTier<unknown>(2 << 20, 64 << 10);
 
 export interface RepoMeta<Row> {
   get(owner: string, name: string): Promise<Row | undefined>;
@@ -142,23 +147,39 @@ function repoMetaKey(owner: string, name: string): string {
 export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row): RepoMeta<Row> {
   return {
     async get(owner, name) {
-      const hit = await cache.store?.match(repoMetaKey(owner, name)).catch(() => undefined);
-      return hit ? revive((await hit.json()) as Row) : undefined;
+      const key = repoMetaKey(owner, name);
+      const remembered = metaMemory.get(key) as Row | undefined;
+      if (remembered !== undefined) return { ...remembered };
+      const hit = await cache.store?.match(key).catch(() => undefined);
+      if (!hit) return undefined;
+      const text = await hit.text();
+      const row = revive(JSON.parse(text) as Row);
+      const at = Number(hit.headers.get(STORED_AT));
+      if (Number.isFinite(at) && at > 0) {
+        metaMemory.set(key, row, text.length, at + REPO_META_TTL * 1000);
+      }
+      return row;
     },
     put(owner, name, row) {
       if (!cache.store) return;
-      const res = new Response(JSON.stringify(row), {
+      const key = repoMetaKey(owner, name);
+      const text = JSON.stringify(row);
+      const now = Date.now();
+      metaMemory.set(key, row, text.length, now + REPO_META_TTL * 1000);
+      const res = new Response(text, {
         headers: {
           'Content-Type': 'application/json',
           'Cache-Control': `public, max-age=${REPO_META_TTL}`,
+          [STORED_AT]: String(now),
         },
       });
-      cache.waitUntil(cache.store.put(repoMetaKey(owner, name), res).catch(() => undefined));
+      cache.waitUntil(cache.store.put(key, res).catch(() => undefined));
     },
   };
 }
 
 /** Forgets the cached record of `owner/name` at this edge location. */
 export async function purgeRepoMeta(cache: EdgeCache, owner: string, name: string): Promise<void> {
+  metaMemory.delete(repoMetaKey(owner, name));
   await cache.store?.delete(repoMetaKey(owner, name)).catch(() => undefined);
 }

@@ -16,6 +16,7 @@ import {
   type EdgeCache,
 } from '../../../services/cache';
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
+import { MemoryTier } from '../../../services/memory-cache';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
 import { sshCloneUrl } from '../../../services/repos';
@@ -54,7 +55,7 @@ export async function openBrowse(
     waitUntil = (p) => void p;
   }
   const cache = edgeCache(waitUntil);
-  let lookup: Promise<Response | undefined> | undefined;
+  let lookup: Promise<PageLookup | undefined> | undefined;
   const repo = await openBrowseRepo(
     c.env,
     c.var.db,
@@ -75,9 +76,11 @@ export async function openBrowse(
   };
   if (lookup) {
     const [digest, hit] = await Promise.all([pageDigest(repo), lookup]);
-    if (hit && hit.headers.get(DIGEST) === digest) b.cached = cachedPage(c, hit);
-    else {
-      await hit?.body?.cancel();
+    if (hit && hit.page.digest === digest) {
+      if (!hit.remembered) rememberPage(hit.key, hit.page);
+      b.cached = cachedPage(c, hit.page);
+    } else {
+      if (hit?.remembered) pageMemory.delete(hit.key);
       c.set('pageCache', { key: pageKey(c, repo.row.id), digest });
       c.header(CACHE_STATUS, 'miss');
     }
@@ -113,29 +116,70 @@ async function pageDigest(repo: BrowseRepo): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)));
 }
 
+/** A rendered page as the cache keeps it. */
+interface StoredPage {
+  body: Uint8Array;
+  digest: string;
+  etag: string | null;
+  cacheControl: string | null;
+}
+
+interface PageLookup {
+  key: string;
+  page: StoredPage;
+  /** Found in this isolate's memory rather than the edge cache. */
+  remembered: boolean;
+}
+
+/**
+ * Pages recently served or rendered by this isolate (memory-cache.ts), in front of the edge
+ * cache: a hit there costs no lookup. Entries carry the same digest as edge entries and are
+ * checked the same way, so they are never served stale; the bound keeps them well inside a
+ * Worker's 128 MB.
+ */
+const pageMemory = new MemoryTier<StoredPage>(8 << 20, 512 << 10);
+const PAGE_MEMORY_MS = 10 * 60_000;
+
+function rememberPage(key: string, page: StoredPage): void {
+  pageMemory.set(key, page, page.body.byteLength + 256, Date.now() + PAGE_MEMORY_MS);
+}
+
 function pageLookup(
   c: Context<AppEnv>,
   row: { id: string; private: boolean },
   cache: EdgeCache,
-): Promise<Response | undefined> | undefined {
+): Promise<PageLookup | undefined> | undefined {
   const method = c.req.method;
   if (row.private || c.var.user !== undefined || !cache.store) return undefined;
   if (method !== 'GET' && method !== 'HEAD') return undefined;
-  return cache.store.match(pageKey(c, row.id)).catch(() => undefined);
+  const key = pageKey(c, row.id);
+  const remembered = pageMemory.get(key);
+  if (remembered) return Promise.resolve({ key, page: remembered, remembered: true });
+  return cache.store
+    .match(key)
+    .then(async (hit) => {
+      if (!hit) return undefined;
+      const page: StoredPage = {
+        body: new Uint8Array(await hit.arrayBuffer()),
+        digest: hit.headers.get(DIGEST) ?? '',
+        etag: hit.headers.get(STORED_ETAG),
+        cacheControl: hit.headers.get(STORED_CACHE_CONTROL),
+      };
+      return { key, page, remembered: false };
+    })
+    .catch(() => undefined);
 }
 
 /** The cached page as the answer: a 304 when the viewer already has it, else the page. */
-function cachedPage(c: Context<AppEnv>, hit: Response): Response {
+function cachedPage(c: Context<AppEnv>, page: StoredPage): Response {
   const headers: Record<string, string> = {
     'Content-Type': 'text/html; charset=UTF-8',
-    'Cache-Control': hit.headers.get(STORED_CACHE_CONTROL) ?? 'public, max-age=0, must-revalidate',
+    'Cache-Control': page.cacheControl ?? 'public, max-age=0, must-revalidate',
     [CACHE_STATUS]: 'hit',
   };
-  const etag = hit.headers.get(STORED_ETAG);
-  if (etag) headers.ETag = etag;
+  if (page.etag) headers.ETag = page.etag;
   const early = notModified(c.req.header('If-None-Match'), headers);
-  if (!early) return new Response(hit.body, { status: 200, headers });
-  void hit.body?.cancel();
+  if (!early) return new Response(page.body, { status: 200, headers });
   return early;
 }
 
@@ -209,16 +253,24 @@ export function storeRenderedPages(): MiddlewareHandler<AppEnv> {
     const mark = c.get('pageCache');
     if (!mark || c.res.status !== 200 || typeof caches === 'undefined') return;
     const store = (caches as unknown as { default: Cache }).default;
-    const headers: Record<string, string> = {
-      'Content-Type': 'text/html; charset=UTF-8',
-      'Cache-Control': IMMUTABLE,
-      [DIGEST]: mark.digest,
+    const copy = c.res.clone();
+    const store1 = async () => {
+      const page: StoredPage = {
+        body: new Uint8Array(await copy.arrayBuffer()),
+        digest: mark.digest,
+        etag: c.res.headers.get('ETag'),
+        cacheControl: c.res.headers.get('Cache-Control'),
+      };
+      rememberPage(mark.key, page);
+      const headers: Record<string, string> = {
+        'Content-Type': 'text/html; charset=UTF-8',
+        'Cache-Control': IMMUTABLE,
+        [DIGEST]: mark.digest,
+      };
+      if (page.etag) headers[STORED_ETAG] = page.etag;
+      if (page.cacheControl) headers[STORED_CACHE_CONTROL] = page.cacheControl;
+      await store.put(mark.key, new Response(page.body, { headers }));
     };
-    const etag = c.res.headers.get('ETag');
-    const cacheControl = c.res.headers.get('Cache-Control');
-    if (etag) headers[STORED_ETAG] = etag;
-    if (cacheControl) headers[STORED_CACHE_CONTROL] = cacheControl;
-    const copy = new Response(c.res.clone().body, { headers });
-    c.executionCtx.waitUntil(store.put(mark.key, copy).catch(() => undefined));
+    c.executionCtx.waitUntil(store1().catch(() => undefined));
   };
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryTier } from './memory-cache';
+
+describe('MemoryTier', () => {
+  it('returns what it holds until it expires', () => {
+    const t = new MemoryTier<string>(100, 50);
+    t.set('a', 'A', 10, 1000);
+    expect(t.get('a', 999)).toBe('A');
+    expect(t.get('a', 1000)).toBeUndefined();
+    expect(t.size).toBe(0);
+    expect(t.bytes).toBe(0);
+  });
+
+  it('evicts the least recently used first to stay within its bytes', () => {
+    const t = new MemoryTier<string>(30, 30);
+    t.set('a', 'A', 10, Infinity);
+    t.set('b', 'B', 10, Infinity);
+    t.set('c', 'C', 10, Infinity);
+    expect(t.get('a')).toBe('A'); // now b is the oldest use
+    t.set('d', 'D', 10, Infinity);
+    expect(t.get('b')).toBeUndefined();
+    expect(['a', 'c', 'd'].map((k) => t.get(k))).toEqual(['A', 'C', 'D']);
+    expect(t.bytes).toBe(30);
+  });
+
+  it('keeps no value larger than an entry may be, and replaces on set', () => {
+    const t = new MemoryTier<string>(100, 20);
+    t.set('big', 'X', 21, Infinity);
+    expect(t.get('big')).toBeUndefined();
+    t.set('k', 'one', 15, Infinity);
+    t.set('k', 'two', 5, Infinity);
+    expect(t.get('k')).toBe('two');
+    expect(t.bytes).toBe(5);
+    t.set('k', 'huge', 50, Infinity); // too large: the old value goes too
+    expect(t.get('k')).toBeUndefined();
+    expect(t.bytes).toBe(0);
+    t.set('x', 'X', 5, Infinity);
+    t.delete('x');
+    t.delete('x');
+    expect(t.bytes).toBe(0);
+    t.set('y', 'Y', 5, Infinity);
+    t.clear();
+    expect([t.size, t.bytes]).toEqual([0, 0]);
+  });
+});
