@@ -87,6 +87,17 @@ describe('browsing a pushed repository', () => {
     expect(bySha).not.toContain('new.md');
     expect((await get(`${R}/tree/main/nope`)).status).toBe(404);
     expect((await get(`${R}/tree/nope`)).status).toBe(404);
+    // A missing path is 404 every time, not only before its lookup was cached.
+    for (const kind of ['blob', 'raw', 'tree']) {
+      for (const at of ['main', fx.first]) {
+        for (let i = 0; i < 2; i++) {
+          const u = `${R}/${kind}/${at}/missing/none.txt`;
+          expect((await get(u)).status, `${u} #${i}`).toBe(404);
+        }
+      }
+    }
+    expect((await get(`${A}/contents/missing/none.txt?ref=${fx.first}`)).status).toBe(404);
+    expect((await get(`${A}/contents/missing/none.txt?ref=${fx.first}`)).status).toBe(404);
     expect((await get(`${R}/tree/main/src/lib/util.ts`)).status).toBe(302);
   });
 

@@ -31,7 +31,7 @@ export function cacheKey(repoId: string, kind: string, ...parts: string[]): stri
 }
 
 /**
- * Derived data (JSON-serialisable) cached under `key`: read from the edge cache when shared,
+ * Derived data (JSON-serialisable, or undefined) cached under `key`: read from the edge cache when shared,
  * else computed, and stored for next time when shared. Private data is only computed.
  */
 export async function cachedJson<T>(
@@ -42,8 +42,14 @@ export async function cachedJson<T>(
 ): Promise<T> {
   if (!shared || !cache.store) return compute();
   const hit = await cache.store.match(key).catch(() => undefined);
-  if (hit) return (await hit.json()) as T;
+  if (hit) {
+    // An entry that does not parse (e.g. empty) is computed again and overwritten.
+    const text = await hit.text();
+    if (text !== '') return JSON.parse(text) as T;
+  }
   const value = await compute();
+  // `undefined` (e.g. "no such path") has no JSON form: it is computed each time, not stored.
+  if (value === undefined) return value;
   const body = JSON.stringify(value);
   const res = new Response(body, {
     headers: { 'Content-Type': 'application/json', 'Cache-Control': IMMUTABLE },
