@@ -79,12 +79,7 @@ export async function run(): Promise<void> {
     console.log(`\n## browse (repository: ${src})`);
     const user = await signUp(stack.url);
     const token = await user.token(['repo:read', 'repo:write', 'admin']);
-    const res = await fetch(`${stack.url}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'bench' }),
-    });
-    if (res.status !== 201) throw new Error(`creating the repository failed: ${await res.text()}`);
+    await user.createRepo('bench');
     const remote = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
     await git(['push', '-q', remote, 'refs/heads/main:refs/heads/main'], src);
     // Timings are taken at the Worker's own socket; wrangler dev's reload proxy (a dev-only

@@ -142,12 +142,7 @@ export async function run(): Promise<void> {
     );
     const user = await signUp(stack.url);
     const token = await user.token(['repo:read', 'repo:write', 'admin']);
-    const res = await fetch(`${stack.url}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'wf-bench' }),
-    });
-    if (res.status !== 201) throw new Error(`creating the repository failed: ${await res.text()}`);
+    await user.createRepo('wf-bench');
     const full = `${user.user.login}/wf-bench`;
     const remote = `${stack.url.replace('http://', `http://x:${token}@`)}/${full}.git`;
     const api = new BenchApi(stack.url, full, token);

@@ -25,12 +25,7 @@ describe('browsing in a browser', () => {
   beforeAll(async () => {
     const alice = await signUp(base);
     const token = await alice.token(['repo:read', 'repo:write']);
-    const res = await fetch(`${base}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: alice.headers,
-      body: JSON.stringify({ name: 'shots', description: 'Browse screenshots' }),
-    });
-    expect(res.status).toBe(201);
+    await alice.createRepo('shots', { description: 'Browse screenshots' });
     fx = await buildFixture(g, 'shots-src');
     await g.ok(fx.dir, [
       'push',

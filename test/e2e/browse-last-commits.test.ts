@@ -43,12 +43,7 @@ describe('last commits of a directory that changed long ago', () => {
   beforeAll(async () => {
     const alice = await signUp(base);
     const token = await alice.token(['repo:read', 'repo:write']);
-    const res = await fetch(`${base}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: alice.headers,
-      body: JSON.stringify({ name: 'deep' }),
-    });
-    expect(res.status).toBe(201);
+    await alice.createRepo('deep');
     const dir = join(g.root, 'deep');
     await g.ok(g.root, ['init', '-q', '-b', 'main', dir]);
     execFileSync('git', ['fast-import', '--quiet'], {

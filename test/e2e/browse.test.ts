@@ -11,15 +11,6 @@ import { buildFixture, type Fixture } from './browse-fixture';
 
 const base = inject('baseUrl');
 
-async function createRepo(user: SignUp, name: string, priv = false): Promise<void> {
-  const res = await fetch(`${base}/api/v1/user/repos`, {
-    method: 'POST',
-    headers: user.headers,
-    body: JSON.stringify({ name, private: priv }),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-}
-
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, { headers, redirect: 'manual' });
 
@@ -48,7 +39,7 @@ describe('browsing a pushed repository', () => {
   beforeAll(async () => {
     alice = await signUp(base);
     token = await alice.token(['repo:read', 'repo:write']);
-    await createRepo(alice, 'web');
+    await alice.createRepo('web');
     fx = await buildFixture(g, 'web-src');
     await g.ok(fx.dir, ['push', remoteUrl(base, alice.user.login, 'web', token), '--all']);
     await g.ok(fx.dir, ['push', remoteUrl(base, alice.user.login, 'web', token), '--tags']);
@@ -315,7 +306,7 @@ describe('browsing a pushed repository', () => {
   });
 
   it('shows instructions for an empty repository', async () => {
-    await createRepo(alice, 'empty');
+    await alice.createRepo('empty');
     const html = await text(`/${alice.user.login}/empty`);
     expect(html).toContain(`git remote add origin ${base}/${alice.user.login}/empty.git`);
     expect(html).toContain('git push -u origin main');
@@ -333,7 +324,7 @@ describe('private repositories stay invisible through every URL form', () => {
     alice = await signUp(base);
     mallory = await signUp(base);
     const token = await alice.token(['repo:read', 'repo:write']);
-    await createRepo(alice, 'secret', true);
+    await alice.createRepo('secret', { private: true });
     fx = await buildFixture(g, 'secret-src');
     await g.ok(fx.dir, ['push', remoteUrl(base, alice.user.login, 'secret', token), '--all']);
     await g.ok(fx.dir, ['push', remoteUrl(base, alice.user.login, 'secret', token), '--tags']);

@@ -11,20 +11,6 @@ import { GitSandbox, remoteUrl } from '../helpers/git';
 const base = inject('baseUrl');
 const ZERO = '0'.repeat(40);
 
-async function createRepo(
-  user: SignUp,
-  name: string,
-  opts: { private?: boolean } = {},
-): Promise<void> {
-  const token = await user.token(['repo:read', 'repo:write', 'admin']);
-  const res = await fetch(`${base}/api/v1/user/repos`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, private: opts.private ?? false }),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-}
-
 describe('git over HTTPS', () => {
   const g = new GitSandbox();
   let alice: SignUp;
@@ -41,7 +27,7 @@ describe('git over HTTPS', () => {
   afterAll(() => g.cleanup());
 
   it('pushes to an empty repository, then clones it intact', async () => {
-    await createRepo(alice, 'first');
+    await alice.createRepo('first');
     const url = remoteUrl(base, alice.user.login, 'first', aliceToken);
     const empty = await g.git(g.root, ['clone', url, join(g.root, 'empty-clone')]);
     expect(empty.code).toBe(0);
@@ -62,7 +48,7 @@ describe('git over HTTPS', () => {
   });
 
   it('fetches and pulls new commits incrementally; ls-remote lists refs', async () => {
-    await createRepo(alice, 'incr');
+    await alice.createRepo('incr');
     const url = remoteUrl(base, alice.user.login, 'incr', aliceToken);
     const src = await g.makeRepo('incr-src', 3);
     await g.ok(src, ['push', url, 'main']);
@@ -80,7 +66,7 @@ describe('git over HTTPS', () => {
   });
 
   it('handles branches, annotated tags, deletions, --force and --atomic', async () => {
-    await createRepo(alice, 'refs');
+    await alice.createRepo('refs');
     const url = remoteUrl(base, alice.user.login, 'refs', aliceToken);
     const src = await g.makeRepo('refs-src', 3);
     await g.ok(src, ['push', url, 'main']);
@@ -140,7 +126,7 @@ describe('git over HTTPS', () => {
   });
 
   it('clones shallow (--depth, --shallow-since) and partial (--filter=blob:none)', async () => {
-    await createRepo(alice, 'shallow');
+    await alice.createRepo('shallow');
     const url = remoteUrl(base, alice.user.login, 'shallow', aliceToken);
     const src = await g.makeRepo('shallow-src', 6);
     await g.ok(src, ['push', url, 'main']);
@@ -164,7 +150,7 @@ describe('git over HTTPS', () => {
   });
 
   it('round-trips commits carrying a jj change-id header byte for byte', async () => {
-    await createRepo(alice, 'jj');
+    await alice.createRepo('jj');
     const url = remoteUrl(base, alice.user.login, 'jj', aliceToken);
     const src = await g.makeRepo('jj-src', 1);
     const tree = (await g.ok(src, ['rev-parse', 'HEAD^{tree}'])).trim();
@@ -186,8 +172,8 @@ describe('git over HTTPS', () => {
   });
 
   it('enforces permissions with the messages git users expect', async () => {
-    await createRepo(alice, 'guarded');
-    await createRepo(alice, 'secret', { private: true });
+    await alice.createRepo('guarded');
+    await alice.createRepo('secret', { private: true });
     const src = await g.makeRepo('guarded-src', 1);
     await g.ok(src, ['push', remoteUrl(base, alice.user.login, 'guarded', aliceToken), 'main']);
     await g.ok(src, ['push', remoteUrl(base, alice.user.login, 'secret', aliceToken), 'main']);
@@ -243,7 +229,7 @@ describe('git over HTTPS', () => {
   });
 
   it('answers a corrupt or truncated pack with an unpack error and changes no ref', async () => {
-    await createRepo(alice, 'corrupt');
+    await alice.createRepo('corrupt');
     const url = remoteUrl(base, alice.user.login, 'corrupt', aliceToken);
     const src = await g.makeRepo('corrupt-src', 2);
     await g.ok(src, ['push', url, 'main']);
@@ -295,7 +281,7 @@ describe('git over HTTPS', () => {
   });
 
   it('lets exactly one of several concurrent pushes from the same old value win', async () => {
-    await createRepo(alice, 'race');
+    await alice.createRepo('race');
     const url = remoteUrl(base, alice.user.login, 'race', aliceToken);
     const src = await g.makeRepo('race-src', 1);
     await g.ok(src, ['push', url, 'main']);
@@ -320,7 +306,7 @@ describe('git over HTTPS', () => {
   });
 
   it('keeps serving correctly across many small pushes (packs are compacted)', async () => {
-    await createRepo(alice, 'many');
+    await alice.createRepo('many');
     const url = remoteUrl(base, alice.user.login, 'many', aliceToken);
     const src = await g.makeRepo('many-src', 1);
     await g.ok(src, ['push', url, 'main']);
@@ -343,7 +329,7 @@ describe('git over HTTPS', () => {
   });
 
   it('follows repository changes: default branch, visibility, deletion', async () => {
-    await createRepo(alice, 'lifecycle');
+    await alice.createRepo('lifecycle');
     const url = remoteUrl(base, alice.user.login, 'lifecycle', aliceToken);
     const anonUrl = remoteUrl(base, alice.user.login, 'lifecycle');
     const src = await g.makeRepo('lifecycle-src', 2);
@@ -375,12 +361,12 @@ describe('git over HTTPS', () => {
     const gone = await g.git(src, ['ls-remote', url]);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toMatch(/not found/i);
-    await createRepo(alice, 'lifecycle');
+    await alice.createRepo('lifecycle');
     expect((await g.ok(src, ['ls-remote', url])).trim()).toBe('');
   });
 
   it('changes no ref when the client disconnects in the middle of a push', async () => {
-    await createRepo(alice, 'interrupted');
+    await alice.createRepo('interrupted');
     const url = remoteUrl(base, alice.user.login, 'interrupted', aliceToken);
     const src = await g.makeRepo('interrupted-src', 1);
     await g.ok(src, ['push', url, 'main']);
@@ -432,7 +418,7 @@ describe('git over HTTPS', () => {
   });
 
   it('answers fuzzed pkt-line requests with clean errors and keeps serving', async () => {
-    await createRepo(alice, 'fuzz');
+    await alice.createRepo('fuzz');
     const src = await g.makeRepo('fuzz-src', 1);
     const url = remoteUrl(base, alice.user.login, 'fuzz', aliceToken);
     await g.ok(src, ['push', url, 'main']);

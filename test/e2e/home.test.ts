@@ -3,22 +3,12 @@ import { signUp } from '../helpers/auth';
 
 const base = inject('baseUrl');
 
-async function create(token: string, name: string, priv: boolean): Promise<void> {
-  const res = await fetch(`${base}/api/v1/user/repos`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, private: priv, description: `about ${name}` }),
-  });
-  expect(res.status).toBe(201);
-}
-
 describe('dashboard and explore', () => {
   it('lists your repositories when signed in and never shows others their private ones', async () => {
     const alice = await signUp(base);
     const bob = await signUp(base);
-    const token = await alice.token(['repo:read', 'repo:write', 'admin']);
-    await create(token, 'open-one', false);
-    await create(token, 'hidden-one', true);
+    await alice.createRepo('open-one', { description: 'about open-one' });
+    await alice.createRepo('hidden-one', { private: true, description: 'about hidden-one' });
 
     const mine = await (await fetch(`${base}/`, { headers: { cookie: alice.cookie } })).text();
     expect(mine).toContain('Your repositories');

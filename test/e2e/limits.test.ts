@@ -84,12 +84,7 @@ describe('configurable limits', () => {
     try {
       const user = await signUp(stack.url);
       const admin = await user.token(['repo:read', 'repo:write', 'admin']);
-      const res = await fetch(`${stack.url}/api/v1/user/repos`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'sizes' }),
-      });
-      expect(res.status).toBe(201);
+      await user.createRepo('sizes');
       const url = remoteUrl(stack.url, user.user.login, 'sizes', admin);
       const src = await g.makeRepo('sizes-src', 1);
       await g.ok(src, ['push', url, 'main']);

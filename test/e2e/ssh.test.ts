@@ -37,11 +37,6 @@ async function addKey(user: SignUp, key: SshKey): Promise<number> {
   return ((await res.json()) as { id: number }).id;
 }
 
-async function createRepo(user: SignUp, name: string, isPrivate = false): Promise<void> {
-  const res = await api(user, 'POST', '/user/repos', { name, private: isPrivate });
-  expect(res.status, await res.clone().text()).toBe(201);
-}
-
 const url = (owner: string, repo: string) =>
   `ssh://git@127.0.0.1:${bridge.port}/${owner}/${repo}.git`;
 
@@ -50,7 +45,7 @@ beforeAll(async () => {
   [alice, bob] = await Promise.all([signUp(base), signUp(base)]);
   [aliceKey, bobKey] = await Promise.all([kit.keygen('alice'), kit.keygen('bob')]);
   await Promise.all([addKey(alice, aliceKey), addKey(bob, bobKey)]);
-  await Promise.all([createRepo(alice, 'proj'), createRepo(alice, 'secret', true)]);
+  await Promise.all([alice.createRepo('proj'), alice.createRepo('secret', { private: true })]);
   bridge = await startBridge({
     upstreamUrl: base,
     secret: SECRET,

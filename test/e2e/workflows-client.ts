@@ -141,12 +141,7 @@ export async function pushRepo(
   name: string,
   files: Record<string, string>,
 ): Promise<{ repo: WorkflowRepo; sha: string; dir: string }> {
-  const res = await fetch(`${base}/api/v1/user/repos`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
+  await owner.createRepo(name);
   const dir = await g.makeRepo(name, 0);
   let sha = '';
   for (const [path, content] of Object.entries(files)) {

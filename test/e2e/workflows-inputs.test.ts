@@ -39,12 +39,7 @@ describe('workflow inputs', () => {
     const name = 'wf-secret';
     const value = 'sup3r-s3cret-value';
     const api = `${base}/api/v1/repos/${alice.user.login}/${name}`;
-    const created = await fetch(`${base}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name }),
-    });
-    expect(created.status).toBe(201);
+    await alice.createRepo(name);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const put = await fetch(`${api}/actions/secrets/API_KEY`, {
       method: 'PUT',

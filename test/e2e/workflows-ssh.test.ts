@@ -47,12 +47,7 @@ describe('workflows started by an SSH push', () => {
   });
 
   it('runs the matching workflow of a private repository pushed over SSH', async () => {
-    const created = await fetch(`${base}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: alice.headers,
-      body: JSON.stringify({ name: 'ssh-ci', private: true }),
-    });
-    expect(created.status).toBe(201);
+    await alice.createRepo('ssh-ci', { private: true });
     const dir = await kit.makeRepo('ssh-ci', 1);
     mkdirSync(join(dir, '.plue/workflows'), { recursive: true });
     const sha = await kit.commit(

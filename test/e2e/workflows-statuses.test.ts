@@ -29,12 +29,7 @@ describe('commit statuses on pages', () => {
 
   it('serves a live statuses fragment for a private repository, 404 to strangers', async () => {
     const token = await alice.token(['repo:read', 'repo:write']);
-    const created = await fetch(`${base}/api/v1/user/repos`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'wf-statuses', private: true }),
-    });
-    expect(created.status, await created.clone().text()).toBe(201);
+    await alice.createRepo('wf-statuses', { private: true });
     const dir = await g.makeRepo('wf-statuses', 0);
     const sha = await g.commitFile(
       dir,

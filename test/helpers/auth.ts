@@ -6,6 +6,7 @@
  *   const alice = await signUp(baseUrl);
  *   await fetch(`${baseUrl}/api/v1/user`, { headers: { cookie: alice.cookie } });
  *   const pat = await alice.token(['repo:write']);  // Authorization: Bearer ${pat}
+ *   await alice.createRepo('web', { private: true });
  */
 import type { PrivateKeyAccount } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
@@ -26,6 +27,8 @@ export interface SignUp {
   headers: Record<string, string>;
   /** Creates a personal access token with these scopes (default repo:read + repo:write). */
   token(scopes?: string[], name?: string): Promise<string>;
+  /** Creates a repository owned by this user; throws unless the API answers 201. */
+  createRepo(name: string, opts?: { private?: boolean; description?: string }): Promise<void>;
 }
 
 /** A random client IP, so tests do not share the per-IP auth rate limit. */
@@ -137,6 +140,14 @@ export async function signUp(
       });
       if (r.status !== 201) throw new Error(`token: HTTP ${r.status} ${await r.text()}`);
       return ((await r.json()) as { token: string }).token;
+    },
+    async createRepo(name, opts = {}) {
+      const r = await fetch(`${baseUrl}/api/v1/user/repos`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name, ...opts }),
+      });
+      if (r.status !== 201) throw new Error(`create ${name}: HTTP ${r.status} ${await r.text()}`);
     },
   };
 }
