@@ -85,6 +85,14 @@ describe('browsing in a browser', () => {
     // `y` turns the branch URL into a permalink at the commit id.
     await page.keyboard.press('y');
     await page.waitForURL(new RegExp(`/blob/${fx.second}/src/lib/util\\.ts#L4$`));
+    // The pinned page's ref switcher loads the branches when opened; one leads to that branch.
+    await page.click('details.refs summary');
+    const feature = page.locator('details.refs .notice a:text-is("feature/x")');
+    await feature.waitFor();
+    expect(await feature.getAttribute('href')).toBe(
+      `/${R.split('/').slice(3).join('/')}/blob/feature/x/src/lib/util.ts`,
+    );
+    await page.click('details.refs summary');
 
     await page.click(`.latest a.sha`);
     await page.waitForURL(new RegExp(`/commit/${fx.second}$`));

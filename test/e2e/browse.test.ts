@@ -294,15 +294,38 @@ describe('browsing a pushed repository', () => {
     const mine = await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } });
     expect(mine.headers.get('x-plue-cache')).toBeNull();
     await mine.text();
-    // A new branch changes the ref switcher: the page is rendered again.
+    // The page is pinned to a commit id: its ref switcher loads the refs when opened.
+    expect(html).toContain(`data-refs="/api/v1/repos/${alice.user.login}/web"`);
+    expect(html).not.toContain('>main</a>');
+    // A page by branch name lists the branches and is cached against them.
+    const byRef = `${R}/blob/main/README.md`;
+    await (await get(byRef)).text();
+    for (let i = 0; i < 20 && (await get(byRef)).headers.get('x-plue-cache') !== 'hit'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await text(byRef)).not.toContain('cache-test');
+    // A new branch changes the by-name page's switcher: that page is rendered again, while the
+    // pinned one stays cached (nothing on it depends on the refs).
     await g.ok(fx.dir, [
       'push',
       remoteUrl(base, alice.user.login, 'web', token),
       'main:refs/heads/cache-test',
     ]);
-    const after = await get(url);
+    const after = await get(byRef);
     expect(after.headers.get('x-plue-cache')).toBe('miss');
     expect(await after.text()).toContain('cache-test');
+    const pinned = await get(url);
+    expect(pinned.headers.get('x-plue-cache')).toBe('hit');
+    expect(await pinned.text()).toBe(html);
+    // An edit of the repository record does re-render it.
+    const admin = await alice.token(['repo:read', 'repo:write', 'admin']);
+    const patched = await fetch(`${base}${A}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ description: 'edited' }),
+    });
+    expect(patched.status).toBe(200);
+    expect((await get(url)).headers.get('x-plue-cache')).toBe('miss');
   });
 
   it('shows instructions for an empty repository', async () => {

@@ -1,17 +1,14 @@
 /**
- * Opening a repository for browsing: authorise first (private repositories are `not_found` to
- * anyone who may not read them), then read refs and the pack catalog fresh from RepoObject, and
+ * Opening a repository for browsing, once authorised (private repositories are `not_found` to
+ * anyone who may not read them, see authz.ts): read refs and the pack catalog fresh from RepoObject, and
  * open pack indexes only when an object is actually read (a cache hit never opens them).
  */
-import type { Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { RepoState } from '../../../durable-objects/repo-refs';
 import { PackIndex } from '../../git/model/idx';
 import { idxKeyOf } from '../../git/storage/pack-keys';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { Env } from '../../env';
-import { loadRepoForAction, type Actor } from '../authz';
-import type { EdgeCache } from '../cache';
 import { gitRepoContext, openObjects, type GitRepoContext } from '../git/repo-context';
 import type { ObjectReader } from './objects';
 
@@ -31,21 +28,8 @@ export interface BrowseRepo {
   smallPackOids(maxPackBytes: number): Promise<string[]>;
 }
 
-/**
- * Authorises `read` on owner/name and opens it for browsing. `authorised` runs once the read is
- * allowed, before the refs are read, so callers can start lookups that may overlap that read.
- */
-export async function openBrowseRepo(
-  env: Env,
-  db: Db,
-  actor: Actor,
-  owner: string,
-  name: string,
-  cache?: EdgeCache,
-  authorised?: (row: RepoRow) => void,
-): Promise<BrowseRepo> {
-  const row = await loadRepoForAction(db, actor, owner, name.replace(/\.git$/, ''), 'read', cache);
-  authorised?.(row);
+/** Opens a repository the caller has authorised (`loadRepoForAction`) for browsing. */
+export async function openBrowseRepo(env: Env, row: RepoRow): Promise<BrowseRepo> {
   const ctx = gitRepoContext(env, {
     id: row.id,
     fullName: `${row.owner_login}/${row.name}`,

@@ -25,7 +25,8 @@ export interface BlobPageProps {
   commit: CommitInfo;
   blobOid: string;
   view: BlobView;
-  refs: RefChoice;
+  /** Undefined on a pinned page: the switcher loads them when opened. */
+  refs: RefChoice | undefined;
   markdownHtml?: string;
   plain: boolean;
   now: number;

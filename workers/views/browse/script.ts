@@ -3,7 +3,8 @@
  * buttons, `#L10-L20` line-range highlighting with shift-click to extend, and the keyboard
  * shortcuts `y` (permalink: the ref in the URL becomes the commit id), `t` (focus the file
  * filter) and `/` (focus the search / filter box); and the live commit statuses (a fragment
- * fetched into each `data-statuses` slot).
+ * fetched into each `data-statuses` slot); the ref switcher of a page pinned to a commit id,
+ * filled from the API when opened.
  */
 export const BROWSE_SCRIPT = `(() => {
 'use strict';
@@ -53,6 +54,40 @@ if (filter) {
     document.querySelectorAll('table.files tbody tr').forEach((r) => { r.hidden = q !== '' && !(r.dataset.name || '').toLowerCase().includes(q); });
   });
 }
+// A page pinned to a commit id lists no refs (it is cached whatever the branches do): its ref
+// switcher loads branches and tags from the API when first opened.
+document.querySelectorAll('details.refs[data-refs]').forEach((d) => {
+  let loaded = false;
+  d.addEventListener('toggle', () => {
+    if (!d.open || loaded) return;
+    loaded = true;
+    const get = (kind) => fetch(d.dataset.refs + '/' + kind + '?per_page=100', { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.json() : []));
+    Promise.all([get('branches'), get('tags')]).then(([branches, tags]) => {
+      const box = d.querySelector('.notice');
+      if (!box) return;
+      const section = (title, refs) => {
+        if (refs.length === 0) return;
+        const h = document.createElement('strong');
+        h.textContent = title;
+        const ul = document.createElement('ul');
+        for (const r of refs) {
+          const a = document.createElement('a');
+          a.className = 'mono';
+          a.textContent = r.name;
+          a.href = d.dataset.link.replace('__REF__', r.name.split('/').map(encodeURIComponent).join('/'));
+          const li = document.createElement('li');
+          li.appendChild(a);
+          ul.appendChild(li);
+        }
+        box.insertBefore(ul, box.firstChild);
+        box.insertBefore(h, ul);
+      };
+      section('Tags', tags);
+      section('Branches', branches);
+    }).catch(() => undefined);
+  });
+});
 // Commit statuses change while the page around them is cached by commit id: load them live.
 document.querySelectorAll('[data-statuses]').forEach((el) => {
   fetch(el.dataset.statuses, { credentials: 'same-origin', headers: { accept: 'text/html' } })

@@ -45,42 +45,59 @@ export interface RefChoice {
   tags: string[];
 }
 
-/** A no-JavaScript ref switcher: a disclosure listing branches and tags as links. */
+/** The placeholder for the ref in a switcher's link template (`data-link`). */
+const REF_SLOT = '__REF__';
+
+/**
+ * A no-JavaScript ref switcher: a disclosure listing branches and tags as links. Without `refs`
+ * (a pinned page, which must not depend on them) it links the branch and tag lists, and the
+ * browse script fills it from the API when opened.
+ */
 export function RefSwitcher(props: {
   r: RepoRef;
   current: string;
-  refs: RefChoice;
+  refs: RefChoice | undefined;
   link: (ref: string) => string;
 }) {
   const short = /^[0-9a-f]{40}$/.test(props.current) ? props.current.slice(0, 10) : props.current;
+  const list = (title: string, names: string[]) => (
+    <>
+      <strong>{title}</strong>
+      <ul>
+        {names.map((n) => (
+          <li>
+            <a class="mono" href={props.link(n)}>
+              {n}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+  const refs = props.refs;
+  if (!refs) {
+    const base = repoBase(props.r);
+    return (
+      <details
+        class="refs"
+        data-refs={`/api/v1/repos/${base.slice(1)}`}
+        data-link={props.link(REF_SLOT)}
+      >
+        <summary class="button mono">⎇ {short}</summary>
+        <div class="notice">
+          <p class="ref-lists">
+            <a href={`${base}/branches`}>All branches</a> · <a href={`${base}/tags`}>All tags</a>
+          </p>
+        </div>
+      </details>
+    );
+  }
   return (
     <details class="refs">
       <summary class="button mono">⎇ {short}</summary>
       <div class="notice">
-        <strong>Branches</strong>
-        <ul>
-          {props.refs.branches.map((b) => (
-            <li>
-              <a class="mono" href={props.link(b)}>
-                {b}
-              </a>
-            </li>
-          ))}
-        </ul>
-        {props.refs.tags.length > 0 && (
-          <>
-            <strong>Tags</strong>
-            <ul>
-              {props.refs.tags.map((t) => (
-                <li>
-                  <a class="mono" href={props.link(t)}>
-                    {t}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
+        {list('Branches', refs.branches)}
+        {refs.tags.length > 0 && list('Tags', refs.tags)}
       </div>
     </details>
   );
@@ -142,7 +159,8 @@ export interface TreePageProps {
   ref: string;
   path: string[];
   view: PathView;
-  refs: RefChoice;
+  /** Undefined on a pinned page: the switcher loads them when opened. */
+  refs: RefChoice | undefined;
   clone: CloneUrls;
   /** The README's HTML with links filled for this ref. */
   readmeHtml?: string;
@@ -170,8 +188,10 @@ export function TreePage(p: TreePageProps) {
           link={(ref) => refUrl(p.r, 'tree', ref, pathStr)}
         />
         {!p.home && <Crumbs r={p.r} ref={p.ref} path={p.path} />}
-        <a href={`${repoBase(p.r)}/branches`}>{p.refs.branches.length} branches</a>
-        <a href={`${repoBase(p.r)}/tags`}>{p.refs.tags.length} tags</a>
+        <a href={`${repoBase(p.r)}/branches`}>
+          {p.refs ? `${p.refs.branches.length} branches` : 'Branches'}
+        </a>
+        <a href={`${repoBase(p.r)}/tags`}>{p.refs ? `${p.refs.tags.length} tags` : 'Tags'}</a>
         <a
           href={`${refUrl(p.r, 'commits', p.ref)}${pathStr ? `?path=${encodeURIComponent(pathStr)}` : ''}`}
         >

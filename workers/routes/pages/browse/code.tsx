@@ -24,6 +24,7 @@ import {
   cloneUrls,
   isFullOid,
   openBrowse,
+  openBrowsePage,
   pageHeaders,
   refChoice,
   resolve,
@@ -77,7 +78,7 @@ async function treeResponse(
       ref={ref}
       path={path}
       view={view}
-      refs={refChoice(b)}
+      refs={refChoice(c, b)}
       clone={cloneUrls(c, b.ref)}
       now={b.now}
       home={home}
@@ -110,8 +111,8 @@ function rawResponse(name: string, bytes: Uint8Array<ArrayBuffer>, oid: string):
 
 export const codePageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo', async (c) => {
-    const b = await openBrowse(c, { page: true });
-    if (b.cached) return b.cached;
+    const b = await openBrowsePage(c);
+    if (b instanceof Response) return b;
     const state = b.repo.state;
     const branch = headBranch(state);
     if (!state.refs.some((r) => r.name === state.head)) {
@@ -124,14 +125,14 @@ export const codePageRoutes = new Hono<AppEnv>()
     return treeResponse(c, b, branch, resolved.commit, [], true);
   })
   .get('/:owner/:repo/tree/*', async (c) => {
-    const b = await openBrowse(c, { page: true });
-    if (b.cached) return b.cached;
+    const b = await openBrowsePage(c);
+    if (b instanceof Response) return b;
     const t = await target(c, b, 'tree');
     return treeResponse(c, b, t.ref, t.commit, t.path, false);
   })
   .get('/:owner/:repo/blob/*', async (c) => {
-    const b = await openBrowse(c, { page: true });
-    if (b.cached) return b.cached;
+    const b = await openBrowsePage(c);
+    if (b instanceof Response) return b;
     const t = await target(c, b, 'blob');
     const headers = pageHeaders(c, b, t.commit, isFullOid(t.ref));
     const early = notModifiedPage(c, headers);
@@ -157,7 +158,7 @@ export const codePageRoutes = new Hono<AppEnv>()
         commit={pv.commit}
         blobOid={pv.entry.oid}
         view={view}
-        refs={refChoice(b)}
+        refs={refChoice(c, b)}
         plain={c.req.query('plain') === '1'}
         now={b.now}
         {...md}

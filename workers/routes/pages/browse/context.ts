@@ -16,6 +16,9 @@ import {
   type EdgeCache,
 } from '../../../services/cache';
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
+import { loadRepoForAction } from '../../../services/authz';
+import type { RepoRow } from '../../../../db/queries/repositories';
+import type { RepoState } from '../../../../durable-objects/repo-refs';
 import { MemoryTier } from '../../../services/memory-cache';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
@@ -35,18 +38,9 @@ export interface Browse {
   cache: EdgeCache;
   ref: RepoRef;
   now: number;
-  /** The answer from the edge page cache (200 or 304), when `openBrowse` was asked for a page. */
-  cached?: Response;
 }
 
-/**
- * Authorises read access to `:owner/:repo` and opens it. With `page`, an anonymous viewer of a
- * public repository also gets the rendered page from the edge cache when there is a current one.
- */
-export async function openBrowse(
-  c: Context<AppEnv>,
-  opts: { page?: boolean } = {},
-): Promise<Browse> {
+function requestCache(c: Context<AppEnv>): EdgeCache {
   let waitUntil: (p: Promise<unknown>) => void;
   try {
     const ctx = c.executionCtx;
@@ -54,46 +48,84 @@ export async function openBrowse(
   } catch {
     waitUntil = (p) => void p;
   }
-  const cache = edgeCache(waitUntil);
-  let lookup: Promise<PageLookup | undefined> | undefined;
-  const repo = await openBrowseRepo(
-    c.env,
-    c.var.db,
-    actorOf(c),
-    c.req.param('owner') ?? '',
-    c.req.param('repo') ?? '',
-    cache,
-    (row) => {
-      // Authorised: the page lookup overlaps the read of the refs it is checked against.
-      if (opts.page) lookup = pageLookup(c, row, cache);
-    },
-  );
-  const b: Browse = {
-    repo,
-    cache,
-    ref: { owner: repo.owner, name: repo.name, private: repo.row.private },
-    now: Date.now(),
-  };
-  if (lookup) {
-    const [digest, hit] = await Promise.all([pageDigest(repo), lookup]);
-    if (hit && hit.page.digest === digest) {
-      if (!hit.remembered) rememberPage(hit.key, hit.page);
-      b.cached = cachedPage(c, hit.page);
-    } else {
-      if (hit?.remembered) pageMemory.delete(hit.key);
-      c.set('pageCache', { key: pageKey(c, repo.row.id), digest });
-      c.header(CACHE_STATUS, 'miss');
+  return edgeCache(waitUntil);
+}
+
+/** Authorises read access to `:owner/:repo` (private ones are `not_found` to strangers). */
+function authorise(c: Context<AppEnv>, cache: EdgeCache): Promise<RepoRow> {
+  const name = (c.req.param('repo') ?? '').replace(/\.git$/, '');
+  return loadRepoForAction(c.var.db, actorOf(c), c.req.param('owner') ?? '', name, 'read', cache);
+}
+
+function browseOf(repo: BrowseRepo, cache: EdgeCache): Browse {
+  const ref = { owner: repo.owner, name: repo.name, private: repo.row.private };
+  return { repo, cache, ref, now: Date.now() };
+}
+
+/** Authorises read access to `:owner/:repo` and opens it (its refs read fresh). */
+export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
+  const cache = requestCache(c);
+  return browseOf(await openBrowseRepo(c.env, await authorise(c, cache)), cache);
+}
+
+/**
+ * `openBrowse` for a page: an anonymous viewer of a public repository gets the rendered page
+ * from the cache (the answer, a 200 or 304) when there is a current one. A pinned page (see
+ * `pinnedPage`) is checked against the repository record alone, so a hit needs no read of the
+ * refs: nothing but the authorisation and the lookup, which is free when this isolate holds the
+ * page. Other pages are checked against the refs, read while the edge cache is asked.
+ */
+export async function openBrowsePage(c: Context<AppEnv>): Promise<Browse | Response> {
+  const cache = requestCache(c);
+  const row = await authorise(c, cache);
+  const key = pageCacheable(c, row, cache) ? pageKey(c, row.id) : undefined;
+  if (key === undefined) return browseOf(await openBrowseRepo(c.env, row), cache);
+  const pinned = pinnedPage(c);
+  const remembered = pageMemory.get(key);
+  const pinnedDigest = pinned ? await pageDigest(row, undefined) : undefined;
+  if (remembered && remembered.digest === pinnedDigest) return cachedPage(c, remembered);
+  const lookup = remembered
+    ? Promise.resolve({ page: remembered, remembered: true })
+    : edgeLookup(cache, key);
+  const opening = openBrowseRepo(c.env, row);
+  // Marked handled now: on a pinned hit nobody waits for it.
+  opening.catch(() => undefined);
+  if (pinnedDigest !== undefined) {
+    const hit = await lookup;
+    if (hit && hit.page.digest === pinnedDigest) {
+      rememberPage(key, hit.page);
+      return cachedPage(c, hit.page);
     }
   }
-  return b;
+  const repo = await opening;
+  const [digest, hit] = await Promise.all([pinnedDigest ?? pageDigest(row, repo.state), lookup]);
+  if (hit && hit.page.digest === digest) {
+    if (!hit.remembered) rememberPage(key, hit.page);
+    return cachedPage(c, hit.page);
+  }
+  if (hit?.remembered) pageMemory.delete(key);
+  c.set('pageCache', { key, digest });
+  c.header(CACHE_STATUS, 'miss');
+  return browseOf(repo, cache);
+}
+
+/**
+ * Whether the page is addressed by a full commit id (`tree/{oid}/…`, `blob/{oid}/…`,
+ * `commit/{oid}`): its content never changes, and it shows nothing that depends on the refs
+ * (the ref switcher lists branches and tags when opened, from the API), so it stays current
+ * across pushes and is served without reading them.
+ */
+export function pinnedPage(c: Context<AppEnv>): boolean {
+  const [, , , kind, first] = c.req.path.split('/');
+  return (kind === 'tree' || kind === 'blob' || kind === 'commit') && isFullOid(first ?? '');
 }
 
 /*
  * The rendered-page cache, for anonymous viewers of public repositories. A page is a function of
- * its URL, the repository's refs and record, and the release that rendered it: an entry is keyed
- * by release and URL and carries a digest of the refs and record it was rendered from. A hit costs
- * one lookup, made while the refs are read; after a push or an edit the digest differs, so the
- * page is rendered again (and its entry overwritten) instead of served stale.
+ * its URL, the repository's refs (unless pinned) and record, and the release that rendered it: an
+ * entry is keyed by release and URL and carries a digest of the refs and record it was rendered
+ * from. A hit costs one lookup, made while the refs are read; after a push or an edit the digest
+ * differs, so the page is rendered again (and its entry overwritten) instead of served stale.
  */
 const DIGEST = 'X-Plue-Page-Digest';
 /** Says whether a page came from the edge cache (`hit`) or was rendered to enter it (`miss`). */
@@ -106,13 +138,14 @@ function pageKey(c: Context<AppEnv>, repoId: string): string {
   return cacheKey(repoId, 'page', release, c.req.url);
 }
 
-/** SHA-1 (native, off the JS heap) of what the page was rendered from. */
-async function pageDigest(repo: BrowseRepo): Promise<string> {
-  const r = repo.row;
-  const refs = repo.state.refs.map((x) => `${x.name}=${x.oid}`).join(',');
+/** SHA-1 (native, off the JS heap) of what the page was rendered from; no refs when pinned. */
+async function pageDigest(r: RepoRow, state: RepoState | undefined): Promise<string> {
+  const refs = state
+    ? `${state.head}|${state.refs.map((x) => `${x.name}=${x.oid}`).join(',')}`
+    : 'pinned';
   const updated = new Date(r.updated_at).getTime();
   const record = [r.name, r.description, r.default_branch, r.private, updated].join('|');
-  const bytes = new TextEncoder().encode(`${repo.state.head}|${refs}|${record}`);
+  const bytes = new TextEncoder().encode(`${refs}|${record}`);
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)));
 }
 
@@ -125,7 +158,6 @@ interface StoredPage {
 }
 
 interface PageLookup {
-  key: string;
   page: StoredPage;
   /** Found in this isolate's memory rather than the edge cache. */
   remembered: boolean;
@@ -144,17 +176,19 @@ function rememberPage(key: string, page: StoredPage): void {
   pageMemory.set(key, page, page.body.byteLength + 256, Date.now() + PAGE_MEMORY_MS);
 }
 
-function pageLookup(
-  c: Context<AppEnv>,
-  row: { id: string; private: boolean },
-  cache: EdgeCache,
-): Promise<PageLookup | undefined> | undefined {
+/** Whether the shared page cache applies: anonymous GET/HEAD of a public repository. */
+function pageCacheable(c: Context<AppEnv>, row: RepoRow, cache: EdgeCache): boolean {
   const method = c.req.method;
-  if (row.private || c.var.user !== undefined || !cache.store) return undefined;
-  if (method !== 'GET' && method !== 'HEAD') return undefined;
-  const key = pageKey(c, row.id);
-  const remembered = pageMemory.get(key);
-  if (remembered) return Promise.resolve({ key, page: remembered, remembered: true });
+  return (
+    !row.private &&
+    c.var.user === undefined &&
+    cache.store !== undefined &&
+    (method === 'GET' || method === 'HEAD')
+  );
+}
+
+function edgeLookup(cache: EdgeCache, key: string): Promise<PageLookup | undefined> {
+  if (!cache.store) return Promise.resolve(undefined);
   return cache.store
     .match(key)
     .then(async (hit) => {
@@ -165,7 +199,7 @@ function pageLookup(
         etag: hit.headers.get(STORED_ETAG),
         cacheControl: hit.headers.get(STORED_CACHE_CONTROL),
       };
-      return { key, page, remembered: false };
+      return { page, remembered: false };
     })
     .catch(() => undefined);
 }
@@ -206,7 +240,9 @@ export function cloneUrls(c: Context<AppEnv>, r: RepoRef): CloneUrls {
   };
 }
 
-export function refChoice(b: Browse): RefChoice {
+/** The branches and tags for the ref switcher; none on a pinned page (the switcher loads them). */
+export function refChoice(c: Context<AppEnv>, b: Browse): RefChoice | undefined {
+  if (pinnedPage(c)) return undefined;
   const names = (prefix: string) =>
     b.repo.state.refs
       .filter((r) => r.name.startsWith(prefix))
@@ -225,7 +261,7 @@ export function pageHeaders(
   oid: string,
   immutable: boolean,
 ): Record<string, string> {
-  const refs = b.repo.state.refs.map((r) => `${r.name}=${r.oid}`).join(',');
+  const refs = pinnedPage(c) ? '' : b.repo.state.refs.map((r) => `${r.name}=${r.oid}`).join(',');
   const who = c.var.user?.id ?? '';
   // The deployment's id makes a new release render pages afresh instead of serving old HTML.
   const release = c.env.CF_VERSION_METADATA?.id ?? '';

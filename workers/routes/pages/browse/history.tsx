@@ -21,7 +21,14 @@ import {
   ComparePage,
   RefsPage,
 } from '../../../views/browse/history-pages';
-import { isFullOid, notModifiedPage, openBrowse, pageHeaders, resolve } from './context';
+import {
+  isFullOid,
+  notModifiedPage,
+  openBrowse,
+  openBrowsePage,
+  pageHeaders,
+  resolve,
+} from './context';
 
 const PER_PAGE = 30;
 
@@ -40,8 +47,8 @@ function decoded(raw: string): string {
 
 export const historyPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/commits/*', async (c) => {
-    const b = await openBrowse(c, { page: true });
-    if (b.cached) return b.cached;
+    const b = await openBrowsePage(c);
+    if (b instanceof Response) return b;
     const seg = c.req.path
       .split('/')
       .slice(4)
@@ -73,8 +80,8 @@ export const historyPageRoutes = new Hono<AppEnv>()
   })
   .get('/:owner/:repo/commits', (c) => c.redirect(`${c.req.path}/HEAD`, 302))
   .get('/:owner/:repo/commit/:sha', async (c) => {
-    const b = await openBrowse(c, { page: true });
-    if (b.cached) return b.cached;
+    const b = await openBrowsePage(c);
+    if (b instanceof Response) return b;
     const resolved = await resolve(b, c.req.param('sha'));
     const headers = pageHeaders(c, b, resolved.commit, isFullOid(c.req.param('sha')));
     const early = notModifiedPage(c, headers);
@@ -83,8 +90,8 @@ export const historyPageRoutes = new Hono<AppEnv>()
     return c.html(<CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} />, 200, headers);
   })
   .get('/:owner/:repo/compare/*', async (c) => {
-    const b = await openBrowse(c, { page: true });
-    if (b.cached) return b.cached;
+    const b = await openBrowsePage(c);
+    if (b instanceof Response) return b;
     const spec = decoded(c.req.path.split('/').slice(4).join('/'));
     const m = /^(.+?)\.\.\.?(.+)$/.exec(spec);
     if (!m?.[1] || !m[2])
