@@ -202,9 +202,9 @@ export async function run(): Promise<void> {
         `p99 ${sseRtt.quantile(0.99).toFixed(1)} ms`,
     );
     console.log(
-      `CPU while streaming: workerd ${(workerdMs / 1000).toFixed(1)} s ` +
-        `(${(workerdMs / ssePosts).toFixed(1)} ms per append), ` +
-        `this benchmark (producer and viewers) ${(benchMs / 1000).toFixed(1)} s`,
+      `CPU from the first append until every viewer ended (final archive included): ` +
+        `workerd ${(workerdMs / 1000).toFixed(1)} s (${(workerdMs / ssePosts).toFixed(1)} ms ` +
+        `per append), this benchmark (producer and viewers) ${(benchMs / 1000).toFixed(1)} s`,
     );
     if (process.env.BENCH_RUN_POLL === '0') return;
 
