@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ROOT } from '../scripts/node22';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
@@ -28,7 +28,10 @@ import { benchRepo, fullSize } from './lib/repo';
 /** 50 per the issue; PLUE_BENCH_SSH_PARALLEL overrides it for quick looks. */
 const PARALLEL = Number(process.env.PLUE_BENCH_SSH_PARALLEL ?? 50);
 
-/** Bundles `ssh-bridge/main.ts` into `out` the way ssh-bridge/Dockerfile does. */
+/**
+ * Bundles `ssh-bridge/main.ts` into `out` the way ssh-bridge/Dockerfile does, with ssh2's native
+ * crypto add-on beside it when it builds here; says which.
+ */
 async function bundleBridge(out: string): Promise<void> {
   await sh(join(ROOT, 'node_modules/.bin/esbuild'), [
     join(ROOT, 'ssh-bridge/main.ts'),
@@ -41,6 +44,14 @@ async function bundleBridge(out: string): Promise<void> {
     '--log-level=warning',
     `--outfile=${out}`,
   ]);
+  try {
+    await sh('sh', [join(ROOT, 'ssh-bridge/build-native.sh'), dirname(out), process.execPath]);
+    console.log("ssh-bridge: ssh2's native crypto add-on built (as in the container image)");
+  } catch (err) {
+    console.log(
+      `ssh-bridge: without ssh2's native crypto add-on (${String(err).trim().split('\n').pop()?.slice(0, 200)})`,
+    );
+  }
 }
 
 /** Starts the bundled bridge as its own process (so its memory is its own) and waits for it. */
