@@ -44,6 +44,9 @@ export async function startOpenSsh(
       'StrictModes no',
       'UsePAM no',
       'AcceptEnv GIT_PROTOCOL',
+      // The cipher the bridge negotiates with OpenSSH clients, so both SSH servers pay the same
+      // per byte (OpenSSH would otherwise pick chacha20-poly1305).
+      'Ciphers aes128-gcm@openssh.com,aes256-gcm@openssh.com',
       `PidFile ${join(dir, 'sshd.pid')}`,
     ].join('\n') + '\n',
   );
