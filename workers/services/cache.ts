@@ -154,6 +154,7 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
   return {
     async get(owner, name) {
       const key = repoMetaKey(owner, name);
+      // The isolate's copy is never handed out itself: callers get their own.
       const remembered = metaMemory.get(key) as Row | undefined;
       if (remembered !== undefined) return { ...remembered };
       const hit = await cache.store?.match(key).catch(() => undefined);
@@ -162,7 +163,7 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
       const row = revive(JSON.parse(text) as Row);
       const at = Number(hit.headers.get(STORED_AT));
       if (Number.isFinite(at) && at > 0) {
-        metaMemory.set(key, row, text.length, at + REPO_META_TTL * 1000);
+        metaMemory.set(key, { ...row }, text.length, at + REPO_META_TTL * 1000);
       }
       return row;
     },
@@ -171,7 +172,7 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
       const key = repoMetaKey(owner, name);
       const text = JSON.stringify(row);
       const now = Date.now();
-      metaMemory.set(key, row, text.length, now + REPO_META_TTL * 1000);
+      metaMemory.set(key, { ...row }, text.length, now + REPO_META_TTL * 1000);
       const res = new Response(text, {
         headers: {
           'Content-Type': 'application/json',

@@ -290,7 +290,7 @@ export function storeRenderedPages(): MiddlewareHandler<AppEnv> {
     if (!mark || c.res.status !== 200 || typeof caches === 'undefined') return;
     const store = (caches as unknown as { default: Cache }).default;
     const copy = c.res.clone();
-    const store1 = async () => {
+    const keep = async () => {
       const page: StoredPage = {
         body: new Uint8Array(await copy.arrayBuffer()),
         digest: mark.digest,
@@ -307,6 +307,6 @@ export function storeRenderedPages(): MiddlewareHandler<AppEnv> {
       if (page.cacheControl) headers[STORED_CACHE_CONTROL] = page.cacheControl;
       await store.put(mark.key, new Response(page.body, { headers }));
     };
-    c.executionCtx.waitUntil(store1().catch(() => undefined));
+    c.executionCtx.waitUntil(keep().catch(() => undefined));
   };
 }
