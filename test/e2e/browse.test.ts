@@ -14,6 +14,18 @@ const base = inject('baseUrl');
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, { headers, redirect: 'manual' });
 
+/** GETs `path` until the page comes from the cache (its write lands after the response). */
+async function cacheHit(path: string): Promise<Response> {
+  let res = await get(path);
+  for (let i = 0; i < 20 && res.headers.get('x-plue-cache') !== 'hit'; i++) {
+    await res.text();
+    await new Promise((r) => setTimeout(r, 100));
+    res = await get(path);
+  }
+  expect(res.headers.get('x-plue-cache'), path).toBe('hit');
+  return res;
+}
+
 async function text(path: string, headers: Record<string, string> = {}): Promise<string> {
   const res = await get(path, headers);
   const body = await res.text();
@@ -272,13 +284,7 @@ describe('browsing a pushed repository', () => {
     const first = await get(url);
     expect(first.headers.get('x-plue-cache')).toBe('miss');
     const html = await first.text();
-    let again = await get(url);
-    for (let i = 0; i < 20 && again.headers.get('x-plue-cache') !== 'hit'; i++) {
-      await again.text();
-      await new Promise((r) => setTimeout(r, 100)); // the edge cache write lands after the response
-      again = await get(url);
-    }
-    expect(again.headers.get('x-plue-cache')).toBe('hit');
+    const again = await cacheHit(url);
     expect(await again.text()).toBe(html);
     // Hits after the first come from the isolate's memory: the same bytes every time.
     for (let i = 0; i < 2; i++) {
@@ -300,10 +306,7 @@ describe('browsing a pushed repository', () => {
     // A page by branch name lists the branches and is cached against them.
     const byRef = `${R}/blob/main/README.md`;
     await (await get(byRef)).text();
-    for (let i = 0; i < 20 && (await get(byRef)).headers.get('x-plue-cache') !== 'hit'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(await text(byRef)).not.toContain('cache-test');
+    expect(await (await cacheHit(byRef)).text()).not.toContain('cache-test');
     // A new branch changes the by-name page's switcher: that page is rendered again, while the
     // pinned one stays cached (nothing on it depends on the refs).
     await g.ok(fx.dir, [
