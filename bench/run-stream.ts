@@ -25,6 +25,7 @@ import { Histogram } from './lib/histogram';
 import { treeCpuMs } from './lib/process-cpu';
 import { nowMs as now, type ViewerStats } from './lib/sse-socket-viewer';
 import { startSseViewers } from './lib/sse-viewer-threads';
+import { scratchDatabase } from '../test/helpers/databases';
 import { INTERNAL, makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
 
 const env = (k: string, d: number) => {
@@ -153,10 +154,15 @@ function summary(stats: ViewerStats[]): string {
 
 export async function run(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-runs-'));
+  // Embedded PGlite by default; a scratch database on the server at DATABASE_URL when set.
+  // PGlite answers the Worker's queries in this process's main thread, the producer's.
+  const server = process.env.DATABASE_URL;
+  const scratch = server ? await scratchDatabase(server) : undefined;
   const stack = await startStack({
     dataDir: join(work, 'plue'),
     port: await freePort(),
     extraVars: BENCH_WORKER_VARS,
+    databaseUrl: scratch?.url,
   });
   try {
     // Measured at the Worker's own socket: wrangler dev's reload proxy is a dev-only second
@@ -170,7 +176,7 @@ export async function run(): Promise<void> {
       `\n## run streams at ${base === stack.url ? "wrangler dev's public port" : "the Worker's own socket"} ${base}`,
     );
     console.log(
-      `${VIEWERS} viewers (${THREADS === 0 ? 'in the producer thread' : `${THREADS} threads`}), ` +
+      `database: ${server ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'}; ${VIEWERS} viewers (${THREADS === 0 ? 'in the producer thread' : `${THREADS} threads`}), ` +
         `${CHUNKS} chunks (batches of ${BATCH} every ${INTERVAL} ms)`,
     );
     // SSE.
@@ -251,6 +257,7 @@ export async function run(): Promise<void> {
     stopFleet();
     agent.destroy();
     await stack.stop();
+    await scratch?.drop();
     rmSync(work, { recursive: true, force: true });
   }
 }
