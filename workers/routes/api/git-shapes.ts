@@ -57,6 +57,11 @@ export function fileJson(f: FileDiff, u: Urls, commit: string) {
     raw_url: `${u.html}/raw/${commit}/${f.path}`,
     contents_url: `${u.api}/contents/${f.path}?ref=${commit}`,
   };
-  if (f.hunks) out.patch = formatPatch(f.hunks);
+  if (f.status === 'renamed') {
+    out.previous_filename = f.previousPath;
+    out.similarity = f.similarity;
+  }
+  // A rename to the same blob has no patch, as on GitHub.
+  if (f.hunks && (f.hunks.length > 0 || f.status !== 'renamed')) out.patch = formatPatch(f.hunks);
   return out;
 }

@@ -2,10 +2,11 @@
  * jj change pages: the commits that carried one change id (its rewrites), newest first, and the
  * interdiff between two of them: the files either version changed relative to its own parent,
  * diffed from the older version's tree to the newer one's (so a rebase's unrelated upstream
- * changes stay out of it).
+ * changes stay out of it), with renames detected as in a commit's diff.
  */
-import { diffBlobs, type FileDiff } from './diff/file-diff';
-import { diffTrees } from './diff/tree-diff';
+import { diffChange, type FileDiff } from './diff/file-diff';
+import { detectRenames } from './diff/renames';
+import { diffTrees, type FileChange } from './diff/tree-diff';
 import { entryAt, readCommit, splitPath, type ObjectReader } from './objects';
 import { summarize, type CommitSummary } from './last-commits';
 import { walkCommits } from './walk';
@@ -58,20 +59,24 @@ export async function interdiff(
   to: ChangeVersion,
 ): Promise<FileDiff[]> {
   const paths = [...new Set([...(await ownChanges(r, from)), ...(await ownChanges(r, to))])].sort();
-  const out: FileDiff[] = [];
+  const changes: FileChange[] = [];
   for (const path of paths.slice(0, 300)) {
     const parts = splitPath(path);
     const a = await entryAt(r, from.tree, parts);
     const b = await entryAt(r, to.tree, parts);
     if (a?.oid === b?.oid) continue;
-    const blobA = a?.kind === 'blob' ? a : undefined;
-    const blobB = b?.kind === 'blob' ? b : undefined;
+    const blobA = a?.kind === 'blob' || a?.kind === 'symlink' ? a : undefined;
+    const blobB = b?.kind === 'blob' || b?.kind === 'symlink' ? b : undefined;
+    if (!blobA && !blobB) continue;
     const status = !blobA ? 'added' : !blobB ? 'removed' : 'modified';
-    const d = await diffBlobs(r, blobA?.oid, blobB?.oid);
-    const f: FileDiff = { path, status, ...d };
-    if (blobA) Object.assign(f, { oldOid: blobA.oid, oldMode: blobA.mode });
-    if (blobB) Object.assign(f, { newOid: blobB.oid, newMode: blobB.mode });
-    out.push(f);
+    const c: FileChange = { path, status };
+    if (blobA) Object.assign(c, { oldOid: blobA.oid, oldMode: blobA.mode });
+    if (blobB) Object.assign(c, { newOid: blobB.oid, newMode: blobB.mode });
+    changes.push(c);
+  }
+  const out: FileDiff[] = [];
+  for (const c of (await detectRenames(r, changes)).changes) {
+    out.push({ ...c, ...(await diffChange(r, c)) });
   }
   return out;
 }

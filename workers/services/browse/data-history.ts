@@ -14,6 +14,12 @@ import { peel, readCommit, type ObjectReader } from './objects';
 import type { BrowseRepo } from './repo';
 import { walkCommits } from './walk';
 
+/**
+ * Part of the keys of cached diffs: entries are immutable per object id, so a change to what a
+ * diff holds (v2: renames) needs new keys, or views cached by an earlier release would persist.
+ */
+const DIFF_FORMAT = 'v2';
+
 export interface CommitView {
   commit: CommitInfo;
   diff: TreeDiff;
@@ -21,16 +27,21 @@ export interface CommitView {
 
 /** A commit and its diff against its first parent. */
 export function commitView(repo: BrowseRepo, cache: EdgeCache, oid: string): Promise<CommitView> {
-  return cachedJson(cache, cacheKey(repo.row.id, 'commit', oid), repo.shared, async () => {
-    const c = await readCommit(repo.reader, oid);
-    const parentTree = c.parents[0]
-      ? (await readCommit(repo.reader, c.parents[0])).tree
-      : undefined;
-    return {
-      commit: commitInfo(oid, c),
-      diff: await diffTreesFull(repo.reader, parentTree, c.tree),
-    };
-  });
+  return cachedJson(
+    cache,
+    cacheKey(repo.row.id, 'commit', DIFF_FORMAT, oid),
+    repo.shared,
+    async () => {
+      const c = await readCommit(repo.reader, oid);
+      const parentTree = c.parents[0]
+        ? (await readCommit(repo.reader, c.parents[0])).tree
+        : undefined;
+      return {
+        commit: commitInfo(oid, c),
+        diff: await diffTreesFull(repo.reader, parentTree, c.tree),
+      };
+    },
+  );
 }
 
 export interface LogView {
@@ -84,33 +95,39 @@ export function compareView(
   base: string,
   head: string,
 ): Promise<CompareView> {
-  return cachedJson(cache, cacheKey(repo.row.id, 'compare', base, head), repo.shared, async () => {
-    const r = repo.reader;
-    await readCommit(r, base);
-    const headCommit = await readCommit(r, head);
-    const mb = await mergeBase(r, base, head);
-    const stop = new Set<string>();
-    if (mb) for await (const w of walkCommits(r, [mb], { maxCommits: 20_000 })) stop.add(w.oid);
-    const commits: CommitInfo[] = [];
-    let aheadBy = 0;
-    for await (const w of walkCommits(r, [head], { maxCommits: 20_000, exclude: stop })) {
-      aheadBy++;
-      if (commits.length < 250) commits.push(commitInfo(w.oid, w.commit));
-    }
-    let behindBy = 0;
-    for await (const _ of walkCommits(r, [base], { maxCommits: 20_000, exclude: stop })) behindBy++;
-    const baseTree = mb ? (await readCommit(r, mb)).tree : undefined;
-    const view: CompareView = {
-      base,
-      head,
-      commits: commits.reverse(),
-      aheadBy,
-      behindBy,
-      diff: await diffTreesFull(r, baseTree, headCommit.tree),
-    };
-    if (mb) view.mergeBase = mb;
-    return view;
-  });
+  return cachedJson(
+    cache,
+    cacheKey(repo.row.id, 'compare', DIFF_FORMAT, base, head),
+    repo.shared,
+    async () => {
+      const r = repo.reader;
+      await readCommit(r, base);
+      const headCommit = await readCommit(r, head);
+      const mb = await mergeBase(r, base, head);
+      const stop = new Set<string>();
+      if (mb) for await (const w of walkCommits(r, [mb], { maxCommits: 20_000 })) stop.add(w.oid);
+      const commits: CommitInfo[] = [];
+      let aheadBy = 0;
+      for await (const w of walkCommits(r, [head], { maxCommits: 20_000, exclude: stop })) {
+        aheadBy++;
+        if (commits.length < 250) commits.push(commitInfo(w.oid, w.commit));
+      }
+      let behindBy = 0;
+      for await (const _ of walkCommits(r, [base], { maxCommits: 20_000, exclude: stop }))
+        behindBy++;
+      const baseTree = mb ? (await readCommit(r, mb)).tree : undefined;
+      const view: CompareView = {
+        base,
+        head,
+        commits: commits.reverse(),
+        aheadBy,
+        behindBy,
+        diff: await diffTreesFull(r, baseTree, headCommit.tree),
+      };
+      if (mb) view.mergeBase = mb;
+      return view;
+    },
+  );
 }
 
 export interface RefEntry {
@@ -166,7 +183,15 @@ export function changeView(
   const digest = toHex(
     sha1(utf8(`${tips.join(',')}|${repo.state.packs.map((p) => p.key).join(',')}`)),
   );
-  const key = cacheKey(repo.row.id, 'change', changeId, digest, pick.from ?? '', pick.to ?? '');
+  const key = cacheKey(
+    repo.row.id,
+    'change',
+    DIFF_FORMAT,
+    changeId,
+    digest,
+    pick.from ?? '',
+    pick.to ?? '',
+  );
   return cachedJson(cache, key, repo.shared, async () => {
     const starts: string[] = [];
     for (const t of tips) {

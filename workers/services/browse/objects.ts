@@ -7,9 +7,14 @@ import { parseCommit, parseTag, parseTree, treeEntryKind } from '../../git/model
 import type { Commit, ObjectType, TreeEntry } from '../../git/model/object';
 import { AppError } from '../../errors';
 
-/** The one thing browsing needs from object storage. */
+/** What browsing needs from object storage. */
 export interface ObjectReader {
   read(oid: string): Promise<{ type: ObjectType; body: Uint8Array } | undefined>;
+  /**
+   * An object's size from its stored header, without inflating its body (undefined: not
+   * found). Optional: `objectSize` reads the whole object where a reader lacks it.
+   */
+  size?(oid: string): Promise<number | undefined>;
 }
 
 export type EntryKind = 'tree' | 'blob' | 'symlink' | 'submodule';
@@ -42,6 +47,15 @@ export async function readTree(r: ObjectReader, oid: string): Promise<TreeEntry[
 /** Reads a blob's bytes. */
 export function readBlob(r: ObjectReader, oid: string): Promise<Uint8Array> {
   return readTyped(r, oid, 'blob');
+}
+
+/** An object's size in bytes: from its header where the reader can, else by reading it. */
+export async function objectSize(r: ObjectReader, oid: string): Promise<number> {
+  const fromHeader = r.size ? await r.size(oid) : undefined;
+  if (fromHeader !== undefined) return fromHeader;
+  const obj = await r.read(oid);
+  if (!obj) throw missing('Object');
+  return obj.body.length;
 }
 
 /** Follows annotated tags (at most 10 deep) to the object they name. */

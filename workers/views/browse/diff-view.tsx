@@ -1,12 +1,25 @@
 /**
  * A diff as HTML: the file list with +/− counts, then each file in a disclosure (open unless it
- * is large), with hunk headers and old/new line numbers. Works without JavaScript.
+ * is large), with hunk headers and old/new line numbers; a renamed file shows "old → new" with
+ * its similarity and only the lines that changed. Works without JavaScript.
  */
 import type { FileDiff } from '../../services/browse/diff/file-diff';
 import { hunkHeader } from '../../services/browse/diff/hunks';
 
 const COLLAPSE_LINES = 400;
-const STATUS: Record<string, string> = { added: 'A', removed: 'D', modified: 'M' };
+const STATUS: Record<string, string> = { added: 'A', removed: 'D', modified: 'M', renamed: 'R' };
+
+/** The file's name, or `old → new (N% similar)` for a rename. */
+function FileName(props: { f: FileDiff }) {
+  const f = props.f;
+  if (f.status !== 'renamed') return <>{f.path}</>;
+  return (
+    <>
+      <span class="old-name">{f.previousPath}</span> → {f.path}{' '}
+      <span class="similarity">({f.similarity}% similar)</span>
+    </>
+  );
+}
 
 function fileId(i: number): string {
   return `diff-${i}`;
@@ -20,7 +33,11 @@ export function DiffStat(props: { additions: number; deletions: number }) {
   );
 }
 
-export function DiffView(props: { files: FileDiff[]; truncated?: boolean }) {
+export function DiffView(props: {
+  files: FileDiff[];
+  truncated?: boolean;
+  renameLimitReached?: boolean;
+}) {
   const total = props.files.reduce(
     (acc, f) => ({ a: acc.a + f.additions, d: acc.d + f.deletions }),
     { a: 0, d: 0 },
@@ -31,6 +48,9 @@ export function DiffView(props: { files: FileDiff[]; truncated?: boolean }) {
         {props.files.length} file{props.files.length === 1 ? '' : 's'} changed,{' '}
         <DiffStat additions={total.a} deletions={total.d} />
         {props.truncated ? ' (more files changed than are listed)' : ''}
+        {props.renameLimitReached
+          ? ' (too many added and removed files to look for renamed ones; only unchanged renames are shown)'
+          : ''}
       </p>
       <table class="files">
         <tbody>
@@ -40,7 +60,9 @@ export function DiffView(props: { files: FileDiff[]; truncated?: boolean }) {
                 {STATUS[f.status] ?? '?'}
               </td>
               <td class="msg name">
-                <a href={`#${fileId(i)}`}>{f.path}</a>
+                <a href={`#${fileId(i)}`}>
+                  <FileName f={f} />
+                </a>
               </td>
               <td class="when">
                 {f.binary ? 'binary' : <DiffStat additions={f.additions} deletions={f.deletions} />}
@@ -54,7 +76,7 @@ export function DiffView(props: { files: FileDiff[]; truncated?: boolean }) {
         return (
           <details class="file" id={fileId(i)} open={!big}>
             <summary>
-              {STATUS[f.status]} {f.path}{' '}
+              {STATUS[f.status]} <FileName f={f} />{' '}
               {f.binary ? '(binary)' : <DiffStat additions={f.additions} deletions={f.deletions} />}
               {big ? ' — large diff, click to show' : ''}
             </summary>
@@ -62,6 +84,8 @@ export function DiffView(props: { files: FileDiff[]; truncated?: boolean }) {
               <p class="notice">Binary file changed.</p>
             ) : f.omitted ? (
               <p class="notice">{f.omitted}.</p>
+            ) : f.status === 'renamed' && (f.hunks ?? []).length === 0 ? (
+              <p class="notice">File renamed without changes.</p>
             ) : (
               <div class="code-wrap">
                 <table class="diff">

@@ -140,7 +140,11 @@ export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: n
       </p>
       <pre class="message">{c.message.split('\n').slice(1).join('\n').trim()}</pre>
       <CommitMeta r={p.r} c={c} now={p.now} />
-      <DiffView files={p.view.diff.files} truncated={p.view.diff.truncated} />
+      <DiffView
+        files={p.view.diff.files}
+        truncated={p.view.diff.truncated}
+        renameLimitReached={p.view.diff.renameLimitReached}
+      />
     </RepoPage>
   );
 }
@@ -169,7 +173,11 @@ export function ComparePage(p: {
         {p.view.commits.length} commit{p.view.commits.length === 1 ? '' : 's'}
       </p>
       <CommitList r={p.r} commits={p.view.commits} now={p.now} />
-      <DiffView files={p.view.diff.files} truncated={p.view.diff.truncated} />
+      <DiffView
+        files={p.view.diff.files}
+        truncated={p.view.diff.truncated}
+        renameLimitReached={p.view.diff.renameLimitReached}
+      />
     </RepoPage>
   );
 }

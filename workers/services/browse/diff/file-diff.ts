@@ -1,13 +1,14 @@
 /**
- * A whole diff between two trees: the changed files with additions/deletions and unified hunks,
- * within limits so a huge change renders in bounded time (files past the limits are listed
- * with their status but without hunks, and marked).
+ * A whole diff between two trees: the changed files (renames detected, see renames.ts) with
+ * additions/deletions and unified hunks, within limits so a huge change renders in bounded time
+ * (files past the limits are listed with their status but without hunks, and marked).
  */
 import { fromUtf8 } from '../../../git/model/bytes';
 import { isBinary } from '../content';
 import { readBlob, type ObjectReader } from '../objects';
 import { toHunks, splitLines, type Hunk } from './hunks';
 import { diffLines } from './myers';
+import { DEFAULT_RENAME_LIMITS, detectRenames, type RenameLimits } from './renames';
 import { diffTrees, type FileChange } from './tree-diff';
 
 export interface FileDiff extends FileChange {
@@ -26,6 +27,8 @@ export interface TreeDiff {
   deletions: number;
   /** More files changed than were listed. */
   truncated: boolean;
+  /** Too many added × removed files to look for similar ones (exact renames are still found). */
+  renameLimitReached?: boolean;
 }
 
 export interface DiffLimits {
@@ -34,13 +37,27 @@ export interface DiffLimits {
   maxBlobBytes: number;
   /** Total diff lines across files after which files get no hunks. */
   maxTotalLines: number;
+  renames: RenameLimits;
 }
 
 export const DEFAULT_LIMITS: DiffLimits = {
   maxFiles: 1000,
   maxBlobBytes: 1024 * 1024,
   maxTotalLines: 20_000,
+  renames: DEFAULT_RENAME_LIMITS,
 };
+
+/** The diff fields of a change: a rename to the same blob reads nothing. */
+export function diffChange(
+  r: ObjectReader,
+  c: FileChange,
+  maxBytes = DEFAULT_LIMITS.maxBlobBytes,
+): ReturnType<typeof diffBlobs> {
+  if (c.oldOid !== undefined && c.oldOid === c.newOid) {
+    return Promise.resolve({ additions: 0, deletions: 0, binary: false, hunks: [] });
+  }
+  return diffBlobs(r, c.oldOid, c.newOid, maxBytes);
+}
 
 /** Diff of two blobs (undefined: absent) as hunks and counts. */
 export async function diffBlobs(
@@ -72,9 +89,8 @@ export async function diffTreesFull(
   newTree: string,
   limits: DiffLimits = DEFAULT_LIMITS,
 ): Promise<TreeDiff> {
-  const { changes, truncated } = await diffTrees(r, oldTree, newTree, {
-    maxFiles: limits.maxFiles,
-  });
+  const tree = await diffTrees(r, oldTree, newTree, { maxFiles: limits.maxFiles });
+  const { changes, limitReached } = await detectRenames(r, tree.changes, limits.renames);
   const files: FileDiff[] = [];
   let additions = 0;
   let deletions = 0;
@@ -95,11 +111,13 @@ export async function diffTreesFull(
       });
       continue;
     }
-    const d = await diffBlobs(r, c.oldOid, c.newOid, limits.maxBlobBytes);
+    const d = await diffChange(r, c, limits.maxBlobBytes);
     additions += d.additions;
     deletions += d.deletions;
     lines += d.additions + d.deletions;
     files.push({ ...c, ...d });
   }
-  return { files, additions, deletions, truncated };
+  const out: TreeDiff = { files, additions, deletions, truncated: tree.truncated };
+  if (limitReached) out.renameLimitReached = true;
+  return out;
 }

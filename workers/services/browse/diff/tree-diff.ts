@@ -1,14 +1,20 @@
 /**
- * Recursive diff of two trees into a flat list of changed files (rename detection is not done:
- * a rename shows as a removal and an addition). Subtrees with equal ids are skipped without
- * being read, so the cost follows the size of the change, not of the tree.
+ * Recursive diff of two trees into a flat list of changed files: additions, removals and
+ * modifications by path (renames.ts then pairs removals with additions into renames). Subtrees
+ * with equal ids are skipped without being read, so the cost follows the size of the change, not
+ * of the tree.
  */
 import { treeEntryKind, type TreeEntry } from '../../../git/model/object';
 import { readTree, type ObjectReader } from '../objects';
 
 export interface FileChange {
+  /** The path after the change (for a removal, the path removed). */
   path: string;
-  status: 'added' | 'removed' | 'modified';
+  status: 'added' | 'removed' | 'modified' | 'renamed';
+  /** For a rename: the path before it. */
+  previousPath?: string;
+  /** For a rename: how similar the two blobs are, in percent (100: same blob). */
+  similarity?: number;
   oldOid?: string;
   newOid?: string;
   oldMode?: string;
