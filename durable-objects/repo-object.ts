@@ -4,9 +4,16 @@
  * ref updates as one compare-and-swap transaction. Being single-threaded, it serialises pushes:
  * concurrent pushes of one branch from one old value see exactly one winner.
  *
- * Survives eviction: everything (SQLite storage). Nothing is kept only in memory.
+ * Packs that compaction replaces are retired in the swap's transaction and deleted from R2 by
+ * this object's alarm once PACK_RETIRE_GRACE_MS has passed (retired-packs.ts), so a fetch that
+ * read the old catalog can finish reading them.
+ *
+ * Survives eviction: everything (SQLite storage, including retired packs, and the alarm). Nothing
+ * is kept only in memory.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { r2ObjectStore } from '../workers/git/storage/object-store';
+import { idxKeyOf } from '../workers/git/storage/pack-keys';
 import type { Env } from '../workers/env';
 import {
   applyPush,
@@ -19,6 +26,24 @@ import {
   type PushRequest,
   type RepoState,
 } from './repo-refs';
+import {
+  duePacks,
+  forgetRetired,
+  listRetired,
+  nextSweepAt,
+  oldestRetiredAt,
+  retireGraceMs,
+  type RetiredPack,
+} from './retired-packs';
+
+/** The catalog and the retired packs awaiting deletion (operators and tests). */
+export interface PackListing {
+  packs: PackRecord[];
+  retired: Array<RetiredPack & { deleteAfter: number }>;
+  /** When the sweep alarm fires next (ms since the epoch), or null. */
+  sweepAt: number | null;
+  graceMs: number;
+}
 
 export type {
   PackRecord,
@@ -32,7 +57,15 @@ export type {
 export class RepoObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => ensureSchema(ctx.storage.sql));
+    ctx.blockConcurrencyWhile(async () => {
+      ensureSchema(ctx.storage.sql);
+      // The alarm is set just after the swap commits; re-arm here in case that write was lost.
+      await this.armSweep(false);
+    });
+  }
+
+  private get graceMs(): number {
+    return retireGraceMs(this.env.PACK_RETIRE_GRACE_MS);
   }
 
   /** HEAD, refs and pack catalog in one call. */
@@ -51,14 +84,71 @@ export class RepoObject extends DurableObject<Env> {
     setHead(this.ctx.storage.sql, branch);
   }
 
-  /** Replaces compacted packs with their merged pack; false when the catalog moved meanwhile. */
+  /**
+   * Replaces compacted packs with their merged pack and retires them (deleted by the alarm after
+   * the grace period); false when the catalog moved meanwhile.
+   */
   async replacePacks(remove: string[], add: PackRecord): Promise<boolean> {
     const sql = this.ctx.storage.sql;
-    return this.ctx.storage.transactionSync(() => replacePacks(sql, remove, add, Date.now()));
+    const swapped = this.ctx.storage.transactionSync(() =>
+      replacePacks(sql, remove, add, Date.now()),
+    );
+    if (swapped) await this.armSweep(false);
+    return swapped;
   }
 
-  /** Forgets everything (the repository was deleted). */
+  /** The pack catalog and the retired packs with when each may be deleted. */
+  async listPacks(defaultBranch: string): Promise<PackListing> {
+    const sql = this.ctx.storage.sql;
+    const graceMs = this.graceMs;
+    return {
+      packs: readState(sql, defaultBranch).packs,
+      retired: listRetired(sql).map((r) => ({ ...r, deleteAfter: r.retiredAt + graceMs })),
+      sweepAt: await this.ctx.storage.getAlarm(),
+      graceMs,
+    };
+  }
+
+  /**
+   * Deletes retired packs (pack + idx) whose grace has passed. A row is dropped only after R2
+   * confirmed the deletion; on failure the rows stay and the alarm comes back later.
+   */
+  async alarm(): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const keys = duePacks(sql, Date.now() - this.graceMs);
+    let failed = false;
+    if (keys.length > 0) {
+      try {
+        await r2ObjectStore(this.env.BLOBS).delete(keys.flatMap((k) => [k, idxKeyOf(k)]));
+        forgetRetired(sql, keys);
+      } catch (err) {
+        failed = true;
+        console.error(
+          JSON.stringify({
+            msg: 'retired pack sweep failed',
+            packs: keys.length,
+            error: String(err),
+          }),
+        );
+      }
+    }
+    await this.armSweep(failed);
+  }
+
+  /** Sets the alarm for the next retired pack due (sooner than any alarm already set). */
+  private async armSweep(failed: boolean): Promise<void> {
+    const at = nextSweepAt(oldestRetiredAt(this.ctx.storage.sql), this.graceMs, Date.now(), failed);
+    if (at === undefined) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * Forgets everything (the repository was deleted). The caller deletes every R2 object under
+   * the repository's prefix, retired packs included, so the sweep alarm is cancelled too.
+   */
   async destroy(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
 

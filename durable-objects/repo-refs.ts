@@ -1,9 +1,11 @@
 /**
- * The ref logic of RepoObject over its SQLite storage: schema, reads, and the push transaction
- * that compare-and-swaps every ref command at once. Kept apart from the DO class so it holds no
- * lifecycle, only rules.
+ * The ref logic of RepoObject over its SQLite storage: schema, reads, the push transaction that
+ * compare-and-swaps every ref command at once, and the compaction swap of the pack catalog
+ * (which retires the replaced packs, see retired-packs.ts). Kept apart from the DO class so it
+ * holds no lifecycle, only rules.
  */
 import { isValidRefName, ZERO_OID } from '../workers/git/model/refs';
+import { createRetiredSchema, retirePacks } from './retired-packs';
 
 export interface PackRecord {
   /** R2 key of the .pack; the .idx sits beside it with the same stem. */
@@ -59,6 +61,7 @@ export function ensureSchema(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS ref_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
     new_oid TEXT NOT NULL, at INTEGER NOT NULL)`);
+  createRetiredSchema(sql);
 }
 
 function getMeta(sql: SqlStorage, key: string): string | undefined {
@@ -183,6 +186,8 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
 /**
  * Swaps packs in the catalog (compaction): adds `add` and removes `remove` in one transaction,
  * only if every pack in `remove` is still there (else another compaction won; returns false).
+ * The removed packs are retired, not deleted: fetches that read the old catalog may still be
+ * reading them, so RepoObject's alarm deletes them after a grace period.
  */
 export function replacePacks(
   sql: SqlStorage,
@@ -210,5 +215,6 @@ export function replacePacks(
     created ?? now,
   );
   for (const key of remove) sql.exec('DELETE FROM packs WHERE key = ?', key);
+  retirePacks(sql, remove, now);
   return true;
 }

@@ -13,6 +13,7 @@ import { rateLimits } from './middleware/rate-limit';
 import { apiRoutes } from './routes/api';
 import { gitRoutes } from './routes/git';
 import { internalControllerRoutes } from './routes/internal/controller';
+import { internalRepoRoutes } from './routes/internal/repos';
 import { internalRunRoutes } from './routes/internal/runs';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
@@ -38,6 +39,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/internal/ssh', internalSshRoutes);
   app.route('/internal/runs', internalRunRoutes);
   app.route('/internal/controller', internalControllerRoutes);
+  app.route('/internal/repos', internalRepoRoutes);
   app.route('/static', staticRoutes);
   app.route('/', gitRoutes);
   app.route('/', homeRoutes);

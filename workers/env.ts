@@ -26,6 +26,12 @@ export interface Env {
   GIT_MAX_PUSH_MB?: string;
   /** Largest single object in a push, in MiB (default 100). */
   GIT_MAX_OBJECT_MB?: string;
+  /**
+   * How long packs replaced by compaction stay in R2 before RepoObject's alarm deletes them, in
+   * ms (default 900000 = 15 min): a fetch that read the catalog before the swap may still be
+   * reading them.
+   */
+  PACK_RETIRE_GRACE_MS?: string;
   /** Base of SSH clone URLs, e.g. `ssh://git@127.0.0.1:2222/` (set by `npm start`). */
   PLUE_SSH_URL?: string;
   /** SHA256 fingerprint of the SSH bridge's host key, shown in the SSH help. */

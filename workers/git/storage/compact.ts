@@ -3,7 +3,9 @@
  * idx. Packs are merged by concatenating their entries verbatim (OFS_DELTA distances stay valid
  * inside each pack's run of entries) under a new header and trailer, and the idx is rebuilt from
  * the old ones with shifted offsets — no inflating, no re-hashing of objects, bounded memory.
- * The catalog swap happens in RepoObject and only if none of the merged packs changed meanwhile.
+ * The catalog swap happens in RepoObject and only if none of the merged packs changed meanwhile;
+ * the replaced packs are retired there and deleted after a grace period, not at once, because a
+ * fetch that read the old catalog may still be reading them (durable-objects/retired-packs.ts).
  */
 import { Sha1 } from '../model/native';
 import { PackIndex } from '../model/idx';

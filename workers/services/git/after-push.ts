@@ -1,7 +1,7 @@
 /**
  * What happens after refs moved: the push is logged, a `push` workflow event is recorded per
- * updated ref (workflow-events.ts), and later capabilities hook in here (edge-cache
- * invalidation of ref-addressed views).
+ * updated ref (workflow-events.ts), small packs are compacted, and later capabilities hook in
+ * here (edge-cache invalidation of ref-addressed views).
  */
 import { choosePacksToMerge, mergePacks } from '../../git/storage/compact';
 import { idxKeyOf } from '../../git/storage/pack-keys';
@@ -38,7 +38,11 @@ export async function onPushed(
   await compactIfNeeded(ctx, log);
 }
 
-/** Merges small packs when there are many (see workers/git/storage/compact.ts). */
+/**
+ * Merges small packs when there are many (see workers/git/storage/compact.ts). The packs it
+ * replaces are not deleted here: the catalog swap retires them and RepoObject's alarm deletes
+ * them after PACK_RETIRE_GRACE_MS, since a fetch that read the old catalog may still be reading.
+ */
 export async function compactIfNeeded(ctx: GitRepoContext, log: Logger): Promise<void> {
   const state = await ctx.refs.state(ctx.repo.defaultBranch);
   const chosen = choosePacksToMerge(state.packs);
@@ -49,15 +53,16 @@ export async function compactIfNeeded(ctx: GitRepoContext, log: Logger): Promise
     chosen.map((p) => p.key),
     merged,
   );
-  // Superseded packs go only after the swap; a fetch that already opened them may still be
-  // reading, which is why deletion is best-effort and could move to a delayed sweep.
-  const obsolete = swapped ? chosen.map((p) => p.key) : [merged.key];
-  await ctx.store.delete(obsolete.flatMap((k) => [k, idxKeyOf(k)])).catch(() => undefined);
+  // A lost swap leaves the merged pack unreferenced and never seen by anyone: delete it now.
+  if (!swapped) {
+    await ctx.store.delete([merged.key, idxKeyOf(merged.key)]).catch(() => undefined);
+  }
   log.info('packs compacted', {
     repo: ctx.repo.fullName,
     merged: chosen.length,
     objects: merged.objectCount,
     swapped,
+    retired: swapped ? chosen.length : 0,
     ms: Date.now() - started,
   });
 }
