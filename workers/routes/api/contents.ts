@@ -9,7 +9,7 @@ import { AppError } from '../../errors';
 import { cacheKey, cachedJson, notModified, objectHeaders } from '../../services/cache';
 import { refsView } from '../../services/browse/data-history';
 import { pathView } from '../../services/browse/data-tree';
-import { readBlob, splitPath } from '../../services/browse/objects';
+import { objectSize, readBlob, splitPath } from '../../services/browse/objects';
 import { headBranch } from '../../services/browse/resolve-ref';
 import { isFullOid, openBrowse, resolve, type Browse } from '../pages/browse/context';
 import { base64, urlsOf } from './git-data';
@@ -44,14 +44,14 @@ async function contents(c: Context<AppEnv>, b: Browse, rawPath: string): Promise
     download_url: kind === 'blob' ? `${u.html}/raw/${ref}/${p}` : null,
   });
   if (pv.entry.kind === 'tree') {
-    // Sizes need every blob read once; cached by the tree id.
+    // Sizes come from the objects' headers (no blob is inflated); cached by the tree id.
     const key = cacheKey(b.repo.row.id, 'sizes', pv.entry.oid);
     const entries = pv.listing?.entries ?? [];
     const sizes = await cachedJson(b.cache, key, b.repo.shared, async () => {
       const out: Record<string, number> = {};
-      for (const e of entries.slice(0, 1000)) {
+      for (const e of entries) {
         if (e.kind === 'blob' || e.kind === 'symlink')
-          out[e.name] = (await readBlob(b.repo.reader, e.oid)).length;
+          out[e.name] = await objectSize(b.repo.reader, e.oid);
       }
       return out;
     });

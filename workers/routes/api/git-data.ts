@@ -1,5 +1,6 @@
 /**
- * Object-addressed API reads: `git/trees/{sha}` (`?recursive=1`), `git/blobs/{sha}` and
+ * Object-addressed API reads: `git/trees/{sha}` (`?recursive=1`; blob entries carry their size,
+ * read from object headers, not by inflating the blobs), `git/blobs/{sha}` and
  * `git/commits/{sha}`. The whole response is immutable: ETag = the object id, stored in the edge
  * cache for public repositories (after authorisation), `private, no-store` for private ones.
  */
@@ -9,7 +10,13 @@ import { AppError } from '../../errors';
 import { treeEntryKind } from '../../git/model/object';
 import { cacheKey, cachedResponse, objectHeaders } from '../../services/cache';
 import { commitInfo } from '../../services/browse/data-tree';
-import { readBlob, readCommit, readTree, type ObjectReader } from '../../services/browse/objects';
+import {
+  objectSize,
+  readBlob,
+  readCommit,
+  readTree,
+  type ObjectReader,
+} from '../../services/browse/objects';
 import { openBrowse, type Browse } from '../pages/browse/context';
 import { gitCommitJson, type Urls } from './git-shapes';
 
@@ -67,6 +74,7 @@ async function treeItems(r: ObjectReader, oid: string, recursive: boolean, u: Ur
         type,
         sha: e.oid,
       };
+      if (type === 'blob') item.size = await objectSize(r, e.oid);
       if (type !== 'commit') item.url = `${u.api}/git/${type}s/${e.oid}`;
       items.push(item);
       if (recursive && type === 'tree') await walk(e.oid, `${path}/`);
@@ -81,7 +89,8 @@ export const gitDataRoutes = new Hono<AppEnv>()
     const b = await openBrowse(c);
     const oid = sha(c);
     const recursive = ['1', 'true'].includes(c.req.query('recursive') ?? '');
-    return immutableJson(c, b, 'tree', oid, async () => {
+    // 'tree-v2': entries gained `size`; responses cached under the old kind lack it.
+    return immutableJson(c, b, 'tree-v2', oid, async () => {
       const u = urlsOf(c, b);
       const { items, truncated } = await treeItems(b.repo.reader, oid, recursive, u);
       return { sha: oid, url: `${u.api}/git/trees/${oid}`, tree: items, truncated };

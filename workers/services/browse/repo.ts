@@ -1,15 +1,21 @@
 /**
  * Opening a repository for browsing, once authorised (private repositories are `not_found` to
  * anyone who may not read them, see authz.ts): read refs and the pack catalog fresh from RepoObject, and
- * open pack indexes only when an object is actually read (a cache hit never opens them).
+ * open pack indexes only when an object is actually read (a cache hit never opens them). Whole
+ * reads from storage (indexes, small packs) are shared within the request by the object reader,
+ * the size reader (object sizes from entry headers, object-size.ts) and the prefix lookups.
  */
 import type { RepoRow } from '../../../db/queries/repositories';
-import type { RepoState } from '../../../durable-objects/repo-refs';
+import type { PackRecord, RepoState } from '../../../durable-objects/repo-refs';
 import { PackIndex } from '../../git/model/idx';
+import { ZlibInflater } from '../../git/model/zlib';
+import type { ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf } from '../../git/storage/pack-keys';
-import type { RepoObjects } from '../../git/storage/repo-objects';
+import { openRangeReader, type RangeReader } from '../../git/storage/range-reader';
+import { RepoObjects } from '../../git/storage/repo-objects';
 import type { Env } from '../../env';
-import { gitRepoContext, openObjects, type GitRepoContext } from '../git/repo-context';
+import { gitRepoContext, type GitRepoContext } from '../git/repo-context';
+import { packedObjectSize } from './object-size';
 import type { ObjectReader } from './objects';
 
 export interface BrowseRepo {
@@ -28,6 +34,26 @@ export interface BrowseRepo {
   smallPackOids(maxPackBytes: number): Promise<string[]>;
 }
 
+const SIZE_BLOCKS = { blockSize: 64 * 1024, blocks: 64 };
+
+/** `store` with whole-object reads kept for the request (ranged reads pass through). */
+function sharingWholeReads(store: ObjectStore): ObjectStore {
+  const whole = new Map<string, Promise<Uint8Array | undefined>>();
+  return {
+    ...store,
+    get(key, range) {
+      if (range) return store.get(key, range);
+      let p = whole.get(key);
+      if (!p) {
+        p = store.get(key);
+        whole.set(key, p);
+        p.catch(() => whole.delete(key));
+      }
+      return p;
+    },
+  };
+}
+
 /** Opens a repository the caller has authorised (`loadRepoForAction`) for browsing. */
 export async function openBrowseRepo(env: Env, row: RepoRow): Promise<BrowseRepo> {
   const ctx = gitRepoContext(env, {
@@ -36,14 +62,19 @@ export async function openBrowseRepo(env: Env, row: RepoRow): Promise<BrowseRepo
     defaultBranch: row.default_branch,
   });
   const state = await ctx.refs.state(row.default_branch);
+  const store = sharingWholeReads(ctx.store);
   let objects: Promise<RepoObjects> | undefined;
+  let opened: Promise<Array<{ pack: PackRecord; index: PackIndex | undefined }>> | undefined;
   const indexes = () =>
-    Promise.all(
+    (opened ??= Promise.all(
       state.packs.map(async (p) => {
-        const bytes = await ctx.store.get(idxKeyOf(p.key));
+        const bytes = await store.get(idxKeyOf(p.key));
         return { pack: p, index: bytes ? PackIndex.parse(bytes) : undefined };
       }),
-    );
+    ));
+  // Size reads touch a few bytes per object: smaller blocks than the object reader's 1 MiB.
+  let sizeReaders: Promise<Array<{ index: PackIndex; io: RangeReader }>> | undefined;
+  let inflater: ZlibInflater | undefined;
   return {
     row,
     owner: row.owner_login,
@@ -53,8 +84,21 @@ export async function openBrowseRepo(env: Env, row: RepoRow): Promise<BrowseRepo
     state,
     reader: {
       read(oid) {
-        objects ??= openObjects(ctx, state);
+        objects ??= RepoObjects.open(store, state.packs);
         return objects.then((o) => o.read(oid));
+      },
+      async size(oid) {
+        sizeReaders ??= indexes().then((list) =>
+          list.flatMap(({ pack, index }) =>
+            index ? [{ index, io: openRangeReader(store, pack.key, pack.size, SIZE_BLOCKS) }] : [],
+          ),
+        );
+        for (const { index, io } of await sizeReaders) {
+          const offset = index.lookup(oid);
+          if (offset !== undefined)
+            return packedObjectSize(io, offset, (inflater ??= new ZlibInflater()));
+        }
+        return undefined;
       },
     },
     async findPrefix(prefix) {
