@@ -4,11 +4,17 @@
  * database through the same driver as in production. Behind it sits either a real PostgreSQL
  * server (DATABASE_URL) or embedded PGlite (data kept in `dataDir`), which is also served over
  * plain TCP so `psql` can connect.
+ *
+ * With a real server, driver connections go through a session pool (pg-pool.ts), as through
+ * Neon's pooler in production: the Worker opens one connection per request, and a new server
+ * connection per request would cost a backend process each and fail a burst at the server's
+ * `max_connections`.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PGlite } from '@electric-sql/pglite';
+import { PgSessionPool } from './pg-pool';
 import { PgliteSessions, type SessionTransport } from './pglite-sessions';
 
 export interface LocalDatabaseOptions {
@@ -21,6 +27,11 @@ export interface LocalDatabaseOptions {
   /** TCP port for psql against PGlite (0 picks a free one; only with PGlite). */
   tcpPort?: number;
   host?: string;
+  /**
+   * Server connections open at once, with a real server (default 20, or PLUE_DB_MAX_CONNECTIONS;
+   * keep it below the server's max_connections minus what others use).
+   */
+  maxServerConnections?: number;
 }
 
 export interface LocalDatabase {
@@ -32,6 +43,8 @@ export interface LocalDatabase {
   kind: 'embedded' | 'postgres';
   /** psql-able URL of the embedded database, when embedded. */
   tcpUrl?: string;
+  /** The session pool's state, with a real server. */
+  serverConnections(): { open: number; idle: number; waiting: number; opened: number };
   close(): Promise<void>;
 }
 
@@ -51,6 +64,11 @@ function toBytes(data: WebSocket.RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
+function envLimit(): number | undefined {
+  const n = Number(process.env.PLUE_DB_MAX_CONNECTIONS);
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
 /** Starts the endpoint. */
 export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
   const host = opts.host ?? '127.0.0.1';
@@ -65,30 +83,20 @@ export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promi
   let tcpServer: net.Server | undefined;
   let connectBackend: (ws: WebSocket) => void;
 
+  let pool: PgSessionPool | undefined;
   if (opts.databaseUrl) {
     const target = new URL(opts.databaseUrl);
-    const port = Number(target.port || 5432);
-    const targetHost = target.hostname || '127.0.0.1';
+    const sessions = new PgSessionPool({
+      host: target.hostname || '127.0.0.1',
+      port: Number(target.port || 5432),
+      max: opts.maxServerConnections ?? envLimit() ?? 20,
+    });
+    pool = sessions;
     connectBackend = (ws) => {
-      const tcp = net.connect(port, targetHost);
-      track(tcp);
-      const pending: Uint8Array[] = [];
-      let open = false;
-      tcp.on('connect', () => {
-        open = true;
-        for (const p of pending) tcp.write(p);
-        pending.length = 0;
-      });
-      tcp.on('data', (d) => ws.send(d));
-      tcp.on('close', () => ws.close());
-      tcp.on('error', () => ws.close());
-      ws.on('message', (d) => {
-        const bytes = toBytes(d);
-        if (open) tcp.write(bytes);
-        else pending.push(bytes);
-      });
-      ws.on('close', () => tcp.destroy());
-      ws.on('error', () => tcp.destroy());
+      const s = sessions.connect({ send: (b) => ws.send(b), close: () => ws.close() });
+      ws.on('message', (d) => s.receive(toBytes(d)));
+      ws.on('close', () => s.closed());
+      ws.on('error', () => s.closed());
     };
   } else {
     pglite = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
@@ -133,11 +141,13 @@ export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promi
     wsProxy: `${host}:${wsPort}/v1`,
     kind: pglite ? 'embedded' : 'postgres',
     ...(tcpUrl ? { tcpUrl } : {}),
+    serverConnections: () => pool?.stats() ?? { open: 0, idle: 0, waiting: 0, opened: 0 },
     close: async () => {
       for (const c of wss.clients) c.terminate();
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
       if (tcpServer) await new Promise<void>((r) => tcpServer.close(() => r()));
+      pool?.close();
       if (pglite) await pglite.close();
     },
   };
