@@ -15,7 +15,7 @@
  *
  * Nothing here survives eviction (pending records are in SQLite already; viewers reconnect).
  */
-import { readArchivedLines } from './run-archive';
+import { readArchiveIndex, readArchivedLines, type ArchiveIndex } from './run-archive';
 import { sseFrame } from './run-log-format';
 import type { RunLogStore, StoredRecord } from './run-log-store';
 import { framesOf, SseViewers, type ReplaySource, type ViewerOptions } from './run-viewers';
@@ -27,6 +27,8 @@ export class LiveFanOut {
   private pending: StoredRecord[] = [];
   private flushScheduled = false;
   private flushedId: number;
+  /** The archive's index, once read (it never changes). */
+  private index: ArchiveIndex | undefined;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -60,6 +62,12 @@ export class LiveFanOut {
     for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'run completed');
   }
 
+  /** The archive's index (undefined when there is none yet), read once. */
+  async archiveIndex(runId: string): Promise<ArchiveIndex | undefined> {
+    this.index ??= await readArchiveIndex(this.bucket, runId);
+    return this.index;
+  }
+
   /** An SSE viewer from `after` (a response that streams until the run ends). */
   openSse(runId: string, after: number): Response {
     return this.sse.open(after, this.replaySource(runId));
@@ -70,7 +78,10 @@ export class LiveFanOut {
     const store = this.store();
     const send = (line: string) => ws.send(line);
     if (store.archived) {
-      void readArchivedLines(this.bucket, runId, after, (_id, _e, line) => send(line))
+      void this.archiveIndex(runId)
+        .then((index) =>
+          readArchivedLines(this.bucket, runId, after, (_i, _e, l) => send(l), index),
+        )
         .then(() => ws.close(1000, 'run completed'))
         .catch(() => ws.close(1011, 'archive unavailable'));
       return;
@@ -118,14 +129,16 @@ export class LiveFanOut {
       completed: () => this.store().completed,
       replayArchive: async (cursor, write) => {
         let batch = '';
-        await readArchivedLines(this.bucket, runId, cursor, async (id, event, line) => {
+        const index = await this.archiveIndex(runId);
+        const onLine = async (id: number, event: string, line: string): Promise<void> => {
           batch += sseFrame(id, event, line);
           if (batch.length > 64 * 1024) {
             const b = batch;
             batch = '';
             await write(b);
           }
-        });
+        };
+        await readArchivedLines(this.bucket, runId, cursor, onLine, index);
         if (batch) await write(batch);
       },
     };

@@ -146,6 +146,23 @@ export class RunLogStore {
     return this.sql.exec<{ n: number }>('SELECT COALESCE(SUM(bytes), 0) AS n FROM records').one().n;
   }
 
+  /**
+   * Where every `stride`-th record starts in the NDJSON log: `[id, byte offset]` pairs in id
+   * order, the first record's included. Lets a reader of the archive start near a record.
+   */
+  lineOffsets(stride: number): [number, number][] {
+    return this.sql
+      .exec<{ id: number; off: number }>(
+        `SELECT id, off FROM (
+           SELECT id, SUM(bytes) OVER (ORDER BY id) - bytes AS off,
+                  ROW_NUMBER() OVER (ORDER BY id) - 1 AS n FROM records)
+         WHERE n % ? = 0 ORDER BY id`,
+        stride,
+      )
+      .toArray()
+      .map((r) => [r.id, r.off]);
+  }
+
   /** Text bytes per step that has any. */
   stepTextBytes(): { step_id: string; n: number }[] {
     return this.sql

@@ -226,9 +226,14 @@ export class RunStream extends DurableObject<Env> {
       return { lines, completed: this.store.completed };
     }
     const lines: string[] = [];
-    await readArchivedLines(this.env.BLOBS, runId, after, (_id, _e, line) => {
-      if (lines.length < limit) lines.push(line);
-    });
+    const index = await this.live.archiveIndex(runId);
+    await readArchivedLines(
+      this.env.BLOBS,
+      runId,
+      after,
+      (_id, _e, line) => lines.push(line) < limit,
+      index,
+    );
     return { lines, completed: true };
   }
 

@@ -171,6 +171,44 @@ describe('run streams', () => {
     expect(again.events.map((e) => e.data)).toEqual(replay.events.slice(1).map((e) => e.data));
   });
 
+  it('resumes from the middle of a long archived log (the index points into it)', async () => {
+    const run = await makeRun(base, { steps: ['s'] });
+    // 2,600 records of multi-byte text: the archive index records where every 1,000th starts.
+    const texts = Array.from({ length: 2598 }, (_, i) => `line ${i + 1} é✓😀\n`);
+    for (let i = 0; i < texts.length; i += 500) {
+      expect((await post(base, run, outputs('s', i + 1, texts.slice(i, i + 500)))).status).toBe(
+        200,
+      );
+    }
+    await post(base, run, [
+      { event: 'step_completed', step_id: 's', status: 'success', exit_code: 0 },
+      { event: 'run_completed', conclusion: 'success' },
+    ]);
+    const archived = (await (await fetch(`${run.api}/logs`)).text()).split('\n').slice(0, -1);
+    expect(archived).toHaveLength(2600);
+    // Restart so nothing is cached in the instance: the archive and its index are read afresh.
+    await fetch(`${base}/internal/runs/${run.runId}/restart`, {
+      method: 'POST',
+      headers: INTERNAL,
+    });
+    for (const after of [0, 998, 999, 1000, 1001, 1999, 2000, 2001, 2598, 2599, 2600]) {
+      const page = (await (await fetch(`${run.api}/events?after=${after}&limit=5`)).json()) as {
+        records: unknown[];
+        next_after: number;
+        completed: boolean;
+      };
+      const want = archived.slice(after, after + 5);
+      expect(
+        page.records.map((r) => JSON.stringify(r)),
+        `after=${after}`,
+      ).toEqual(want);
+      expect(page.next_after).toBe(Math.min(after + 5, 2600));
+      expect(page.completed).toBe(after + 5 > 2600);
+    }
+    const sse = await readSse(`${run.api}/stream`, { headers: { 'Last-Event-ID': '1999' } });
+    expect(sse.events.map((e) => e.data)).toEqual(archived.slice(1999));
+  });
+
   it('marks truncation when a step exceeds its log limit', async () => {
     const run = await makeRun(base, { steps: ['big'] });
     // 8 MiB per step by default: 9 chunks of 1 MiB overflow it.
