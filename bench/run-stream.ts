@@ -3,7 +3,10 @@
  * chunks (batches of B every I ms), measuring append→receive latency (p50/p99) and that every
  * viewer got every chunk exactly once and in order; then the same viewers polling every second
  * (the Gitea model: GET …/events?after=cursor) on a second run with the same producer, as the
- * baseline. Prints latency and requests served side by side, and the ratio.
+ * baseline. Prints latency and requests served side by side, and the ratio. Between the two, the
+ * same viewers and producer run against bench/fixtures/fanout, a bare Durable Object that only
+ * fans batches out (no storage, auth or catch-up), in the same runtime: the floor that the
+ * runtime's own cost per streamed write sets (BENCH_RUN_FLOOR=0 skips it).
  *
  * Defaults: V=1000, C=10000, B=10, I=50 ms. PLUE_BENCH_QUICK=1: V=100, C=1000. Override with
  * BENCH_RUN_VIEWERS, BENCH_RUN_CHUNKS, BENCH_RUN_BATCH, BENCH_RUN_INTERVAL_MS; BENCH_RUN_POLL=0
@@ -19,7 +22,8 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startStack } from '../scripts/stack';
+import { fileURLToPath } from 'node:url';
+import { freePort, startStack, startWranglerDev } from '../scripts/stack';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { Histogram } from './lib/histogram';
 import { treeCpuMs } from './lib/process-cpu';
@@ -152,6 +156,77 @@ function summary(stats: ViewerStats[]): string {
   );
 }
 
+interface SseResult {
+  stats: ViewerStats[];
+  hist: Histogram;
+  rtt: Histogram;
+  posts: number;
+  workerdMs: number;
+  benchMs: number;
+}
+
+/** VIEWERS SSE viewers on `run` while the producer appends every chunk; CPU of both sides. */
+async function measureSse(base: string, run: TestRun, wranglerPid: number): Promise<SseResult> {
+  const fleet = startSseViewers(`${run.api}/stream`, VIEWERS, THREADS);
+  stopFleet = fleet.stop;
+  const t0 = now();
+  while (fleet.connected() < VIEWERS && now() - t0 < 120_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const cpu0 = { workerd: treeCpuMs(wranglerPid, 'workerd'), bench: process.cpuUsage() };
+  const rtt = new Histogram();
+  const posts = await produce(base, run, rtt);
+  const { stats, hist } = await fleet.done;
+  const workerdMs = treeCpuMs(wranglerPid, 'workerd') - cpu0.workerd;
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  return { stats, hist, rtt, posts, workerdMs, benchMs: (benchCpu.user + benchCpu.system) / 1000 };
+}
+
+function printCosts(r: SseResult): void {
+  console.log(
+    `append round trip (the producer's POST): p50 ${r.rtt.quantile(0.5).toFixed(1)} ms, ` +
+      `p99 ${r.rtt.quantile(0.99).toFixed(1)} ms`,
+  );
+  console.log(
+    `CPU from the first append until every viewer ended: workerd ${(r.workerdMs / 1000).toFixed(1)} s ` +
+      `(${(r.workerdMs / r.posts).toFixed(1)} ms per append, ` +
+      `${((r.workerdMs * 1000) / (r.posts * VIEWERS)).toFixed(0)} µs per viewer per append), ` +
+      `this benchmark (producer and viewers) ${(r.benchMs / 1000).toFixed(1)} s`,
+  );
+}
+
+/**
+ * The same viewers and producer against bench/fixtures/fanout: a bare Durable Object that only
+ * fans batches out, in the same runtime. What it costs is the runtime's own price of a streamed
+ * write per viewer, which no change to RunStream can go below.
+ */
+async function floor(dataDir: string): Promise<void> {
+  const dev = await startWranglerDev({
+    host: '127.0.0.1',
+    port: await freePort(),
+    dataDir,
+    vars: {},
+    config: fileURLToPath(new URL('./fixtures/fanout/wrangler.toml', import.meta.url)),
+  });
+  try {
+    const pid = dev.child.pid as number;
+    const base =
+      process.env.BENCH_RUN_VIA_PROXY === '1' ? dev.url : await directWorkerUrl(pid, dev.url);
+    const run = { runId: 0, token: 'floor', api: `${base}/floor` } as TestRun;
+    const r = await measureSse(base, run, pid);
+    console.log(
+      `\nfloor (bench/fixtures/fanout: a bare Durable Object fanning out the same batches, no ` +
+        `storage or auth): ${summary(r.stats)}`,
+    );
+    console.log(
+      `floor latency p50 ${r.hist.quantile(0.5).toFixed(1)} ms, p99 ${r.hist.quantile(0.99).toFixed(1)} ms`,
+    );
+    printCosts(r);
+  } finally {
+    await dev.stop();
+  }
+}
+
 export async function run(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-runs-'));
   // Embedded PGlite by default; a scratch database on the server at DATABASE_URL when set.
@@ -181,21 +256,9 @@ export async function run(): Promise<void> {
     );
     // SSE.
     const sseRun = await makeRun(base, { steps: ['s'] });
-    const fleet = startSseViewers(`${sseRun.api}/stream`, VIEWERS, THREADS);
-    stopFleet = fleet.stop;
-    const t0 = now();
-    while (fleet.connected() < VIEWERS && now() - t0 < 120_000) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const wranglerPid = stack.worker.pid as number;
-    const cpu0 = { workerd: treeCpuMs(wranglerPid, 'workerd'), bench: process.cpuUsage() };
-    const sseRtt = new Histogram();
-    const ssePosts = await produce(base, sseRun, sseRtt);
-    const { stats: sseStats, hist: sseHist } = await fleet.done;
-    const workerdMs = treeCpuMs(wranglerPid, 'workerd') - cpu0.workerd;
-    const benchCpu = process.cpuUsage(cpu0.bench);
-    const benchMs = (benchCpu.user + benchCpu.system) / 1000;
-    console.log(`SSE:     ${summary(sseStats)}`);
+    const sse = await measureSse(base, sseRun, stack.worker.pid as number);
+    const sseHist = sse.hist;
+    console.log(`SSE:     ${summary(sse.stats)}`);
     const state = await fetch(`${base}/internal/runs/${sseRun.runId}/stream`, { headers: INTERNAL })
       .then((r) => (r.ok ? (r.json() as Promise<{ dropped: number }>) : undefined))
       .catch(() => undefined);
@@ -203,15 +266,8 @@ export async function run(): Promise<void> {
       `SSE latency p50 ${sseHist.quantile(0.5).toFixed(1)} ms, p99 ${sseHist.quantile(0.99).toFixed(1)} ms` +
         (state ? `; slow viewers dropped by the server: ${state.dropped}` : ''),
     );
-    console.log(
-      `append round trip (the producer's POST): p50 ${sseRtt.quantile(0.5).toFixed(1)} ms, ` +
-        `p99 ${sseRtt.quantile(0.99).toFixed(1)} ms`,
-    );
-    console.log(
-      `CPU from the first append until every viewer ended (final archive included): ` +
-        `workerd ${(workerdMs / 1000).toFixed(1)} s (${(workerdMs / ssePosts).toFixed(1)} ms ` +
-        `per append), this benchmark (producer and viewers) ${(benchMs / 1000).toFixed(1)} s`,
-    );
+    printCosts(sse);
+    if (process.env.BENCH_RUN_FLOOR !== '0') await floor(join(work, 'floor'));
     if (process.env.BENCH_RUN_POLL === '0') return;
 
     // Polling every second.
@@ -220,6 +276,7 @@ export async function run(): Promise<void> {
     const counter = { requests: 0, failed: 0 };
     const pollers = Array.from({ length: VIEWERS }, () => poller(pollRun.api, pollHist, counter));
     const pollPosts = await produce(base, pollRun, new Histogram());
+    const ssePosts = sse.posts;
     const pollStats = await Promise.all(pollers);
     console.log(`polling: ${summary(pollStats)}`);
 

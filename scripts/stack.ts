@@ -109,6 +109,76 @@ function killTree(child: ChildProcess): Promise<void> {
   });
 }
 
+export interface WranglerDevOptions {
+  host: string;
+  port: number;
+  /** wrangler's DO/R2 state goes under `<dataDir>/wrangler`. */
+  dataDir: string;
+  vars: Record<string, string>;
+  stdio?: 'inherit' | 'pipe' | undefined;
+  /** A wrangler config other than Plue's own (benchmark fixtures). */
+  config?: string;
+}
+
+export interface WranglerDev {
+  url: string;
+  child: ChildProcess;
+  inspectorPort: number;
+  stop(): Promise<void>;
+}
+
+/** Runs `wrangler dev` (Plue's Worker unless `config` names another) until it answers. */
+export async function startWranglerDev(opts: WranglerDevOptions): Promise<WranglerDev> {
+  const { host } = opts;
+  const inspector = await freePort(host);
+  const args = [
+    WRANGLER_JS,
+    'dev',
+    ...(opts.config ? ['--config', opts.config] : []),
+    '--ip',
+    host,
+    '--port',
+    String(opts.port),
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    `${opts.dataDir}/wrangler`,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    opts.stdio === 'inherit' ? 'log' : 'warn',
+    ...Object.entries(opts.vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
+  const child = spawn(nodeForWrangler(), args, {
+    cwd: ROOT,
+    detached: true,
+    stdio: opts.stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      WRANGLER_SEND_ERROR_REPORTS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      // wrangler's local observability collector stores a trace of every request and span in a
+      // SQLite Durable Object (with an fsync per event): ~1.7 ms of workerd CPU per request and
+      // more per streamed write, for a dashboard Plue does not use. The local explorer likewise.
+      X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false',
+      X_LOCAL_EXPLORER: process.env.X_LOCAL_EXPLORER ?? 'false',
+      NO_UPDATE_NOTIFIER: '1',
+    },
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
+  const url = `http://${host}:${opts.port}`;
+  const stop = (): Promise<void> => killTree(child);
+  try {
+    await waitForHealth(url, child, 90_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
+  }
+  return { url, child, inspectorPort: inspector, stop };
+}
+
 /** Starts the database endpoint, migrates, and starts the Worker; resolves once it answers. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const host = opts.host ?? '127.0.0.1';
@@ -136,54 +206,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     DB_WS_PROXY: target.wsProxy,
     ...opts.extraVars,
   };
-  const inspector = await freePort(host);
-  const args = [
-    WRANGLER_JS,
-    'dev',
-    '--ip',
-    host,
-    '--port',
-    String(opts.port),
-    '--inspector-port',
-    String(inspector),
-    '--persist-to',
-    `${opts.dataDir}/wrangler`,
-    '--show-interactive-dev-session=false',
-    '--log-level',
-    opts.stdio === 'inherit' ? 'log' : 'warn',
-    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
-  ];
-  const worker = spawn(nodeForWrangler(), args, {
-    cwd: ROOT,
-    detached: true,
-    stdio: opts.stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: 'false',
-      WRANGLER_SEND_ERROR_REPORTS: 'false',
-      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-      // wrangler's local observability collector stores a trace of every request and span in a
-      // SQLite Durable Object (with an fsync per event): ~1.7 ms of workerd CPU per request and
-      // more per streamed write, for a dashboard Plue does not use. The local explorer likewise.
-      X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false',
-      X_LOCAL_EXPLORER: process.env.X_LOCAL_EXPLORER ?? 'false',
-      NO_UPDATE_NOTIFIER: '1',
-    },
-  });
-  let output = '';
-  worker.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  worker.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  const url = `http://${host}:${opts.port}`;
+  let dev: WranglerDev;
+  try {
+    dev = await startWranglerDev({
+      host,
+      port: opts.port,
+      dataDir: opts.dataDir,
+      vars,
+      stdio: opts.stdio,
+    });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   const stop = async (): Promise<void> => {
-    await killTree(worker);
+    await dev.stop();
     await db.close();
   };
-  try {
-    await waitForHealth(url, worker, 90_000);
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n${output}`, { cause: err });
-  }
+  const { url, child: worker, inspectorPort: inspector } = dev;
   return { url, db, worker, inspectorPort: inspector, migrationsApplied, stop };
 }
 
