@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateWorkflows, listWorkflowFiles, type FileEvaluation } from './evaluate';
 import { LocalBackend } from './sandbox/local';
+import type { SandboxBackend } from './sandbox/types';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const backend = new LocalBackend({ killGraceMs: 200 });
@@ -79,6 +80,39 @@ describe('evaluateWorkflows', () => {
       'ci.py',
       'nightly.py',
     ]);
+  });
+
+  it('evaluates several files at once, at most `concurrency`, results in file order', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 7; i++) {
+      files[`.plue/workflows/w${i}.py`] =
+        `from plue import workflow, push\n@workflow(triggers=[push(branches=["main"])])\ndef w${i}(ctx):\n    ctx.run("s", "true")\n`;
+    }
+    let inFlight = 0;
+    let most = 0;
+    const counting: SandboxBackend = {
+      name: backend.name,
+      check: () => backend.check(),
+      run: async (spec) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await backend.run(spec);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const results = await evaluateWorkflows({
+      workspace: repo(files),
+      event: PUSH_MAIN,
+      backend: counting,
+      concurrency: 3,
+    });
+    expect(results.map((r) => r.file)).toEqual(Object.keys(files));
+    expect(results.map((r) => ('workflows' in r ? r.workflows[0]?.name : r.error.message))).toEqual(
+      Object.keys(files).map((_, i) => `w${i}`),
+    );
+    expect(most).toBe(3);
   });
 
   it('lists workflows without running them when there is no event', async () => {

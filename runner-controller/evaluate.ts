@@ -3,14 +3,15 @@
  * `.plue/workflows/*.py` of a checked-out workspace is evaluated by `python3 -m plue.evaluate`
  * inside the sandbox backend: workspace read-only, no network, the `plue` SDK mounted read-only
  * at /opt/plue-sdk (on PYTHONPATH), the event in a read-only file, a time and memory limit. One
- * sandbox per file, so one file cannot change another's plan. The evaluator's output is
+ * sandbox per file, so one file cannot change another's plan; up to `concurrency` files (default
+ * 4, at most one per CPU) are evaluated at once, and results keep the files' order. The evaluator's output is
  * validated (plan.ts) before it is returned; file names in results come from here, not from it.
  * A file can still print any well-formed plan for itself (it runs the evaluator's process) —
  * no more than its author could write as triggers and steps anyway. Decisions that must not be
  * up to the author (which secrets a fork's run gets) belong to the Worker, not to the plan.
  */
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluationSchema, planProblem, type WorkflowPlan } from './executor/plan';
@@ -36,6 +37,8 @@ export interface EvaluateOptions {
   /** Per file (default 10 s) and memory (default 256 MiB). */
   timeoutMs?: number;
   memoryBytes?: number;
+  /** Files evaluated at once (default: 4, at most the CPUs available). */
+  concurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -72,8 +75,18 @@ export async function evaluateWorkflows(opts: EvaluateOptions): Promise<FileEval
   try {
     chmodSync(eventDir, 0o755);
     writeFileSync(join(eventDir, 'event.json'), JSON.stringify(opts.event), { mode: 0o644 });
-    const results: FileEvaluation[] = [];
-    for (const file of files) results.push(await evaluateFile(file, eventDir, opts));
+    const results: FileEvaluation[] = new Array(files.length);
+    const width = Math.max(
+      1,
+      Math.min(opts.concurrency ?? Math.min(4, availableParallelism()), files.length),
+    );
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < files.length; i = next++) {
+        results[i] = await evaluateFile(files[i] as string, eventDir, opts);
+      }
+    };
+    await Promise.all(Array.from({ length: width }, lane));
     return results;
   } finally {
     rmSync(eventDir, { recursive: true, force: true });
