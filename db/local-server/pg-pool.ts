@@ -205,6 +205,7 @@ export class PgSessionPool {
   close(): void {
     this.closed = true;
     this.line.length = 0;
+    for (const list of this.idle.values()) for (const c of list) clearTimeout(c.idleTimer);
     this.idle.clear();
     for (const s of this.sockets) s.destroy();
   }
@@ -267,7 +268,8 @@ export class PgSessionPool {
       const list = this.idle.get(c.key) ?? [];
       list.push(c);
       this.idle.set(c.key, list);
-      c.idleTimer = setTimeout(() => this.destroy(c), this.idleMs);
+      // An idle connection never keeps the process alive.
+      c.idleTimer = setTimeout(() => this.destroy(c), this.idleMs).unref();
       this.wake();
     };
     c.socket.write(DISCARD_ALL);
