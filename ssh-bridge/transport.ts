@@ -13,8 +13,8 @@
  *   tag), each its own syscall and wake-up of the client (~13,000 for a 100 MiB clone); the
  *   socket is corked for the rest of the tick, so the pieces of one event go out in one writev.
  */
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import ssh2Crypto from 'ssh2/lib/protocol/crypto.js';
 
 const KEXINIT = 20;
 /** RFC 4253 §6.1 lets implementations refuse packets over 35000 bytes; ssh2 does. */
@@ -23,14 +23,13 @@ const MAX_IDENT = 255;
 
 export const AES_GCM = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
 
-/** Whether ssh2's optional native crypto binding (fast chacha20-poly1305) can be loaded. */
+/**
+ * Whether ssh2 loaded its optional native crypto binding (fast chacha20-poly1305). ssh2 says so
+ * itself, wherever it found the binding: beside the esbuild bundle in the image, or in
+ * node_modules when run from source.
+ */
 function nativeChacha(): boolean {
-  try {
-    createRequire(import.meta.url)('ssh2/lib/protocol/crypto/build/Release/sshcrypto.node');
-    return true;
-  } catch {
-    return false;
-  }
+  return ssh2Crypto.bindingAvailable === true;
 }
 
 /**
