@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, logLevelOf } from './logger';
+import { createLogger, logLevelOf, requestLevel } from './logger';
 
 describe('logger', () => {
   it('writes JSON lines at or above the configured level', () => {
@@ -23,5 +23,13 @@ describe('logger', () => {
     const lines: string[] = [];
     createLogger({}, (l) => lines.push(l)).info('x');
     expect(lines).toHaveLength(1);
+  });
+
+  it('logs a controller claim that found nothing at debug, everything else at info', () => {
+    expect(requestLevel('POST', '/internal/controller/runs/claim', 204)).toBe('debug');
+    expect(requestLevel('POST', '/internal/controller/events/claim', 204)).toBe('debug');
+    expect(requestLevel('POST', '/internal/controller/runs/claim', 200)).toBe('info');
+    expect(requestLevel('GET', '/api/v1/health', 204)).toBe('info');
+    expect(requestLevel('POST', '/internal/runs/1/events', 204)).toBe('info');
   });
 });

@@ -47,6 +47,16 @@ export function errorFields(err: unknown): LogFields {
   return { error: err.message, errorName: err.name, stack: err.stack, cause };
 }
 
+/**
+ * The level of a request's line: `debug` for a runner controller's claim that found nothing
+ * (204; it asks about twice a second per kind while idle), `info` for everything else.
+ */
+export function requestLevel(method: string, path: string, status: number): LogLevel {
+  const idleClaim =
+    status === 204 && method === 'POST' && /^\/internal\/controller\/[a-z]+\/claim$/.test(path);
+  return idleClaim ? 'debug' : 'info';
+}
+
 /** Assigns the request id, attaches a logger and logs one line per request. */
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -65,7 +75,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const started = Date.now();
     await next();
     c.header('X-Request-Id', requestId);
-    log.info('request', {
+    log.log(requestLevel(c.req.method, c.req.path, c.res.status), 'request', {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
