@@ -67,22 +67,8 @@ export class FrontendFramer {
  * Assumes the bytes are whole backend messages, as PGlite returns them.
  */
 export function lastReadyStatus(bytes: Uint8Array): string | undefined {
-  let status: string | undefined;
-  let i = 0;
-  while (i + 5 <= bytes.length) {
-    const type = bytes[i] as number;
-    const len =
-      (((bytes[i + 1] as number) << 24) |
-        ((bytes[i + 2] as number) << 16) |
-        ((bytes[i + 3] as number) << 8) |
-        (bytes[i + 4] as number)) >>>
-      0;
-    if (type === 0x5a /* Z */ && len === 5 && i + 6 <= bytes.length) {
-      status = String.fromCharCode(bytes[i + 5] as number);
-    }
-    i += 1 + len;
-  }
-  return status;
+  const tracker = new BackendTracker();
+  return tracker.push(bytes) > 0 ? tracker.status : undefined;
 }
 
 /** Accumulates backend bytes and yields whole messages (type byte and bytes, header included). */

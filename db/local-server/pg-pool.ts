@@ -141,14 +141,10 @@ export class PgSessionPool {
         if (!gone) client.send(bytes);
       };
       c.onGone = end;
-      if (startup) {
-        // A new server connection: the client sees the server's own handshake.
-        waiting = false;
-        c.socket.write(startup);
-      } else {
-        waiting = false;
-        client.send(c.greeting as Uint8Array);
-      }
+      waiting = false;
+      // A new server connection: the client sees the server's own handshake; else the replay.
+      if (startup) c.socket.write(startup);
+      else client.send(c.greeting as Uint8Array);
       for (const b of held.splice(0)) toServer(b);
     };
 
@@ -247,7 +243,7 @@ export class PgSessionPool {
     const gone = (): void => {
       if (!this.sockets.delete(socket)) return;
       this.open--;
-      this.dropIdle(key, c);
+      this.dropIdle(c);
       c.onGone();
       this.wake();
     };
@@ -296,11 +292,11 @@ export class PgSessionPool {
     return false;
   }
 
-  private dropIdle(key: string, c: ServerConn): void {
-    const list = this.idle.get(key);
+  private dropIdle(c: ServerConn): void {
+    const list = this.idle.get(c.key);
     const i = list?.indexOf(c) ?? -1;
     if (list && i >= 0) list.splice(i, 1);
-    if (list && list.length === 0) this.idle.delete(key);
+    if (list && list.length === 0) this.idle.delete(c.key);
   }
 
   /** Serves waiting clients, in order, while there is room. */
