@@ -26,6 +26,19 @@ export function internalSecretValid(env: Env, presented: string | undefined): bo
   return constantTimeEqual(presented, secret);
 }
 
+/** Throws `unauthenticated` unless the request carries the internal secret. */
+export function requireInternalSecret(c: Context<AppEnv>): void {
+  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
+    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
+  }
+}
+
+/** Middleware for routes only the bridge, the runner controller and operators may call. */
+export const internalSecretOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireInternalSecret(c);
+  await next();
+};
+
 /** The token presented in Authorization (Bearer, or Basic's password), if any. */
 export function presentedToken(header: string | undefined): string | undefined {
   if (!header) return undefined;

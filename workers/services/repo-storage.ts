@@ -8,10 +8,7 @@ import type { Env } from '../env';
 import { r2ObjectStore } from '../git/storage/object-store';
 import { repoPrefix } from '../git/storage/pack-keys';
 import { purgeRepoMeta, type EdgeCache } from './cache';
-
-function repoStub(env: Env, repoId: string) {
-  return env.REPO.get(env.REPO.idFromName(`repo:${repoId}`));
-}
+import { repoStub } from './git/repo-context';
 
 /** After an update: purge the old name's edge copy and point HEAD at the default branch. */
 export async function repoUpdated(

@@ -15,18 +15,12 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
-import { INTERNAL_SECRET_HEADER, internalSecretValid } from '../../middleware/auth';
+import { internalSecretOnly } from '../../middleware/auth';
 import { runIdOf } from '../../services/runs';
 import { claimEvent, failEvent, reportEvaluation } from '../../services/workflow-evaluation';
 import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/workflow-leases';
 import { recordScheduledEvents } from '../../services/workflow-schedule';
 import { jsonBody } from '../api/request';
-
-function requireInternal(c: Context<AppEnv>): void {
-  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
-    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
-  }
-}
 
 function ownerOf(body: Record<string, unknown>): string {
   const o = body.owner;
@@ -54,10 +48,7 @@ const eventIdOf = (raw: string): string => {
 const origin = (c: Context<AppEnv>): string => new URL(c.req.url).origin;
 
 export const internalControllerRoutes = new Hono<AppEnv>()
-  .use('*', async (c, next) => {
-    requireInternal(c);
-    await next();
-  })
+  .use('*', internalSecretOnly)
   .post('/events/claim', async (c) => {
     const body = await jsonBody(c);
     const claimed = await claimEvent(

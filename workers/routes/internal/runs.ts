@@ -12,11 +12,16 @@
  *   (internal secret; tests).
  * The auth middleware leaves Authorization on /internal/runs/* to these handlers.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { findRepo, findRepoById } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
-import { INTERNAL_SECRET_HEADER, internalSecretValid, presentedToken } from '../../middleware/auth';
+import {
+  INTERNAL_SECRET_HEADER,
+  internalSecretValid,
+  presentedToken,
+  requireInternalSecret,
+} from '../../middleware/auth';
 import {
   createRun,
   createRunInputOf,
@@ -28,15 +33,9 @@ import {
 import { runView } from '../../services/runs-view';
 import { jsonBody } from '../api/request';
 
-function requireInternal(c: Context<AppEnv>): void {
-  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
-    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
-  }
-}
-
 export const internalRunRoutes = new Hono<AppEnv>()
   .post('/', async (c) => {
-    requireInternal(c);
+    requireInternalSecret(c);
     const body = await jsonBody(c);
     const repo =
       typeof body.repo_id === 'string' || typeof body.repo_id === 'number'
@@ -78,7 +77,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
     });
   })
   .get('/:id/stream', async (c) => {
-    requireInternal(c);
+    requireInternalSecret(c);
     const id = runIdOf(c.req.param('id'));
     const s = await runStream(c.env, id).snapshot(id);
     return c.json({
@@ -91,7 +90,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
     });
   })
   .post('/:id/restart', async (c) => {
-    requireInternal(c);
+    requireInternalSecret(c);
     const id = runIdOf(c.req.param('id'));
     try {
       await runStream(c.env, id).restart();

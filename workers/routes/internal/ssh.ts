@@ -12,19 +12,14 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
-import { INTERNAL_SECRET_HEADER, internalSecretValid } from '../../middleware/auth';
+import { internalSecretOnly } from '../../middleware/auth';
 import { issueRepoGrant, loadRepoForAction } from '../../services/authz';
 import { edgeCache } from '../../services/cache';
 import { lookupSshKey } from '../../services/ssh-keys';
 import { jsonBody } from '../api/request';
 
 export const internalSshRoutes = new Hono<AppEnv>()
-  .use(async (c, next) => {
-    if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
-      throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
-    }
-    return next();
-  })
+  .use(internalSecretOnly)
   .post('/lookup', async (c) => {
     const body = await jsonBody(c);
     return c.json({ user: await lookupSshKey(c.var.db, body.key, new Date()) });

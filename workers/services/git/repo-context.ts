@@ -28,16 +28,20 @@ export interface GitRepoContext {
 
 const MiB = 1024 * 1024;
 
+/** The repository's RepoObject (refs, pack catalog, retired packs). */
+export function repoStub(env: Env, repoId: string) {
+  return env.REPO.get(env.REPO.idFromName(`repo:${repoId}`));
+}
+
 /** Builds the context from the Worker's bindings and configuration. */
 export function gitRepoContext(
   env: Env,
   repo: { id: string; fullName: string; defaultBranch: string },
 ): GitRepoContext {
-  const stub = env.REPO.get(env.REPO.idFromName(`repo:${repo.id}`));
   return {
     repo,
     store: r2ObjectStore(env.BLOBS),
-    refs: stub as unknown as RefsClient,
+    refs: repoStub(env, repo.id) as unknown as RefsClient,
     limits: {
       maxPackBytes: Number(env.GIT_MAX_PUSH_MB ?? 2048) * MiB,
       maxObjectBytes: Number(env.GIT_MAX_OBJECT_MB ?? 100) * MiB,
