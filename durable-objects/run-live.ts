@@ -62,10 +62,22 @@ export class LiveFanOut {
     for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'run completed');
   }
 
-  /** The archive's index (undefined when there is none yet), read once. */
-  async archiveIndex(runId: string): Promise<ArchiveIndex | undefined> {
+  /** The archive's index, when the RunStream already has it (just written, or adopted). */
+  knowIndex(index: ArchiveIndex): void {
+    this.index = index;
+  }
+
+  /**
+   * Archived record lines after `after`, read from near it with the archive's index (read once
+   * per instance); see readArchivedLines.
+   */
+  async readArchive(
+    runId: string,
+    after: number,
+    onLine: Parameters<typeof readArchivedLines>[3],
+  ): Promise<boolean> {
     this.index ??= await readArchiveIndex(this.bucket, runId);
-    return this.index;
+    return readArchivedLines(this.bucket, runId, after, onLine, this.index);
   }
 
   /** An SSE viewer from `after` (a response that streams until the run ends). */
@@ -78,10 +90,7 @@ export class LiveFanOut {
     const store = this.store();
     const send = (line: string) => ws.send(line);
     if (store.archived) {
-      void this.archiveIndex(runId)
-        .then((index) =>
-          readArchivedLines(this.bucket, runId, after, (_i, _e, l) => send(l), index),
-        )
+      void this.readArchive(runId, after, (_i, _e, l) => send(l))
         .then(() => ws.close(1000, 'run completed'))
         .catch(() => ws.close(1011, 'archive unavailable'));
       return;
@@ -129,16 +138,14 @@ export class LiveFanOut {
       completed: () => this.store().completed,
       replayArchive: async (cursor, write) => {
         let batch = '';
-        const index = await this.archiveIndex(runId);
-        const onLine = async (id: number, event: string, line: string): Promise<void> => {
+        await this.readArchive(runId, cursor, async (id, event, line) => {
           batch += sseFrame(id, event, line);
           if (batch.length > 64 * 1024) {
             const b = batch;
             batch = '';
             await write(b);
           }
-        };
-        await readArchivedLines(this.bucket, runId, cursor, onLine, index);
+        });
         if (batch) await write(batch);
       },
     };

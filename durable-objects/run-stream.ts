@@ -14,7 +14,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../workers/env';
-import { archiveKeys, archiveRun, readArchiveIndex, readArchivedLines } from './run-archive';
+import { archiveKeys, archiveRun, readArchiveIndex } from './run-archive';
 import { parseAfter, type Chunk } from './run-log-format';
 import { LiveFanOut } from './run-live';
 import { RunLogStore, type AppendOutcome, type LogLimits } from './run-log-store';
@@ -226,14 +226,7 @@ export class RunStream extends DurableObject<Env> {
       return { lines, completed: this.store.completed };
     }
     const lines: string[] = [];
-    const index = await this.live.archiveIndex(runId);
-    await readArchivedLines(
-      this.env.BLOBS,
-      runId,
-      after,
-      (_id, _e, line) => lines.push(line) < limit,
-      index,
-    );
+    await this.live.readArchive(runId, after, (_id, _e, line) => lines.push(line) < limit);
     return { lines, completed: true };
   }
 
@@ -262,7 +255,7 @@ export class RunStream extends DurableObject<Env> {
     const runId = this.store.getMeta('run_id');
     if (runId === undefined) return;
     try {
-      await archiveRun(this.store, this.env.BLOBS, runId, new Date());
+      this.live.knowIndex(await archiveRun(this.store, this.env.BLOBS, runId, new Date()));
       this.ctx.storage.transactionSync(() => {
         this.store.setMeta('archived', '1');
         this.store.dropRecords();
@@ -278,6 +271,7 @@ export class RunStream extends DurableObject<Env> {
     if (this.store.getMeta('run_id') !== undefined || runId === '') return;
     const index =
       this.store.lastId === 0 ? await readArchiveIndex(this.env.BLOBS, runId) : undefined;
+    if (index) this.live.knowIndex(index);
     this.ctx.storage.transactionSync(() => {
       this.store.setMeta('run_id', runId);
       if (index) {

@@ -12,16 +12,15 @@
  *
  * The fan-out is the hot path (one write per viewer per batch): each viewer's stream is a native
  * IdentityTransformStream (no JS stream machinery per chunk), and its write-completion handlers
- * are made once per viewer, not per write. Measured in the run-stream benchmark (perf profile
- * of workerd, 300 and 1,000 viewers): ~125–140 µs of workerd CPU per viewer per batch, about
- * half of it in two entries into the isolate per write, one because every stream write inside
- * an actor first awaits the output gate (even an open one), one to complete it. Tried and not
- * kept: a pull-driven JS ReadableStream per viewer (one entry per write, but under wrangler dev
- * the inspector's async tracing, InspectorSink::onAfter, then took ~70% of workerd's CPU and
- * the benchmark stalled); holding batches per viewer while its write is in flight (never
- * triggered: the producer's next append waits behind the fan-out's completions, so a flush
- * carries one append); a native tee (kj's tee waits for its slowest branch and fails every
- * branch at its buffer limit, which would undo the slow-viewer drop).
+ * are made once per viewer, not per write. Measured in the run-stream benchmark: ~60–65 µs of
+ * workerd CPU per viewer per batch, the same as bench/fixtures/fanout, a bare Durable Object
+ * doing only this fan-out (59–70 µs), so the rest is the runtime's own price of a streamed
+ * write. (The ~125–140 µs measured earlier included wrangler's local observability collector,
+ * now off in every local stack.) Tried and not kept: a JS ReadableStream per viewer fed with
+ * enqueue() (~5× the CPU per batch); holding the next batch until the previous one's writes
+ * drained, globally or per viewer (no gain: the producer's next append already waits behind the
+ * fan-out); a native tee (kj's tee waits for its slowest branch and fails every branch at its
+ * buffer limit, which would undo the slow-viewer drop).
  *
  * Nothing here survives eviction: connections end with the instance and clients reconnect.
  */
