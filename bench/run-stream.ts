@@ -156,6 +156,13 @@ function summary(stats: ViewerStats[]): string {
   );
 }
 
+/** The Worker's own socket under `wrangler dev`, or its public port with BENCH_RUN_VIA_PROXY=1. */
+function measuredUrl(wranglerPid: number, publicUrl: string): Promise<string> {
+  return process.env.BENCH_RUN_VIA_PROXY === '1'
+    ? Promise.resolve(publicUrl)
+    : directWorkerUrl(wranglerPid, publicUrl);
+}
+
 interface SseResult {
   stats: ViewerStats[];
   hist: Histogram;
@@ -210,8 +217,7 @@ async function floor(dataDir: string): Promise<void> {
   });
   try {
     const pid = dev.child.pid as number;
-    const base =
-      process.env.BENCH_RUN_VIA_PROXY === '1' ? dev.url : await directWorkerUrl(pid, dev.url);
+    const base = await measuredUrl(pid, dev.url);
     const run = { runId: 0, token: 'floor', api: `${base}/floor` } as TestRun;
     const r = await measureSse(base, run, pid);
     console.log(
@@ -243,10 +249,7 @@ export async function run(): Promise<void> {
     // Measured at the Worker's own socket: wrangler dev's reload proxy is a dev-only second
     // workerd process that every request and every streamed byte would pass through again
     // (BENCH_RUN_VIA_PROXY=1 measures through it).
-    const base =
-      process.env.BENCH_RUN_VIA_PROXY === '1'
-        ? stack.url
-        : await directWorkerUrl(stack.worker.pid as number, stack.url);
+    const base = await measuredUrl(stack.worker.pid as number, stack.url);
     console.log(
       `\n## run streams at ${base === stack.url ? "wrangler dev's public port" : "the Worker's own socket"} ${base}`,
     );
