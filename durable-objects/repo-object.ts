@@ -17,8 +17,11 @@ import { idxKeyOf } from '../workers/git/storage/pack-keys';
 import type { Env } from '../workers/env';
 import {
   applyPush,
+  claimCompaction,
+  cruftWrittenAt,
   ensureSchema,
   readState,
+  releaseCompaction,
   replacePacks,
   setHead,
   type PackRecord,
@@ -88,13 +91,31 @@ export class RepoObject extends DurableObject<Env> {
    * Replaces compacted packs with their merged pack and retires them (deleted by the alarm after
    * the grace period); false when the catalog moved meanwhile.
    */
-  async replacePacks(remove: string[], add: PackRecord): Promise<boolean> {
+  async replacePacks(
+    remove: string[],
+    add: PackRecord | PackRecord[],
+    exactAtGen?: number,
+  ): Promise<boolean> {
     const sql = this.ctx.storage.sql;
     const swapped = this.ctx.storage.transactionSync(() =>
-      replacePacks(sql, remove, add, Date.now()),
+      replacePacks(sql, remove, Array.isArray(add) ? add : [add], Date.now(), exactAtGen),
     );
     if (swapped) await this.armSweep(false);
     return swapped;
+  }
+
+  /** Takes the repository's compaction lease for `ttlMs`; false while another compaction runs. */
+  async claimCompaction(ttlMs: number): Promise<boolean> {
+    return claimCompaction(this.ctx.storage.sql, Date.now(), ttlMs);
+  }
+
+  async releaseCompaction(): Promise<void> {
+    releaseCompaction(this.ctx.storage.sql);
+  }
+
+  /** When each cruft pack was written (ms since the epoch), by key. */
+  async cruftPacks(): Promise<Record<string, number>> {
+    return Object.fromEntries(cruftWrittenAt(this.ctx.storage.sql));
   }
 
   /** The pack catalog and the retired packs with when each may be deleted. */

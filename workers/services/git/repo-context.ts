@@ -16,7 +16,14 @@ import { r2ObjectStore } from '../../git/storage/object-store';
 export interface RefsClient {
   state(defaultBranch: string): Promise<RepoState>;
   push(req: PushRequest): Promise<PushOutcome>;
-  replacePacks(remove: string[], add: PackRecord): Promise<boolean>;
+  replacePacks(
+    remove: string[],
+    add: PackRecord | PackRecord[],
+    exactAtGen?: number,
+  ): Promise<boolean>;
+  claimCompaction(ttlMs: number): Promise<boolean>;
+  releaseCompaction(): Promise<void>;
+  cruftPacks(): Promise<Record<string, number>>;
 }
 
 export interface GitRepoContext {
