@@ -42,6 +42,8 @@ import {
 /** The catalog and the retired packs awaiting deletion (operators and tests). */
 export interface PackListing {
   packs: PackRecord[];
+  /** Whether the live packs hold exactly the reachable objects, once each (RepoState.exact). */
+  exact: boolean;
   retired: Array<RetiredPack & { deleteAfter: number }>;
   /** When the sweep alarm fires next (ms since the epoch), or null. */
   sweepAt: number | null;
@@ -95,10 +97,11 @@ export class RepoObject extends DurableObject<Env> {
     remove: string[],
     add: PackRecord | PackRecord[],
     exactAtGen?: number,
+    expired?: string[],
   ): Promise<boolean> {
     const sql = this.ctx.storage.sql;
     const swapped = this.ctx.storage.transactionSync(() =>
-      replacePacks(sql, remove, Array.isArray(add) ? add : [add], Date.now(), exactAtGen),
+      replacePacks(sql, remove, Array.isArray(add) ? add : [add], Date.now(), exactAtGen, expired),
     );
     if (swapped) await this.armSweep(false);
     return swapped;
@@ -122,8 +125,10 @@ export class RepoObject extends DurableObject<Env> {
   async listPacks(defaultBranch: string): Promise<PackListing> {
     const sql = this.ctx.storage.sql;
     const graceMs = this.graceMs;
+    const state = readState(sql, defaultBranch);
     return {
-      packs: readState(sql, defaultBranch).packs,
+      packs: state.packs,
+      exact: state.exact,
       retired: listRetired(sql).map((r) => ({ ...r, deleteAfter: r.retiredAt + graceMs })),
       sweepAt: await this.ctx.storage.getAlarm(),
       graceMs,

@@ -214,6 +214,8 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
   // While the packs are inexact, a push may point at objects no ref reached (they are still
   // stored), so it keeps them inexact and tells a running compaction it raced with a change.
   if (applied && (!wasExact || req.keepsExact !== true || anyFailed)) markInexact(sql);
+  // Written out, since the default for a catalog with packs and no record is "inexact".
+  else if (applied) setMeta(sql, 'exact', '1');
 
   // The first push into an empty repository decides HEAD: the default branch when it was pushed,
   // otherwise the first branch pushed (as GitHub does), so clones get a checkout.
@@ -234,7 +236,8 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
  * The removed packs are retired, not deleted: fetches that read the old catalog may still be
  * reading them, so RepoObject's alarm deletes them after a grace period. `exactAtGen`: the
  * compaction wrote exactly the objects reachable from the refs it read at that generation;
- * the catalog becomes exact if nothing cleared exactness since.
+ * the catalog becomes exact, and the `expired` cruft packs are dropped, if nothing cleared
+ * exactness since.
  */
 export function replacePacks(
   sql: SqlStorage,
@@ -242,6 +245,7 @@ export function replacePacks(
   add: PackRecord[],
   now: number,
   exactAtGen?: number,
+  expired: string[] = [],
 ): boolean {
   for (const key of remove) {
     const hit = sql.exec('SELECT 1 FROM packs WHERE key = ?', key).toArray();
@@ -268,11 +272,14 @@ export function replacePacks(
       p.cruft ? 1 : 0,
     );
   }
-  for (const key of remove) sql.exec('DELETE FROM packs WHERE key = ?', key);
-  retirePacks(sql, remove, now);
-  if (exactAtGen !== undefined && Number(getMeta(sql, 'dirty_gen') ?? '0') === exactAtGen) {
-    setMeta(sql, 'exact', '1');
-  }
+  const unchanged =
+    exactAtGen !== undefined && Number(getMeta(sql, 'dirty_gen') ?? '0') === exactAtGen;
+  // Expired cruft may hold what a push made reachable again while compaction ran: it goes only
+  // when nothing changed since compaction read the refs.
+  const gone = unchanged ? [...remove, ...expired] : remove;
+  for (const key of gone) sql.exec('DELETE FROM packs WHERE key = ?', key);
+  retirePacks(sql, gone, now);
+  if (unchanged) setMeta(sql, 'exact', '1');
   return true;
 }
 

@@ -14,6 +14,8 @@ export interface StoredPack {
   key: string;
   size: number;
   objectCount: number;
+  /** Holds objects no ref reached when it was written (see RepoState.exact). */
+  cruft?: boolean;
 }
 
 interface OpenPack {
@@ -62,6 +64,11 @@ export class RepoObjects {
 
   has(oid: string): boolean {
     return this.packs.some((p) => p.index.has(oid));
+  }
+
+  /** Whether a live (non-cruft) pack holds the object whose raw id is `key[at..at+20)`. */
+  hasLiveBytes(key: Uint8Array, at = 0): boolean {
+    return this.packs.some((p) => !p.pack.cruft && p.index.hasBytes(key, at));
   }
 
   /** Reads an object, or undefined when no pack has it. */

@@ -182,11 +182,15 @@ export async function fetchCommand(
   await out.flush();
 }
 
-/** Runs one v2 command; the response streams while it is produced. */
+/**
+ * Runs one v2 command; the response streams while it is produced. `onInexact` is called after a
+ * fetch found the packs inexact (the caller schedules compaction, so later clones stream them).
+ */
 export function uploadPack(
   ctx: GitRepoContext,
   request: V2Request,
   onError: (e: unknown) => void,
+  onInexact?: () => void,
 ): ReadableStream<Uint8Array> {
   const out = new GitResponseWriter();
   void (async () => {
@@ -196,6 +200,7 @@ export function uploadPack(
       else if (request.command === 'fetch') await fetchCommand(ctx, state, request.args, out);
       else throw AppError.invalid(`unknown command '${request.command}'`);
       await out.close();
+      if (request.command === 'fetch' && !state.exact) onInexact?.();
     } catch (err) {
       onError(err);
       const msg = err instanceof AppError ? err.message : 'internal error while serving the fetch';
