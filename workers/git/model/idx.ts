@@ -203,6 +203,13 @@ export class PackIndex {
     for (let i = 0; i < this.n; i++) fn(this.bytes, this.namesAt + i * 20);
   }
 
+  /** Every entry's pack offset, ascending. */
+  sortedOffsets(): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.offsetAt(i);
+    return out.sort();
+  }
+
   /** An oid listed twice (a pack that holds one object twice), or undefined. */
   firstDuplicate(): string | undefined {
     for (let i = 1; i < this.n; i++) {

@@ -84,6 +84,8 @@ export async function repackExact(ctx: GitRepoContext, log: Logger, now: number)
           deepenNot: [],
         });
   const reachable = new Set(walk.objects.map((o) => o.oid));
+  const unreachable = new Set<string>();
+  for (const oid of objects.liveOids()) if (!reachable.has(oid)) unreachable.add(oid);
   const written = await ctx.refs.cruftPacks();
   const expired = new Set(
     Object.entries(written)
@@ -93,8 +95,9 @@ export async function repackExact(ctx: GitRepoContext, log: Logger, now: number)
   const result = await repack(ctx.store, {
     repoId: ctx.repo.id,
     packs: state.packs,
+    objects,
     reachable,
-    read: (oid) => objects.mustRead(oid),
+    unreachable,
     expiredCruft: expired,
     keepCruft: ctx.unreachableGraceMs > 0,
   });

@@ -8,6 +8,7 @@ import { writeU32 } from '../../git/model/bytes';
 import { parseTag } from '../../git/model/object';
 import { Sha1 } from '../../git/model/native';
 import { PackWriter } from '../../git/model/pack-writer';
+import { EntryCopier } from '../../git/storage/entry-copy';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { PackRecord, RepoState } from '../../../durable-objects/repo-refs';
 import { enumerateObjects, type BlobFilter, type WalkResult } from './fetch-walk';
@@ -118,21 +119,31 @@ export async function writePlannedPack(
     return;
   }
   const { walk, objects } = plan;
-  await sink.progress(`Enumerating objects: ${walk.objects.length}, done.\n`, true);
-  const writer = new PackWriter(walk.objects.length);
+  // Each object once, whatever the walk produced: a pack that names one twice fails the clone.
+  const unique = [...new Set(walk.objects.map((o) => o.oid))];
+  const total = unique.length;
+  await sink.progress(`Enumerating objects: ${total}, done.\n`, true);
+  const writer = new PackWriter(total);
   await sink.data(writer.header());
   let n = 0;
-  for (const o of walk.objects) {
-    const obj = await objects.mustRead(o.oid);
-    const entry = writer.entry(obj.type, obj.body);
-    for (let i = 0; i < entry.length; i += 65515) await sink.data(entry.subarray(i, i + 65515));
-    n++;
-    if (n % 200 === 0)
-      await sink.progress(
-        `Compressing objects: ${Math.floor((100 * n) / walk.objects.length)}% (${n}/${walk.objects.length})\r`,
-      );
-  }
-  await sink.progress(`Compressing objects: 100% (${n}/${n}), done.\n`, true);
+  const copier = new EntryCopier(
+    writer,
+    async (entry) => {
+      for (let i = 0; i < entry.length; i += 65515) await sink.data(entry.subarray(i, i + 65515));
+      n++;
+      if (n % 500 === 0)
+        await sink.progress(`Writing objects: ${Math.floor((100 * n) / total)}% (${n}/${total})\r`);
+    },
+    (oid) => objects.mustRead(oid),
+  );
+  // Stored entries are reused as they are (whole objects verbatim, deltas re-pointed at bases
+  // already sent); in stored order, OFS_DELTA bases come before their deltas.
+  const located = unique.map((oid) => ({ oid, at: objects.locate(oid) }));
+  located.sort(
+    (a, b) => (a.at?.rank ?? 0) - (b.at?.rank ?? 0) || (a.at?.offset ?? 0) - (b.at?.offset ?? 0),
+  );
+  for (const l of located) await copier.copy(l.oid, l.at);
+  await sink.progress(`Writing objects: 100% (${n}/${total}), done.\n`, true);
   await sink.data(writer.trailer());
 }
 

@@ -204,7 +204,7 @@ export function uploadPack(
     } catch (err) {
       onError(err);
       const msg = err instanceof AppError ? err.message : 'internal error while serving the fetch';
-      await out.line(`ERR ${msg}`).catch(() => undefined);
+      await out.error(msg).catch(() => undefined);
       await out.close();
     }
   })();
