@@ -78,9 +78,6 @@ describe('pack compaction with a delayed sweep', () => {
       await g.commitFile(src, `${tag}${i % 3}.txt`, `${tag} ${i}\n`.repeat(10 + i), `${tag} ${i}`);
       const r = await g.git(src, ['push', url, 'main']);
       expect(r.code, r.stderr).toBe(0);
-      const m = /\/([^/]+)\.git/.exec(url)?.[1] ?? '';
-      const l = await packs(m);
-      console.log('DBG', i, JSON.stringify({ exact: (l as unknown as { exact: boolean }).exact, n: l.packs.length, r: l.retired.length }));
     }
   };
 
