@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import type { Actor } from '../../services/authz';
+import { publicRequestUrl } from '../../services/public-url';
 
 /** The request's JSON object body; a 400 for anything else. */
 export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
@@ -43,7 +44,7 @@ export function setLinkHeader(
 ): void {
   const last = Math.max(1, Math.ceil(total / page.perPage));
   const link = (p: number, rel: string) => {
-    const u = new URL(c.req.url);
+    const u = publicRequestUrl(c.env, c.req.url);
     u.searchParams.set('page', String(p));
     u.searchParams.set('per_page', String(page.perPage));
     return `<${u.toString()}>; rel="${rel}"`;
