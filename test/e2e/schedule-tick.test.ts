@@ -1,0 +1,80 @@
+/**
+ * The Worker's own schedule ends lost runs with no runner controller anywhere: a run claimed
+ * by a controller that then vanished is requeued, and lost again, failed ("runner lost"), by
+ * nothing but the schedule ticker that `npm start` runs every minute (wrangler dev fires no
+ * Cron Triggers). The ticker here ticks every second; nothing else claims or sweeps.
+ */
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startScheduleTicker, type Ticker } from '../../scripts/schedule-ticker';
+import { INTERNAL, makeRun } from './run-stream-client';
+import { DEV_SECRET, poll } from './workflows-client';
+
+const base = inject('baseUrl');
+
+interface RunJson {
+  status: string;
+  conclusion: string | null;
+  run_attempt: number;
+}
+
+describe('the schedule under npm start', () => {
+  let ticker: Ticker | undefined;
+  afterAll(() => ticker?.stop());
+
+  const claim = async (repoOwner: string) => {
+    const res = await fetch(`${base}/internal/controller/runs/claim`, {
+      method: 'POST',
+      headers: { ...INTERNAL, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        owner: 'vanishing-controller',
+        lease_seconds: 2,
+        repo_owner: repoOwner,
+      }),
+    });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { run: { id: number; attempt: number } };
+  };
+
+  it('refuses the tick without the internal secret', async () => {
+    const res = await fetch(`${base}/internal/controller/tick`, { method: 'POST' });
+    expect(res.status).toBe(401);
+  });
+
+  it('requeues, then fails, a run whose controller vanished, with no controller running', async () => {
+    const run = await makeRun(base, { steps: ['build'] });
+    const view = async () => {
+      const res = await fetch(run.api, { headers: { cookie: run.owner.cookie } });
+      return (await res.json()) as RunJson;
+    };
+    const ticks: Array<Record<string, unknown>> = [];
+    const errors: string[] = [];
+    ticker = startScheduleTicker({
+      url: base,
+      secret: DEV_SECRET,
+      intervalMs: 1000,
+      onTick: (r) => ticks.push(r),
+      onError: (m) => errors.push(m),
+    });
+
+    const first = await claim(run.owner.user.login);
+    expect(first.run.id).toBe(run.runId);
+    expect((await view()).status).toBe('in_progress');
+    // The lease (2 s) runs out; only the ticker can notice.
+    await poll(async () => ((await view()).status === 'queued' ? true : undefined), 30_000);
+
+    const second = await claim(run.owner.user.login);
+    expect(second.run).toMatchObject({ id: run.runId, attempt: 2 });
+    const done = await poll(async () => {
+      const v = await view();
+      return v.status === 'completed' ? v : undefined;
+    }, 30_000);
+    expect(done).toMatchObject({ conclusion: 'failure', run_attempt: 2 });
+    expect(errors).toEqual([]);
+    expect(ticks.length).toBeGreaterThan(0);
+    expect(ticks[0]).toMatchObject({
+      recorded: expect.any(Number),
+      requeued: expect.any(Number),
+      lost: expect.any(Number),
+    });
+  });
+});
