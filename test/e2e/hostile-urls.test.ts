@@ -3,6 +3,7 @@
  * `%00` and other bytes no name can hold, malformed escapes and overlong names in the owner or
  * repository part of page, API and git URLs; oversized, non-hex and truncated pkt-lines.
  */
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
@@ -133,6 +134,52 @@ describe('hostile URLs and pkt-lines', () => {
         if (!clean || res.status >= 500)
           failures.push(`${service} ${what} → ${res.status}: ${res.text.slice(0, 120)}`);
       }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('answers corrupt compressed bodies and oversized requests with 400 or 413, never 500', async () => {
+    const o = alice.user.login;
+    const auth = `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;
+    const failures: string[] = [];
+    const cases: Array<[string, string, Record<string, string>, Buffer]> = [
+      [
+        'corrupt gzip',
+        'git-upload-pack',
+        { 'content-encoding': 'gzip' },
+        Buffer.from('0014command=ls-refs\n0000'),
+      ],
+      [
+        'truncated gzip',
+        'git-upload-pack',
+        { 'content-encoding': 'gzip' },
+        gzipSync(Buffer.from('0014command=ls-refs\n0000')).subarray(0, 12),
+      ],
+      ['unknown encoding', 'git-upload-pack', { 'content-encoding': 'br' }, Buffer.from('0000')],
+      ['over 16 MiB', 'git-upload-pack', {}, Buffer.alloc(17 * 1024 * 1024, 0x30)],
+      [
+        'corrupt gzip',
+        'git-receive-pack',
+        { 'content-encoding': 'gzip' },
+        Buffer.from('garbage garbage'),
+      ],
+    ];
+    for (const [what, service, headers, body] of cases) {
+      const res = await rawRequest(base, `/${o}/${repo}.git/${service}`, {
+        method: 'POST',
+        headers: {
+          authorization: auth,
+          'content-type': `application/x-${service}-request`,
+          'git-protocol': 'version=2',
+          ...headers,
+        },
+        body,
+      });
+      const ok =
+        res.status === 400 ||
+        res.status === 413 ||
+        (res.status === 200 && service === 'git-receive-pack');
+      if (!ok) failures.push(`${service} ${what} → ${res.status}: ${res.text.slice(0, 120)}`);
     }
     expect(failures).toEqual([]);
   });
