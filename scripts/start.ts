@@ -83,6 +83,12 @@ async function main(): Promise<void> {
     url: stack.url,
     secret: internalSecret,
     onError: (m) => console.error(m),
+    // Quiet while nothing happens; one line when the tick did something.
+    onTick: (r) => {
+      const said = Object.entries(r).filter(([, v]) => typeof v === 'number' && v > 0);
+      if (said.length > 0)
+        console.log(`  schedule: ${said.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    },
   });
   for (const s of services) {
     if (!existsSync(`${ROOT}${s.entry}`)) {
