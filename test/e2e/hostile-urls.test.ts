@@ -11,6 +11,10 @@ import { rawRequest } from '../helpers/raw-http';
 
 const base = inject('baseUrl');
 
+/** One pkt-line (the length is of the UTF-8 bytes, plus the 4 of the header). */
+const pkt = (line: string): string =>
+  (Buffer.byteLength(line) + 4).toString(16).padStart(4, '0') + line;
+
 describe('hostile URLs and pkt-lines', () => {
   const g = new GitSandbox();
   let alice: SignUp;
@@ -116,6 +120,26 @@ describe('hostile URLs and pkt-lines', () => {
       ['truncated', Buffer.from('0014command=ls-r')],
       ['random', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff))],
       ['huge count of flushes', Buffer.from('0000'.repeat(100_000))],
+      ...[
+        ['want zzzz'],
+        ['want ' + 'a'.repeat(40), 'deepen -1'],
+        ['want ' + 'a'.repeat(40), 'deepen-since yesterday'],
+        ['want ' + 'a'.repeat(40), 'filter blob:limit=99999999999999999999999'],
+        ['want ' + 'a'.repeat(40), 'filter tree:\u0000'],
+        ['want ' + 'a'.repeat(40), `deepen-not ${'x'.repeat(60_000)}`],
+        Array.from({ length: 20_000 }, () => `have ${'b'.repeat(40)}`),
+      ].map((args): [string, Buffer] => [
+        `fetch with ${args[args.length - 1]?.slice(0, 30)}`,
+        Buffer.from(
+          pkt('command=fetch\n') + '0001' + args.map((a) => pkt(`${a}\n`)).join('') + '0000',
+        ),
+      ]),
+      [
+        'ls-refs with a huge prefix',
+        Buffer.from(
+          pkt('command=ls-refs\n') + '0001' + pkt(`ref-prefix ${'r'.repeat(65_000)}\n`) + '0000',
+        ),
+      ],
     ];
     const failures: string[] = [];
     for (const service of ['git-upload-pack', 'git-receive-pack']) {
