@@ -122,6 +122,20 @@ describe('Host and X-Forwarded-* spoofing', () => {
       `/${owner}/${repo}/commits/main`,
       `/${owner}/${repo}/raw/${commit}/docs/readme.md`,
       `/${owner}/${repo}/branches`,
+      `/${owner}/${repo}/tags`,
+      `/${owner}/${repo}/last-commits/${commit}`,
+      `/${owner}/${repo}/compare/${commit}...main`,
+      `/${owner}/${repo}/actions`,
+      `/${owner}/${repo}/actions/workflows`,
+      `${api}/branches`,
+      `${api}/tags`,
+      `${api}/compare/${commit}...main`,
+      `${api}/commits/${commit}/status`,
+      `${api}/actions/runs`,
+      `${api}/actions/workflows`,
+      `/api/v1/users/${owner}/repos`,
+      `/`,
+      `/explore`,
     ];
     const origin = new URL(base).origin;
     for (const path of routes) {
