@@ -35,6 +35,22 @@ describe('the schedule under npm start', () => {
     return (await res.json()) as { run: { id: number; attempt: number } };
   };
 
+  it("the Worker's scheduled handler itself sweeps too (wrangler's local trigger)", async () => {
+    const run = await makeRun(base, { steps: ['build'] });
+    const claimed = await claim(run.owner.user.login);
+    expect(claimed.run.id).toBe(run.runId);
+    // The scheduled handler (as Cloudflare's Cron Trigger calls it), fired through wrangler's
+    // local endpoint until the expired lease has been swept.
+    await poll(async () => {
+      const fired = await fetch(`${base}/cdn-cgi/local/scheduled?cron=*+*+*+*+*`);
+      expect(fired.status).toBe(200);
+      await fired.body?.cancel();
+      const res = await fetch(run.api, { headers: { cookie: run.owner.cookie } });
+      const v = (await res.json()) as RunJson;
+      return v.status === 'queued' ? v : undefined;
+    }, 30_000);
+  });
+
   it('refuses the tick without the internal secret', async () => {
     const res = await fetch(`${base}/internal/controller/tick`, { method: 'POST' });
     expect(res.status).toBe(401);
