@@ -109,6 +109,39 @@ describe('hostile URLs and pkt-lines', () => {
     expect(long.status).toBe(404);
   });
 
+  it('answers NUL bytes in JSON and form bodies with 400, never 500', async () => {
+    const o = alice.user.login;
+    const json = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: alice.headers,
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { error?: { code: string } } };
+    };
+    const token = await json('POST', '/api/v1/user/tokens', {
+      name: 'a\u0000b',
+      scopes: ['repo:read'],
+    });
+    expect(token).toMatchObject({ status: 400, body: { error: { code: 'body_invalid' } } });
+    const patch = await json('PATCH', `/api/v1/repos/${o}/${repo}`, { description: 'x\u0000' });
+    expect(patch.status).toBe(400);
+    const create = await json('POST', '/api/v1/user/repos', {
+      name: 'ok-name',
+      description: '\u0000',
+    });
+    expect(create.status).toBe(400);
+    // A form post: no JSON check on the way, so the database's refusal is mapped to a 400.
+    const form = await fetch(`${base}/new`, {
+      method: 'POST',
+      headers: { cookie: alice.cookie, origin: new URL(base).origin },
+      body: new URLSearchParams({ name: `nul-${Date.now()}`, description: 'a\u0000b' }),
+      redirect: 'manual',
+    });
+    expect(form.status).toBe(400);
+    expect(await form.text()).toMatch(/NUL/);
+  });
+
   it('answers malformed pkt-lines with 400 or a git ERR, never 500', async () => {
     const o = alice.user.login;
     const auth = `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;
