@@ -5,9 +5,12 @@
  * Cron Triggers). The ticker here ticks every second; nothing else claims or sweeps.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { Controller } from '../../runner-controller/controller/controller';
 import { startScheduleTicker, type Ticker } from '../../scripts/schedule-ticker';
+import { signUp } from '../helpers/auth';
+import { GitSandbox } from '../helpers/git';
 import { INTERNAL, makeRun } from './run-stream-client';
-import { DEV_SECRET, poll } from './workflows-client';
+import { DEV_SECRET, outputOf, poll, pushRepo, testController } from './workflows-client';
 
 const base = inject('baseUrl');
 
@@ -19,7 +22,13 @@ interface RunJson {
 
 describe('the schedule under npm start', () => {
   let ticker: Ticker | undefined;
-  afterAll(() => ticker?.stop());
+  let controller: Controller | undefined;
+  const g = new GitSandbox();
+  afterAll(async () => {
+    ticker?.stop();
+    await controller?.stop({ abandon: true });
+    g.cleanup();
+  });
 
   const claim = async (repoOwner: string) => {
     const res = await fetch(`${base}/internal/controller/runs/claim`, {
@@ -92,5 +101,27 @@ describe('the schedule under npm start', () => {
       requeued: expect.any(Number),
       lost: expect.any(Number),
     });
+  });
+
+  it('fires a scheduled workflow through the ticker', async () => {
+    const owner = await signUp(base);
+    const token = await owner.token(['repo:read', 'repo:write', 'admin']);
+    controller = await testController(base, owner);
+    const { repo, sha } = await pushRepo(base, g, owner, token, 'every-minute', {
+      '.plue/workflows/nightly.py': `from plue import workflow, schedule
+
+@workflow(triggers=[schedule(cron="* * * * *")])
+def tick(ctx):
+    ctx.run(name="say", cmd="echo scheduled run")
+`,
+    });
+    // The push is evaluated first (that is how the Worker learns the schedule); then the
+    // ticker's schedule event of the current minute starts a run at the pushed commit.
+    ticker ??= startScheduleTicker({ url: base, secret: DEV_SECRET, intervalMs: 1000 });
+    const [run] = await repo.waitForRuns(sha, 1, 90_000);
+    expect(run).toMatchObject({ event: 'schedule', head_sha: sha });
+    const done = await repo.waitForRun(run?.id ?? 0);
+    expect(done.conclusion).toBe('success');
+    expect(outputOf(await repo.stream(done.id))).toContain('scheduled run');
   });
 });
