@@ -143,6 +143,9 @@ export interface Page {
   perPage: number;
 }
 
+/** Whether a user name could exist (control bytes and overlong names never reach the database). */
+const plausibleLogin = (s: string): boolean => /^[A-Za-z0-9._-]{1,100}$/.test(s);
+
 /** Repositories of `owner` the actor may see; undefined when there is no such user. */
 export async function listReposOf(
   db: Db,
@@ -150,6 +153,7 @@ export async function listReposOf(
   owner: string,
   page: Page,
 ): Promise<{ rows: RepoRow[]; total: number } | undefined> {
+  if (!plausibleLogin(owner)) return undefined;
   const u = await findUserByUsername(db, owner);
   if (!u) return undefined;
   // A token without repo:read sees public repositories only.
@@ -217,7 +221,7 @@ export async function setCollaborator(
   if (typeof perm !== 'string' || !PERMISSIONS.includes(perm)) {
     throw AppError.invalid('permission must be read, write or admin', 'permission_invalid');
   }
-  const user = await findUserByUsername(db, login);
+  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
   if (!user) throw AppError.notFound(`No user named ${login}`, 'user_not_found');
   if (user.id === repo.owner_id)
     throw AppError.invalid('The owner is not a collaborator', 'collaborator_is_owner');
@@ -232,7 +236,7 @@ export async function removeCollaborator(
   login: string,
 ): Promise<void> {
   const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
-  const user = await findUserByUsername(db, login);
+  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
   if (!user || !(await deleteCollaborator(db, repo.id, user.id))) {
     throw AppError.notFound(`${login} is not a collaborator`, 'collaborator_not_found');
   }

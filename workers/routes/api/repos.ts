@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { edgeCache } from '../../services/cache';
+import { publicOrigin } from '../../services/public-url';
 import { repoDeleted, repoUpdated } from '../../services/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/authz';
 import {
@@ -21,12 +22,10 @@ import {
 } from '../../services/repos';
 import { actorOf, jsonBody, pageOf, setLinkHeader } from './request';
 
-const origin = (url: string): string => new URL(url).origin;
-
 export const repoRoutes = new Hono<AppEnv>()
   .post('/user/repos', async (c) => {
     const repo = await createRepo(c.var.db, actorOf(c), await jsonBody(c));
-    return c.json(repoView(repo, origin(c.req.url), c.env.PLUE_SSH_URL), 201);
+    return c.json(repoView(repo, publicOrigin(c.env), c.env.PLUE_SSH_URL), 201);
   })
   .get('/user/repos', async (c) => {
     const actor = actorOf(c);
@@ -35,7 +34,7 @@ export const repoRoutes = new Hono<AppEnv>()
     const list = await listReposOf(c.var.db, actor, c.var.user?.login ?? '', page);
     setLinkHeader(c, page, list?.total ?? 0);
     return c.json(
-      (list?.rows ?? []).map((r) => repoView(r, origin(c.req.url), c.env.PLUE_SSH_URL)),
+      (list?.rows ?? []).map((r) => repoView(r, publicOrigin(c.env), c.env.PLUE_SSH_URL)),
     );
   })
   .get('/users/:owner/repos', async (c) => {
@@ -43,12 +42,12 @@ export const repoRoutes = new Hono<AppEnv>()
     const list = await listReposOf(c.var.db, actorOf(c), c.req.param('owner'), page);
     if (!list) throw AppError.notFound('User not found', 'user_not_found');
     setLinkHeader(c, page, list.total);
-    return c.json(list.rows.map((r) => repoView(r, origin(c.req.url), c.env.PLUE_SSH_URL)));
+    return c.json(list.rows.map((r) => repoView(r, publicOrigin(c.env), c.env.PLUE_SSH_URL)));
   })
   .get('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
-    return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
+    return c.json(repoView(row, publicOrigin(c.env), c.env.PLUE_SSH_URL));
   })
   .patch('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
@@ -61,7 +60,7 @@ export const repoRoutes = new Hono<AppEnv>()
       repo,
       row,
     );
-    return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
+    return c.json(repoView(row, publicOrigin(c.env), c.env.PLUE_SSH_URL));
   })
   .delete('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
