@@ -15,6 +15,7 @@
  *
  * Nothing here survives eviction (pending records are in SQLite already; viewers reconnect).
  */
+import { identityOf, mayView, type ViewerIdentity, type ViewerPolicy } from './run-access';
 import { readArchiveIndex, readArchivedLines, type ArchiveIndex } from './run-archive';
 import { sseFrame } from './run-log-format';
 import type { RunLogStore, StoredRecord } from './run-log-store';
@@ -62,6 +63,26 @@ export class LiveFanOut {
     for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'run completed');
   }
 
+  /**
+   * Access to the run's repository changed: ends every viewer (SSE and WebSocket) that `policy`
+   * no longer covers. Returns how many were ended.
+   */
+  revoke(policy: ViewerPolicy): number {
+    const drop = (who: ViewerIdentity) => !mayView(who, policy);
+    let n = this.sse.endWhere(drop);
+    for (const ws of this.ctx.getWebSockets()) {
+      const { who } = (ws.deserializeAttachment() ?? {}) as { who?: unknown };
+      if (!drop(identityOf(who))) continue;
+      n++;
+      try {
+        ws.close(1008, 'access revoked');
+      } catch {
+        /* already closing */
+      }
+    }
+    return n;
+  }
+
   /** The archive's index, when the RunStream already has it (just written, or adopted). */
   knowIndex(index: ArchiveIndex): void {
     this.index = index;
@@ -81,8 +102,8 @@ export class LiveFanOut {
   }
 
   /** An SSE viewer from `after` (a response that streams until the run ends). */
-  openSse(runId: string, after: number): Response {
-    return this.sse.open(after, this.replaySource(runId));
+  openSse(runId: string, after: number, who: ViewerIdentity): Response {
+    return this.sse.open(after, this.replaySource(runId), who);
   }
 
   /** Sends a WebSocket viewer everything after `after`, then closes it if the run is over. */

@@ -7,13 +7,17 @@
  * (one write per viewer per append, catch-up, back-pressure), run-archive.ts (R2) and
  * run-log-format.ts.
  *
+ * Every viewer carries the identity the Worker authorised (run-access.ts); `revokeViewers` ends
+ * those a repository's new read policy no longer covers.
+ *
  * Survives eviction: the records (until archived), the per-step dedupe state and the run's
- * flags (SQLite); WebSocket viewers (hibernation). SSE connections do not: clients reconnect
+ * flags (SQLite); WebSocket viewers with their identities (hibernation). SSE connections do not: clients reconnect
  * with Last-Event-ID. A deleted instance loses nothing once archived: a fresh one finds the R2
  * index and serves from the archive.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../workers/env';
+import { parseViewerIdentity, RUN_VIEWER_HEADER, type ViewerPolicy } from './run-access';
 import { archiveKeys, archiveRun, readArchiveIndex } from './run-archive';
 import { parseAfter, type Chunk } from './run-log-format';
 import { LiveFanOut } from './run-live';
@@ -147,18 +151,28 @@ export class RunStream extends DurableObject<Env> {
         headers: { 'Retry-After': '5' },
       });
     }
-    if (url.pathname === '/sse') return this.live.openSse(runId, after);
+    // Set by the Worker after it authorised the viewer; kept so a change of access can end it.
+    const who = parseViewerIdentity(request.headers.get(RUN_VIEWER_HEADER));
+    if (url.pathname === '/sse') return this.live.openSse(runId, after, who);
     if (url.pathname === '/ws') {
       if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
         return new Response('expected a WebSocket upgrade', { status: 426 });
       }
       const { 0: client, 1: server } = new WebSocketPair();
       this.ctx.acceptWebSocket(server);
-      server.serializeAttachment({ runId });
+      server.serializeAttachment({ runId, who });
       this.live.wsCatchUp(server, runId, after);
       return new Response(null, { status: 101, webSocket: client });
     }
     return new Response('not found', { status: 404 });
+  }
+
+  /**
+   * Access to the run's repository changed: every viewer `policy` no longer covers is ended (SSE
+   * streams close, WebSockets close with 1008). Returns how many were ended.
+   */
+  async revokeViewers(policy: ViewerPolicy): Promise<number> {
+    return this.live.revoke(policy);
   }
 
   /** A viewer asks to resume: `{"after": n}` replays everything after record n. */

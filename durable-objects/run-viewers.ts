@@ -22,8 +22,13 @@
  * fan-out); a native tee (kj's tee waits for its slowest branch and fails every branch at its
  * buffer limit, which would undo the slow-viewer drop).
  *
+ * Each viewer carries the identity the Worker authorised (run-access.ts), so a change of access
+ * ends exactly the viewers it no longer covers (`endWhere`); their clients reconnect and are
+ * authorised afresh.
+ *
  * Nothing here survives eviction: connections end with the instance and clients reconnect.
  */
+import type { ViewerIdentity } from './run-access';
 import { SSE_HEARTBEAT, sseFrame } from './run-log-format';
 
 export interface ViewerOptions {
@@ -42,6 +47,7 @@ export interface ReplaySource {
 }
 
 interface Viewer {
+  who: ViewerIdentity;
   writer: WritableStreamDefaultWriter<Uint8Array>;
   /** Bytes written but not yet taken by the client's connection. */
   queued: number;
@@ -74,9 +80,10 @@ export class SseViewers {
   }
 
   /** Opens a viewer that catches up from `after` and then follows live. */
-  open(after: number, source: ReplaySource): Response {
+  open(after: number, source: ReplaySource, who: ViewerIdentity): Response {
     const { readable, writable } = new IdentityTransformStream();
     const v: Viewer = {
+      who,
       writer: writable.getWriter(),
       queued: 0,
       sizes: [],
@@ -102,6 +109,17 @@ export class SseViewers {
   /** Ends every live viewer's stream after what was already written (the run is over). */
   closeLive(): void {
     for (const v of this.viewers) if (v.live) this.end(v);
+  }
+
+  /** Ends the stream of every viewer (live or catching up) `drop` selects; returns how many. */
+  endWhere(drop: (who: ViewerIdentity) => boolean): number {
+    let n = 0;
+    for (const v of this.viewers) {
+      if (!drop(v.who)) continue;
+      n++;
+      this.end(v);
+    }
+    return n;
   }
 
   private writeLive(bytes: Uint8Array): void {
