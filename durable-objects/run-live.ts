@@ -23,11 +23,22 @@ import { framesOf, SseViewers, type ReplaySource, type ViewerOptions } from './r
 
 const PAGE = 500;
 
+/** WebSocket close code for a lapsed authorisation: the client reconnects (and is checked). */
+export const WS_GRANT_EXPIRED = 4001;
+
+/** Whether a WebSocket's authorisation (its attachment's `expires`) has lapsed. */
+export function grantLapsed(ws: WebSocket, now: number): boolean {
+  const { expires } = (ws.deserializeAttachment() ?? {}) as { expires?: unknown };
+  return typeof expires !== 'number' || expires <= now;
+}
+
 export class LiveFanOut {
   readonly sse: SseViewers;
   private pending: StoredRecord[] = [];
   private flushScheduled = false;
   private flushedId: number;
+  /** When WebSocket grants were last checked (see `closeExpiredSockets`). */
+  private socketsCheckedAt = 0;
   /** The archive's index, once read (it never changes). */
   private index: ArchiveIndex | undefined;
 
@@ -83,6 +94,24 @@ export class LiveFanOut {
     return n;
   }
 
+  /**
+   * Closes WebSockets whose authorisation lapsed (4001, "reconnect"), at most once a second and
+   * only when records are about to go out: a hibernating socket that receives nothing leaks
+   * nothing, and the check costs an attachment read per socket.
+   */
+  closeExpiredSockets(now: number, force = false): void {
+    if (!force && now - this.socketsCheckedAt < 1000) return;
+    this.socketsCheckedAt = now;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (!grantLapsed(ws, now)) continue;
+      try {
+        ws.close(WS_GRANT_EXPIRED, 'authorisation expired: reconnect');
+      } catch {
+        /* already closing */
+      }
+    }
+  }
+
   /** The archive's index, when the RunStream already has it (just written, or adopted). */
   knowIndex(index: ArchiveIndex): void {
     this.index = index;
@@ -129,6 +158,7 @@ export class LiveFanOut {
     this.flushScheduled = false;
     const records = this.pending;
     if (records.length === 0) return;
+    this.closeExpiredSockets(Date.now());
     this.pending = [];
     this.flushedId = records[records.length - 1]?.id ?? this.flushedId;
     this.sse.broadcast(framesOf(records));

@@ -8,7 +8,8 @@
  * run-log-format.ts.
  *
  * Every viewer carries the identity the Worker authorised (run-access.ts); `revokeViewers` ends
- * those a repository's new read policy no longer covers.
+ * those a repository's new read policy no longer covers, and every authorisation lapses after
+ * RUN_VIEWER_GRANT_MS (default 5 minutes): the viewer is ended and reconnects, checked afresh.
  *
  * Survives eviction: the records (until archived), the per-step dedupe state and the run's
  * flags (SQLite); WebSocket viewers with their identities (hibernation). SSE connections do not: clients reconnect
@@ -20,7 +21,7 @@ import type { Env } from '../workers/env';
 import { parseViewerIdentity, RUN_VIEWER_HEADER, type ViewerPolicy } from './run-access';
 import { archiveKeys, archiveRun, readArchiveIndex } from './run-archive';
 import { parseAfter, type Chunk } from './run-log-format';
-import { LiveFanOut } from './run-live';
+import { grantLapsed, LiveFanOut, WS_GRANT_EXPIRED } from './run-live';
 import { RunLogStore, type AppendOutcome, type LogLimits } from './run-log-store';
 import { adoptToken, tokenAccepted, type ProducerAuth } from './run-token';
 
@@ -67,15 +68,19 @@ export class RunStream extends DurableObject<Env> {
   private store: RunLogStore;
   private readonly live: LiveFanOut;
   private bytesReportedAt = 0;
+  /** How long a viewer's authorisation lasts before it must reconnect (RUN_VIEWER_GRANT_MS). */
+  private readonly grantMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     // SQLite calls are synchronous, so the state is loaded before any request is delivered.
     this.store = new RunLogStore(ctx.storage.sql, logLimitsOf(env));
+    this.grantMs = num(env.RUN_VIEWER_GRANT_MS, 5 * 60_000);
     this.live = new LiveFanOut(ctx, () => this.store, env.BLOBS, {
       heartbeatMs: num(env.RUN_HEARTBEAT_MS, 15_000),
       maxQueuedBytes: num(env.RUN_VIEWER_MAX_QUEUED_BYTES, 1 << 20),
+      grantMs: this.grantMs,
     });
   }
 
@@ -160,7 +165,7 @@ export class RunStream extends DurableObject<Env> {
       }
       const { 0: client, 1: server } = new WebSocketPair();
       this.ctx.acceptWebSocket(server);
-      server.serializeAttachment({ runId, who });
+      server.serializeAttachment({ runId, who, expires: Date.now() + this.grantMs });
       this.live.wsCatchUp(server, runId, after);
       return new Response(null, { status: 101, webSocket: client });
     }
@@ -188,6 +193,10 @@ export class RunStream extends DurableObject<Env> {
     }
     if (after === undefined) {
       ws.send(JSON.stringify({ error: 'send {"after": <last id seen>} to resume' }));
+      return;
+    }
+    if (grantLapsed(ws, Date.now())) {
+      ws.close(WS_GRANT_EXPIRED, 'authorisation expired: reconnect');
       return;
     }
     const { runId } = (ws.deserializeAttachment() ?? {}) as { runId?: string };

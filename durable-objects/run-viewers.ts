@@ -24,7 +24,9 @@
  *
  * Each viewer carries the identity the Worker authorised (run-access.ts), so a change of access
  * ends exactly the viewers it no longer covers (`endWhere`); their clients reconnect and are
- * authorised afresh.
+ * authorised afresh. An authorisation also lapses after `grantMs` (checked with each heartbeat),
+ * so access lost in ways nobody announces (a revoked token, a signed-out session) cannot keep a
+ * stream open for long: the stream ends and EventSource reconnects with Last-Event-ID.
  *
  * Nothing here survives eviction: connections end with the instance and clients reconnect.
  */
@@ -34,6 +36,8 @@ import { SSE_HEARTBEAT, sseFrame } from './run-log-format';
 export interface ViewerOptions {
   heartbeatMs: number;
   maxQueuedBytes: number;
+  /** How long one authorisation lasts; then the stream ends and the client reconnects. */
+  grantMs: number;
 }
 
 /** Where a catching-up viewer reads from. */
@@ -48,6 +52,8 @@ export interface ReplaySource {
 
 interface Viewer {
   who: ViewerIdentity;
+  /** When its authorisation lapses (ms since the epoch). */
+  expires: number;
   writer: WritableStreamDefaultWriter<Uint8Array>;
   /** Bytes written but not yet taken by the client's connection. */
   queued: number;
@@ -84,6 +90,7 @@ export class SseViewers {
     const { readable, writable } = new IdentityTransformStream();
     const v: Viewer = {
       who,
+      expires: Date.now() + this.opts.grantMs,
       writer: writable.getWriter(),
       queued: 0,
       sizes: [],
@@ -120,6 +127,11 @@ export class SseViewers {
       this.end(v);
     }
     return n;
+  }
+
+  /** Ends the streams whose authorisation lapsed (checked with each heartbeat). */
+  private endExpired(now: number): void {
+    for (const v of this.viewers) if (v.expires <= now) this.end(v);
   }
 
   private writeLive(bytes: Uint8Array): void {
@@ -188,7 +200,10 @@ export class SseViewers {
   private startHeartbeat(): void {
     if (this.timer !== undefined) return;
     const beat = encoder.encode(SSE_HEARTBEAT);
-    this.timer = setInterval(() => this.writeLive(beat), this.opts.heartbeatMs);
+    this.timer = setInterval(() => {
+      this.endExpired(Date.now());
+      this.writeLive(beat);
+    }, this.opts.heartbeatMs);
   }
 
   private stopHeartbeatIfIdle(): void {
