@@ -4,14 +4,17 @@
  * whose visibility flips. Those who may not read a repository must get exactly what a missing
  * repository answers (status, media type, headers that matter, body shape), on pages, the API,
  * git over HTTPS and SSH, run streams (SSE, WebSocket, polling), raw files and cached answers.
- * Host and X-Forwarded-* spoofing goes to every cached route, and hostile names and pkt-lines to
- * every repository route. Findings that another branch fixes are listed in KNOWN_FAILURES, each
+ * Host and X-Forwarded-* spoofing goes to every cached route, hostile names and pkt-lines to
+ * every repository route, and hostile sign-in messages (a phishing domain with its Host,
+ * statements outside EIP-4361's grammar) to the sign-in endpoint. Findings that another branch fixes are listed in KNOWN_FAILURES, each
  * naming its issue item; a listed failure that no longer happens fails the suite too, so the
  * list is pruned when the fix lands.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { getNonce, postVerify, randomClientIp, siweAttempt, siweMessage } from '../helpers/auth';
 import { openSseViewer, openWsViewer } from '../helpers/live-viewers';
 import { actorHeaders, bodyOf, send, signature, type Answer } from '../helpers/probe/answer';
 import { buildWorld, type ProbeActor, type ProbeWorld } from '../helpers/probe/fixture';
@@ -51,6 +54,16 @@ const KNOWN_FAILURES: { item: string; check: string; matches: (f: Finding) => bo
     item: '#16 item 4: absolute URLs in answers are built from the request’s Host, not PLUE_PUBLIC_URL',
     check: 'spoof',
     matches: (f) => f.detail.startsWith('reflected'),
+  },
+  {
+    item: '#16 item 3: sign-in takes the expected SIWE domain from the Host header',
+    check: 'siwe-host',
+    matches: (f) => f.detail.startsWith('200'),
+  },
+  {
+    item: '#16 item 6: the SIWE statement is not validated (NUL, CR, RTL override, non-ASCII, length)',
+    check: 'siwe-statement',
+    matches: (f) => f.detail.startsWith('200'),
   },
   {
     item: '#16 item 5: %00 in the owner or repository name answers 500',
@@ -542,5 +555,52 @@ describe('security probe', () => {
       }
     }
     settle(findings, ['nul', 'pkt']);
+  });
+
+  it('refuses hostile sign-in messages', async () => {
+    const findings: Finding[] = [];
+    // Signed for a phishing site and posted with its Host.
+    const phish = await siweAttempt(base, { domain: EVIL, uri: `http://${EVIL}` });
+    const viaHost = await send(
+      base,
+      'POST',
+      '/api/v1/auth/verify',
+      { host: EVIL, 'content-type': 'application/json', 'CF-Connecting-IP': randomClientIp() },
+      JSON.stringify({ message: phish.message, signature: phish.signature }),
+    );
+    if (viaHost.status < 300 || viaHost.status >= 500) {
+      findings.push({
+        check: 'siwe-host',
+        route: 'POST /api/v1/auth/verify',
+        detail: `${viaHost.status}`,
+      });
+    }
+    // Statements outside EIP-4361's grammar or length limits, each properly signed.
+    const statements: Record<string, string> = {
+      NUL: 'Sign in\u0000 to Plue.',
+      CR: 'Sign in\r to Plue.',
+      'RTL override': 'Sign in to \u202eeulP.',
+      'non-ASCII': 'Sign in to Plüe.',
+      'too long': 'Sign in to Plue. '.repeat(1000),
+    };
+    for (const [name, statement] of Object.entries(statements)) {
+      const account = privateKeyToAccount(generatePrivateKey());
+      const nonce = await getNonce(base);
+      const message = siweMessage({ account, baseUrl: base, nonce }).replace(
+        'Sign in to Plue.',
+        statement,
+      );
+      const signature = await account.signMessage({ message });
+      const res = await postVerify(base, { message, signature });
+      await res.body?.cancel();
+      if (res.status < 300 || res.status >= 500) {
+        findings.push({
+          check: 'siwe-statement',
+          route: 'POST /api/v1/auth/verify',
+          detail: `${res.status} (${name})`,
+        });
+      }
+    }
+    settle(findings, ['siwe-host', 'siwe-statement']);
   });
 });
