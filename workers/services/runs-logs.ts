@@ -159,8 +159,12 @@ export async function openViewer(
   } catch (err) {
     await res.body?.cancel().catch(() => undefined);
     if (res.webSocket) {
-      res.webSocket.accept();
-      res.webSocket.close(1008, 'access revoked');
+      try {
+        res.webSocket.accept();
+        res.webSocket.close(1008, 'access revoked');
+      } catch {
+        /* the RunStream's side ends with the dropped connection */
+      }
     }
     throw err;
   }
