@@ -20,6 +20,7 @@ import { findUserByUsername } from '../../db/queries/users';
 import { AppError } from '../errors';
 import { loadRepoForAction, requireUser, type Actor } from './authz';
 import { isReservedName } from './names';
+import { streamingRunsOf } from './run-viewer-access';
 
 export interface RepoView {
   id: number;
@@ -194,16 +195,21 @@ export async function updateRepoRecord(
   }
 }
 
-/** Deletes the record; owner or admin collaborators only. */
+/**
+ * Deletes the record; owner or admin collaborators only. Answers the record and the ids of its
+ * runs that may still have live viewers (read before the delete cascades them away).
+ */
 export async function deleteRepoRecord(
   db: Db,
   actor: Actor,
   owner: string,
   name: string,
-): Promise<RepoRow> {
+  now: Date,
+): Promise<{ repo: RepoRow; streamingRuns: string[] }> {
   const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const streamingRuns = await streamingRunsOf(db, repo, now);
   await deleteRepo(db, repo.id);
-  return repo;
+  return { repo, streamingRuns };
 }
 
 const PERMISSIONS: readonly string[] = ['read', 'write', 'admin'];
@@ -234,12 +240,13 @@ export async function removeCollaborator(
   owner: string,
   name: string,
   login: string,
-): Promise<void> {
+): Promise<RepoRow> {
   const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
   const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
   if (!user || !(await deleteCollaborator(db, repo.id, user.id))) {
     throw AppError.notFound(`${login} is not a collaborator`, 'collaborator_not_found');
   }
+  return repo;
 }
 
 export async function collaboratorsOf(

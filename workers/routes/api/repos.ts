@@ -10,6 +10,7 @@ import { edgeCache } from '../../services/cache';
 import { publicOrigin } from '../../services/public-url';
 import { repoDeleted, repoUpdated } from '../../services/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/authz';
+import { repoAccessChanged, revokeRunViewers } from '../../services/run-viewer-access';
 import {
   collaboratorsOf,
   createRepo,
@@ -52,7 +53,10 @@ export const repoRoutes = new Hono<AppEnv>()
   .patch('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
     const body = await jsonBody(c);
-    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, new Date());
+    const now = new Date();
+    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, now);
+    // Made (or kept) private: live run viewers who may no longer read it are ended.
+    if (row.private) await repoAccessChanged(c.env, c.var.db, row, now);
     await repoUpdated(
       c.env,
       edgeCache((p) => c.executionCtx.waitUntil(p)),
@@ -64,7 +68,14 @@ export const repoRoutes = new Hono<AppEnv>()
   })
   .delete('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
-    const row = await deleteRepoRecord(c.var.db, actorOf(c), owner, repo);
+    const { repo: row, streamingRuns } = await deleteRepoRecord(
+      c.var.db,
+      actorOf(c),
+      owner,
+      repo,
+      new Date(),
+    );
+    await revokeRunViewers(c.env, streamingRuns, { public: false, readers: [] });
     const cache = edgeCache((p) => c.executionCtx.waitUntil(p));
     c.executionCtx.waitUntil(repoDeleted(c.env, cache, row));
     return c.body(null, 204);
@@ -96,6 +107,7 @@ export const repoRoutes = new Hono<AppEnv>()
   })
   .delete('/repos/:owner/:repo/collaborators/:user', async (c) => {
     const { owner, repo, user } = c.req.param();
-    await removeCollaborator(c.var.db, actorOf(c), owner, repo, user);
+    const row = await removeCollaborator(c.var.db, actorOf(c), owner, repo, user);
+    await repoAccessChanged(c.env, c.var.db, row, new Date());
     return c.body(null, 204);
   });

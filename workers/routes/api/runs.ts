@@ -9,6 +9,7 @@ import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { loadRepoForAction } from '../../services/authz';
 import { publicOrigin } from '../../services/public-url';
+import { viewerIdentity } from '../../services/run-viewer-access';
 import { loadRunForViewer } from '../../services/runs';
 import { openViewer, pollRecords, runLogResponse, stepLogResponse } from '../../services/runs-logs';
 import { runFilterOf, runView, stepView } from '../../services/runs-view';
@@ -69,14 +70,22 @@ export const runRoutes = new Hono<AppEnv>()
   })
   .get(`${BASE}/:id/stream`, async (c) => {
     const { owner, repo, id } = c.req.param();
-    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    return openViewer(c.env, run.id, 'sse', c.req.raw, c.req.query('after'));
+    const actor = actorOf(c);
+    const { run } = await loadRunForViewer(c.var.db, actor, owner, repo, id);
+    return openViewer(c.env, run.id, 'sse', c.req.raw, c.req.query('after'), {
+      who: viewerIdentity(actor),
+      recheck: () => loadRunForViewer(c.var.db, actor, owner, repo, id),
+    });
   })
   .get(`${BASE}/:id/stream/ws`, async (c) => {
     const { owner, repo, id } = c.req.param();
-    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const actor = actorOf(c);
+    const { run } = await loadRunForViewer(c.var.db, actor, owner, repo, id);
     if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
       throw AppError.invalid('Connect with a WebSocket upgrade', 'websocket_required');
     }
-    return openViewer(c.env, run.id, 'ws', c.req.raw, c.req.query('after'));
+    return openViewer(c.env, run.id, 'ws', c.req.raw, c.req.query('after'), {
+      who: viewerIdentity(actor),
+      recheck: () => loadRunForViewer(c.var.db, actor, owner, repo, id),
+    });
   });
