@@ -173,6 +173,24 @@ describe.each(['0', '1'])('git upload-pack protocol v%s over HTTPS', (version) =
     expect(await g.ok(dst, ['show', 'HEAD:new.txt'])).toBe('new\n');
   });
 
+  it('takes an annotated tag as a have (isomorphic-git sends them) and sends the pack', async () => {
+    const tag = (await g.ok(src, ['rev-parse', 'v1.0'])).trim();
+    const tip = (await g.ok(src, ['rev-parse', 'main'])).trim();
+    const pkt = (s: string): string => `${(s.length + 4).toString(16).padStart(4, '0')}${s}`;
+    const res = await fetch(`${base}/${alice.user.login}/proj.git/git-upload-pack`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa(`x:${token}`)}`,
+        'content-type': 'application/x-git-upload-pack-request',
+      },
+      body: `${pkt(`want ${tip} multi_ack_detailed side-band-64k ofs-delta\n`)}0000${pkt(`have ${tag}\n`)}${pkt('done\n')}`,
+    });
+    const text = await res.text();
+    expect(text).toContain(`ACK ${tag} common`);
+    expect(text).toContain('PACK');
+    expect(text).not.toContain('not a commit');
+  });
+
   it('refuses a want it does not store with git’s message', async () => {
     const auth = `Basic ${btoa(`x:${token}`)}`;
     const want = '1'.repeat(40);

@@ -97,6 +97,20 @@ export function checkWants(objects: RepoObjects, wants: string[]): void {
   }
 }
 
+/**
+ * The commits a fetch's common haves stand for, for the walk that starts from commits: a tag is
+ * peeled to what it names (isomorphic-git sends its tags as haves), and haves that are not
+ * commits once peeled are dropped.
+ */
+export async function commonCommits(objects: RepoObjects, haves: string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const h of haves) {
+    const oid = (await peel(objects, h)) ?? h;
+    if (!out.has(oid) && (await objects.read(oid))?.type === 'commit') out.add(oid);
+  }
+  return [...out];
+}
+
 /** Peels an annotated tag (chains included) to the object it finally names. */
 export async function peel(objects: RepoObjects, oid: string): Promise<string | undefined> {
   let cur = oid;

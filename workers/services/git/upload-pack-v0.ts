@@ -12,7 +12,7 @@ import type { RepoObjects } from '../../git/storage/repo-objects';
 import { AppError } from '../../errors';
 import { writeUploadPackAdvertisement, type V0AdvertisementOptions } from './advertise-v0';
 import { planFetch, writePlannedPack, type FetchPlan, type PackSink } from './fetch-pack';
-import { checkWants, isDeepen, peel } from './fetch-request';
+import { checkWants, commonCommits, isDeepen, peel } from './fetch-request';
 import { negotiateV0, type NegotiationRepo } from './negotiate-v0';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { GitResponseWriter } from './response-writer';
@@ -87,7 +87,8 @@ export function uploadPackV0(
             noDone: request.noDone,
           })
         : undefined;
-      f.common = answer?.common ?? [];
+      if (isDeepen(f) || answer?.sendPack)
+        f.common = await commonCommits(objects, answer?.common ?? []);
       let plan: FetchPlan | undefined;
       if (isDeepen(f)) {
         // Every request of a shallow fetch starts with the boundary (git's receive_needs).

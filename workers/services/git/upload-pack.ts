@@ -12,6 +12,7 @@ import {
   applyFetchCapability,
   applyFetchLine,
   checkWants,
+  commonCommits,
   emptyFetchArgs,
   peel,
   type FetchArgs,
@@ -107,15 +108,15 @@ export async function fetchCommand(
   const f = parseFetchArgs(args);
   const objects = await openObjects(ctx, state);
   checkWants(objects, f.wants);
-  f.common = f.haves.filter((h) => objects.has(h));
+  const common = f.haves.filter((h) => objects.has(h));
   if (!f.done) {
     await out.line('acknowledgments');
-    if (f.common.length === 0) {
+    if (common.length === 0) {
       await out.line('NAK');
       await out.flush();
       return;
     }
-    for (const h of f.common) await out.line(`ACK ${h}`);
+    for (const h of common) await out.line(`ACK ${h}`);
     await out.line('ready');
     await out.delim();
   }
@@ -125,6 +126,7 @@ export async function fetchCommand(
       if (!f.noProgress) await out.progress(text, force);
     },
   };
+  f.common = await commonCommits(objects, common);
   const plan = await planFetch(state, objects, f, (n) => sink.progress(`Counting objects: ${n}\r`));
   if (plan.kind === 'walk' && (plan.walk.shallow.length || plan.walk.unshallow.length)) {
     await out.line('shallow-info');
