@@ -81,6 +81,11 @@ describe.each(['0', '1'])('git upload-pack protocol v%s over HTTPS', (version) =
   });
 
   it('fetches a new push through several negotiation rounds', async () => {
+    // A clone that is only behind, with more history than one round of haves (16).
+    await g.ok(src, ['checkout', '-q', '-b', `many${version}`, 'main']);
+    for (let i = 0; i < 20; i++) await g.ok(src, ['commit', '-q', '--allow-empty', '-m', `m${i}`]);
+    await g.ok(src, ['checkout', '-q', 'main']);
+    await g.ok(src, ['push', '-q', url, `many${version}`]);
     const dst = join(g.root, 'incr');
     await g.ok(g.root, [...v, 'clone', '-q', url, dst]);
     // Local commits the server never saw: their haves go unanswered for a few rounds
@@ -90,6 +95,8 @@ describe.each(['0', '1'])('git upload-pack protocol v%s over HTTPS', (version) =
     await g.ok(dst, ['checkout', '-q', 'main']);
     const tip = await g.commitFile(src, 'new.txt', 'new\n', 'one more');
     await g.ok(src, ['push', '-q', url, 'main']);
+    const behind = join(g.root, 'behind');
+    await g.ok(g.root, [...v, 'clone', '-q', url, behind]);
 
     const fetch = await g.git(dst, [...v, 'fetch', '--progress', 'origin'], {
       env: { GIT_TRACE_PACKET: '1' },
@@ -100,6 +107,24 @@ describe.each(['0', '1'])('git upload-pack protocol v%s over HTTPS', (version) =
     // Only the new commit came: the objects received are a handful, not the whole history.
     expect(fetch.stderr).toContain('Compressing objects: 100% (3/3)');
     expect((await g.git(dst, ['fsck', '--strict'])).code).toBe(0);
+
+    // The clone that is only behind, on a branch that moved on: the 20 commits it has there are
+    // common but not advertised, so a first round of 16 haves is answered `ready` and, with
+    // no-done, the pack follows in the same answer without a `done`.
+    await g.ok(src, ['checkout', '-q', `many${version}`]);
+    await g.ok(src, ['commit', '-q', '--allow-empty', '-m', 'many moved on']);
+    await g.ok(src, ['checkout', '-q', 'main']);
+    await g.ok(src, ['push', '-q', url, `many${version}`]);
+    const quick = await g.git(behind, [...v, 'fetch', 'origin'], {
+      env: { GIT_TRACE_PACKET: '1' },
+    });
+    expect(quick.code, quick.stderr).toBe(0);
+    expect(quick.stderr).toMatch(/< ACK [0-9a-f]{40} ready/);
+    expect(quick.stderr).not.toMatch(/> done/);
+    expect((await g.ok(behind, ['rev-parse', `origin/many${version}`])).trim()).toBe(
+      (await g.ok(src, ['rev-parse', `many${version}`])).trim(),
+    );
+    expect((await g.git(behind, ['fsck', '--strict'])).code).toBe(0);
   });
 
   it('clones shallow by depth, date and excluded ref; deepens and unshallows', async () => {
