@@ -170,6 +170,39 @@ describe('git over SSH', () => {
         'false',
       );
 
+      // --shallow-exclude: main without what a branch at main~1 already has.
+      await kit.gitOk(pusher, ['push', '-q', 'origin', `HEAD~1:refs/heads/base${version}`], o);
+      const excl = join(kit.root, `v${version}-exclude`);
+      const e = await kit.git(
+        kit.root,
+        [
+          ...v,
+          'clone',
+          '--single-branch',
+          '--branch',
+          'main',
+          `--shallow-exclude=base${version}`,
+          url(a, 'proj'),
+          excl,
+        ],
+        o,
+      );
+      expect(e.code, e.stderr).toBe(0);
+      expect(await kit.gitOk(excl, ['log', '--format=%s'])).toBe(`v${version} commit\n`);
+
+      // --shallow-since: the commits git's own rev-list --max-age keeps.
+      const since = (await kit.gitOk(dst, ['log', '-1', '--format=%ct', 'HEAD~2'])).trim();
+      const sinceDir = join(kit.root, `v${version}-since`);
+      const ss = await kit.git(
+        kit.root,
+        [...v, 'clone', '--single-branch', `--shallow-since=${since}`, url(a, 'proj'), sinceDir],
+        o,
+      );
+      expect(ss.code, ss.stderr).toBe(0);
+      expect(await kit.gitOk(sinceDir, ['rev-list', '--count', 'HEAD'])).toBe(
+        await kit.gitOk(dst, ['rev-list', '--count', `--max-age=${since}`, 'origin/main']),
+      );
+
       const partial = join(kit.root, `v${version}-partial`);
       const p = await kit.git(
         kit.root,
