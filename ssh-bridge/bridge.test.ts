@@ -173,6 +173,21 @@ describe('git over the bridge', () => {
       expect(await kit.gitOk(partial, ['show', `HEAD:v${version}.txt`])).toBe('new\n');
     },
   );
+  it('answers a v0 session that does not start with a want with a readable error', async () => {
+    const child = kit.spawnSsh(bridge.port, alice, 'git-upload-pack alice/project');
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Answer once the advertisement (ending in a flush) is in.
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (out.endsWith('0000')) child.stdin.end(`0032have ${'a'.repeat(40)}\n0000`);
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(out).toContain('multi_ack_detailed');
+    expect(code).toBe(1);
+    expect(err).toContain('bad request from the git client: expected a want line');
+  });
 });
 
 describe('access and refusals', () => {
