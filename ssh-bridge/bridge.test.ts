@@ -181,7 +181,7 @@ describe('git over the bridge', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString('latin1');
-      if (out.endsWith('0000')) child.stdin.end(`0032have ${'a'.repeat(40)}\n0000`);
+      if (out.endsWith('\n0000')) child.stdin.end(`0032have ${'a'.repeat(40)}\n0000`);
     });
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(out).toContain('multi_ack_detailed');
