@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools Plue's tests use when they are missing: git, the OpenSSH client,
-# python3, Chromium (browser tests) and bubblewrap (the local sandbox). Uses apt-get as root;
+# python3, Chromium (browser tests), bubblewrap (the local sandbox), and for sandboxed steps with
+# network slirp4netns (their uplink), nftables (their filter) and iproute2 (`ip`). Uses apt-get as root;
 # as another user it only says what is missing. Safe to run again: it installs nothing present.
 set -euo pipefail
 
@@ -11,6 +12,9 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+[ -x /usr/bin/slirp4netns ] || need+=(slirp4netns)
+[ -x /usr/sbin/nft ] || need+=(nftables)
+[ -x /usr/sbin/ip ] || need+=(iproute2)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -1,14 +1,24 @@
 // Escape attempts against the local bubblewrap backend, each of which must be denied: the
 // controller's environment and files, the Plue checkout and its .plue/ state, $HOME, host
-// processes, a TCP server on the host's loopback, the time limit and the memory limit.
+// processes, the host's services (loopback, its own addresses) with or without network, private
+// and link-local addresses from a networked step, the time limit and the memory limit.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { homedir, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  isRoot,
+  probeResults,
+  probeScript,
+  startHostServer,
+  startOutsideServer,
+  startPrivateServer,
+  type TestServer,
+} from '../../test/helpers/outside-network';
 import { StepCgroup } from './cgroup';
 import { LocalBackend } from './local';
+import { hostIPv4Addresses, SLIRP_DNS } from './step-network';
 import type { RunResult, RunSpec } from './types';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -158,34 +168,100 @@ describe('local sandbox backend', () => {
   });
 
   describe('network', () => {
-    let server: Server;
-    let port = 0;
-    let connections = 0;
+    let host: TestServer;
+    let privateServer: TestServer | undefined;
+    let outside: TestServer | undefined;
     beforeAll(async () => {
-      server = createServer((sock) => {
-        connections++;
-        sock.end('hello from the host\n');
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const addr = server.address();
-      port = typeof addr === 'object' && addr ? addr.port : 0;
+      host = await startHostServer();
+      if (isRoot) {
+        privateServer = await startPrivateServer();
+        outside = await startOutsideServer();
+      }
     });
-    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    afterAll(async () => {
+      await host?.close();
+      await privateServer?.close();
+      await outside?.close();
+    });
 
-    const probe = () =>
-      `python3 -c "import socket; s=socket.create_connection(('127.0.0.1', ${port}), timeout=3); print(s.recv(100).decode().strip())" 2>&1; echo END`;
+    /** Every way to the host's own services: loopback, slirp's gateway, each host address. */
+    const hostTargets = () => [
+      { host: '127.0.0.1', port: host.port },
+      { host: '10.0.2.2', port: host.port },
+      ...hostIPv4Addresses().map((a) => ({ host: a, port: host.port })),
+      ...Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a?.family === 'IPv6')
+        .map((a) => ({ host: (a as { address: string }).address, port: host.port })),
+    ];
 
     it("cannot reach a TCP server on the host's loopback without network", async () => {
-      const res = await run(probe());
-      expect(res.out).toMatch(/Connection refused|unreachable|timed out/);
-      expect(res.out).not.toContain('hello from the host');
-      expect(connections).toBe(0);
+      const res = await run(probeScript([{ host: '127.0.0.1', port: host.port }]));
+      expect(res.out).toMatch(/FAIL/);
+      expect(res.out).not.toContain(host.greeting);
+      expect(host.connections()).toBe(0);
     });
 
-    it('reaches it when the step asks for network (control)', async () => {
-      const res = await run(probe(), { network: true });
-      expect(res.out).toContain('hello from the host');
-      expect(connections).toBe(1);
+    it("a networked step cannot reach the host's own services on any address", async () => {
+      const targets = hostTargets();
+      const res = await run(probeScript(targets), { network: true });
+      const results = probeResults(res.out);
+      for (const t of targets) {
+        expect(results.get(`${t.host}:${t.port}`), `${t.host} in ${res.out}`).toMatch(/^FAIL/);
+      }
+      expect(res.out).not.toContain(host.greeting);
+      expect(host.connections()).toBe(0);
+    });
+
+    it('a networked step cannot reach private, link-local or metadata addresses', async (ctx) => {
+      if (!privateServer) ctx.skip(); // needs root to add a private address to this host
+      const p = privateServer as TestServer;
+      const targets = [
+        { host: p.host, port: p.port },
+        { host: '169.254.169.254', port: 80 },
+        { host: '10.0.2.3', port: 80 },
+        { host: '100.64.0.1', port: 80 },
+        { host: '172.16.0.1', port: 80 },
+        { host: '192.168.0.1', port: 80 },
+      ];
+      const res = await run(probeScript(targets), { network: true });
+      const results = probeResults(res.out);
+      for (const t of targets) {
+        // Refused by the step's filter at once (EHOSTUNREACH), not a timeout that could pass
+        // only because nothing listens there.
+        expect(results.get(`${t.host}:${t.port}`), res.out).toMatch(/FAIL .*(113|No route)/);
+      }
+      expect(p.connections()).toBe(0);
+    });
+
+    it('a networked step reaches a server on a public address, and cannot lift its filter', async (ctx) => {
+      // Needs root: the "outside" server sits behind a veth pair this test creates.
+      if (!outside || !privateServer) ctx.skip();
+      const o = outside as TestServer;
+      const p = privateServer as TestServer;
+      const script = [
+        probeScript([{ host: o.host, port: o.port }]),
+        'nft flush ruleset 2>&1; ip route add 10.0.0.0/8 dev tap0 2>&1; echo tried',
+        probeScript([
+          { host: p.host, port: p.port },
+          { host: '10.0.2.2', port: host.port },
+        ]),
+      ].join('; ');
+      const res = await run(script, { network: true });
+      const results = probeResults(res.out);
+      expect(results.get(`${o.host}:${o.port}`), res.out).toBe(`OK ${o.greeting}`);
+      expect(o.connections()).toBe(1);
+      expect(res.out).toMatch(/Operation not permitted/);
+      expect(results.get(`${p.host}:${p.port}`), res.out).toMatch(/^FAIL/);
+      expect(results.get(`10.0.2.2:${host.port}`), res.out).toMatch(/^FAIL/);
+      expect(p.connections() + host.connections()).toBe(0);
+    });
+
+    it('a networked step resolves names through the uplink, not the host resolver', async () => {
+      const res = await run('cat /etc/resolv.conf; ip -4 route', { network: true });
+      expect(res.exitCode).toBe(0);
+      expect(res.out).toContain(`nameserver ${SLIRP_DNS}`);
+      expect(res.out).toMatch(/default via 10\.0\.2\.2 dev tap0/);
     });
   });
 

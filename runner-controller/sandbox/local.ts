@@ -6,7 +6,10 @@
  * `cgroup.procs` before exec'ing setpriv → bwrap, so every descendant inherits the limits.
  * bwrap runs with --die-with-parent in a new PID namespace: killing the outer bwrap kills the
  * whole tree; the cgroup sweep is the backstop. The spawned process gets exactly the step's
- * environment, never the controller's.
+ * environment, never the controller's. A step with `network` still gets a network namespace
+ * of its own: `unshare --net` (with a user namespace when not root) makes it before bwrap starts
+ * in it, and bwrap holds the step on --block-fd until step-network.ts has attached a filtered
+ * slirp4netns uplink to it (no host loopback, link-local, private or host addresses).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,9 +17,18 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Readable, Writable } from 'node:stream';
 import { bwrapArgs } from './bwrap-args';
 import { StepCgroup } from './cgroup';
 import { runProcess } from './spawn-step';
+import {
+  attachStepNetwork,
+  DEFAULT_NETWORK_TOOLS,
+  readBwrapChildPid,
+  SLIRP_DNS,
+  type StepNetwork,
+  type StepNetworkTools,
+} from './step-network';
 import {
   SANDBOX_PATH,
   SANDBOX_WORKSPACE,
@@ -30,6 +42,7 @@ const exec = promisify(execFile);
 export interface LocalBackendOptions {
   bwrap?: string;
   setpriv?: string;
+  unshare?: string;
   /** uid/gid the step runs as when the controller is root. */
   uid?: number;
   gid?: number;
@@ -37,7 +50,19 @@ export interface LocalBackendOptions {
   pidsMax?: number;
   /** Between SIGTERM and SIGKILL on timeout/cancel. */
   killGraceMs?: number;
+  /** slirp4netns, nsenter and nft, for steps with network. */
+  networkTools?: StepNetworkTools;
+  /**
+   * IPv4 addresses/CIDRs networked steps may not reach, on top of the built-in private,
+   * loopback, link-local and reserved ranges and this host's own addresses (default: the
+   * comma-separated PLUE_SANDBOX_BLOCKED_NETS).
+   */
+  blockedNets?: string[];
 }
+
+/** fds of the bwrap process for --info-fd and --block-fd (0–2 are stdio). */
+const INFO_FD = 3;
+const BLOCK_FD = 4;
 
 /** Makes per-step cgroup names unique within this process (with a random suffix across processes). */
 let counter = 0;
@@ -46,20 +71,31 @@ export class LocalBackend implements SandboxBackend {
   readonly name = 'local';
   private readonly bwrap: string;
   private readonly setpriv: string;
+  private readonly unshare: string;
   private readonly uid: number;
   private readonly gid: number;
   private readonly pidsMax: number;
   private readonly killGraceMs: number;
+  private readonly networkTools: StepNetworkTools;
+  private readonly blockedNets: string[];
   private readonly asRoot = process.getuid?.() === 0;
   private etcDir: string | undefined;
 
   constructor(opts: LocalBackendOptions = {}) {
     this.bwrap = opts.bwrap ?? '/usr/bin/bwrap';
     this.setpriv = opts.setpriv ?? '/usr/bin/setpriv';
+    this.unshare = opts.unshare ?? '/usr/bin/unshare';
     this.uid = opts.uid ?? 1001;
     this.gid = opts.gid ?? 1001;
     this.pidsMax = opts.pidsMax ?? 2048;
     this.killGraceMs = opts.killGraceMs ?? 2000;
+    this.networkTools = opts.networkTools ?? DEFAULT_NETWORK_TOOLS;
+    this.blockedNets =
+      opts.blockedNets ??
+      (process.env.PLUE_SANDBOX_BLOCKED_NETS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   }
 
   async check(): Promise<{ ok: boolean; detail: string }> {
@@ -95,7 +131,8 @@ export class LocalBackend implements SandboxBackend {
     const limits = cg ? 'cgroup v1 memory/pids limits' : 'no cgroup limits (not writable)';
     await cg?.close();
     const [uid] = out.split('\n');
-    return { ok: true, detail: `${version}, steps run as uid ${uid}, ${limits}` };
+    const network = await this.checkNetwork();
+    return { ok: true, detail: `${version}, steps run as uid ${uid}, ${limits}; ${network}` };
   }
 
   async run(spec: RunSpec): Promise<RunResult> {
@@ -110,6 +147,7 @@ export class LocalBackend implements SandboxBackend {
         mounts: spec.mounts ?? [],
         etcDir,
         cmd: spec.cmd,
+        ...(spec.network ? { infoFd: INFO_FD, blockFd: BLOCK_FD } : {}),
       }),
     ];
     const dropped = this.asRoot
@@ -123,6 +161,16 @@ export class LocalBackend implements SandboxBackend {
           ...inner,
         ]
       : inner;
+    // The step's own network namespace, made before the uid drop; as root it belongs to the
+    // initial user namespace, so nothing in the sandbox can hold a capability over it.
+    const isolated = spec.network
+      ? [
+          this.unshare,
+          ...(this.asRoot ? [] : ['--user', '--map-current-user']),
+          '--net',
+          ...dropped,
+        ]
+      : dropped;
     const cgroup = StepCgroup.open(
       `plue-step-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`,
       {
@@ -138,10 +186,11 @@ export class LocalBackend implements SandboxBackend {
           'plue-cgroup',
           ...cgroup.procsFiles(),
           '--',
-          ...dropped,
+          ...isolated,
         ]
-      : dropped;
+      : isolated;
     const env = { ...spec.env, PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE };
+    let uplink: StepNetwork | undefined;
     try {
       // cwd '/': the wrapper shell would otherwise export the controller's directory as $PWD.
       const outcome = await runProcess(spec, {
@@ -149,11 +198,55 @@ export class LocalBackend implements SandboxBackend {
         env,
         cwd: '/',
         killGraceMs: this.killGraceMs,
+        ...(spec.network
+          ? {
+              extraPipes: 2,
+              onSpawn: async (child) => {
+                // Once bwrap reports, the exec chain (cgroup wrapper → unshare → setpriv →
+                // bwrap) is done: the spawned PID is bwrap, inside the step's namespace.
+                await readBwrapChildPid(child.stdio[INFO_FD] as Readable);
+                if (child.pid === undefined) throw new Error('bwrap has no PID');
+                uplink = await attachStepNetwork(child.pid, {
+                  tools: this.networkTools,
+                  extraBlocked: this.blockedNets,
+                  asRoot: this.asRoot,
+                });
+                (child.stdio[BLOCK_FD] as Writable).end('1');
+              },
+            }
+          : {}),
       });
       const oomKilled = cgroup ? cgroup.oomKills() > 0 : false;
       return { ...outcome, ...(cgroup ? { oomKilled } : {}) };
     } finally {
+      await uplink?.close();
       await cgroup?.close();
+    }
+  }
+
+  /** Whether networked steps work here: a step that reads its own interfaces and routes. */
+  private async checkNetwork(): Promise<string> {
+    const ws = mkdtempSync(join(tmpdir(), 'plue-check-'));
+    let out = '';
+    try {
+      const res = await this.run({
+        cmd: 'cat /proc/net/route',
+        cwd: ws,
+        env: {},
+        timeoutMs: 10_000,
+        network: true,
+        onOutput: (_s, chunk) => {
+          out += Buffer.from(chunk).toString();
+        },
+      });
+      if (res.exitCode === 0 && /\btap0\b/.test(out)) {
+        return 'networked steps: own namespace, slirp4netns uplink, private ranges filtered';
+      }
+      return `networked steps will fail: probe exited ${res.exitCode}: ${out.trim()}`;
+    } catch (err) {
+      return `networked steps will fail: ${(err as Error).message}`;
+    } finally {
+      rmSync(ws, { recursive: true, force: true });
     }
   }
 
@@ -189,6 +282,7 @@ export class LocalBackend implements SandboxBackend {
     writeFileSync(join(dir, 'hosts'), '127.0.0.1 localhost sandbox\n::1 localhost\n', {
       mode: 0o644,
     });
+    writeFileSync(join(dir, 'resolv.conf'), `nameserver ${SLIRP_DNS}\n`, { mode: 0o644 });
     this.etcDir = dir;
     return dir;
   }
