@@ -165,7 +165,7 @@ export async function startOutsideServer(greeting = 'hello from outside'): Promi
 
 /**
  * A python3 one-liner for a sandboxed step: connects to each `host port` target and prints
- * `<host> <port> OK <first line>` or `<host> <port> FAIL <error>`.
+ * `<host> <port> OK <greeting, if the server sends one>` or `<host> <port> FAIL <error>`.
  */
 export function probeScript(targets: Array<{ host: string; port: number }>, timeoutS = 3): string {
   const list = JSON.stringify(targets.map((t) => [t.host, t.port]));
@@ -174,9 +174,15 @@ export function probeScript(targets: Array<{ host: string; port: number }>, time
     `for h, p in ${list}:`,
     '    try:',
     `        s = socket.create_connection((h, p), timeout=${timeoutS})`,
-    "        print(h, p, 'OK', s.recv(200).decode().strip(), flush=True)",
     '    except Exception as e:',
     "        print(h, p, 'FAIL', repr(e), flush=True)",
+    '        continue',
+    // Connected is enough: HTTP and PostgreSQL servers wait for the client to speak first.
+    '    try:',
+    '        s.settimeout(1); greeting = s.recv(200).decode().strip()',
+    '    except Exception:',
+    "        greeting = ''",
+    "    print(h, p, 'OK', greeting, flush=True)",
   ].join('\n');
   return `python3 -c '${code.replaceAll("'", `'"'"'`)}'`;
 }
