@@ -41,6 +41,9 @@ export interface BwrapArgsInput {
    */
   infoFd?: number;
   blockFd?: number;
+  /** uid/gid of the step inside its user namespace (when bwrap starts as root of one). */
+  uid?: number;
+  gid?: number;
   cmd: string;
 }
 
@@ -84,6 +87,8 @@ export function bwrapArgs(input: BwrapArgsInput): string[] {
     SANDBOX_WORKSPACE,
   );
   for (const m of input.mounts) args.push('--ro-bind', m.source, m.target);
+  if (input.uid !== undefined) args.push('--uid', String(input.uid));
+  if (input.gid !== undefined) args.push('--gid', String(input.gid));
   if (input.infoFd !== undefined) args.push('--info-fd', String(input.infoFd));
   if (input.blockFd !== undefined) args.push('--block-fd', String(input.blockFd));
   args.push('--', '/bin/sh', '-c', input.cmd);

@@ -2,7 +2,7 @@
 // controller's environment and files, the Plue checkout and its .plue/ state, $HOME, host
 // processes, the host's services (loopback, its own addresses) with or without network, private
 // and link-local addresses from a networked step, the time limit and the memory limit.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import {
 } from '../../test/helpers/outside-network';
 import { StepCgroup } from './cgroup';
 import { LocalBackend } from './local';
-import { hostIPv4Addresses, SLIRP_DNS } from './step-network';
+import { DEFAULT_NETWORK_TOOLS, hostIPv4Addresses, SLIRP_DNS } from './step-network';
 import type { RunResult, RunSpec } from './types';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -255,6 +255,34 @@ describe('local sandbox backend', () => {
       expect(results.get(`${p.host}:${p.port}`), res.out).toMatch(/^FAIL/);
       expect(results.get(`10.0.2.2:${host.port}`), res.out).toMatch(/^FAIL/);
       expect(p.connections() + host.connections()).toBe(0);
+    });
+
+    it('a networked step never runs without its filter or its uplink', async () => {
+      for (const broken of [{ nft: '/nonexistent/nft' }, { slirp4netns: '/nonexistent/slirp' }]) {
+        const b = new LocalBackend({
+          killGraceMs: 300,
+          networkTools: { ...DEFAULT_NETWORK_TOOLS, ...broken },
+        });
+        const ws = workspace();
+        let out = '';
+        try {
+          await expect(
+            b.run({
+              cmd: 'echo ran > ran.txt',
+              cwd: ws,
+              env: {},
+              timeoutMs: 10_000,
+              network: true,
+              onOutput: (_s, chunk) => {
+                out += Buffer.from(chunk).toString();
+              },
+            }),
+          ).rejects.toThrow(/ended before reporting|cannot start slirp4netns/);
+        } finally {
+          b.close();
+        }
+        expect(existsSync(join(ws, 'ran.txt')), out).toBe(false);
+      }
     });
 
     it('a networked step resolves names through the uplink, not the host resolver', async () => {

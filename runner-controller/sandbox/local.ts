@@ -7,9 +7,10 @@
  * bwrap runs with --die-with-parent in a new PID namespace: killing the outer bwrap kills the
  * whole tree; the cgroup sweep is the backstop. The spawned process gets exactly the step's
  * environment, never the controller's. A step with `network` still gets a network namespace
- * of its own: `unshare --net` (with a user namespace when not root) makes it before bwrap starts
- * in it, and bwrap holds the step on --block-fd until step-network.ts has attached a filtered
- * slirp4netns uplink to it (no host loopback, link-local, private or host addresses).
+ * of its own: `unshare --net` (with a user namespace when not root) makes it and loads its
+ * filter before bwrap starts in it, and bwrap holds the step on --block-fd until
+ * step-network.ts has attached a slirp4netns uplink (no host loopback, link-local, private or
+ * host addresses get through the filter).
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +24,11 @@ import { StepCgroup } from './cgroup';
 import { runProcess } from './spawn-step';
 import {
   attachStepNetwork,
+  BLOCKED_IPV4,
   DEFAULT_NETWORK_TOOLS,
+  hostIPv4Addresses,
+  isolatedNetworkArgv,
+  netfilterRuleset,
   readBwrapChildPid,
   SLIRP_DNS,
   type StepNetwork,
@@ -42,7 +47,6 @@ const exec = promisify(execFile);
 export interface LocalBackendOptions {
   bwrap?: string;
   setpriv?: string;
-  unshare?: string;
   /** uid/gid the step runs as when the controller is root. */
   uid?: number;
   gid?: number;
@@ -71,7 +75,6 @@ export class LocalBackend implements SandboxBackend {
   readonly name = 'local';
   private readonly bwrap: string;
   private readonly setpriv: string;
-  private readonly unshare: string;
   private readonly uid: number;
   private readonly gid: number;
   private readonly pidsMax: number;
@@ -84,7 +87,6 @@ export class LocalBackend implements SandboxBackend {
   constructor(opts: LocalBackendOptions = {}) {
     this.bwrap = opts.bwrap ?? '/usr/bin/bwrap';
     this.setpriv = opts.setpriv ?? '/usr/bin/setpriv';
-    this.unshare = opts.unshare ?? '/usr/bin/unshare';
     this.uid = opts.uid ?? 1001;
     this.gid = opts.gid ?? 1001;
     this.pidsMax = opts.pidsMax ?? 2048;
@@ -138,6 +140,12 @@ export class LocalBackend implements SandboxBackend {
   async run(spec: RunSpec): Promise<RunResult> {
     const etcDir = this.ensureEtc();
     if (this.asRoot) await this.ownWorkspace(spec.cwd);
+    // Not root, with network: bwrap starts as root of the step's own user namespace
+    // (isolatedNetworkArgv), so it is told which uid/gid the step keeps.
+    const ids =
+      spec.network && !this.asRoot
+        ? { uid: process.getuid?.() ?? this.uid, gid: process.getgid?.() ?? this.gid }
+        : {};
     const inner = [
       this.bwrap,
       ...bwrapArgs({
@@ -147,6 +155,7 @@ export class LocalBackend implements SandboxBackend {
         mounts: spec.mounts ?? [],
         etcDir,
         cmd: spec.cmd,
+        ...ids,
         ...(spec.network ? { infoFd: INFO_FD, blockFd: BLOCK_FD } : {}),
       }),
     ];
@@ -161,13 +170,12 @@ export class LocalBackend implements SandboxBackend {
           ...inner,
         ]
       : inner;
-    // The step's own network namespace, made before the uid drop; as root it belongs to the
-    // initial user namespace, so nothing in the sandbox can hold a capability over it.
-    const isolated = spec.network
+    // The step's own network namespace with its filter, made before the uid drop; as root it
+    // belongs to the initial user namespace, so nothing in the sandbox holds a capability over it.
+    const rulesFile = spec.network ? this.writeRules(etcDir) : undefined;
+    const isolated = rulesFile
       ? [
-          this.unshare,
-          ...(this.asRoot ? [] : ['--user', '--map-current-user']),
-          '--net',
+          ...isolatedNetworkArgv({ tools: this.networkTools, asRoot: this.asRoot, rulesFile }),
           ...dropped,
         ]
       : dropped;
@@ -202,13 +210,12 @@ export class LocalBackend implements SandboxBackend {
           ? {
               extraPipes: 2,
               onSpawn: async (child) => {
-                // Once bwrap reports, the exec chain (cgroup wrapper → unshare → setpriv →
-                // bwrap) is done: the spawned PID is bwrap, inside the step's namespace.
+                // Once bwrap reports, the exec chain (cgroup wrapper → unshare → filter →
+                // setpriv → bwrap) is done: the spawned PID is bwrap, in the step's namespace.
                 await readBwrapChildPid(child.stdio[INFO_FD] as Readable);
                 if (child.pid === undefined) throw new Error('bwrap has no PID');
                 uplink = await attachStepNetwork(child.pid, {
                   tools: this.networkTools,
-                  extraBlocked: this.blockedNets,
                   asRoot: this.asRoot,
                 });
                 (child.stdio[BLOCK_FD] as Writable).end('1');
@@ -221,7 +228,16 @@ export class LocalBackend implements SandboxBackend {
     } finally {
       await uplink?.close();
       await cgroup?.close();
+      if (rulesFile) rmSync(rulesFile, { force: true });
     }
+  }
+
+  /** The step's nftables ruleset, in a file of its own (this host's addresses can change). */
+  private writeRules(etcDir: string): string {
+    const file = join(etcDir, `net-${++counter}-${randomBytes(4).toString('hex')}.nft`);
+    const rules = netfilterRuleset([...BLOCKED_IPV4, ...hostIPv4Addresses(), ...this.blockedNets]);
+    writeFileSync(file, rules, { mode: 0o600 });
+    return file;
   }
 
   /** Whether networked steps work here: a step that reads its own interfaces and routes. */

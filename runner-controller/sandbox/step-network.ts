@@ -6,7 +6,8 @@
  * internet: loopback, link-local (169.254.0.0/16, the cloud metadata address), RFC 1918,
  * CGNAT, multicast and reserved ranges, every address of this host's own interfaces, and all
  * of IPv6 (slirp4netns runs without IPv6). The step cannot change the filter: it has no
- * capabilities in the user namespace that owns its network namespace. slirp4netns itself runs
+ * capabilities in the user namespace that owns its network namespace (bwrap runs it in a nested
+ * one, with every capability dropped). slirp4netns itself runs
  * with --disable-host-loopback, so its gateway address is not a way to the host's loopback
  * either. DNS goes to slirp's resolver (10.0.2.3), which forwards to the host's.
  *
@@ -43,14 +44,14 @@ export const BLOCKED_IPV4 = [
 
 export interface StepNetworkTools {
   slirp4netns: string;
-  nsenter: string;
+  unshare: string;
   nft: string;
   ip: string;
 }
 
 export const DEFAULT_NETWORK_TOOLS: StepNetworkTools = {
   slirp4netns: '/usr/bin/slirp4netns',
-  nsenter: '/usr/bin/nsenter',
+  unshare: '/usr/bin/unshare',
   nft: '/usr/sbin/nft',
   ip: '/usr/sbin/ip',
 };
@@ -131,6 +132,33 @@ export function readBwrapChildPid(info: Readable): Promise<number> {
   });
 }
 
+/**
+ * The argv prefix that makes a networked step's namespace and prepares it before the rest of
+ * the argv (setpriv/bwrap) runs in it: `unshare --net` (as root: the namespace then belongs to
+ * the initial user namespace; otherwise inside a new user namespace where this user is root),
+ * then, inside, loopback up and the filter from `rulesFile` loaded. The filter is in place
+ * before the step exists and before the uplink does, so no packet ever leaves unfiltered.
+ */
+export function isolatedNetworkArgv(opts: {
+  tools: StepNetworkTools;
+  asRoot: boolean;
+  rulesFile: string;
+}): string[] {
+  const { tools } = opts;
+  return [
+    tools.unshare,
+    ...(opts.asRoot ? [] : ['--user', '--map-root-user']),
+    '--net',
+    '/bin/sh',
+    '-c',
+    '"$1" link set lo up && "$2" -f "$3" || { echo "plue: cannot set up the step\'s network" >&2; exit 125; }; shift 3; exec "$@"',
+    'plue-net',
+    tools.ip,
+    tools.nft,
+    opts.rulesFile,
+  ];
+}
+
 /** A running uplink; close() stops slirp4netns. */
 export interface StepNetwork {
   close(): Promise<void>;
@@ -138,11 +166,9 @@ export interface StepNetwork {
 
 export interface AttachOptions {
   tools?: StepNetworkTools;
-  /** Extra IPv4 ranges to block (an operator's own internal networks). */
-  extraBlocked?: readonly string[];
   /**
-   * The controller is root and made the namespace without a user namespace: join only the
-   * network namespace. Otherwise also join the user namespace that owns it (`pid`'s own).
+   * The controller is root and the namespace belongs to the initial user namespace: join only
+   * the network namespace. Otherwise also join the user namespace that owns it (`pid`'s own).
    */
   asRoot: boolean;
   /** Give up on slirp4netns after this long. */
@@ -150,30 +176,20 @@ export interface AttachOptions {
 }
 
 /**
- * Gives the network namespace of `pid` (bwrap, its step still held on --block-fd) its loopback,
- * filter and uplink. On failure nothing is left running.
+ * Attaches the slirp4netns uplink to the network namespace of `pid` (bwrap, already filtered
+ * by isolatedNetworkArgv, its step still held on --block-fd). On failure nothing is left running.
  */
 export async function attachStepNetwork(pid: number, opts: AttachOptions): Promise<StepNetwork> {
   const tools = opts.tools ?? DEFAULT_NETWORK_TOOLS;
-  const ruleset = netfilterRuleset([
-    ...BLOCKED_IPV4,
-    ...hostIPv4Addresses(),
-    ...(opts.extraBlocked ?? []),
-  ]);
-  // The filter goes in first: the tap device does not exist yet, so no packet can leave
-  // unfiltered, even if the step were already running.
-  const enter = [`--target=${pid}`, ...(opts.asRoot ? [] : ['--user', '--preserve-credentials'])];
-  await runTool(tools.nsenter, [...enter, '--net', tools.nft, '-f', '-'], { stdin: ruleset });
-  await runTool(tools.nsenter, [...enter, '--net', tools.ip, 'link', 'set', 'lo', 'up'], {
-    stdin: '',
-  });
   const slirp = spawn(
     tools.slirp4netns,
     [
       '--configure',
       '--mtu=65520',
       '--disable-host-loopback',
-      '--enable-sandbox',
+      // As root: a private mount namespace and every capability but NET_BIND_SERVICE dropped.
+      // Not root, it already runs unprivileged (and its sandbox fails where setgroups is denied).
+      ...(opts.asRoot ? ['--enable-sandbox'] : []),
       '--enable-seccomp',
       '--ready-fd=3',
       '--exit-fd=4',
@@ -236,21 +252,4 @@ async function stopSlirp(slirp: ChildProcess, exitPipe: Writable): Promise<void>
   const timer = setTimeout(() => slirp.kill('SIGKILL'), 2000);
   await exited;
   clearTimeout(timer);
-}
-
-function runTool(file: string, args: string[], opts: { stdin: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => {
-      if (stderr.length < 4096) stderr += d.toString('utf8');
-    });
-    child.on('error', (err) => reject(new Error(`cannot run ${file}: ${err.message}`)));
-    child.on('close', (code, sig) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${file} ${args.join(' ')} failed (${sig ?? code}): ${stderr.trim()}`));
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.stdin);
-  });
 }
