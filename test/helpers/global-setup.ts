@@ -36,6 +36,10 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('databaseKind', stack.db.kind);
   const endpoints = [stack.db.wsProxy.replace(/\/.*$/, '')];
   if (stack.db.tcpUrl) endpoints.push(new URL(stack.db.tcpUrl).host);
+  if (databaseUrl) {
+    const server = new URL(databaseUrl);
+    endpoints.push(`${server.hostname || '127.0.0.1'}:${server.port || 5432}`);
+  }
   project.provide('databaseEndpoints', endpoints);
 }
 
