@@ -277,12 +277,45 @@ describe('local sandbox backend', () => {
                 out += Buffer.from(chunk).toString();
               },
             }),
-          ).rejects.toThrow(/ended before reporting|cannot start slirp4netns/);
+          ).rejects.toThrow(/cannot set up the step's network: (bwrap ended|cannot start slirp)/);
         } finally {
           b.close();
         }
         expect(existsSync(join(ws, 'ran.txt')), out).toBe(false);
       }
+    });
+
+    it('leaves no uplink behind when a networked step times out while it is set up', async () => {
+      // An uplink that becomes ready only after the step's time is up, then lingers.
+      const dir = workspace();
+      const marker = '1000.5151';
+      const slow = join(dir, 'slow-slirp');
+      const started = join(dir, 'uplink-started');
+      writeFileSync(
+        slow,
+        `#!/bin/sh\nsleep 0.6\necho 1 >&3\ntouch '${started}'\nexec sleep ${marker}\n`,
+        { mode: 0o755 },
+      );
+      const b = new LocalBackend({
+        killGraceMs: 100,
+        networkTools: { ...DEFAULT_NETWORK_TOOLS, slirp4netns: slow },
+      });
+      try {
+        const res = await b.run({
+          cmd: 'sleep 5',
+          cwd: workspace(),
+          env: {},
+          timeoutMs: 200,
+          network: true,
+          onOutput: () => undefined,
+        });
+        expect(res.timedOut).toBe(true);
+      } finally {
+        b.close();
+      }
+      // run() returned only once the uplink it had started was known, and stopped it.
+      expect(existsSync(started)).toBe(true);
+      expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
     });
 
     it('a networked step resolves names through the uplink, not the host resolver', async () => {

@@ -212,13 +212,24 @@ export class LocalBackend implements SandboxBackend {
               onSpawn: async (child) => {
                 // Once bwrap reports, the exec chain (cgroup wrapper → unshare → filter →
                 // setpriv → bwrap) is done: the spawned PID is bwrap, in the step's namespace.
-                await readBwrapChildPid(child.stdio[INFO_FD] as Readable);
-                if (child.pid === undefined) throw new Error('bwrap has no PID');
-                uplink = await attachStepNetwork(child.pid, {
-                  tools: this.networkTools,
-                  asRoot: this.asRoot,
-                });
-                (child.stdio[BLOCK_FD] as Writable).end('1');
+                const info = child.stdio[INFO_FD] as Readable;
+                const block = child.stdio[BLOCK_FD] as Writable;
+                // EPIPE and the like when bwrap dies: the step's outcome says what happened.
+                info.on('error', () => undefined);
+                block.on('error', () => undefined);
+                try {
+                  await readBwrapChildPid(info);
+                  if (child.pid === undefined) throw new Error('bwrap has no PID');
+                  uplink = await attachStepNetwork(child.pid, {
+                    tools: this.networkTools,
+                    asRoot: this.asRoot,
+                  });
+                } catch (err) {
+                  throw new Error(`cannot set up the step's network: ${(err as Error).message}`, {
+                    cause: err,
+                  });
+                }
+                block.end('1');
               },
             }
           : {}),

@@ -118,7 +118,8 @@ export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOu
         }
       }
     };
-    opts.onSpawn?.(child).catch((err: unknown) => {
+    // Settled before runProcess resolves, so whatever the setup started is known to the caller.
+    const setup = (opts.onSpawn?.(child) ?? Promise.resolve()).catch((err: unknown) => {
       setupError = err;
       signalGroup('SIGKILL');
     });
@@ -139,7 +140,7 @@ export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOu
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
-      void pumps.then(() => {
+      void Promise.all([pumps, setup]).then(() => {
         if (setupError !== undefined) {
           reject(setupError instanceof Error ? setupError : new Error(String(setupError)));
           return;
