@@ -4,8 +4,8 @@
  * for that step alone with `unshare`, never the host's), a read-only /usr with the usual symlinks, a minimal /etc, private
  * /tmp, /proc and /dev, the workspace as the only writable host path, no capabilities, a new
  * session (no TIOCSTI into a tty) and death with the parent. The environment is not passed in
- * argv (argv is visible to anyone who can list processes): the caller spawns bwrap with exactly
- * the step's environment, which bwrap hands to the step.
+ * argv (argv is visible to anyone who can list processes) nor in bwrap's own environment: the
+ * caller writes `--clearenv --setenv K V …` to the `argsFd` pipe, which bwrap reads as arguments.
  */
 import { existsSync } from 'node:fs';
 import { SANDBOX_WORKSPACE, type ReadOnlyMount } from './types';
@@ -33,6 +33,8 @@ export interface BwrapArgsInput {
   workspaceReadOnly: boolean;
   network: boolean;
   mounts: ReadOnlyMount[];
+  /** A pipe bwrap reads more arguments from (NUL-separated): the step's environment. */
+  argsFd?: number;
   /** Directory with the generated passwd/group/hosts/resolv.conf for the sandbox. */
   etcDir: string;
   /**
@@ -49,6 +51,8 @@ export interface BwrapArgsInput {
 
 export function bwrapArgs(input: BwrapArgsInput): string[] {
   const args = [
+    // First, so the environment it sets (--clearenv, --setenv) is in place before anything else.
+    ...(input.argsFd !== undefined ? ['--args', String(input.argsFd)] : []),
     '--unshare-all',
     // Only inside the step's own network namespace (local.ts); never the host's.
     ...(input.network ? ['--share-net'] : []),

@@ -2,7 +2,15 @@
 // controller's environment and files, the Plue checkout and its .plue/ state, $HOME, host
 // processes, the host's services (loopback, its own addresses) with or without network, private
 // and link-local addresses from a networked step, the time limit and the memory limit.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +139,42 @@ describe('local sandbox backend', () => {
     });
     expect(res.cancelled).toBe(true);
     expect(seen).toEqual([]);
+  });
+
+  it("gives the step's environment to the sandbox only, never to the wrappers outside it", async () => {
+    // The wrappers (cgroup shell, unshare, setpriv, bwrap) run as root: an LD_PRELOAD from the
+    // step's env would run a workspace file as root on the host.
+    const secret = `env-secret-${Math.random().toString(36).slice(2)}`;
+    const ownPidNs = readlinkSync('/proc/self/ns/pid');
+    for (const network of [false, true]) {
+      const abort = new AbortController();
+      let outside: string[] | undefined;
+      let inside = 0;
+      const res = await backend.run({
+        cmd: 'echo ready; sleep 5',
+        cwd: workspace(),
+        env: { TOKEN: secret, LD_PRELOAD: '/nonexistent/preload.so' },
+        timeoutMs: 10_000,
+        network,
+        signal: abort.signal,
+        onOutput: () => {
+          outside = [];
+          for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+            try {
+              if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(secret)) continue;
+              if (readlinkSync(`/proc/${pid}/ns/pid`) === ownPidNs) outside.push(pid);
+              else inside++;
+            } catch {
+              // Exited meanwhile, or not ours to read.
+            }
+          }
+          abort.abort();
+        },
+      });
+      expect(res.cancelled).toBe(true);
+      expect(outside, `network ${network}`).toEqual([]);
+      expect(inside, `network ${network}`).toBeGreaterThan(0);
+    }
   });
 
   it('cannot reach files outside the workspace: the Plue checkout, .plue/ state, $HOME', async () => {

@@ -12,7 +12,7 @@
  * step-network.ts has attached a slirp4netns uplink (no host loopback, link-local, private or
  * host addresses get through the filter).
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,8 +65,20 @@ export interface LocalBackendOptions {
 }
 
 /** fds of the bwrap process for --info-fd and --block-fd (0–2 are stdio). */
-const INFO_FD = 3;
-const BLOCK_FD = 4;
+const ARGS_FD = 3;
+const INFO_FD = 4;
+const BLOCK_FD = 5;
+/**
+ * The whole environment of the processes that run outside the sandbox (cgroup wrapper, unshare,
+ * the network setup, setpriv, bwrap itself): as root they are root on the host, so nothing of
+ * the step's may reach them (LD_PRELOAD of a file in the workspace would be code run as root).
+ */
+const HOST_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+
+/** The pipe at `fd` of a child spawned with extraPipes (Node types `stdio` as five entries). */
+function extraPipe<T>(child: ChildProcess, fd: number): T {
+  return (child.stdio as readonly unknown[])[fd] as T;
+}
 
 /** Makes per-step cgroup names unique within this process (with a random suffix across processes). */
 let counter = 0;
@@ -156,6 +168,7 @@ export class LocalBackend implements SandboxBackend {
         etcDir,
         cmd: spec.cmd,
         ...ids,
+        argsFd: ARGS_FD,
         ...(spec.network ? { infoFd: INFO_FD, blockFd: BLOCK_FD } : {}),
       }),
     ];
@@ -197,42 +210,25 @@ export class LocalBackend implements SandboxBackend {
           ...isolated,
         ]
       : isolated;
+    // The step's environment goes to bwrap alone, through a pipe (--args): not in argv, which
+    // anyone can list, and not in the environment of the wrappers, which run as root.
     const env = { ...spec.env, PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE };
+    const envArgs = ['--clearenv', ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v])];
     let uplink: StepNetwork | undefined;
     try {
       // cwd '/': the wrapper shell would otherwise export the controller's directory as $PWD.
       const outcome = await runProcess(spec, {
         argv,
-        env,
+        env: HOST_ENV,
         cwd: '/',
         killGraceMs: this.killGraceMs,
-        ...(spec.network
-          ? {
-              extraPipes: 2,
-              onSpawn: async (child) => {
-                // Once bwrap reports, the exec chain (cgroup wrapper → unshare → filter →
-                // setpriv → bwrap) is done: the spawned PID is bwrap, in the step's namespace.
-                const info = child.stdio[INFO_FD] as Readable;
-                const block = child.stdio[BLOCK_FD] as Writable;
-                // EPIPE and the like when bwrap dies: the step's outcome says what happened.
-                info.on('error', () => undefined);
-                block.on('error', () => undefined);
-                try {
-                  await readBwrapChildPid(info);
-                  if (child.pid === undefined) throw new Error('bwrap has no PID');
-                  uplink = await attachStepNetwork(child.pid, {
-                    tools: this.networkTools,
-                    asRoot: this.asRoot,
-                  });
-                } catch (err) {
-                  throw new Error(`cannot set up the step's network: ${(err as Error).message}`, {
-                    cause: err,
-                  });
-                }
-                block.end('1');
-              },
-            }
-          : {}),
+        extraPipes: spec.network ? 3 : 1,
+        onSpawn: async (child) => {
+          const args = extraPipe<Writable>(child, ARGS_FD);
+          args.on('error', () => undefined);
+          args.end(Buffer.from(envArgs.map((a) => `${a}\0`).join(''), 'utf8'));
+          if (spec.network) uplink = await this.attachUplink(child);
+        },
       });
       const oomKilled = cgroup ? cgroup.oomKills() > 0 : false;
       return { ...outcome, ...(cgroup ? { oomKilled } : {}) };
@@ -241,6 +237,34 @@ export class LocalBackend implements SandboxBackend {
       await cgroup?.close();
       if (rulesFile) rmSync(rulesFile, { force: true });
     }
+  }
+
+  /**
+   * Once bwrap reports, the exec chain (cgroup wrapper → unshare → filter → setpriv → bwrap) is
+   * done and the spawned PID is bwrap, in the step's namespace: attach the uplink, then let the
+   * step go.
+   */
+  private async attachUplink(child: ChildProcess): Promise<StepNetwork> {
+    const info = extraPipe<Readable>(child, INFO_FD);
+    const block = extraPipe<Writable>(child, BLOCK_FD);
+    // EPIPE and the like when bwrap dies: the step's outcome says what happened.
+    info.on('error', () => undefined);
+    block.on('error', () => undefined);
+    let uplink: StepNetwork;
+    try {
+      await readBwrapChildPid(info);
+      if (child.pid === undefined) throw new Error('bwrap has no PID');
+      uplink = await attachStepNetwork(child.pid, {
+        tools: this.networkTools,
+        asRoot: this.asRoot,
+      });
+    } catch (err) {
+      throw new Error(`cannot set up the step's network: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    block.end('1');
+    return uplink;
   }
 
   /** The step's nftables ruleset, in a file of its own (this host's addresses can change). */
