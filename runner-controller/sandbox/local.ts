@@ -5,8 +5,9 @@
  * per-step cgroups (memory, pids) through a tiny `sh` wrapper that writes its own PID into
  * `cgroup.procs` before exec'ing setpriv → bwrap, so every descendant inherits the limits.
  * bwrap runs with --die-with-parent in a new PID namespace: killing the outer bwrap kills the
- * whole tree; the cgroup sweep is the backstop. The spawned process gets exactly the step's
- * environment, never the controller's. A step with `network` still gets a network namespace
+ * whole tree; the cgroup sweep is the backstop. The step gets exactly its own environment,
+ * never the controller's, and only inside the sandbox: bwrap reads it from a pipe, while every
+ * process before it (which may run as root) has PATH alone. A step with `network` still gets a network namespace
  * of its own: `unshare --net` (with a user namespace when not root) makes it and loads its
  * filter before bwrap starts in it, and bwrap holds the step on --block-fd until
  * step-network.ts has attached a slirp4netns uplink (no host loopback, link-local, private or
@@ -54,7 +55,7 @@ export interface LocalBackendOptions {
   pidsMax?: number;
   /** Between SIGTERM and SIGKILL on timeout/cancel. */
   killGraceMs?: number;
-  /** slirp4netns, nsenter and nft, for steps with network. */
+  /** slirp4netns, unshare, nft and ip, for steps with network. */
   networkTools?: StepNetworkTools;
   /**
    * IPv4 addresses/CIDRs networked steps may not reach, on top of the built-in private,
@@ -64,7 +65,7 @@ export interface LocalBackendOptions {
   blockedNets?: string[];
 }
 
-/** fds of the bwrap process for --info-fd and --block-fd (0–2 are stdio). */
+/** fds of the bwrap process for --args, --info-fd and --block-fd (0–2 are stdio). */
 const ARGS_FD = 3;
 const INFO_FD = 4;
 const BLOCK_FD = 5;
