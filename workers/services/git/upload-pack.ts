@@ -8,7 +8,7 @@ import { parseTag } from '../../git/model/object';
 import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
 import { Sha1 } from '../../git/model/native';
 import { PackWriter } from '../../git/model/pack-writer';
-import { isValidOid } from '../../git/model/refs';
+import { isServableRefName, isValidOid } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { RepoState } from '../../../durable-objects/repo-refs';
 import { AppError } from '../../errors';
@@ -83,7 +83,7 @@ export async function lsRefs(
     else if (unborn) await out.line(`unborn HEAD${attr}`);
   }
   for (const r of state.refs) {
-    if (!matches(r.name)) continue;
+    if (!matches(r.name) || !isServableRefName(r.name)) continue;
     let line = `${r.oid} ${r.name}`;
     if (wantPeel && r.name.startsWith('refs/tags/')) {
       objects ??= await openObjects(ctx, state);
