@@ -10,12 +10,19 @@ import { OidSet } from '../../git/model/oid-set';
 import { ZERO_OID } from '../../git/model/refs';
 import { fromHex, toHex } from '../../git/model/bytes';
 import { ObjectFormatError, PackError } from '../../git/model/errors';
-import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
 import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
 import { packKey } from '../../git/storage/pack-keys';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import { AppError } from '../../errors';
-import { onlyDeletes, readReceiveCommands, type ReceiveCommand } from './receive-commands';
+import {
+  onlyDeletes,
+  readReceiveCommands,
+  ReceiveRequestError,
+  type ReceiveCommand,
+} from './receive-commands';
+import { IncomingObjectChecker, IncomingObjectError } from './receive-fsck';
+import { writeRemoteLines, writeReport, writeRequestRefusal } from './receive-report';
+import { ShallowPush } from './receive-shallow';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { GitResponseWriter } from './response-writer';
 
@@ -45,6 +52,7 @@ const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, ta
 
 function describePackError(err: unknown): string {
   if (err instanceof PackError || err instanceof PackTooLargeError) return err.message;
+  if (err instanceof IncomingObjectError) return err.message;
   if (err instanceof ObjectFormatError) return `bad object: ${err.message}`;
   if (err instanceof AppError) return err.message;
   return 'internal error while storing the pack';
@@ -78,7 +86,9 @@ async function run(
   try {
     req = await readReceiveCommands(iterator);
   } catch (err) {
-    await out.line(`ERR ${err instanceof AppError ? err.message : 'bad receive-pack request'}`);
+    const caps = err instanceof ReceiveRequestError ? err.caps : new Set<string>();
+    const message = err instanceof AppError ? err.message : 'bad receive-pack request';
+    await writeRequestRefusal(out, caps, message);
     await out.close();
     return;
   }
@@ -101,6 +111,8 @@ async function run(
   const links = new OidSet(4096);
   const types = new Map<string, ObjectType>();
   const tips = new OidSet(16);
+  const checker = new IncomingObjectChecker();
+  const shallow = new ShallowPush(req.shallow);
   for (const c of commands) {
     const id = c.newOid === ZERO_OID ? undefined : fromHex(c.newOid);
     if (id?.length === 20) tips.add(id);
@@ -124,6 +136,8 @@ async function run(
       intake = await intakePack(ctx.store, key, packBytes(), ctx.limits, {
         bodyTypes: ['commit', 'tree', 'tag'], // addLinks reads no blob
         onObject: (o) => {
+          checker.check(o);
+          shallow.record(o);
           addLinks(TYPE_CODES[o.type], o.body, links);
           if (tips.has(o.id)) types.set(o.oid, o.type);
         },
@@ -139,13 +153,18 @@ async function run(
         true,
       );
       objects = await openObjects(ctx, state);
-      // Connectivity: everything the new objects point at must be in this pack or already stored.
+      // Connectivity: everything the new objects point at must be in this pack or already stored
+      // (or be left out by a shallow boundary the pack brings; such refs are refused below).
       const newOids = intake.oids;
       const stored = objects;
+      shallow.settle(
+        (oid) => newOids.has(oid),
+        (oid) => stored.has(oid),
+      );
       links.forEach((ids, at) => {
         if (newOids.hasBytes(ids, at)) return true;
         const oid = toHex(ids.subarray(at, at + 20));
-        if (stored.has(oid)) return true;
+        if (stored.has(oid) || shallow.excuses(oid)) return true;
         unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
         return false;
       });
@@ -153,7 +172,8 @@ async function run(
       const clean =
         err instanceof PackError ||
         err instanceof PackTooLargeError ||
-        err instanceof ObjectFormatError;
+        err instanceof ObjectFormatError ||
+        err instanceof IncomingObjectError;
       if (!clean) hooks.onError?.(err);
       unpackError = describePackError(err);
     }
@@ -168,6 +188,10 @@ async function run(
       const inPack = intake?.oids.has(c.newOid) ?? false;
       if (!inPack && !objects.has(c.newOid)) {
         reasons.set(c.ref, 'missing necessary objects');
+        continue;
+      }
+      if (inPack && shallow.reachesBoundary(c.newOid)) {
+        reasons.set(c.ref, 'shallow update not allowed');
         continue;
       }
       const type =
@@ -226,36 +250,11 @@ async function run(
       .catch(() => undefined);
   }
 
+  await writeRemoteLines(out, caps, checker.warnings);
   await writeReport(out, sideband, unpackError, results);
   await out.close();
 
   const pushed = commands.map((c, i) => ({ ...c, ok: results[i]?.ok ?? false }));
   if (pushed.some((p) => p.ok))
     await hooks.onPushed?.(pushed, head).catch((e: unknown) => hooks.onError?.(e));
-}
-
-async function writeReport(
-  out: GitResponseWriter,
-  sideband: boolean,
-  unpackError: string | undefined,
-  results: Array<{ ref: string; ok: boolean; reason?: string }>,
-): Promise<void> {
-  const lines = [
-    unpackError ? `unpack ${unpackError}` : 'unpack ok',
-    ...results.map((r) => (r.ok ? `ok ${r.ref}` : `ng ${r.ref} ${r.reason ?? 'failed'}`)),
-  ];
-  const pkts = [...lines.map((l) => encodePktLine(`${l}\n`)), FLUSH_PKT];
-  if (!sideband) {
-    for (const p of pkts) await out.write(p);
-    return;
-  }
-  const total = pkts.reduce((n, p) => n + p.length, 0);
-  const report = new Uint8Array(total);
-  let o = 0;
-  for (const p of pkts) {
-    report.set(p, o);
-    o += p.length;
-  }
-  for (let i = 0; i < report.length; i += 65515) await out.band(report.subarray(i, i + 65515));
-  await out.flush();
 }
