@@ -5,11 +5,15 @@
  * `error: remote unpack failed: …`; problems git only warns about are kept to be shown as
  * `remote: warning: …` lines.
  */
+import { PackError } from '../../git/model/errors';
 import { firstError, formatProblem, fsckObject } from '../../git/model/fsck';
 import type { ReportedObject } from '../../git/model/pack-indexer';
 
-/** An incoming object git's fsck refuses; the message is git's own line for it. */
-export class IncomingObjectError extends Error {
+/**
+ * An incoming object git's fsck refuses; the message is git's own line for it. A PackError, so
+ * the pack indexer passes it on unwrapped.
+ */
+export class IncomingObjectError extends PackError {
   override name = 'IncomingObjectError';
 }
 

@@ -24,6 +24,7 @@ import { IncomingObjectChecker, IncomingObjectError } from './receive-fsck';
 import { writeRemoteLines, writeReport, writeRequestRefusal } from './receive-report';
 import { ShallowPush } from './receive-shallow';
 import { openObjects, type GitRepoContext } from './repo-context';
+import { drainBody } from './request-body';
 import { GitResponseWriter } from './response-writer';
 
 export const RECEIVE_CAPABILITIES = [
@@ -47,6 +48,9 @@ export interface ReceiveHooks {
   onPushed?(refs: PushedRef[], head: string): Promise<void>;
   onError?(err: unknown): void;
 }
+
+/** How much of a refused push's remaining body is read before answering. */
+const DRAIN_AFTER_REFUSAL = 64 * 1024 * 1024;
 
 const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
@@ -250,6 +254,10 @@ async function run(
       .catch(() => undefined);
   }
 
+  // A pack refused part way was not read to its end: read the rest first (up to a bound), so
+  // the client, still sending, gets the report instead of a broken connection (the SSH bridge
+  // relays the body as it comes and loses the answer if the request breaks under it).
+  if (unpackError && !req.exhausted) await drainBody(iterator, DRAIN_AFTER_REFUSAL);
   await writeRemoteLines(out, caps, checker.warnings);
   await writeReport(out, sideband, unpackError, results);
   await out.close();

@@ -26,13 +26,16 @@ export async function writeRequestRefusal(
   else await out.line(`ERR ${message}`);
 }
 
-/** Shows lines on band 2 (`remote: …`) when side-band is on and the client is not quiet. */
+/**
+ * Shows lines on band 2 (`remote: …`) when side-band is on. Like git's receive-pack warnings,
+ * they are shown even to a `quiet` client (git asks for quiet whenever stderr is no terminal).
+ */
 export async function writeRemoteLines(
   out: GitResponseWriter,
   caps: ReadonlySet<string>,
   lines: readonly string[],
 ): Promise<void> {
-  if (lines.length === 0 || caps.has('quiet')) return;
+  if (lines.length === 0) return;
   if (!caps.has('side-band-64k') && !caps.has('side-band')) return;
   for (const l of lines) await out.progress(`${l}\n`, true);
 }
