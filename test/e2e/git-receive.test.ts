@@ -349,6 +349,31 @@ describe('refusals reach the user as text git prints', () => {
     expect(r.stderr).toContain('[remote rejected] main -> main (unpacker error)');
   });
 
+  it('stale info: the ref moved between the advertisement and the push', async () => {
+    await alice.createRepo('stale');
+    const url = remoteUrl(base, alice.user.login, 'stale', token);
+    const src = await g.makeRepo('stale-src', 1);
+    await g.ok(src, ['push', url, 'main']);
+    const other = join(g.root, 'stale-other');
+    await g.ok(g.root, ['clone', '-q', url, other]);
+    const moved = await g.commitFile(other, 'o.txt', 'o\n', 'moved meanwhile');
+    await g.commitFile(src, 's.txt', 's\n', 'based on the advertised tip');
+    // git runs pre-push after reading the advertisement and before sending the commands: the
+    // other clone's push lands exactly in between.
+    const hook = join(src, '.git', 'hooks', 'pre-push');
+    writeFileSync(
+      hook,
+      `#!/bin/sh\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\ncd '${other}' && git push -q origin main\n`,
+      { mode: 0o755 },
+    );
+    const r = await g.git(src, ['push', url, 'main']);
+    expect(r.code).not.toBe(0);
+    // git words the server's `ng refs/heads/main stale info` as a rejection of its own kind (it
+    // checks leases only with --force-with-lease, so this came from the server).
+    expect(r.stderr).toMatch(/! \[rejected\] +main -> main \(stale info\)/);
+    expect((await g.ok(src, ['ls-remote', url, 'refs/heads/main'])).split('\t')[0]).toBe(moved);
+  });
+
   it('a request git cannot have meant is refused on band 3 when side-band was asked for', async () => {
     await alice.createRepo('band3');
     const auth = `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;
