@@ -86,54 +86,48 @@ export function formatProblem(oid: string, p: FsckProblem): string {
 
 // ---- trees -----------------------------------------------------------------------------------
 
-interface RawEntry {
-  mode: number;
-  name: Uint8Array;
-  zeroPadded: boolean;
-  nullOid: boolean;
-  /** Bytes of the whole entry (git's tree_entry_len is the name's length; kept for the limit). */
-  nameLen: number;
-}
-
-/** Decodes the entry at `pos` as git's decode_tree_entry does; undefined when malformed. */
-function decodeEntry(b: Uint8Array, pos: number): { entry: RawEntry; next: number } | undefined {
-  if (b.length - pos < 23 || b[b.length - 21] !== NUL) return undefined;
-  if (b[pos] === SP) return undefined;
+/**
+ * Where the entry at `pos` ends, as git's decode_tree_entry reads it; -1 when malformed. Sets
+ * `e` to the entry's mode and name bounds. Nothing is allocated per entry: a push may carry
+ * millions of them.
+ */
+function decodeEntry(b: Uint8Array, pos: number, e: EntryRef): number {
+  if (b.length - pos < 23 || b[b.length - 21] !== NUL) return -1;
+  if (b[pos] === SP) return -1;
   let mode = 0;
   let i = pos;
   for (;;) {
-    if (i >= b.length) return undefined;
+    if (i >= b.length) return -1;
     const c = b[i++] as number;
     if (c === SP) break;
-    if (c < 0x30 || c > 0x37) return undefined;
+    if (c < 0x30 || c > 0x37) return -1;
     mode = ((mode << 3) + (c - 0x30)) & 0xffff; // git keeps the mode in 16 bits
   }
   const nul = b.indexOf(NUL, i);
-  if (nul < 0 || nul === i) return undefined;
+  if (nul < 0 || nul === i) return -1;
   const next = nul + 21;
-  if (next > b.length) return undefined;
+  if (next > b.length) return -1;
+  e.mode = mode;
+  e.start = i;
+  e.end = nul;
+  e.zeroPadded = b[pos] === 0x30;
   let nullOid = true;
-  for (let k = nul + 1; k < next; k++) if (b[k] !== 0) nullOid = false;
-  return {
-    entry: {
-      mode,
-      name: b.subarray(i, nul),
-      zeroPadded: b[pos] === 0x30,
-      nullOid,
-      nameLen: nul - i,
-    },
-    next,
-  };
+  for (let k = nul + 1; k < next && nullOid; k++) if (b[k] !== 0) nullOid = false;
+  e.nullOid = nullOid;
+  return next;
+}
+
+interface EntryRef {
+  mode: number;
+  /** The name is b[start, end). */
+  start: number;
+  end: number;
+  zeroPadded: boolean;
+  nullOid: boolean;
 }
 
 const isDir = (mode: number) => (mode & S_IFMT) === S_IFDIR;
 const lessThanSlash = (c: number) => c > 0 && c < SLASH;
-
-function startsWith(name: Uint8Array, prefix: Uint8Array): boolean {
-  if (prefix.length > name.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (name[i] !== prefix[i]) return false;
-  return true;
-}
 
 const ORDERED = 0;
 const UNORDERED = 1;
@@ -142,35 +136,36 @@ const DUPLICATE = 2;
 /**
  * git's tree order (a directory sorts as if its name ended in "/"), and duplicates, including
  * a file and a directory of the same name that other entries separate (`foo`, `foo.bar`, `foo/`).
+ * Names are ranges of `b`; `candidates` holds [start, end] pairs of earlier file names.
  */
-function verifyOrdered(
-  mode1: number,
-  name1: Uint8Array,
-  mode2: number,
-  name2: Uint8Array,
-  candidates: Uint8Array[],
-): number {
-  const len = Math.min(name1.length, name2.length);
+function verifyOrdered(b: Uint8Array, prev: EntryRef, cur: EntryRef, candidates: number[]): number {
+  const len1 = prev.end - prev.start;
+  const len2 = cur.end - cur.start;
+  const len = Math.min(len1, len2);
   for (let i = 0; i < len; i++) {
-    const d = (name1[i] as number) - (name2[i] as number);
+    const d = (b[prev.start + i] as number) - (b[cur.start + i] as number);
     if (d < 0) return ORDERED;
     if (d > 0) return UNORDERED;
   }
-  let c1 = len < name1.length ? (name1[len] as number) : 0;
-  let c2 = len < name2.length ? (name2[len] as number) : 0;
+  let c1 = len < len1 ? (b[prev.start + len] as number) : 0;
+  let c2 = len < len2 ? (b[cur.start + len] as number) : 0;
   if (!c1 && !c2) return DUPLICATE;
-  if (!c1 && isDir(mode1)) c1 = SLASH;
-  if (!c2 && isDir(mode2)) c2 = SLASH;
-  if (!c1 && lessThanSlash(c2)) candidates.push(name1);
+  if (!c1 && isDir(prev.mode)) c1 = SLASH;
+  if (!c2 && isDir(cur.mode)) c2 = SLASH;
+  if (!c1 && lessThanSlash(c2)) candidates.push(prev.start, prev.end);
   else if (c2 === SLASH && lessThanSlash(c1)) {
-    for (;;) {
-      const f = candidates.pop();
-      if (!f) break;
-      if (!startsWith(name2, f)) continue;
-      const p = f.length < name2.length ? (name2[f.length] as number) : 0;
+    while (candidates.length > 0) {
+      const fEnd = candidates.pop() as number;
+      const fStart = candidates.pop() as number;
+      const fLen = fEnd - fStart;
+      if (fLen > len2) continue;
+      let prefix = true;
+      for (let i = 0; i < fLen && prefix; i++) prefix = b[fStart + i] === b[cur.start + i];
+      if (!prefix) continue;
+      const p = fLen < len2 ? (b[cur.start + fLen] as number) : 0;
       if (!p) return DUPLICATE;
       if (lessThanSlash(p)) {
-        candidates.push(f);
+        candidates.push(fStart, fEnd);
         break;
       }
     }
@@ -178,103 +173,109 @@ function verifyOrdered(
   return c1 < c2 ? ORDERED : UNORDERED;
 }
 
-function isDotName(name: Uint8Array): boolean {
-  return name.length === 1 && name[0] === 0x2e;
-}
-function isDotDotName(name: Uint8Array): boolean {
-  return name.length === 2 && name[0] === 0x2e && name[1] === 0x2e;
-}
-
 function fsckTree(b: Uint8Array, r: Reporter): void {
   if (b.length === 0) return;
-  let first = decodeEntry(b, 0);
-  if (!first) {
+  const blank = (): EntryRef => ({ mode: 0, start: 0, end: 0, zeroPadded: false, nullOid: false });
+  // Three records reused for the whole tree: the previous entry, this one, and the next.
+  let last = blank();
+  let cur = blank();
+  let nxt = blank();
+  let next = decodeEntry(b, 0, cur);
+  if (next < 0) {
     r.report('badTree', 'cannot be parsed as a tree');
     return;
   }
-  const seen = {
-    nullSha1: false,
-    fullPath: false,
-    dot: false,
-    dotdot: false,
-    dotgit: false,
-    zeroPad: false,
-    badModes: false,
-    unknownKind: false,
-    dups: false,
-    unsorted: false,
-    largeName: false,
-  };
-  const candidates: Uint8Array[] = [];
-  let prev: RawEntry | undefined;
-  let cur: { entry: RawEntry; next: number } | undefined = first;
-  while (cur) {
-    const { entry: e, next } = cur;
-    const name = e.name;
-    seen.nullSha1 ||= e.nullOid;
-    seen.fullPath ||= name.includes(SLASH);
-    seen.dot ||= isDotName(name);
-    seen.dotdot ||= isDotDotName(name);
+  let nullSha1 = false;
+  let fullPath = false;
+  let dot = false;
+  let dotdot = false;
+  let dotgit = false;
+  let zeroPad = false;
+  let badModes = false;
+  let unknownKind = false;
+  let dups = false;
+  let unsorted = false;
+  let largeName = false;
+  const candidates: number[] = [];
+  for (let first = true; ; first = false) {
+    const { start, end, mode } = cur;
+    const len = end - start;
+    const c0 = b[start] as number;
+    nullSha1 ||= cur.nullOid;
+    zeroPad ||= cur.zeroPadded;
+    largeName ||= len > MAX_TREE_ENTRY_LEN;
+    let backslash = false;
+    for (let i = start; i < end; i++) {
+      const c = b[i];
+      if (c === SLASH) fullPath = true;
+      else if (c === BACKSLASH) backslash = true;
+    }
+    if (c0 === 0x2e && len <= 2) {
+      dot ||= len === 1;
+      dotdot ||= len === 2 && b[start + 1] === 0x2e;
+    }
     // Only names starting with ".", "g", "m" or an HFS+-ignorable code point (U+200C…U+206F,
     // U+FEFF) can be read as .git, .gitmodules, git~1, GITMOD~1, MAILMA~1 and the like.
-    const c0 = name[0] as number;
     const special =
       c0 === 0x2e || (c0 | 0x20) === 0x67 || (c0 | 0x20) === 0x6d || c0 === 0xe2 || c0 === 0xef;
-    seen.dotgit ||= special && isDotgit(name);
-    seen.zeroPad ||= e.zeroPadded;
-    seen.largeName ||= e.nameLen > MAX_TREE_ENTRY_LEN;
-    const link = (e.mode & S_IFMT) === S_IFLNK;
-    if (special && link) {
-      if (isDotgitmodules(name)) r.report('gitmodulesSymlink', '.gitmodules is a symbolic link');
-      if (isDotgitattributes(name)) r.report('gitattributesSymlink', '.gitattributes is a symlink');
-      if (isDotgitignore(name)) r.report('gitignoreSymlink', '.gitignore is a symlink');
-      if (isDotmailmap(name)) r.report('mailmapSymlink', '.mailmap is a symlink');
+    const link = (mode & S_IFMT) === S_IFLNK;
+    if (special) {
+      const name = b.subarray(start, end);
+      dotgit ||= isDotgit(name);
+      if (link) {
+        if (isDotgitmodules(name)) r.report('gitmodulesSymlink', '.gitmodules is a symbolic link');
+        if (isDotgitattributes(name))
+          r.report('gitattributesSymlink', '.gitattributes is a symlink');
+        if (isDotgitignore(name)) r.report('gitignoreSymlink', '.gitignore is a symlink');
+        if (isDotmailmap(name)) r.report('mailmapSymlink', '.mailmap is a symlink');
+      }
     }
     // NTFS reads a backslash as a directory separator: check each part after one too.
-    for (let at = name.indexOf(BACKSLASH); at >= 0; at = name.indexOf(BACKSLASH, at + 1)) {
-      const rest = name.subarray(at + 1);
-      seen.dotgit ||= isNtfsDotgit(rest);
-      if (isNtfsDotgitmodules(rest) && link)
+    for (let i = start; backslash && i < end; i++) {
+      if (b[i] !== BACKSLASH) continue;
+      const rest = b.subarray(i + 1, end);
+      dotgit ||= isNtfsDotgit(rest);
+      if (link && isNtfsDotgitmodules(rest))
         r.report('gitmodulesSymlink', '.gitmodules is a symbolic link');
     }
-    let following: { entry: RawEntry; next: number } | undefined;
+    let following = -1;
     if (next < b.length) {
-      following = decodeEntry(b, next);
-      if (!following) {
+      following = decodeEntry(b, next, nxt);
+      if (following < 0) {
         r.report('badTree', 'cannot be parsed as a tree');
         break;
       }
     }
-    if (!STANDARD_MODES.has(e.mode)) {
-      seen.badModes = true;
-      if (!KNOWN_KINDS.has(e.mode & S_IFMT)) seen.unknownKind = true;
+    if (!STANDARD_MODES.has(mode)) {
+      badModes = true;
+      if (!KNOWN_KINDS.has(mode & S_IFMT)) unknownKind = true;
     }
-    if (prev) {
-      const o = verifyOrdered(prev.mode, prev.name, e.mode, name, candidates);
-      if (o === UNORDERED) seen.unsorted = true;
-      else if (o === DUPLICATE) seen.dups = true;
+    if (!first) {
+      const o = verifyOrdered(b, last, cur, candidates);
+      if (o === UNORDERED) unsorted = true;
+      else if (o === DUPLICATE) dups = true;
     }
-    prev = e;
-    cur = following;
+    if (following < 0) break;
+    [last, cur, nxt] = [cur, nxt, last];
+    next = following;
   }
-  first = undefined;
-  if (seen.nullSha1) r.report('nullSha1', 'contains entries pointing to null sha1');
-  if (seen.fullPath) r.report('fullPathname', 'contains full pathnames');
-  if (seen.dot) r.report('hasDot', "contains '.'");
-  if (seen.dotdot) r.report('hasDotdot', "contains '..'");
-  if (seen.dotgit) r.report('hasDotgit', "contains '.git'");
-  if (seen.zeroPad) r.report('zeroPaddedFilemode', 'contains zero-padded file modes');
-  if (seen.unknownKind) {
+  if (nullSha1) r.report('nullSha1', 'contains entries pointing to null sha1');
+  if (fullPath) r.report('fullPathname', 'contains full pathnames');
+  if (dot) r.report('hasDot', "contains '.'");
+  if (dotdot) r.report('hasDotdot', "contains '..'");
+  if (dotgit) r.report('hasDotgit', "contains '.git'");
+  if (zeroPad) r.report('zeroPaddedFilemode', 'contains zero-padded file modes');
+  if (unknownKind) {
     // git reads a mode of no known kind as a blob and only warns; Plue cannot store it.
     r.problems.push({
       id: 'badFilemode',
       error: true,
       message: 'contains bad file modes (Plue stores only file, tree, symlink and submodule modes)',
     });
-  } else if (seen.badModes) r.report('badFilemode', 'contains bad file modes');
-  if (seen.dups) r.report('duplicateEntries', 'contains duplicate file entries');
-  if (seen.unsorted) r.report('treeNotSorted', 'not properly sorted');
-  if (seen.largeName) r.report('largePathname', 'contains excessively large pathname');
+  } else if (badModes) r.report('badFilemode', 'contains bad file modes');
+  if (dups) r.report('duplicateEntries', 'contains duplicate file entries');
+  if (unsorted) r.report('treeNotSorted', 'not properly sorted');
+  if (largeName) r.report('largePathname', 'contains excessively large pathname');
 }
 
 // ---- commits and tags ------------------------------------------------------------------------
@@ -328,6 +329,12 @@ function verifyHeaders(b: Uint8Array, r: Reporter): boolean {
 
 const MAX_TIME = 2n ** 63n - 1n;
 
+function bigDigits(b: Uint8Array, from: number, to: number): bigint {
+  let v = 0n;
+  for (let i = from; i < to; i++) v = v * 10n + BigInt((b[i] as number) - 0x30);
+  return v;
+}
+
 /** An identity "Name <email> <seconds> <+hhmm>" LF at the cursor. Returns true when refused. */
 function fsckIdent(c: Cursor, r: Reporter): boolean {
   const b = c.b;
@@ -375,7 +382,8 @@ function fsckIdent(c: Cursor, r: Reporter): boolean {
   while (p < end && isDigit(at(p))) p++;
   // More than 23 digits, or past the signed 64-bit range, overflows git's time_t.
   const digits = p - start;
-  const overflow = digits > 23 || BigInt(new TextDecoder().decode(b.subarray(start, p))) > MAX_TIME;
+  // Up to 15 digits always fit; only longer dates need exact arithmetic.
+  const overflow = digits > 23 || (digits > 15 && bigDigits(b, start, p) > MAX_TIME);
   if (overflow)
     return r.report(
       'badDateOverflow',
