@@ -276,6 +276,24 @@ describe('fsck of pushed objects', () => {
     expect(await g.ok(src, ['ls-remote', url])).toBe(before);
   });
 
+  it('refuses .gitmodules that git fsck refuses, wherever the blob sits in the pack', async () => {
+    const bad = (
+      await g.ok(src, ['hash-object', '-w', '--stdin'], {
+        input: '[submodule "x"]\n\tpath = x\n\turl = --upload-pack=touch$IFS/tmp/owned\n',
+      })
+    ).trim();
+    const tree = await rawTree(g.env(), src, [['100644', '.gitmodules', bad]]);
+    const r = await pushTree(tree, 'modules');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`remote unpack failed: object ${bad}: gitmodulesUrl`);
+    const attrs = (
+      await g.ok(src, ['hash-object', '-w', '--stdin'], { input: `${'x'.repeat(3000)}\n` })
+    ).trim();
+    const t2 = await rawTree(g.env(), src, [['100644', '.gitattributes', attrs]]);
+    const r2 = await pushTree(t2, 'attrs');
+    expect(r2.stderr).toContain(`object ${attrs}: gitattributesLineLength`);
+  });
+
   it('refuses bad commits and tags with git message ids', async () => {
     const tree = (await g.ok(src, ['rev-parse', 'HEAD^{tree}'])).trim();
     const write = async (type: string, body: string) =>

@@ -8,6 +8,7 @@
  * problems out. Not covered: `.gitmodules`/`.gitattributes` blob contents (git parses them as
  * config) and checks that need other objects.
  */
+import { toHex } from './bytes';
 import { refNameProblem } from './refs';
 import {
   isDotgit,
@@ -62,13 +63,23 @@ class Reporter {
   }
 }
 
-/** Checks one object body of the given type. */
+/**
+ * Blobs named `.gitmodules` / `.gitattributes` (in any spelling git guards) by the trees checked,
+ * to be checked as configuration once their contents are at hand (fsck-blobs.ts).
+ */
+export interface SpecialBlobs {
+  gitmodules: Set<string>;
+  gitattributes: Set<string>;
+}
+
+/** Checks one object body of the given type; trees add their special blobs to `found`. */
 export function fsckObject(
   type: 'commit' | 'tree' | 'blob' | 'tag',
   body: Uint8Array,
+  found?: SpecialBlobs,
 ): FsckProblem[] {
   const r = new Reporter();
-  if (type === 'tree') fsckTree(body, r);
+  if (type === 'tree') fsckTree(body, r, found);
   else if (type === 'commit') fsckCommit(body, r);
   else if (type === 'tag') fsckTag(body, r);
   return r.problems;
@@ -173,7 +184,7 @@ function verifyOrdered(b: Uint8Array, prev: EntryRef, cur: EntryRef, candidates:
   return c1 < c2 ? ORDERED : UNORDERED;
 }
 
-function fsckTree(b: Uint8Array, r: Reporter): void {
+function fsckTree(b: Uint8Array, r: Reporter, found: SpecialBlobs | undefined): void {
   if (b.length === 0) return;
   const blank = (): EntryRef => ({ mode: 0, start: 0, end: 0, zeroPadded: false, nullOid: false });
   // Three records reused for the whole tree: the previous entry, this one, and the next.
@@ -222,6 +233,10 @@ function fsckTree(b: Uint8Array, r: Reporter): void {
     if (special) {
       const name = b.subarray(start, end);
       dotgit ||= isDotgit(name);
+      if (found && !link) {
+        if (isDotgitmodules(name)) found.gitmodules.add(toHex(b.subarray(end + 1, end + 21)));
+        if (isDotgitattributes(name)) found.gitattributes.add(toHex(b.subarray(end + 1, end + 21)));
+      }
       if (link) {
         if (isDotgitmodules(name)) r.report('gitmodulesSymlink', '.gitmodules is a symbolic link');
         if (isDotgitattributes(name))
@@ -235,8 +250,10 @@ function fsckTree(b: Uint8Array, r: Reporter): void {
       if (b[i] !== BACKSLASH) continue;
       const rest = b.subarray(i + 1, end);
       dotgit ||= isNtfsDotgit(rest);
-      if (link && isNtfsDotgitmodules(rest))
-        r.report('gitmodulesSymlink', '.gitmodules is a symbolic link');
+      if (isNtfsDotgitmodules(rest)) {
+        if (link) r.report('gitmodulesSymlink', '.gitmodules is a symbolic link');
+        else found?.gitmodules.add(toHex(b.subarray(end + 1, end + 21)));
+      }
     }
     let following = -1;
     if (next < b.length) {

@@ -12,7 +12,7 @@ import { fromHex, toHex } from '../../git/model/bytes';
 import { ObjectFormatError, PackError } from '../../git/model/errors';
 import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
 import { packKey } from '../../git/storage/pack-keys';
-import type { RepoObjects } from '../../git/storage/repo-objects';
+import { RepoObjects } from '../../git/storage/repo-objects';
 import { AppError } from '../../errors';
 import {
   onlyDeletes,
@@ -165,6 +165,13 @@ async function run(
         (oid) => newOids.has(oid),
         (oid) => stored.has(oid),
       );
+      if (checker.hasSpecialBlobs) {
+        const fresh = await RepoObjects.open(ctx.store, [intake]);
+        await checker.checkSpecialBlobs(
+          (oid) => newOids.has(oid),
+          (oid) => fresh.read(oid),
+        );
+      }
       links.forEach((ids, at) => {
         if (newOids.hasBytes(ids, at)) return true;
         const oid = toHex(ids.subarray(at, at + 20));
