@@ -5,8 +5,9 @@
  * object ids, identities, dates, time zones). Each problem carries git's message id and text, so
  * a refusal reads like git's own. Severities follow git's strict mode: its warnings refuse, its
  * "info" messages (bad file modes, tag names, a missing tagger) only warn. Pure: bytes in,
- * problems out. Not covered: `.gitmodules`/`.gitattributes` blob contents (git parses them as
- * config) and checks that need other objects.
+ * problems out. Trees report the `.gitmodules`/`.gitattributes` blobs they name, whose contents
+ * fsck-blobs.ts checks. Not covered: checks that need other objects (e.g. that a commit's tree
+ * is a tree), which git makes while walking links.
  */
 import { toHex } from './bytes';
 import { refNameProblem } from './refs';
