@@ -20,6 +20,7 @@ import {
   ReceiveRequestError,
   type ReceiveCommand,
 } from './receive-commands';
+import { pushKeepsExact } from './push-exactness';
 import { IncomingObjectChecker, IncomingObjectError } from './receive-fsck';
 import { writeRemoteLines, writeReport, writeRequestRefusal } from './receive-report';
 import { ShallowPush } from './receive-shallow';
@@ -117,6 +118,7 @@ async function run(
   const tips = new OidSet(16);
   const checker = new IncomingObjectChecker();
   const shallow = new ShallowPush(req.shallow);
+  let referencesCruft = false;
   for (const c of commands) {
     const id = c.newOid === ZERO_OID ? undefined : fromHex(c.newOid);
     if (id?.length === 20) tips.add(id);
@@ -174,8 +176,13 @@ async function run(
       }
       links.forEach((ids, at) => {
         if (newOids.hasBytes(ids, at)) return true;
+        if (stored.hasLiveBytes(ids, at)) return true;
         const oid = toHex(ids.subarray(at, at + 20));
-        if (stored.has(oid) || shallow.excuses(oid)) return true;
+        if (stored.has(oid)) {
+          referencesCruft = true;
+          return true;
+        }
+        if (shallow.excuses(oid)) return true;
         unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
         return false;
       });
@@ -230,6 +237,15 @@ async function run(
         commands: accepted,
         atomic,
         defaultBranch: ctx.repo.defaultBranch,
+        keepsExact: pushKeepsExact({
+          wasExact: state.exact,
+          commands: accepted,
+          refs: state.refs,
+          ...(intake ? { pack: intake.oids } : {}),
+          links,
+          referencesCruft,
+          storedLive: (bytes, at) => objects?.hasLiveBytes(bytes, at) ?? false,
+        }),
         ...(intake && intake.objectCount > 0
           ? {
               pack: {
