@@ -7,9 +7,11 @@ import { existsSync } from 'node:fs';
 const benches: Record<string, string> = {
   git: './git-http.ts',
   ssh: './ssh-clone.ts',
+  libgit2: './libgit2-clone.ts',
   browse: './browse.ts',
   'run-stream': './run-stream.ts',
   workflows: './workflows.ts',
+  'sandbox-network': './sandbox-network.ts',
 };
 
 const only = process.argv.slice(2);
