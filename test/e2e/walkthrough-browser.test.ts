@@ -1,8 +1,9 @@
 /**
  * A new user's walk, as the README tells it, in Chromium: sign in with a wallet, create a token
  * from the form with its default scopes, create a repository, push to it with the real git client
- * (the token as git's password), browse, open settings, revoke the token, meet an error page while
- * signed in — and on every page, no link that leads to a 404 and, at 390 px wide, no sideways
+ * (the token as git's password), browse, open settings, meet an error page while signed in, push
+ * a workflow and see its run (with the run's buttons for the owner, none for a reader), revoke the
+ * token — and on every page, no link that leads to a 404 and, at 390 px wide, no sideways
  * scrolling. Asserts on what the pages show. Writes nothing outside a temporary directory.
  */
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -10,8 +11,11 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startController } from '../../runner-controller/controller/controller';
+import { signUp } from '../helpers/auth';
 import { launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
+import { DEV_SECRET, poll } from './workflows-client';
 
 const base = inject('baseUrl');
 const origin = new URL(base).origin;
@@ -53,6 +57,11 @@ describe('a new user follows the README', () => {
   /** Same-origin responses of 400 or more the walk met without asking for them. */
   const unexpected: string[] = [];
   let expectingError = false;
+  // What the first part of the walk leaves for the second.
+  let login = '';
+  let token = '';
+  let askpass = '';
+  let dir = '';
 
   beforeAll(async () => {
     browser = await launchChromium();
@@ -71,9 +80,9 @@ describe('a new user follows the README', () => {
     g.cleanup();
   });
 
-  it('signs in, makes a token, pushes, browses, revokes, and meets nothing broken', async () => {
+  it('signs in, makes a token, pushes, browses, and meets nothing broken', async () => {
     // Sign in with the wallet; the header then names the user.
-    const login = await injectWallet(page);
+    login = await injectWallet(page);
     await page.goto(`${base}/login`);
     await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
     await page.waitForURL(`${base}/`);
@@ -98,7 +107,7 @@ describe('a new user follows the README', () => {
     await page.getByRole('button', { name: 'Create token' }).click();
     // POST/redirect/GET: the page is a GET of /settings, showing the token once.
     await page.waitForURL(`${base}/settings`);
-    const token = (await page.locator('#new-token').textContent()) ?? '';
+    token = (await page.locator('#new-token').textContent()) ?? '';
     expect(token).toMatch(/^plue_pat_[0-9A-Za-z]{43}$/);
     await expect
       .poll(() => page.locator('.new-token').textContent())
@@ -131,10 +140,10 @@ describe('a new user follows the README', () => {
     const commands = (await page.locator('.notice pre').first().textContent()) ?? '';
     const remote = /git remote add origin (\S+)/.exec(commands)?.[1] ?? '';
     expect(remote).toBe(`${base}/${login}/walk.git`);
-    const askpass = join(g.root, 'askpass.sh');
+    askpass = join(g.root, 'askpass.sh');
     writeFileSync(askpass, `#!/bin/sh\necho '${token}'\n`);
     chmodSync(askpass, 0o700);
-    const dir = await g.makeRepo('walk', 2);
+    dir = await g.makeRepo('walk', 2);
     await g.commitFile(dir, 'README.md', '# walk\n\nHello from the walkthrough.\n', 'readme');
     await g.ok(dir, ['remote', 'add', 'origin', remote]);
     await g.ok(dir, ['push', '-u', 'origin', 'main'], { env: { GIT_ASKPASS: askpass } });
@@ -206,6 +215,84 @@ describe('a new user follows the README', () => {
     }
     expectingError = false;
     await page.setViewportSize({ width: 1000, height: 800 });
+
+    expect(unexpected).toEqual([]);
+  });
+
+  it('runs a workflow: writers get its buttons, a reader does not, and run pages fit a phone', async () => {
+    // The walk's own runner controller, taking only this user's repositories.
+    const controller = await startController({
+      url: base,
+      secret: DEV_SECRET,
+      repoOwner: login,
+      heartbeatMs: 1000,
+      maxIdleMs: 300,
+      log: () => undefined,
+    });
+    try {
+      await g.commitFile(
+        dir,
+        '.plue/workflows/ci.py',
+        [
+          'from plue import workflow, push, manual',
+          '',
+          '@workflow(triggers=[push(branches=["main"]), manual()])',
+          'def ci(ctx):',
+          '    ctx.run("hello", "echo hello from the walk")',
+          '',
+        ].join('\n'),
+        'add a workflow',
+      );
+      await g.ok(dir, ['push', 'origin', 'main'], { env: { GIT_ASKPASS: askpass } });
+      const api = `${base}/api/v1/repos/${login}/walk/actions/runs`;
+      const auth = { authorization: `Bearer ${token}` };
+      // The run, finished: observed through the API the run page is built from.
+      const run = await poll(async () => {
+        const r = await page.request.get(api, { headers: auth });
+        const runs = ((await r.json()) as { workflow_runs: Array<{ id: number; status: string }> })
+          .workflow_runs;
+        return runs.find((x) => x.status === 'completed');
+      }, 90_000);
+      const runUrl = `${base}/${login}/walk/actions/runs/${run.id}`;
+      const workflowsUrl = `${base}/${login}/walk/actions/workflows`;
+
+      // The owner may re-run and start runs by hand.
+      await page.goto(runUrl);
+      await expect.poll(() => page.locator('#run-status').textContent()).toContain('success');
+      expect(await page.getByRole('button', { name: 'Re-run' }).count()).toBe(1);
+      await page.goto(workflowsUrl);
+      expect(await page.getByRole('button', { name: 'Run workflow' }).count()).toBe(1);
+
+      // Another signed-in user can read the public repository but not act on it: no buttons.
+      const reader = await signUp(base);
+      const readerContext = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      try {
+        const [name, value] = reader.cookie.split('=') as [string, string];
+        await readerContext.addCookies([{ name, value, url: base }]);
+        const rp = await readerContext.newPage();
+        await rp.goto(runUrl);
+        expect(await rp.locator('header.site nav').textContent()).toContain(reader.user.login);
+        await expect.poll(() => rp.locator('#run-status').textContent()).toContain('success');
+        expect(await rp.locator('.run-actions button').count()).toBe(0);
+        expect(await rp.getByRole('button', { name: /Re-run|Cancel/ }).count()).toBe(0);
+        await rp.goto(workflowsUrl);
+        await expect.poll(() => rp.locator('h2').first().textContent()).toContain('ci');
+        expect(await rp.getByRole('button', { name: 'Run workflow' }).count()).toBe(0);
+      } finally {
+        await readerContext.close();
+      }
+
+      // Run pages at 390 px wide.
+      await page.setViewportSize({ width: 390, height: 844 });
+      for (const url of [runUrl, workflowsUrl, `${base}/${login}/walk/actions`]) {
+        await page.goto(url);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(width, `${url} is ${width}px wide at 390px`).toBeLessThanOrEqual(390);
+      }
+      await page.setViewportSize({ width: 1000, height: 800 });
+    } finally {
+      await controller.stop({ abandon: true });
+    }
 
     // Revoking asks first: "Revoke…" opens the named button; then the token stops working.
     await page.goto(`${base}/settings`);
