@@ -39,6 +39,7 @@ input, select, textarea { font: inherit; border: 2px solid var(--line); padding:
 details.confirm > summary { cursor: pointer; color: var(--accent); }
 details.confirm form p { margin: 0.3rem 0; max-width: 20rem; }
 button.danger { border-color: var(--bad); color: var(--bad); font-weight: 700; }
+fieldset { border: 2px solid var(--line); }
 fieldset p.scope { margin: 0.2rem 0; }
 textarea { width: 100%; max-width: 50rem; }
 /* Narrow screens (a 390 px phone): nothing makes the page scroll sideways; a wide table
@@ -47,9 +48,9 @@ textarea { width: 100%; max-width: 50rem; }
   main { padding: 0.75rem 0.5rem; }
   header.site { gap: 0.25rem 1rem; }
   header.site nav { margin-left: 0; }
-  table:not(.code):not(.diff) { display: block; overflow-x: auto; }
+  table:not(.code):not(.diff):not(.files) { display: block; overflow-x: auto; }
   .code-wrap, details.file { max-width: 100%; overflow-x: auto; }
-  code, .mono, .sha { overflow-wrap: anywhere; }
+  code, .sha { overflow-wrap: anywhere; }
   input, select { max-width: 100%; }
 }
 .ok { color: var(--ok); } .bad { color: var(--bad); } .muted { color: var(--muted); }
