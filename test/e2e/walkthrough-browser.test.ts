@@ -9,39 +9,15 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController } from '../../runner-controller/controller/controller';
 import { signUp } from '../helpers/auth';
-import { launchChromium } from '../helpers/browser';
+import { injectTestWallet, launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
 import { DEV_SECRET, poll } from './workflows-client';
 
 const base = inject('baseUrl');
 const origin = new URL(base).origin;
-
-/** Makes `window.ethereum` a wallet whose signatures come from a viem account in Node. */
-async function injectWallet(page: Page): Promise<string> {
-  const account = privateKeyToAccount(generatePrivateKey());
-  await page.exposeFunction('__plueTestSign', (hex: `0x${string}`) =>
-    account.signMessage({ message: { raw: hex } }),
-  );
-  await page.addInitScript((address: string) => {
-    const w = window as unknown as {
-      ethereum: unknown;
-      __plueTestSign(hex: string): Promise<string>;
-    };
-    w.ethereum = {
-      async request({ method, params }: { method: string; params?: unknown[] }) {
-        if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [address];
-        if (method === 'eth_chainId') return '0x1';
-        if (method === 'personal_sign') return w.__plueTestSign(String(params?.[0]));
-        throw new Error(`unsupported method ${method}`);
-      },
-    };
-  }, account.address);
-  return `u-${account.address.slice(2, 10).toLowerCase()}`;
-}
 
 /** Every same-origin link on the page, as absolute URLs without fragments. */
 async function linksOf(page: Page): Promise<string[]> {
@@ -82,7 +58,7 @@ describe('a new user follows the README', () => {
 
   it('signs in, makes a token, pushes, browses, and meets nothing broken', async () => {
     // Sign in with the wallet; the header then names the user.
-    login = await injectWallet(page);
+    login = await injectTestWallet(page);
     await page.goto(`${base}/login`);
     await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
     await page.waitForURL(`${base}/`);
