@@ -24,7 +24,7 @@ import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { runPageRoutes } from './routes/pages/runs';
-import { staticRoutes } from './routes/pages/static';
+import { faviconRoutes, staticRoutes } from './routes/pages/static';
 import { workflowPageRoutes } from './routes/pages/workflows';
 
 /** Builds the app. A function, not a module-level instance, so tests can build their own. */
@@ -47,6 +47,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/internal/controller', internalControllerRoutes);
   app.route('/internal/repos', internalRepoRoutes);
   app.route('/static', staticRoutes);
+  app.route('/', faviconRoutes);
   app.route('/', gitRoutes);
   app.route('/', homeRoutes);
   app.route('/', accountRoutes);

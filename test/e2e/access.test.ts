@@ -237,8 +237,22 @@ describe('CSRF', () => {
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: 'name=mine&scopes=repo%3Aread&expires_in_days=30',
+      redirect: 'manual',
     });
-    expect(sameSite.status).toBe(200);
-    expect(await sameSite.text()).toMatch(/plue_pat_[0-9A-Za-z]{43}/);
+    // POST/redirect/GET: the new token reaches the settings page once, in a sealed flash.
+    expect(sameSite.status).toBe(303);
+    expect(sameSite.headers.get('location')).toBe('/settings');
+    const flash = /^(plue_flash=[^;]+)/.exec(sameSite.headers.getSetCookie().join('\n'))?.[1];
+    expect(flash).toBeDefined();
+    expect(await sameSite.text()).not.toMatch(/plue_pat_/);
+    const shown = await fetch(`${base}/settings`, { headers: { cookie: `${u.cookie}; ${flash}` } });
+    expect(await shown.text()).toMatch(/plue_pat_[0-9A-Za-z]{43}/);
+    expect(shown.headers.getSetCookie().join('\n')).toMatch(/^plue_flash=;/m);
+    // The flash opens only with the session that made it.
+    const other = await signUp(base);
+    const stolen = await fetch(`${base}/settings`, {
+      headers: { cookie: `${other.cookie}; ${flash}` },
+    });
+    expect(await stolen.text()).not.toMatch(/plue_pat_/);
   });
 });

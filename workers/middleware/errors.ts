@@ -43,7 +43,7 @@ export function renderError(err: unknown, c: Context<AppEnv>): Response | Promis
     return c.json({ error: { code: e.code, message: e.message, request_id: requestId } }, status);
   }
   return c.html(
-    ErrorPage({ status: e.status, code: e.code, message: e.message, requestId }),
+    ErrorPage({ status: e.status, code: e.code, message: e.message, requestId, user: c.var.user }),
     status,
   );
 }

@@ -19,6 +19,7 @@ export function Layout(props: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{props.title === 'Plue' ? 'Plue' : `${props.title} · Plue`}</title>
           <link rel="stylesheet" href="/static/style.css" />
+          <link rel="icon" href="/favicon.ico" />
         </head>
         <body>
           <header class="site">

@@ -1,20 +1,22 @@
 /**
  * Cancel and re-run buttons of the run page: plain `<form method="post">` posts (the CSRF
- * middleware checks their origin), shown to signed-in viewers; the handlers authorise `write`.
+ * middleware checks their origin), shown only to viewers who may write to the repository (the
+ * handlers authorise `write` again).
  */
 import type { RepoRow } from '../../db/queries/repositories';
 import type { RunRow } from '../../db/queries/runs';
 
 export function RunActions({
-  user,
+  canWrite,
   repo,
   run,
 }: {
-  user?: { login: string } | undefined;
+  /** Whether the viewer may cancel and re-run (write permission on the repository). */
+  canWrite: boolean;
   repo: RepoRow;
   run: RunRow;
 }) {
-  if (!user) return null;
+  if (!canWrite) return null;
   const base = `/${repo.owner_login}/${repo.name}/actions/runs/${run.id}`;
   const plan = run.plan as { error?: unknown } | null;
   return (

@@ -12,12 +12,14 @@ import { duration, RelativeTime, RunsNav, stateOf, StateWord } from './runs-comm
 
 export interface RunPageProps {
   user?: { login: string } | undefined;
+  /** Whether the viewer may cancel and re-run this run. */
+  canWrite: boolean;
   repo: RepoRow;
   run: RunRow;
   steps: StepRow[];
 }
 
-export function RunPage({ user, repo, run, steps }: RunPageProps) {
+export function RunPage({ user, canWrite, repo, run, steps }: RunPageProps) {
   const full = `${repo.owner_login}/${repo.name}`;
   const api = `/api/v1/repos/${full}/actions/runs/${run.id}`;
   const state = stateOf(run);
@@ -46,7 +48,7 @@ export function RunPage({ user, repo, run, steps }: RunPageProps) {
         {run.started_at ? <> · took {duration(run.started_at, run.completed_at)}</> : null} ·{' '}
         <a href={`${api}/logs`}>raw log</a>
       </p>
-      <RunActions user={user} repo={repo} run={run} />
+      <RunActions canWrite={canWrite} repo={repo} run={run} />
       <div id="run" data-stream={`${api}/stream`}>
         <div class="steps">
           {steps.map((s) => {

@@ -53,7 +53,7 @@ export function RunsNav({ repo }: { repo: RepoRow }) {
   const full = `${repo.owner_login}/${repo.name}`;
   return (
     <nav aria-label="Repository" class="repo-nav">
-      <a href={`/${repo.owner_login}`}>{repo.owner_login}</a> /{' '}
+      <span class="owner">{repo.owner_login}</span> /{' '}
       <a href={`/${full}`}>
         <strong>{repo.name}</strong>
       </a>{' '}

@@ -1,4 +1,10 @@
-/** The settings page: profile (username), personal access tokens and SSH keys, as plain forms. */
+/**
+ * The settings page: profile (username), personal access tokens and SSH keys, as plain forms.
+ * A new token defaults to the scopes a push needs and is shown once with a copy button; revoking
+ * a token and deleting a key take a second, explicit click (a disclosure, so it works without
+ * JavaScript).
+ */
+import { raw } from 'hono/html';
 import type { CurrentUser } from '../env';
 import type { SshKeyView } from '../services/ssh-keys';
 import type { TokenView } from '../services/tokens';
@@ -17,6 +23,52 @@ export interface SettingsProps {
 }
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : '—');
+
+/** The token scopes, what each allows, and whether a new token has it by default. */
+export const SCOPE_CHOICES: ReadonlyArray<{ scope: string; what: string; checked: boolean }> = [
+  {
+    scope: 'repo:read',
+    what: 'clone and fetch, and read private repositories and the API',
+    checked: true,
+  },
+  {
+    scope: 'repo:write',
+    what: 'push, and start, cancel and re-run workflow runs (needs repo:read to clone)',
+    checked: true,
+  },
+  {
+    scope: 'admin',
+    what: 'everything above, plus repository settings, collaborators and secrets, and your tokens and SSH keys',
+    checked: false,
+  },
+];
+
+/** Copies the text of `data-copy`'s element; the button is shown only when scripts run. */
+const COPY_SCRIPT = `
+for (const b of document.querySelectorAll('button[data-copy]')) {
+  b.hidden = false;
+  b.addEventListener('click', async () => {
+    const text = document.getElementById(b.dataset.copy).textContent;
+    try { await navigator.clipboard.writeText(text); b.textContent = 'Copied ✓'; }
+    catch { const r = document.createRange(); r.selectNodeContents(document.getElementById(b.dataset.copy));
+      const s = getSelection(); s.removeAllRanges(); s.addRange(r); b.textContent = 'Selected: press Ctrl+C'; }
+  });
+}`;
+
+/** A button that asks again before posting: "Revoke…" opens the real, named button. */
+function ConfirmButton(p: { action: string; label: string; confirm: string; what: string }) {
+  return (
+    <details class="confirm">
+      <summary>{p.label}…</summary>
+      <form method="post" action={p.action}>
+        <p>{p.what}</p>
+        <button type="submit" class="danger">
+          {p.confirm}
+        </button>
+      </form>
+    </details>
+  );
+}
 
 export function SettingsPage(p: SettingsProps) {
   return (
@@ -47,10 +99,21 @@ export function SettingsPage(p: SettingsProps) {
 
       <section aria-labelledby="tokens">
         <h2 id="tokens">Personal access tokens</h2>
+        <p>
+          A token is the password for git over HTTPS (any username) and the bearer token for the
+          API.
+        </p>
         {p.newToken ? (
-          <div class="error-box" style="border-color: var(--ok)" role="status">
-            <p>✓ New token — copy it now, it will not be shown again:</p>
+          <div class="new-token" role="status">
+            <p>
+              <strong>✓ Copy your new token now. It is shown only this once:</strong> Plue keeps
+              only a hash of it, so nobody can show it again. If you lose it, revoke it and create
+              another.
+            </p>
             <pre id="new-token">{p.newToken}</pre>
+            <button type="button" data-copy="new-token" hidden>
+              Copy token
+            </button>
           </div>
         ) : null}
         <table>
@@ -80,9 +143,12 @@ export function SettingsPage(p: SettingsProps) {
                   <td>{day(t.expires_at)}</td>
                   <td>{day(t.last_used_at)}</td>
                   <td>
-                    <form method="post" action={`/settings/tokens/${t.id}/delete`}>
-                      <button type="submit">Revoke</button>
-                    </form>
+                    <ConfirmButton
+                      action={`/settings/tokens/${t.id}/delete`}
+                      label="Revoke"
+                      confirm={`Revoke “${t.name}”`}
+                      what="Remotes and programs using this token stop working at once. This cannot be undone."
+                    />
                   </td>
                 </tr>
               ))
@@ -96,16 +162,16 @@ export function SettingsPage(p: SettingsProps) {
             <input id="token-name" name="name" required maxlength={100} />
           </p>
           <fieldset>
-            <legend>Scopes</legend>
-            <label>
-              <input type="checkbox" name="scopes" value="repo:read" checked /> repo:read
-            </label>{' '}
-            <label>
-              <input type="checkbox" name="scopes" value="repo:write" /> repo:write
-            </label>{' '}
-            <label>
-              <input type="checkbox" name="scopes" value="admin" /> admin
-            </label>
+            <legend>Scopes (the defaults are what cloning and pushing need)</legend>
+            {SCOPE_CHOICES.map((s) => (
+              <p class="scope">
+                <label>
+                  <input type="checkbox" name="scopes" value={s.scope} checked={s.checked} />{' '}
+                  <code>{s.scope}</code>
+                </label>{' '}
+                <span class="muted">— {s.what}</span>
+              </p>
+            ))}
           </fieldset>
           <p>
             <label for="token-days">Expires in</label>{' '}
@@ -157,9 +223,12 @@ export function SettingsPage(p: SettingsProps) {
                   <td>{day(k.created_at)}</td>
                   <td>{day(k.last_used_at)}</td>
                   <td>
-                    <form method="post" action={`/settings/keys/${k.id}/delete`}>
-                      <button type="submit">Delete</button>
-                    </form>
+                    <ConfirmButton
+                      action={`/settings/keys/${k.id}/delete`}
+                      label="Delete"
+                      confirm={`Delete “${k.title || k.fingerprint}”`}
+                      what="Git over SSH with this key stops working at once."
+                    />
                   </td>
                 </tr>
               ))
@@ -175,13 +244,14 @@ export function SettingsPage(p: SettingsProps) {
           <p>
             <label for="key">Public key</label>
             <br />
-            <textarea id="key" name="key" rows={3} cols={80} required></textarea>
+            <textarea id="key" name="key" rows={3} required></textarea>
           </p>
           <button type="submit" class="primary">
             Add key
           </button>
         </form>
       </section>
+      {p.newToken ? <script>{raw(COPY_SCRIPT)}</script> : null}
     </Layout>
   );
 }

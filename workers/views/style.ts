@@ -19,7 +19,8 @@ pre { background: var(--code-bg); border: 1px solid var(--line); padding: 0.75re
 header.site { display: flex; gap: 1rem; align-items: center; padding: 0.5rem 1rem;
   border-bottom: 2px solid var(--line); flex-wrap: wrap; }
 header.site .brand { font-weight: 800; text-decoration: none; color: var(--fg); letter-spacing: 0.05em; }
-header.site nav { display: flex; gap: 1rem; margin-left: auto; }
+header.site nav { display: flex; flex-wrap: wrap; gap: 0.25rem 1rem; align-items: center; margin-left: auto; }
+header.site nav form.inline { display: inline; margin: 0; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 footer.site { border-top: 1px solid var(--line); padding: 0.5rem 1rem; color: var(--muted);
   font-size: 0.85rem; }
@@ -31,7 +32,27 @@ button, .button { font: inherit; border: 2px solid var(--line); background: var(
 button.primary, .button.primary { background: var(--accent); color: var(--bg); border-color: var(--accent); }
 input, select, textarea { font: inherit; border: 2px solid var(--line); padding: 0.3rem; border-radius: 0;
   background: var(--bg); color: var(--fg); }
-.error-box { border: 2px solid var(--bad); padding: 1rem; }
+.error-box { border: 2px solid var(--bad); padding: 1rem; overflow-wrap: anywhere; }
+/* A new token (settings-page.tsx): shown once, wrapped so a phone shows all of it. */
+.new-token { border: 2px solid var(--ok); padding: 0 1rem 1rem; margin: 0 0 1rem; }
+.new-token pre { white-space: pre-wrap; overflow-wrap: anywhere; user-select: all; }
+details.confirm > summary { cursor: pointer; color: var(--accent); }
+details.confirm form p { margin: 0.3rem 0; max-width: 20rem; }
+button.danger { border-color: var(--bad); color: var(--bad); font-weight: 700; }
+fieldset { border: 2px solid var(--line); }
+fieldset p.scope { margin: 0.2rem 0; }
+textarea { width: 100%; max-width: 50rem; }
+/* Narrow screens (a 390 px phone): nothing makes the page scroll sideways; a wide table
+   scrolls inside itself, long ids and refs wrap. */
+@media (max-width: 40rem) {
+  main { padding: 0.75rem 0.5rem; }
+  header.site { gap: 0.25rem 1rem; }
+  header.site nav { margin-left: 0; }
+  table:not(.code):not(.diff):not(.files) { display: block; overflow-x: auto; }
+  .code-wrap, details.file { max-width: 100%; overflow-x: auto; }
+  code, .sha { overflow-wrap: anywhere; }
+  input, select { max-width: 100%; }
+}
 .ok { color: var(--ok); } .bad { color: var(--bad); } .muted { color: var(--muted); }
 /* Run logs (run-page.tsx): one line per div, numbers as anchors, ANSI colours as classes. */
 .state-success { color: var(--ok); } .state-failure, .state-timed_out { color: var(--bad); }

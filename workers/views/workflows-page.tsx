@@ -1,7 +1,8 @@
 /**
  * The workflows page: the workflow files found at the default branch head (from its last
  * evaluation) with their triggers, errors, a link to their runs, and for `manual` workflows a
- * dispatch form (ref + declared inputs) posting to the page route.
+ * dispatch form (ref + declared inputs) posting to the page route, shown to viewers who may
+ * write to the repository.
  */
 import type { RepoRow } from '../../db/queries/repositories';
 import type { WorkflowRow } from '../../db/queries/workflows';
@@ -33,10 +34,13 @@ function inputType(v: unknown): string {
 
 export function WorkflowsPage({
   user,
+  canWrite,
   repo,
   workflows,
 }: {
   user?: { login: string } | undefined;
+  /** Whether the viewer may start runs (write permission on the repository). */
+  canWrite: boolean;
   repo: RepoRow;
   workflows: WorkflowRow[];
 }) {
@@ -72,7 +76,7 @@ export function WorkflowsPage({
                 updated <RelativeTime at={w.updated_at} />
               </p>
             )}
-            {manual && user && w.error === null ? (
+            {manual && canWrite && w.error === null ? (
               <form
                 method="post"
                 action={`/${full}/actions/workflows/${encodeURIComponent(w.name)}/dispatch`}

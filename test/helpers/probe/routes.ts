@@ -94,6 +94,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/user/repos': { kind: 'account', why: 'lists the caller’s repositories' },
   'GET /api/v1/users/:owner/repos': { kind: 'account', why: 'listing (probed separately)' },
   'GET /static/style.css': { kind: 'site', why: 'static asset' },
+  'GET /favicon.ico': { kind: 'site', why: 'static asset' },
   'GET /': { kind: 'site', why: 'home' },
   'GET /explore': { kind: 'site', why: 'listing (probed separately)' },
   'GET /login': { kind: 'site', why: 'sign-in page' },

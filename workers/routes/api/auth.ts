@@ -13,7 +13,7 @@ import { jsonBody } from './request';
  * URL (`npm start` on a laptop), where a browser would drop them. Decided by configuration, not
  * by the Host the request names.
  */
-function secureCookies(c: Context<AppEnv>): boolean {
+export function secureCookies(c: Context<AppEnv>): boolean {
   const p = parsePublicUrl(c.env.PLUE_PUBLIC_URL);
   return !(c.env.PLUE_ENV === 'development' && p?.protocol === 'http:');
 }

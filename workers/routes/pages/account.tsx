@@ -1,6 +1,8 @@
 /**
  * Account pages: /login (wallet sign-in), POST /logout, /settings (profile, tokens, SSH keys)
- * with plain form posts (same-origin checked by the csrf middleware).
+ * with plain form posts (same-origin checked by the csrf middleware). A form that succeeds
+ * redirects back to /settings (POST/redirect/GET) with a one-time flash saying what happened (and
+ * a new token's secret, shown once); a form the user got wrong re-renders with the message.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv, CurrentUser } from '../../env';
@@ -15,6 +17,7 @@ import { LoginPage } from '../../views/login-page';
 import { SettingsPage } from '../../views/settings-page';
 import { endSession } from '../api/auth';
 import { actorOf } from '../api/request';
+import { redirectWithFlash, takeFlash } from './flash';
 
 async function renderSettings(
   c: Context<AppEnv>,
@@ -34,7 +37,10 @@ async function renderSettings(
   );
 }
 
-/** Runs a settings form action; user errors re-render the page with the message. */
+/**
+ * Runs a settings form action; success redirects to /settings with a flash (rendered directly
+ * when there is no session cookie to seal it to), user errors re-render the page with the message.
+ */
 async function settingsAction(
   c: Context<AppEnv>,
   action: (user: CurrentUser) => Promise<{ newToken?: string; notice: string }>,
@@ -45,7 +51,7 @@ async function settingsAction(
   try {
     const result = await action(user);
     user = c.var.user ?? user;
-    return renderSettings(c, user, result);
+    return (await redirectWithFlash(c, SETTINGS, result)) ?? renderSettings(c, user, result);
   } catch (err) {
     if (err instanceof AppError && ['invalid', 'conflict', 'not_found'].includes(err.kind)) {
       return renderSettings(c, user, { error: err.message }, err.status as 400 | 404 | 409);
@@ -55,6 +61,7 @@ async function settingsAction(
 }
 
 const field = (v: unknown): string => (typeof v === 'string' ? v : '');
+const SETTINGS = '/settings';
 
 export const accountRoutes = new Hono<AppEnv>()
   .get('/login', (c) => {
@@ -75,7 +82,7 @@ export const accountRoutes = new Hono<AppEnv>()
   .get('/settings', async (c) => {
     const user = c.var.user;
     if (!user) return c.redirect('/login?next=/settings', 303);
-    return renderSettings(c, user);
+    return renderSettings(c, user, await takeFlash(c, SETTINGS));
   })
   .post('/settings/profile', (c) =>
     settingsAction(c, async (user) => {

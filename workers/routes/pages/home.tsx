@@ -41,8 +41,8 @@ export const homeRoutes = new Hono<AppEnv>()
           <>
             <h1>Plue</h1>
             <p>
-              A code forge with built-in CI and AI agents, served from the edge. Push over HTTPS or
-              SSH, browse code, open landing requests and watch runs stream live.{' '}
+              A code forge with built-in CI, served from the edge. Push over HTTPS or SSH, browse
+              code, and watch workflow runs stream live.{' '}
               <a href="/login">Sign in with your wallet</a> to create repositories.
             </p>
             <h2>Recently updated</h2>

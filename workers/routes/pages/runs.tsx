@@ -9,6 +9,7 @@ import { combinedStates } from '../../services/workflow-statuses';
 import { RunPage } from '../../views/run-page';
 import { RunsListPage } from '../../views/runs-list-page';
 import { actorOf, pageOf } from '../api/request';
+import { mayWrite } from './may-write';
 
 export const runPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/actions', async (c) => {
@@ -42,6 +43,15 @@ export const runPageRoutes = new Hono<AppEnv>()
     const { owner, repo, id } = c.req.param();
     const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
     const steps = await listSteps(c.var.db, found.run.id);
+    const canWrite = await mayWrite(c, found.repo);
     c.header('Cache-Control', 'private, no-cache');
-    return c.html(<RunPage user={c.var.user} repo={found.repo} run={found.run} steps={steps} />);
+    return c.html(
+      <RunPage
+        user={c.var.user}
+        canWrite={canWrite}
+        repo={found.repo}
+        run={found.run}
+        steps={steps}
+      />,
+    );
   });

@@ -14,6 +14,7 @@ import { cancelRun, rerunRun } from '../../services/workflow-actions';
 import { dispatchWorkflow } from '../../services/workflow-events';
 import { WorkflowsPage } from '../../views/workflows-page';
 import { actorOf } from '../api/request';
+import { mayWrite } from './may-write';
 
 const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 
@@ -29,8 +30,11 @@ export const workflowPageRoutes = new Hono<AppEnv>()
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
     const workflows = await listWorkflows(c.var.db, row.id);
+    const canWrite = await mayWrite(c, row);
     c.header('Cache-Control', 'private, no-cache');
-    return c.html(<WorkflowsPage user={c.var.user} repo={row} workflows={workflows} />);
+    return c.html(
+      <WorkflowsPage user={c.var.user} canWrite={canWrite} repo={row} workflows={workflows} />,
+    );
   })
   .post('/:owner/:repo/actions/workflows/:name/dispatch', async (c) => {
     const { owner, repo, name } = c.req.param();

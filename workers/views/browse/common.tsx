@@ -14,7 +14,8 @@ export interface RepoRef {
   private: boolean;
 }
 
-export type Tab = 'code' | 'issues' | 'landings' | 'runs' | 'settings';
+/** The repository tabs that lead somewhere today (Issues, Landings and Settings are coming). */
+export type Tab = 'code' | 'runs';
 
 /** `/{owner}/{repo}` */
 export const repoBase = (r: RepoRef): string =>
@@ -92,17 +93,15 @@ export function RepoPage(props: PageProps) {
   const tab = props.tab ?? 'code';
   const tabs: Array<[Tab, string, string]> = [
     ['code', 'Code', base],
-    ['issues', 'Issues', `${base}/issues`],
-    ['landings', 'Landings', `${base}/landings`],
     ['runs', 'Runs', `${base}/actions`],
-    ['settings', 'Settings', `${base}/settings`],
   ];
   return (
     <Layout title={props.title} user={props.user}>
       <div id="browse" data-permalink={props.permalink}>
         <div class="repo-head">
           <h1>
-            <a href={`/${encodeURIComponent(props.repo.owner)}`}>{props.repo.owner}</a> /{' '}
+            {/* Plain text: there is no user page to link to yet. */}
+            <span class="owner">{props.repo.owner}</span> /{' '}
             <a href={base}>
               <strong>{props.repo.name}</strong>
             </a>

@@ -293,6 +293,11 @@ export function EmptyRepoPage(p: {
         <h2>This repository is empty</h2>
         <p>Push an existing repository from the command line:</p>
         <pre>{`git remote add origin ${p.clone.https}\ngit push -u origin ${p.branch}`}</pre>
+        <p>
+          When git asks for a password, give it a{' '}
+          <a href="/settings#tokens">personal access token</a> with the scopes{' '}
+          <code>repo:read</code> and <code>repo:write</code> (the defaults).
+        </p>
         <p>Or start a new one:</p>
         <pre>
           {`git init -b ${p.branch}\necho "# ${p.r.name}" > README.md\ngit add README.md\ngit commit -m "First commit"\ngit remote add origin ${p.clone.https}\ngit push -u origin ${p.branch}`}
