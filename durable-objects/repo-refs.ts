@@ -45,6 +45,11 @@ export interface PushRequest {
    * reachable from the refs exactly once and nothing else (see `RepoState.exact`).
    */
   keepsExact?: boolean;
+  /**
+   * `RepoState.pushedPacks` when the caller judged `keepsExact`: a pack pushed meanwhile may hold
+   * the same new objects (two branches pushed at once with one new file), so then it does not.
+   */
+  seenPushedPacks?: number;
 }
 
 export interface PushOutcome {
@@ -67,6 +72,8 @@ export interface RepoState {
   exact: boolean;
   /** Counts the changes that cleared `exact`; compaction restores it only if none came meanwhile. */
   dirtyGen: number;
+  /** How many pushes have added a pack (see `PushRequest.seenPushedPacks`). */
+  pushedPacks: number;
 }
 
 /** Creates the tables on first use; later migrations append statements here. */
@@ -108,7 +115,14 @@ export function readState(sql: SqlStorage, defaultBranch: string): RepoState {
   const packs = readPacks(sql);
   // A repository from before exactness was tracked is assumed inexact until compaction checks it.
   const exact = (getMeta(sql, 'exact') ?? (packs.length === 0 ? '1' : '0')) === '1';
-  return { head, refs, packs, exact, dirtyGen: Number(getMeta(sql, 'dirty_gen') ?? '0') };
+  return {
+    head,
+    refs,
+    packs,
+    exact,
+    dirtyGen: Number(getMeta(sql, 'dirty_gen') ?? '0'),
+    pushedPacks: Number(getMeta(sql, 'pushed_packs') ?? '0'),
+  };
 }
 
 function readPacks(sql: SqlStorage): PackRecord[] {
@@ -165,7 +179,10 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
       .map((r) => [r.name, r.oid]),
   );
   const wasEmpty = current.size === 0;
-  const wasExact = readState(sql, req.defaultBranch).exact;
+  const before = readState(sql, req.defaultBranch);
+  const wasExact =
+    before.exact &&
+    (req.seenPushedPacks === undefined || req.seenPushedPacks === before.pushedPacks);
   const protectedRefs = new Set(req.protectedRefs ?? []);
   const seen = new Set<string>();
   const reasons = req.commands.map((c) => {
@@ -211,6 +228,7 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
       p.size,
       now,
     );
+    setMeta(sql, 'pushed_packs', String(before.pushedPacks + 1));
   }
 
   // While the packs are inexact, a push may point at objects no ref reached (they are still

@@ -6,6 +6,7 @@
  * is checked twice: right after the push (whatever compaction has done by then) and once the
  * background repack has made the packs exact again (then the clone streams the stored packs).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -15,6 +16,7 @@ import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const base = inject('baseUrl');
 const SECRET = 'dev-internal-secret-change-me';
+const ZERO = '0'.repeat(40);
 
 describe('git integrity across rewrites', () => {
   const g = new GitSandbox();
@@ -140,6 +142,67 @@ describe('git integrity across rewrites', () => {
     await g.ok(src, ['checkout', '-q', 'main']);
     await g.ok(dst, ['fetch', '-q', 'origin']);
     expect((await g.git(dst, ['cat-file', '-e', blob])).code).not.toBe(0);
+  });
+
+  it('clones after two pushes bring the same new object at the same time', async () => {
+    const { url, src } = await setUp('together', 1);
+    const base0 = (await g.ok(src, ['rev-parse', 'HEAD'])).trim();
+    // Two commits on two branches that add the same file: both packs hold its blob.
+    const packFor = async (branch: string) => {
+      await g.ok(src, ['checkout', '-q', '-b', branch, base0]);
+      const tip = await g.commitFile(src, 'same.txt', 'same content\n'.repeat(2000), branch);
+      const pack = await new Promise<Buffer>((resolve, reject) => {
+        const child = spawn('git', ['pack-objects', '--stdout', '--revs'], {
+          cwd: src,
+          env: g.env(),
+        });
+        const out: Buffer[] = [];
+        child.stdout.on('data', (d: Buffer) => out.push(d));
+        child.on('error', reject);
+        child.on('close', () => resolve(Buffer.concat(out)));
+        child.stdin.end(`${tip}\n^${base0}\n`);
+      });
+      const head = Buffer.concat([
+        encodePktLine(`${ZERO} ${tip} refs/heads/${branch}\0report-status\n`),
+        Buffer.from('0000'),
+      ]);
+      return { tip, body: Buffer.concat([head, pack]) };
+    };
+    const a = await packFor('a');
+    const b = await packFor('b');
+    const push = (body: ReadableStream<Uint8Array> | Buffer) =>
+      fetch(`${base}/${alice.user.login}/together.git/git-receive-pack`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}`,
+          'content-type': 'application/x-git-receive-pack-request',
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+    // Push a sends its commands and half its pack, and waits; push b comes and goes; then a ends.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const half = Math.floor(a.body.length / 2);
+    const slow = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new Uint8Array(a.body.subarray(0, half)));
+        await held;
+        controller.enqueue(new Uint8Array(a.body.subarray(half)));
+        controller.close();
+      },
+    });
+    const first = push(slow);
+    // Let the server read a's commands (and the repository's state) before b lands.
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await push(b.body);
+    expect(await second.text()).toContain('ok refs/heads/b');
+    release();
+    expect(await (await first).text()).toContain('ok refs/heads/a');
+    const want = await objectsOf(src, ['main', a.tip, b.tip]);
+    expect(await cloneObjects(url)).toEqual(want);
+    await untilExact('together');
+    expect(await cloneObjects(url, true)).toEqual(want);
   });
 
   it('refuses a pack that holds one object twice, and changes nothing', async () => {

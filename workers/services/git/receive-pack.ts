@@ -201,6 +201,7 @@ async function updateRefs(
       commands: accepted,
       atomic,
       defaultBranch: ctx.repo.defaultBranch,
+      seenPushedPacks: state.pushedPacks,
       keepsExact: pushKeepsExact({
         wasExact: state.exact,
         commands: accepted,
