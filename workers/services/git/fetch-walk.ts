@@ -38,6 +38,42 @@ interface CommitInfo {
   time: number;
 }
 
+/**
+ * `commits` reordered so that every commit comes after its parents among them (depth-first
+ * post-order, iterative: histories are deeper than any call stack).
+ */
+export function parentsFirst(
+  commits: string[],
+  parentsOf: (oid: string) => string[],
+  among: ReadonlySet<string> = new Set(commits),
+): string[] {
+  const order: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  for (const start of commits) {
+    if (state.has(start)) continue;
+    const stack: Array<{ oid: string; next: number }> = [{ oid: start, next: 0 }];
+    state.set(start, 'open');
+    while (stack.length) {
+      const top = stack[stack.length - 1] as { oid: string; next: number };
+      const parents = parentsOf(top.oid);
+      let pushed = false;
+      while (top.next < parents.length) {
+        const p = parents[top.next++] as string;
+        if (!among.has(p) || state.has(p)) continue;
+        state.set(p, 'open');
+        stack.push({ oid: p, next: 0 });
+        pushed = true;
+        break;
+      }
+      if (pushed) continue;
+      stack.pop();
+      state.set(top.oid, 'done');
+      order.push(top.oid);
+    }
+  }
+  return order;
+}
+
 /** Parses `blob:none` / `blob:limit=<n>[kmg]`; other specs are refused the way git does. */
 export function parseFilter(spec: string): BlobFilter {
   if (spec === 'blob:none') return { kind: 'blob:none' };
@@ -242,7 +278,11 @@ export async function enumerateObjects(
     }
   };
   const shallowSet = new Set(shallow);
-  for (const oid of result) {
+  // Parents before children: a tree is diffed only against a parent tree that is already sent
+  // whole (or that the client has). Newest first, a reverted change made two trees each skip
+  // what the other holds, and objects both shared were sent by neither.
+  const order = parentsFirst(result, (oid) => commits.get(oid)?.parents ?? [], inResult);
+  for (const oid of order) {
     const c = await readCommit(oid);
     const parent = c.parents[0];
     const clientHasParent =
