@@ -1,0 +1,268 @@
+/**
+ * Runs a differential test: sets up one working repository with remotes `plue` and `git`, then
+ * steps through seeded random operations (or a fixed script). After every step it waits for Plue's
+ * pack compaction to settle (so compaction runs between steps, deterministically), reads both
+ * servers from outside (snapshot.ts) and stops at the first difference with an error naming the
+ * seed, the step, the differences and the operation log, and how to replay it.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { GitSandbox } from '../git';
+import { startCutProxy } from './cut-proxy';
+import { commits } from './edit';
+import * as ops from './operations';
+import * as net from './operations-network';
+import { Rng } from './rng';
+import { compareClones, viewByClone } from './snapshot';
+import { SIDES, StepDifference, World, type Side, type SideName } from './world';
+
+export interface Endpoints {
+  /** Clone/push URL of the repository on each server (Plue's with credentials). */
+  url: Record<SideName, string>;
+  /** Base URL of each server, for the cut proxies: the repository path is appended. */
+  base: Record<SideName, string>;
+  /** `/owner/repo.git`-style path of the repository on each server, with credentials for Plue. */
+  proxyPath(side: SideName, proxyBase: string): string;
+  /** Plue's current pack count (GET /internal/repos/:owner/:repo/packs). */
+  packCount(): Promise<number>;
+}
+
+export interface RunOptions {
+  seed: number;
+  steps: number;
+  /** Operations to run in order instead of random ones (the seed still drives their details). */
+  script?: Array<ops.OpName | ScriptedOp>;
+  /** Where the full operation log goes on failure. */
+  logFile?: string;
+  /** Replay hint shown in a failure, e.g. the vitest command. */
+  replay?: string;
+  /** Record differences and go on to the last step (for triage) instead of stopping at the first. */
+  keepGoing?: boolean;
+}
+
+/** A hand-written step for directed scenarios. */
+export interface ScriptedOp {
+  name: string;
+  run: ops.Op;
+}
+
+export interface RunResult {
+  steps: number;
+  log: string[];
+  opCounts: Record<string, number>;
+  compactions: number;
+  /** Milliseconds spent in operations, waiting for compaction, and reading both servers. */
+  ms: { ops: number; compaction: number; views: number };
+}
+
+const WEIGHTS: ReadonlyArray<readonly [ops.OpName, number]> = [
+  ['commit', 14],
+  ['branch-at', 6],
+  ['delete-branch', 7],
+  ['repush-branch', 7],
+  ['rewind', 6],
+  ['forward', 6],
+  ['rewrite', 5],
+  ['tag', 9],
+  ['fan-out', 4],
+  ['merge', 5],
+  ['interrupted-push', 5],
+  ['full-pack-push', 5],
+  ['atomic', 5],
+  ['fetch', 8],
+];
+
+const OPS: Record<ops.OpName, ops.Op> = {
+  commit: ops.commit,
+  'branch-at': ops.branchAt,
+  'delete-branch': ops.deleteBranch,
+  'repush-branch': ops.repushBranch,
+  rewind: ops.rewind,
+  forward: ops.forward,
+  rewrite: ops.rewrite,
+  tag: ops.tag,
+  'fan-out': ops.fanOut,
+  merge: ops.merge,
+  'interrupted-push': net.interruptedPush,
+  'full-pack-push': net.fullPackPush,
+  atomic: net.atomic,
+  fetch: net.fetchBoth,
+};
+
+async function until<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Runs the steps; resolves with the log, or rejects with a readable difference report. */
+export async function runDifferential(
+  g: GitSandbox,
+  ends: Endpoints,
+  opts: RunOptions,
+): Promise<RunResult> {
+  const rng = new Rng(opts.seed);
+  const work = join(g.root, 'work');
+  await g.ok(g.root, ['init', '-q', '-b', 'main', work]);
+  const sides = {} as Record<SideName, Side>;
+  for (const name of SIDES) {
+    const proxy = await startCutProxy(ends.base[name]);
+    const longClone = join(g.root, `long-${name}.git`);
+    await g.ok(g.root, ['init', '-q', '--bare', longClone]);
+    await g.ok(work, ['remote', 'add', name, ends.url[name]]);
+    sides[name] = {
+      name,
+      url: ends.url[name],
+      proxyUrl: ends.proxyPath(name, proxy.url),
+      proxy,
+      longClone,
+    };
+  }
+  const w = new World(g, rng, work, sides);
+  const log: string[] = [];
+  const opCounts: Record<string, number> = {};
+  let compactions = 0;
+  const ms = { ops: 0, compaction: 0, views: 0 };
+  let t = Date.now();
+  const lap = (k: keyof typeof ms) => {
+    const now = Date.now();
+    ms[k] += now - t;
+    t = now;
+  };
+
+  const found: Array<{ step: number; op: string; diffs: string[] }> = [];
+
+  /** Throws the report, or (keepGoing) records the difference and lets the run go on. */
+  const fail = (step: number, op: string, diffs: string[]): void => {
+    found.push({ step, op, diffs });
+    if (!opts.keepGoing) throw new Error(report(opts, found, log, ms));
+  };
+
+  try {
+    for (let step = 0; step <= opts.steps; step++) {
+      w.startStep(step);
+      let name = 'initial';
+      let desc: string;
+      try {
+        if (step === 0) {
+          await commits(w, 2, 'initial');
+          await w.pushBoth(['refs/heads/main:refs/heads/main']);
+          desc = 'two commits on main, pushed';
+        } else {
+          await w.ok(['checkout', '-q', '-f', '--detach']);
+          const chosen = opts.script
+            ? (opts.script[(step - 1) % opts.script.length] ?? 'commit')
+            : rng.weighted(WEIGHTS);
+          const op = typeof chosen === 'string' ? { name: chosen, run: OPS[chosen] } : chosen;
+          name = op.name;
+          opCounts[name] = (opCounts[name] ?? 0) + 1;
+          desc = await op.run(w);
+        }
+      } catch (err) {
+        if (!(err instanceof StepDifference)) throw err;
+        desc = `${name}: stopped by a difference`;
+        fail(step, name, [err.message]);
+      }
+      lap('ops');
+      // Compaction runs after a push has answered; let it finish so it is always in between.
+      const before = await ends.packCount();
+      let after = before;
+      if (before >= 8) {
+        after = await until(30_000, async () => {
+          const n = await ends.packCount();
+          return n < 8 ? n : undefined;
+        });
+        compactions++;
+      }
+      const packNote = after !== before ? `packs ${before}→${after}, compacted` : `packs ${after}`;
+      log.push(
+        `#${step} ${desc}  [${packNote}]${w.notes.length ? `\n      ${w.notes.join('\n      ')}` : ''}`,
+      );
+
+      lap('compaction');
+      const dir = w.scratch('clone');
+      const [plue, git] = await Promise.all(
+        SIDES.map((s) => viewByClone(g, w.sides[s], join(dir, `${s}.git`))),
+      );
+      if (!plue || !git) throw new Error('unreachable');
+      lap('views');
+      w.serverRefs = new Map(
+        git.refs
+          .map((l) => l.split('\t') as [string, string])
+          .filter(([, ref]) => ref.startsWith('refs/') && !ref.endsWith('^{}'))
+          .map(([oid, ref]) => [ref, oid]),
+      );
+      const diffs = compareClones(plue, git);
+      if (diffs.length) fail(step, desc, diffs);
+      else rmSync(dir, { recursive: true, force: true });
+    }
+    // A last incremental fetch, whatever the sequence did.
+    w.startStep(opts.steps + 1);
+    try {
+      log.push(`#end ${await net.fetchBoth(w)}`);
+    } catch (err) {
+      if (!(err instanceof StepDifference)) throw err;
+      fail(opts.steps + 1, 'final incremental fetch', [err.message]);
+    }
+  } finally {
+    await Promise.all(SIDES.map((s) => sides[s]?.proxy.close()));
+  }
+  if (found.length) throw new Error(report(opts, found, log, ms));
+  return { steps: opts.steps, log, opCounts, compactions, ms };
+}
+
+/** The failure text: seed, step, differences, the end of the log; the whole log to a file. */
+function report(
+  opts: RunOptions,
+  found: Array<{ step: number; op: string; diffs: string[] }>,
+  log: string[],
+  ms: RunResult['ms'],
+): string {
+  const first = found[0];
+  if (!first) return 'no differences';
+  const header =
+    `git differential: Plue and git http-backend disagree at step ${first.step} of ${opts.steps} ` +
+    `(seed ${opts.seed}, operation: ${first.op})` +
+    (found.length > 1 ? `; ${found.length} steps differ in all` : '');
+  // Consecutive steps failing with the same text are shown once, as a range.
+  const groups: Array<{ from: number; to: number; op: string; diffs: string[] }> = [];
+  for (const f of found) {
+    const last = groups[groups.length - 1];
+    if (last && last.diffs.join('\n') === f.diffs.join('\n')) last.to = f.step;
+    else groups.push({ from: f.step, to: f.step, op: f.op, diffs: f.diffs });
+  }
+  const render = (gs: typeof groups) =>
+    gs.flatMap((gr) => [
+      ...(found.length > 1
+        ? [
+            gr.from === gr.to
+              ? `at step ${gr.from} (${gr.op}):`
+              : `at steps ${gr.from}–${gr.to} (first: ${gr.op}):`,
+          ]
+        : []),
+      ...gr.diffs.map((d) => `  - ${d}`),
+    ]);
+  const diffs = render(groups.slice(0, 12));
+  const time = `time: operations ${ms.ops} ms, compaction waits ${ms.compaction} ms, reading both servers ${ms.views} ms`;
+  const head = [
+    header,
+    time,
+    opts.replay ? `replay: ${opts.replay}` : '',
+    '',
+    'differences:',
+    ...diffs,
+    '',
+  ];
+  if (opts.logFile) {
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+    const all = [header, '', 'differences:', ...render(groups), '', 'operation log:', ...log, ''];
+    writeFileSync(opts.logFile, all.join('\n'));
+  }
+  const shown = log.length > 40 ? ['  …', ...log.slice(-40)] : log;
+  const where = opts.logFile ? ` (whole log in ${opts.logFile})` : '';
+  return [...head, `operation log${where}:`, ...shown].join('\n');
+}
