@@ -58,14 +58,18 @@ describe('git differential: Plue against git http-backend', () => {
     const ends: Endpoints = {
       url: { plue: remoteUrl(base, login, name, token), git: `${server.url}/${name}.git` },
       base: { plue: base, git: server.url },
+      served: join(serverRoot, `${name}.git`),
       proxyPath: (side, proxyBase) =>
         side === 'plue' ? remoteUrl(proxyBase, login, name, token) : `${proxyBase}/${name}.git`,
-      packCount: async () => {
+      packState: async () => {
         const res = await fetch(`${base}/internal/repos/${login}/${name}/packs`, {
           headers: { 'X-Plue-Internal-Secret': SECRET },
         });
         if (res.status !== 200) throw new Error(`packs listing: HTTP ${res.status}`);
-        return ((await res.json()) as { packs: unknown[] }).packs.length;
+        const l = (await res.json()) as { packs: Array<{ cruft?: boolean }>; exact?: boolean };
+        const cruft = l.packs.filter((p) => p.cruft === true).length;
+        // Before exactness was tracked, the listing had no `exact`: only merging was due.
+        return { live: l.packs.length - cruft, cruft, exact: l.exact ?? true };
       },
     };
     return { ends, sandbox: new GitSandbox() };

@@ -5,7 +5,7 @@
  * servers from outside (snapshot.ts) and stops at the first difference with an error naming the
  * seed, the step, the differences and the operation log, and how to replay it.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GitSandbox } from '../git';
 import { startCutProxy } from './cut-proxy';
@@ -13,7 +13,7 @@ import { commits } from './edit';
 import * as ops from './operations';
 import * as net from './operations-network';
 import { Rng } from './rng';
-import { compareClones, viewByClone } from './snapshot';
+import { compareClones, viewByClone, viewServed } from './snapshot';
 import { SIDES, StepDifference, World, type Side, type SideName } from './world';
 
 export interface Endpoints {
@@ -23,9 +23,22 @@ export interface Endpoints {
   base: Record<SideName, string>;
   /** `/owner/repo.git`-style path of the repository on each server, with credentials for Plue. */
   proxyPath(side: SideName, proxyBase: string): string;
-  /** Plue's current pack count (GET /internal/repos/:owner/:repo/packs). */
-  packCount(): Promise<number>;
+  /** The bare repository git's server serves (read directly between real clones of it). */
+  served: string;
+  /** Plue's pack catalog (GET /internal/repos/:owner/:repo/packs). */
+  packState(): Promise<PackState>;
 }
+
+export interface PackState {
+  /** Live packs a clone may be served from, and cruft packs (unreachable objects). */
+  live: number;
+  cruft: number;
+  /** False while the live packs may hold duplicates or unreachable objects (a repack is due). */
+  exact: boolean;
+}
+
+/** Whether Plue's compaction has nothing left to do: packs exact and fewer than it merges. */
+const settled = (p: PackState): boolean => p.exact && p.live < 8;
 
 export interface RunOptions {
   seed: number;
@@ -54,6 +67,9 @@ export interface RunResult {
   /** Milliseconds spent in operations, waiting for compaction, and reading both servers. */
   ms: { ops: number; compaction: number; views: number };
 }
+
+/** A real clone of git's server every this many steps (read directly in between). */
+const GIT_CLONE_EVERY = 10;
 
 const WEIGHTS: ReadonlyArray<readonly [ops.OpName, number]> = [
   ['commit', 14],
@@ -128,11 +144,22 @@ export async function runDifferential(
   let compactions = 0;
   const ms = { ops: 0, compaction: 0, views: 0 };
   let t = Date.now();
-  const lap = (k: keyof typeof ms) => {
+  const lap = (k: keyof typeof ms): number => {
     const now = Date.now();
-    ms[k] += now - t;
+    const took = now - t;
+    ms[k] += took;
     t = now;
+    return took;
   };
+  /** Appends to the log, and to the log file as it goes (a timed-out run keeps its log). */
+  const note = (line: string): void => {
+    log.push(line);
+    if (opts.logFile) appendFileSync(opts.logFile, `${line}\n`);
+  };
+  if (opts.logFile) {
+    mkdirSync(dirname(opts.logFile), { recursive: true });
+    writeFileSync(opts.logFile, `git differential, seed ${opts.seed}, ${opts.steps} steps\n`);
+  }
 
   const found: Array<{ step: number; op: string; diffs: string[] }> = [];
 
@@ -167,33 +194,46 @@ export async function runDifferential(
         desc = `${name}: stopped by a difference`;
         fail(step, name, [err.message]);
       }
-      lap('ops');
-      // Compaction runs after a push has answered; let it finish so it is always in between.
-      const before = await ends.packCount();
+      const opMs = lap('ops');
+      // Compaction (merging small packs, repacking inexact ones) runs after a push has answered;
+      // let it finish so it always runs in between steps, never racing the clones.
+      const before = await ends.packState();
       let after = before;
-      if (before >= 8) {
-        after = await until(30_000, async () => {
-          const n = await ends.packCount();
-          return n < 8 ? n : undefined;
-        });
+      if (!settled(before)) {
         compactions++;
+        try {
+          after = await until(30_000, async () => {
+            const p = await ends.packState();
+            return settled(p) ? p : undefined;
+          });
+        } catch {
+          after = await ends.packState();
+          w.notes.push('compaction did not settle within 30 s; going on');
+        }
       }
-      const packNote = after !== before ? `packs ${before}→${after}, compacted` : `packs ${after}`;
-      log.push(
-        `#${step} ${desc}  [${packNote}]${w.notes.length ? `\n      ${w.notes.join('\n      ')}` : ''}`,
-      );
+      const show = (p: PackState) =>
+        `${p.live}${p.cruft ? `+${p.cruft} cruft` : ''}${p.exact ? '' : ' inexact'}`;
+      const packNote = settled(before)
+        ? `packs ${show(after)}`
+        : `packs ${show(before)} → compacted → ${show(after)}`;
+      const waitMs = lap('compaction');
 
-      lap('compaction');
       const dir = w.scratch('clone');
-      const [plue, git] = await Promise.all(
-        SIDES.map((s) => viewByClone(g, w.sides[s], join(dir, `${s}.git`))),
-      );
-      if (!plue || !git) throw new Error('unreachable');
+      // Git's side is read from the repository it serves, and really cloned every few steps.
+      const cloneGit = step % GIT_CLONE_EVERY === 0 || step === opts.steps;
+      const [plue, git] = await Promise.all([
+        viewByClone(g, w.sides.plue, join(dir, 'plue.git')),
+        cloneGit ? viewByClone(g, w.sides.git, join(dir, 'git.git')) : viewServed(g, ends.served),
+      ]);
       lap('views');
+      const timing = `${opMs}+${waitMs} ms; clones ${plue.ms.clone}/${git.ms.clone}, checks ${plue.ms.checks}/${git.ms.checks} ms`;
+      note(
+        `#${step} ${desc}  [${packNote}; ${timing}]${w.notes.length ? `\n      ${w.notes.join('\n      ')}` : ''}`,
+      );
       w.serverRefs = new Map(
         git.refs
           .map((l) => l.split('\t') as [string, string])
-          .filter(([, ref]) => ref.startsWith('refs/') && !ref.endsWith('^{}'))
+          .filter(([, ref]) => ref?.startsWith('refs/') && !ref.endsWith('^{}'))
           .map(([oid, ref]) => [ref, oid]),
       );
       const diffs = compareClones(plue, git);
@@ -203,7 +243,7 @@ export async function runDifferential(
     // A last incremental fetch, whatever the sequence did.
     w.startStep(opts.steps + 1);
     try {
-      log.push(`#end ${await net.fetchBoth(w)}`);
+      note(`#end ${await net.fetchBoth(w)}`);
     } catch (err) {
       if (!(err instanceof StepDifference)) throw err;
       fail(opts.steps + 1, 'final incremental fetch', [err.message]);

@@ -9,7 +9,7 @@
  */
 import { readdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GitSandbox } from '../git';
+import type { GitResult, GitSandbox } from '../git';
 import { indent, type Side, type SideName } from './world';
 
 export interface CloneView {
@@ -23,6 +23,8 @@ export interface CloneView {
   present?: string[];
   /** Sum of the entry counts in the clone's pack headers, and loose objects. */
   packEntries?: number;
+  /** Milliseconds for the clone, and for the checks after it. */
+  ms: { clone: number; checks: number };
 }
 
 export interface FetchView {
@@ -32,6 +34,7 @@ export interface FetchView {
   reachable: string[];
 }
 
+const REF_FORMAT = '%(objectname)%09%(refname)%0a%(*objectname)%09%(refname)^{}';
 const CLONE_CONFIG = ['-c', 'transfer.fsckObjects=true', '-c', 'protocol.version=2'];
 
 function lines(s: string): string[] {
@@ -71,20 +74,20 @@ function countPackEntries(gitDir: string): number {
  * only when the clone fails does a separate ls-remote ask for them.
  */
 export async function viewByClone(g: GitSandbox, side: Side, dir: string): Promise<CloneView> {
+  const t0 = Date.now();
   const clone = await g.git(g.root, [...CLONE_CONFIG, 'clone', '--bare', '-q', side.url, dir]);
+  const t1 = Date.now();
   if (clone.code !== 0) {
     const ls = await g.git(g.root, ['ls-remote', '--symref', side.url]);
     return {
       refs:
         ls.code === 0 ? lines(ls.stdout) : [`ls-remote failed (${ls.code}): ${ls.stderr.trim()}`],
       clone: { code: clone.code, stderr: clone.stderr.trim() },
+      ms: { clone: t1 - t0, checks: Date.now() - t1 },
     };
   }
   const [refs, head, symref, fsck, reachable, present, loose] = await Promise.all([
-    g.ok(dir, [
-      'for-each-ref',
-      '--format=%(objectname)\t%(refname)%0a%(*objectname)\t%(refname)^{}',
-    ]),
+    g.ok(dir, ['for-each-ref', `--format=${REF_FORMAT}`]),
     g.git(dir, ['rev-parse', '-q', '--verify', 'HEAD']),
     g.git(dir, ['symbolic-ref', '-q', 'HEAD']),
     g.git(dir, ['fsck', '--strict', '--no-progress']),
@@ -92,17 +95,50 @@ export async function viewByClone(g: GitSandbox, side: Side, dir: string): Promi
     g.ok(dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)']),
     g.ok(dir, ['count-objects']),
   ]);
-  const refLines = lines(refs).filter((l) => !l.startsWith('\t'));
-  if (head.code === 0) refLines.push(`${head.stdout.trim()}\tHEAD`);
-  if (symref.code === 0) refLines.push(`ref: ${symref.stdout.trim()}\tHEAD`);
   return {
-    refs: refLines.sort(),
+    refs: refLines(refs, head, symref),
     clone: { code: 0, stderr: clone.stderr.trim() },
     fsck: { code: fsck.code, output: `${fsck.stdout}${fsck.stderr}`.trim() },
     reachable: [...new Set(lines(reachable).map((l) => l.slice(0, 40)))].sort(),
     present: lines(present),
     packEntries: countPackEntries(dir) + Number(/^(\d+) objects/.exec(loose)?.[1] ?? 0),
+    ms: { clone: t1 - t0, checks: Date.now() - t1 },
   };
+}
+
+/**
+ * What a fresh clone of git's own server would hold, read from the repository it serves: its refs
+ * and everything reachable from them (git's upload-pack sends exactly that to a full clone). Much
+ * cheaper than a clone through http-backend on a busy machine; a real clone still runs every few
+ * steps (see run.ts) so the stand-in stays honest.
+ */
+export async function viewServed(g: GitSandbox, served: string): Promise<CloneView> {
+  const t0 = Date.now();
+  const [refs, head, symref, reachable] = await Promise.all([
+    g.ok(served, ['for-each-ref', `--format=${REF_FORMAT}`]),
+    g.git(served, ['rev-parse', '-q', '--verify', 'HEAD']),
+    g.git(served, ['symbolic-ref', '-q', 'HEAD']),
+    g.ok(served, ['rev-list', '--objects', '--all']),
+  ]);
+  const objects = [...new Set(lines(reachable).map((l) => l.slice(0, 40)))].sort();
+  return {
+    refs: refLines(refs, head, symref),
+    clone: { code: 0, stderr: '' },
+    fsck: { code: 0, output: '' },
+    reachable: objects,
+    present: objects,
+    packEntries: objects.length,
+    ms: { clone: 0, checks: Date.now() - t0 },
+  };
+}
+
+/** ls-remote --symref style lines from for-each-ref output and HEAD. */
+function refLines(refs: string, head: GitResult, symref: GitResult): string[] {
+  // Unpeeled refs print an empty peeled line, trimmed to a bare `ref^{}`.
+  const out = lines(refs).filter((l) => /^[0-9a-f]{40}\t/.test(l));
+  if (head.code === 0) out.push(`${head.stdout.trim()}\tHEAD`);
+  if (symref.code === 0) out.push(`ref: ${symref.stdout.trim()}\tHEAD`);
+  return out.sort();
 }
 
 /** Fetches into a side's long-lived clone (pruning deleted refs) and reads it back. */
