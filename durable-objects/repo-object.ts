@@ -17,8 +17,11 @@ import { idxKeyOf } from '../workers/git/storage/pack-keys';
 import type { Env } from '../workers/env';
 import {
   applyPush,
+  claimCompaction,
+  cruftWrittenAt,
   ensureSchema,
   readState,
+  releaseCompaction,
   replacePacks,
   setHead,
   type PackRecord,
@@ -39,6 +42,8 @@ import {
 /** The catalog and the retired packs awaiting deletion (operators and tests). */
 export interface PackListing {
   packs: PackRecord[];
+  /** Whether the live packs hold exactly the reachable objects, once each (RepoState.exact). */
+  exact: boolean;
   retired: Array<RetiredPack & { deleteAfter: number }>;
   /** When the sweep alarm fires next (ms since the epoch), or null. */
   sweepAt: number | null;
@@ -88,21 +93,42 @@ export class RepoObject extends DurableObject<Env> {
    * Replaces compacted packs with their merged pack and retires them (deleted by the alarm after
    * the grace period); false when the catalog moved meanwhile.
    */
-  async replacePacks(remove: string[], add: PackRecord): Promise<boolean> {
+  async replacePacks(
+    remove: string[],
+    add: PackRecord | PackRecord[],
+    exactAtGen?: number,
+    expired?: string[],
+  ): Promise<boolean> {
     const sql = this.ctx.storage.sql;
     const swapped = this.ctx.storage.transactionSync(() =>
-      replacePacks(sql, remove, add, Date.now()),
+      replacePacks(sql, remove, Array.isArray(add) ? add : [add], Date.now(), exactAtGen, expired),
     );
     if (swapped) await this.armSweep(false);
     return swapped;
+  }
+
+  /** Takes the repository's compaction lease for `ttlMs`; false while another compaction runs. */
+  async claimCompaction(ttlMs: number): Promise<boolean> {
+    return claimCompaction(this.ctx.storage.sql, Date.now(), ttlMs);
+  }
+
+  async releaseCompaction(): Promise<void> {
+    releaseCompaction(this.ctx.storage.sql);
+  }
+
+  /** When each cruft pack was written (ms since the epoch), by key. */
+  async cruftPacks(): Promise<Record<string, number>> {
+    return Object.fromEntries(cruftWrittenAt(this.ctx.storage.sql));
   }
 
   /** The pack catalog and the retired packs with when each may be deleted. */
   async listPacks(defaultBranch: string): Promise<PackListing> {
     const sql = this.ctx.storage.sql;
     const graceMs = this.graceMs;
+    const state = readState(sql, defaultBranch);
     return {
-      packs: readState(sql, defaultBranch).packs,
+      packs: state.packs,
+      exact: state.exact,
       retired: listRetired(sql).map((r) => ({ ...r, deleteAfter: r.retiredAt + graceMs })),
       sweepAt: await this.ctx.storage.getAlarm(),
       graceMs,

@@ -13,6 +13,11 @@ export interface PackRecord {
   checksum: string;
   objectCount: number;
   size: number;
+  /**
+   * A cruft pack holds objects no ref reached when compaction wrote it: kept for reads by id
+   * until its grace has passed, never sent in clones.
+   */
+  cruft?: boolean;
 }
 
 export interface RefCommand {
@@ -35,6 +40,11 @@ export interface PushRequest {
   defaultBranch: string;
   /** Branches that may not be deleted or rewound (fast-forward checked by the caller). */
   protectedRefs?: string[];
+  /**
+   * The caller's judgement that, if every command lands, the live packs still hold each object
+   * reachable from the refs exactly once and nothing else (see `RepoState.exact`).
+   */
+  keepsExact?: boolean;
 }
 
 export interface PushOutcome {
@@ -49,6 +59,14 @@ export interface RepoState {
   head: string;
   refs: Array<{ name: string; oid: string }>;
   packs: PackRecord[];
+  /**
+   * True when the live (non-cruft) packs hold every object reachable from the refs exactly once
+   * and nothing else, so a clone may stream them as they are. Pushes that may break this (a
+   * deletion, a rewind, objects sent again or not reachable) clear it; compaction restores it.
+   */
+  exact: boolean;
+  /** Counts the changes that cleared `exact`; compaction restores it only if none came meanwhile. */
+  dirtyGen: number;
 }
 
 /** Creates the tables on first use; later migrations append statements here. */
@@ -58,6 +76,10 @@ export function ensureSchema(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS packs (
     key TEXT PRIMARY KEY, checksum TEXT NOT NULL, object_count INTEGER NOT NULL,
     size INTEGER NOT NULL, created_at INTEGER NOT NULL)`);
+  const packCols = sql.exec<{ name: string }>('PRAGMA table_info(packs)').toArray();
+  if (!packCols.some((c) => c.name === 'cruft')) {
+    sql.exec('ALTER TABLE packs ADD COLUMN cruft INTEGER NOT NULL DEFAULT 0');
+  }
   sql.exec(`CREATE TABLE IF NOT EXISTS ref_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
     new_oid TEXT NOT NULL, at INTEGER NOT NULL)`);
@@ -83,13 +105,31 @@ export function readState(sql: SqlStorage, defaultBranch: string): RepoState {
   const refs = sql
     .exec<{ name: string; oid: string }>('SELECT name, oid FROM refs ORDER BY name')
     .toArray();
-  const packs = sql
-    .exec<{ key: string; checksum: string; object_count: number; size: number }>(
-      'SELECT key, checksum, object_count, size FROM packs ORDER BY created_at, key',
+  const packs = readPacks(sql);
+  // A repository from before exactness was tracked is assumed inexact until compaction checks it.
+  const exact = (getMeta(sql, 'exact') ?? (packs.length === 0 ? '1' : '0')) === '1';
+  return { head, refs, packs, exact, dirtyGen: Number(getMeta(sql, 'dirty_gen') ?? '0') };
+}
+
+function readPacks(sql: SqlStorage): PackRecord[] {
+  return sql
+    .exec<{ key: string; checksum: string; object_count: number; size: number; cruft: number }>(
+      'SELECT key, checksum, object_count, size, cruft FROM packs ORDER BY created_at, key',
     )
     .toArray()
-    .map((p) => ({ key: p.key, checksum: p.checksum, objectCount: p.object_count, size: p.size }));
-  return { head, refs, packs };
+    .map((p) => ({
+      key: p.key,
+      checksum: p.checksum,
+      objectCount: p.object_count,
+      size: p.size,
+      ...(p.cruft ? { cruft: true } : {}),
+    }));
+}
+
+/** Records that the live packs may no longer be exact (see `RepoState.exact`). */
+function markInexact(sql: SqlStorage): void {
+  setMeta(sql, 'exact', '0');
+  setMeta(sql, 'dirty_gen', String(Number(getMeta(sql, 'dirty_gen') ?? '0') + 1));
 }
 
 export function setHead(sql: SqlStorage, branch: string): void {
@@ -123,6 +163,7 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
       .map((r) => [r.name, r.oid]),
   );
   const wasEmpty = current.size === 0;
+  const wasExact = readState(sql, req.defaultBranch).exact;
   const protectedRefs = new Set(req.protectedRefs ?? []);
   const seen = new Set<string>();
   const reasons = req.commands.map((c) => {
@@ -170,6 +211,12 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
     );
   }
 
+  // While the packs are inexact, a push may point at objects no ref reached (they are still
+  // stored), so it keeps them inexact and tells a running compaction it raced with a change.
+  if (applied && (!wasExact || req.keepsExact !== true || anyFailed)) markInexact(sql);
+  // Written out, since the default for a catalog with packs and no record is "inexact".
+  else if (applied) setMeta(sql, 'exact', '1');
+
   // The first push into an empty repository decides HEAD: the default branch when it was pushed,
   // otherwise the first branch pushed (as GitHub does), so clones get a checkout.
   if (applied && wasEmpty && getMeta(sql, 'head') === undefined) {
@@ -187,34 +234,74 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
  * Swaps packs in the catalog (compaction): adds `add` and removes `remove` in one transaction,
  * only if every pack in `remove` is still there (else another compaction won; returns false).
  * The removed packs are retired, not deleted: fetches that read the old catalog may still be
- * reading them, so RepoObject's alarm deletes them after a grace period.
+ * reading them, so RepoObject's alarm deletes them after a grace period. `exactAtGen`: the
+ * compaction wrote exactly the objects reachable from the refs it read at that generation;
+ * the catalog becomes exact, and the `expired` cruft packs are dropped, if nothing cleared
+ * exactness since.
  */
 export function replacePacks(
   sql: SqlStorage,
   remove: string[],
-  add: PackRecord,
+  add: PackRecord[],
   now: number,
+  exactAtGen?: number,
+  expired: string[] = [],
 ): boolean {
   for (const key of remove) {
     const hit = sql.exec('SELECT 1 FROM packs WHERE key = ?', key).toArray();
     if (hit.length === 0) return false;
   }
-  const created = sql
-    .exec<{ t: number | null }>(
-      `SELECT MIN(created_at) AS t FROM packs WHERE key IN (${remove.map(() => '?').join(',')})`,
-      ...remove,
-    )
-    .toArray()[0]?.t;
+  const created =
+    remove.length === 0
+      ? undefined
+      : sql
+          .exec<{ t: number | null }>(
+            `SELECT MIN(created_at) AS t FROM packs WHERE key IN (${remove.map(() => '?').join(',')})`,
+            ...remove,
+          )
+          .toArray()[0]?.t;
   // The merged pack takes the place of the oldest pack it replaces, keeping catalog order.
-  sql.exec(
-    'INSERT OR IGNORE INTO packs (key, checksum, object_count, size, created_at) VALUES (?, ?, ?, ?, ?)',
-    add.key,
-    add.checksum,
-    add.objectCount,
-    add.size,
-    created ?? now,
-  );
-  for (const key of remove) sql.exec('DELETE FROM packs WHERE key = ?', key);
-  retirePacks(sql, remove, now);
+  for (const p of add) {
+    sql.exec(
+      'INSERT OR IGNORE INTO packs (key, checksum, object_count, size, created_at, cruft) VALUES (?, ?, ?, ?, ?, ?)',
+      p.key,
+      p.checksum,
+      p.objectCount,
+      p.size,
+      p.cruft ? now : (created ?? now),
+      p.cruft ? 1 : 0,
+    );
+  }
+  const unchanged =
+    exactAtGen !== undefined && Number(getMeta(sql, 'dirty_gen') ?? '0') === exactAtGen;
+  // Expired cruft may hold what a push made reachable again while compaction ran: it goes only
+  // when nothing changed since compaction read the refs.
+  const gone = unchanged ? [...remove, ...expired] : remove;
+  for (const key of gone) sql.exec('DELETE FROM packs WHERE key = ?', key);
+  retirePacks(sql, gone, now);
+  if (unchanged) setMeta(sql, 'exact', '1');
   return true;
+}
+
+/** When each cruft pack was written (its objects' grace counts from then). */
+export function cruftWrittenAt(sql: SqlStorage): Map<string, number> {
+  const rows = sql
+    .exec<{ key: string; created_at: number }>('SELECT key, created_at FROM packs WHERE cruft = 1')
+    .toArray();
+  return new Map(rows.map((r) => [r.key, r.created_at]));
+}
+
+/**
+ * A compaction lease: one compaction per repository at a time. Returns false while another
+ * holds it (until `until`).
+ */
+export function claimCompaction(sql: SqlStorage, now: number, ttlMs: number): boolean {
+  const until = Number(getMeta(sql, 'compacting_until') ?? '0');
+  if (until > now) return false;
+  setMeta(sql, 'compacting_until', String(now + ttlMs));
+  return true;
+}
+
+export function releaseCompaction(sql: SqlStorage): void {
+  setMeta(sql, 'compacting_until', '0');
 }

@@ -32,6 +32,12 @@ export interface Env {
    * reading them.
    */
   PACK_RETIRE_GRACE_MS?: string;
+  /**
+   * How long objects that no ref reaches any more (deleted branches, force-pushed commits) stay
+   * readable by id in a cruft pack before compaction drops them, in ms (default two weeks; 0
+   * drops them at the next compaction). Clones never carry them.
+   */
+  PLUE_UNREACHABLE_GRACE_MS?: string;
   /** Base of SSH clone URLs, e.g. `ssh://git@127.0.0.1:2222/` (set by `npm start`). */
   PLUE_SSH_URL?: string;
   /** SHA256 fingerprint of the SSH bridge's host key, shown in the SSH help. */

@@ -15,6 +15,7 @@ import {
   refuseUploadPackV0,
 } from '../services/git/advertise';
 import { onPushed } from '../services/git/after-push';
+import { compactIfNeeded } from '../services/git/compaction';
 import { receivePack } from '../services/git/receive-pack';
 import { gitRepoContext } from '../services/git/repo-context';
 import { decodedBody, readLimited } from '../services/git/request-body';
@@ -103,7 +104,18 @@ export const gitRoutes = new Hono<AppEnv>()
     const request = parseV2Request(body);
     if (!request) return gitResponse(new Uint8Array(0), 'application/x-git-upload-pack-result');
     const log = c.var.log;
-    const stream = uploadPack(ctx, request, (e) => log.error('upload-pack failed', errorFields(e)));
+    const exec = c.executionCtx;
+    const stream = uploadPack(
+      ctx,
+      request,
+      (e) => log.error('upload-pack failed', errorFields(e)),
+      () =>
+        exec.waitUntil(
+          compactIfNeeded(ctx, log).catch((e: unknown) =>
+            log.error('compaction failed', errorFields(e)),
+          ),
+        ),
+    );
     return gitResponse(stream, 'application/x-git-upload-pack-result');
   })
   .post('/:owner/:repo/git-receive-pack', async (c) => {

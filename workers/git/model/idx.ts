@@ -198,6 +198,29 @@ export class PackIndex {
     return i < 0 ? undefined : readU32(this.bytes, this.crcAt + i * 4);
   }
 
+  /** Calls `fn(bytes, at)` with each raw id (20 bytes at `at`) in sorted order. */
+  forEachId(fn: (bytes: Uint8Array, at: number) => void): void {
+    for (let i = 0; i < this.n; i++) fn(this.bytes, this.namesAt + i * 20);
+  }
+
+  /** Every entry's pack offset, ascending. */
+  sortedOffsets(): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.offsetAt(i);
+    return out.sort();
+  }
+
+  /** An oid listed twice (a pack that holds one object twice), or undefined. */
+  firstDuplicate(): string | undefined {
+    for (let i = 1; i < this.n; i++) {
+      const at = this.namesAt + i * 20;
+      if (compareBytes(this.bytes, at - 20, this.bytes, at, 20) === 0) {
+        return toHex(this.bytes.subarray(at, at + 20));
+      }
+    }
+    return undefined;
+  }
+
   /** All oids in sorted order. */
   *oids(): Iterable<string> {
     for (let i = 0; i < this.n; i++) {

@@ -11,6 +11,7 @@ import { PackIndex, writeIdxV2Raw } from '../model/idx';
 import type { ObjectType } from '../model/object';
 import { PackIndexer, resolveDeltas, type ReportedObject } from '../model/pack-indexer';
 import { toHex } from '../model/bytes';
+import { PackError } from '../model/errors';
 import { MIN_PART_SIZE, type ObjectStore, type PartUpload } from './object-store';
 import { idxKeyOf } from './pack-keys';
 import { openRangeReader } from './range-reader';
@@ -180,8 +181,12 @@ export async function intakePack(
       indexed.crcs,
       indexed.packChecksum,
     );
-    await store.put(idxKeyOf(key), idx);
     const oids = PackIndex.parse(idx, { verifyChecksum: false });
+    // A pack naming one object twice would make every clone that streams it fail ("appears
+    // twice in the pack"); git's own packs never do, so it is refused rather than repaired.
+    const twice = oids.firstDuplicate();
+    if (twice) throw new PackError(`pack holds object ${twice} twice`);
+    await store.put(idxKeyOf(key), idx);
     return { key, size, checksum: toHex(indexed.packChecksum), objectCount: total, oids };
   } catch (err) {
     await inflight?.catch(() => undefined);

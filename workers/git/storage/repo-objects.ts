@@ -6,6 +6,7 @@
 import { PackIndex } from '../model/idx';
 import type { ObjectType } from '../model/object';
 import { readPackedObject } from '../model/pack-reader';
+import type { EntryLocation } from './entry-copy';
 import type { ObjectStore } from './object-store';
 import { idxKeyOf } from './pack-keys';
 import { openRangeReader, type RangeReader } from './range-reader';
@@ -14,12 +15,16 @@ export interface StoredPack {
   key: string;
   size: number;
   objectCount: number;
+  /** Holds objects no ref reached when it was written (see RepoState.exact). */
+  cruft?: boolean;
 }
 
 interface OpenPack {
   pack: StoredPack;
   index: PackIndex;
   reader: RangeReader;
+  /** Entry offsets ascending, built on first `locate` (an entry ends where the next begins). */
+  sorted?: Float64Array;
 }
 
 export interface GitObject {
@@ -53,15 +58,54 @@ export class RepoObjects {
         };
       }),
     );
-    return new RepoObjects(open.reverse(), opts.cacheBytes ?? 16 * 1024 * 1024);
+    // Newest first, cruft packs last: an object stored twice is read from a live pack.
+    const searched = [
+      ...open.reverse().filter((p) => !p.pack.cruft),
+      ...open.filter((p) => p.pack.cruft),
+    ];
+    return new RepoObjects(searched, opts.cacheBytes ?? 16 * 1024 * 1024);
   }
 
+  /** The packs, in the order they are searched. */
   get packList(): StoredPack[] {
-    return this.packs.map((p) => p.pack).reverse();
+    return this.packs.map((p) => p.pack);
   }
 
   has(oid: string): boolean {
     return this.packs.some((p) => p.index.has(oid));
+  }
+
+  /** Every oid in a live (non-cruft) pack (an object stored twice comes twice). */
+  *liveOids(): Iterable<string> {
+    for (const p of this.packs) if (!p.pack.cruft) yield* p.index.oids();
+  }
+
+  /** Whether a live (non-cruft) pack holds the object whose raw id is `key[at..at+20)`. */
+  hasLiveBytes(key: Uint8Array, at = 0): boolean {
+    return this.packs.some((p) => !p.pack.cruft && p.index.hasBytes(key, at));
+  }
+
+  /**
+   * Where the entry of `oid` sits (in the newest pack that has it), for copying it as stored;
+   * `rank` orders packs so that copying in (rank, offset) order meets OFS_DELTA bases first.
+   */
+  locate(oid: string): (EntryLocation & { rank: number }) | undefined {
+    for (const [rank, p] of this.packs.entries()) {
+      const offset = p.index.lookup(oid);
+      if (offset === undefined) continue;
+      p.sorted ??= p.index.sortedOffsets();
+      const s = p.sorted;
+      let lo = 0;
+      let hi = s.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((s[mid] as number) <= offset) lo = mid + 1;
+        else hi = mid;
+      }
+      const end = lo < s.length ? (s[lo] as number) : p.pack.size - 20;
+      return { key: p.pack.key, reader: p.reader, offset, end, rank };
+    }
+    return undefined;
   }
 
   /** Reads an object, or undefined when no pack has it. */

@@ -1,6 +1,6 @@
 /**
  * Internal repository storage API for operators and tests (internal secret only):
- * - GET /internal/repos/:owner/:repo/packs → {repo_id, packs, retired, stray, sweep_at,
+ * - GET /internal/repos/:owner/:repo/packs → {repo_id, packs (with cruft), exact, retired, stray, sweep_at,
  *   grace_ms, now}: the pack catalog and the packs compaction retired (kept in R2 until
  *   `delete_after`, then deleted by RepoObject's alarm), each with whether its .pack and .idx are
  *   in R2 right now, and `stray`: R2 keys under the repository's prefix that neither names (a
@@ -34,8 +34,10 @@ export const internalRepoRoutes = new Hono<AppEnv>()
         key: p.key,
         size: p.size,
         object_count: p.objectCount,
+        cruft: p.cruft === true,
         stored: stored(p.key),
       })),
+      exact: listing.exact,
       retired: listing.retired.map((r) => ({
         key: r.key,
         retired_at: r.retiredAt,

@@ -68,19 +68,25 @@ export async function enumerateObjects(
 
   // Resolve wants: tags peel to their targets (the tag objects themselves are sent too).
   const extra: Array<{ oid: string; type: ObjectType }> = [];
+  /** Objects the wants resolved to, each once (tags and what they peel to). */
+  const extraSeen = new Set<string>();
   const wantCommits: string[] = [];
   const wantTrees: string[] = [];
   const wantBlobs: string[] = [];
-  for (const w of req.wants) {
+  // A client names a tip once per ref that points at it (HEAD and its branch): once is enough.
+  for (const w of new Set(req.wants)) {
     let oid = w;
     for (let depth = 0; depth < 10; depth++) {
       const obj = await objects.read(oid);
       if (!obj) throw AppError.notFound(`upload-pack: not our ref ${oid}`);
       if (obj.type === 'tag') {
-        extra.push({ oid, type: 'tag' });
+        if (!extraSeen.has(oid)) extra.push({ oid, type: 'tag' });
+        extraSeen.add(oid);
         oid = parseTag(obj.body).object;
         continue;
       }
+      if (extraSeen.has(oid)) break;
+      extraSeen.add(oid);
       if (obj.type === 'commit') wantCommits.push(oid);
       else if (obj.type === 'tree') wantTrees.push(oid);
       else wantBlobs.push(oid);

@@ -16,6 +16,7 @@ import { packKey } from '../../git/storage/pack-keys';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import { AppError } from '../../errors';
 import { onlyDeletes, readReceiveCommands, type ReceiveCommand } from './receive-commands';
+import { pushKeepsExact } from './push-exactness';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { GitResponseWriter } from './response-writer';
 
@@ -101,6 +102,7 @@ async function run(
   const links = new OidSet(4096);
   const types = new Map<string, ObjectType>();
   const tips = new OidSet(16);
+  let referencesCruft = false;
   for (const c of commands) {
     const id = c.newOid === ZERO_OID ? undefined : fromHex(c.newOid);
     if (id?.length === 20) tips.add(id);
@@ -144,8 +146,12 @@ async function run(
       const stored = objects;
       links.forEach((ids, at) => {
         if (newOids.hasBytes(ids, at)) return true;
+        if (stored.hasLiveBytes(ids, at)) return true;
         const oid = toHex(ids.subarray(at, at + 20));
-        if (stored.has(oid)) return true;
+        if (stored.has(oid)) {
+          referencesCruft = true;
+          return true;
+        }
         unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
         return false;
       });
@@ -195,6 +201,15 @@ async function run(
         commands: accepted,
         atomic,
         defaultBranch: ctx.repo.defaultBranch,
+        keepsExact: pushKeepsExact({
+          wasExact: state.exact,
+          commands: accepted,
+          refs: state.refs,
+          ...(intake ? { pack: intake.oids } : {}),
+          links,
+          referencesCruft,
+          storedLive: (bytes, at) => objects?.hasLiveBytes(bytes, at) ?? false,
+        }),
         ...(intake && intake.objectCount > 0
           ? {
               pack: {

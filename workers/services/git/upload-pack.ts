@@ -1,18 +1,16 @@
 /**
  * upload-pack protocol v2 over smart HTTP: `ls-refs` and `fetch` (want/have negotiation, shallow
- * and deepen, blob filters, include-tag). A full clone streams the stored packs as they are
- * behind one new header and trailer; anything else builds a pack of exactly the objects needed.
+ * and deepen, blob filters, include-tag). Which pack is sent, and how, is fetch-pack.ts's.
  */
-import { fromUtf8, writeU32 } from '../../git/model/bytes';
+import { fromUtf8 } from '../../git/model/bytes';
 import { parseTag } from '../../git/model/object';
 import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
-import { Sha1 } from '../../git/model/native';
-import { PackWriter } from '../../git/model/pack-writer';
 import { isValidOid } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { RepoState } from '../../../durable-objects/repo-refs';
 import { AppError } from '../../errors';
-import { enumerateObjects, parseFilter, type BlobFilter } from './fetch-walk';
+import { parseFilter } from './fetch-walk';
+import { planFetch, writePlannedPack, type PackSpec } from './fetch-pack';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { GitResponseWriter } from './response-writer';
 
@@ -95,25 +93,17 @@ export async function lsRefs(
   await out.flush();
 }
 
-interface FetchArgs {
-  wants: string[];
+interface FetchArgs extends PackSpec {
   haves: string[];
   done: boolean;
   noProgress: boolean;
-  includeTag: boolean;
-  ofsDelta: boolean;
-  shallow: Set<string>;
-  depth?: number;
-  relative: boolean;
-  deepenSince?: number;
-  deepenNot: string[];
-  filter?: BlobFilter;
 }
 
 function parseFetchArgs(args: string[]): FetchArgs {
   const f: FetchArgs = {
     wants: [],
     haves: [],
+    common: [],
     done: false,
     noProgress: false,
     includeTag: false,
@@ -162,156 +152,45 @@ export async function fetchCommand(
   for (const w of f.wants) {
     if (!objects.has(w)) throw AppError.invalid(`upload-pack: not our ref ${w}`);
   }
-  const common = f.haves.filter((h) => objects.has(h));
+  f.common = f.haves.filter((h) => objects.has(h));
   if (!f.done) {
     await out.line('acknowledgments');
-    if (common.length === 0) {
+    if (f.common.length === 0) {
       await out.line('NAK');
       await out.flush();
       return;
     }
-    for (const h of common) await out.line(`ACK ${h}`);
+    for (const h of f.common) await out.line(`ACK ${h}`);
     await out.line('ready');
     await out.delim();
   }
-  const progress = async (text: string, force = false): Promise<void> => {
-    if (!f.noProgress) await out.progress(text, force);
-  };
-
-  const deepenNot = f.deepenNot.map(
-    (r) =>
-      state.refs.find(
-        (x) => x.name === r || x.name === `refs/heads/${r}` || x.name === `refs/tags/${r}`,
-      )?.oid ?? r,
-  );
-  const tips = new Set(state.refs.map((r) => r.oid));
-  const verbatim =
-    common.length === 0 &&
-    f.shallow.size === 0 &&
-    f.depth === undefined &&
-    f.deepenSince === undefined &&
-    deepenNot.length === 0 &&
-    !f.filter &&
-    f.ofsDelta &&
-    f.wants.every((w) => tips.has(w)) &&
-    state.packs.length > 0;
-
-  if (verbatim) {
-    await out.line('packfile');
-    await progress(
-      `Reusing ${state.packs.reduce((n, p) => n + p.objectCount, 0)} objects from ${state.packs.length} stored pack(s)\n`,
-      true,
-    );
-    await streamStoredPacks(ctx, state, out);
-    await out.flush();
-    return;
-  }
-
-  let tagsByTarget: Map<string, string[]> | undefined;
-  if (f.includeTag) {
-    tagsByTarget = new Map();
-    for (const r of state.refs) {
-      if (!r.name.startsWith('refs/tags/')) continue;
-      const obj = await objects.read(r.oid);
-      if (obj?.type !== 'tag') continue;
-      const target = parseTag(obj.body).object;
-      tagsByTarget.set(target, [...(tagsByTarget.get(target) ?? []), r.oid]);
-    }
-  }
-  const walk = await enumerateObjects(
-    objects,
-    {
-      wants: f.wants,
-      common,
-      clientShallow: f.shallow,
-      depth: f.depth,
-      relative: f.relative,
-      deepenSince: f.deepenSince,
-      deepenNot,
-      filter: f.filter,
-      tagsByTarget,
+  const sink = {
+    data: (bytes: Uint8Array) => out.band(bytes),
+    progress: async (text: string, force = false): Promise<void> => {
+      if (!f.noProgress) await out.progress(text, force);
     },
-    (n) => progress(`Counting objects: ${n}\r`),
-  );
-  if (walk.shallow.length || walk.unshallow.length) {
+  };
+  const plan = await planFetch(state, objects, f, (n) => sink.progress(`Counting objects: ${n}\r`));
+  if (plan.kind === 'walk' && (plan.walk.shallow.length || plan.walk.unshallow.length)) {
     await out.line('shallow-info');
-    for (const s of walk.shallow) await out.line(`shallow ${s}`);
-    for (const u of walk.unshallow) await out.line(`unshallow ${u}`);
+    for (const s of plan.walk.shallow) await out.line(`shallow ${s}`);
+    for (const u of plan.walk.unshallow) await out.line(`unshallow ${u}`);
     await out.delim();
   }
   await out.line('packfile');
-  await progress(`Enumerating objects: ${walk.objects.length}, done.\n`, true);
-  const writer = new PackWriter(walk.objects.length);
-  await out.band(writer.header());
-  let n = 0;
-  for (const o of walk.objects) {
-    const obj = await objects.mustRead(o.oid);
-    const entry = writer.entry(obj.type, obj.body);
-    for (let i = 0; i < entry.length; i += 65515) await out.band(entry.subarray(i, i + 65515));
-    n++;
-    if (n % 200 === 0)
-      await progress(
-        `Compressing objects: ${Math.floor((100 * n) / walk.objects.length)}% (${n}/${walk.objects.length})\r`,
-      );
-  }
-  await progress(`Compressing objects: 100% (${n}/${n}), done.\n`, true);
-  await out.band(writer.trailer());
+  await writePlannedPack(ctx, plan, sink);
   await out.flush();
 }
 
-/** Sends every stored pack back to back under one header and a freshly computed trailer. */
-async function streamStoredPacks(
-  ctx: GitRepoContext,
-  state: RepoState,
-  out: GitResponseWriter,
-): Promise<void> {
-  const count = state.packs.reduce((n, p) => n + p.objectCount, 0);
-  const header = new Uint8Array(12);
-  header.set([0x50, 0x41, 0x43, 0x4b], 0);
-  writeU32(header, 4, 2);
-  writeU32(header, 8, count);
-  const hash = Sha1.create();
-  hash.update(header);
-  await out.band(header);
-  let buffered = new Uint8Array(65515);
-  let fill = 0;
-  const emit = async (bytes: Uint8Array): Promise<void> => {
-    hash.update(bytes);
-    let i = 0;
-    while (i < bytes.length) {
-      const n = Math.min(bytes.length - i, buffered.length - fill);
-      buffered.set(bytes.subarray(i, i + n), fill);
-      fill += n;
-      i += n;
-      if (fill === buffered.length) {
-        await out.band(buffered);
-        buffered = new Uint8Array(65515);
-        fill = 0;
-      }
-    }
-  };
-  for (const p of state.packs) {
-    const stream = await ctx.store.getStream(p.key);
-    if (!stream) throw new Error(`pack ${p.key} is missing from storage`);
-    // Skip each pack's 12-byte header and stop before its 20-byte trailer.
-    let pos = 0;
-    const end = p.size - 20;
-    for await (const chunk of stream) {
-      const from = Math.max(0, 12 - pos);
-      const to = Math.min(chunk.length, end - pos);
-      if (to > from) await emit(chunk.subarray(from, to));
-      pos += chunk.length;
-    }
-  }
-  if (fill > 0) await out.band(buffered.subarray(0, fill));
-  await out.band(hash.digest());
-}
-
-/** Runs one v2 command; the response streams while it is produced. */
+/**
+ * Runs one v2 command; the response streams while it is produced. `onInexact` is called after a
+ * fetch found the packs inexact (the caller schedules compaction, so later clones stream them).
+ */
 export function uploadPack(
   ctx: GitRepoContext,
   request: V2Request,
   onError: (e: unknown) => void,
+  onInexact?: () => void,
 ): ReadableStream<Uint8Array> {
   const out = new GitResponseWriter();
   void (async () => {
@@ -321,10 +200,11 @@ export function uploadPack(
       else if (request.command === 'fetch') await fetchCommand(ctx, state, request.args, out);
       else throw AppError.invalid(`unknown command '${request.command}'`);
       await out.close();
+      if (request.command === 'fetch' && !state.exact) onInexact?.();
     } catch (err) {
       onError(err);
       const msg = err instanceof AppError ? err.message : 'internal error while serving the fetch';
-      await out.line(`ERR ${msg}`).catch(() => undefined);
+      await out.error(msg).catch(() => undefined);
       await out.close();
     }
   })();
