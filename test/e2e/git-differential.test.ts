@@ -66,10 +66,18 @@ describe('git differential: Plue against git http-backend', () => {
           headers: { 'X-Plue-Internal-Secret': SECRET },
         });
         if (res.status !== 200) throw new Error(`packs listing: HTTP ${res.status}`);
-        const l = (await res.json()) as { packs: Array<{ cruft?: boolean }>; exact?: boolean };
-        const cruft = l.packs.filter((p) => p.cruft === true).length;
+        const l = (await res.json()) as {
+          packs: Array<{ key: string; cruft?: boolean }>;
+          exact?: boolean;
+        };
+        const live = l.packs.filter((p) => p.cruft !== true).map((p) => p.key);
         // Before exactness was tracked, the listing had no `exact`: only merging was due.
-        return { live: l.packs.length - cruft, cruft, exact: l.exact ?? true };
+        return {
+          live: live.length,
+          liveKeys: live,
+          cruft: l.packs.length - live.length,
+          exact: l.exact ?? true,
+        };
       },
     };
     return { ends, sandbox: new GitSandbox() };

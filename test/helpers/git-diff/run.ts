@@ -32,6 +32,8 @@ export interface Endpoints {
 export interface PackState {
   /** Live packs a clone may be served from, and cruft packs (unreachable objects). */
   live: number;
+  /** Keys of the live packs: one gone since the last step means compaction replaced it. */
+  liveKeys: string[];
   cruft: number;
   /** False while the live packs may hold duplicates or unreachable objects (a repack is due). */
   exact: boolean;
@@ -142,6 +144,7 @@ export async function runDifferential(
   const log: string[] = [];
   const opCounts: Record<string, number> = {};
   let compactions = 0;
+  let lastPacks: string[] = [];
   const ms = { ops: 0, compaction: 0, views: 0 };
   let t = Date.now();
   const lap = (k: keyof typeof ms): number => {
@@ -200,7 +203,6 @@ export async function runDifferential(
       const before = await ends.packState();
       let after = before;
       if (!settled(before)) {
-        compactions++;
         try {
           after = await until(30_000, async () => {
             const p = await ends.packState();
@@ -213,9 +215,12 @@ export async function runDifferential(
       }
       const show = (p: PackState) =>
         `${p.live}${p.cruft ? `+${p.cruft} cruft` : ''}${p.exact ? '' : ' inexact'}`;
+      const replaced = lastPacks.filter((k) => !after.liveKeys.includes(k)).length;
+      if (replaced) compactions++;
+      lastPacks = after.liveKeys;
       const packNote = settled(before)
-        ? `packs ${show(after)}`
-        : `packs ${show(before)} → compacted → ${show(after)}`;
+        ? `packs ${show(after)}${replaced ? `, ${replaced} replaced by compaction` : ''}`
+        : `packs ${show(before)}, waited for compaction: ${show(after)}`;
       const waitMs = lap('compaction');
 
       const dir = w.scratch('clone');
