@@ -10,6 +10,9 @@
  *
  *   PLUE_DIFF_SEED=1234 PLUE_DIFF_STEPS=40 npx vitest run --project e2e test/e2e/git-differential.test.ts
  *
+ * PLUE_DIFF_PROTOCOL=2 makes every clone and fetch speak protocol v2 (default: v2, v0 and v1 drawn
+ * per clone); PLUE_DIFF_KEEP_GOING=1 records every differing step instead of stopping at the first.
+ *
  * A failure names the seed and the step; the whole operation log goes to
  * test/artifacts/git-differential-<seed>.log.
  */
@@ -25,6 +28,7 @@ import { commits } from '../helpers/git-diff/edit';
 import { startGitServer, type GitServer } from '../helpers/git-diff/git-server';
 import { Rng, seedFromEnv } from '../helpers/git-diff/rng';
 import { runDifferential, type Endpoints, type ScriptedOp } from '../helpers/git-diff/run';
+import type { Protocol } from '../helpers/git-diff/snapshot';
 
 const base = inject('baseUrl');
 const SECRET = 'dev-internal-secret-change-me';
@@ -212,7 +216,13 @@ describe('git differential: Plue against git http-backend', () => {
     async (label, script) => {
       const { ends, sandbox } = await endpoints('script');
       try {
-        await runDifferential(sandbox, ends, { seed: 1, steps: script.length, script });
+        // Protocol v2 only: these are the issue's reproductions, as they were seen.
+        await runDifferential(sandbox, ends, {
+          seed: 1,
+          steps: script.length,
+          script,
+          protocols: [2],
+        });
       } finally {
         sandbox.cleanup();
       }
@@ -223,6 +233,11 @@ describe('git differential: Plue against git http-backend', () => {
   it('agrees with git http-backend over a seeded random sequence', async () => {
     const seed = seedFromEnv(process.env.PLUE_DIFF_SEED);
     const steps = Number(process.env.PLUE_DIFF_STEPS ?? 200);
+    const protocol = process.env.PLUE_DIFF_PROTOCOL;
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new Error('PLUE_DIFF_STEPS: a positive integer');
+    if (protocol !== undefined && !['0', '1', '2'].includes(protocol))
+      throw new Error('PLUE_DIFF_PROTOCOL: 0, 1 or 2');
     console.log(`git differential: seed ${seed}, ${steps} steps`);
     const { ends, sandbox } = await endpoints(String(seed));
     const started = Date.now();
@@ -232,6 +247,7 @@ describe('git differential: Plue against git http-backend', () => {
         steps,
         logFile: join(ARTIFACTS, `git-differential-${seed}.log`),
         keepGoing: process.env.PLUE_DIFF_KEEP_GOING === '1',
+        ...(protocol ? { protocols: [Number(protocol) as Protocol] } : {}),
         replay: `PLUE_DIFF_SEED=${seed} PLUE_DIFF_STEPS=${steps} npx vitest run --project e2e test/e2e/git-differential.test.ts -t 'seeded random'`,
       });
       console.log(

@@ -112,9 +112,11 @@ export const atomic: Op = async (w) => {
 
 /** Fetches into each server's long-lived clone and compares them. */
 export const fetchBoth: Op = async (w) => {
-  const [plue, git] = await Promise.all(SIDES.map((s) => viewByFetch(w.g, w.sides[s])));
+  const protocol = w.protocol();
+  const [plue, git] = await Promise.all(SIDES.map((s) => viewByFetch(w.g, w.sides[s], protocol)));
   if (!plue || !git) throw new Error('unreachable');
   const diffs = compareFetches(plue, git);
-  if (diffs.length) throw new StepDifference(diffs.join('\n'));
-  return `incremental fetch into the long-lived clones (${plue.refs.length} refs agree)`;
+  if (diffs.length)
+    throw new StepDifference(`fetch over protocol v${protocol}: ${diffs.join('\n')}`);
+  return `incremental fetch (protocol v${protocol}) into the long-lived clones (${plue.refs.length} refs agree)`;
 };

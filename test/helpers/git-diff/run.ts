@@ -13,7 +13,7 @@ import { commits } from './edit';
 import * as ops from './operations';
 import * as net from './operations-network';
 import { Rng } from './rng';
-import { compareClones, viewByClone, viewServed } from './snapshot';
+import { compareClones, viewByClone, viewServed, type Protocol } from './snapshot';
 import { SIDES, StepDifference, World, type Side, type SideName } from './world';
 
 export interface Endpoints {
@@ -51,6 +51,11 @@ export interface RunOptions {
   logFile?: string;
   /** Replay hint shown in a failure, e.g. the vitest command. */
   replay?: string;
+  /**
+   * Protocol versions fresh clones and fetches speak, one drawn per clone from a second generator
+   * seeded from the seed (so the operations stay the same whatever this list is).
+   */
+  protocols?: Protocol[];
   /** Record differences and go on to the last step (for triage) instead of stopping at the first. */
   keepGoing?: boolean;
 }
@@ -141,6 +146,8 @@ export async function runDifferential(
     };
   }
   const w = new World(g, rng, work, sides);
+  w.viewRng = new Rng((opts.seed ^ 0x9e3779b9) >>> 0);
+  w.protocols = opts.protocols ?? [2, 2, 0, 1];
   const log: string[] = [];
   const opCounts: Record<string, number> = {};
   let compactions = 0;
@@ -226,12 +233,15 @@ export async function runDifferential(
       const dir = w.scratch('clone');
       // Git's side is read from the repository it serves, and really cloned every few steps.
       const cloneGit = step % GIT_CLONE_EVERY === 0 || step === opts.steps;
+      const protocol = w.protocol();
       const [plue, git] = await Promise.all([
-        viewByClone(g, w.sides.plue, join(dir, 'plue.git')),
-        cloneGit ? viewByClone(g, w.sides.git, join(dir, 'git.git')) : viewServed(g, ends.served),
+        viewByClone(g, w.sides.plue, join(dir, 'plue.git'), protocol),
+        cloneGit
+          ? viewByClone(g, w.sides.git, join(dir, 'git.git'), protocol)
+          : viewServed(g, ends.served),
       ]);
       lap('views');
-      const timing = `${opMs}+${waitMs} ms; clones ${plue.ms.clone}/${git.ms.clone}, checks ${plue.ms.checks}/${git.ms.checks} ms`;
+      const timing = `clone v${protocol}; ${opMs}+${waitMs} ms; clones ${plue.ms.clone}/${git.ms.clone}, checks ${plue.ms.checks}/${git.ms.checks} ms`;
       note(
         `#${step} ${desc}  [${packNote}; ${timing}]${w.notes.length ? `\n      ${w.notes.join('\n      ')}` : ''}`,
       );

@@ -16,6 +16,8 @@ export interface CloneView {
   /** `oid\tref` lines as `ls-remote --symref` prints them, sorted (HEAD, peeled tags). */
   refs: string[];
   clone: { code: number; stderr: string };
+  /** The protocol the clone spoke (undefined when read from the served repository). */
+  protocol?: Protocol;
   fsck?: { code: number; output: string };
   /** Reachable object ids, sorted. */
   reachable?: string[];
@@ -35,7 +37,15 @@ export interface FetchView {
 }
 
 const REF_FORMAT = '%(objectname)%09%(refname)%0a%(*objectname)%09%(refname)^{}';
-const CLONE_CONFIG = ['-c', 'transfer.fsckObjects=true', '-c', 'protocol.version=2'];
+/** Git protocol versions a clone or fetch may speak (v0 and v1 differ only in a version line). */
+export type Protocol = 0 | 1 | 2;
+
+const cloneConfig = (protocol: Protocol) => [
+  '-c',
+  'transfer.fsckObjects=true',
+  '-c',
+  `protocol.version=${protocol}`,
+];
 
 function lines(s: string): string[] {
   return s
@@ -73,9 +83,21 @@ function countPackEntries(gitDir: string): number {
  * advertised: refs, peeled tags, HEAD and where it points, as `ls-remote --symref` prints them);
  * only when the clone fails does a separate ls-remote ask for them.
  */
-export async function viewByClone(g: GitSandbox, side: Side, dir: string): Promise<CloneView> {
+export async function viewByClone(
+  g: GitSandbox,
+  side: Side,
+  dir: string,
+  protocol: Protocol = 2,
+): Promise<CloneView> {
   const t0 = Date.now();
-  const clone = await g.git(g.root, [...CLONE_CONFIG, 'clone', '--bare', '-q', side.url, dir]);
+  const clone = await g.git(g.root, [
+    ...cloneConfig(protocol),
+    'clone',
+    '--bare',
+    '-q',
+    side.url,
+    dir,
+  ]);
   const t1 = Date.now();
   if (clone.code !== 0) {
     const ls = await g.git(g.root, ['ls-remote', '--symref', side.url]);
@@ -83,6 +105,7 @@ export async function viewByClone(g: GitSandbox, side: Side, dir: string): Promi
       refs:
         ls.code === 0 ? lines(ls.stdout) : [`ls-remote failed (${ls.code}): ${ls.stderr.trim()}`],
       clone: { code: clone.code, stderr: clone.stderr.trim() },
+      protocol,
       ms: { clone: t1 - t0, checks: Date.now() - t1 },
     };
   }
@@ -98,6 +121,7 @@ export async function viewByClone(g: GitSandbox, side: Side, dir: string): Promi
   return {
     refs: refLines(refs, head, symref),
     clone: { code: 0, stderr: clone.stderr.trim() },
+    protocol,
     fsck: { code: fsck.code, output: `${fsck.stdout}${fsck.stderr}`.trim() },
     reachable: [...new Set(lines(reachable).map((l) => l.slice(0, 40)))].sort(),
     present: lines(present),
@@ -142,10 +166,14 @@ function refLines(refs: string, head: GitResult, symref: GitResult): string[] {
 }
 
 /** Fetches into a side's long-lived clone (pruning deleted refs) and reads it back. */
-export async function viewByFetch(g: GitSandbox, side: Side): Promise<FetchView> {
+export async function viewByFetch(
+  g: GitSandbox,
+  side: Side,
+  protocol: Protocol = 2,
+): Promise<FetchView> {
   const dir = side.longClone;
   const fetch = await g.git(dir, [
-    ...CLONE_CONFIG,
+    ...cloneConfig(protocol),
     '-c',
     'fetch.unpackLimit=1',
     'fetch',
@@ -184,7 +212,9 @@ function listSome(items: string[], max = 8): string {
 function ownProblems(name: SideName, v: CloneView): string[] {
   const out: string[] = [];
   if (v.clone.code !== 0)
-    out.push(`fresh clone from ${name} failed (exit ${v.clone.code}):\n${indent(v.clone.stderr)}`);
+    out.push(
+      `fresh clone from ${name}${v.protocol !== undefined ? ` (protocol v${v.protocol})` : ''} failed (exit ${v.clone.code}):\n${indent(v.clone.stderr)}`,
+    );
   if (v.fsck && v.fsck.code !== 0)
     out.push(`git fsck --strict of ${name}'s fresh clone failed:\n${indent(v.fsck.output)}`);
   if (v.present && v.packEntries !== undefined && v.packEntries !== v.present.length)

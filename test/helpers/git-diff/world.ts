@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { GitResult, GitSandbox } from '../git';
 import type { CutProxy } from './cut-proxy';
 import type { Rng } from './rng';
+import type { Protocol } from './snapshot';
 
 export type SideName = 'plue' | 'git';
 export const SIDES: readonly SideName[] = ['plue', 'git'];
@@ -47,6 +48,14 @@ export class World {
   readonly history: string[] = [];
   /** Notes for the operation log of the current step. */
   readonly notes: string[] = [];
+  /** Draws for how servers are read (protocol versions), apart from the operations' draws. */
+  viewRng: Rng | undefined;
+  protocols: Protocol[] = [2];
+
+  /** The protocol version for the next clone or fetch. */
+  protocol(): Protocol {
+    return this.viewRng ? this.viewRng.pick(this.protocols) : 2;
+  }
 
   constructor(
     readonly g: GitSandbox,
