@@ -11,7 +11,8 @@
  *   PLUE_DIFF_SEED=1234 PLUE_DIFF_STEPS=40 npx vitest run --project e2e test/e2e/git-differential.test.ts
  *
  * PLUE_DIFF_PROTOCOL=2 makes every clone and fetch speak protocol v2 (default: v2, v0 and v1 drawn
- * per clone); PLUE_DIFF_KEEP_GOING=1 records every differing step instead of stopping at the first.
+ * per clone); PLUE_DIFF_KEEP_GOING=1 records every differing step instead of stopping at the first;
+ * PLUE_DIFF_KEEP_DIR=1 keeps the working repository and the failing step's clones.
  *
  * A failure names the seed and the step; the whole operation log goes to
  * test/artifacts/git-differential-<seed>.log.
@@ -256,7 +257,9 @@ describe('git differential: Plue against git http-backend', () => {
       );
       if (steps >= 100) expect(result.compactions).toBeGreaterThan(0);
     } finally {
-      sandbox.cleanup();
+      // PLUE_DIFF_KEEP_DIR=1 keeps the working repository and the last clones for a look.
+      if (process.env.PLUE_DIFF_KEEP_DIR === '1') console.log(`kept ${sandbox.root}`);
+      else sandbox.cleanup();
     }
   }, 300_000);
 });
