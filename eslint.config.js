@@ -42,8 +42,8 @@ const zones = [
   zone(
     ['./ssh-bridge', './runner-controller'],
     './workers',
-    'Node services talk to the Worker over HTTP; they may import only pure modules (the git model, error kinds)',
-    ['./git/model', './errors.ts'],
+    'Node services talk to the Worker over HTTP; they may import only pure modules (the git model, error kinds, the dev-secret rule)',
+    ['./git/model', './errors.ts', './services/dev-secret.ts'],
   ),
   zone(
     ['./ssh-bridge', './runner-controller'],

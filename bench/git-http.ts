@@ -3,11 +3,11 @@
  * (make-repo.py defaults: 10,000 commits, ~5,000 files, ~103 MiB pack):
  * push of the full history, full clone, fetch of one new commit; and the Worker's peak memory
  * during a push (the isolate's heap + ArrayBuffers: the live set on untimed pushes of this and of
- * the small repository, and the peak with garbage during the timed push; the process RSS). Goals (issue 5): clone ≤ 1.5×, fetch ≤ 2×,
- * push ≤ 2×, memory not growing with pack size.
- * Then many small pushes (PLUE_BENCH_PUSHES, default 500, one commit each, on the small bench
- * repository): clone and fetch of that repository against the same history pushed as one pack,
- * both served by Plue. Goal: ≤ 1.5× (compaction keeps the pack count down).
+ * the small repository, and the peak with garbage during the timed push; the process RSS).
+ * Goals (issue 15): clone ≤ 1.0×, fetch ≤ 1.0×, push ≤ 1.5×, memory not growing with pack size.
+ * Then many small pushes with deleted branches and force-pushes among them (PLUE_BENCH_PUSHES,
+ * default 500, on the small bench repository), side by side on both servers, and clone and fetch
+ * of the result: the same goals, and the clones must hold the same number of objects.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,8 @@ import { benchRepo, fullSize } from './lib/repo';
 
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
 const git = (args: string[], cwd?: string) => sh('git', args, { cwd, env: gitEnv });
+/** The local stack's development internal secret (GET /internal/…/packs says when packs are exact). */
+const INTERNAL_SECRET = 'dev-internal-secret-change-me';
 
 export async function run(): Promise<void> {
   const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
@@ -62,7 +64,7 @@ export async function run(): Promise<void> {
     const basePush = await timed(() =>
       git(['push', '-q', baseUrl, 'refs/heads/main:refs/heads/main'], src),
     );
-    report('push full history', plPush.ms, basePush.ms, '≤ 2×');
+    report('push full history', plPush.ms, basePush.ms, '≤ 1.5×');
 
     // Full clone.
     const plClone = await timed(() =>
@@ -71,7 +73,7 @@ export async function run(): Promise<void> {
     const baseClone = await timed(() =>
       git(['clone', '-q', '--bare', baseUrl, join(work, 'c-base')]),
     );
-    report('full clone', plClone.ms, baseClone.ms, '≤ 1.5×');
+    report('full clone', plClone.ms, baseClone.ms, '≤ 1.0×');
     await git(['fsck', '--full', '--no-progress'], join(work, 'c-plue'));
 
     // Fetch of one new commit, three times.
@@ -81,7 +83,7 @@ export async function run(): Promise<void> {
       { url: plueUrl, dir: join(work, 'c-plue') },
       { url: baseUrl, dir: join(work, 'c-base') },
     ]);
-    report('fetch one new commit (median of 3)', pf, bf, '≤ 2×');
+    report('fetch one new commit (median of 3)', pf, bf, '≤ 1.0×');
     // Memory: the live set, from untimed pushes sampled after forced collections.
     const small = benchRepo({ commits: 1000, files: 500 });
     const live = async (repo: string, name: string): Promise<number> => {
@@ -100,7 +102,13 @@ export async function run(): Promise<void> {
     console.log(
       `  during the timed push, garbage included: ${mib(isolatePeak)}; workerd process RSS: ${mib(peak)} (also holds wrangler's local R2 and cache simulators)`,
     );
-    await manySmallPushes(work, createRepo);
+    const listPacks = async (name: string) => {
+      const res = await fetch(`${stack.url}/internal/repos/${user.user.login}/${name}/packs`, {
+        headers: { 'X-Plue-Internal-Secret': INTERNAL_SECRET },
+      });
+      return (await res.json()) as { exact: boolean };
+    };
+    await manySmallPushes(work, createRepo, baseline.url, listPacks);
   } finally {
     await baseline.close();
     await stack.stop();
@@ -109,20 +117,27 @@ export async function run(): Promise<void> {
 }
 
 /**
- * Clone and fetch of a repository built by many one-commit pushes, against the same history
- * pushed at once (a single pack), both on Plue.
+ * A history built by many one-commit pushes with everyday rewrites among them (every 25th push
+ * also pushes and then deletes a side branch, every 50th force-pushes main two commits back and
+ * then forward again), done side by side on Plue and on `git http-backend`. Then clone and fetch
+ * of the result from both. Plue's clone is timed once its background repack has made the packs
+ * exact again (the figure a repository has almost all of its life), and once right after a
+ * rewinding push, before that repack.
  */
 async function manySmallPushes(
   work: string,
   createRepo: (name: string) => Promise<string>,
+  baselineUrl: string,
+  listPacks: (name: string) => Promise<{ exact: boolean }>,
 ): Promise<void> {
   const pushes = Number(process.env.PLUE_BENCH_PUSHES ?? 500);
   const small = benchRepo({ commits: 1000, files: 500 });
-  const manyUrl = await createRepo('many');
-  const singleUrl = await createRepo('single');
+  const plueUrl = await createRepo('many');
+  await git(['init', '-q', '--bare', join(work, 'baseline', 'many.git')]);
+  const baseUrl = `${baselineUrl}/many.git`;
   const wt = join(work, 'wt-many');
   await git(['clone', '-q', small, wt]);
-  await git(['push', '-q', manyUrl, 'HEAD:refs/heads/main'], wt);
+  for (const url of [plueUrl, baseUrl]) await git(['push', '-q', url, 'HEAD:refs/heads/main'], wt);
   const base = (await git(['rev-parse', 'HEAD'], wt)).trim();
   await sh(
     'sh',
@@ -134,30 +149,75 @@ async function manySmallPushes(
     { cwd: wt, env: gitEnv },
   );
   const commits = (await git(['rev-list', '--reverse', `${base}..HEAD`], wt)).trim().split('\n');
-  const t0 = performance.now();
-  for (const c of commits) await git(['push', '-q', manyUrl, `${c}:refs/heads/main`], wt);
-  const pushMs = performance.now() - t0;
-  await git(['push', '-q', singleUrl, 'HEAD:refs/heads/main'], wt);
-  console.log(
-    `\n## ${commits.length} one-commit pushes (on ${small}): ${(pushMs / commits.length).toFixed(0)} ms per push`,
-  );
-
-  // Clones, alternating, median of 3.
-  const mc: number[] = [];
-  const sc: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    mc.push((await timed(() => git(['clone', '-q', '--bare', manyUrl, join(work, `m${i}`)]))).ms);
-    sc.push((await timed(() => git(['clone', '-q', '--bare', singleUrl, join(work, `s${i}`)]))).ms);
+  const side = async (url: string, i: number) => {
+    await git(['push', '-q', url, `${commits[Math.max(0, i - 3)]}:refs/heads/side-${i}`], wt);
+    await git(['push', '-q', url, `:refs/heads/side-${i}`], wt);
+  };
+  const rewind = async (url: string, i: number) => {
+    await git(['push', '-q', '--force', url, `${commits[i - 2]}:refs/heads/main`], wt);
+    await git(['push', '-q', url, `${commits[i]}:refs/heads/main`], wt);
+  };
+  const ms: [number, number] = [0, 0];
+  for (const [i, c] of commits.entries()) {
+    for (const [k, url] of [plueUrl, baseUrl].entries()) {
+      const t0 = performance.now();
+      await git(['push', '-q', url, `${c}:refs/heads/main`], wt);
+      if (i % 25 === 24) await side(url, i);
+      if (i % 50 === 49) await rewind(url, i);
+      ms[k as 0 | 1] += performance.now() - t0;
+    }
   }
-  report('clone, many pushes vs one pack', median(mc), median(sc), '≤ 1.5×');
-  await git(['fsck', '--full', '--no-progress'], join(work, 'm0'));
+  const rewrites = Math.floor(commits.length / 25) + Math.floor(commits.length / 50);
+  console.log(
+    `\n## ${commits.length} one-commit pushes with ${rewrites} rewrites among them (on ${small})`,
+  );
+  report('pushes, total', ms[0], ms[1], '≤ 1.5×');
 
-  // Fetch of one new commit into the first clones, median of 3.
-  const [mf, sf] = await fetchNewCommits(wt, 'fetch', [
-    { url: manyUrl, dir: join(work, 'm0') },
-    { url: singleUrl, dir: join(work, 's0') },
+  const settle = async () => {
+    const deadline = Date.now() + 300_000;
+    while (!(await listPacks('many')).exact) {
+      if (Date.now() > deadline) throw new Error('the packs never became exact again');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await settle();
+  const clones = async (tag: string, n: number): Promise<[number, number]> => {
+    const pc: number[] = [];
+    const bc: number[] = [];
+    for (let i = 0; i < n; i++) {
+      pc.push(
+        (await timed(() => git(['clone', '-q', '--bare', plueUrl, join(work, `${tag}p${i}`)]))).ms,
+      );
+      bc.push(
+        (await timed(() => git(['clone', '-q', '--bare', baseUrl, join(work, `${tag}b${i}`)]))).ms,
+      );
+    }
+    return [median(pc), median(bc)];
+  };
+  const [pc, bc] = await clones('m', 3);
+  report('clone after the pushes', pc, bc, '≤ 1.0×');
+  await git(['fsck', '--strict', '--no-progress'], join(work, 'mp0'));
+  const objects = async (dir: string) =>
+    (await git(['count-objects', '-v'], dir)).match(/in-pack: (\d+)/)?.[1];
+  const [po, bo] = [await objects(join(work, 'mp0')), await objects(join(work, 'mb0'))];
+  console.log(`  objects in the clone: plue ${po}, git http-backend ${bo}`);
+  if (po !== bo) throw new Error(`Plue's clone holds ${po} objects, git's ${bo}`);
+
+  const [mf, bf] = await fetchNewCommits(wt, 'fetch', [
+    { url: plueUrl, dir: join(work, 'mp0') },
+    { url: baseUrl, dir: join(work, 'mb0') },
   ]);
-  report('fetch, many pushes vs one pack', mf, sf, '≤ 1.5×');
+  report('fetch after the pushes', mf, bf, '≤ 1.0×');
+
+  // Right after a rewind, before the repack: the clone is built from a walk of the history.
+  const head = (await git(['rev-parse', 'HEAD'], wt)).trim();
+  for (const url of [plueUrl, baseUrl]) {
+    await git(['push', '-q', '--force', url, `${head}~2:refs/heads/main`], wt);
+    await git(['push', '-q', url, `${head}:refs/heads/main`], wt);
+  }
+  const [ic, ib] = await clones('i', 1);
+  report('clone before the repack', ic, ib, 'none; shown');
+  await settle();
 }
 
 /**

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 const benches: Record<string, string> = {
   git: './git-http.ts',
   ssh: './ssh-clone.ts',
+  libgit2: './libgit2-clone.ts',
   browse: './browse.ts',
   'run-stream': './run-stream.ts',
   workflows: './workflows.ts',

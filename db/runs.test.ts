@@ -9,6 +9,7 @@ import {
   insertRun,
   listRuns,
   listSteps,
+  listStreamingRunIds,
   markLogArchived,
   markRunCompleted,
   markRunStarted,
@@ -65,6 +66,21 @@ describe.each(BACKENDS)('workflow run tables on %s', (kind) => {
   afterAll(async () => {
     await db?.end();
     await tdb?.close();
+  });
+
+  it('lists the runs that may still have viewers: unfinished, or completed recently', async () => {
+    const a = await makeRepo(db);
+    const other = await makeRepo(db);
+    const queued = await insertRun(db, run(a));
+    const running = await insertRun(db, run(a));
+    await markRunStarted(db, running.id, new Date());
+    const old = await insertRun(db, run(a));
+    await markRunCompleted(db, old.id, 'success', new Date('2026-01-01T00:00:00Z'));
+    const recent = await insertRun(db, run(a));
+    await markRunCompleted(db, recent.id, 'failure', new Date('2026-01-01T00:09:00Z'));
+    await insertRun(db, run(other));
+    const ids = await listStreamingRunIds(db, a, new Date('2026-01-01T00:05:00Z'));
+    expect(ids.sort()).toEqual([queued.id, running.id, recent.id].sort());
   });
 
   it('numbers runs per repository and stores planned steps', async () => {

@@ -15,6 +15,7 @@
  *
  * Nothing here survives eviction (pending records are in SQLite already; viewers reconnect).
  */
+import { identityOf, mayView, type ViewerIdentity, type ViewerPolicy } from './run-access';
 import { readArchiveIndex, readArchivedLines, type ArchiveIndex } from './run-archive';
 import { sseFrame } from './run-log-format';
 import type { RunLogStore, StoredRecord } from './run-log-store';
@@ -22,11 +23,22 @@ import { framesOf, SseViewers, type ReplaySource, type ViewerOptions } from './r
 
 const PAGE = 500;
 
+/** WebSocket close code for a lapsed authorisation: the client reconnects (and is checked). */
+export const WS_GRANT_EXPIRED = 4001;
+
+/** Whether a WebSocket's authorisation (its attachment's `expires`) has lapsed. */
+export function grantLapsed(ws: WebSocket, now: number): boolean {
+  const { expires } = (ws.deserializeAttachment() ?? {}) as { expires?: unknown };
+  return typeof expires !== 'number' || expires <= now;
+}
+
 export class LiveFanOut {
   readonly sse: SseViewers;
   private pending: StoredRecord[] = [];
   private flushScheduled = false;
   private flushedId: number;
+  /** When WebSocket grants were last checked (see `closeExpiredSockets`). */
+  private socketsCheckedAt = 0;
   /** The archive's index, once read (it never changes). */
   private index: ArchiveIndex | undefined;
 
@@ -62,6 +74,44 @@ export class LiveFanOut {
     for (const ws of this.ctx.getWebSockets()) ws.close(1000, 'run completed');
   }
 
+  /**
+   * Access to the run's repository changed: ends every viewer (SSE and WebSocket) that `policy`
+   * no longer covers. Returns how many were ended.
+   */
+  revoke(policy: ViewerPolicy): number {
+    const drop = (who: ViewerIdentity) => !mayView(who, policy);
+    let n = this.sse.endWhere(drop);
+    for (const ws of this.ctx.getWebSockets()) {
+      const { who } = (ws.deserializeAttachment() ?? {}) as { who?: unknown };
+      if (!drop(identityOf(who))) continue;
+      n++;
+      try {
+        ws.close(1008, 'access revoked');
+      } catch {
+        /* already closing */
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Closes WebSockets whose authorisation lapsed (4001, "reconnect"), at most once a second and
+   * only when records are about to go out: a hibernating socket that receives nothing leaks
+   * nothing, and the check costs an attachment read per socket.
+   */
+  closeExpiredSockets(now: number, force = false): void {
+    if (!force && now - this.socketsCheckedAt < 1000) return;
+    this.socketsCheckedAt = now;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (!grantLapsed(ws, now)) continue;
+      try {
+        ws.close(WS_GRANT_EXPIRED, 'authorisation expired: reconnect');
+      } catch {
+        /* already closing */
+      }
+    }
+  }
+
   /** The archive's index, when the RunStream already has it (just written, or adopted). */
   knowIndex(index: ArchiveIndex): void {
     this.index = index;
@@ -81,8 +131,8 @@ export class LiveFanOut {
   }
 
   /** An SSE viewer from `after` (a response that streams until the run ends). */
-  openSse(runId: string, after: number): Response {
-    return this.sse.open(after, this.replaySource(runId));
+  openSse(runId: string, after: number, who: ViewerIdentity): Response {
+    return this.sse.open(after, this.replaySource(runId), who);
   }
 
   /** Sends a WebSocket viewer everything after `after`, then closes it if the run is over. */
@@ -108,6 +158,7 @@ export class LiveFanOut {
     this.flushScheduled = false;
     const records = this.pending;
     if (records.length === 0) return;
+    this.closeExpiredSockets(Date.now());
     this.pending = [];
     this.flushedId = records[records.length - 1]?.id ?? this.flushedId;
     this.sse.broadcast(framesOf(records));

@@ -7,16 +7,21 @@
  * (one write per viewer per append, catch-up, back-pressure), run-archive.ts (R2) and
  * run-log-format.ts.
  *
+ * Every viewer carries the identity the Worker authorised (run-access.ts); `revokeViewers` ends
+ * those a repository's new read policy no longer covers, and every authorisation lapses after
+ * RUN_VIEWER_GRANT_MS (default 5 minutes): the viewer is ended and reconnects, checked afresh.
+ *
  * Survives eviction: the records (until archived), the per-step dedupe state and the run's
- * flags (SQLite); WebSocket viewers (hibernation). SSE connections do not: clients reconnect
+ * flags (SQLite); WebSocket viewers with their identities (hibernation). SSE connections do not: clients reconnect
  * with Last-Event-ID. A deleted instance loses nothing once archived: a fresh one finds the R2
  * index and serves from the archive.
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../workers/env';
+import { parseViewerIdentity, RUN_VIEWER_HEADER, type ViewerPolicy } from './run-access';
 import { archiveKeys, archiveRun, readArchiveIndex } from './run-archive';
 import { parseAfter, type Chunk } from './run-log-format';
-import { LiveFanOut } from './run-live';
+import { grantLapsed, LiveFanOut, WS_GRANT_EXPIRED } from './run-live';
 import { RunLogStore, type AppendOutcome, type LogLimits } from './run-log-store';
 import { adoptToken, tokenAccepted, type ProducerAuth } from './run-token';
 
@@ -63,15 +68,19 @@ export class RunStream extends DurableObject<Env> {
   private store: RunLogStore;
   private readonly live: LiveFanOut;
   private bytesReportedAt = 0;
+  /** How long a viewer's authorisation lasts before it must reconnect (RUN_VIEWER_GRANT_MS). */
+  private readonly grantMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'));
     // SQLite calls are synchronous, so the state is loaded before any request is delivered.
     this.store = new RunLogStore(ctx.storage.sql, logLimitsOf(env));
+    this.grantMs = num(env.RUN_VIEWER_GRANT_MS, 5 * 60_000);
     this.live = new LiveFanOut(ctx, () => this.store, env.BLOBS, {
       heartbeatMs: num(env.RUN_HEARTBEAT_MS, 15_000),
       maxQueuedBytes: num(env.RUN_VIEWER_MAX_QUEUED_BYTES, 1 << 20),
+      grantMs: this.grantMs,
     });
   }
 
@@ -147,18 +156,28 @@ export class RunStream extends DurableObject<Env> {
         headers: { 'Retry-After': '5' },
       });
     }
-    if (url.pathname === '/sse') return this.live.openSse(runId, after);
+    // Set by the Worker after it authorised the viewer; kept so a change of access can end it.
+    const who = parseViewerIdentity(request.headers.get(RUN_VIEWER_HEADER));
+    if (url.pathname === '/sse') return this.live.openSse(runId, after, who);
     if (url.pathname === '/ws') {
       if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
         return new Response('expected a WebSocket upgrade', { status: 426 });
       }
       const { 0: client, 1: server } = new WebSocketPair();
       this.ctx.acceptWebSocket(server);
-      server.serializeAttachment({ runId });
+      server.serializeAttachment({ runId, who, expires: Date.now() + this.grantMs });
       this.live.wsCatchUp(server, runId, after);
       return new Response(null, { status: 101, webSocket: client });
     }
     return new Response('not found', { status: 404 });
+  }
+
+  /**
+   * Access to the run's repository changed: every viewer `policy` no longer covers is ended (SSE
+   * streams close, WebSockets close with 1008). Returns how many were ended.
+   */
+  async revokeViewers(policy: ViewerPolicy): Promise<number> {
+    return this.live.revoke(policy);
   }
 
   /** A viewer asks to resume: `{"after": n}` replays everything after record n. */
@@ -174,6 +193,10 @@ export class RunStream extends DurableObject<Env> {
     }
     if (after === undefined) {
       ws.send(JSON.stringify({ error: 'send {"after": <last id seen>} to resume' }));
+      return;
+    }
+    if (grantLapsed(ws, Date.now())) {
+      ws.close(WS_GRANT_EXPIRED, 'authorisation expired: reconnect');
       return;
     }
     const { runId } = (ws.deserializeAttachment() ?? {}) as { runId?: string };

@@ -22,13 +22,22 @@
  * fan-out); a native tee (kj's tee waits for its slowest branch and fails every branch at its
  * buffer limit, which would undo the slow-viewer drop).
  *
+ * Each viewer carries the identity the Worker authorised (run-access.ts), so a change of access
+ * ends exactly the viewers it no longer covers (`endWhere`); their clients reconnect and are
+ * authorised afresh. An authorisation also lapses after `grantMs` (checked with each heartbeat),
+ * so access lost in ways nobody announces (a revoked token, a signed-out session) cannot keep a
+ * stream open for long: the stream ends and EventSource reconnects with Last-Event-ID.
+ *
  * Nothing here survives eviction: connections end with the instance and clients reconnect.
  */
+import type { ViewerIdentity } from './run-access';
 import { SSE_HEARTBEAT, sseFrame } from './run-log-format';
 
 export interface ViewerOptions {
   heartbeatMs: number;
   maxQueuedBytes: number;
+  /** How long one authorisation lasts; then the stream ends and the client reconnects. */
+  grantMs: number;
 }
 
 /** Where a catching-up viewer reads from. */
@@ -42,6 +51,9 @@ export interface ReplaySource {
 }
 
 interface Viewer {
+  who: ViewerIdentity;
+  /** When its authorisation lapses (ms since the epoch). */
+  expires: number;
   writer: WritableStreamDefaultWriter<Uint8Array>;
   /** Bytes written but not yet taken by the client's connection. */
   queued: number;
@@ -74,9 +86,11 @@ export class SseViewers {
   }
 
   /** Opens a viewer that catches up from `after` and then follows live. */
-  open(after: number, source: ReplaySource): Response {
+  open(after: number, source: ReplaySource, who: ViewerIdentity): Response {
     const { readable, writable } = new IdentityTransformStream();
     const v: Viewer = {
+      who,
+      expires: Date.now() + this.opts.grantMs,
       writer: writable.getWriter(),
       queued: 0,
       sizes: [],
@@ -102,6 +116,22 @@ export class SseViewers {
   /** Ends every live viewer's stream after what was already written (the run is over). */
   closeLive(): void {
     for (const v of this.viewers) if (v.live) this.end(v);
+  }
+
+  /** Ends the stream of every viewer (live or catching up) `drop` selects; returns how many. */
+  endWhere(drop: (who: ViewerIdentity) => boolean): number {
+    let n = 0;
+    for (const v of this.viewers) {
+      if (!drop(v.who)) continue;
+      n++;
+      this.end(v);
+    }
+    return n;
+  }
+
+  /** Ends the streams whose authorisation lapsed (checked with each heartbeat). */
+  private endExpired(now: number): void {
+    for (const v of this.viewers) if (v.expires <= now) this.end(v);
   }
 
   private writeLive(bytes: Uint8Array): void {
@@ -170,7 +200,10 @@ export class SseViewers {
   private startHeartbeat(): void {
     if (this.timer !== undefined) return;
     const beat = encoder.encode(SSE_HEARTBEAT);
-    this.timer = setInterval(() => this.writeLive(beat), this.opts.heartbeatMs);
+    this.timer = setInterval(() => {
+      this.endExpired(Date.now());
+      this.writeLive(beat);
+    }, this.opts.heartbeatMs);
   }
 
   private stopHeartbeatIfIdle(): void {

@@ -6,7 +6,8 @@
  * signal): their leases expire and the Worker requeues them.
  *
  * Environment: PLUE_URL (the Worker, default http://127.0.0.1:8787), PLUE_INTERNAL_SECRET
- * (default: the development secret of wrangler.toml), PLUE_RUNNER_PORT (default 8790),
+ * (default: the development secret of wrangler.toml, accepted only in development mode with the
+ * Worker and this server on loopback; PLUE_ENV=production refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
  * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts).
@@ -15,9 +16,8 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../workers/services/dev-secret';
 import { startController } from './controller/controller';
-
-const DEV_SECRET = 'dev-internal-secret-change-me';
 
 /** Whether every directory above `dir` lets others pass (the sandbox's uid must reach it). */
 function traversable(dir: string): boolean {
@@ -51,12 +51,19 @@ async function main(): Promise<void> {
   const url = env.PLUE_URL ?? 'http://127.0.0.1:8787';
   const port = Number(env.PLUE_RUNNER_PORT ?? 8790);
   const host = env.PLUE_RUNNER_HOST ?? '127.0.0.1';
+  const secret = env.PLUE_INTERNAL_SECRET || DEV_INTERNAL_SECRET;
+  const problem = internalSecretProblem({
+    mode: env.PLUE_ENV || 'development',
+    secret,
+    addresses: [url, host],
+  });
+  if (problem !== undefined) throw new Error(problem);
   const dataDir = workspacesDir(env.PLUE_DATA_DIR || undefined);
   const fallback = dataDir.startsWith(join(tmpdir(), 'plue-workspaces-'));
   const concurrency = Math.max(1, Number(env.PLUE_RUNNER_CONCURRENCY ?? 2) || 2);
   const controller = await startController({
     url,
-    secret: env.PLUE_INTERNAL_SECRET || DEV_SECRET,
+    secret,
     concurrency,
     dataDir,
   });

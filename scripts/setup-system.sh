@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system tools Plue's tests use when they are missing: git, the OpenSSH client,
-# python3, Chromium (browser tests) and bubblewrap (the local sandbox). Uses apt-get as root;
+# python3, Chromium (browser tests), bubblewrap (the local sandbox), and the git clients the
+# protocol v0/v1 tests drive: libgit2 (python3-pygit2) and dulwich (python3-dulwich). Uses apt-get as root;
 # as another user it only says what is missing. Safe to run again: it installs nothing present.
 set -euo pipefail
 
@@ -11,6 +12,9 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# Debian's own interpreter: the packaged bindings are not visible to another python3 on PATH.
+/usr/bin/python3 -c 'import pygit2' >/dev/null 2>&1 || need+=(python3-pygit2)
+/usr/bin/python3 -c 'import dulwich' >/dev/null 2>&1 || need+=(python3-dulwich)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -168,7 +168,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Wrangl
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
-  const url = `http://${host}:${opts.port}`;
+  const url = `http://${urlHost(host)}:${opts.port}`;
   const stop = (): Promise<void> => killTree(child);
   try {
     await waitForHealth(url, child, 90_000);
@@ -204,6 +204,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const vars: Record<string, string> = {
     DATABASE_URL: target.databaseUrl,
     DB_WS_PROXY: target.wsProxy,
+    // Where users reach this Worker: the SIWE domain and every absolute URL come from it.
+    PLUE_PUBLIC_URL: `http://${urlHost(host)}:${opts.port}`,
     ...opts.extraVars,
   };
   let dev: WranglerDev;
@@ -225,6 +227,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const { url, child: worker, inspectorPort: inspector } = dev;
   return { url, db, worker, inspectorPort: inspector, migrationsApplied, stop };
+}
+
+/** A listen address as it appears in a URL (IPv6 in brackets). */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** Hides the password of a connection string for logs. */

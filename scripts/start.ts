@@ -2,13 +2,20 @@
  * `npm start`: runs all of Plue on this machine — the database (embedded PGlite under .plue/
  * unless DATABASE_URL is set), migrations, the Worker and its Durable Objects under
  * `wrangler dev`, the SSH bridge and the runner controller — and prints where each listens.
- * Ctrl-C stops everything; the next start finds the data again.
+ * It also runs the Worker's once-a-minute schedule (scheduled workflows, the lost-run sweep),
+ * which `wrangler dev` never fires. Ctrl-C stops everything; the next start finds the data again.
+ *
+ * PLUE_PUBLIC_URL (default http://<PLUE_HOST>:<PORT>) is where users reach Plue: sign-in
+ * messages must name it. PLUE_INTERNAL_SECRET, when unset, is a fresh random secret per start,
+ * shared by the Worker, the SSH bridge and the runner controller (never the public dev default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostKeyPath, loadOrCreateHostKey } from '../ssh-bridge/host-key';
 import { ROOT } from './node22';
-import { redact, startStack, type Stack } from './stack';
+import { startScheduleTicker, type Ticker } from './schedule-ticker';
+import { redact, startStack, urlHost, type Stack } from './stack';
 
 const env = process.env;
 const host = env.PLUE_HOST ?? '127.0.0.1';
@@ -17,6 +24,10 @@ const sshPort = Number(env.PLUE_SSH_PORT ?? 2222);
 const runnerPort = Number(env.PLUE_RUNNER_PORT ?? 8790);
 const dataDir = env.PLUE_DATA_DIR ?? `${ROOT}.plue`;
 const databaseUrl = env.DATABASE_URL || undefined;
+const anyAddress = host === '0.0.0.0' || host === '::';
+const publicUrl =
+  env.PLUE_PUBLIC_URL || `http://${anyAddress ? '127.0.0.1' : urlHost(host)}:${port}`;
+const internalSecret = env.PLUE_INTERNAL_SECRET || randomBytes(32).toString('hex');
 
 /** Node services started beside the Worker once their entry points exist. */
 const services = [
@@ -30,12 +41,14 @@ const services = [
 
 const children: ChildProcess[] = [];
 let stack: Stack | undefined;
+let ticker: Ticker | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping Plue…');
+  ticker?.stop();
   for (const c of children) c.kill('SIGTERM');
   await stack?.stop();
   process.exit(code);
@@ -56,11 +69,27 @@ async function main(): Promise<void> {
     port,
     host,
     databaseUrl,
-    extraVars: { PLUE_SSH_URL: sshUrl, PLUE_SSH_FINGERPRINT: hostKey.fingerprint },
+    extraVars: {
+      PLUE_SSH_URL: sshUrl,
+      PLUE_SSH_FINGERPRINT: hostKey.fingerprint,
+      PLUE_PUBLIC_URL: publicUrl,
+      PLUE_INTERNAL_SECRET: internalSecret,
+    },
     stdio: 'inherit',
     log: (l) => console.log(`  ${l}`),
   });
-  const lines = [`  Web        ${stack.url}`, `  API        ${stack.url}/api/v1/health`];
+  const lines = [`  Web        ${publicUrl}`, `  API        ${publicUrl}/api/v1/health`];
+  ticker = startScheduleTicker({
+    url: stack.url,
+    secret: internalSecret,
+    onError: (m) => console.error(m),
+    // Quiet while nothing happens; one line when the tick did something.
+    onTick: (r) => {
+      const said = Object.entries(r).filter(([, v]) => typeof v === 'number' && v > 0);
+      if (said.length > 0)
+        console.log(`  schedule: ${said.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    },
+  });
   for (const s of services) {
     if (!existsSync(`${ROOT}${s.entry}`)) {
       lines.push(`  ${s.name.padEnd(10)} ${s.listen} (not part of this build yet)`);
@@ -75,6 +104,7 @@ async function main(): Promise<void> {
         env: {
           ...env,
           PLUE_URL: stack.url,
+          PLUE_INTERNAL_SECRET: internalSecret,
           PLUE_SSH_PORT: String(sshPort),
           PLUE_RUNNER_PORT: String(runnerPort),
           PLUE_DATA_DIR: dataDir,
@@ -93,7 +123,7 @@ async function main(): Promise<void> {
     `\nPlue is running (${((Date.now() - t0) / 1000).toFixed(1)} s):\n${lines.join('\n')}`,
   );
   console.log(
-    `  git remote  ${stack.url}/<owner>/<repo>.git · ssh://git@${host}:${sshPort}/<owner>/<repo>.git`,
+    `  git remote  ${publicUrl}/<owner>/<repo>.git · ssh://git@${host}:${sshPort}/<owner>/<repo>.git`,
   );
   console.log('\nPress Ctrl-C to stop.');
 }

@@ -124,22 +124,69 @@ describe('git over the bridge', () => {
     expect(refs).not.toContain('v1');
   });
 
-  it('answers v0 fetch clients with a clear ERR', async () => {
-    const r = await kit.git(
-      kit.root,
-      [
-        '-c',
-        'protocol.version=0',
-        'ls-remote',
-        `ssh://git@127.0.0.1:${bridge.port}/alice/project.git`,
-      ],
-      {
-        port: bridge.port,
-        key: alice,
-      },
-    );
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('protocol v2');
+  it.each(['0', '1'])(
+    'serves protocol v%s: clone, fetch over several rounds, shallow, partial',
+    async (version) => {
+      const v = ['-c', `protocol.version=${version}`];
+      const o = { port: bridge.port, key: alice };
+      const url = `ssh://git@127.0.0.1:${bridge.port}/alice/project.git`;
+      const dst = join(kit.root, `v${version}-clone`);
+      const clone = await kit.git(kit.root, [...v, 'clone', url, dst], {
+        ...o,
+        env: { GIT_TRACE_PACKET: '1' },
+      });
+      expect(clone.code, clone.stderr).toBe(0);
+      expect(clone.stderr).not.toContain('version 2');
+      if (version === '1') expect(clone.stderr).toMatch(/< version 1/);
+      expect((await kit.git(dst, ['fsck', '--strict'])).code).toBe(0);
+
+      // Local commits the server lacks make the client send haves over several rounds, which
+      // the bridge turns into stateless requests repeating the common ones.
+      await kit.gitOk(dst, ['checkout', '-q', '-b', 'local']);
+      for (let i = 0; i < 50; i++)
+        await kit.gitOk(dst, ['commit', '-q', '--allow-empty', '-m', `local ${i}`]);
+      await kit.gitOk(dst, ['checkout', '-q', 'main']);
+      const pusher = join(kit.root, `v${version}-pusher`);
+      await kit.gitOk(kit.root, ['clone', '-q', url, pusher], o);
+      const tip = await kit.commit(pusher, `v${version}.txt`, 'new\n', `v${version} commit`);
+      await kit.gitOk(pusher, ['push', '-q', 'origin', 'main'], o);
+      const fetch = await kit.git(dst, [...v, 'fetch', 'origin'], {
+        ...o,
+        env: { GIT_TRACE_PACKET: '1' },
+      });
+      expect(fetch.code, fetch.stderr).toBe(0);
+      expect(fetch.stderr).toMatch(/< ACK [0-9a-f]{40} common/);
+      expect((await kit.gitOk(dst, ['rev-parse', 'origin/main'])).trim()).toBe(tip);
+      expect((await kit.git(dst, ['fsck', '--strict'])).code).toBe(0);
+
+      const shallow = join(kit.root, `v${version}-shallow`);
+      await kit.gitOk(kit.root, [...v, 'clone', '-q', '--depth', '1', url, shallow], o);
+      expect((await kit.gitOk(shallow, ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+      await kit.gitOk(shallow, [...v, 'fetch', '-q', '--deepen', '1'], o);
+      expect((await kit.gitOk(shallow, ['rev-list', '--count', 'HEAD'])).trim()).toBe('2');
+      await kit.gitOk(shallow, [...v, 'fetch', '-q', '--unshallow'], o);
+      expect((await kit.git(shallow, ['fsck', '--strict'])).code).toBe(0);
+
+      const partial = join(kit.root, `v${version}-partial`);
+      const p = await kit.git(kit.root, [...v, 'clone', '--filter=blob:none', url, partial], o);
+      expect(p.code, p.stderr).toBe(0);
+      expect(await kit.gitOk(partial, ['show', `HEAD:v${version}.txt`])).toBe('new\n');
+    },
+  );
+  it('answers a v0 session that does not start with a want with a readable error', async () => {
+    const child = kit.spawnSsh(bridge.port, alice, 'git-upload-pack alice/project');
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Answer once the advertisement (ending in a flush) is in.
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString('latin1');
+      if (out.endsWith('\n0000')) child.stdin.end(`0032have ${'a'.repeat(40)}\n0000`);
+    });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    expect(out).toContain('multi_ack_detailed');
+    expect(code).toBe(1);
+    expect(err).toContain('bad request from the git client: expected a want line');
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * Carries one git command from an SSH channel to the Worker's smart-HTTP endpoints.
- * - upload-pack (fetch), protocol v2 only: the capability advertisement from `GET info/refs`,
- *   then each flush-terminated command request from the client becomes one POST whose answer is
- *   streamed back unchanged. Clients that did not send `GIT_PROTOCOL=version=2` get an `ERR`
- *   pkt-line telling them to use git ≥ 2.18 with protocol v2 (Plue's Worker serves v2 only).
+ * - upload-pack (fetch), protocol v2: the capability advertisement from `GET info/refs`, then
+ *   each flush-terminated command request from the client becomes one POST whose answer is
+ *   streamed back unchanged. Protocol v0/v1 (clients that did not send `GIT_PROTOCOL=version=2`):
+ *   the ref advertisement, then upload-pack-v0.ts turns the stateful session into stateless
+ *   requests.
  * - receive-pack (push), v0: the advertisement without its `# service=` preamble, then the whole
  *   client input streamed into ONE POST (ended after the commands for delete-only pushes); a
  *   client that disconnects mid-push aborts that POST so the Worker never sees a complete pack.
@@ -15,6 +16,7 @@ import { DELIM_PKT, encodePktLine, FLUSH_PKT, PktLineReader } from '../workers/g
 import { pipeToChannel, type ChannelInput, type ChannelOutput } from './channel-io';
 import type { GitCommand } from './command';
 import { PushHeadParser } from './push-head';
+import { serveUploadPackV0 } from './upload-pack-v0';
 import {
   describeGitFailure,
   readBody,
@@ -27,8 +29,8 @@ export interface GitSession {
   upstream: Upstream;
   user: SshUser;
   command: GitCommand;
-  /** The client sent `GIT_PROTOCOL` containing `version=2`. */
-  protocolV2: boolean;
+  /** The protocol version the client asked for in `GIT_PROTOCOL` (0 when it asked for none). */
+  protocol: 0 | 1 | 2;
   input: ChannelInput;
   out: ChannelOutput;
   log: (msg: string, fields?: Record<string, unknown>) => void;
@@ -36,8 +38,13 @@ export interface GitSession {
 
 const MAX_ADVERTISEMENT = 64 * 1024 * 1024;
 const MAX_V2_REQUEST = 16 * 1024 * 1024;
-export const V0_FETCH_REFUSAL =
-  'ERR Plue serves fetches over git protocol v2: use git 2.18 or newer with protocol.version=2 and OpenSSH (GIT_PROTOCOL is sent automatically)\n';
+
+/** The `GIT_PROTOCOL` environment value's version (gitprotocol-v2: colon-separated keys). */
+export function protocolVersionOf(gitProtocol: string): 0 | 1 | 2 {
+  const keys = gitProtocol.split(':');
+  if (keys.includes('version=2')) return 2;
+  return keys.includes('version=1') ? 1 : 0;
+}
 
 /** Runs the command; resolves with the exit status to report. */
 export async function runGitSession(s: GitSession): Promise<number> {
@@ -163,13 +170,10 @@ async function authorised(
 async function uploadPack(s: GitSession): Promise<number> {
   const auth = await authorised(s, 'read');
   if (typeof auth === 'number') return auth;
+  if (s.protocol !== 2) return uploadPackV0(s, auth);
   const headers = { ...auth, 'Git-Protocol': 'version=2' };
   const adv = await advertisement(s, 'git-upload-pack', headers);
   if (typeof adv === 'number') return adv;
-  if (!s.protocolV2) {
-    await s.out.write(encodePktLine(V0_FETCH_REFUSAL));
-    return 1;
-  }
   await s.out.write(adv);
   const reader = new PktLineReader();
   for (;;) {
@@ -199,6 +203,40 @@ async function uploadPack(s: GitSession): Promise<number> {
     } catch (err) {
       return unavailable(s, err);
     }
+  }
+}
+
+async function uploadPackV0(s: GitSession, auth: Record<string, string>): Promise<number> {
+  const adv = await advertisement(
+    s,
+    'git-upload-pack',
+    s.protocol === 1 ? { ...auth, 'Git-Protocol': 'version=1' } : auth,
+  );
+  if (typeof adv === 'number') return adv;
+  await s.out.write(adv);
+  const post = async (body: Uint8Array): Promise<IncomingMessage | number> => {
+    try {
+      const { req, response } = s.upstream.request(
+        'POST',
+        `${repoPath(s.command)}/git-upload-pack`,
+        {
+          ...auth,
+          'Content-Type': 'application/x-git-upload-pack-request',
+          Accept: 'application/x-git-upload-pack-result',
+        },
+      );
+      req.end(body);
+      const res = await response;
+      return res.statusCode === 200 ? res : fail(s, res);
+    } catch (err) {
+      return unavailable(s, err);
+    }
+  };
+  try {
+    return await serveUploadPackV0(s.input, s.out, post);
+  } catch (err) {
+    if (s.input.aborted || s.out.isClosed) return 1;
+    return unavailable(s, err);
   }
 }
 

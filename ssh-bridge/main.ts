@@ -4,12 +4,13 @@
  *   PLUE_URL               the Worker (default http://127.0.0.1:8787)
  *   PLUE_SSH_HOST / PORT   where to listen (default 127.0.0.1:2222)
  *   PLUE_DATA_DIR          where the host key is kept (default .plue)
- *   PLUE_INTERNAL_SECRET   shared secret for the Worker's internal API (dev default as in wrangler.toml)
+ *   PLUE_INTERNAL_SECRET   shared secret for the Worker's internal API; the dev default of
+ *                          wrangler.toml only in development mode with everything on loopback
+ *   PLUE_ENV               `production` refuses to start with the dev default (default development)
  *   PLUE_SSH_MAX_SESSIONS, PLUE_SSH_MAX_SESSIONS_PER_KEY, PLUE_SSH_IDLE_TIMEOUT_S   limits
  */
+import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../workers/services/dev-secret';
 import { DEFAULT_LIMITS, startBridge, type Limits } from './server';
-
-const DEV_SECRET = 'dev-internal-secret-change-me';
 
 function intFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -21,10 +22,15 @@ function intFromEnv(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const env = process.env;
-  const secret = env.PLUE_INTERNAL_SECRET || DEV_SECRET;
-  if (env.PLUE_ENV === 'production' && secret === DEV_SECRET) {
-    throw new Error('PLUE_INTERNAL_SECRET must be set in production');
-  }
+  const secret = env.PLUE_INTERNAL_SECRET || DEV_INTERNAL_SECRET;
+  const host = env.PLUE_SSH_HOST || '127.0.0.1';
+  const upstreamUrl = env.PLUE_URL || 'http://127.0.0.1:8787';
+  const problem = internalSecretProblem({
+    mode: env.PLUE_ENV || 'development',
+    secret,
+    addresses: [upstreamUrl, host],
+  });
+  if (problem !== undefined) throw new Error(problem);
   const limits: Partial<Limits> = {
     maxSessions: intFromEnv('PLUE_SSH_MAX_SESSIONS', DEFAULT_LIMITS.maxSessions),
     maxSessionsPerKey: intFromEnv(
@@ -34,9 +40,8 @@ async function main(): Promise<void> {
     idleTimeoutMs:
       intFromEnv('PLUE_SSH_IDLE_TIMEOUT_S', DEFAULT_LIMITS.idleTimeoutMs / 1000) * 1000,
   };
-  const host = env.PLUE_SSH_HOST || '127.0.0.1';
   const bridge = await startBridge({
-    upstreamUrl: env.PLUE_URL || 'http://127.0.0.1:8787',
+    upstreamUrl,
     secret,
     dataDir: env.PLUE_DATA_DIR || '.plue',
     host,

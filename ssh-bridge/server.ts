@@ -17,7 +17,7 @@ import ssh2, {
 } from 'ssh2';
 import { ChannelInput, ChannelOutput } from './channel-io';
 import { parseGitCommand } from './command';
-import { runGitSession } from './git-session';
+import { protocolVersionOf, runGitSession } from './git-session';
 import { fingerprintOf, hostKeyPath, loadOrCreateHostKey } from './host-key';
 import { acceptsAesGcm, AES_GCM, otherCiphers, readClientHello, takeOverWrites } from './transport';
 import { Upstream, type SshUser } from './upstream';
@@ -266,7 +266,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       return out.finish(1);
     }
     const started = Date.now();
-    const protocolV2 = gitProtocol.split(':').includes('version=2');
+    const protocol = protocolVersionOf(gitProtocol);
     const command = parsed.command;
     let code = 1;
     try {
@@ -274,7 +274,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         upstream,
         user: who.user,
         command,
-        protocolV2,
+        protocol,
         input: new ChannelInput(channel),
         out,
         log: (msg, fields) => log(msg, { peer, user: who.user.login, ...fields }),
@@ -290,7 +290,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       user: who.user.login,
       service: command.service,
       repo: `${command.owner}/${command.repo}`,
-      protocol: protocolV2 ? 2 : 0,
+      protocol,
       code,
       ms: Date.now() - started,
     });

@@ -5,11 +5,13 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './env';
 import { authenticate } from './middleware/auth';
+import { configCheck } from './middleware/config-check';
 import { csrf } from './middleware/csrf';
 import { database } from './middleware/database';
 import { notFound, renderError } from './middleware/errors';
 import { requestContext } from './middleware/logger';
 import { rateLimits } from './middleware/rate-limit';
+import { urlCheck } from './middleware/url-check';
 import { apiRoutes } from './routes/api';
 import { gitRoutes } from './routes/git';
 import { internalControllerRoutes } from './routes/internal/controller';
@@ -29,6 +31,10 @@ import { workflowPageRoutes } from './routes/pages/workflows';
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.use('*', requestContext());
+  // Before anything else reads the request: a misconfigured production deployment serves
+  // nothing, and URLs no route can mean (a %00, broken escapes) are a 400.
+  app.use('*', configCheck());
+  app.use('*', urlCheck());
   app.use('*', database());
   // Identity for every request (c.var.user, c.var.auth), then per-client limits, then the
   // same-origin check for cookie-authenticated writes.

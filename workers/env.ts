@@ -70,6 +70,12 @@ export interface Env {
   RUN_VIEWER_MAX_QUEUED_BYTES?: string;
   /** SSE heartbeat interval in ms (default 15000). */
   RUN_HEARTBEAT_MS?: string;
+  /**
+   * How long a run viewer's authorisation lasts, in ms (default 300000): then its SSE stream
+   * ends (checked with each heartbeat) or its WebSocket closes with 4001 (checked when records
+   * go out), and the client reconnects and is authorised afresh.
+   */
+  RUN_VIEWER_GRANT_MS?: string;
   /** Key (any string; SHA-256 of it is the AES-256-GCM key) for repository secrets at rest. */
   PLUE_SECRETS_KEY?: string;
   /** Default lease of a claimed workflow run or event, in seconds (default 30). */

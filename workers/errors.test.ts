@@ -58,3 +58,17 @@ describe('error kinds', () => {
     expect(toAppError(e)).toBe(e);
   });
 });
+
+describe('database text errors', () => {
+  it('maps PostgreSQL "cannot store this text" errors to a 400, other errors to 500', () => {
+    for (const code of ['22021', '22P05']) {
+      const e = toAppError(Object.assign(new Error('invalid byte sequence'), { code }));
+      expect(e.kind).toBe('invalid');
+      expect(e.code).toBe('text_invalid');
+      expect(e.message).toMatch(/NUL/);
+    }
+    expect(toAppError(Object.assign(new Error('x'), { code: '23505' })).kind).toBe('internal');
+    expect(toAppError(null).kind).toBe('internal');
+    expect(toAppError('boom').kind).toBe('internal');
+  });
+});

@@ -79,8 +79,25 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * PostgreSQL's SQLSTATEs for text it cannot store (a NUL byte, or a character outside the
+ * database encoding): always the client's input, so a 400 rather than an internal error.
+ */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+
 /** Normalises anything thrown into an AppError; unknown errors become `internal`. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  const sqlstate = (err as { code?: unknown } | null)?.code;
+  if (typeof sqlstate === 'string' && UNSTORABLE_TEXT.has(sqlstate)) {
+    return new AppError(
+      'invalid',
+      'The input contains a NUL byte (\\u0000) or another character that cannot be stored; remove it',
+      {
+        code: 'text_invalid',
+        cause: err,
+      },
+    );
+  }
   return new AppError('internal', 'Internal error', { cause: err });
 }

@@ -141,6 +141,19 @@ export async function findRunOfRepo(
   return rows[0];
 }
 
+/**
+ * Ids of the repository's runs that may still have viewers: not completed, or completed since
+ * `since` (a viewer may still be replaying the archive).
+ */
+export async function listStreamingRunIds(db: Db, repoId: string, since: Date): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT id::text AS id FROM workflow_runs
+      WHERE repo_id = $1 AND (status <> 'completed' OR completed_at >= $2)`,
+    [repoId, since],
+  );
+  return rows.map((r) => r.id);
+}
+
 export interface RunFilter {
   /** queued | running | completed, or a conclusion (GitHub accepts either in `status`). */
   status?: RunStatus | Conclusion | undefined;

@@ -2,7 +2,7 @@
  * git over SSH end to end: the real OpenSSH client and git → the SSH bridge (started here on a
  * free port) → the real Worker of the e2e stack. Users and keys are made through the API; every
  * story of issue 6 runs once: clone (ssh:// and a Host alias), fetch, ls-remote, pushes, protocol
- * v2, the shell greeting, wrong/revoked keys, no access, read-only, bad commands, path traversal
+ * v2 and v0/v1 (clone, fetch, shallow, partial), the shell greeting, wrong/revoked keys, no access, read-only, bad commands, path traversal
  * and a client that vanishes mid-push.
  */
 import { execFileSync } from 'node:child_process';
@@ -125,18 +125,94 @@ describe('git over SSH', () => {
     expect(refs).toContain('refs/heads/main');
   });
 
-  it('tells v0 clients to use protocol v2', async () => {
-    const r = await kit.git(
-      kit.root,
-      ['-c', 'protocol.version=0', 'ls-remote', url(alice.user.login, 'proj')],
-      {
-        port: bridge.port,
-        key: aliceKey,
-      },
-    );
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('protocol v2');
-  });
+  it.each(['0', '1'])(
+    'serves protocol v%s: clone, fetch after a push, shallow and partial clones',
+    async (version) => {
+      const a = alice.user.login;
+      const v = ['-c', `protocol.version=${version}`];
+      const o = { port: bridge.port, key: aliceKey };
+      const dst = join(kit.root, `v${version}`);
+      const clone = await kit.git(kit.root, [...v, 'clone', url(a, 'proj'), dst], {
+        ...o,
+        env: { GIT_TRACE_PACKET: '1' },
+      });
+      expect(clone.code, clone.stderr).toBe(0);
+      expect(clone.stderr).not.toContain('version 2');
+      // Over SSH git's upload-pack does not offer no-done (a stateful session never uses it).
+      expect(clone.stderr).toMatch(/multi_ack_detailed/);
+      expect(clone.stderr).not.toMatch(/ no-done/);
+      expect((await kit.git(dst, ['fsck', '--strict'])).code).toBe(0);
+
+      // Unknown local commits make the negotiation take several rounds.
+      await kit.gitOk(dst, ['checkout', '-q', '-b', 'local']);
+      for (let i = 0; i < 40; i++)
+        await kit.gitOk(dst, ['commit', '-q', '--allow-empty', '-m', `local ${i}`]);
+      await kit.gitOk(dst, ['checkout', '-q', 'main']);
+      const pusher = join(kit.root, `v${version}-pusher`);
+      await kit.gitOk(kit.root, ['clone', '-q', url(a, 'proj'), pusher], o);
+      const tip = await kit.commit(pusher, `v${version}.txt`, 'new\n', `v${version} commit`);
+      await kit.gitOk(pusher, ['push', '-q', 'origin', 'HEAD:main'], o);
+      const fetch = await kit.git(dst, [...v, 'fetch', 'origin'], o);
+      expect(fetch.code, fetch.stderr).toBe(0);
+      expect((await kit.gitOk(dst, ['rev-parse', 'origin/main'])).trim()).toBe(tip);
+      expect((await kit.git(dst, ['fsck', '--strict'])).code).toBe(0);
+
+      const shallow = join(kit.root, `v${version}-shallow`);
+      const s = await kit.git(
+        kit.root,
+        [...v, 'clone', '--depth', '1', url(a, 'proj'), shallow],
+        o,
+      );
+      expect(s.code, s.stderr).toBe(0);
+      expect((await kit.gitOk(shallow, ['rev-list', '--count', 'HEAD'])).trim()).toBe('1');
+      await kit.gitOk(shallow, [...v, 'fetch', '-q', '--unshallow'], o);
+      expect((await kit.gitOk(shallow, ['rev-parse', '--is-shallow-repository'])).trim()).toBe(
+        'false',
+      );
+
+      // --shallow-exclude: main without what a branch at main~1 already has.
+      await kit.gitOk(pusher, ['push', '-q', 'origin', `HEAD~1:refs/heads/base${version}`], o);
+      const excl = join(kit.root, `v${version}-exclude`);
+      const e = await kit.git(
+        kit.root,
+        [
+          ...v,
+          'clone',
+          '--single-branch',
+          '--branch',
+          'main',
+          `--shallow-exclude=base${version}`,
+          url(a, 'proj'),
+          excl,
+        ],
+        o,
+      );
+      expect(e.code, e.stderr).toBe(0);
+      expect(await kit.gitOk(excl, ['log', '--format=%s'])).toBe(`v${version} commit\n`);
+
+      // --shallow-since: the commits git's own rev-list --max-age keeps.
+      const since = (await kit.gitOk(dst, ['log', '-1', '--format=%ct', 'HEAD~2'])).trim();
+      const sinceDir = join(kit.root, `v${version}-since`);
+      const ss = await kit.git(
+        kit.root,
+        [...v, 'clone', '--single-branch', `--shallow-since=${since}`, url(a, 'proj'), sinceDir],
+        o,
+      );
+      expect(ss.code, ss.stderr).toBe(0);
+      expect(await kit.gitOk(sinceDir, ['rev-list', '--count', 'HEAD'])).toBe(
+        await kit.gitOk(dst, ['rev-list', '--count', `--max-age=${since}`, 'origin/main']),
+      );
+
+      const partial = join(kit.root, `v${version}-partial`);
+      const p = await kit.git(
+        kit.root,
+        [...v, 'clone', '--filter=blob:none', url(a, 'proj'), partial],
+        o,
+      );
+      expect(p.code, p.stderr).toBe(0);
+      expect(await kit.gitOk(partial, ['show', `HEAD:v${version}.txt`])).toBe('new\n');
+    },
+  );
 });
 
 describe('SSH access', () => {

@@ -2,7 +2,8 @@
  * A loopback stand-in for the Worker's bridge-facing surface, for the SSH bridge's own tests:
  * `POST /internal/ssh/lookup` against a key table, `POST /internal/ssh/grant` by `access`, and git smart HTTP served by git's real
  * `git http-backend` (CGI) over bare repositories, with the Worker's identity headers, its
- * 404/403 plain-text refusals and a v2-only upload-pack. Records every git request and whether
+ * 404/403 plain-text refusals; upload-pack in every protocol version (v0/v1 stateless-rpc as the
+ * bridge sends it), with filters and any-object wants allowed. Records every git request and whether
  * its body arrived complete, so tests can see an aborted push.
  */
 import { spawn } from 'node:child_process';
@@ -76,6 +77,11 @@ function cgi(
       CONTENT_TYPE: req.headers['content-type'] ?? '',
       REMOTE_USER: 'bridge',
       REMOTE_ADDR: '127.0.0.1',
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'uploadpack.allowFilter',
+      GIT_CONFIG_VALUE_0: 'true',
+      GIT_CONFIG_KEY_1: 'uploadpack.allowAnySHA1InWant',
+      GIT_CONFIG_VALUE_1: 'true',
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
     },
     stdio: ['pipe', 'pipe', 'ignore'],
@@ -171,8 +177,6 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
       if (access === 'none') return text(res, 404, 'Repository not found');
       if (write && access !== 'write')
         return text(res, 403, `Permission to ${owner}/${repo} denied`);
-      const v2 = String(req.headers['git-protocol'] ?? '').includes('version=2');
-      if (!write && !v2) return text(res, 400, 'v2 only');
       cgi(req, res, opts.root, `/${owner}/${repo}.git/${what}`, rec);
     })().catch((err: unknown) => text(res, 500, String(err)));
   });

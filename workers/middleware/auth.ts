@@ -10,25 +10,47 @@ import { getCookie } from 'hono/cookie';
 import { findUserById } from '../../db/queries/users';
 import type { AppEnv, AuthInfo, CurrentUser, Env } from '../env';
 import { AppError } from '../errors';
+import { internalSecretProblem } from '../services/dev-secret';
 import { constantTimeEqual } from '../services/secrets';
 import { userOfSession } from '../services/sign-in';
 import { ALL_SCOPES, authenticateToken } from '../services/tokens';
 
 export const SESSION_COOKIE = 'plue_session';
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
-const DEV_SECRET = 'dev-internal-secret-change-me';
 
-/** True when the header carries the configured internal secret (never the dev default in production). */
-export function internalSecretValid(env: Env, presented: string | undefined): boolean {
+/**
+ * True when `presented` is the configured internal secret and that secret may be used here: the
+ * public dev default only in development mode, with a loopback PLUE_PUBLIC_URL, for a caller
+ * on loopback (`clientIp`, Cloudflare's CF-Connecting-IP, when the request has one).
+ */
+export function internalSecretValid(
+  env: Env,
+  presented: string | undefined,
+  clientIp?: string,
+): boolean {
   const secret = env.PLUE_INTERNAL_SECRET;
   if (!secret || presented === undefined) return false;
-  if (env.PLUE_ENV === 'production' && secret === DEV_SECRET) return false;
+  const problem = internalSecretProblem({
+    mode: env.PLUE_ENV,
+    secret,
+    addresses: [env.PLUE_PUBLIC_URL, ...(clientIp === undefined ? [] : [clientIp])],
+  });
+  if (problem !== undefined) return false;
   return constantTimeEqual(presented, secret);
+}
+
+/** `internalSecretValid` for a request: its header and its client address. */
+export function requestHasInternalSecret(c: Context<AppEnv>): boolean {
+  return internalSecretValid(
+    c.env,
+    c.req.header(INTERNAL_SECRET_HEADER),
+    c.req.header('CF-Connecting-IP'),
+  );
 }
 
 /** Throws `unauthenticated` unless the request carries the internal secret. */
 export function requireInternalSecret(c: Context<AppEnv>): void {
-  if (!internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER))) {
+  if (!requestHasInternalSecret(c)) {
     throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
   }
 }
@@ -79,7 +101,7 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 
     const internal = c.req.header(INTERNAL_SECRET_HEADER);
     if (internal !== undefined) {
-      if (!internalSecretValid(c.env, internal)) {
+      if (!requestHasInternalSecret(c)) {
         throw AppError.unauthenticated('Bad internal secret', 'internal_secret_invalid');
       }
       const userId = c.req.header('X-Plue-User-Id');
@@ -145,9 +167,4 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     return next();
   };
-}
-
-/** Whether the request's host is a loopback name (no Secure cookies there). */
-export function isLocalHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
 }

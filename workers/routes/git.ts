@@ -9,17 +9,15 @@ import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { loadRepoForAction, REPO_GRANT_HEADER, repoFromGrant } from '../services/authz';
 import { edgeCache } from '../services/cache';
-import {
-  advertiseReceivePack,
-  advertiseUploadPackV2,
-  refuseUploadPackV0,
-} from '../services/git/advertise';
+import { advertiseReceivePack, advertiseUploadPackV2 } from '../services/git/advertise';
 import { onPushed } from '../services/git/after-push';
 import { compactIfNeeded } from '../services/git/compaction';
 import { receivePack } from '../services/git/receive-pack';
 import { gitRepoContext } from '../services/git/repo-context';
 import { decodedBody, readLimited } from '../services/git/request-body';
 import { parseV2Request, uploadPack } from '../services/git/upload-pack';
+import { uploadPackV0, uploadPackV0Advertisement } from '../services/git/upload-pack-v0';
+import { parseUploadPackV0Request } from '../services/git/upload-pack-v0-request';
 import { errorFields } from '../middleware/logger';
 import { VERSION } from '../version';
 
@@ -67,6 +65,13 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
   }
 }
 
+/** The protocol version the client asked for in `Git-Protocol` (v0 when it asked for none). */
+function protocolVersion(c: Context<AppEnv>): 0 | 1 | 2 {
+  const keys = (c.req.header('git-protocol') ?? '').split(':');
+  if (keys.includes('version=2')) return 2;
+  return keys.includes('version=1') ? 1 : 0;
+}
+
 function gitResponse(body: BodyInit, type: string): Response {
   return new Response(body, {
     headers: { 'Content-Type': type, 'Cache-Control': 'no-cache, max-age=0, must-revalidate' },
@@ -77,10 +82,18 @@ export const gitRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/info/refs', async (c) => {
     const service = c.req.query('service');
     if (service === 'git-upload-pack') {
-      await openRepo(c, 'read');
-      const v2 = (c.req.header('git-protocol') ?? '').split(':').includes('version=2');
-      if (!v2)
-        return gitResponse(refuseUploadPackV0(), 'application/x-git-upload-pack-advertisement');
+      const ctx = await openRepo(c, 'read');
+      const version = protocolVersion(c);
+      if (version !== 2) {
+        const adv = await uploadPackV0Advertisement(ctx, {
+          agent: AGENT,
+          http: true,
+          // The SSH bridge carries a stateful session, whose clients never use no-done.
+          noDone: c.var.auth.kind !== 'ssh',
+          version1: version === 1,
+        });
+        return gitResponse(adv, 'application/x-git-upload-pack-advertisement');
+      }
       return gitResponse(
         advertiseUploadPackV2(AGENT),
         'application/x-git-upload-pack-advertisement',
@@ -101,21 +114,28 @@ export const gitRoutes = new Hono<AppEnv>()
   .post('/:owner/:repo/git-upload-pack', async (c) => {
     const ctx = await openRepo(c, 'read');
     const body = await readLimited(decodedBody(c.req.raw), MAX_UPLOAD_REQUEST);
+    const log = c.var.log;
+    const onError = (e: unknown): void => log.error('upload-pack failed', errorFields(e));
+    // A fetch served from inexact packs schedules the repack that lets later clones stream them.
+    const exec = c.executionCtx;
+    const onInexact = (): void =>
+      exec.waitUntil(
+        compactIfNeeded(ctx, log).catch((e: unknown) =>
+          log.error('compaction failed', errorFields(e)),
+        ),
+      );
+    if (protocolVersion(c) !== 2) {
+      // v0 and v1 requests are the same (v1 differs only in its advertisement).
+      const request = parseUploadPackV0Request(body);
+      if (!request) return gitResponse(new Uint8Array(0), 'application/x-git-upload-pack-result');
+      return gitResponse(
+        uploadPackV0(ctx, request, onError, onInexact),
+        'application/x-git-upload-pack-result',
+      );
+    }
     const request = parseV2Request(body);
     if (!request) return gitResponse(new Uint8Array(0), 'application/x-git-upload-pack-result');
-    const log = c.var.log;
-    const exec = c.executionCtx;
-    const stream = uploadPack(
-      ctx,
-      request,
-      (e) => log.error('upload-pack failed', errorFields(e)),
-      () =>
-        exec.waitUntil(
-          compactIfNeeded(ctx, log).catch((e: unknown) =>
-            log.error('compaction failed', errorFields(e)),
-          ),
-        ),
-    );
+    const stream = uploadPack(ctx, request, onError, onInexact);
     return gitResponse(stream, 'application/x-git-upload-pack-result');
   })
   .post('/:owner/:repo/git-receive-pack', async (c) => {

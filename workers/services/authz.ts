@@ -26,6 +26,15 @@ const SCOPE_OF: Record<Action, string> = { read: 'repo:read', write: 'repo:write
 
 const repoNotFound = (): AppError => AppError.notFound('Repository not found', 'repo_not_found');
 
+/**
+ * Whether `owner/name` could name a repository at all (user names and repository names are
+ * ASCII letters, digits, `-`, `_` and `.`, at most 100 characters): anything else — control
+ * bytes, other scripts, overlong names — is "not found" without a database round trip.
+ */
+export function plausibleRepoName(owner: string, name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,100}$/.test(owner) && /^[A-Za-z0-9._-]{1,100}$/.test(name);
+}
+
 /** The actor's role on the repository, ignoring token scopes. */
 export async function roleOn(db: Db, actor: Actor, repo: RepoRow): Promise<Level> {
   const userId = actor.user?.id;
@@ -83,6 +92,7 @@ export async function loadRepoForAction(
   action: Action,
   cache?: EdgeCache,
 ): Promise<RepoRow> {
+  if (!plausibleRepoName(owner, name)) throw repoNotFound();
   const meta = cache ? repoMetaCache<RepoRow>(cache, reviveRepo) : undefined;
   if (action === 'read' && meta) {
     const hit = await meta.get(owner, name);

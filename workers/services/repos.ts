@@ -20,6 +20,7 @@ import { findUserByUsername } from '../../db/queries/users';
 import { AppError } from '../errors';
 import { loadRepoForAction, requireUser, type Actor } from './authz';
 import { isReservedName } from './names';
+import { streamingRunsOf } from './run-viewer-access';
 
 export interface RepoView {
   id: number;
@@ -143,6 +144,9 @@ export interface Page {
   perPage: number;
 }
 
+/** Whether a user name could exist (control bytes and overlong names never reach the database). */
+const plausibleLogin = (s: string): boolean => /^[A-Za-z0-9._-]{1,100}$/.test(s);
+
 /** Repositories of `owner` the actor may see; undefined when there is no such user. */
 export async function listReposOf(
   db: Db,
@@ -150,6 +154,7 @@ export async function listReposOf(
   owner: string,
   page: Page,
 ): Promise<{ rows: RepoRow[]; total: number } | undefined> {
+  if (!plausibleLogin(owner)) return undefined;
   const u = await findUserByUsername(db, owner);
   if (!u) return undefined;
   // A token without repo:read sees public repositories only.
@@ -190,16 +195,21 @@ export async function updateRepoRecord(
   }
 }
 
-/** Deletes the record; owner or admin collaborators only. */
+/**
+ * Deletes the record; owner or admin collaborators only. Answers the record and the ids of its
+ * runs that may still have live viewers (read before the delete cascades them away).
+ */
 export async function deleteRepoRecord(
   db: Db,
   actor: Actor,
   owner: string,
   name: string,
-): Promise<RepoRow> {
+  now: Date,
+): Promise<{ repo: RepoRow; streamingRuns: string[] }> {
   const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const streamingRuns = await streamingRunsOf(db, repo, now);
   await deleteRepo(db, repo.id);
-  return repo;
+  return { repo, streamingRuns };
 }
 
 const PERMISSIONS: readonly string[] = ['read', 'write', 'admin'];
@@ -217,7 +227,7 @@ export async function setCollaborator(
   if (typeof perm !== 'string' || !PERMISSIONS.includes(perm)) {
     throw AppError.invalid('permission must be read, write or admin', 'permission_invalid');
   }
-  const user = await findUserByUsername(db, login);
+  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
   if (!user) throw AppError.notFound(`No user named ${login}`, 'user_not_found');
   if (user.id === repo.owner_id)
     throw AppError.invalid('The owner is not a collaborator', 'collaborator_is_owner');
@@ -230,12 +240,13 @@ export async function removeCollaborator(
   owner: string,
   name: string,
   login: string,
-): Promise<void> {
+): Promise<RepoRow> {
   const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
-  const user = await findUserByUsername(db, login);
+  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
   if (!user || !(await deleteCollaborator(db, repo.id, user.id))) {
     throw AppError.notFound(`${login} is not a collaborator`, 'collaborator_not_found');
   }
+  return repo;
 }
 
 export async function collaboratorsOf(

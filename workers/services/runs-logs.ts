@@ -3,6 +3,11 @@
  * the run's RunStream while it is live. Also the viewer connections (SSE, WebSocket) and the
  * polling read, all forwarded to the RunStream after the route has authorised the viewer.
  */
+import {
+  RUN_VIEWER_HEADER,
+  writeViewerIdentity,
+  type ViewerIdentity,
+} from '../../durable-objects/run-access';
 import { archiveKeys } from '../../durable-objects/run-archive';
 import { lineHead } from '../../durable-objects/run-log-format';
 import type { Env } from '../env';
@@ -116,23 +121,52 @@ export function stepLogResponse(
   );
 }
 
-/** Opens a viewer connection (`/sse` or `/ws`) on the run's stream. */
+/** The authorised viewer of a stream, and a fresh check of its access. */
+export interface StreamViewer {
+  who: ViewerIdentity;
+  /** Authorises the viewer again (from the database); throws when it may no longer read. */
+  recheck: () => Promise<unknown>;
+}
+
+/**
+ * Opens a viewer connection (`/sse` or `/ws`) on the run's stream for an authorised viewer. The
+ * RunStream keeps the viewer's identity so a later change of access ends it; and once it has
+ * accepted the viewer, access is checked again, which closes the gap between the first check
+ * and the viewer's arrival (see services/run-viewer-access.ts).
+ */
 export async function openViewer(
   env: Env,
   runId: string,
   kind: 'sse' | 'ws',
   request: Request,
   after: string | undefined,
+  viewer: StreamViewer,
 ): Promise<Response> {
   const url = new URL(`https://run-stream/${kind}`);
   url.searchParams.set('run', runId);
   if (after !== undefined) url.searchParams.set('after', after);
-  const res = await runStream(env, runId).fetch(new Request(url, request));
+  const inner = new Request(url, request);
+  inner.headers.set(RUN_VIEWER_HEADER, writeViewerIdentity(viewer.who));
+  const res = await runStream(env, runId).fetch(inner);
   if (res.status === 429) {
     throw new AppError('rate_limited', `${await res.text()}; try again shortly`, {
       code: 'too_many_viewers',
       retryAfter: 5,
     });
+  }
+  try {
+    await viewer.recheck();
+  } catch (err) {
+    await res.body?.cancel().catch(() => undefined);
+    if (res.webSocket) {
+      try {
+        res.webSocket.accept();
+        res.webSocket.close(1008, 'access revoked');
+      } catch {
+        /* the RunStream's side ends with the dropped connection */
+      }
+    }
+    throw err;
   }
   return res;
 }

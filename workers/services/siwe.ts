@@ -1,24 +1,31 @@
 /**
  * Sign-In with Ethereum (EIP-4361) checks. `checkSiweMessage` is pure: it parses the message
- * and checks domain, URI, chain, times and format, each failure with its own error code.
+ * with the EIP's grammar (siwe-grammar.ts) and checks domain, URI, chain, times and format,
+ * each failure with its own error code. The expected domain and origin are the configured
+ * public URL's (services/public-url.ts), never the request's Host.
  * `verifySiweSignature` checks the signature: ecrecover for EOAs; contract wallets
  * (EIP-1271/EIP-6492) only through an RPC when one is configured. The nonce is consumed by
  * the caller last, so a bad attempt does not burn a legitimate user's nonce.
  */
-import { createPublicClient, http, isHex, verifyMessage, type Address, type Hex } from 'viem';
-import { parseSiweMessage, validateSiweMessage } from 'viem/siwe';
+import {
+  createPublicClient,
+  http,
+  isAddress,
+  isHex,
+  verifyMessage,
+  type Address,
+  type Hex,
+} from 'viem';
 import { AppError } from '../errors';
-
-/** Largest accepted message, in characters. */
-const MAX_MESSAGE = 4096;
+import { parseSiweMessageStrict, SiweGrammarError, type SiweFields } from './siwe-grammar';
 /** Allowed clock skew for `Issued At` in the future. */
 export const ISSUED_AT_SKEW_MS = 60_000;
 const ERC6492_SUFFIX = '6492649264926492649264926492649264926492649264926492649264926492';
 
 export interface SiweExpectations {
-  /** The request's host (`host[:port]`). */
+  /** This site's host (`host[:port]`), from configuration. */
   host: string;
-  /** The request's origin (`scheme://host[:port]`). */
+  /** This site's origin (`scheme://host[:port]`), from configuration. */
   origin: string;
   chainIds: number[];
   now: Date;
@@ -47,12 +54,15 @@ export function parseChainIds(value: string | undefined): number[] {
 /** Checks everything about a SIWE message except its signature and nonce freshness. */
 export function checkSiweMessage(message: unknown, expect: SiweExpectations): CheckedSiwe {
   if (typeof message !== 'string' || message.length === 0) throw malformed('not a string');
-  if (message.length > MAX_MESSAGE) throw malformed('too long');
-  const m = parseSiweMessage(message);
-  if (!m.domain || !m.address || !m.uri || !m.nonce || !m.chainId || !m.issuedAt) {
-    throw malformed('missing a required field');
+  let m: SiweFields;
+  try {
+    m = parseSiweMessageStrict(message);
+  } catch (err) {
+    if (err instanceof SiweGrammarError) throw malformed(err.message);
+    throw err;
   }
-  if (m.version !== '1') throw malformed('version must be 1');
+  // EIP-55: a mixed-case address must carry a valid checksum.
+  if (!isAddress(m.address, { strict: true })) throw malformed('the address checksum is wrong');
   if (m.domain !== expect.host) {
     throw fail('siwe_domain_mismatch', `The message is for ${m.domain}, not ${expect.host}`);
   }
@@ -72,10 +82,6 @@ export function checkSiweMessage(message: unknown, expect: SiweExpectations): Ch
     throw fail('siwe_chain_not_allowed', `Chain ${m.chainId} is not accepted here`);
   }
   const now = expect.now.getTime();
-  const times = [m.issuedAt, m.expirationTime, m.notBefore];
-  if (times.some((t) => t !== undefined && Number.isNaN(t.getTime()))) {
-    throw malformed('a time is not RFC 3339');
-  }
   if (m.issuedAt.getTime() > now + ISSUED_AT_SKEW_MS) {
     throw fail('siwe_issued_in_future', 'The message was issued in the future; check your clock');
   }
@@ -85,10 +91,7 @@ export function checkSiweMessage(message: unknown, expect: SiweExpectations): Ch
   if (m.notBefore && m.notBefore.getTime() > now) {
     throw fail('siwe_not_yet_valid', 'The message is not valid yet');
   }
-  if (!validateSiweMessage({ message: m, domain: expect.host, time: expect.now })) {
-    throw malformed('fields do not follow EIP-4361');
-  }
-  return { address: m.address, nonce: m.nonce, chainId: m.chainId };
+  return { address: m.address as Address, nonce: m.nonce, chainId: m.chainId };
 }
 
 /**

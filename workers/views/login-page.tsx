@@ -2,6 +2,8 @@
  * The sign-in page. Its small script (the one place JavaScript is needed: a wallet) asks the
  * injected EIP-1193 wallet for an account and chain, fetches a nonce, builds the EIP-4361
  * message, asks for a `personal_sign` signature, posts it to /api/v1/auth/verify and goes on.
+ * The message's domain and URI are the configured public address (PLUE_PUBLIC_URL), which the
+ * server checks; on any other address the page says where to sign in instead.
  */
 import { raw } from 'hono/html';
 import { Layout } from './layout';
@@ -20,6 +22,16 @@ const SCRIPT = `
     var n = new URLSearchParams(location.search).get('next') || '/';
     return n.charAt(0) === '/' && n.charAt(1) !== '/' && n.charAt(1) !== '\\\\' ? n : '/';
   }
+  var domain = btn.dataset.domain, uri = btn.dataset.uri;
+  if (location.origin !== uri) {
+    var link = document.createElement('a');
+    link.href = uri + '/login';
+    link.textContent = uri + '/login';
+    status.textContent = 'This Plue signs in at its configured address: ';
+    status.appendChild(link);
+    btn.disabled = true;
+    return;
+  }
   btn.addEventListener('click', async function () {
     var eth = window.ethereum;
     if (!eth) { say('No wallet found. Install a browser wallet (EIP-1193) and reload this page.'); return; }
@@ -33,9 +45,9 @@ const SCRIPT = `
       if (!res.ok) throw new Error('could not get a nonce (HTTP ' + res.status + ')');
       var nonce = (await res.json()).nonce;
       var now = new Date();
-      var message = location.host + ' wants you to sign in with your Ethereum account:\\n' +
+      var message = domain + ' wants you to sign in with your Ethereum account:\\n' +
         address + '\\n\\nSign in to Plue.\\n\\n' +
-        'URI: ' + location.origin + '\\n' + 'Version: 1\\n' + 'Chain ID: ' + chainId + '\\n' +
+        'URI: ' + uri + '\\n' + 'Version: 1\\n' + 'Chain ID: ' + chainId + '\\n' +
         'Nonce: ' + nonce + '\\n' + 'Issued At: ' + now.toISOString() + '\\n' +
         'Expiration Time: ' + new Date(now.getTime() + 10 * 60000).toISOString();
       say('Waiting for your signature…');
@@ -60,7 +72,7 @@ const SCRIPT = `
 })();
 `;
 
-export function LoginPage(props: { chainIds: number[] }) {
+export function LoginPage(props: { chainIds: number[]; domain: string; uri: string }) {
   return (
     <Layout title="Sign in">
       <h1>Sign in</h1>
@@ -70,7 +82,13 @@ export function LoginPage(props: { chainIds: number[] }) {
       </p>
       <p class="muted">Accepted chain ids: {props.chainIds.join(', ')}.</p>
       <p>
-        <button id="connect" class="primary" type="button">
+        <button
+          id="connect"
+          class="primary"
+          type="button"
+          data-domain={props.domain}
+          data-uri={props.uri}
+        >
           Sign in with Ethereum
         </button>
       </p>

@@ -2,18 +2,29 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../env';
-import { isLocalHost, SESSION_COOKIE } from '../../middleware/auth';
+import { SESSION_COOKIE } from '../../middleware/auth';
+import { parsePublicUrl, publicUrl } from '../../services/public-url';
 import { issueNonce, signIn, signOut, type SignInResult } from '../../services/sign-in';
 import { userView } from '../../services/users';
 import { jsonBody } from './request';
 
-/** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure except on localhost. */
+/**
+ * Whether cookies are `Secure`: always, except in development mode behind a plain-http public
+ * URL (`npm start` on a laptop), where a browser would drop them. Decided by configuration, not
+ * by the Host the request names.
+ */
+function secureCookies(c: Context<AppEnv>): boolean {
+  const p = parsePublicUrl(c.env.PLUE_PUBLIC_URL);
+  return !(c.env.PLUE_ENV === 'development' && p?.protocol === 'http:');
+}
+
+/** Sets the session cookie: HttpOnly, SameSite=Lax, Path=/, Secure (see `secureCookies`). */
 export function setSessionCookie(c: Context<AppEnv>, s: SignInResult): void {
   setCookie(c, SESSION_COOKIE, s.sessionToken, {
     httpOnly: true,
     sameSite: 'Lax',
     path: '/',
-    secure: !isLocalHost(new URL(c.req.url).hostname),
+    secure: secureCookies(c),
     expires: s.expiresAt,
   });
 }
@@ -22,7 +33,7 @@ export function setSessionCookie(c: Context<AppEnv>, s: SignInResult): void {
 export async function endSession(c: Context<AppEnv>): Promise<void> {
   const id = c.var.auth.sessionId;
   if (id !== undefined) await signOut(c.var.db, id, new Date());
-  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: !isLocalHost(new URL(c.req.url).hostname) });
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: secureCookies(c) });
 }
 
 export const authRoutes = new Hono<AppEnv>()
@@ -32,12 +43,14 @@ export const authRoutes = new Hono<AppEnv>()
   })
   .post('/verify', async (c) => {
     const body = await jsonBody(c);
-    const url = new URL(c.req.url);
+    // The expected domain and URI come from configuration: a message signed for another site
+    // must not open a session here, whatever Host the request names.
+    const site = publicUrl(c.env);
     const result = await signIn(c.var.db, c.env, {
       message: body.message,
       signature: body.signature,
-      host: url.host,
-      origin: url.origin,
+      host: site.host,
+      origin: site.origin,
       userAgent: c.req.header('User-Agent') ?? null,
       now: new Date(),
     });

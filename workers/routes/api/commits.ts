@@ -10,6 +10,7 @@ import { notModified, objectHeaders } from '../../services/cache';
 import { commitView, compareView, logView } from '../../services/browse/data-history';
 import { splitPath } from '../../services/browse/objects';
 import { headBranch } from '../../services/browse/resolve-ref';
+import { publicRequestUrl } from '../../services/public-url';
 import { isFullOid, openBrowse, resolve, type Browse } from '../pages/browse/context';
 import { urlsOf } from './git-data';
 import { commitJson, fileJson } from './git-shapes';
@@ -30,7 +31,7 @@ function setPageLinks(
   hasMore: boolean,
 ) {
   const link = (p: number, rel: string) => {
-    const u = new URL(c.req.url);
+    const u = publicRequestUrl(c.env, c.req.url);
     u.searchParams.set('page', String(p));
     u.searchParams.set('per_page', String(page.perPage));
     return `<${u.toString()}>; rel="${rel}"`;

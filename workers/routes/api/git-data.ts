@@ -9,6 +9,7 @@ import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { treeEntryKind } from '../../git/model/object';
 import { cacheKey, cachedResponse, objectHeaders } from '../../services/cache';
+import { publicOrigin } from '../../services/public-url';
 import { commitInfo } from '../../services/browse/data-tree';
 import {
   objectSize,
@@ -24,7 +25,7 @@ const BASE = '/repos/:owner/:repo';
 const MAX_RECURSIVE = 100_000;
 
 export function urlsOf(c: Context<AppEnv>, b: Browse): Urls {
-  const o = new URL(c.req.url).origin;
+  const o = publicOrigin(c.env);
   const path = `${encodeURIComponent(b.ref.owner)}/${encodeURIComponent(b.ref.name)}`;
   return { api: `${o}/api/v1/repos/${path}`, html: `${o}/${path}` };
 }

@@ -7,8 +7,10 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { edgeCache } from '../../services/cache';
+import { publicOrigin } from '../../services/public-url';
 import { repoDeleted, repoUpdated } from '../../services/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/authz';
+import { repoAccessChanged, revokeRunViewers } from '../../services/run-viewer-access';
 import {
   collaboratorsOf,
   createRepo,
@@ -21,12 +23,10 @@ import {
 } from '../../services/repos';
 import { actorOf, jsonBody, pageOf, setLinkHeader } from './request';
 
-const origin = (url: string): string => new URL(url).origin;
-
 export const repoRoutes = new Hono<AppEnv>()
   .post('/user/repos', async (c) => {
     const repo = await createRepo(c.var.db, actorOf(c), await jsonBody(c));
-    return c.json(repoView(repo, origin(c.req.url), c.env.PLUE_SSH_URL), 201);
+    return c.json(repoView(repo, publicOrigin(c.env), c.env.PLUE_SSH_URL), 201);
   })
   .get('/user/repos', async (c) => {
     const actor = actorOf(c);
@@ -35,7 +35,7 @@ export const repoRoutes = new Hono<AppEnv>()
     const list = await listReposOf(c.var.db, actor, c.var.user?.login ?? '', page);
     setLinkHeader(c, page, list?.total ?? 0);
     return c.json(
-      (list?.rows ?? []).map((r) => repoView(r, origin(c.req.url), c.env.PLUE_SSH_URL)),
+      (list?.rows ?? []).map((r) => repoView(r, publicOrigin(c.env), c.env.PLUE_SSH_URL)),
     );
   })
   .get('/users/:owner/repos', async (c) => {
@@ -43,17 +43,20 @@ export const repoRoutes = new Hono<AppEnv>()
     const list = await listReposOf(c.var.db, actorOf(c), c.req.param('owner'), page);
     if (!list) throw AppError.notFound('User not found', 'user_not_found');
     setLinkHeader(c, page, list.total);
-    return c.json(list.rows.map((r) => repoView(r, origin(c.req.url), c.env.PLUE_SSH_URL)));
+    return c.json(list.rows.map((r) => repoView(r, publicOrigin(c.env), c.env.PLUE_SSH_URL)));
   })
   .get('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
-    return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
+    return c.json(repoView(row, publicOrigin(c.env), c.env.PLUE_SSH_URL));
   })
   .patch('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
     const body = await jsonBody(c);
-    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, new Date());
+    const now = new Date();
+    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, now);
+    // Made (or kept) private: live run viewers who may no longer read it are ended.
+    if (row.private) await repoAccessChanged(c.env, c.var.db, row, now);
     await repoUpdated(
       c.env,
       edgeCache((p) => c.executionCtx.waitUntil(p)),
@@ -61,11 +64,18 @@ export const repoRoutes = new Hono<AppEnv>()
       repo,
       row,
     );
-    return c.json(repoView(row, origin(c.req.url), c.env.PLUE_SSH_URL));
+    return c.json(repoView(row, publicOrigin(c.env), c.env.PLUE_SSH_URL));
   })
   .delete('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
-    const row = await deleteRepoRecord(c.var.db, actorOf(c), owner, repo);
+    const { repo: row, streamingRuns } = await deleteRepoRecord(
+      c.var.db,
+      actorOf(c),
+      owner,
+      repo,
+      new Date(),
+    );
+    await revokeRunViewers(c.env, streamingRuns, { public: false, readers: [] });
     const cache = edgeCache((p) => c.executionCtx.waitUntil(p));
     c.executionCtx.waitUntil(repoDeleted(c.env, cache, row));
     return c.body(null, 204);
@@ -97,6 +107,7 @@ export const repoRoutes = new Hono<AppEnv>()
   })
   .delete('/repos/:owner/:repo/collaborators/:user', async (c) => {
     const { owner, repo, user } = c.req.param();
-    await removeCollaborator(c.var.db, actorOf(c), owner, repo, user);
+    const row = await removeCollaborator(c.var.db, actorOf(c), owner, repo, user);
+    await repoAccessChanged(c.env, c.var.db, row, new Date());
     return c.body(null, 204);
   });

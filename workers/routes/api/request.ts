@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import type { Actor } from '../../services/authz';
+import { publicRequestUrl } from '../../services/public-url';
 
 /** The request's JSON object body; a 400 for anything else. */
 export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
@@ -15,7 +16,20 @@ export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unkno
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw AppError.invalid('The body must be a JSON object', 'body_invalid');
   }
+  if (holdsNul(body)) {
+    throw AppError.invalid('Text in the body must not contain NUL (\\u0000)', 'body_invalid');
+  }
   return body as Record<string, unknown>;
+}
+
+/** Whether any key or string value, at any depth, holds a NUL (PostgreSQL cannot store it). */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (typeof value !== 'object' || value === null || depth > 32) return false;
+  for (const [k, v] of Object.entries(value)) {
+    if (k.includes('\0') || holdsNul(v, depth + 1)) return true;
+  }
+  return false;
 }
 
 /** The actor the authorisation service works with, from the auth middleware's variables. */
@@ -43,7 +57,7 @@ export function setLinkHeader(
 ): void {
   const last = Math.max(1, Math.ceil(total / page.perPage));
   const link = (p: number, rel: string) => {
-    const u = new URL(c.req.url);
+    const u = publicRequestUrl(c.env, c.req.url);
     u.searchParams.set('page', String(p));
     u.searchParams.set('per_page', String(page.perPage));
     return `<${u.toString()}>; rel="${rel}"`;

@@ -8,12 +8,13 @@ import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { loadRepoForAction } from '../../services/authz';
+import { publicOrigin } from '../../services/public-url';
+import { viewerIdentity } from '../../services/run-viewer-access';
 import { loadRunForViewer } from '../../services/runs';
 import { openViewer, pollRecords, runLogResponse, stepLogResponse } from '../../services/runs-logs';
 import { runFilterOf, runView, stepView } from '../../services/runs-view';
 import { actorOf, pageOf, setLinkHeader } from './request';
 
-const origin = (url: string): string => new URL(url).origin;
 const BASE = '/repos/:owner/:repo/actions/runs';
 
 export const runRoutes = new Hono<AppEnv>()
@@ -29,19 +30,19 @@ export const runRoutes = new Hono<AppEnv>()
     setLinkHeader(c, page, list.total);
     return c.json({
       total_count: list.total,
-      workflow_runs: list.rows.map((r) => runView(r, row, origin(c.req.url))),
+      workflow_runs: list.rows.map((r) => runView(r, row, publicOrigin(c.env))),
     });
   })
   .get(`${BASE}/:id`, async (c) => {
     const { owner, repo, id } = c.req.param();
     const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    return c.json(runView(run, r, origin(c.req.url)));
+    return c.json(runView(run, r, publicOrigin(c.env)));
   })
   .get(`${BASE}/:id/jobs`, async (c) => {
     const { owner, repo, id } = c.req.param();
     const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
     const steps = await listSteps(c.var.db, run.id);
-    const api = runView(run, r, origin(c.req.url)).url;
+    const api = runView(run, r, publicOrigin(c.env)).url;
     return c.json({ total_count: steps.length, jobs: steps.map((s) => stepView(s, api)) });
   })
   .get(`${BASE}/:id/logs`, async (c) => {
@@ -69,14 +70,22 @@ export const runRoutes = new Hono<AppEnv>()
   })
   .get(`${BASE}/:id/stream`, async (c) => {
     const { owner, repo, id } = c.req.param();
-    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    return openViewer(c.env, run.id, 'sse', c.req.raw, c.req.query('after'));
+    const actor = actorOf(c);
+    const { run } = await loadRunForViewer(c.var.db, actor, owner, repo, id);
+    return openViewer(c.env, run.id, 'sse', c.req.raw, c.req.query('after'), {
+      who: viewerIdentity(actor),
+      recheck: () => loadRunForViewer(c.var.db, actor, owner, repo, id),
+    });
   })
   .get(`${BASE}/:id/stream/ws`, async (c) => {
     const { owner, repo, id } = c.req.param();
-    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const actor = actorOf(c);
+    const { run } = await loadRunForViewer(c.var.db, actor, owner, repo, id);
     if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
       throw AppError.invalid('Connect with a WebSocket upgrade', 'websocket_required');
     }
-    return openViewer(c.env, run.id, 'ws', c.req.raw, c.req.query('after'));
+    return openViewer(c.env, run.id, 'ws', c.req.raw, c.req.query('after'), {
+      who: viewerIdentity(actor),
+      recheck: () => loadRunForViewer(c.var.db, actor, owner, repo, id),
+    });
   });

@@ -10,6 +10,7 @@ import { listSecrets } from '../../../db/queries/repo-secrets';
 import { listWorkflows } from '../../../db/queries/workflows';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction, requireUser } from '../../services/authz';
+import { publicOrigin } from '../../services/public-url';
 import { loadRunForViewer } from '../../services/runs';
 import { runView } from '../../services/runs-view';
 import { cancelRun, rerunRun } from '../../services/workflow-actions';
@@ -19,7 +20,7 @@ import { combinedStatus, postStatus, shaOfRef, statusView } from '../../services
 import { actorOf, jsonBody, pageOf } from './request';
 
 const BASE = '/repos/:owner/:repo';
-const origin = (c: Context<AppEnv>): string => new URL(c.req.url).origin;
+const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 const repoApi = (c: Context<AppEnv>, owner: string, repo: string): string =>
   `${origin(c)}/api/v1/repos/${owner}/${repo}`;
 

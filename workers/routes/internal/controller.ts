@@ -11,14 +11,18 @@
  * - POST /internal/controller/runs/:id/complete {lease…, conclusion, steps, message?} → 204
  * - POST /internal/controller/sweep → {events, requeued, lost}
  * - POST /internal/controller/schedule {at?} → {recorded} (the cron tick's schedule events; tests)
+ * - POST /internal/controller/tick → {recorded, events, requeued, lost}: the whole cron tick at
+ *   the Worker's current minute (npm start calls it every minute; wrangler dev fires no cron)
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import { internalSecretOnly } from '../../middleware/auth';
+import { publicOrigin } from '../../services/public-url';
 import { runIdOf } from '../../services/runs';
 import { claimEvent, failEvent, reportEvaluation } from '../../services/workflow-evaluation';
 import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/workflow-leases';
+import { scheduledTick } from '../../services/workflow-cron';
 import { recordScheduledEvents } from '../../services/workflow-schedule';
 import { jsonBody } from '../api/request';
 
@@ -45,7 +49,7 @@ const eventIdOf = (raw: string): string => {
   return raw;
 };
 
-const origin = (c: Context<AppEnv>): string => new URL(c.req.url).origin;
+const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 
 export const internalControllerRoutes = new Hono<AppEnv>()
   .use('*', internalSecretOnly)
@@ -96,6 +100,10 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   })
   .post('/sweep', async (c) => {
     return c.json(await sweepLeases(c.var.db, c.env, origin(c), new Date()));
+  })
+  .post('/tick', async (c) => {
+    const now = new Date();
+    return c.json(await scheduledTick(c.var.db, c.env, now, now));
   })
   .post('/schedule', async (c) => {
     const body = await jsonBody(c);

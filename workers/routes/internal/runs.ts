@@ -17,8 +17,7 @@ import { findRepo, findRepoById } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../errors';
 import {
-  INTERNAL_SECRET_HEADER,
-  internalSecretValid,
+  requestHasInternalSecret,
   presentedToken,
   requireInternalSecret,
 } from '../../middleware/auth';
@@ -30,6 +29,8 @@ import {
   runIdOf,
   runStream,
 } from '../../services/runs';
+import { plausibleRepoName } from '../../services/authz';
+import { publicOrigin } from '../../services/public-url';
 import { runView } from '../../services/runs-view';
 import { jsonBody } from '../api/request';
 
@@ -40,16 +41,18 @@ export const internalRunRoutes = new Hono<AppEnv>()
     const repo =
       typeof body.repo_id === 'string' || typeof body.repo_id === 'number'
         ? await findRepoById(c.var.db, String(body.repo_id))
-        : typeof body.owner === 'string' && typeof body.repo === 'string'
+        : typeof body.owner === 'string' &&
+            typeof body.repo === 'string' &&
+            plausibleRepoName(body.owner, body.repo)
           ? await findRepo(c.var.db, body.owner, body.repo)
           : undefined;
     if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
     const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));
     await publishRunToken(c.env, run.id, run.token_hash, run.lease_epoch);
-    return c.json({ run: runView(run, repo, new URL(c.req.url).origin), token }, 201);
+    return c.json({ run: runView(run, repo, publicOrigin(c.env)), token }, 201);
   })
   .post('/:id/events', async (c) => {
-    const internal = internalSecretValid(c.env, c.req.header(INTERNAL_SECRET_HEADER));
+    const internal = requestHasInternalSecret(c);
     const token = presentedToken(c.req.header('Authorization'));
     const readBody = async (): Promise<unknown> => {
       try {

@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv, CurrentUser } from '../../env';
 import { AppError } from '../../errors';
 import { requireUser } from '../../services/authz';
+import { publicUrl } from '../../services/public-url';
 import { parseChainIds } from '../../services/siwe';
 import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/ssh-keys';
 import { createToken, listUserTokens, revokeUserToken } from '../../services/tokens';
@@ -58,7 +59,14 @@ const field = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const accountRoutes = new Hono<AppEnv>()
   .get('/login', (c) => {
     if (c.var.user) return c.redirect('/', 303);
-    return c.html(<LoginPage chainIds={parseChainIds(c.env.SIWE_CHAIN_IDS)} />);
+    const site = publicUrl(c.env);
+    return c.html(
+      <LoginPage
+        chainIds={parseChainIds(c.env.SIWE_CHAIN_IDS)}
+        domain={site.host}
+        uri={site.origin}
+      />,
+    );
   })
   .post('/logout', async (c) => {
     await endSession(c);

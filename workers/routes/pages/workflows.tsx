@@ -8,13 +8,14 @@ import { Hono, type Context } from 'hono';
 import { listWorkflows } from '../../../db/queries/workflows';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction, requireUser } from '../../services/authz';
+import { publicOrigin } from '../../services/public-url';
 import { loadRunForViewer } from '../../services/runs';
 import { cancelRun, rerunRun } from '../../services/workflow-actions';
 import { dispatchWorkflow } from '../../services/workflow-events';
 import { WorkflowsPage } from '../../views/workflows-page';
 import { actorOf } from '../api/request';
 
-const origin = (c: Context<AppEnv>): string => new URL(c.req.url).origin;
+const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 
 async function formOf(c: Context<AppEnv>): Promise<Record<string, string>> {
   const body = await c.req.parseBody();

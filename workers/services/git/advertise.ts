@@ -1,6 +1,7 @@
 /**
  * Capability and ref advertisements for `GET info/refs`: protocol v2 for upload-pack (fetch),
- * v0 for receive-pack (git pushes with v0 even when it fetches with v2).
+ * v0 for receive-pack (git pushes with v0 even when it fetches with v2). The v0/v1 upload-pack
+ * advertisement is advertise-v0.ts's.
  */
 import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
 import { ZERO_OID } from '../../git/model/refs';
@@ -17,17 +18,6 @@ export function advertiseUploadPackV2(agent: string): Uint8Array {
     encodePktLine('fetch=shallow filter\n'),
     encodePktLine('object-format=sha1\n'),
     FLUSH_PKT,
-  ]);
-}
-
-/** Answer to a client that did not ask for v2 on upload-pack. */
-export function refuseUploadPackV0(): Uint8Array {
-  return concatBytes([
-    encodePktLine('# service=git-upload-pack\n'),
-    FLUSH_PKT,
-    encodePktLine(
-      'ERR Plue serves fetches over git protocol v2: use git 2.18 or newer (protocol.version=2)\n',
-    ),
   ]);
 }
 

@@ -26,7 +26,18 @@ export async function readLimited(
   const parts: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { value, done } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (err) {
+      // The only way a request body fails to read here is its encoding (a corrupt or truncated
+      // gzip stream): the client's fault, not ours.
+      throw new AppError('invalid', 'The request body could not be decoded (corrupt gzip?)', {
+        code: 'body_undecodable',
+        cause: err,
+      });
+    }
+    const { value, done } = chunk;
     if (done) break;
     total += value.length;
     if (total > limit) {

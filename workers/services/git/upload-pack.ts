@@ -3,14 +3,20 @@
  * and deepen, blob filters, include-tag). Which pack is sent, and how, is fetch-pack.ts's.
  */
 import { fromUtf8 } from '../../git/model/bytes';
-import { parseTag } from '../../git/model/object';
 import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
-import { isValidOid } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { RepoState } from '../../../durable-objects/repo-refs';
 import { AppError } from '../../errors';
-import { parseFilter } from './fetch-walk';
-import { planFetch, writePlannedPack, type PackSpec } from './fetch-pack';
+import { planFetch, writePlannedPack } from './fetch-pack';
+import {
+  applyFetchCapability,
+  applyFetchLine,
+  checkWants,
+  commonCommits,
+  emptyFetchArgs,
+  peel,
+  type FetchArgs,
+} from './fetch-request';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { GitResponseWriter } from './response-writer';
 
@@ -48,17 +54,6 @@ export function parseV2Request(body: Uint8Array): V2Request | undefined {
   return { command, args };
 }
 
-/** Peels an annotated tag (chains included) to the object it finally names. */
-async function peel(objects: RepoObjects, oid: string): Promise<string | undefined> {
-  let cur = oid;
-  for (let i = 0; i < 10; i++) {
-    const obj = await objects.read(cur);
-    if (!obj || obj.type !== 'tag') return i === 0 ? undefined : cur;
-    cur = parseTag(obj.body).object;
-  }
-  return cur;
-}
-
 /** ls-refs: HEAD (with its symref target) and refs, filtered by ref-prefix. */
 export async function lsRefs(
   ctx: GitRepoContext,
@@ -93,48 +88,11 @@ export async function lsRefs(
   await out.flush();
 }
 
-interface FetchArgs extends PackSpec {
-  haves: string[];
-  done: boolean;
-  noProgress: boolean;
-}
-
 function parseFetchArgs(args: string[]): FetchArgs {
-  const f: FetchArgs = {
-    wants: [],
-    haves: [],
-    common: [],
-    done: false,
-    noProgress: false,
-    includeTag: false,
-    ofsDelta: false,
-    shallow: new Set(),
-    relative: false,
-    deepenNot: [],
-  };
-  const oidArg = (a: string, n: number): string => {
-    const oid = a.slice(n);
-    if (!isValidOid(oid)) throw AppError.invalid(`bad object id in '${a.slice(0, 60)}'`);
-    return oid;
-  };
+  const f = emptyFetchArgs();
   for (const a of args) {
-    if (a.startsWith('want ')) f.wants.push(oidArg(a, 5));
-    else if (a.startsWith('have ')) f.haves.push(oidArg(a, 5));
-    else if (a.startsWith('shallow ')) f.shallow.add(oidArg(a, 8));
-    else if (a === 'done') f.done = true;
-    else if (a === 'no-progress') f.noProgress = true;
-    else if (a === 'include-tag') f.includeTag = true;
-    else if (a === 'ofs-delta') f.ofsDelta = true;
-    else if (a === 'deepen-relative') f.relative = true;
-    else if (a === 'thin-pack') continue;
-    else if (a.startsWith('deepen-since ')) f.deepenSince = Number(a.slice(13));
-    else if (a.startsWith('deepen-not ')) f.deepenNot.push(a.slice(11));
-    else if (a.startsWith('deepen ')) {
-      f.depth = Number(a.slice(7));
-      if (!Number.isInteger(f.depth) || f.depth < 1)
-        throw AppError.invalid('deepen needs a positive depth');
-    } else if (a.startsWith('filter ')) f.filter = parseFilter(a.slice(7));
-    else throw AppError.invalid(`unexpected fetch argument '${a.slice(0, 60)}'`);
+    if (applyFetchLine(f, a) || applyFetchCapability(f, a)) continue;
+    throw AppError.invalid(`unexpected fetch argument '${a.slice(0, 60)}'`);
   }
   if (f.wants.length === 0) throw AppError.invalid('fetch without any want');
   return f;
@@ -149,18 +107,16 @@ export async function fetchCommand(
 ): Promise<void> {
   const f = parseFetchArgs(args);
   const objects = await openObjects(ctx, state);
-  for (const w of f.wants) {
-    if (!objects.has(w)) throw AppError.invalid(`upload-pack: not our ref ${w}`);
-  }
-  f.common = f.haves.filter((h) => objects.has(h));
+  checkWants(objects, f.wants);
+  const common = f.haves.filter((h) => objects.has(h));
   if (!f.done) {
     await out.line('acknowledgments');
-    if (f.common.length === 0) {
+    if (common.length === 0) {
       await out.line('NAK');
       await out.flush();
       return;
     }
-    for (const h of f.common) await out.line(`ACK ${h}`);
+    for (const h of common) await out.line(`ACK ${h}`);
     await out.line('ready');
     await out.delim();
   }
@@ -170,6 +126,7 @@ export async function fetchCommand(
       if (!f.noProgress) await out.progress(text, force);
     },
   };
+  f.common = await commonCommits(objects, common);
   const plan = await planFetch(state, objects, f, (n) => sink.progress(`Counting objects: ${n}\r`));
   if (plan.kind === 'walk' && (plan.walk.shallow.length || plan.walk.unshallow.length)) {
     await out.line('shallow-info');

@@ -22,6 +22,7 @@ import type { RepoState } from '../../../../durable-objects/repo-refs';
 import { MemoryTier } from '../../../services/memory-cache';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
+import { publicOrigin } from '../../../services/public-url';
 import { sshCloneUrl } from '../../../services/repos';
 import type { RepoRef } from '../../../views/browse/common';
 import type { CloneUrls, RefChoice } from '../../../views/browse/tree-page';
@@ -133,9 +134,15 @@ const CACHE_STATUS = 'X-Plue-Cache';
 const STORED_ETAG = 'X-Plue-ETag';
 const STORED_CACHE_CONTROL = 'X-Plue-Cache-Control';
 
+/** The page's path and query: what the page is a function of (never the Host it was asked on). */
+function pathAndQuery(c: Context<AppEnv>): string {
+  const u = new URL(c.req.url);
+  return `${u.pathname}${u.search}`;
+}
+
 function pageKey(c: Context<AppEnv>, repoId: string): string {
   const release = c.env.CF_VERSION_METADATA?.id ?? '';
-  return cacheKey(repoId, 'page', release, c.req.url);
+  return cacheKey(repoId, 'page', release, pathAndQuery(c));
 }
 
 /** SHA-1 (native, off the JS heap) of what the page was rendered from; no refs when pinned. */
@@ -233,10 +240,10 @@ export function resolve(b: Browse, ref: string): Promise<ResolvedRef> {
 }
 
 export function cloneUrls(c: Context<AppEnv>, r: RepoRef): CloneUrls {
-  const origin = new URL(c.req.url);
+  const origin = publicOrigin(c.env);
   return {
-    https: `${origin.origin}/${r.owner}/${r.name}.git`,
-    ssh: sshCloneUrl(`${r.owner}/${r.name}`, origin.origin, c.env.PLUE_SSH_URL),
+    https: `${origin}/${r.owner}/${r.name}.git`,
+    ssh: sshCloneUrl(`${r.owner}/${r.name}`, origin, c.env.PLUE_SSH_URL),
   };
 }
 
@@ -265,7 +272,7 @@ export function pageHeaders(
   const who = c.var.user?.id ?? '';
   // The deployment's id makes a new release render pages afresh instead of serving old HTML.
   const release = c.env.CF_VERSION_METADATA?.id ?? '';
-  const salt = toHex(sha1(utf8(`${release}|${who}|${refs}|${c.req.url}`))).slice(0, 12);
+  const salt = toHex(sha1(utf8(`${release}|${who}|${refs}|${pathAndQuery(c)}`))).slice(0, 12);
   const h = objectHeaders(`${oid}-${salt}`, { shared: b.repo.shared, immutable });
   if (b.repo.shared && who !== '') h['Cache-Control'] = 'private, max-age=0, must-revalidate';
   h.ETag = `W/${h.ETag}`;

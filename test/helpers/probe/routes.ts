@@ -1,0 +1,282 @@
+/**
+ * The security probe's route table. The routes come from the Worker's own router
+ * (`createApp().routes`); every entry there must be listed here, or the probe fails: a new route
+ * cannot be left out by accident. A listing says what the route is (repository-scoped, internal,
+ * account, site, or middleware) and, for repository routes, how its parameters are filled and
+ * what request to send. A parameter the probe has no value for fails the suite too.
+ */
+
+/** Facts about one repository the probe fills parameters from. */
+export interface RepoFacts {
+  owner: string;
+  repo: string;
+  commit: string;
+  tree: string;
+  blob: string;
+  run: string;
+  step: string;
+  branch: string;
+  file: string;
+  workflow: string;
+  collaborator: string;
+  secret: string;
+  change: string;
+}
+
+type Fact = keyof RepoFacts;
+
+export interface RepoRoute {
+  kind: 'repo';
+  /** Parameter → fact, beyond the defaults (DEFAULT_FILL). `*` is the wildcard's value. */
+  fill?: Record<string, Fact | { literal: string }>;
+  /** Request body for writes: JSON, or a form (pages), or git's pkt-lines. */
+  body?: { json: unknown } | { form: Record<string, string> } | { git: string };
+  /** Query string to add (without `?`). */
+  query?: string;
+  /** Statuses the owner may get (default: any below 400); the probe's check that filling works. */
+  ownerStatus?: number[];
+  /** Served from the edge cache for public repositories (spoofing probes target these first). */
+  cached?: boolean;
+  /** A live stream: read headers only. */
+  stream?: boolean;
+  /** Smart HTTP: authenticate with HTTP Basic (the token), as git does. */
+  git?: boolean;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+}
+
+export type RouteSpec =
+  | RepoRoute
+  | { kind: 'middleware' }
+  | { kind: 'internal' }
+  | { kind: 'account' | 'site'; why: string };
+
+/** Default parameter values (the wildcard `*` has none: each route says what it is). */
+const DEFAULT_FILL: Record<string, Fact> = {
+  owner: 'owner',
+  repo: 'repo',
+  id: 'run',
+  step: 'step',
+  sha: 'commit',
+  commit: 'commit',
+  ref: 'branch',
+  path: 'file',
+  user: 'collaborator',
+};
+
+const pkt = (s: string) => (s.length + 4).toString(16).padStart(4, '0') + s;
+/** A protocol v2 `ls-refs` request (sent with `Git-Protocol: version=2`). */
+const LS_REFS = pkt('command=ls-refs\n') + '0000';
+
+const api = '/api/v1/repos/:owner/:repo';
+
+export const ROUTES: Record<string, RouteSpec> = {
+  // Middleware (app.use): covered by the routes below them.
+  'ALL /*': { kind: 'middleware' },
+  'ALL /internal/ssh/*': { kind: 'middleware' },
+  'ALL /internal/controller/*': { kind: 'middleware' },
+  'ALL /internal/repos/*': { kind: 'middleware' },
+
+  // Not about any repository.
+  'GET /api/v1/health': { kind: 'site', why: 'health check' },
+  'GET /api/v1/auth/nonce': { kind: 'site', why: 'sign-in' },
+  'POST /api/v1/auth/verify': { kind: 'site', why: 'sign-in' },
+  'POST /api/v1/auth/logout': { kind: 'account', why: 'the caller’s own session' },
+  'GET /api/v1/user': { kind: 'account', why: 'the caller’s own record' },
+  'PATCH /api/v1/user': { kind: 'account', why: 'the caller’s own record' },
+  'POST /api/v1/user/tokens': { kind: 'account', why: 'the caller’s own tokens' },
+  'GET /api/v1/user/tokens': { kind: 'account', why: 'the caller’s own tokens' },
+  'DELETE /api/v1/user/tokens/:id': { kind: 'account', why: 'the caller’s own tokens' },
+  'POST /api/v1/user/keys': { kind: 'account', why: 'the caller’s own keys' },
+  'GET /api/v1/user/keys': { kind: 'account', why: 'the caller’s own keys' },
+  'DELETE /api/v1/user/keys/:id': { kind: 'account', why: 'the caller’s own keys' },
+  'POST /api/v1/user/repos': { kind: 'account', why: 'creates in the caller’s namespace' },
+  'GET /api/v1/user/repos': { kind: 'account', why: 'lists the caller’s repositories' },
+  'GET /api/v1/users/:owner/repos': { kind: 'account', why: 'listing (probed separately)' },
+  'GET /static/style.css': { kind: 'site', why: 'static asset' },
+  'GET /': { kind: 'site', why: 'home' },
+  'GET /explore': { kind: 'site', why: 'listing (probed separately)' },
+  'GET /login': { kind: 'site', why: 'sign-in page' },
+  'POST /logout': { kind: 'account', why: 'the caller’s own session' },
+  'GET /settings': { kind: 'account', why: 'the caller’s own settings' },
+  'POST /settings/profile': { kind: 'account', why: 'the caller’s own settings' },
+  'POST /settings/tokens': { kind: 'account', why: 'the caller’s own tokens' },
+  'POST /settings/tokens/:id/delete': { kind: 'account', why: 'the caller’s own tokens' },
+  'POST /settings/keys': { kind: 'account', why: 'the caller’s own keys' },
+  'POST /settings/keys/:id/delete': { kind: 'account', why: 'the caller’s own keys' },
+  'GET /new': { kind: 'account', why: 'creates in the caller’s namespace' },
+  'POST /new': { kind: 'account', why: 'creates in the caller’s namespace' },
+
+  // Internal API: the internal secret or a run token, never a user's credentials.
+  'POST /internal/ssh/lookup': { kind: 'internal' },
+  'POST /internal/ssh/grant': { kind: 'internal' },
+  'POST /internal/runs': { kind: 'internal' },
+  'POST /internal/runs/:id/events': { kind: 'internal' },
+  'GET /internal/runs/:id/stream': { kind: 'internal' },
+  'POST /internal/runs/:id/restart': { kind: 'internal' },
+  'POST /internal/controller/events/claim': { kind: 'internal' },
+  'POST /internal/controller/events/:id/evaluation': { kind: 'internal' },
+  'POST /internal/controller/events/:id/fail': { kind: 'internal' },
+  'POST /internal/controller/runs/claim': { kind: 'internal' },
+  'POST /internal/controller/runs/:id/heartbeat': { kind: 'internal' },
+  'POST /internal/controller/runs/:id/complete': { kind: 'internal' },
+  'POST /internal/controller/sweep': { kind: 'internal' },
+  'POST /internal/controller/schedule': { kind: 'internal' },
+  'POST /internal/controller/tick': { kind: 'internal' },
+  'GET /internal/repos/:owner/:repo/packs': { kind: 'internal' },
+
+  // Repository API.
+  [`GET ${api}`]: { kind: 'repo' },
+  [`PATCH ${api}`]: { kind: 'repo', body: { json: { description: 'probe' } } },
+  [`DELETE ${api}`]: { kind: 'repo' },
+  [`GET ${api}/collaborators`]: { kind: 'repo', ownerStatus: [200] },
+  [`PUT ${api}/collaborators/:user`]: { kind: 'repo', body: { json: { permission: 'read' } } },
+  [`DELETE ${api}/collaborators/:user`]: { kind: 'repo' },
+  [`GET ${api}/contents`]: { kind: 'repo', cached: true },
+  [`GET ${api}/contents/:path{.+}`]: { kind: 'repo', cached: true },
+  [`GET ${api}/branches`]: { kind: 'repo' },
+  [`GET ${api}/tags`]: { kind: 'repo' },
+  [`GET ${api}/git/trees/:sha`]: { kind: 'repo', fill: { sha: 'tree' }, cached: true },
+  [`GET ${api}/git/blobs/:sha`]: { kind: 'repo', fill: { sha: 'blob' }, cached: true },
+  [`GET ${api}/git/commits/:sha`]: { kind: 'repo', cached: true },
+  [`GET ${api}/actions/workflows`]: { kind: 'repo' },
+  [`POST ${api}/actions/workflows/:name/dispatches`]: {
+    kind: 'repo',
+    fill: { name: 'workflow' },
+    body: { json: { ref: 'main' } },
+  },
+  [`POST ${api}/actions/runs/:id/cancel`]: { kind: 'repo' },
+  [`POST ${api}/actions/runs/:id/rerun`]: { kind: 'repo' },
+  [`GET ${api}/actions/secrets`]: { kind: 'repo' },
+  [`PUT ${api}/actions/secrets/:name`]: {
+    kind: 'repo',
+    fill: { name: 'secret' },
+    body: { json: { value: 'probe' } },
+  },
+  [`DELETE ${api}/actions/secrets/:name`]: { kind: 'repo', fill: { name: 'secret' } },
+  [`POST ${api}/statuses/:sha`]: {
+    kind: 'repo',
+    body: { json: { state: 'success', context: 'probe' } },
+  },
+  [`GET ${api}/statuses/:ref{.+}`]: { kind: 'repo' },
+  [`GET ${api}/commits/:ref{.+}/statuses`]: { kind: 'repo' },
+  [`GET ${api}/commits/:ref{.+}/status`]: { kind: 'repo' },
+  [`GET ${api}/commits`]: { kind: 'repo' },
+  [`GET ${api}/commits/:ref{.+}`]: { kind: 'repo' },
+  [`GET ${api}/compare/:spec{.+}`]: { kind: 'repo', fill: { spec: { literal: 'main...main' } } },
+  [`GET ${api}/actions/runs`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/jobs`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/logs`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/steps/:step/log`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/events`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/stream`]: { kind: 'repo', stream: true },
+  // Without an Upgrade header (the WebSocket handshake itself is probed on its own).
+  [`GET ${api}/actions/runs/:id/stream/ws`]: { kind: 'repo', ownerStatus: [400] },
+
+  // git over HTTPS.
+  'GET /:owner/:repo/info/refs': {
+    kind: 'repo',
+    git: true,
+    fill: { repo: 'repo' },
+    query: 'service=git-upload-pack',
+  },
+  'POST /:owner/:repo/git-upload-pack': {
+    kind: 'repo',
+    git: true,
+    body: { git: LS_REFS },
+    headers: { 'git-protocol': 'version=2' },
+    ownerStatus: [200],
+  },
+  'POST /:owner/:repo/git-receive-pack': { kind: 'repo', git: true, body: { git: '0000' } },
+
+  // Pages.
+  'GET /:owner/:repo/actions': { kind: 'repo' },
+  'GET /:owner/:repo/actions/runs/:id': { kind: 'repo' },
+  'GET /:owner/:repo/actions/workflows': { kind: 'repo' },
+  'POST /:owner/:repo/actions/workflows/:name/dispatch': {
+    kind: 'repo',
+    fill: { name: 'workflow' },
+    body: { form: { ref: 'main' } },
+  },
+  'POST /:owner/:repo/actions/runs/:id/cancel': { kind: 'repo', body: { form: {} } },
+  'POST /:owner/:repo/actions/runs/:id/rerun': { kind: 'repo', body: { form: {} } },
+  'GET /:owner/:repo/commit/:sha/statuses': { kind: 'repo' },
+  'GET /:owner/:repo/commits/*': { kind: 'repo', fill: { '*': 'branch' }, cached: true },
+  'GET /:owner/:repo/commits': { kind: 'repo', cached: true },
+  'GET /:owner/:repo/commit/:sha': { kind: 'repo', cached: true },
+  'GET /:owner/:repo/compare/*': { kind: 'repo', fill: { '*': { literal: 'main...main' } } },
+  'GET /:owner/:repo/:kind{branches|tags}': {
+    kind: 'repo',
+    fill: { kind: { literal: 'branches' } },
+  },
+  // The fixture's commits carry no jj change-id, so the owner gets "no commit carries change".
+  'GET /:owner/:repo/change/:id': { kind: 'repo', fill: { id: 'change' }, ownerStatus: [404] },
+  'GET /:owner/:repo': { kind: 'repo', cached: true },
+  'GET /:owner/:repo/tree/*': { kind: 'repo', fill: { '*': 'branch' }, cached: true },
+  'GET /:owner/:repo/blob/*': {
+    kind: 'repo',
+    fill: { '*': { literal: 'main/README.md' } },
+    cached: true,
+  },
+  'GET /:owner/:repo/last-commits/:commit': { kind: 'repo', cached: true },
+  'GET /:owner/:repo/raw/*': {
+    kind: 'repo',
+    fill: { '*': { literal: 'main/README.md' } },
+    cached: true,
+  },
+};
+
+export interface DiscoveredRoute {
+  key: string;
+  method: string;
+  path: string;
+}
+
+interface WorkerApp {
+  createApp(): { routes: { method: string; path: string }[] };
+}
+
+/**
+ * The routes the Worker's router holds (`createApp().routes`, the app the Worker serves), in
+ * registration order, without duplicates. The app is loaded by a computed specifier because its
+ * modules are type-checked under the Workers tsconfig; a static import would pull them into this
+ * Node one. At run time it is an ordinary import: route modules need no Workers runtime to load.
+ */
+export async function discoverRoutes(): Promise<DiscoveredRoute[]> {
+  const specifier = '../../../workers/app';
+  const { createApp } = (await import(specifier)) as WorkerApp;
+  const seen = new Set<string>();
+  const out: DiscoveredRoute[] = [];
+  for (const r of createApp().routes) {
+    const key = `${r.method} ${r.path}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ key, method: r.method, path: r.path });
+  }
+  return out;
+}
+
+/**
+ * The concrete path of a route for `facts` (owner and repo may be overridden, raw, so hostile
+ * values can be put in). Throws, naming the parameter, when the probe has no value for one.
+ */
+export function fillPath(
+  path: string,
+  spec: RepoRoute,
+  facts: RepoFacts,
+  raw: { owner?: string; repo?: string } = {},
+): string {
+  const value = (name: string): string => {
+    if (name === 'owner' && raw.owner !== undefined) return raw.owner;
+    if (name === 'repo' && raw.repo !== undefined) return raw.repo;
+    const how = spec.fill?.[name] ?? DEFAULT_FILL[name];
+    if (how === undefined) throw new Error(`no value for parameter ${name} of ${path}`);
+    const v = typeof how === 'string' ? facts[how] : how.literal;
+    return name === 'owner' || name === 'repo' ? encodeURIComponent(v) : v;
+  };
+  let out = path.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, (_m, name: string) => value(name));
+  if (out.endsWith('/*')) out = out.slice(0, -1) + value('*');
+  if (out.includes('*') || out.includes('/:')) throw new Error(`unfilled parts in ${path}`);
+  return spec.query ? `${out}?${spec.query}` : out;
+}
