@@ -169,19 +169,23 @@ export async function runDifferential(
   if (opts.logFile) {
     mkdirSync(dirname(opts.logFile), { recursive: true });
     writeFileSync(opts.logFile, `git differential, seed ${opts.seed}, ${opts.steps} steps\n`);
+    writeFileSync(refsFile(opts.logFile), '');
   }
 
-  const found: Array<{ step: number; op: string; diffs: string[] }> = [];
+  const found: Found[] = [];
 
   /** Throws the report, or (keepGoing) records the difference and lets the run go on. */
+  let refsBefore: string[] = [];
   const fail = (step: number, op: string, diffs: string[]): void => {
-    found.push({ step, op, diffs });
+    // The servers' refs before the step: with the working repository, enough to replay it alone.
+    found.push({ step, op, diffs, refsBefore: refsBefore.join(', ') || 'none' });
     if (!opts.keepGoing) throw new Error(report(opts, found, log, ms));
   };
 
   try {
     for (let step = 0; step <= opts.steps; step++) {
       w.startStep(step);
+      refsBefore = [...w.serverRefs].map(([ref, oid]) => `${ref}=${oid.slice(0, 10)}`);
       let name = 'initial';
       let desc: string;
       try {
@@ -251,6 +255,13 @@ export async function runDifferential(
           .filter(([, ref]) => ref?.startsWith('refs/') && !ref.endsWith('^{}'))
           .map(([oid, ref]) => [ref, oid]),
       );
+      // Each step's refs (from git's server), one JSON line per step: with the working
+      // repository, a failing sequence can be replayed as bare ref states to shrink it.
+      if (opts.logFile)
+        appendFileSync(
+          refsFile(opts.logFile),
+          `${JSON.stringify([step, Object.fromEntries(w.serverRefs)])}\n`,
+        );
       const diffs = compareClones(plue, git);
       if (diffs.length) fail(step, desc, diffs);
       else rmSync(dir, { recursive: true, force: true });
@@ -270,13 +281,15 @@ export async function runDifferential(
   return { steps: opts.steps, log, opCounts, compactions, ms };
 }
 
+interface Found {
+  step: number;
+  op: string;
+  diffs: string[];
+  refsBefore: string;
+}
+
 /** The failure text: seed, step, differences, the end of the log; the whole log to a file. */
-function report(
-  opts: RunOptions,
-  found: Array<{ step: number; op: string; diffs: string[] }>,
-  log: string[],
-  ms: RunResult['ms'],
-): string {
+function report(opts: RunOptions, found: Found[], log: string[], ms: RunResult['ms']): string {
   const first = found[0];
   if (!first) return 'no differences';
   const header =
@@ -284,11 +297,11 @@ function report(
     `(seed ${opts.seed}, operation: ${first.op})` +
     (found.length > 1 ? `; ${found.length} steps differ in all` : '');
   // Consecutive steps failing with the same text are shown once, as a range.
-  const groups: Array<{ from: number; to: number; op: string; diffs: string[] }> = [];
+  const groups: Array<{ from: number; to: number; op: string; diffs: string[]; refs: string }> = [];
   for (const f of found) {
     const last = groups[groups.length - 1];
     if (last && last.diffs.join('\n') === f.diffs.join('\n')) last.to = f.step;
-    else groups.push({ from: f.step, to: f.step, op: f.op, diffs: f.diffs });
+    else groups.push({ from: f.step, to: f.step, op: f.op, diffs: f.diffs, refs: f.refsBefore });
   }
   const render = (gs: typeof groups) =>
     gs.flatMap((gr) => [
@@ -300,6 +313,8 @@ function report(
           ]
         : []),
       ...gr.diffs.map((d) => `  - ${d}`),
+      // With the working repository (PLUE_DIFF_KEEP_DIR=1), enough to replay the step alone.
+      `  (refs on both servers before step ${gr.from}: ${gr.refs})`,
     ]);
   const diffs = render(groups.slice(0, 12));
   const time = `time: operations ${ms.ops} ms, compaction waits ${ms.compaction} ms, reading both servers ${ms.views} ms`;
@@ -320,4 +335,9 @@ function report(
   const shown = log.length > 40 ? ['  …', ...log.slice(-40)] : log;
   const where = opts.logFile ? ` (whole log in ${opts.logFile})` : '';
   return [...head, `operation log${where}:`, ...shown].join('\n');
+}
+
+/** Where the per-step refs go beside the log (`….refs.log`, ignored by git like the log). */
+export function refsFile(logFile: string): string {
+  return logFile.replace(/(\.log)?$/, '.refs.log');
 }
