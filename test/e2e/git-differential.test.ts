@@ -208,10 +208,31 @@ describe('git differential: Plue against git http-backend', () => {
     ),
   };
 
+  // Found by this test after the fixes for duplicates and unreachable objects (seed 4, step 47 of
+  // the random run) and shrunk by replaying ref states: main fast-forwarded twice, and a fresh
+  // clone lacks tree 6ad8f97 (src/deep of 104d512, which the last push built on and so did not
+  // send). The objects come from a bundle made from that run's working repository.
+  const BUNDLE = join(import.meta.dirname, 'fixtures', 'git-differential-seed4-step47.bundle');
+  const mainTo = (oid: string, label: string): ScriptedOp => ({
+    name: label,
+    run: async (w) => {
+      if (!(await w.tryRev('4b6ba4c8355df073d67bf65980edcc666b83e18a')))
+        await w.ok(['fetch', '-q', BUNDLE, '+refs/repro/*:refs/repro/*']);
+      await w.pushBoth([`+${oid}:refs/heads/main`]);
+      return `${label}: main → ${oid.slice(0, 7)}`;
+    },
+  });
+  const seed4Step47 = [
+    mainTo('5ed559b9f854f8010fccfbf73d8cb48acca57d1c', 'main at 5ed559b (2 commits)'),
+    mainTo('104d51205010419f92bf18dde07f401fdf16d887', 'fast-forward to 104d512 (19 commits)'),
+    mainTo('4b6ba4c8355df073d67bf65980edcc666b83e18a', 'fast-forward to 4b6ba4c (3 more)'),
+  ];
+
   it.each([
     ['delete a branch and push it again', [branchB, deleteB, pushB, 'fetch' as const]],
     ['force-push back and forward again', [threeOnMain, mainBack, mainForward, 'fetch' as const]],
     ['a deleted branch is not in fresh clones', [branchB, deleteB]],
+    ['fast-forwards keep every tree the new commits build on (seed 4, step 47)', seed4Step47],
   ])(
     '%s',
     async (label, script) => {
