@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   browse: './browse.ts',
   'run-stream': './run-stream.ts',
   workflows: './workflows.ts',
+  'sandbox-network': './sandbox-network.ts',
 };
 
 const only = process.argv.slice(2);

@@ -4,7 +4,7 @@
  * (which retires the replaced packs, see retired-packs.ts). Kept apart from the DO class so it
  * holds no lifecycle, only rules.
  */
-import { isValidRefName, ZERO_OID } from '../workers/git/model/refs';
+import { pushedRefNameProblem, ZERO_OID } from '../workers/git/model/refs';
 import { createRetiredSchema, retirePacks } from './retired-packs';
 
 export interface PackRecord {
@@ -137,13 +137,15 @@ export function setHead(sql: SqlStorage, branch: string): void {
 }
 
 /** Checks one command against the current refs; returns the rejection reason or undefined. */
-function check(
+export function checkRefCommand(
   cmd: RefCommand,
   current: Map<string, string>,
   protectedRefs: Set<string>,
 ): string | undefined {
-  if (!isValidRefName(cmd.ref) || !cmd.ref.startsWith('refs/')) return 'funny refname';
   const cur = current.get(cmd.ref) ?? ZERO_OID;
+  // A ref stored before names were checked may still be deleted, so its owner can repair it.
+  const nameProblem = pushedRefNameProblem(cmd.ref);
+  if (nameProblem && !(cmd.newOid === ZERO_OID && cur !== ZERO_OID)) return nameProblem;
   if (cur !== cmd.oldOid) return cur === ZERO_OID ? 'stale info (ref was deleted)' : 'stale info';
   if (cmd.newOid === ZERO_OID && protectedRefs.has(cmd.ref))
     return 'protected branch: deletion prohibited';
@@ -169,7 +171,7 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
   const reasons = req.commands.map((c) => {
     if (seen.has(c.ref)) return 'duplicate ref in one push';
     seen.add(c.ref);
-    return check(c, current, protectedRefs);
+    return checkRefCommand(c, current, protectedRefs);
   });
   const anyFailed = reasons.some((r) => r !== undefined);
   const results: RefResult[] = req.commands.map((c, i) => {

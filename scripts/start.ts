@@ -118,7 +118,12 @@ async function main(): Promise<void> {
     lines.push(`  ${s.name.padEnd(10)} ${s.listen}`);
   }
   lines.push(`  SSH host key ${hostKey.fingerprint}`);
-  if (stack.db.tcpUrl) lines.push(`  psql       ${stack.db.tcpUrl}`);
+  if (stack.db.tcpUrl) {
+    // Not the password itself: the terminal's scrollback is no place for it.
+    const u = new URL(stack.db.tcpUrl);
+    const pw = stack.db.passwordFile ? `$(cat '${stack.db.passwordFile}')` : '***';
+    lines.push(`  psql       psql "postgres://${u.username}:${pw}@${u.host}${u.pathname}"`);
+  }
   console.log(
     `\nPlue is running (${((Date.now() - t0) / 1000).toFixed(1)} s):\n${lines.join('\n')}`,
   );

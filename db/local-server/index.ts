@@ -3,7 +3,9 @@
  * proxy's protocol (raw PostgreSQL bytes in binary frames at /v1), so the Worker reaches the
  * database through the same driver as in production. Behind it sits either a real PostgreSQL
  * server (DATABASE_URL) or embedded PGlite (data kept in `dataDir`), which is also served over
- * plain TCP so `psql` can connect.
+ * plain TCP so `psql` can connect. Both PGlite endpoints ask for a password (password.ts), and
+ * the connection strings returned carry it; with a real server, the server's own
+ * authentication applies (the pool passes it through).
  *
  * With a real server, driver connections go through a session pool (pg-pool.ts), as through
  * Neon's pooler in production: the Worker opens one connection per request, and a new server
@@ -12,9 +14,11 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PGlite } from '@electric-sql/pglite';
 import { PgSessionPool } from './pg-pool';
+import { dataDirPassword, newPassword, PASSWORD_FILE } from './password';
 import { PgliteSessions, type SessionTransport } from './pglite-sessions';
 
 export interface LocalDatabaseOptions {
@@ -28,6 +32,11 @@ export interface LocalDatabaseOptions {
   tcpPort?: number;
   host?: string;
   /**
+   * Password of the embedded database (default: made once per data directory, or per start
+   * for an in-memory one).
+   */
+  password?: string;
+  /**
    * Server connections open at once, with a real server (default 20, or PLUE_DB_MAX_CONNECTIONS;
    * keep it below the server's max_connections minus what others use).
    */
@@ -35,14 +44,16 @@ export interface LocalDatabaseOptions {
 }
 
 export interface LocalDatabase {
-  /** Connection string to give the driver. */
+  /** Connection string to give the driver (with the embedded database's password). */
   databaseUrl: string;
   /** Value for the driver's wsProxy setting (`DB_WS_PROXY`). */
   wsProxy: string;
   /** `embedded` (PGlite) or `postgres`. */
   kind: 'embedded' | 'postgres';
-  /** psql-able URL of the embedded database, when embedded. */
+  /** psql-able URL of the embedded database (password included), when embedded. */
   tcpUrl?: string;
+  /** The file holding the embedded database's password, when it has a data directory. */
+  passwordFile?: string;
   /** The session pool's state, with a real server. */
   serverConnections(): { open: number; idle: number; waiting: number; opened: number };
   close(): Promise<void>;
@@ -84,6 +95,7 @@ export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promi
   let connectBackend: (ws: WebSocket) => void;
 
   let pool: PgSessionPool | undefined;
+  let password: string | undefined;
   if (opts.databaseUrl) {
     const target = new URL(opts.databaseUrl);
     const sessions = new PgSessionPool({
@@ -100,7 +112,13 @@ export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promi
     };
   } else {
     pglite = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
-    const sessions = new PgliteSessions(pglite);
+    try {
+      password = opts.password ?? (opts.dataDir ? dataDirPassword(opts.dataDir) : newPassword());
+    } catch (err) {
+      await pglite.close();
+      throw err;
+    }
+    const sessions = new PgliteSessions(pglite, { password });
     connectBackend = (ws) => {
       const t: SessionTransport = { send: (b) => ws.send(b), close: () => ws.close() };
       const s = sessions.open(t);
@@ -133,14 +151,19 @@ export async function startLocalDatabase(opts: LocalDatabaseOptions = {}): Promi
   let tcpUrl: string | undefined;
   if (tcpServer) {
     const p = await listen(tcpServer, opts.tcpPort ?? 0, host);
-    tcpUrl = `postgres://postgres@${host}:${p}/postgres`;
+    tcpUrl = `postgres://postgres:${encodeURIComponent(password ?? '')}@${host}:${p}/postgres`;
   }
 
   return {
-    databaseUrl: opts.databaseUrl ?? `postgres://postgres:plue@${host}:5432/postgres`,
+    databaseUrl:
+      opts.databaseUrl ??
+      `postgres://postgres:${encodeURIComponent(password ?? '')}@${host}:5432/postgres`,
     wsProxy: `${host}:${wsPort}/v1`,
     kind: pglite ? 'embedded' : 'postgres',
     ...(tcpUrl ? { tcpUrl } : {}),
+    ...(pglite && opts.dataDir && opts.password === undefined
+      ? { passwordFile: path.join(opts.dataDir, PASSWORD_FILE) }
+      : {}),
     serverConnections: () => pool?.stats() ?? { open: 0, idle: 0, waiting: 0, opened: 0 },
     close: async () => {
       for (const c of wss.clients) c.terminate();

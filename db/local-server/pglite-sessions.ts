@@ -5,11 +5,13 @@
  * database from its first message until PGlite answers ReadyForQuery with status idle (outside a
  * transaction), like a transaction-mode pooler. Others queue meanwhile, so concurrent requests
  * wait rather than fail. A connection that dies or idles inside a transaction is rolled back and
- * its turn released. Hand-written because @electric-sql/pglite-socket pins an older PGlite and
- * speaks only TCP; this also serves the WebSocket transport the Neon driver uses.
+ * its turn released. With a password (password.ts), a connection must present it before its
+ * startup message reaches PGlite. Hand-written because @electric-sql/pglite-socket pins an
+ * older PGlite and speaks only TCP; this also serves the WebSocket transport the Neon driver uses.
  */
 import type { PGlite } from '@electric-sql/pglite';
 import { FrontendFramer, lastReadyStatus } from './pg-frames';
+import { AUTH_CLEARTEXT, fatalError, parsePasswordMessage, passwordMatches } from './password';
 
 /** A FIFO lock. */
 class Gate {
@@ -31,17 +33,21 @@ export interface SessionTransport {
 export interface PgliteSessionsOptions {
   /** How long a connection may hold the database without sending anything. */
   idleHoldMs?: number;
+  /** The password every connection must present; none asked when unset. */
+  password?: string | undefined;
 }
 
 export class PgliteSessions {
   private readonly gate = new Gate();
   private readonly idleHoldMs: number;
+  private readonly password: string | undefined;
 
   constructor(
     private readonly db: PGlite,
     opts: PgliteSessionsOptions = {},
   ) {
     this.idleHoldMs = opts.idleHoldMs ?? 30_000;
+    this.password = opts.password;
   }
 
   /** Opens a session for one client connection; feed it the client's bytes. */
@@ -52,6 +58,9 @@ export class PgliteSessions {
     let closed = false;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     let work: Promise<void> = Promise.resolve();
+    /** The startup message, held until the password is checked. */
+    let pendingStartup: Uint8Array | undefined;
+    let authenticated = this.password === undefined;
 
     const finish = async (): Promise<void> => {
       if (idleTimer) clearTimeout(idleTimer);
@@ -94,9 +103,30 @@ export class PgliteSessions {
           shutdown();
           return;
         }
+        let bytes = m.bytes;
+        if (!authenticated) {
+          if (m.kind === 'startup') {
+            pendingStartup = m.bytes;
+            transport.send(AUTH_CLEARTEXT);
+            continue;
+          }
+          const presented = parsePasswordMessage(m.bytes);
+          if (!pendingStartup || !presented || !passwordMatches(presented, this.password ?? '')) {
+            transport.send(
+              presented
+                ? fatalError('28P01', 'password authentication failed')
+                : fatalError('08P01', 'expected a password message'),
+            );
+            shutdown();
+            return;
+          }
+          authenticated = true;
+          bytes = pendingStartup;
+          pendingStartup = undefined;
+        }
         if (!release) release = await this.gate.acquire();
         if (closed) return;
-        const reply = await this.db.execProtocolRaw(m.bytes);
+        const reply = await this.db.execProtocolRaw(bytes);
         if (reply.length > 0) transport.send(reply);
         const status = lastReadyStatus(reply);
         if (status !== undefined) inTx = status !== 'I';

@@ -51,7 +51,10 @@ export interface Controller {
 /** Starts the loop; resolves once the backend is chosen and the first poll is under way. */
 export async function startController(opts: ControllerOptions): Promise<Controller> {
   const log = opts.log ?? ((m: string) => console.log(`runner-controller: ${m}`));
-  const backend = opts.backend ?? (await selectBackend()).backend;
+  const selected: { backend: SandboxBackend; detail?: string } = opts.backend
+    ? { backend: opts.backend }
+    : await selectBackend();
+  const { backend } = selected;
   const id = opts.id ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const api = new ControllerApi({
     baseUrl: opts.url,
@@ -129,6 +132,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   })();
 
   log(`${id} polling ${opts.url} with the ${backend.name} backend, ${concurrency} run(s) at once`);
+  // What the backend's own check found (e.g. whether steps with network=True can run here).
+  if (selected.detail) log(`sandbox: ${selected.detail}`);
   return {
     id,
     backend,

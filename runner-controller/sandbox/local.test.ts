@@ -1,14 +1,32 @@
 // Escape attempts against the local bubblewrap backend, each of which must be denied: the
 // controller's environment and files, the Plue checkout and its .plue/ state, $HOME, host
-// processes, a TCP server on the host's loopback, the time limit and the memory limit.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+// processes, the host's services (loopback, its own addresses) with or without network, private
+// and link-local addresses from a networked step, the time limit and the memory limit.
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir, networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  isRoot,
+  probeResults,
+  probeScript,
+  startHostServer,
+  startOutsideServer,
+  startPrivateServer,
+  type TestServer,
+} from '../../test/helpers/outside-network';
 import { StepCgroup } from './cgroup';
 import { LocalBackend } from './local';
+import { DEFAULT_NETWORK_TOOLS, hostIPv4Addresses, SLIRP_DNS } from './step-network';
 import type { RunResult, RunSpec } from './types';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -123,6 +141,42 @@ describe('local sandbox backend', () => {
     expect(seen).toEqual([]);
   });
 
+  it("gives the step's environment to the sandbox only, never to the wrappers outside it", async () => {
+    // The wrappers (cgroup shell, unshare, setpriv, bwrap) run as root: an LD_PRELOAD from the
+    // step's env would run a workspace file as root on the host.
+    const secret = `env-secret-${Math.random().toString(36).slice(2)}`;
+    const ownPidNs = readlinkSync('/proc/self/ns/pid');
+    for (const network of [false, true]) {
+      const abort = new AbortController();
+      let outside: string[] | undefined;
+      let inside = 0;
+      const res = await backend.run({
+        cmd: 'echo ready; sleep 5',
+        cwd: workspace(),
+        env: { TOKEN: secret, LD_PRELOAD: '/nonexistent/preload.so' },
+        timeoutMs: 10_000,
+        network,
+        signal: abort.signal,
+        onOutput: () => {
+          outside = [];
+          for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+            try {
+              if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(secret)) continue;
+              if (readlinkSync(`/proc/${pid}/ns/pid`) === ownPidNs) outside.push(pid);
+              else inside++;
+            } catch {
+              // Exited meanwhile, or not ours to read.
+            }
+          }
+          abort.abort();
+        },
+      });
+      expect(res.cancelled).toBe(true);
+      expect(outside, `network ${network}`).toEqual([]);
+      expect(inside, `network ${network}`).toBeGreaterThan(0);
+    }
+  });
+
   it('cannot reach files outside the workspace: the Plue checkout, .plue/ state, $HOME', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'plue-outside-'));
     workspaces.push(outside);
@@ -158,34 +212,161 @@ describe('local sandbox backend', () => {
   });
 
   describe('network', () => {
-    let server: Server;
-    let port = 0;
-    let connections = 0;
+    let host: TestServer;
+    let privateServer: TestServer | undefined;
+    let outside: TestServer | undefined;
     beforeAll(async () => {
-      server = createServer((sock) => {
-        connections++;
-        sock.end('hello from the host\n');
-      });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-      const addr = server.address();
-      port = typeof addr === 'object' && addr ? addr.port : 0;
+      host = await startHostServer();
+      if (isRoot) {
+        privateServer = await startPrivateServer();
+        outside = await startOutsideServer();
+      }
     });
-    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    afterAll(async () => {
+      await host?.close();
+      await privateServer?.close();
+      await outside?.close();
+    });
 
-    const probe = () =>
-      `python3 -c "import socket; s=socket.create_connection(('127.0.0.1', ${port}), timeout=3); print(s.recv(100).decode().strip())" 2>&1; echo END`;
+    /** Every way to the host's own services: loopback, slirp's gateway, each host address. */
+    const hostTargets = () => [
+      { host: '127.0.0.1', port: host.port },
+      { host: '10.0.2.2', port: host.port },
+      ...hostIPv4Addresses().map((a) => ({ host: a, port: host.port })),
+      ...Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a?.family === 'IPv6')
+        .map((a) => ({ host: (a as { address: string }).address, port: host.port })),
+    ];
 
     it("cannot reach a TCP server on the host's loopback without network", async () => {
-      const res = await run(probe());
-      expect(res.out).toMatch(/Connection refused|unreachable|timed out/);
-      expect(res.out).not.toContain('hello from the host');
-      expect(connections).toBe(0);
+      const res = await run(probeScript([{ host: '127.0.0.1', port: host.port }]));
+      expect(res.out).toMatch(/FAIL/);
+      expect(res.out).not.toContain(host.greeting);
+      expect(host.connections()).toBe(0);
     });
 
-    it('reaches it when the step asks for network (control)', async () => {
-      const res = await run(probe(), { network: true });
-      expect(res.out).toContain('hello from the host');
-      expect(connections).toBe(1);
+    it("a networked step cannot reach the host's own services on any address", async () => {
+      const targets = hostTargets();
+      const res = await run(probeScript(targets), { network: true });
+      const results = probeResults(res.out);
+      for (const t of targets) {
+        expect(results.get(`${t.host}:${t.port}`), `${t.host} in ${res.out}`).toMatch(/^FAIL/);
+      }
+      expect(res.out).not.toContain(host.greeting);
+      expect(host.connections()).toBe(0);
+    });
+
+    it('a networked step cannot reach private, link-local or metadata addresses', async (ctx) => {
+      if (!privateServer) ctx.skip(); // needs root to add a private address to this host
+      const p = privateServer as TestServer;
+      const targets = [
+        { host: p.host, port: p.port },
+        { host: '169.254.169.254', port: 80 },
+        { host: '10.0.2.3', port: 80 },
+        { host: '100.64.0.1', port: 80 },
+        { host: '172.16.0.1', port: 80 },
+        { host: '192.168.0.1', port: 80 },
+      ];
+      const res = await run(probeScript(targets), { network: true });
+      const results = probeResults(res.out);
+      for (const t of targets) {
+        // Refused by the step's filter at once (EHOSTUNREACH), not a timeout that could pass
+        // only because nothing listens there.
+        expect(results.get(`${t.host}:${t.port}`), res.out).toMatch(/FAIL .*(113|No route)/);
+      }
+      expect(p.connections()).toBe(0);
+    });
+
+    it('a networked step reaches a server on a public address, and cannot lift its filter', async (ctx) => {
+      // Needs root: the "outside" server sits behind a veth pair this test creates.
+      if (!outside || !privateServer) ctx.skip();
+      const o = outside as TestServer;
+      const p = privateServer as TestServer;
+      const script = [
+        probeScript([{ host: o.host, port: o.port }]),
+        'nft flush ruleset 2>&1; ip route add 10.0.0.0/8 dev tap0 2>&1; echo tried',
+        probeScript([
+          { host: p.host, port: p.port },
+          { host: '10.0.2.2', port: host.port },
+        ]),
+      ].join('; ');
+      const res = await run(script, { network: true });
+      const results = probeResults(res.out);
+      expect(results.get(`${o.host}:${o.port}`), res.out).toBe(`OK ${o.greeting}`);
+      expect(o.connections()).toBe(1);
+      expect(res.out).toMatch(/Operation not permitted/);
+      expect(results.get(`${p.host}:${p.port}`), res.out).toMatch(/^FAIL/);
+      expect(results.get(`10.0.2.2:${host.port}`), res.out).toMatch(/^FAIL/);
+      expect(p.connections() + host.connections()).toBe(0);
+    });
+
+    it('a networked step never runs without its filter or its uplink', async () => {
+      for (const broken of [{ nft: '/nonexistent/nft' }, { slirp4netns: '/nonexistent/slirp' }]) {
+        const b = new LocalBackend({
+          killGraceMs: 300,
+          networkTools: { ...DEFAULT_NETWORK_TOOLS, ...broken },
+        });
+        const ws = workspace();
+        let out = '';
+        try {
+          await expect(
+            b.run({
+              cmd: 'echo ran > ran.txt',
+              cwd: ws,
+              env: {},
+              timeoutMs: 10_000,
+              network: true,
+              onOutput: (_s, chunk) => {
+                out += Buffer.from(chunk).toString();
+              },
+            }),
+          ).rejects.toThrow(/cannot set up the step's network: (bwrap ended|cannot start slirp)/);
+        } finally {
+          b.close();
+        }
+        expect(existsSync(join(ws, 'ran.txt')), out).toBe(false);
+      }
+    });
+
+    it('leaves no uplink behind when a networked step times out while it is set up', async () => {
+      // An uplink that becomes ready only after the step's time is up, then lingers.
+      const dir = workspace();
+      const marker = '1000.5151';
+      const slow = join(dir, 'slow-slirp');
+      const started = join(dir, 'uplink-started');
+      writeFileSync(
+        slow,
+        `#!/bin/sh\nsleep 0.6\necho 1 >&3\ntouch '${started}'\nexec sleep ${marker}\n`,
+        { mode: 0o755 },
+      );
+      const b = new LocalBackend({
+        killGraceMs: 100,
+        networkTools: { ...DEFAULT_NETWORK_TOOLS, slirp4netns: slow },
+      });
+      try {
+        const res = await b.run({
+          cmd: 'sleep 5',
+          cwd: workspace(),
+          env: {},
+          timeoutMs: 200,
+          network: true,
+          onOutput: () => undefined,
+        });
+        expect(res.timedOut).toBe(true);
+      } finally {
+        b.close();
+      }
+      // run() returned only once the uplink it had started was known, and stopped it.
+      expect(existsSync(started)).toBe(true);
+      expect(hostProcessesWith(`sleep ${marker}`)).toEqual([]);
+    });
+
+    it('a networked step resolves names through the uplink, not the host resolver', async () => {
+      const res = await run('cat /etc/resolv.conf; ip -4 route', { network: true });
+      expect(res.exitCode).toBe(0);
+      expect(res.out).toContain(`nameserver ${SLIRP_DNS}`);
+      expect(res.out).toMatch(/default via 10\.0\.2\.2 dev tap0/);
     });
   });
 

@@ -4,7 +4,7 @@
  * timeout or abort (SIGTERM, then SIGKILL after a grace period). Backends wrap the command
  * (bwrap, cgroup wrapper) and pass the argv here.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DEFAULT_MAX_OUTPUT_BYTES, type OutputStream, type RunSpec } from './types';
 
@@ -24,6 +24,13 @@ export interface SpawnOptions {
   env: Record<string, string>;
   cwd?: string;
   killGraceMs: number;
+  /** Pipes to open as fds 3, 4, … of the child (e.g. bwrap's --info-fd and --block-fd). */
+  extraPipes?: number;
+  /**
+   * Runs once the child is spawned (e.g. to set up its network before it is let go). If it
+   * fails, the whole process group is killed and runProcess rejects with its error.
+   */
+  onSpawn?: (child: ChildProcess) => Promise<void>;
 }
 
 /** Spawn `argv` and supervise it according to `spec` (timeout, signal, output). */
@@ -47,13 +54,14 @@ export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOu
       env: opts.env,
       cwd: opts.cwd,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...Array<'pipe'>(opts.extraPipes ?? 0).fill('pipe')],
     });
     let timedOut = false;
     let cancelled = false;
     let outputBytes = 0;
     let droppedBytes = 0;
     let sinkError: unknown;
+    let setupError: unknown;
     let killTimer: NodeJS.Timeout | undefined;
 
     const signalGroup = (sig: NodeJS.Signals): void => {
@@ -110,7 +118,16 @@ export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOu
         }
       }
     };
-    const pumps = Promise.all([pump(child.stdout, 'stdout'), pump(child.stderr, 'stderr')]);
+    // Settled before runProcess resolves, so whatever the setup started is known to the caller.
+    const setup = (opts.onSpawn?.(child) ?? Promise.resolve()).catch((err: unknown) => {
+      setupError = err;
+      signalGroup('SIGKILL');
+    });
+    // stdio[1] and stdio[2] are always 'pipe' above, so both streams exist.
+    const pumps = Promise.all([
+      pump(child.stdout as Readable, 'stdout'),
+      pump(child.stderr as Readable, 'stderr'),
+    ]);
 
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -123,7 +140,11 @@ export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOu
       clearTimeout(timer);
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
-      void pumps.then(() => {
+      void Promise.all([pumps, setup]).then(() => {
+        if (setupError !== undefined) {
+          reject(setupError instanceof Error ? setupError : new Error(String(setupError)));
+          return;
+        }
         if (sinkError !== undefined) {
           reject(sinkError instanceof Error ? sinkError : new Error(String(sinkError)));
           return;

@@ -14,6 +14,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     baseUrl: string;
     databaseKind: 'embedded' | 'postgres';
+    /** `host:port` of each local database endpoint the stack listens on (WebSocket, TCP). */
+    databaseEndpoints: string[];
   }
 }
 
@@ -32,6 +34,13 @@ export async function setup(project: TestProject): Promise<void> {
   stack = await startStack({ dataDir: dir, port: await freePort(), databaseUrl });
   project.provide('baseUrl', stack.url);
   project.provide('databaseKind', stack.db.kind);
+  const endpoints = [stack.db.wsProxy.replace(/\/.*$/, '')];
+  if (stack.db.tcpUrl) endpoints.push(new URL(stack.db.tcpUrl).host);
+  if (databaseUrl) {
+    const server = new URL(databaseUrl);
+    endpoints.push(`${server.hostname || '127.0.0.1'}:${server.port || 5432}`);
+  }
+  project.provide('databaseEndpoints', endpoints);
 }
 
 export async function teardown(): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { concatBytes } from '../../git/model/bytes';
 import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
-import { ZERO_OID } from '../../git/model/refs';
+import { ZERO_OID, isServableRefName } from '../../git/model/refs';
 import type { RepoState } from '../../../durable-objects/repo-refs';
 
 /** What upload-pack v0/v1 serves, in git's order (symref, no-done, agent are added per answer). */
@@ -61,7 +61,10 @@ export function writeUploadPackAdvertisement(
   if (opts.version1) lines.push(encodePktLine('version 1\n'));
   const refs = [
     ...(headOid ? [{ name: 'HEAD', oid: headOid }] : []),
-    ...[...state.refs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    // A ref stored before names were checked may not fit a pkt-line or a client's file system.
+    ...state.refs
+      .filter((r) => isServableRefName(r.name))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
   ];
   if (refs.length === 0) lines.push(encodePktLine(`${ZERO_OID} capabilities^{}\0${caps}\n`));
   refs.forEach((r, i) => {

@@ -21,22 +21,28 @@ import { openObjects, type GitRepoContext } from './repo-context';
 /** How long one compaction may hold the repository's lease. */
 const LEASE_MS = 10 * 60_000;
 
-/** Runs whichever compaction the catalog needs, if another is not already running. */
+/**
+ * Runs whichever compaction the catalog needs, if another is not already running. A push that
+ * lands while it runs may need another one, and its own attempt found the lease taken: so the
+ * holder looks again when done (a few times at most).
+ */
 export async function compactIfNeeded(
   ctx: GitRepoContext,
   log: Logger,
-  now = Date.now(),
+  now = () => Date.now(),
 ): Promise<void> {
-  const state = await ctx.refs.state(ctx.repo.defaultBranch);
-  const cruftDue = await hasExpiredCruft(ctx, state, now);
-  const merge = state.exact && !cruftDue ? choosePacksToMerge(livePacks(state)) : undefined;
-  if (state.exact && !cruftDue && !merge) return;
-  if (!(await ctx.refs.claimCompaction(LEASE_MS))) return;
-  try {
-    if (merge) await mergeSmallPacks(ctx, log);
-    else await repackExact(ctx, log, now);
-  } finally {
-    await ctx.refs.releaseCompaction();
+  for (let round = 0; round < 3; round++) {
+    const state = await ctx.refs.state(ctx.repo.defaultBranch);
+    const cruftDue = await hasExpiredCruft(ctx, state, now());
+    const merge = state.exact && !cruftDue ? choosePacksToMerge(livePacks(state)) : undefined;
+    if (state.exact && !cruftDue && !merge) return;
+    if (!(await ctx.refs.claimCompaction(LEASE_MS))) return;
+    try {
+      if (merge) await mergeSmallPacks(ctx, log);
+      else await repackExact(ctx, log, now());
+    } finally {
+      await ctx.refs.releaseCompaction();
+    }
   }
 }
 

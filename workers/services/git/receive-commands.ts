@@ -1,6 +1,9 @@
 /**
- * Parses the command section of a receive-pack request (gitprotocol-pack): `<old> <new> <ref>`
- * lines, the first carrying NUL + capabilities, up to a flush; shallow lines are refused.
+ * Parses the command section of a receive-pack request (gitprotocol-pack): `shallow <oid>` lines
+ * (a push from a shallow clone names its shallow boundaries first), then `<old> <new> <ref>`
+ * lines, the first carrying NUL + capabilities, up to a flush; then push options when asked for.
+ * Ref names are taken as sent (everything after the second space) and judged later, so a bad
+ * name gets its own `ng` line instead of failing the whole request.
  */
 import { fromUtf8 } from '../../git/model/bytes';
 import { PktLineReader, type Pkt } from '../../git/model/pkt-line';
@@ -16,11 +19,29 @@ export interface ReceiveCommand {
 export interface ReceiveRequest {
   commands: ReceiveCommand[];
   caps: Set<string>;
+  /** The client's shallow boundaries (commits whose parents it does not have). */
+  shallow: string[];
   /** Reader positioned after the command section (and push options); the pack follows. */
   pkts: PktLineReader;
 }
 
+/**
+ * A request that cannot be parsed. `caps` holds the capabilities read before the problem, so
+ * the answer can use side-band when the client asked for it (an `ERR` pkt inside a side-band
+ * stream shows as "bad band" in git).
+ */
+export class ReceiveRequestError extends AppError {
+  caps = new Set<string>();
+}
+
 const MAX_COMMANDS = 10_000;
+const MAX_SHALLOW = 100_000;
+
+function fail(err: AppError, caps: Set<string>): never {
+  const e = new ReceiveRequestError(err.kind, err.message, { code: err.code });
+  e.caps = caps;
+  throw e;
+}
 
 /** Pulls packets from `next` until the command section's flush. */
 export async function readReceiveCommands(
@@ -42,15 +63,25 @@ export async function readReceiveCommands(
   };
 
   const commands: ReceiveCommand[] = [];
+  const shallow: string[] = [];
   let caps = new Set<string>();
   for (;;) {
-    const p = await nextPkt();
+    let p: Pkt | undefined;
+    try {
+      p = await nextPkt();
+    } catch {
+      fail(AppError.invalid('malformed pkt-line in receive-pack request'), caps);
+    }
     if (!p) {
-      if (commands.length === 0) return { commands, caps, pkts, exhausted };
-      throw AppError.invalid('receive-pack request ended before the flush after its commands');
+      if (commands.length === 0) return { commands, caps, shallow, pkts, exhausted };
+      fail(
+        AppError.invalid('receive-pack request ended before the flush after its commands'),
+        caps,
+      );
     }
     if (p.type === 'flush') break;
-    if (p.type !== 'data') throw AppError.invalid('unexpected packet in receive-pack commands');
+    if (p.type !== 'data')
+      fail(AppError.invalid('unexpected packet in receive-pack commands'), caps);
     let text = fromUtf8(p.data);
     if (text.endsWith('\n')) text = text.slice(0, -1);
     const nul = text.indexOf('\0');
@@ -64,28 +95,38 @@ export async function readReceiveCommands(
         );
       text = text.slice(0, nul);
     }
-    if (text.startsWith('shallow ')) {
-      throw AppError.invalid(
-        'pushing from a shallow clone is not supported; fetch with --unshallow first',
-      );
+    if (commands.length === 0 && text.startsWith('shallow ')) {
+      const oid = text.slice(8);
+      if (!isValidOid(oid))
+        fail(AppError.invalid(`malformed shallow line: ${oid.slice(0, 60)}`), caps);
+      if (shallow.length >= MAX_SHALLOW)
+        fail(AppError.tooLarge(`more than ${MAX_SHALLOW} shallow lines in one push`), caps);
+      shallow.push(oid);
+      continue;
     }
-    const m = /^([0-9a-f]{40}) ([0-9a-f]{40}) (\S+)$/.exec(text);
-    if (!m || !isValidOid(m[1] as string) || !isValidOid(m[2] as string)) {
-      throw AppError.invalid(
-        `malformed receive-pack command: ${JSON.stringify(text.slice(0, 120))}`,
+    const m = /^([0-9a-f]{40}) ([0-9a-f]{40}) (.+)$/s.exec(text);
+    if (!m) {
+      fail(
+        AppError.invalid(`malformed receive-pack command: ${JSON.stringify(text.slice(0, 120))}`),
+        caps,
       );
     }
     commands.push({ oldOid: m[1] as string, newOid: m[2] as string, ref: m[3] as string });
     if (commands.length > MAX_COMMANDS)
-      throw AppError.tooLarge(`more than ${MAX_COMMANDS} ref updates in one push`);
+      fail(AppError.tooLarge(`more than ${MAX_COMMANDS} ref updates in one push`), caps);
   }
   if (caps.has('push-options')) {
     for (;;) {
-      const p = await nextPkt();
+      let p: Pkt | undefined;
+      try {
+        p = await nextPkt();
+      } catch {
+        fail(AppError.invalid('malformed pkt-line in push options'), caps);
+      }
       if (!p || p.type === 'flush') break;
     }
   }
-  return { commands, caps, pkts, exhausted };
+  return { commands, caps, shallow, pkts, exhausted };
 }
 
 /** True when every command deletes a ref (then no pack follows). */

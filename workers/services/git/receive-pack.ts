@@ -1,23 +1,31 @@
 /**
- * receive-pack (push) over smart HTTP: read the ref commands, stream the pack to storage while
- * indexing it, verify every object and the connectivity of the new tips, then let RepoObject
- * compare-and-swap all ref updates in one transaction, and report per ref. A failed or
- * interrupted push publishes nothing: the staged pack is deleted and no ref moves.
+ * receive-pack (push) over smart HTTP, in named phases: read the request (commands, shallow
+ * lines, capabilities), take in and check the pack (receive-objects.ts: storage, fsck,
+ * connectivity), check each new ref value, let RepoObject compare-and-swap all ref updates in one
+ * transaction, then answer with report-status (receive-report.ts) and tell the hooks. A failed or
+ * interrupted push publishes nothing: the staged pack is deleted and no ref moves. Every refusal
+ * reaches git as text it prints.
  */
-import type { ObjectType } from '../../git/model/object';
-import { addLinks } from '../../git/model/object-links';
-import { OidSet } from '../../git/model/oid-set';
 import { ZERO_OID } from '../../git/model/refs';
-import { fromHex, toHex } from '../../git/model/bytes';
-import { ObjectFormatError, PackError } from '../../git/model/errors';
-import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
-import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
-import { packKey } from '../../git/storage/pack-keys';
-import type { RepoObjects } from '../../git/storage/repo-objects';
+import type { RepoState } from '../../../durable-objects/repo-refs';
 import { AppError } from '../../errors';
-import { onlyDeletes, readReceiveCommands, type ReceiveCommand } from './receive-commands';
+import {
+  onlyDeletes,
+  readReceiveCommands,
+  ReceiveRequestError,
+  type ReceiveCommand,
+  type ReceiveRequest,
+} from './receive-commands';
 import { pushKeepsExact } from './push-exactness';
+import { receivedNothing, receiveObjects, type ReceivedObjects } from './receive-objects';
+import {
+  writeRemoteLines,
+  writeReport,
+  writeRequestRefusal,
+  type RefReport,
+} from './receive-report';
 import { openObjects, type GitRepoContext } from './repo-context';
+import { drainBody } from './request-body';
 import { GitResponseWriter } from './response-writer';
 
 export const RECEIVE_CAPABILITIES = [
@@ -42,14 +50,10 @@ export interface ReceiveHooks {
   onError?(err: unknown): void;
 }
 
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+/** How much of a refused push's remaining body is read before answering. */
+const DRAIN_AFTER_REFUSAL = 64 * 1024 * 1024;
 
-function describePackError(err: unknown): string {
-  if (err instanceof PackError || err instanceof PackTooLargeError) return err.message;
-  if (err instanceof ObjectFormatError) return `bad object: ${err.message}`;
-  if (err instanceof AppError) return err.message;
-  return 'internal error while storing the pack';
-}
+type Request = ReceiveRequest & { exhausted: boolean };
 
 /**
  * Runs a push. Returns the response body, produced while the work goes on, and `done`, which
@@ -74,203 +78,192 @@ async function run(
   out: GitResponseWriter,
   hooks: ReceiveHooks,
 ): Promise<void> {
-  const iterator = body[Symbol.asyncIterator]();
-  let req: Awaited<ReturnType<typeof readReceiveCommands>>;
+  const input = body[Symbol.asyncIterator]();
+  const req = await readRequest(input, out);
+  if (!req || req.commands.length === 0) {
+    await out.close();
+    return;
+  }
+  let pushed: { results: RefReport[]; head: string };
   try {
-    req = await readReceiveCommands(iterator);
+    const state = await ctx.refs.state(ctx.repo.defaultBranch);
+    const got = onlyDeletes(req.commands)
+      ? receivedNothing(req)
+      : await receiveObjects(ctx, req, input, state, progressLine(out, req.caps), hooks.onError);
+    pushed = got.unpackError
+      ? { results: await refusePack(ctx, req.commands, got), head: state.head }
+      : await updateRefs(ctx, req, state, got, await checkNewValues(ctx, req, state, got));
+    await answer(out, req, input, got, pushed.results);
   } catch (err) {
-    await out.line(`ERR ${err instanceof AppError ? err.message : 'bad receive-pack request'}`);
+    // A fault of ours (storage, RepoObject) after the request was read: say so in words git
+    // prints instead of breaking the connection.
+    hooks.onError?.(err);
+    await writeRequestRefusal(
+      out,
+      req.caps,
+      'Plue hit an internal error during this push; run `git ls-remote` to see which refs moved, then push again',
+    ).catch(() => undefined);
     await out.close();
     return;
   }
-  const { commands, caps } = req;
-  const sideband = caps.has('side-band-64k');
-  const quiet = caps.has('quiet');
-  const progress = async (text: string, force = false): Promise<void> => {
-    if (sideband && !quiet) await out.progress(text, force);
-  };
-  if (commands.length === 0) {
-    await out.close();
-    return;
-  }
-
-  const state = await ctx.refs.state(ctx.repo.defaultBranch);
-  let objects: RepoObjects | undefined;
-  let unpackError: string | undefined;
-  let intake: StoredIntake | undefined;
-  // Every id the new objects point at, as raw bytes (a large push names millions).
-  const links = new OidSet(4096);
-  const types = new Map<string, ObjectType>();
-  const tips = new OidSet(16);
-  let referencesCruft = false;
-  for (const c of commands) {
-    const id = c.newOid === ZERO_OID ? undefined : fromHex(c.newOid);
-    if (id?.length === 20) tips.add(id);
-  }
-
-  if (!onlyDeletes(commands)) {
-    const pkts = req.pkts;
-    const exhausted = req.exhausted;
-    async function* packBytes(): AsyncGenerator<Uint8Array> {
-      const rest = pkts.takeRest();
-      if (rest.length) yield rest;
-      if (exhausted) return;
-      for (;;) {
-        const r = await iterator.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    }
-    try {
-      const key = packKey(ctx.repo.id, crypto.randomUUID());
-      intake = await intakePack(ctx.store, key, packBytes(), ctx.limits, {
-        bodyTypes: ['commit', 'tree', 'tag'], // addLinks reads no blob
-        onObject: (o) => {
-          addLinks(TYPE_CODES[o.type], o.body, links);
-          if (tips.has(o.id)) types.set(o.oid, o.type);
-        },
-        onProgress: (phase, done, total) =>
-          progress(
-            phase === 'receiving'
-              ? `Receiving objects: ${(done / 1048576).toFixed(1)} MiB\r`
-              : `Resolving deltas: ${total ? Math.floor((100 * done) / total) : 0}% (${done}/${total})\r`,
-          ),
-      });
-      await progress(
-        `Resolving deltas: 100% (${intake.objectCount}/${intake.objectCount}), done.\n`,
-        true,
-      );
-      objects = await openObjects(ctx, state);
-      // Connectivity: everything the new objects point at must be in this pack or already stored.
-      const newOids = intake.oids;
-      const stored = objects;
-      links.forEach((ids, at) => {
-        if (newOids.hasBytes(ids, at)) return true;
-        if (stored.hasLiveBytes(ids, at)) return true;
-        const oid = toHex(ids.subarray(at, at + 20));
-        if (stored.has(oid)) {
-          referencesCruft = true;
-          return true;
-        }
-        unpackError = `missing necessary objects (${oid} is referenced but was not sent)`;
-        return false;
-      });
-    } catch (err) {
-      const clean =
-        err instanceof PackError ||
-        err instanceof PackTooLargeError ||
-        err instanceof ObjectFormatError;
-      if (!clean) hooks.onError?.(err);
-      unpackError = describePackError(err);
-    }
-  }
-
-  // Per-ref checks that need objects: the new tip exists, and branches point at commits.
-  const reasons = new Map<string, string>();
-  if (!unpackError) {
-    objects ??= await openObjects(ctx, state);
-    for (const c of commands) {
-      if (c.newOid === ZERO_OID) continue;
-      const inPack = intake?.oids.has(c.newOid) ?? false;
-      if (!inPack && !objects.has(c.newOid)) {
-        reasons.set(c.ref, 'missing necessary objects');
-        continue;
-      }
-      const type =
-        types.get(c.newOid) ?? (inPack ? undefined : (await objects.read(c.newOid))?.type);
-      if (c.ref.startsWith('refs/heads/') && type !== undefined && type !== 'commit') {
-        reasons.set(c.ref, `trying to write non-commit object ${c.newOid} to branch`);
-      }
-    }
-  }
-
-  let results: Array<{ ref: string; ok: boolean; reason?: string }>;
-  let head = state.head;
-  if (unpackError) {
-    results = commands.map((c) => ({ ref: c.ref, ok: false, reason: 'unpacker error' }));
-  } else {
-    const atomic = caps.has('atomic');
-    const accepted = commands.filter((c) => !reasons.has(c.ref));
-    let outcome = {
-      results: [] as Array<{ ref: string; ok: boolean; reason?: string }>,
-      applied: false,
-      head,
-    };
-    if (accepted.length > 0 && !(atomic && reasons.size > 0)) {
-      outcome = await ctx.refs.push({
-        commands: accepted,
-        atomic,
-        defaultBranch: ctx.repo.defaultBranch,
-        keepsExact: pushKeepsExact({
-          wasExact: state.exact,
-          commands: accepted,
-          refs: state.refs,
-          ...(intake ? { pack: intake.oids } : {}),
-          links,
-          referencesCruft,
-          storedLive: (bytes, at) => objects?.hasLiveBytes(bytes, at) ?? false,
-        }),
-        ...(intake && intake.objectCount > 0
-          ? {
-              pack: {
-                key: intake.key,
-                checksum: intake.checksum,
-                objectCount: intake.objectCount,
-                size: intake.size,
-              },
-            }
-          : {}),
-      });
-    }
-    head = outcome.head;
-    const byRef = new Map(outcome.results.map((r) => [r.ref, r]));
-    results = commands.map((c) => {
-      const reason = reasons.get(c.ref);
-      if (reason) return { ref: c.ref, ok: false, reason };
-      return byRef.get(c.ref) ?? { ref: c.ref, ok: false, reason: 'atomic push failure' };
-    });
-    if (!outcome.applied && intake) {
-      await ctx.store
-        .delete([intake.key, intake.key.replace(/\.pack$/, '.idx')])
-        .catch(() => undefined);
-    }
-  }
-  if (unpackError && intake) {
-    await ctx.store
-      .delete([intake.key, intake.key.replace(/\.pack$/, '.idx')])
-      .catch(() => undefined);
-  }
-
-  await writeReport(out, sideband, unpackError, results);
-  await out.close();
-
-  const pushed = commands.map((c, i) => ({ ...c, ok: results[i]?.ok ?? false }));
-  if (pushed.some((p) => p.ok))
-    await hooks.onPushed?.(pushed, head).catch((e: unknown) => hooks.onError?.(e));
+  await notify(hooks, req.commands, pushed);
 }
 
-async function writeReport(
+/** Phase 1: the commands; a request that cannot be read is refused (ERR or band 3). */
+async function readRequest(
+  input: AsyncIterator<Uint8Array>,
   out: GitResponseWriter,
-  sideband: boolean,
-  unpackError: string | undefined,
-  results: Array<{ ref: string; ok: boolean; reason?: string }>,
+): Promise<Request | undefined> {
+  try {
+    return await readReceiveCommands(input);
+  } catch (err) {
+    const caps = err instanceof ReceiveRequestError ? err.caps : new Set<string>();
+    const message = err instanceof AppError ? err.message : 'bad receive-pack request';
+    await writeRequestRefusal(out, caps, message);
+    return undefined;
+  }
+}
+
+/** git's progress lines on band 2, unless the client asked for quiet or no side-band. */
+function progressLine(
+  out: GitResponseWriter,
+  caps: ReadonlySet<string>,
+): (text: string, force?: boolean) => Promise<void> {
+  const show = caps.has('side-band-64k') && !caps.has('quiet');
+  return async (text, force = false) => {
+    if (show) await out.progress(text, force);
+  };
+}
+
+/** A refused pack moves no ref; its staged copy is deleted. */
+async function refusePack(
+  ctx: GitRepoContext,
+  commands: ReceiveCommand[],
+  got: ReceivedObjects,
+): Promise<RefReport[]> {
+  await discardPack(ctx, got);
+  return commands.map((c) => ({ ref: c.ref, ok: false, reason: 'unpacker error' }));
+}
+
+/**
+ * Phase 3: per-ref checks that need objects: the new value exists, its history brings no shallow
+ * boundary, and branches point at commits. Returns the refused refs with their reasons.
+ */
+async function checkNewValues(
+  ctx: GitRepoContext,
+  req: Request,
+  state: RepoState,
+  got: ReceivedObjects,
+): Promise<Map<string, string>> {
+  const reasons = new Map<string, string>();
+  for (const c of req.commands) {
+    if (c.newOid === ZERO_OID) continue;
+    const stored = (got.stored ??= await openObjects(ctx, state));
+    const inPack = got.intake?.oids.has(c.newOid) ?? false;
+    if (!inPack && !stored.has(c.newOid)) {
+      reasons.set(c.ref, 'missing necessary objects');
+      continue;
+    }
+    if (inPack && got.shallow.reachesBoundary(c.newOid)) {
+      reasons.set(c.ref, 'shallow update not allowed');
+      continue;
+    }
+    const type =
+      got.tipTypes.get(c.newOid) ?? (inPack ? undefined : (await stored.read(c.newOid))?.type);
+    if (c.ref.startsWith('refs/heads/') && type !== undefined && type !== 'commit') {
+      reasons.set(c.ref, `trying to write non-commit object ${c.newOid} to branch`);
+    }
+  }
+  return reasons;
+}
+
+/**
+ * Phase 4: RepoObject compare-and-swaps the accepted commands (all or none when atomic) and
+ * records the pack with them; a pack no ref update needs is deleted.
+ */
+async function updateRefs(
+  ctx: GitRepoContext,
+  req: Request,
+  state: RepoState,
+  got: ReceivedObjects,
+  reasons: Map<string, string>,
+): Promise<{ results: RefReport[]; head: string }> {
+  const atomic = req.caps.has('atomic');
+  const accepted = req.commands.filter((c) => !reasons.has(c.ref));
+  const intake = got.intake;
+  let outcome: { results: RefReport[]; applied: boolean; head: string } = {
+    results: [],
+    applied: false,
+    head: state.head,
+  };
+  if (accepted.length > 0 && !(atomic && reasons.size > 0)) {
+    outcome = await ctx.refs.push({
+      commands: accepted,
+      atomic,
+      defaultBranch: ctx.repo.defaultBranch,
+      keepsExact: pushKeepsExact({
+        wasExact: state.exact,
+        commands: accepted,
+        refs: state.refs,
+        ...(intake ? { pack: intake.oids } : {}),
+        links: got.links,
+        referencesCruft: got.referencesCruft,
+        storedLive: (bytes, at) => got.stored?.hasLiveBytes(bytes, at) ?? false,
+      }),
+      ...(intake && intake.objectCount > 0
+        ? {
+            pack: {
+              key: intake.key,
+              checksum: intake.checksum,
+              objectCount: intake.objectCount,
+              size: intake.size,
+            },
+          }
+        : {}),
+    });
+  }
+  const byRef = new Map(outcome.results.map((r) => [r.ref, r]));
+  const results = req.commands.map((c) => {
+    const reason = reasons.get(c.ref);
+    if (reason) return { ref: c.ref, ok: false, reason };
+    return byRef.get(c.ref) ?? { ref: c.ref, ok: false, reason: 'atomic push failure' };
+  });
+  if (!outcome.applied) await discardPack(ctx, got);
+  return { results, head: outcome.head };
+}
+
+async function discardPack(ctx: GitRepoContext, got: ReceivedObjects): Promise<void> {
+  if (!got.intake) return;
+  const key = got.intake.key;
+  await ctx.store.delete([key, key.replace(/\.pack$/, '.idx')]).catch(() => undefined);
+}
+
+/** Phase 5: fsck warnings, then report-status. */
+async function answer(
+  out: GitResponseWriter,
+  req: Request,
+  input: AsyncIterator<Uint8Array>,
+  got: ReceivedObjects,
+  results: RefReport[],
 ): Promise<void> {
-  const lines = [
-    unpackError ? `unpack ${unpackError}` : 'unpack ok',
-    ...results.map((r) => (r.ok ? `ok ${r.ref}` : `ng ${r.ref} ${r.reason ?? 'failed'}`)),
-  ];
-  const pkts = [...lines.map((l) => encodePktLine(`${l}\n`)), FLUSH_PKT];
-  if (!sideband) {
-    for (const p of pkts) await out.write(p);
-    return;
+  if (got.unpackError) {
+    // A pack refused part way was not read to its end: read the rest first (up to a bound),
+    // so the client, still sending, gets the report instead of a broken connection (the SSH
+    // bridge relays the body as it comes and loses the answer if the request breaks under it).
+    if (!req.exhausted) await drainBody(input, DRAIN_AFTER_REFUSAL);
   }
-  const total = pkts.reduce((n, p) => n + p.length, 0);
-  const report = new Uint8Array(total);
-  let o = 0;
-  for (const p of pkts) {
-    report.set(p, o);
-    o += p.length;
-  }
-  for (let i = 0; i < report.length; i += 65515) await out.band(report.subarray(i, i + 65515));
-  await out.flush();
+  await writeRemoteLines(out, req.caps, got.warnings);
+  await writeReport(out, req.caps.has('side-band-64k'), got.unpackError, results);
+  await out.close();
+}
+
+/** Phase 6: the hooks hear of the refs that moved. */
+async function notify(
+  hooks: ReceiveHooks,
+  commands: ReceiveCommand[],
+  pushed: { results: RefReport[]; head: string },
+): Promise<void> {
+  const refs = commands.map((c, i) => ({ ...c, ok: pushed.results[i]?.ok ?? false }));
+  if (refs.some((p) => p.ok))
+    await hooks.onPushed?.(refs, pushed.head).catch((e: unknown) => hooks.onError?.(e));
 }

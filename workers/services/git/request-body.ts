@@ -54,3 +54,17 @@ export async function readLimited(
   }
   return out;
 }
+
+/** Reads and discards the rest of a body, up to `limit` bytes; never throws. */
+export async function drainBody(source: AsyncIterator<Uint8Array>, limit: number): Promise<void> {
+  let total = 0;
+  try {
+    while (total <= limit) {
+      const r = await source.next();
+      if (r.done) return;
+      total += r.value.length;
+    }
+  } catch {
+    // A broken body is as good as a drained one.
+  }
+}

@@ -95,6 +95,26 @@ describe('v0 ref advertisement', () => {
     expect(lines[2]?.startsWith(`${B} refs/heads/other\0`)).toBe(true);
     expect(lines[2]).not.toContain('symref=');
   });
+
+  test('leaves out refs whose names were stored before they were checked', () => {
+    const long = `refs/heads/${'a'.repeat(65_350)}`;
+    const lines = texts(
+      writeUploadPackAdvertisement(
+        {
+          head: 'refs/heads/zz',
+          refs: [
+            { name: long, oid: A },
+            { name: `refs/heads/${'b'.repeat(300)}`, oid: A },
+            { name: 'refs/heads/ok', oid: B },
+          ],
+        },
+        new Map(),
+        opts,
+      ),
+    );
+    expect(lines[2]?.startsWith(`${B} refs/heads/ok\0`)).toBe(true);
+    expect(lines).toHaveLength(4);
+  });
 });
 
 describe('parseUploadPackV0Request', () => {

@@ -4,6 +4,7 @@
  */
 import { fromUtf8 } from '../../git/model/bytes';
 import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
+import { isServableRefName } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { RepoState } from '../../../durable-objects/repo-refs';
 import { AppError } from '../../errors';
@@ -76,7 +77,7 @@ export async function lsRefs(
     else if (unborn) await out.line(`unborn HEAD${attr}`);
   }
   for (const r of state.refs) {
-    if (!matches(r.name)) continue;
+    if (!matches(r.name) || !isServableRefName(r.name)) continue;
     let line = `${r.oid} ${r.name}`;
     if (wantPeel && r.name.startsWith('refs/tags/')) {
       objects ??= await openObjects(ctx, state);

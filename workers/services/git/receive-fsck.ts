@@ -1,0 +1,87 @@
+/**
+ * receive.fsckObjects for pushes: every commit, tree and tag of an incoming pack is checked as
+ * git's `index-pack --strict` does (model/fsck.ts). The first refusing problem aborts the push
+ * with git's wording (`object <oid>: hasDotgit: contains '.git'`), which the client prints as
+ * `error: remote unpack failed: …`; problems git only warns about are kept to be shown as
+ * `remote: warning: …` lines.
+ */
+import { PackError } from '../../git/model/errors';
+import { fsckGitattributes, fsckGitmodules } from '../../git/model/fsck-blobs';
+import {
+  firstError,
+  formatProblem,
+  fsckObject,
+  type FsckProblem,
+  type SpecialBlobs,
+} from '../../git/model/fsck';
+import type { ObjectType } from '../../git/model/object';
+import type { ReportedObject } from '../../git/model/pack-indexer';
+
+/**
+ * An incoming object git's fsck refuses; the message is git's own line for it. A PackError, so
+ * the pack indexer passes it on unwrapped.
+ */
+export class IncomingObjectError extends PackError {
+  override name = 'IncomingObjectError';
+}
+
+const MAX_WARNINGS = 20;
+
+export class IncomingObjectChecker {
+  /** Warnings to show the pusher (at most MAX_WARNINGS). */
+  readonly warnings: string[] = [];
+
+  /** `.gitmodules` and `.gitattributes` blobs named by the pushed trees. */
+  private readonly special: SpecialBlobs = { gitmodules: new Set(), gitattributes: new Set() };
+
+  /** Whether pushed trees named `.gitmodules` or `.gitattributes` blobs. */
+  get hasSpecialBlobs(): boolean {
+    return this.special.gitmodules.size > 0 || this.special.gitattributes.size > 0;
+  }
+
+  /** Checks one object; throws IncomingObjectError when git would refuse it. */
+  check(o: ReportedObject): void {
+    if (o.type === 'blob') return;
+    this.judge(o.oid, fsckObject(o.type, o.body, this.special));
+  }
+
+  /**
+   * Checks the `.gitmodules` / `.gitattributes` blobs the pushed trees name and the pushed pack
+   * holds, once the pack is in (a blob may come before the tree naming it). Blobs stored earlier
+   * were checked when they came.
+   */
+  async checkSpecialBlobs(
+    inPack: (oid: string) => boolean,
+    read: (oid: string) => Promise<{ type: ObjectType; body: Uint8Array } | undefined>,
+  ): Promise<void> {
+    for (const [kind, oids] of [
+      ['gitmodules', this.special.gitmodules],
+      ['gitattributes', this.special.gitattributes],
+    ] as const) {
+      for (const oid of oids) {
+        if (!inPack(oid)) continue;
+        const obj = await read(oid);
+        if (!obj) continue;
+        if (obj.type !== 'blob') {
+          const id = kind === 'gitmodules' ? 'gitmodulesBlob' : 'gitattributesBlob';
+          this.judge(oid, [{ id, error: true, message: `non-blob found at .${kind}` }]);
+          continue;
+        }
+        this.judge(
+          oid,
+          kind === 'gitmodules' ? fsckGitmodules(obj.body) : fsckGitattributes(obj.body),
+        );
+      }
+    }
+  }
+
+  private judge(oid: string, problems: FsckProblem[]): void {
+    if (problems.length === 0) return;
+    for (const p of problems) {
+      if (!p.error && this.warnings.length < MAX_WARNINGS)
+        this.warnings.push(`warning: ${formatProblem(oid, p)}`);
+    }
+    const err = firstError(problems);
+    if (err) throw new IncomingObjectError(formatProblem(oid, err));
+  }
+}
