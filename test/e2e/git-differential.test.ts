@@ -15,9 +15,13 @@
  * PLUE_DIFF_KEEP_DIR=1 keeps the working repository and the failing step's clones.
  *
  * A failure names the seed and the step; the whole operation log goes to
- * test/artifacts/git-differential-<seed>.log.
+ * test/artifacts/git-differential-<seed>.log and every step's refs to ….refs.log (a passing run
+ * removes both). Fresh clones of Plue run at every step; git's side is read from the repository
+ * it serves and really cloned every 10th step (the same objects by construction, and half the
+ * work on a busy 2-core machine).
  */
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -28,7 +32,12 @@ import { parseRequestHead, startCutProxy } from '../helpers/git-diff/cut-proxy';
 import { commits } from '../helpers/git-diff/edit';
 import { startGitServer, type GitServer } from '../helpers/git-diff/git-server';
 import { Rng, seedFromEnv } from '../helpers/git-diff/rng';
-import { runDifferential, type Endpoints, type ScriptedOp } from '../helpers/git-diff/run';
+import {
+  refsFile,
+  runDifferential,
+  type Endpoints,
+  type ScriptedOp,
+} from '../helpers/git-diff/run';
 import type { Protocol } from '../helpers/git-diff/snapshot';
 
 const base = inject('baseUrl');
@@ -263,11 +272,12 @@ describe('git differential: Plue against git http-backend', () => {
     console.log(`git differential: seed ${seed}, ${steps} steps`);
     const { ends, sandbox } = await endpoints(String(seed));
     const started = Date.now();
+    const logFile = join(ARTIFACTS, `git-differential-${seed}.log`);
     try {
       const result = await runDifferential(sandbox, ends, {
         seed,
         steps,
-        logFile: join(ARTIFACTS, `git-differential-${seed}.log`),
+        logFile,
         keepGoing: process.env.PLUE_DIFF_KEEP_GOING === '1',
         ...(protocol ? { protocols: [Number(protocol) as Protocol] } : {}),
         replay: `PLUE_DIFF_SEED=${seed} PLUE_DIFF_STEPS=${steps} npx vitest run --project e2e test/e2e/git-differential.test.ts -t 'seeded random'`,
@@ -277,6 +287,9 @@ describe('git differential: Plue against git http-backend', () => {
           `${result.compactions} compactions, ops ${JSON.stringify(result.opCounts)}, ms ${JSON.stringify(result.ms)}`,
       );
       if (steps >= 100) expect(result.compactions).toBeGreaterThan(0);
+      // A passing run's logs are not kept (a failing run's are, named by its seed).
+      rmSync(logFile, { force: true });
+      rmSync(refsFile(logFile), { force: true });
     } finally {
       // PLUE_DIFF_KEEP_DIR=1 keeps the working repository and the last clones for a look.
       if (process.env.PLUE_DIFF_KEEP_DIR === '1') console.log(`kept ${sandbox.root}`);
