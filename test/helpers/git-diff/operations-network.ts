@@ -28,7 +28,10 @@ export const interruptedPush: Op = async (w) => {
   const before = await Promise.all(SIDES.map((s) => lsRemote(w, w.sides[s].url)));
   for (const s of SIDES) w.sides[s].proxy.arm(fraction);
   const cuts = SIDES.map((s) => w.sides[s].proxy.cuts.length);
-  const res = await w.pushBoth([`refs/heads/${name}:refs/heads/${name}`], { via: 'proxy' });
+  // Forced: the local branch may have moved off the server's (say after a refused --atomic push),
+  // and a push git refuses itself never reaches the proxy to be cut.
+  const spec = `+refs/heads/${name}:refs/heads/${name}`;
+  const res = await w.pushBoth([spec], { via: 'proxy' });
   const after = await Promise.all(SIDES.map((s) => lsRemote(w, w.sides[s].url)));
   const problems: string[] = [];
   SIDES.forEach((s, i) => {
@@ -48,7 +51,7 @@ export const interruptedPush: Op = async (w) => {
       );
   });
   if (problems.length) throw new StepDifference(problems.join('\n'));
-  await w.pushBoth([`refs/heads/${name}:refs/heads/${name}`]);
+  await w.pushBoth([spec]);
   return `interrupted push of ${name} (${n} commits → ${short(tip)}) cut at ${Math.round(fraction * 100)}% of the body, then retried`;
 };
 
