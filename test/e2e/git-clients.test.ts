@@ -9,13 +9,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import type { Bridge } from '../../ssh-bridge/server';
 import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
-import { SshKit, type SshKey } from '../helpers/ssh';
+import { SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');
-const SECRET = 'dev-internal-secret-change-me';
 const CLIENTS = join(import.meta.dirname, '..', 'clients');
 // Debian's interpreter: the packaged bindings live in its dist-packages, not in another python3.
 const PYTHON = '/usr/bin/python3';
@@ -125,13 +124,7 @@ describe('libgit2 (pygit2) over SSH', () => {
       body: JSON.stringify({ title: 'libgit2', key: key.publicLine }),
     });
     expect(res.status, await res.clone().text()).toBe(201);
-    bridge = await startBridge({
-      upstreamUrl: base,
-      secret: SECRET,
-      dataDir: join(kit.root, 'data'),
-      port: 0,
-      log: () => undefined,
-    });
+    bridge = await startTestBridge(kit, base);
   }, 60_000);
   afterAll(async () => {
     await bridge?.close();

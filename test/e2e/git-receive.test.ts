@@ -8,15 +8,14 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import type { Bridge } from '../../ssh-bridge/server';
 import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
-import { SshKit } from '../helpers/ssh';
+import { SshKit, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');
 const ZERO = '0'.repeat(40);
 // The Worker's dev default from wrangler.toml [vars]; the e2e stack does not override it.
-const SECRET = 'dev-internal-secret-change-me';
 
 const pkt = (s: string) => `${(Buffer.byteLength(s) + 4).toString(16).padStart(4, '0')}${s}`;
 
@@ -424,13 +423,7 @@ describe('refusals over SSH', () => {
     });
     expect(res.status).toBe(201);
     await alice.createRepo('ssh-refusals');
-    bridge = await startBridge({
-      upstreamUrl: base,
-      secret: SECRET,
-      dataDir: join(kit.root, 'data'),
-      port: 0,
-      log: () => undefined,
-    });
+    bridge = await startTestBridge(kit, base);
     opts = { port: bridge.port, key };
   }, 60_000);
   let opts: Parameters<SshKit['git']>[2];

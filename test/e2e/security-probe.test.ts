@@ -10,9 +10,8 @@
  * naming its issue item; a listed failure that no longer happens fails the suite too, so the
  * list is pruned when the fix lands.
  */
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import type { Bridge } from '../../ssh-bridge/server';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { getNonce, postVerify, randomClientIp, siweAttempt, siweMessage } from '../helpers/auth';
 import { openSseViewer, openWsViewer } from '../helpers/live-viewers';
@@ -26,11 +25,10 @@ import {
   type RepoFacts,
   type RepoRoute,
 } from '../helpers/probe/routes';
-import { SshKit, type SshKey } from '../helpers/ssh';
+import { SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');
 const origin = new URL(base).origin;
-const SECRET = 'dev-internal-secret-change-me';
 const EVIL = 'evil.example';
 
 interface Finding {
@@ -182,13 +180,7 @@ beforeAll(async () => {
     if (res.status !== 201) throw new Error(`add key: ${res.status} ${await res.text()}`);
     keys[name] = key;
   }
-  bridge = await startBridge({
-    upstreamUrl: base,
-    secret: SECRET,
-    dataDir: join(kit.root, 'data'),
-    port: 0,
-    log: () => undefined,
-  });
+  bridge = await startTestBridge(kit, base);
 }, 120_000);
 
 afterAll(async () => {

@@ -8,9 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import type { Bridge } from '../../ssh-bridge/server';
 import { signUp, type SignUp } from '../helpers/auth';
-import { SshKit, type SshKey } from '../helpers/ssh';
+import { SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');
 // The Worker's dev default from wrangler.toml [vars]; the e2e stack does not override it.
@@ -46,13 +46,7 @@ beforeAll(async () => {
   [aliceKey, bobKey] = await Promise.all([kit.keygen('alice'), kit.keygen('bob')]);
   await Promise.all([addKey(alice, aliceKey), addKey(bob, bobKey)]);
   await Promise.all([alice.createRepo('proj'), alice.createRepo('secret', { private: true })]);
-  bridge = await startBridge({
-    upstreamUrl: base,
-    secret: SECRET,
-    dataDir: join(kit.root, 'data'),
-    port: 0,
-    log: () => undefined,
-  });
+  bridge = await startTestBridge(kit, base);
 }, 60_000);
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBridge, type Bridge } from '../../ssh-bridge/server';
 
 export interface RunResult {
   code: number;
@@ -205,4 +206,18 @@ export class SshKit {
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** The test stacks' development internal secret (loopback, development mode only). */
+export const DEV_INTERNAL_SECRET = 'dev-internal-secret-change-me';
+
+/** Starts an SSH bridge on a free port in front of the Worker at `base`, state under `kit`. */
+export function startTestBridge(kit: SshKit, base: string): Promise<Bridge> {
+  return startBridge({
+    upstreamUrl: base,
+    secret: DEV_INTERNAL_SECRET,
+    dataDir: join(kit.root, 'data'),
+    port: 0,
+    log: () => undefined,
+  });
 }

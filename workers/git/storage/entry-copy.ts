@@ -88,3 +88,24 @@ export class EntryCopier {
 export function entryCrc(entry: Uint8Array): number {
   return crc32(entry);
 }
+
+/** Finds where each object is stored (undefined when it is not); what `copyInStoredOrder` needs. */
+export interface EntryLocator {
+  locate(oid: string): (EntryLocation & { rank: number }) | undefined;
+}
+
+/**
+ * Copies `oids` in stored order (by pack, then offset), so that OFS_DELTA bases are met before
+ * their deltas and copied as they are. An object no pack holds is read whole through `copier`.
+ */
+export async function copyInStoredOrder(
+  copier: EntryCopier,
+  objects: EntryLocator,
+  oids: Iterable<string>,
+): Promise<void> {
+  const located = [...oids].map((oid) => ({ oid, at: objects.locate(oid) }));
+  located.sort(
+    (a, b) => (a.at?.rank ?? 0) - (b.at?.rank ?? 0) || (a.at?.offset ?? 0) - (b.at?.offset ?? 0),
+  );
+  for (const l of located) await copier.copy(l.oid, l.at);
+}

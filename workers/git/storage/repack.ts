@@ -10,7 +10,7 @@ import { writeIdxV2 } from '../model/idx';
 import { toHex } from '../model/bytes';
 import { PackError } from '../model/errors';
 import { PackWriter } from '../model/pack-writer';
-import { EntryCopier, entryCrc } from './entry-copy';
+import { copyInStoredOrder, EntryCopier, entryCrc } from './entry-copy';
 import type { ObjectStore } from './object-store';
 import { idxKeyOf, packKey } from './pack-keys';
 import { createPartWriter } from './part-writer';
@@ -68,14 +68,10 @@ async function writePack(
       },
       (oid) => objects.mustRead(oid),
     );
-    // In stored order, so OFS_DELTA bases are met before their deltas and copied as they are.
-    const located = [...oids].map((oid) => ({ oid, at: objects.locate(oid) }));
-    const missing = located.find((l) => l.at === undefined);
-    if (missing) throw new PackError(`repack: object ${missing.oid} is not stored`);
-    located.sort(
-      (a, b) => (a.at?.rank ?? 0) - (b.at?.rank ?? 0) || (a.at?.offset ?? 0) - (b.at?.offset ?? 0),
-    );
-    for (const l of located) await copier.copy(l.oid, l.at);
+    for (const oid of oids) {
+      if (!objects.has(oid)) throw new PackError(`repack: object ${oid} is not stored`);
+    }
+    await copyInStoredOrder(copier, objects, oids);
     const trailer = writer.trailer();
     await parts.write(trailer);
     await parts.finish();

@@ -8,7 +8,7 @@ import { writeU32 } from '../../git/model/bytes';
 import { parseTag } from '../../git/model/object';
 import { Sha1 } from '../../git/model/native';
 import { PackWriter } from '../../git/model/pack-writer';
-import { EntryCopier } from '../../git/storage/entry-copy';
+import { copyInStoredOrder, EntryCopier } from '../../git/storage/entry-copy';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { PackRecord, RepoState } from '../../../durable-objects/repo-refs';
 import { enumerateObjects, type BlobFilter, type WalkResult } from './fetch-walk';
@@ -137,12 +137,8 @@ export async function writePlannedPack(
     (oid) => objects.mustRead(oid),
   );
   // Stored entries are reused as they are (whole objects verbatim, deltas re-pointed at bases
-  // already sent); in stored order, OFS_DELTA bases come before their deltas.
-  const located = unique.map((oid) => ({ oid, at: objects.locate(oid) }));
-  located.sort(
-    (a, b) => (a.at?.rank ?? 0) - (b.at?.rank ?? 0) || (a.at?.offset ?? 0) - (b.at?.offset ?? 0),
-  );
-  for (const l of located) await copier.copy(l.oid, l.at);
+  // already sent).
+  await copyInStoredOrder(copier, objects, unique);
   await sink.progress(`Writing objects: 100% (${n}/${total}), done.\n`, true);
   await sink.data(writer.trailer());
 }
