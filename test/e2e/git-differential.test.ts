@@ -32,12 +32,8 @@ import { parseRequestHead, startCutProxy } from '../helpers/git-diff/cut-proxy';
 import { commits } from '../helpers/git-diff/edit';
 import { startGitServer, type GitServer } from '../helpers/git-diff/git-server';
 import { Rng, seedFromEnv } from '../helpers/git-diff/rng';
-import {
-  refsFile,
-  runDifferential,
-  type Endpoints,
-  type ScriptedOp,
-} from '../helpers/git-diff/run';
+import { refsFile } from '../helpers/git-diff/report';
+import { runDifferential, type Endpoints, type ScriptedOp } from '../helpers/git-diff/run';
 import type { Protocol } from '../helpers/git-diff/snapshot';
 
 const base = inject('baseUrl');
