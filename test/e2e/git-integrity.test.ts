@@ -205,6 +205,29 @@ describe('git integrity across rewrites', () => {
     expect(await cloneObjects(url, true)).toEqual(want);
   });
 
+  it('keeps a few cruft packs, not one per repack', async () => {
+    const { url, src } = await setUp('cruft', 1);
+    const gone: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await g.ok(src, ['checkout', '-q', '-b', `tmp${i}`, 'main']);
+      gone.push(await g.commitFile(src, `tmp${i}.txt`, `tmp ${i}\n`, `tmp ${i}`));
+      await g.ok(src, ['push', '-q', url, `tmp${i}`]);
+      await g.ok(src, ['push', '-q', url, `:tmp${i}`]);
+      await untilExact('cruft');
+    }
+    const l = await listing('cruft');
+    expect(l.packs.filter((p) => p.cruft).length).toBeLessThanOrEqual(4);
+    // Every deleted branch's commit is still stored (readable by id within the grace).
+    const res = await fetch(
+      `${base}/api/v1/repos/${alice.user.login}/cruft/git/commits/${gone[0]}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(await cloneObjects(url, true)).toEqual(await objectsOf(src, ['main']));
+  });
+
   it('refuses a pack that holds one object twice, and changes nothing', async () => {
     const { url, src } = await setUp('twice', 1);
     const before = (await g.ok(src, ['rev-parse', 'HEAD'])).trim();

@@ -25,7 +25,7 @@ export interface RepackResult {
   main?: RepackPack;
   /** The objects of live packs that nothing reaches (undefined when none, or no grace). */
   cruft?: RepackPack;
-  /** The live packs the result replaces. */
+  /** The live packs the result replaces, and the cruft packs merged into its cruft pack. */
   replaced: string[];
   /** Cruft packs past their grace that the result drops (only safe if no ref moved meanwhile). */
   expired: string[];
@@ -43,6 +43,11 @@ export interface RepackInput {
   unreachable: ReadonlySet<string>;
   /** Cruft packs whose grace has passed: their unreachable objects are dropped. */
   expiredCruft: ReadonlySet<string>;
+  /**
+   * Unexpired cruft packs whose objects go into the new cruft pack (listed in `unreachable` by
+   * the caller) and which it replaces, so cruft packs do not pile up one per repack.
+   */
+  mergedCruft?: ReadonlySet<string>;
   /** Keep unreachable objects in a cruft pack (false: drop them now). */
   keepCruft: boolean;
 }
@@ -87,7 +92,9 @@ async function writePack(
 /** Writes the main and cruft packs; nothing in the catalog changes here (RepoObject swaps). */
 export async function repack(store: ObjectStore, input: RepackInput): Promise<RepackResult> {
   const result: RepackResult = {
-    replaced: input.packs.filter((p) => !p.cruft).map((p) => p.key),
+    replaced: input.packs
+      .filter((p) => !p.cruft || input.mergedCruft?.has(p.key))
+      .map((p) => p.key),
     expired: input.packs.filter((p) => p.cruft && input.expiredCruft.has(p.key)).map((p) => p.key),
   };
   try {

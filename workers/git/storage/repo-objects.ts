@@ -80,6 +80,11 @@ export class RepoObjects {
     for (const p of this.packs) if (!p.pack.cruft) yield* p.index.oids();
   }
 
+  /** Every oid in the packs named by `keys`. */
+  *oidsIn(keys: ReadonlySet<string>): Iterable<string> {
+    for (const p of this.packs) if (keys.has(p.pack.key)) yield* p.index.oids();
+  }
+
   /** Whether a live (non-cruft) pack holds the object whose raw id is `key[at..at+20)`. */
   hasLiveBytes(key: Uint8Array, at = 0): boolean {
     return this.packs.some((p) => !p.pack.cruft && p.index.hasBytes(key, at));

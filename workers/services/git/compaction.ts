@@ -18,6 +18,9 @@ import { enumerateObjects } from './fetch-walk';
 import { livePacks } from './fetch-pack';
 import { openObjects, type GitRepoContext } from './repo-context';
 
+/** Cruft packs kept apart before a repack merges them into one. */
+const MAX_CRUFT_PACKS = 4;
+
 /** How long one compaction may hold the repository's lease. */
 const LEASE_MS = 10 * 60_000;
 
@@ -98,6 +101,12 @@ export async function repackExact(ctx: GitRepoContext, log: Logger, now: number)
       .filter(([, t]) => t + ctx.unreachableGraceMs <= now)
       .map(([key]) => key),
   );
+  // Past a few cruft packs, their objects are merged into the new one, which is stamped now:
+  // they then stay longer than their grace, never shorter, and lookups stay cheap.
+  const keepCruft = ctx.unreachableGraceMs > 0;
+  const unexpired = Object.keys(written).filter((key) => !expired.has(key));
+  const mergedCruft = new Set(keepCruft && unexpired.length >= MAX_CRUFT_PACKS ? unexpired : []);
+  for (const oid of objects.oidsIn(mergedCruft)) if (!reachable.has(oid)) unreachable.add(oid);
   const result = await repack(ctx.store, {
     repoId: ctx.repo.id,
     packs: state.packs,
@@ -105,7 +114,8 @@ export async function repackExact(ctx: GitRepoContext, log: Logger, now: number)
     reachable,
     unreachable,
     expiredCruft: expired,
-    keepCruft: ctx.unreachableGraceMs > 0,
+    mergedCruft,
+    keepCruft,
   });
   const added = [result.main, result.cruft].filter((p) => p !== undefined);
   const swapped = await ctx.refs.replacePacks(
