@@ -5,11 +5,22 @@
  * an object this repository stores, and peeled tags for the advertisements.
  */
 import { parseTag } from '../../git/model/object';
+import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
 import { isValidOid } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import { AppError } from '../../errors';
 import { parseFilter } from './fetch-walk';
 import type { PackSpec } from './fetch-pack';
+
+/** The pkt-lines of an upload-pack request body; malformed framing is the client's error. */
+export function requestPkts(body: Uint8Array): Pkt[] {
+  try {
+    return parsePktLines(body);
+  } catch (err) {
+    if (err instanceof PktLineError) throw AppError.invalid(`malformed request: ${err.message}`);
+    throw err;
+  }
+}
 
 /** A fetch request after parsing (negotiation state included). */
 export interface FetchArgs extends PackSpec {

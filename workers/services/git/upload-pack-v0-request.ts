@@ -5,12 +5,13 @@
  * with v2 are read by fetch-request.ts; the capabilities only v0/v1 has (multi-ack, side-band,
  * no-done) are read here.
  */
-import { parsePktLines, pktLineText, PktLineError, type Pkt } from '../../git/model/pkt-line';
+import { pktLineText, type Pkt } from '../../git/model/pkt-line';
 import { AppError } from '../../errors';
 import {
   applyFetchCapability,
   applyFetchLine,
   emptyFetchArgs,
+  requestPkts,
   type FetchArgs,
 } from './fetch-request';
 
@@ -33,13 +34,7 @@ const WANT = /^want ([0-9a-f]{40})(?: (.*))?$/;
 
 /** Parses the body; `undefined` when it wants nothing (a bare flush: the client is done). */
 export function parseUploadPackV0Request(body: Uint8Array): UploadPackV0Request | undefined {
-  let pkts: Pkt[];
-  try {
-    pkts = parsePktLines(body);
-  } catch (err) {
-    if (err instanceof PktLineError) throw AppError.invalid(`malformed request: ${err.message}`);
-    throw err;
-  }
+  const pkts = requestPkts(body);
   const f = emptyFetchArgs();
   const req: UploadPackV0Request = {
     fetch: f,

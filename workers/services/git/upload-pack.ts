@@ -3,7 +3,6 @@
  * and deepen, blob filters, include-tag). Which pack is sent, and how, is fetch-pack.ts's.
  */
 import { fromUtf8 } from '../../git/model/bytes';
-import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
 import { isServableRefName } from '../../git/model/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import type { RepoState } from '../../../durable-objects/repo-refs';
@@ -16,6 +15,7 @@ import {
   commonCommits,
   emptyFetchArgs,
   peel,
+  requestPkts,
   type FetchArgs,
 } from './fetch-request';
 import { openObjects, type GitRepoContext } from './repo-context';
@@ -28,13 +28,7 @@ interface V2Request {
 
 /** Splits a v2 request body into command, capabilities and arguments. */
 export function parseV2Request(body: Uint8Array): V2Request | undefined {
-  let pkts: Pkt[];
-  try {
-    pkts = parsePktLines(body);
-  } catch (err) {
-    if (err instanceof PktLineError) throw AppError.invalid(`malformed request: ${err.message}`);
-    throw err;
-  }
+  const pkts = requestPkts(body);
   if (pkts.length === 0 || pkts[0]?.type === 'flush') return undefined;
   let command = '';
   const args: string[] = [];
