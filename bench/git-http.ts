@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
-import { startGitHttpBackend } from './lib/git-http-backend';
+import { startGitHttpBackend } from '../scripts/git-http-backend';
 import { sampleIsolate } from './lib/isolate-memory';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
 import { BENCH_WORKER_VARS } from './lib/direct';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../test/helpers/auth';
-import { startGitHttpBackend } from './lib/git-http-backend';
+import { startGitHttpBackend } from '../scripts/git-http-backend';
 import { BENCH_WORKER_VARS } from './lib/direct';
 import { median, report, run as sh, timed } from './lib/measure';
 import { benchRepo, fullSize } from './lib/repo';

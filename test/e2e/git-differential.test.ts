@@ -30,7 +30,7 @@ import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { parseRequestHead, startCutProxy } from '../helpers/git-diff/cut-proxy';
 import { commits } from '../helpers/git-diff/edit';
-import { startGitServer, type GitServer } from '../helpers/git-diff/git-server';
+import { startGitHttpBackend, type GitServer } from '../../scripts/git-http-backend';
 import { Rng, seedFromEnv } from '../helpers/git-diff/rng';
 import { refsFile } from '../helpers/git-diff/report';
 import { runDifferential, type Endpoints, type ScriptedOp } from '../helpers/git-diff/run';
@@ -52,7 +52,7 @@ describe('git differential: Plue against git http-backend', () => {
     alice = await signUp(base);
     token = await alice.token(['repo:read', 'repo:write']);
     execFileSync('mkdir', ['-p', serverRoot]);
-    server = await startGitServer(serverRoot);
+    server = await startGitHttpBackend(serverRoot, { fsckObjects: true, user: 'differential' });
   });
   afterAll(async () => {
     await server?.close();

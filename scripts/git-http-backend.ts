@@ -1,9 +1,10 @@
 /**
- * The reference server for differential tests: git's own `git http-backend` (CGI) behind a small
- * Node HTTP server, serving bare repositories under one directory with push enabled and
- * `receive.fsckObjects` on, as a self-hosted git server configured as Plue promises to behave.
- * A request whose body is cut short has its CGI's stdin closed, so receive-pack sees a
- * truncated pack (as behind any web server) instead of waiting forever.
+ * git's own `git http-backend` (CGI) behind a small Node HTTP server, serving the bare
+ * repositories under one directory with push enabled, as a self-hosted git server would: the
+ * baseline of the benchmarks and the reference server of the differential test (which turns on
+ * `receive.fsckObjects`, as Plue behaves). A request whose body is cut short has its CGI's stdin
+ * closed, so receive-pack sees a truncated pack (as behind any web server) instead of waiting
+ * forever.
  */
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -14,8 +15,18 @@ export interface GitServer {
   close(): Promise<void>;
 }
 
+export interface GitServerOptions {
+  /** Check pushed objects as `receive.fsckObjects` does (off by default, as in git). */
+  fsckObjects?: boolean;
+  /** The REMOTE_USER git's hooks and logs see. */
+  user?: string;
+}
+
 /** Serves every bare repository under `root` (anonymously, read and write) on a loopback port. */
-export async function startGitServer(root: string): Promise<GitServer> {
+export async function startGitHttpBackend(
+  root: string,
+  opts: GitServerOptions = {},
+): Promise<GitServer> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const cgi = spawn('git', ['http-backend'], {
@@ -31,13 +42,13 @@ export async function startGitServer(root: string): Promise<GitServer> {
         CONTENT_TYPE: req.headers['content-type'] ?? '',
         HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
         HTTP_GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
-        REMOTE_USER: 'differential',
+        REMOTE_USER: opts.user ?? 'plue',
         REMOTE_ADDR: '127.0.0.1',
         GIT_CONFIG_COUNT: '2',
         GIT_CONFIG_KEY_0: 'http.receivepack',
         GIT_CONFIG_VALUE_0: 'true',
         GIT_CONFIG_KEY_1: 'receive.fsckObjects',
-        GIT_CONFIG_VALUE_1: 'true',
+        GIT_CONFIG_VALUE_1: opts.fsckObjects ? 'true' : 'false',
       },
       stdio: ['pipe', 'pipe', 'ignore'],
     });
