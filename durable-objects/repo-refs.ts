@@ -112,13 +112,18 @@ export function readState(sql: SqlStorage, defaultBranch: string): RepoState {
   const refs = sql
     .exec<{ name: string; oid: string }>('SELECT name, oid FROM refs ORDER BY name')
     .toArray();
-  const packs = readPacks(sql);
+  return { head, refs, packs: readPacks(sql), ...readExactness(sql) };
+}
+
+/** The exactness fields of RepoState, without reading refs or the catalog. */
+function readExactness(sql: SqlStorage): Pick<RepoState, 'exact' | 'dirtyGen' | 'pushedPacks'> {
   // A repository from before exactness was tracked is assumed inexact until compaction checks it.
-  const exact = (getMeta(sql, 'exact') ?? (packs.length === 0 ? '1' : '0')) === '1';
+  const recorded = getMeta(sql, 'exact');
+  const exact =
+    recorded !== undefined
+      ? recorded === '1'
+      : sql.exec('SELECT 1 FROM packs LIMIT 1').toArray().length === 0;
   return {
-    head,
-    refs,
-    packs,
     exact,
     dirtyGen: Number(getMeta(sql, 'dirty_gen') ?? '0'),
     pushedPacks: Number(getMeta(sql, 'pushed_packs') ?? '0'),
@@ -179,7 +184,7 @@ export function applyPush(sql: SqlStorage, req: PushRequest, now: number): PushO
       .map((r) => [r.name, r.oid]),
   );
   const wasEmpty = current.size === 0;
-  const before = readState(sql, req.defaultBranch);
+  const before = readExactness(sql);
   const wasExact =
     before.exact &&
     (req.seenPushedPacks === undefined || req.seenPushedPacks === before.pushedPacks);
