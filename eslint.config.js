@@ -13,7 +13,7 @@ const zone = (target, from, message, except) => ({
 /** Zones every file obeys, tests included. */
 const zones = [
   zone(
-    './workers/git/model',
+    './common',
     [
       './workers/routes',
       './workers/services',
@@ -21,7 +21,7 @@ const zones = [
       './db',
       './durable-objects',
     ],
-    'the git model is pure: no I/O layers',
+    'common/ (the git model, error kinds, the dev-secret rule) is pure: no I/O layers',
   ),
   zone(
     './workers/git/storage',
@@ -42,8 +42,13 @@ const zones = [
   zone(
     ['./ssh-bridge', './runner-controller'],
     './workers',
-    'Node services talk to the Worker over HTTP; they may import only pure modules (the git model, error kinds, the dev-secret rule)',
-    ['./git/model', './errors.ts', './services/dev-secret.ts'],
+    'Node services talk to the Worker over HTTP; they may import only pure modules, which live in common/',
+  ),
+  zone(
+    './workers',
+    './durable-objects',
+    'the Worker imports Durable Object code only through durable-objects/index.ts',
+    ['./index.ts'],
   ),
   zone(
     ['./ssh-bridge', './runner-controller'],
@@ -54,7 +59,15 @@ const zones = [
 
 /** Production code never imports tests or benchmarks. */
 const testZone = zone(
-  ['./workers', './durable-objects', './db', './ssh-bridge', './runner-controller', './scripts'],
+  [
+    './workers',
+    './durable-objects',
+    './common',
+    './db',
+    './ssh-bridge',
+    './runner-controller',
+    './scripts',
+  ],
   ['./test', './bench'],
   'nothing imports test/ or bench/',
 );

@@ -16,6 +16,7 @@ export default defineConfig({
           include: [
             'workers/**/*.test.{ts,tsx}',
             'durable-objects/**/*.test.ts',
+            'common/**/*.test.ts',
             'db/**/*.test.ts',
             'ssh-bridge/**/*.test.ts',
             'runner-controller/**/*.test.ts',

@@ -7,7 +7,7 @@
  * to Neon's own proxy. Settings are applied per client, never to the driver's global config.
  */
 import { Client, type QueryResultRow } from '@neondatabase/serverless';
-import { AppError } from '../workers/errors';
+import { AppError } from '../common/errors';
 
 /** What the query layer needs from a connection. */
 export interface Db {

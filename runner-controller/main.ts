@@ -16,7 +16,7 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../workers/services/dev-secret';
+import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../common/dev-secret';
 import { startController } from './controller/controller';
 
 /** Whether every directory above `dir` lets others pass (the sandbox's uid must reach it). */

@@ -12,7 +12,7 @@
  * Every path returns the exit status; the caller sends it after the data.
  */
 import type { IncomingMessage } from 'node:http';
-import { DELIM_PKT, encodePktLine, FLUSH_PKT, PktLineReader } from '../workers/git/model/pkt-line';
+import { DELIM_PKT, encodePktLine, FLUSH_PKT, PktLineReader } from '../common/git/pkt-line';
 import { pipeToChannel, type ChannelInput, type ChannelOutput } from './channel-io';
 import type { GitCommand } from './command';
 import { PushHeadParser } from './push-head';

@@ -9,7 +9,7 @@
  *   PLUE_ENV               `production` refuses to start with the dev default (default development)
  *   PLUE_SSH_MAX_SESSIONS, PLUE_SSH_MAX_SESSIONS_PER_KEY, PLUE_SSH_IDLE_TIMEOUT_S   limits
  */
-import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../workers/services/dev-secret';
+import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../common/dev-secret';
 import { DEFAULT_LIMITS, startBridge, type Limits } from './server';
 
 function intFromEnv(name: string, fallback: number): number {

@@ -1,6 +1,6 @@
 /** The receive-pack request head parser: commands, deletes, push-options, split chunks, bad input. */
 import { describe, expect, it } from 'vitest';
-import { encodePktLine } from '../workers/git/model/pkt-line';
+import { encodePktLine } from '../common/git/pkt-line';
 import { MAX_PUSH_HEAD, PushHeadParser } from './push-head';
 
 const Z = '0'.repeat(40);

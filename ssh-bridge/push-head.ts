@@ -5,7 +5,7 @@
  * from it: did the client push nothing (a bare flush — no POST at all), and is every command a
  * delete (then no pack follows and the client keeps stdin open, so the bridge ends the body itself).
  */
-import { PktLineReader } from '../workers/git/model/pkt-line';
+import { PktLineReader } from '../common/git/pkt-line';
 
 const ZERO_OID = '0'.repeat(40);
 const COMMAND = /^([0-9a-f]{40}) ([0-9a-f]{40}) (\S+)$/;

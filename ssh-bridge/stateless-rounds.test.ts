@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { concatBytes, fromUtf8, utf8 } from '../workers/git/model/bytes';
-import { encodePktLine, encodeSideBand, FLUSH_PKT } from '../workers/git/model/pkt-line';
+import { concatBytes, fromUtf8, utf8 } from '../common/git/bytes';
+import { encodePktLine, encodeSideBand, FLUSH_PKT } from '../common/git/pkt-line';
 import { describeWantSection, StatelessRounds, type WantSection } from './stateless-rounds';
 
 const A = 'a'.repeat(40);

@@ -11,13 +11,8 @@
  * one for the first — is what makes the count exact (upload-pack.c get_common_commits).
  * Pure: bytes in, bytes out.
  */
-import { concatBytes } from '../workers/git/model/bytes';
-import {
-  encodePktLine,
-  FLUSH_PKT,
-  PktLineReader,
-  pktLineText,
-} from '../workers/git/model/pkt-line';
+import { concatBytes } from '../common/git/bytes';
+import { encodePktLine, FLUSH_PKT, PktLineReader, pktLineText } from '../common/git/pkt-line';
 
 export type AckMode = 'detailed' | 'multi_ack' | 'none';
 

@@ -5,7 +5,7 @@
  * upload-pack; the round that ends in `done` carries the pack, which is piped as it comes.
  */
 import type { IncomingMessage } from 'node:http';
-import { encodePktLine, PktLineReader, pktLineText } from '../workers/git/model/pkt-line';
+import { encodePktLine, PktLineReader, pktLineText } from '../common/git/pkt-line';
 import { pipeToChannel, type ChannelInput, type ChannelOutput } from './channel-io';
 import { describeWantSection, StatelessRounds, type Round } from './stateless-rounds';
 import { readBody } from './upstream';

@@ -3,10 +3,7 @@
  * these (`c.env`, `c.var`); there is no module-level state.
  */
 import type { Db } from '../db/client';
-import type { RepoObject } from '../durable-objects/repo-object';
-import type { RunStream } from '../durable-objects/run-stream';
-import type { NonceObject } from '../durable-objects/nonce-object';
-import type { RateLimiter } from '../durable-objects/rate-limiter';
+import type { NonceObject, RateLimiter, RepoObject, RunStream } from '../durable-objects';
 import type { Logger } from './middleware/logger';
 
 export interface Env {

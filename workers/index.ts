@@ -1,12 +1,9 @@
 /** Entry point of the Worker "plue": the HTTP app and the Durable Object classes it binds. */
 import { createApp } from './app';
 import type { Env } from './env';
-import { onScheduled } from './services/workflow-cron';
+import { onScheduled } from './services/workflows/workflow-cron';
 
-export { RepoObject } from '../durable-objects/repo-object';
-export { RunStream } from '../durable-objects/run-stream';
-export { NonceObject } from '../durable-objects/nonce-object';
-export { RateLimiter } from '../durable-objects/rate-limiter';
+export { NonceObject, RateLimiter, RepoObject, RunStream } from '../durable-objects';
 
 const app = createApp();
 

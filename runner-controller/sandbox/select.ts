@@ -3,7 +3,7 @@
  * check passes; otherwise the `unsandboxed` backend only if the operator set
  * PLUE_ALLOW_UNSANDBOXED=1 (with a loud warning); otherwise refuse to start.
  */
-import { AppError } from '../../workers/errors';
+import { AppError } from '../../common/errors';
 import { LocalBackend, type LocalBackendOptions } from './local';
 import type { SandboxBackend } from './types';
 import { UnsandboxedBackend } from './unsandboxed';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
-import { encodePktLine, PktLineReader } from '../../workers/git/model/pkt-line';
+import { encodePktLine, PktLineReader } from '../../common/git/pkt-line';
 import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 

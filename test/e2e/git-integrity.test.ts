@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { encodePktLine } from '../../workers/git/model/pkt-line';
+import { encodePktLine } from '../../common/git/pkt-line';
 import { signUp, type SignUp } from '../helpers/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 

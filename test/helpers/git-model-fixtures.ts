@@ -1,5 +1,5 @@
 /**
- * Test fixtures for the pure git model (workers/git/model): scratch repositories driven through
+ * Test fixtures for the pure git model (common/git): scratch repositories driven through
  * the real `git` CLI, so codecs are checked against what git itself writes and accepts.
  */
 import { execFileSync } from 'node:child_process';

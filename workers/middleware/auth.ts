@@ -9,11 +9,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { findUserById } from '../../db/queries/users';
 import type { AppEnv, AuthInfo, CurrentUser, Env } from '../env';
-import { AppError } from '../errors';
-import { internalSecretProblem } from '../services/dev-secret';
-import { constantTimeEqual } from '../services/secrets';
-import { userOfSession } from '../services/sign-in';
-import { ALL_SCOPES, authenticateToken } from '../services/tokens';
+import { AppError } from '../../common/errors';
+import { internalSecretProblem } from '../../common/dev-secret';
+import { constantTimeEqual } from '../services/identity/secrets';
+import { userOfSession } from '../services/identity/sign-in';
+import { ALL_SCOPES, authenticateToken } from '../services/identity/tokens';
 
 export const SESSION_COOKIE = 'plue_session';
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../env';
-import { DEV_INTERNAL_SECRET } from '../services/dev-secret';
+import { DEV_INTERNAL_SECRET } from '../../common/dev-secret';
 import { internalSecretValid } from './auth';
 import { productionConfigProblem } from './config-check';
 

@@ -6,9 +6,9 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, Env } from '../env';
-import { AppError } from '../errors';
-import { DEV_INTERNAL_SECRET } from '../services/dev-secret';
-import { parsePublicUrl } from '../services/public-url';
+import { AppError } from '../../common/errors';
+import { DEV_INTERNAL_SECRET } from '../../common/dev-secret';
+import { parsePublicUrl } from '../services/platform/public-url';
 
 /** What is wrong with a production configuration, or undefined. */
 export function productionConfigProblem(env: Env): string | undefined {

@@ -6,7 +6,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError } from '../../common/errors';
 
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError, toAppError } from '../errors';
+import { AppError, toAppError } from '../../common/errors';
 import type { AppEnv } from '../env';
 import { errorFields } from './logger';
 import { ErrorPage } from '../views/error-page';

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
-import { enforceRateLimit, limitFrom } from '../services/rate-limit';
+import { enforceRateLimit, limitFrom } from '../services/platform/rate-limit';
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

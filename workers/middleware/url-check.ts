@@ -2,11 +2,11 @@
  * Refuses URLs no route can mean, before anything looks them up: a NUL byte (`%00`) anywhere in
  * the path or query (no git path, ref, owner or repository name can hold one, and PostgreSQL
  * rejects it in text), and a path whose percent-escapes are malformed or do not decode to UTF-8.
- * The answer is a 400 on the request's surface (middleware/errors.ts), never a 500.
+ * The answer is a 400 on the request's surface (middleware/common/errors.ts), never a 500.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError } from '../../common/errors';
 
 /** Why the raw path and query cannot be served, or undefined. */
 export function urlProblem(pathname: string, search: string): string | undefined {

@@ -2,13 +2,13 @@
  * git smart HTTP: `GET /{owner}/{repo}(.git)/info/refs?service=…`, `POST …/git-upload-pack`,
  * `POST …/git-receive-pack`. Handlers authenticate (token as Basic password, session, or the SSH
  * bridge's internal identity), authorise through the one authorisation service, and hand the
- * stream to the git services. Errors become plain-text git answers in middleware/errors.ts.
+ * stream to the git services. Errors become plain-text git answers in middleware/common/errors.ts.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
-import { loadRepoForAction, REPO_GRANT_HEADER, repoFromGrant } from '../services/authz';
-import { edgeCache } from '../services/cache';
+import { AppError } from '../../common/errors';
+import { loadRepoForAction, REPO_GRANT_HEADER, repoFromGrant } from '../services/repos/authz';
+import { edgeCache } from '../services/cache/cache';
 import { advertiseReceivePack, advertiseUploadPackV2 } from '../services/git/advertise';
 import { onPushed } from '../services/git/after-push';
 import { compactIfNeeded } from '../services/git/compaction';
@@ -36,7 +36,7 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
     const ctx = c.executionCtx;
     const cache = edgeCache((p) => ctx.waitUntil(p));
     // The SSH bridge authorises a git command once and carries the signed answer through its
-    // requests (services/authz.ts), so they need no database read.
+    // requests (services/repos/authz.ts), so they need no database read.
     const granted =
       c.var.auth.kind === 'ssh'
         ? await repoFromGrant(

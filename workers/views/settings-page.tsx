@@ -6,8 +6,8 @@
  */
 import { raw } from 'hono/html';
 import type { CurrentUser } from '../env';
-import type { SshKeyView } from '../services/ssh-keys';
-import type { TokenView } from '../services/tokens';
+import type { SshKeyView } from '../services/identity/ssh-keys';
+import type { TokenView } from '../services/identity/tokens';
 import { Layout } from './layout';
 
 export interface SettingsProps {

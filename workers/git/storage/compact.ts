@@ -5,12 +5,12 @@
  * the old ones with shifted offsets — no inflating, no re-hashing of objects, bounded memory.
  * The catalog swap happens in RepoObject and only if none of the merged packs changed meanwhile;
  * the replaced packs are retired there and deleted after a grace period, not at once, because a
- * fetch that read the old catalog may still be reading them (durable-objects/retired-packs.ts).
+ * fetch that read the old catalog may still be reading them (durable-objects/repo/retired-packs.ts).
  */
-import { Sha1 } from '../model/native';
-import { PackIndex } from '../model/idx';
-import { toHex, writeU32 } from '../model/bytes';
-import { writeIdxV2 } from '../model/idx';
+import { Sha1 } from '../../../common/git/native';
+import { PackIndex } from '../../../common/git/idx';
+import { toHex, writeU32 } from '../../../common/git/bytes';
+import { writeIdxV2 } from '../../../common/git/idx';
 import type { ObjectStore } from './object-store';
 import { idxKeyOf, packKey } from './pack-keys';
 import { createPartWriter } from './part-writer';

@@ -6,11 +6,15 @@
  * fetches that cannot send the stored packs as they are. Hand-written: no library reuses pack
  * entries over ranged object-store reads in the Workers runtime.
  */
-import { concatBytes } from '../model/bytes';
-import { PackError } from '../model/errors';
-import { crc32 } from '../model/native';
-import { encodeEntryHeader, encodeOfsDistance, parseEntryHeader } from '../model/pack-format';
-import type { PackWriter } from '../model/pack-writer';
+import { concatBytes } from '../../../common/git/bytes';
+import { PackError } from '../../../common/git/errors';
+import { crc32 } from '../../../common/git/native';
+import {
+  encodeEntryHeader,
+  encodeOfsDistance,
+  parseEntryHeader,
+} from '../../../common/git/pack-format';
+import type { PackWriter } from '../../../common/git/pack-writer';
 import type { RangeReader } from './range-reader';
 import type { GitObject } from './repo-objects';
 

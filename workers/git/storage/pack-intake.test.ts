@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { gitIndexPack } from '../../../test/helpers/git-model-fixtures';
-import { hashObject } from '../model/object';
-import { PackError } from '../model/errors';
-import { PackWriter } from '../model/pack-writer';
+import { hashObject } from '../../../common/git/object';
+import { PackError } from '../../../common/git/errors';
+import { PackWriter } from '../../../common/git/pack-writer';
 import { memoryObjectStore, type ObjectStore } from './object-store';
 import { intakePack } from './pack-intake';
 import { idxKeyOf } from './pack-keys';

@@ -7,11 +7,11 @@
  * Nothing is published here: the pack becomes visible only when RepoObject records it with the
  * ref update.
  */
-import { PackIndex, writeIdxV2Raw } from '../model/idx';
-import type { ObjectType } from '../model/object';
-import { PackIndexer, resolveDeltas, type ReportedObject } from '../model/pack-indexer';
-import { toHex } from '../model/bytes';
-import { PackError } from '../model/errors';
+import { PackIndex, writeIdxV2Raw } from '../../../common/git/idx';
+import type { ObjectType } from '../../../common/git/object';
+import { PackIndexer, resolveDeltas, type ReportedObject } from '../../../common/git/pack-indexer';
+import { toHex } from '../../../common/git/bytes';
+import { PackError } from '../../../common/git/errors';
 import { MIN_PART_SIZE, type ObjectStore, type PartUpload } from './object-store';
 import { idxKeyOf } from './pack-keys';
 import { openRangeReader } from './range-reader';

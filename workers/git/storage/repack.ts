@@ -6,10 +6,10 @@
  * objects pushed twice. Entries are copied as stored (entry-copy.ts); only the unreachable
  * objects are resolved and deflated again, into the cruft pack.
  */
-import { writeIdxV2 } from '../model/idx';
-import { toHex } from '../model/bytes';
-import { PackError } from '../model/errors';
-import { PackWriter } from '../model/pack-writer';
+import { writeIdxV2 } from '../../../common/git/idx';
+import { toHex } from '../../../common/git/bytes';
+import { PackError } from '../../../common/git/errors';
+import { PackWriter } from '../../../common/git/pack-writer';
 import { copyInStoredOrder, EntryCopier, entryCrc } from './entry-copy';
 import type { ObjectStore } from './object-store';
 import { idxKeyOf, packKey } from './pack-keys';

@@ -3,9 +3,9 @@
  * finds an object in the newest pack that has it, and reads it through a block-cached range
  * reader. `has` and `read` are what fetch enumeration and the push connectivity check need.
  */
-import { PackIndex } from '../model/idx';
-import type { ObjectType } from '../model/object';
-import { readPackedObject } from '../model/pack-reader';
+import { PackIndex } from '../../../common/git/idx';
+import type { ObjectType } from '../../../common/git/object';
+import { readPackedObject } from '../../../common/git/pack-reader';
 import type { EntryLocation } from './entry-copy';
 import type { ObjectStore } from './object-store';
 import { idxKeyOf } from './pack-keys';

@@ -3,9 +3,9 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../env';
 import { SESSION_COOKIE } from '../../middleware/auth';
-import { parsePublicUrl, publicUrl } from '../../services/public-url';
-import { issueNonce, signIn, signOut, type SignInResult } from '../../services/sign-in';
-import { userView } from '../../services/users';
+import { parsePublicUrl, publicUrl } from '../../services/platform/public-url';
+import { issueNonce, signIn, signOut, type SignInResult } from '../../services/identity/sign-in';
+import { userView } from '../../services/identity/users';
 import { jsonBody } from './request';
 
 /**

@@ -5,12 +5,12 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { notModified, objectHeaders } from '../../services/cache';
+import { AppError } from '../../../common/errors';
+import { notModified, objectHeaders } from '../../services/cache/cache';
 import { commitView, compareView, logView } from '../../services/browse/data-history';
 import { splitPath } from '../../services/browse/objects';
 import { headBranch } from '../../services/browse/resolve-ref';
-import { publicRequestUrl } from '../../services/public-url';
+import { publicRequestUrl } from '../../services/platform/public-url';
 import { isFullOid, openBrowse, resolve, type Browse } from '../pages/browse/context';
 import { urlsOf } from './git-data';
 import { commitJson, fileJson } from './git-shapes';

@@ -5,8 +5,8 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { cacheKey, cachedJson, notModified, objectHeaders } from '../../services/cache';
+import { AppError } from '../../../common/errors';
+import { cacheKey, cachedJson, notModified, objectHeaders } from '../../services/cache/cache';
 import { refsView } from '../../services/browse/data-history';
 import { pathView } from '../../services/browse/data-tree';
 import { objectSize, readBlob, splitPath } from '../../services/browse/objects';

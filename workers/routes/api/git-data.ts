@@ -6,10 +6,10 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { treeEntryKind } from '../../git/model/object';
-import { cacheKey, cachedResponse, objectHeaders } from '../../services/cache';
-import { publicOrigin } from '../../services/public-url';
+import { AppError } from '../../../common/errors';
+import { treeEntryKind } from '../../../common/git/object';
+import { cacheKey, cachedResponse, objectHeaders } from '../../services/cache/cache';
+import { publicOrigin } from '../../services/platform/public-url';
 import { commitInfo } from '../../services/browse/data-tree';
 import {
   objectSize,

@@ -5,12 +5,12 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { edgeCache } from '../../services/cache';
-import { publicOrigin } from '../../services/public-url';
-import { repoDeleted, repoUpdated } from '../../services/repo-storage';
-import { loadRepoForAction, requireUser } from '../../services/authz';
-import { repoAccessChanged, revokeRunViewers } from '../../services/run-viewer-access';
+import { AppError } from '../../../common/errors';
+import { edgeCache } from '../../services/cache/cache';
+import { publicOrigin } from '../../services/platform/public-url';
+import { repoDeleted, repoUpdated } from '../../services/repos/repo-storage';
+import { loadRepoForAction, requireUser } from '../../services/repos/authz';
+import { repoAccessChanged, revokeRunViewers } from '../../services/runs/run-viewer-access';
 import {
   collaboratorsOf,
   createRepo,
@@ -20,7 +20,7 @@ import {
   repoView,
   setCollaborator,
   updateRepoRecord,
-} from '../../services/repos';
+} from '../../services/repos/repos';
 import { actorOf, jsonBody, pageOf, setLinkHeader } from './request';
 
 export const repoRoutes = new Hono<AppEnv>()

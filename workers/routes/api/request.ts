@@ -1,9 +1,9 @@
 /** Small helpers shared by API handlers: the JSON body, the actor, pagination with `Link`. */
 import type { Context } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import type { Actor } from '../../services/authz';
-import { publicRequestUrl } from '../../services/public-url';
+import { AppError } from '../../../common/errors';
+import type { Actor } from '../../services/repos/authz';
+import { publicRequestUrl } from '../../services/platform/public-url';
 
 /** The request's JSON object body; a 400 for anything else. */
 export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {

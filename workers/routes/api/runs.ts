@@ -6,13 +6,18 @@
 import { Hono } from 'hono';
 import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { loadRepoForAction } from '../../services/authz';
-import { publicOrigin } from '../../services/public-url';
-import { viewerIdentity } from '../../services/run-viewer-access';
-import { loadRunForViewer } from '../../services/runs';
-import { openViewer, pollRecords, runLogResponse, stepLogResponse } from '../../services/runs-logs';
-import { runFilterOf, runView, stepView } from '../../services/runs-view';
+import { AppError } from '../../../common/errors';
+import { loadRepoForAction } from '../../services/repos/authz';
+import { publicOrigin } from '../../services/platform/public-url';
+import { viewerIdentity } from '../../services/runs/run-viewer-access';
+import { loadRunForViewer } from '../../services/runs/runs';
+import {
+  openViewer,
+  pollRecords,
+  runLogResponse,
+  stepLogResponse,
+} from '../../services/runs/runs-logs';
+import { runFilterOf, runView, stepView } from '../../services/runs/runs-view';
 import { actorOf, pageOf, setLinkHeader } from './request';
 
 const BASE = '/repos/:owner/:repo/actions/runs';

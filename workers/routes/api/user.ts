@@ -4,11 +4,11 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { requireUser } from '../../services/authz';
-import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/ssh-keys';
-import { createToken, listUserTokens, revokeUserToken } from '../../services/tokens';
-import { changeUsername, userView } from '../../services/users';
+import { AppError } from '../../../common/errors';
+import { requireUser } from '../../services/repos/authz';
+import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/identity/ssh-keys';
+import { createToken, listUserTokens, revokeUserToken } from '../../services/identity/tokens';
+import { changeUsername, userView } from '../../services/identity/users';
 import { actorOf, jsonBody } from './request';
 
 export const userRoutes = new Hono<AppEnv>()

@@ -16,14 +16,18 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import { internalSecretOnly } from '../../middleware/auth';
-import { publicOrigin } from '../../services/public-url';
-import { runIdOf } from '../../services/runs';
-import { claimEvent, failEvent, reportEvaluation } from '../../services/workflow-evaluation';
-import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/workflow-leases';
-import { scheduledTick } from '../../services/workflow-cron';
-import { recordScheduledEvents } from '../../services/workflow-schedule';
+import { publicOrigin } from '../../services/platform/public-url';
+import { runIdOf } from '../../services/runs/runs';
+import {
+  claimEvent,
+  failEvent,
+  reportEvaluation,
+} from '../../services/workflows/workflow-evaluation';
+import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/runs/workflow-leases';
+import { scheduledTick } from '../../services/workflows/workflow-cron';
+import { recordScheduledEvents } from '../../services/workflows/workflow-schedule';
 import { jsonBody } from '../api/request';
 
 function ownerOf(body: Record<string, unknown>): string {

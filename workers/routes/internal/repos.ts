@@ -9,7 +9,7 @@
 import { Hono } from 'hono';
 import { findRepo } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import { r2ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf, repoPrefix } from '../../git/storage/pack-keys';
 import { internalSecretOnly } from '../../middleware/auth';

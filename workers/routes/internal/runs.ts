@@ -15,7 +15,7 @@
 import { Hono } from 'hono';
 import { findRepo, findRepoById } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import {
   requestHasInternalSecret,
   presentedToken,
@@ -28,10 +28,10 @@ import {
   publishRunToken,
   runIdOf,
   runStream,
-} from '../../services/runs';
-import { plausibleRepoName } from '../../services/authz';
-import { publicOrigin } from '../../services/public-url';
-import { runView } from '../../services/runs-view';
+} from '../../services/runs/runs';
+import { plausibleRepoName } from '../../services/repos/authz';
+import { publicOrigin } from '../../services/platform/public-url';
+import { runView } from '../../services/runs/runs-view';
 import { jsonBody } from '../api/request';
 
 export const internalRunRoutes = new Hono<AppEnv>()

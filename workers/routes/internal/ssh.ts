@@ -6,16 +6,16 @@
  * - POST /internal/ssh/grant {owner, repo, action} as the SSH user (`X-Plue-User-Id`) →
  *   {grant}: authorises one git command once (read for upload-pack, write for receive-pack) and
  *   signs the answer, which the bridge sends back on that command's git requests (see
- *   `issueRepoGrant` in services/authz.ts). Refusals are the git routes' own: 404 for a
+ *   `issueRepoGrant` in services/repos/authz.ts). Refusals are the git routes' own: 404 for a
  *   repository the user may not see, 403 without write permission.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import { internalSecretOnly } from '../../middleware/auth';
-import { issueRepoGrant, loadRepoForAction } from '../../services/authz';
-import { edgeCache } from '../../services/cache';
-import { lookupSshKey } from '../../services/ssh-keys';
+import { issueRepoGrant, loadRepoForAction } from '../../services/repos/authz';
+import { edgeCache } from '../../services/cache/cache';
+import { lookupSshKey } from '../../services/identity/ssh-keys';
 import { jsonBody } from '../api/request';
 
 export const internalSshRoutes = new Hono<AppEnv>()

@@ -6,13 +6,13 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv, CurrentUser } from '../../env';
-import { AppError } from '../../errors';
-import { requireUser } from '../../services/authz';
-import { publicUrl } from '../../services/public-url';
-import { parseChainIds } from '../../services/siwe';
-import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/ssh-keys';
-import { createToken, listUserTokens, revokeUserToken } from '../../services/tokens';
-import { changeUsername } from '../../services/users';
+import { AppError } from '../../../common/errors';
+import { requireUser } from '../../services/repos/authz';
+import { publicUrl } from '../../services/platform/public-url';
+import { parseChainIds } from '../../services/identity/siwe';
+import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/identity/ssh-keys';
+import { createToken, listUserTokens, revokeUserToken } from '../../services/identity/tokens';
+import { changeUsername } from '../../services/identity/users';
 import { LoginPage } from '../../views/login-page';
 import { SettingsPage } from '../../views/settings-page';
 import { endSession } from '../api/auth';

@@ -5,7 +5,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
-import { commitStatusesForViewer } from '../../services/workflow-statuses';
+import { commitStatusesForViewer } from '../../services/repos/statuses';
 import { StatusesFragment } from '../../views/commit-statuses';
 import { actorOf } from '../api/request';
 

@@ -2,8 +2,8 @@
 import type { Context } from 'hono';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { authorize } from '../../services/authz';
+import { AppError } from '../../../common/errors';
+import { authorize } from '../../services/repos/authz';
 import { actorOf } from '../api/request';
 
 /** True when `authorize(…, 'write', repo)` would pass for this request's actor. */

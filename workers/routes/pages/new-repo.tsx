@@ -1,8 +1,8 @@
 /** GET /new (the new-repository form) and POST /new (create, then go to the repository). */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../errors';
-import { createRepo } from '../../services/repos';
+import { AppError } from '../../../common/errors';
+import { createRepo } from '../../services/repos/repos';
 import { NewRepoPage } from '../../views/new-repo-page';
 import { actorOf } from '../api/request';
 

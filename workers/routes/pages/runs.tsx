@@ -2,10 +2,10 @@
 import { Hono } from 'hono';
 import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
-import { loadRepoForAction } from '../../services/authz';
-import { loadRunForViewer } from '../../services/runs';
-import { runFilterOf } from '../../services/runs-view';
-import { combinedStates } from '../../services/workflow-statuses';
+import { loadRepoForAction } from '../../services/repos/authz';
+import { loadRunForViewer } from '../../services/runs/runs';
+import { runFilterOf } from '../../services/runs/runs-view';
+import { combinedStates } from '../../services/repos/statuses';
 import { RunPage } from '../../views/run-page';
 import { RunsListPage } from '../../views/runs-list-page';
 import { actorOf, pageOf } from '../api/request';

@@ -7,11 +7,11 @@
 import { Hono, type Context } from 'hono';
 import { listWorkflows } from '../../../db/queries/workflows';
 import type { AppEnv } from '../../env';
-import { loadRepoForAction, requireUser } from '../../services/authz';
-import { publicOrigin } from '../../services/public-url';
-import { loadRunForViewer } from '../../services/runs';
-import { cancelRun, rerunRun } from '../../services/workflow-actions';
-import { dispatchWorkflow } from '../../services/workflow-events';
+import { loadRepoForAction, requireUser } from '../../services/repos/authz';
+import { publicOrigin } from '../../services/platform/public-url';
+import { loadRunForViewer } from '../../services/runs/runs';
+import { cancelRun, rerunRun } from '../../services/runs/workflow-actions';
+import { dispatchWorkflow } from '../../services/workflows/workflow-events';
 import { WorkflowsPage } from '../../views/workflows-page';
 import { actorOf } from '../api/request';
 import { mayWrite } from './may-write';

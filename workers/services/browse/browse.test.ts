@@ -1,6 +1,6 @@
 /** Unit tests of the browse services over an in-memory object map built with the git model. */
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../git/model/bytes';
+import { utf8 } from '../../../common/git/bytes';
 import {
   hashObject,
   serializeCommit,
@@ -8,7 +8,7 @@ import {
   serializeTree,
   sortTreeEntries,
   type ObjectType,
-} from '../../git/model/object';
+} from '../../../common/git/object';
 import { diffTreesFull } from './diff/file-diff';
 import { formatPatch, splitLines, toHunks } from './diff/hunks';
 import { diffLines } from './diff/myers';

@@ -3,9 +3,9 @@
  * a page of the log (by start commit, path and page), a comparison of two commits (merge base,
  * commits, diff), the branch and tag lists (by the ref values), and a jj change's versions.
  */
-import { sha1 } from '../../git/model/native';
-import { toHex, utf8 } from '../../git/model/bytes';
-import { cacheKey, cachedJson, type EdgeCache } from '../cache';
+import { sha1 } from '../../../common/git/native';
+import { toHex, utf8 } from '../../../common/git/bytes';
+import { cacheKey, cachedJson, type EdgeCache } from '../cache/cache';
 import { findChangeVersions, interdiff, type ChangeVersion } from './changes';
 import { commitInfo, type CommitInfo } from './data-tree';
 import { diffTreesFull, type TreeDiff, type FileDiff } from './diff/file-diff';

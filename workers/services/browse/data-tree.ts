@@ -5,16 +5,16 @@
  * Relative links in rendered markdown carry a placeholder base the page fills in with its ref,
  * so the cached HTML never depends on a ref name.
  */
-import type { Commit } from '../../git/model/object';
-import { fromUtf8 } from '../../git/model/bytes';
-import { cacheKey, cachedJson, type EdgeCache } from '../cache';
+import type { Commit } from '../../../common/git/object';
+import { fromUtf8 } from '../../../common/git/bytes';
+import { cacheKey, cachedJson, type EdgeCache } from '../cache/cache';
 import { isBinary, isInlineImage, isMarkdown } from './content';
 import { highlightLines } from './highlight';
 import { lastCommits, summarize, type CommitSummary, type LastCommits } from './last-commits';
 import { renderMarkdown } from './markdown';
 import { entryAt, readBlob, readCommit, readTree, sortForListing, type EntryKind } from './objects';
 import type { BrowseRepo } from './repo';
-import { treeEntryKind } from '../../git/model/object';
+import { treeEntryKind } from '../../../common/git/object';
 
 export interface CommitInfo extends CommitSummary {
   message: string;

@@ -5,7 +5,7 @@
  * a parent are skipped after reading one tree path, so the walk is cheap per commit; it stops
  * when every entry is resolved or at `maxCommits` (unresolved entries are reported as such).
  */
-import type { Commit } from '../../git/model/object';
+import type { Commit } from '../../../common/git/object';
 import { entryAt, readCommit, readTree, type ObjectReader } from './objects';
 import { walkCommits } from './walk';
 

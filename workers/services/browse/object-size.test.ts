@@ -7,8 +7,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PackError } from '../../git/model/errors';
-import { PackIndex } from '../../git/model/idx';
+import { PackError } from '../../../common/git/errors';
+import { PackIndex } from '../../../common/git/idx';
 import { packedObjectSize, type PackRangeIO } from './object-size';
 
 const ioOf = (pack: Uint8Array, reads: Array<[number, number]> = []): PackRangeIO => ({

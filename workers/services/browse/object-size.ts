@@ -4,12 +4,12 @@
  * the object's size is the second varint at the start of the delta data (git's
  * `get_size_from_delta`), so only the first bytes of the delta are inflated and its base is
  * never read. Lets tree listings report blob sizes for the cost of a few bytes per entry.
- * (Pure over a range-read callback; it sits here because workers/git/model is another owner's.)
+ * (Pure over a range-read callback; it sits here because common/git is another owner's.)
  */
-import { deltaSizes } from '../../git/model/delta';
-import { DeltaError, PackError, ZlibDataError } from '../../git/model/errors';
-import { parseEntryHeader } from '../../git/model/pack-format';
-import { ZlibInflater } from '../../git/model/zlib';
+import { deltaSizes } from '../../../common/git/delta';
+import { DeltaError, PackError, ZlibDataError } from '../../../common/git/errors';
+import { parseEntryHeader } from '../../../common/git/pack-format';
+import { ZlibInflater } from '../../../common/git/zlib';
 
 /** Range reads of one pack (may return fewer bytes at its end). */
 export interface PackRangeIO {

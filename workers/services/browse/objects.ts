@@ -3,9 +3,9 @@
  * `ObjectReader` interface (RepoObjects in the Worker, a Map in unit tests), plus path lookup
  * inside trees. A missing or mistyped object is a `not_found` error, never a crash.
  */
-import { parseCommit, parseTag, parseTree, treeEntryKind } from '../../git/model/object';
-import type { Commit, ObjectType, TreeEntry } from '../../git/model/object';
-import { AppError } from '../../errors';
+import { parseCommit, parseTag, parseTree, treeEntryKind } from '../../../common/git/object';
+import type { Commit, ObjectType, TreeEntry } from '../../../common/git/object';
+import { AppError } from '../../../common/errors';
 
 /** What browsing needs from object storage. */
 export interface ObjectReader {

@@ -6,9 +6,9 @@
  * the size reader (object sizes from entry headers, object-size.ts) and the prefix lookups.
  */
 import type { RepoRow } from '../../../db/queries/repositories';
-import type { PackRecord, RepoState } from '../../../durable-objects/repo-refs';
-import { PackIndex } from '../../git/model/idx';
-import { ZlibInflater } from '../../git/model/zlib';
+import type { PackRecord, RepoState } from '../../../durable-objects';
+import { PackIndex } from '../../../common/git/idx';
+import { ZlibInflater } from '../../../common/git/zlib';
 import type { ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf } from '../../git/storage/pack-keys';
 import { openRangeReader, type RangeReader } from '../../git/storage/range-reader';

@@ -3,7 +3,7 @@
  * full ref name, a full commit id, or an abbreviated one (≥ 7 hex, unique). And splitting
  * `{ref}/{path}` when branch names contain slashes (`feature/x/src/a.ts`): the longest ref wins.
  */
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import { peel, type ObjectReader } from './objects';
 
 export interface RefList {

@@ -3,7 +3,7 @@
  * log's default order), or first parents only. Bounded by `maxCommits` so a huge history costs a
  * known amount; callers report when the bound was hit.
  */
-import type { Commit } from '../../git/model/object';
+import type { Commit } from '../../../common/git/object';
 import { readCommit, type ObjectReader } from './objects';
 
 export interface WalkedCommit {

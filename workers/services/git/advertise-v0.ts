@@ -5,10 +5,10 @@
  * (`capabilities^{}` with the zero id for an empty repository), then a flush. Over smart HTTP it
  * is preceded by `# service=git-upload-pack` and a flush; v1 puts `version 1` before the refs.
  */
-import { concatBytes } from '../../git/model/bytes';
-import { encodePktLine, FLUSH_PKT } from '../../git/model/pkt-line';
-import { ZERO_OID, isServableRefName } from '../../git/model/refs';
-import type { RepoState } from '../../../durable-objects/repo-refs';
+import { concatBytes } from '../../../common/git/bytes';
+import { encodePktLine, FLUSH_PKT } from '../../../common/git/pkt-line';
+import { ZERO_OID, isServableRefName } from '../../../common/git/refs';
+import type { RepoState } from '../../../durable-objects';
 
 /** What upload-pack v0/v1 serves, in git's order (symref, no-done, agent are added per answer). */
 export const UPLOAD_PACK_V0_CAPABILITIES = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePktLines, pktLineText } from '../../git/model/pkt-line';
+import { parsePktLines, pktLineText } from '../../../common/git/pkt-line';
 import { advertiseReceivePack } from './advertise';
 
 const A = 'a'.repeat(40);

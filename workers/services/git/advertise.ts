@@ -3,10 +3,10 @@
  * v0 for receive-pack (git pushes with v0 even when it fetches with v2). The v0/v1 upload-pack
  * advertisement is advertise-v0.ts's.
  */
-import { encodePktLine, FLUSH_PKT, MAX_PKT_LENGTH } from '../../git/model/pkt-line';
-import { ZERO_OID } from '../../git/model/refs';
-import { concatBytes, utf8 } from '../../git/model/bytes';
-import type { RepoState } from '../../../durable-objects/repo-refs';
+import { encodePktLine, FLUSH_PKT, MAX_PKT_LENGTH } from '../../../common/git/pkt-line';
+import { ZERO_OID } from '../../../common/git/refs';
+import { concatBytes, utf8 } from '../../../common/git/bytes';
+import type { RepoState } from '../../../durable-objects';
 import { RECEIVE_CAPABILITIES } from './receive-pack';
 
 /** The v2 capability advertisement for upload-pack. */

@@ -5,7 +5,7 @@
  */
 import type { Env } from '../../env';
 import { errorFields, type Logger } from '../../middleware/logger';
-import { recordPushEventsAfterPush } from '../workflow-events';
+import { recordPushEventsAfterPush } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
 import type { PushedRef } from './receive-pack';
 import type { GitRepoContext } from './repo-context';

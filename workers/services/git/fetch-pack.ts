@@ -4,13 +4,13 @@
  * once) and building a pack of the walked objects, and writes it as side-band channel-1 data.
  * Protocol framing (v2 sections, v0/v1 ACK/NAK and shallow lines) stays with the callers.
  */
-import { writeU32 } from '../../git/model/bytes';
-import { parseTag } from '../../git/model/object';
-import { Sha1 } from '../../git/model/native';
-import { PackWriter } from '../../git/model/pack-writer';
+import { writeU32 } from '../../../common/git/bytes';
+import { parseTag } from '../../../common/git/object';
+import { Sha1 } from '../../../common/git/native';
+import { PackWriter } from '../../../common/git/pack-writer';
 import { copyInStoredOrder, EntryCopier } from '../../git/storage/entry-copy';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import type { PackRecord, RepoState } from '../../../durable-objects/repo-refs';
+import type { PackRecord, RepoState } from '../../../durable-objects';
 import { enumerateObjects, type BlobFilter, type WalkResult } from './fetch-walk';
 import type { GitRepoContext } from './repo-context';
 

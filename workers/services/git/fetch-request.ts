@@ -4,11 +4,11 @@
  * want line and v2 sends as arguments, and the checks both make before any walk: every want is
  * an object this repository stores, and peeled tags for the advertisements.
  */
-import { parseTag } from '../../git/model/object';
-import { parsePktLines, PktLineError, type Pkt } from '../../git/model/pkt-line';
-import { isValidOid } from '../../git/model/refs';
+import { parseTag } from '../../../common/git/object';
+import { parsePktLines, PktLineError, type Pkt } from '../../../common/git/pkt-line';
+import { isValidOid } from '../../../common/git/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import { parseFilter } from './fetch-walk';
 import type { PackSpec } from './fetch-pack';
 

@@ -4,9 +4,9 @@
  * the trees of the new commits minus what the boundary commits already give the client, and
  * applies blob filters (partial clone).
  */
-import { parseCommit, parseTag, parseTree, type ObjectType } from '../../git/model/object';
+import { parseCommit, parseTag, parseTree, type ObjectType } from '../../../common/git/object';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 
 export type BlobFilter = { kind: 'blob:none' } | { kind: 'blob:limit'; limit: number };
 

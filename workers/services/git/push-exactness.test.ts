@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fromHex } from '../../git/model/bytes';
-import { OidSet } from '../../git/model/oid-set';
-import { ZERO_OID } from '../../git/model/refs';
+import { fromHex } from '../../../common/git/bytes';
+import { OidSet } from '../../../common/git/oid-set';
+import { ZERO_OID } from '../../../common/git/refs';
 import { pushKeepsExact, type ExactnessInput } from './push-exactness';
 
 const oid = (c: string) => c.repeat(40);

@@ -5,10 +5,10 @@
  * costs clones the slower path until compaction, a wrong "yes" would ship duplicates or objects
  * a user deleted, so every doubt answers no.
  */
-import { fromHex } from '../../git/model/bytes';
-import type { PackIndex } from '../../git/model/idx';
-import { OidSet } from '../../git/model/oid-set';
-import { ZERO_OID } from '../../git/model/refs';
+import { fromHex } from '../../../common/git/bytes';
+import type { PackIndex } from '../../../common/git/idx';
+import { OidSet } from '../../../common/git/oid-set';
+import { ZERO_OID } from '../../../common/git/refs';
 import type { ReceiveCommand } from './receive-commands';
 
 export interface ExactnessInput {

@@ -5,10 +5,10 @@
  * Ref names are taken as sent (everything after the second space) and judged later, so a bad
  * name gets its own `ng` line instead of failing the whole request.
  */
-import { fromUtf8 } from '../../git/model/bytes';
-import { PktLineReader, type Pkt } from '../../git/model/pkt-line';
-import { isValidOid, ZERO_OID } from '../../git/model/refs';
-import { AppError } from '../../errors';
+import { fromUtf8 } from '../../../common/git/bytes';
+import { PktLineReader, type Pkt } from '../../../common/git/pkt-line';
+import { isValidOid, ZERO_OID } from '../../../common/git/refs';
+import { AppError } from '../../../common/errors';
 
 export interface ReceiveCommand {
   ref: string;

@@ -5,17 +5,17 @@
  * `error: remote unpack failed: …`; problems git only warns about are kept to be shown as
  * `remote: warning: …` lines.
  */
-import { PackError } from '../../git/model/errors';
-import { fsckGitattributes, fsckGitmodules } from '../../git/model/fsck-blobs';
+import { PackError } from '../../../common/git/errors';
+import { fsckGitattributes, fsckGitmodules } from '../../../common/git/fsck-blobs';
 import {
   firstError,
   formatProblem,
   fsckObject,
   type FsckProblem,
   type SpecialBlobs,
-} from '../../git/model/fsck';
-import type { ObjectType } from '../../git/model/object';
-import type { ReportedObject } from '../../git/model/pack-indexer';
+} from '../../../common/git/fsck';
+import type { ObjectType } from '../../../common/git/object';
+import type { ReportedObject } from '../../../common/git/pack-indexer';
 
 /**
  * An incoming object git's fsck refuses; the message is git's own line for it. A PackError, so

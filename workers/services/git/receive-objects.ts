@@ -5,17 +5,17 @@
  * is in this pack or already stored. Any failure becomes `unpackError`, the text git prints as
  * "remote unpack failed: …"; the staged pack is then the caller's to delete.
  */
-import type { ObjectType } from '../../git/model/object';
-import { addLinks } from '../../git/model/object-links';
-import { OidSet } from '../../git/model/oid-set';
-import { ZERO_OID } from '../../git/model/refs';
-import { fromHex, toHex } from '../../git/model/bytes';
-import { ObjectFormatError, PackError } from '../../git/model/errors';
+import type { ObjectType } from '../../../common/git/object';
+import { addLinks } from '../../../common/git/object-links';
+import { OidSet } from '../../../common/git/oid-set';
+import { ZERO_OID } from '../../../common/git/refs';
+import { fromHex, toHex } from '../../../common/git/bytes';
+import { ObjectFormatError, PackError } from '../../../common/git/errors';
 import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
 import { packKey } from '../../git/storage/pack-keys';
 import { RepoObjects } from '../../git/storage/repo-objects';
-import type { RepoState } from '../../../durable-objects/repo-refs';
-import { AppError } from '../../errors';
+import type { RepoState } from '../../../durable-objects';
+import { AppError } from '../../../common/errors';
 import type { ReceiveRequest } from './receive-commands';
 import { IncomingObjectChecker } from './receive-fsck';
 import { ShallowPush } from './receive-shallow';

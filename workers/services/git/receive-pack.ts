@@ -6,9 +6,9 @@
  * interrupted push publishes nothing: the staged pack is deleted and no ref moves. Every refusal
  * reaches git as text it prints.
  */
-import { ZERO_OID } from '../../git/model/refs';
-import type { RepoState } from '../../../durable-objects/repo-refs';
-import { AppError } from '../../errors';
+import { ZERO_OID } from '../../../common/git/refs';
+import type { RepoState } from '../../../durable-objects';
+import { AppError } from '../../../common/errors';
 import {
   onlyDeletes,
   readReceiveCommands,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePktLines, pktLineText } from '../../git/model/pkt-line';
+import { parsePktLines, pktLineText } from '../../../common/git/pkt-line';
 import { writeReport, writeRequestRefusal } from './receive-report';
 import { GitResponseWriter } from './response-writer';
 

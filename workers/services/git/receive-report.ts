@@ -6,8 +6,8 @@
  * (wrapped in band 1 with side-band), which git shows as "remote unpack failed: …" and
  * "[remote rejected] … (<reason>)".
  */
-import { utf8 } from '../../git/model/bytes';
-import { encodePktLine, FLUSH_PKT, MAX_PKT_LENGTH } from '../../git/model/pkt-line';
+import { utf8 } from '../../../common/git/bytes';
+import { encodePktLine, FLUSH_PKT, MAX_PKT_LENGTH } from '../../../common/git/pkt-line';
 import type { GitResponseWriter } from './response-writer';
 
 export interface RefReport {

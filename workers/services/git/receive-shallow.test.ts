@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromHex } from '../../git/model/bytes';
-import { ReportedObject } from '../../git/model/pack-indexer';
+import { fromHex } from '../../../common/git/bytes';
+import { ReportedObject } from '../../../common/git/pack-indexer';
 import { ShallowPush } from './receive-shallow';
 
 const enc = new TextEncoder();

@@ -7,8 +7,8 @@
  * "shallow update not allowed", and the missing parents of such boundaries are not reported as
  * missing objects.
  */
-import { parseCommit, parseTag } from '../../git/model/object';
-import type { ReportedObject } from '../../git/model/pack-indexer';
+import { parseCommit, parseTag } from '../../../common/git/object';
+import type { ReportedObject } from '../../../common/git/pack-indexer';
 
 export class ShallowPush {
   /** Links of the pack's commits and tags, recorded only for shallow pushes. */

@@ -3,7 +3,7 @@
  * requests) and enforces a byte limit while streaming, so an oversized body fails early with a
  * clear error instead of filling memory.
  */
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 
 /** Returns the body stream, decompressed when the client gzipped it. */
 export function decodedBody(req: Request): ReadableStream<Uint8Array> {

@@ -3,7 +3,7 @@
  * (1 data, 2 progress, 3 fatal error), so clients see progress during long work instead of a
  * silent wait, and memory holds one packet at a time.
  */
-import { encodePktLine, encodeSideBand, FLUSH_PKT, DELIM_PKT } from '../../git/model/pkt-line';
+import { encodePktLine, encodeSideBand, FLUSH_PKT, DELIM_PKT } from '../../../common/git/pkt-line';
 
 export class GitResponseWriter {
   readonly readable: ReadableStream<Uint8Array>;

@@ -5,8 +5,8 @@
  * with v2 are read by fetch-request.ts; the capabilities only v0/v1 has (multi-ack, side-band,
  * no-done) are read here.
  */
-import { pktLineText, type Pkt } from '../../git/model/pkt-line';
-import { AppError } from '../../errors';
+import { pktLineText, type Pkt } from '../../../common/git/pkt-line';
+import { AppError } from '../../../common/errors';
 import {
   applyFetchCapability,
   applyFetchLine,

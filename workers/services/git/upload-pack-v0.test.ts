@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { concatBytes, fromUtf8 } from '../../git/model/bytes';
-import { encodePktLine, FLUSH_PKT, parsePktLines, pktLineText } from '../../git/model/pkt-line';
-import { ZERO_OID } from '../../git/model/refs';
-import { AppError } from '../../errors';
+import { concatBytes, fromUtf8 } from '../../../common/git/bytes';
+import { encodePktLine, FLUSH_PKT, parsePktLines, pktLineText } from '../../../common/git/pkt-line';
+import { ZERO_OID } from '../../../common/git/refs';
+import { AppError } from '../../../common/errors';
 import { writeUploadPackAdvertisement } from './advertise-v0';
 import { negotiateV0, type NegotiationRepo } from './negotiate-v0';
 import { parseUploadPackV0Request } from './upload-pack-v0-request';

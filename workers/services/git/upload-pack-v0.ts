@@ -6,10 +6,10 @@
  * (when the client cuts history), the ACK/NAK lines of negotiate-v0.ts, and the pack (side-band
  * or raw). Which pack is sent, and how, is fetch-pack.ts's, shared with v2.
  */
-import { parseCommit } from '../../git/model/object';
-import { encodeSideBand } from '../../git/model/pkt-line';
+import { parseCommit } from '../../../common/git/object';
+import { encodeSideBand } from '../../../common/git/pkt-line';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import { AppError } from '../../errors';
+import { AppError } from '../../../common/errors';
 import { writeUploadPackAdvertisement, type V0AdvertisementOptions } from './advertise-v0';
 import { planFetch, writePlannedPack, type FetchPlan, type PackSink } from './fetch-pack';
 import { checkWants, commonCommits, isDeepen, peel } from './fetch-request';

@@ -2,11 +2,11 @@
  * upload-pack protocol v2 over smart HTTP: `ls-refs` and `fetch` (want/have negotiation, shallow
  * and deepen, blob filters, include-tag). Which pack is sent, and how, is fetch-pack.ts's.
  */
-import { fromUtf8 } from '../../git/model/bytes';
-import { isServableRefName } from '../../git/model/refs';
+import { fromUtf8 } from '../../../common/git/bytes';
+import { isServableRefName } from '../../../common/git/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import type { RepoState } from '../../../durable-objects/repo-refs';
-import { AppError } from '../../errors';
+import type { RepoState } from '../../../durable-objects';
+import { AppError } from '../../../common/errors';
 import { planFetch, writePlannedPack } from './fetch-pack';
 import {
   applyFetchCapability,

@@ -6,8 +6,8 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../../env';
-import { AppError } from '../../../errors';
-import { cacheKey, cachedResponse, objectHeaders } from '../../../services/cache';
+import { AppError } from '../../../../common/errors';
+import { cacheKey, cachedResponse, objectHeaders } from '../../../services/cache/cache';
 import { contentTypeOf, isActiveType, isBinary } from '../../../services/browse/content';
 import {
   blobView,

@@ -4,8 +4,8 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../../../env';
-import { sha1 } from '../../../git/model/native';
-import { toHex, utf8 } from '../../../git/model/bytes';
+import { sha1 } from '../../../../common/git/native';
+import { toHex, utf8 } from '../../../../common/git/bytes';
 import {
   cacheKey,
   cachedJson,
@@ -14,16 +14,16 @@ import {
   notModified,
   objectHeaders,
   type EdgeCache,
-} from '../../../services/cache';
+} from '../../../services/cache/cache';
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
-import { loadRepoForAction } from '../../../services/authz';
+import { loadRepoForAction } from '../../../services/repos/authz';
 import type { RepoRow } from '../../../../db/queries/repositories';
-import type { RepoState } from '../../../../durable-objects/repo-refs';
-import { MemoryTier } from '../../../services/memory-cache';
+import type { RepoState } from '../../../../durable-objects';
+import { MemoryTier } from '../../../services/cache/memory-cache';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
-import { publicOrigin } from '../../../services/public-url';
-import { sshCloneUrl } from '../../../services/repos';
+import { publicOrigin } from '../../../services/platform/public-url';
+import { sshCloneUrl } from '../../../services/repos/repos';
 import type { RepoRef } from '../../../views/browse/common';
 import type { CloneUrls, RefChoice } from '../../../views/browse/tree-page';
 

@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../../env';
-import { AppError } from '../../../errors';
+import { AppError } from '../../../../common/errors';
 import {
   changeView,
   commitView,

@@ -3,7 +3,7 @@
  * additions/deletions and unified hunks, within limits so a huge change renders in bounded time
  * (files past the limits are listed with their status but without hunks, and marked).
  */
-import { fromUtf8 } from '../../../git/model/bytes';
+import { fromUtf8 } from '../../../../common/git/bytes';
 import { isBinary } from '../content';
 import { readBlob, type ObjectReader } from '../objects';
 import { toHunks, splitLines, type Hunk } from './hunks';

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { utf8 } from '../../../git/model/bytes';
-import { hashObject, type ObjectType } from '../../../git/model/object';
+import { utf8 } from '../../../../common/git/bytes';
+import { hashObject, type ObjectType } from '../../../../common/git/object';
 import type { ObjectReader } from '../objects';
 import { diffTreesFull, DEFAULT_LIMITS } from './file-diff';
 import {

@@ -4,7 +4,7 @@
  * with equal ids are skipped without being read, so the cost follows the size of the change, not
  * of the tree.
  */
-import { treeEntryKind, type TreeEntry } from '../../../git/model/object';
+import { treeEntryKind, type TreeEntry } from '../../../../common/git/object';
 import { readTree, type ObjectReader } from '../objects';
 
 export interface FileChange {

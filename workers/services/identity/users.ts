@@ -1,0 +1,43 @@
+/** The signed-in user's profile: the API shape (GitHub's `login`/`id`) and username changes. */
+import type { Db } from '../../../db/client';
+import { findUserById, renameUser } from '../../../db/queries/users';
+import type { CurrentUser } from '../../env';
+import { AppError } from '../../../common/errors';
+import { isReservedName } from '../repos/names';
+
+export interface UserView {
+  login: string;
+  id: number;
+  type: 'User';
+  wallet_address: string;
+  created_at?: string;
+}
+
+export function userView(u: CurrentUser, createdAt?: Date): UserView {
+  return {
+    login: u.login,
+    id: Number(u.id),
+    type: 'User',
+    wallet_address: u.wallet_address,
+    ...(createdAt ? { created_at: createdAt.toISOString() } : {}),
+  };
+}
+
+const USERNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
+
+/** Changes the user's username (1–39 letters, digits, inner hyphens; unique in any case). */
+export async function changeUsername(db: Db, userId: string, login: unknown): Promise<UserView> {
+  if (typeof login !== 'string' || !USERNAME.test(login)) {
+    throw AppError.invalid(
+      'login must be 1–39 letters, digits or hyphens, not starting or ending with a hyphen',
+      'login_invalid',
+    );
+  }
+  if (isReservedName(login)) throw AppError.invalid(`"${login}" is reserved`, 'login_reserved');
+  if (!(await renameUser(db, userId, login))) {
+    throw AppError.conflict(`The username "${login}" is taken`, 'login_taken');
+  }
+  const u = await findUserById(db, userId);
+  if (!u) throw AppError.notFound('User not found');
+  return userView({ id: u.id, login: u.username, wallet_address: u.address }, u.created_at);
+}

@@ -1,0 +1,228 @@
+/**
+ * The one authorisation service: "may this actor do this action on this repository?".
+ * Every route that touches a repository calls `authorize` or `loadRepoForAction`.
+ *
+ * - An actor who cannot read a private repository gets `not_found` ("Repository not found"),
+ *   never `forbidden`, so private repositories are invisible.
+ * - Reading a public repository needs no scope; anything else needs the token scope of the
+ *   action (repo:read, repo:write, admin). Sessions and the SSH bridge hold every scope.
+ * - Anonymous actors asking to write get `unauthenticated` (git then prompts for credentials).
+ */
+import type { Db } from '../../../db/client';
+import {
+  findCollaboratorPermission,
+  findRepo,
+  type RepoRow,
+} from '../../../db/queries/repositories';
+import { AppError } from '../../../common/errors';
+import { repoMetaCache, type EdgeCache } from '../cache/cache';
+
+export type Action = 'read' | 'write' | 'admin';
+export type Level = 'none' | Action;
+
+export interface Actor {
+  user?: { id: string } | undefined;
+  scopes: Set<string>;
+}
+
+const RANK: Record<Level, number> = { none: 0, read: 1, write: 2, admin: 3 };
+const SCOPE_OF: Record<Action, string> = { read: 'repo:read', write: 'repo:write', admin: 'admin' };
+
+const repoNotFound = (): AppError => AppError.notFound('Repository not found', 'repo_not_found');
+
+/**
+ * Whether `owner/name` could name a repository at all (user names and repository names are
+ * ASCII letters, digits, `-`, `_` and `.`, at most 100 characters): anything else — control
+ * bytes, other scripts, overlong names — is "not found" without a database round trip.
+ */
+export function plausibleRepoName(owner: string, name: string): boolean {
+  return /^[A-Za-z0-9._-]{1,100}$/.test(owner) && /^[A-Za-z0-9._-]{1,100}$/.test(name);
+}
+
+/** The actor's role on the repository, ignoring token scopes. */
+export async function roleOn(db: Db, actor: Actor, repo: RepoRow): Promise<Level> {
+  const userId = actor.user?.id;
+  if (userId !== undefined) {
+    if (repo.owner_id === userId) return 'admin';
+    const p = await findCollaboratorPermission(db, repo.id, userId);
+    if (p) return p;
+  }
+  return repo.private ? 'none' : 'read';
+}
+
+/** Throws unless the actor may do `action` on `repo` (see the module header for the rules). */
+export async function authorize(
+  db: Db,
+  actor: Actor,
+  action: Action,
+  repo: RepoRow,
+): Promise<void> {
+  const role = await roleOn(db, actor, repo);
+  const mayRead = role !== 'none' && (!repo.private || actor.scopes.has('repo:read'));
+  if (!mayRead) throw repoNotFound();
+  if (action === 'read') return;
+  if (actor.user === undefined) {
+    throw AppError.unauthenticated('Sign in or pass a token to do that', 'auth_required');
+  }
+  if (RANK[role] < RANK[action]) {
+    throw AppError.forbidden(
+      `Permission to ${repo.owner_login}/${repo.name} denied`,
+      'repo_permission_denied',
+    );
+  }
+  if (!actor.scopes.has(SCOPE_OF[action])) {
+    throw AppError.forbidden(
+      `This token lacks the ${SCOPE_OF[action]} scope`,
+      'token_scope_missing',
+    );
+  }
+}
+
+/** Restores the dates of a repository record that went through JSON. */
+function reviveRepo(r: RepoRow): RepoRow {
+  return { ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) };
+}
+
+/**
+ * Looks `owner/name` up and authorises `action` on it in one call. With an edge cache, reads of
+ * public repositories use its short-lived copy of the record (anyone may read a public
+ * repository, so no further check applies); everything else goes to the database.
+ */
+export async function loadRepoForAction(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  action: Action,
+  cache?: EdgeCache,
+): Promise<RepoRow> {
+  if (!plausibleRepoName(owner, name)) throw repoNotFound();
+  const meta = cache ? repoMetaCache<RepoRow>(cache, reviveRepo) : undefined;
+  if (action === 'read' && meta) {
+    const hit = await meta.get(owner, name);
+    if (hit && !hit.private) return hit;
+  }
+  const repo = await findRepo(db, owner, name);
+  if (!repo) throw repoNotFound();
+  await authorize(db, actor, action, repo);
+  if (meta && !repo.private) meta.put(owner, name, repo);
+  return repo;
+}
+
+/** Throws unless the actor is signed in and holds `scope` (account-level operations). */
+export function requireUser<A extends Actor>(
+  actor: A,
+  scope?: string,
+): asserts actor is A & { user: { id: string } } {
+  if (actor.user === undefined) throw AppError.unauthenticated();
+  if (scope !== undefined && !actor.scopes.has(scope)) {
+    throw AppError.forbidden(`This token lacks the ${scope} scope`, 'token_scope_missing');
+  }
+}
+
+/**
+ * Repository grants: one authorisation carried through the requests of one SSH session. The
+ * bridge asks `/internal/ssh/grant` once per git command; the Worker authorises the user there
+ * (`loadRepoForAction`) and answers with the repository record signed (HMAC-SHA-256 under the
+ * internal secret) together with the user, the action and an expiry. The bridge sends it back on
+ * each git request of the session (`X-Plue-Repo-Grant`), which then needs no database read and
+ * no edge-cache lookup, however long the machine takes between them. A grant is honoured only on
+ * requests that also carry the internal secret and the same user, for the same repository and an
+ * action it covers, until it expires: a permission or visibility change reaches sessions that
+ * start after it at once, and a running session within `REPO_GRANT_TTL_MS`.
+ */
+export const REPO_GRANT_HEADER = 'X-Plue-Repo-Grant';
+export const REPO_GRANT_TTL_MS = 60_000;
+
+interface GrantBody {
+  /** user id */
+  u: string;
+  a: Action;
+  /** expiry, ms since the epoch */
+  e: number;
+  r: RepoRow;
+}
+
+const encoder = new TextEncoder();
+
+function toBase64Url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
+  try {
+    const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+function grantKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+  // Domain-separated from every other use of the internal secret.
+  return crypto.subtle.importKey(
+    'raw',
+    encoder.encode(`plue-repo-grant-v1:${secret}`),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    [usage],
+  );
+}
+
+/** Signs a grant for `userId` to do `action` on `repo` (which the caller has just authorised). */
+export async function issueRepoGrant(
+  secret: string,
+  userId: string,
+  repo: RepoRow,
+  action: Action,
+  now: Date,
+): Promise<string> {
+  const body: GrantBody = { u: userId, a: action, e: now.getTime() + REPO_GRANT_TTL_MS, r: repo };
+  const payload = toBase64Url(encoder.encode(JSON.stringify(body)));
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await grantKey(secret, 'sign'),
+    encoder.encode(payload),
+  );
+  return `${payload}.${toBase64Url(new Uint8Array(mac))}`;
+}
+
+/**
+ * The repository of a grant when it is genuine, unexpired, for this user and `owner/name`, and
+ * covers `action`; undefined otherwise (the caller then authorises the usual way).
+ */
+export async function repoFromGrant(
+  secret: string | undefined,
+  grant: string | undefined,
+  actor: Actor,
+  owner: string,
+  name: string,
+  action: Action,
+  now: Date,
+): Promise<RepoRow | undefined> {
+  if (!secret || !grant || grant.length > 16_384 || actor.user === undefined) return undefined;
+  const [payload, mac, extra] = grant.split('.');
+  if (payload === undefined || mac === undefined || extra !== undefined) return undefined;
+  const sig = fromBase64Url(mac);
+  if (!sig) return undefined;
+  const key = await grantKey(secret, 'verify');
+  if (!(await crypto.subtle.verify('HMAC', key, sig, encoder.encode(payload)))) return undefined;
+  const raw = fromBase64Url(payload);
+  if (!raw) return undefined;
+  let body: GrantBody;
+  try {
+    body = JSON.parse(new TextDecoder().decode(raw)) as GrantBody;
+  } catch {
+    return undefined;
+  }
+  if (body.u !== actor.user.id || !(body.e > now.getTime()) || !(RANK[body.a] >= RANK[action])) {
+    return undefined;
+  }
+  const repo = reviveRepo(body.r);
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+  if (!same(repo.owner_login, owner) || !same(repo.name, name)) return undefined;
+  return repo;
+}

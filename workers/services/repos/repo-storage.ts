@@ -1,0 +1,31 @@
+/**
+ * Keeping a repository's git storage in step with its record: HEAD follows the default branch,
+ * and deleting a repository removes its RepoObject state and every pack from R2. Edge copies of
+ * the record are purged on any change.
+ */
+import type { RepoRow } from '../../../db/queries/repositories';
+import type { Env } from '../../env';
+import { r2ObjectStore } from '../../git/storage/object-store';
+import { repoPrefix } from '../../git/storage/pack-keys';
+import { purgeRepoMeta, type EdgeCache } from '../cache/cache';
+import { repoStub } from '../git/repo-context';
+
+/** After an update: purge the old name's edge copy and point HEAD at the default branch. */
+export async function repoUpdated(
+  env: Env,
+  cache: EdgeCache,
+  oldOwner: string,
+  oldName: string,
+  row: RepoRow,
+): Promise<void> {
+  await purgeRepoMeta(cache, oldOwner, oldName);
+  await repoStub(env, row.id).setDefaultBranch(row.default_branch);
+}
+
+/** After a delete: drop the refs and catalog, then every stored pack and index. */
+export async function repoDeleted(env: Env, cache: EdgeCache, row: RepoRow): Promise<void> {
+  await purgeRepoMeta(cache, row.owner_login, row.name);
+  await repoStub(env, row.id).destroy();
+  const store = r2ObjectStore(env.BLOBS);
+  await store.delete(await store.list(repoPrefix(row.id)));
+}

@@ -1,0 +1,260 @@
+/**
+ * Repository records: create, list, read, update, delete, collaborators. Creating one only
+ * writes the database row; the repository's RepoObject state is made lazily by the git layer.
+ * Every operation on an existing repository goes through authz.
+ */
+import type { Db } from '../../../db/client';
+import {
+  deleteCollaborator,
+  deleteRepo,
+  insertRepo,
+  listCollaborators,
+  listReposOfOwner,
+  updateRepo,
+  upsertCollaborator,
+  type CollaboratorRow,
+  type Permission,
+  type RepoRow,
+} from '../../../db/queries/repositories';
+import { findUserByUsername } from '../../../db/queries/users';
+import { AppError } from '../../../common/errors';
+import { loadRepoForAction, requireUser, type Actor } from './authz';
+import { isReservedName } from './names';
+import { streamingRunsOf } from '../runs/run-viewer-access';
+
+export interface RepoView {
+  id: number;
+  name: string;
+  full_name: string;
+  owner: { login: string; id: number };
+  private: boolean;
+  visibility: 'public' | 'private';
+  description: string;
+  default_branch: string;
+  html_url: string;
+  clone_url: string;
+  ssh_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The SSH clone URL: under `sshBase` (e.g. `ssh://git@host:2222/`) when set, else scp-style. */
+export function sshCloneUrl(fullName: string, origin: string, sshBase?: string): string {
+  if (sshBase) return `${sshBase.replace(/\/?$/, '/')}${fullName}.git`;
+  return `git@${new URL(origin).hostname}:${fullName}.git`;
+}
+
+/**
+ * The GitHub-like JSON of a repository; `origin` is this site's (`http://host:port`),
+ * `sshBase` the SSH bridge's address (`PLUE_SSH_URL`).
+ */
+export function repoView(r: RepoRow, origin: string, sshBase?: string): RepoView {
+  const full = `${r.owner_login}/${r.name}`;
+  return {
+    id: Number(r.id),
+    name: r.name,
+    full_name: full,
+    owner: { login: r.owner_login, id: Number(r.owner_id) },
+    private: r.private,
+    visibility: r.private ? 'private' : 'public',
+    description: r.description,
+    default_branch: r.default_branch,
+    html_url: `${origin}/${full}`,
+    clone_url: `${origin}/${full}.git`,
+    ssh_url: sshCloneUrl(full, origin, sshBase),
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+  };
+}
+
+/** Checks a repository name: `[A-Za-z0-9._-]{1,100}`, not `.`/`..`, no `.git` suffix, not reserved. */
+export function validateRepoName(name: unknown): string {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,100}$/.test(name)) {
+    throw AppError.invalid(
+      'name must be 1–100 letters, digits, ".", "_" or "-"',
+      'repo_name_invalid',
+    );
+  }
+  if (name === '.' || name === '..')
+    throw AppError.invalid('name cannot be "." or ".."', 'repo_name_invalid');
+  if (name.toLowerCase().endsWith('.git')) {
+    throw AppError.invalid('name cannot end in ".git"', 'repo_name_invalid');
+  }
+  if (isReservedName(name))
+    throw AppError.invalid(`"${name}" is a reserved name`, 'repo_name_reserved');
+  return name;
+}
+
+function optionalText(v: unknown, field: string, max: number): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length > max) {
+    throw AppError.invalid(
+      `${field} must be text of at most ${max} characters`,
+      `${field}_invalid`,
+    );
+  }
+  return v;
+}
+
+function optionalBool(v: unknown, field: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean')
+    throw AppError.invalid(`${field} must be true or false`, `${field}_invalid`);
+  return v;
+}
+
+function optionalBranch(v: unknown): string | undefined {
+  const b = optionalText(v, 'default_branch', 200);
+  if (b === undefined) return undefined;
+  // git check-ref-format, the parts that matter for a branch name
+  if (
+    !/^[^\s~^:?*[\\\x00-\x1f\x7f]+$/.test(b) ||
+    /(^[/.]|\/\.|\.\.|\/\/|@\{|\.lock$|[/.]$)/.test(b) ||
+    b === '@'
+  ) {
+    throw AppError.invalid('default_branch is not a valid branch name', 'default_branch_invalid');
+  }
+  return b;
+}
+
+export interface RepoInput {
+  name?: unknown;
+  description?: unknown;
+  private?: unknown;
+  default_branch?: unknown;
+}
+
+/** Creates a repository owned by the actor. */
+export async function createRepo(db: Db, actor: Actor, input: RepoInput): Promise<RepoRow> {
+  requireUser(actor, 'repo:write');
+  const name = validateRepoName(input.name);
+  const row = await insertRepo(db, {
+    ownerId: actor.user.id,
+    name,
+    description: optionalText(input.description, 'description', 1000) ?? '',
+    private: optionalBool(input.private, 'private') ?? false,
+    defaultBranch: optionalBranch(input.default_branch) ?? 'main',
+  });
+  if (!row) throw AppError.conflict(`You already have a repository named ${name}`, 'repo_exists');
+  return row;
+}
+
+export interface Page {
+  page: number;
+  perPage: number;
+}
+
+/** Whether a user name could exist (control bytes and overlong names never reach the database). */
+const plausibleLogin = (s: string): boolean => /^[A-Za-z0-9._-]{1,100}$/.test(s);
+
+/** Repositories of `owner` the actor may see; undefined when there is no such user. */
+export async function listReposOf(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  page: Page,
+): Promise<{ rows: RepoRow[]; total: number } | undefined> {
+  if (!plausibleLogin(owner)) return undefined;
+  const u = await findUserByUsername(db, owner);
+  if (!u) return undefined;
+  // A token without repo:read sees public repositories only.
+  const viewer = actor.user && actor.scopes.has('repo:read') ? actor.user.id : null;
+  return listReposOfOwner(db, u.id, viewer, {
+    limit: page.perPage,
+    offset: (page.page - 1) * page.perPage,
+  });
+}
+
+export async function updateRepoRecord(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  input: RepoInput,
+  now: Date,
+): Promise<RepoRow> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const patch = {
+    name: input.name === undefined ? undefined : validateRepoName(input.name),
+    description: optionalText(input.description, 'description', 1000),
+    private: optionalBool(input.private, 'private'),
+    defaultBranch: optionalBranch(input.default_branch),
+  };
+  try {
+    const updated = await updateRepo(db, repo.id, patch, now);
+    if (!updated) throw AppError.notFound('Repository not found', 'repo_not_found');
+    return updated;
+  } catch (err) {
+    if (/duplicate key|unique/i.test((err as Error).message)) {
+      throw AppError.conflict(
+        `A repository named ${String(input.name)} already exists`,
+        'repo_exists',
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Deletes the record; owner or admin collaborators only. Answers the record and the ids of its
+ * runs that may still have live viewers (read before the delete cascades them away).
+ */
+export async function deleteRepoRecord(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  now: Date,
+): Promise<{ repo: RepoRow; streamingRuns: string[] }> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const streamingRuns = await streamingRunsOf(db, repo, now);
+  await deleteRepo(db, repo.id);
+  return { repo, streamingRuns };
+}
+
+const PERMISSIONS: readonly string[] = ['read', 'write', 'admin'];
+
+export async function setCollaborator(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  login: string,
+  permission: unknown,
+): Promise<void> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const perm = permission ?? 'write';
+  if (typeof perm !== 'string' || !PERMISSIONS.includes(perm)) {
+    throw AppError.invalid('permission must be read, write or admin', 'permission_invalid');
+  }
+  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
+  if (!user) throw AppError.notFound(`No user named ${login}`, 'user_not_found');
+  if (user.id === repo.owner_id)
+    throw AppError.invalid('The owner is not a collaborator', 'collaborator_is_owner');
+  await upsertCollaborator(db, repo.id, user.id, perm as Permission);
+}
+
+export async function removeCollaborator(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  login: string,
+): Promise<RepoRow> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
+  if (!user || !(await deleteCollaborator(db, repo.id, user.id))) {
+    throw AppError.notFound(`${login} is not a collaborator`, 'collaborator_not_found');
+  }
+  return repo;
+}
+
+export async function collaboratorsOf(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+): Promise<CollaboratorRow[]> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'write');
+  return listCollaborators(db, repo.id);
+}

@@ -1,0 +1,95 @@
+/**
+ * API shapes of runs and steps (GitHub's where one exists: `status` is queued | in_progress |
+ * completed, a run has `run_number`, `head_sha`, `head_branch`, `event`, `conclusion`). Steps
+ * are listed as the run's jobs. Also parses the run list's query filters.
+ */
+import type { RepoRow } from '../../../db/queries/repositories';
+import {
+  CONCLUSIONS,
+  type Conclusion,
+  type RunFilter,
+  type RunRow,
+  type RunStatus,
+  type StepRow,
+} from '../../../db/queries/runs';
+import { AppError } from '../../../common/errors';
+
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+const apiStatus = (s: RunStatus): string => (s === 'running' ? 'in_progress' : s);
+
+export function runView(run: RunRow, repo: RepoRow, origin: string) {
+  const full = `${repo.owner_login}/${repo.name}`;
+  const api = `${origin}/api/v1/repos/${full}/actions/runs/${run.id}`;
+  return {
+    id: Number(run.id),
+    name: run.workflow_name,
+    path: run.workflow_file,
+    run_number: run.run_number,
+    run_attempt: run.attempt,
+    event: run.event,
+    status: apiStatus(run.status),
+    conclusion: run.conclusion,
+    head_sha: run.head_sha,
+    head_branch: run.head_branch,
+    created_at: iso(run.created_at),
+    updated_at: iso(run.updated_at),
+    run_started_at: iso(run.started_at),
+    completed_at: iso(run.completed_at),
+    cancel_requested_at: iso(run.cancel_requested_at),
+    log_bytes: Number(run.log_bytes),
+    logs_archived: run.log_archived_at !== null,
+    url: api,
+    html_url: `${origin}/${full}/actions/runs/${run.id}`,
+    jobs_url: `${api}/jobs`,
+    logs_url: `${api}/logs`,
+    stream_url: `${api}/stream`,
+    repository: { id: Number(repo.id), full_name: full, private: repo.private },
+  };
+}
+
+export function stepView(step: StepRow, runApiUrl: string) {
+  return {
+    id: step.step_id,
+    run_id: Number(step.run_id),
+    name: step.name,
+    type: step.type,
+    depends_on: step.depends_on,
+    status: apiStatus(step.status),
+    conclusion: step.conclusion,
+    exit_code: step.exit_code,
+    started_at: iso(step.started_at),
+    completed_at: iso(step.completed_at),
+    log_bytes: Number(step.log_bytes),
+    logs_url: `${runApiUrl}/steps/${step.step_id}/log`,
+  };
+}
+
+/** `?status=&branch=&event=&head_sha=&workflow=` of the run list. */
+export function runFilterOf(q: (name: string) => string | undefined): RunFilter {
+  const f: RunFilter = {};
+  const status = q('status');
+  if (status) {
+    const s = status === 'in_progress' ? 'running' : status;
+    const ok =
+      s === 'queued' ||
+      s === 'running' ||
+      s === 'completed' ||
+      (CONCLUSIONS as readonly string[]).includes(s);
+    if (!ok) {
+      throw AppError.invalid(
+        'status must be queued, in_progress, completed or a conclusion',
+        'status_invalid',
+      );
+    }
+    f.status = s as RunStatus | Conclusion;
+  }
+  const branch = q('branch');
+  if (branch) f.branch = branch;
+  const event = q('event');
+  if (event) f.event = event;
+  const sha = q('head_sha');
+  if (sha) f.headSha = sha.toLowerCase();
+  const workflow = q('workflow');
+  if (workflow) f.workflow = workflow;
+  return f;
+}

@@ -1,0 +1,209 @@
+/**
+ * The controller's side of runs (design/sandbox.md §4.1): claim the oldest queued run with a
+ * lease (a fresh run token, the plan, the secrets its steps declare), heartbeat (extends the
+ * lease only for the holder at its epoch; says whether a cancel was requested), complete
+ * (fenced by the epoch), and the sweep of expired leases: a run is requeued once, then failed
+ * with "runner lost" — never left running. The sweep runs on every claim and from the cron.
+ */
+import type { Db } from '../../../db/client';
+import { findRepoById } from '../../../db/queries/repositories';
+import {
+  claimRunLease,
+  completeLeasedRun,
+  findRunActor,
+  heartbeatRun,
+  settleStep,
+  sweepRunLeases,
+} from '../../../db/queries/run-leases';
+import {
+  CONCLUSIONS,
+  findRunById,
+  listSteps,
+  markRunCompleted,
+  type Conclusion,
+} from '../../../db/queries/runs';
+import { sweepEventLeases } from '../../../db/queries/workflow-events';
+import type { Env } from '../../env';
+import { AppError } from '../../../common/errors';
+import { ingestEvents, publishRunToken, RUN_TOKEN_PREFIX } from './runs';
+import { randomBase62, sha256Hex } from '../identity/secrets';
+import { secretsForPlan } from '../workflows/workflow-secrets';
+import { postRunStatus } from '../repos/statuses';
+
+/** Lease length: what the controller asked for (2–600 s), else PLUE_RUN_LEASE_SECONDS, else 30. */
+export function leaseSecondsOf(env: Env, asked: unknown): number {
+  const n = Number(asked);
+  if (asked !== undefined && Number.isFinite(n) && n >= 2 && n <= 600) return Math.round(n);
+  const d = Number(env.PLUE_RUN_LEASE_SECONDS);
+  return Number.isFinite(d) && d >= 2 ? d : 30;
+}
+
+/** The `{lease_owner, lease_epoch}` a controller sends with every fenced write. */
+export function leaseOf(body: Record<string, unknown>): { owner: string; epoch: string } {
+  const owner = body.lease_owner;
+  const epoch = body.lease_epoch;
+  if (typeof owner !== 'string' || owner === '' || owner.length > 200) {
+    throw AppError.invalid('lease_owner is required', 'lease_invalid');
+  }
+  if (typeof epoch !== 'string' && typeof epoch !== 'number') {
+    throw AppError.invalid('lease_epoch is required', 'lease_invalid');
+  }
+  return { owner, epoch: String(epoch) };
+}
+
+const isConclusion = (v: unknown): v is Conclusion =>
+  typeof v === 'string' && (CONCLUSIONS as readonly string[]).includes(v);
+
+async function repoName(db: Db, repoId: string): Promise<string | undefined> {
+  const repo = await findRepoById(db, repoId);
+  return repo ? `${repo.owner_login}/${repo.name}` : undefined;
+}
+
+/** Appends run_completed to the run's log unless it is there (best effort: the row is the truth). */
+export async function closeLog(db: Db, env: Env, runId: string, c: Conclusion, message?: string) {
+  const run = await findRunById(db, runId);
+  if (!run) return;
+  const data = { conclusion: c, ...(message ? { message } : {}) };
+  await ingestEvents(
+    db,
+    env,
+    run,
+    { chunks: [{ event: 'run_completed', data }] },
+    new Date(),
+  ).catch(() => undefined);
+}
+
+/** Posts the run's commit status as the user the run acts for. */
+async function postStatusOf(
+  db: Db,
+  runId: string,
+  origin: string | undefined,
+  phase: Parameters<typeof postRunStatus>[4],
+  description?: string,
+): Promise<void> {
+  const run = await findRunById(db, runId);
+  const full = run && (await repoName(db, run.repo_id));
+  if (!run || !full) return;
+  const actor = await findRunActor(db, runId);
+  await postRunStatus(db, { ...run, actor_id: actor }, full, origin, phase, description);
+}
+
+/** Requeues or fails runs whose lease expired, and returns expired events to the queue. */
+export async function sweepLeases(
+  db: Db,
+  env: Env,
+  origin: string | undefined,
+  now: Date,
+): Promise<{ events: number; requeued: number; lost: number }> {
+  const events = await sweepEventLeases(db, now);
+  const swept = await sweepRunLeases(db, now);
+  for (const id of swept.requeued) {
+    await postStatusOf(db, id, origin, 'queued', 'Requeued: runner lost');
+  }
+  for (const lost of swept.lost) {
+    // A run whose cancel was requested ends cancelled; otherwise it failed: "runner lost".
+    const c = lost.cancel_requested ? 'cancelled' : 'failure';
+    if (!(await markRunCompleted(db, lost.id, c, now))) continue;
+    await closeLog(db, env, lost.id, c, lost.cancel_requested ? 'cancelled' : 'runner lost');
+    await postStatusOf(
+      db,
+      lost.id,
+      origin,
+      'cancelled',
+      lost.cancel_requested ? 'Cancelled' : 'Runner lost',
+    );
+  }
+  return { events, requeued: swept.requeued.length, lost: swept.lost.length };
+}
+
+/** Claims the oldest queued run for `owner`; undefined when none is queued. */
+export async function claimRun(
+  db: Db,
+  env: Env,
+  owner: string,
+  askedLease: unknown,
+  origin: string,
+  now: Date,
+  repoOwner?: string,
+) {
+  await sweepLeases(db, env, origin, now);
+  const seconds = leaseSecondsOf(env, askedLease);
+  const token = RUN_TOKEN_PREFIX + randomBase62(256);
+  const tokenHash = sha256Hex(token);
+  const run = await claimRunLease(db, owner, seconds, tokenHash, now, repoOwner);
+  if (!run) return undefined;
+  // The run's RunStream checks appends against this hash; if it cannot be told, the claim fails
+  // and the lease expires into a requeue (the old token must not keep working).
+  await publishRunToken(env, run.id, tokenHash, run.lease_epoch);
+  const full = (await repoName(db, run.repo_id)) ?? '';
+  const secrets = await secretsForPlan(db, env, run.repo_id, run.plan);
+  await postRunStatus(db, run, full, origin, 'running');
+  return {
+    run: {
+      id: Number(run.id),
+      run_number: run.run_number,
+      workflow_name: run.workflow_name,
+      workflow_file: run.workflow_file,
+      event: run.event,
+      head_sha: run.head_sha,
+      head_branch: run.head_branch,
+      attempt: run.attempt,
+      actor_id: run.actor_id === null ? null : Number(run.actor_id),
+      plan: run.plan,
+    },
+    repo: { id: Number(run.repo_id), full_name: full },
+    token,
+    secrets,
+    lease: { owner, epoch: run.lease_epoch, expires_at: run.lease_expires_at, seconds },
+  };
+}
+
+export async function heartbeat(
+  db: Db,
+  env: Env,
+  runId: string,
+  body: Record<string, unknown>,
+  now: Date,
+): Promise<{ cancel_requested: boolean }> {
+  const lease = leaseOf(body);
+  const r = await heartbeatRun(db, runId, lease, leaseSecondsOf(env, body.lease_seconds), now);
+  if (!r) throw AppError.conflict('The run lease was lost', 'lease_lost');
+  return { cancel_requested: r.cancelRequested };
+}
+
+/** Completes a run for the lease holder: conclusion, step results, log end, commit status. */
+export async function completeRun(
+  db: Db,
+  env: Env,
+  runId: string,
+  body: Record<string, unknown>,
+  origin: string,
+  now: Date,
+): Promise<void> {
+  const lease = leaseOf(body);
+  const conclusion = body.conclusion;
+  if (!isConclusion(conclusion)) {
+    throw AppError.invalid(
+      `conclusion must be one of ${CONCLUSIONS.join(', ')}`,
+      'conclusion_invalid',
+    );
+  }
+  if (!(await completeLeasedRun(db, runId, lease, conclusion, now))) {
+    throw AppError.conflict('The run lease was lost', 'lease_lost');
+  }
+  const reported =
+    body.steps && typeof body.steps === 'object' ? (body.steps as Record<string, unknown>) : {};
+  for (const step of await listSteps(db, runId)) {
+    const r = reported[step.step_id] as { status?: unknown; exit_code?: unknown } | undefined;
+    const exit = typeof r?.exit_code === 'number' ? r.exit_code : null;
+    const c: Conclusion = isConclusion(r?.status)
+      ? r.status
+      : step.status === 'queued'
+        ? 'skipped'
+        : conclusion;
+    await settleStep(db, runId, step.step_id, c, exit, now);
+  }
+  const message = typeof body.message === 'string' ? body.message.slice(0, 2000) : undefined;
+  await closeLog(db, env, runId, conclusion, message);
+  await postStatusOf(db, runId, origin, conclusion);
+}

@@ -1,0 +1,250 @@
+/**
+ * The controller's side of events: claim the oldest pending event (after sweeping expired
+ * leases), and take the evaluation report for it — one queued run per matched workflow (with a
+ * pending commit status), one failed run per workflow file that did not evaluate (its log shows
+ * the message with file and line), and, for the default branch, the repository's workflow list.
+ * Reports are fenced by the event's lease epoch, so a retried report creates nothing twice.
+ */
+import { z } from 'zod';
+import type { Db } from '../../../db/client';
+import { findRepoById } from '../../../db/queries/repositories';
+import { markRunCompleted, type RunRow } from '../../../db/queries/runs';
+import { setRunOrigin, settleStep } from '../../../db/queries/run-leases';
+import { claimNextEvent, finishEvent, type EventRow } from '../../../db/queries/workflow-events';
+import { replaceWorkflows, type NewWorkflow } from '../../../db/queries/workflows';
+import type { Env } from '../../env';
+import { AppError } from '../../../common/errors';
+import { createRun, ingestEvents } from '../runs/runs';
+import { sdkEventOf, shortRef } from './workflow-events';
+import { leaseOf, leaseSecondsOf, sweepLeases } from '../runs/workflow-leases';
+import { secretNames } from './workflow-secrets';
+import { postRunStatus } from '../repos/statuses';
+
+const errorSchema = z.object({
+  message: z.string().max(10_000),
+  file: z.string().nullable().optional(),
+  line: z.number().int().nullable().optional(),
+});
+const workflowSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    line: z.number().int().nullable().optional(),
+    triggers: z.array(z.unknown()).max(50),
+    matched: z.boolean().nullable(),
+    steps: z.array(z.unknown()).max(256).nullable(),
+  })
+  .loose();
+const reportSchema = z.object({
+  lease_owner: z.string().min(1).max(200),
+  lease_epoch: z.union([z.string(), z.number()]).transform(String),
+  sha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
+  files: z
+    .array(
+      z.object({
+        file: z.string().min(1).max(500),
+        workflows: z.array(workflowSchema).max(20).optional(),
+        error: errorSchema.optional(),
+        log: z
+          .string()
+          .max(64 * 1024)
+          .optional(),
+      }),
+    )
+    .max(50),
+});
+
+const runEventName = (e: EventRow): string => e.type;
+
+/** Claims the oldest pending event for `owner` (optionally only `repoOwner`'s repositories). */
+export async function claimEvent(
+  db: Db,
+  env: Env,
+  owner: string,
+  leaseSeconds: unknown,
+  origin: string,
+  now: Date,
+  repoOwner?: string,
+) {
+  await sweepLeases(db, env, origin, now);
+  const seconds = leaseSecondsOf(env, leaseSeconds);
+  for (;;) {
+    const e = await claimNextEvent(db, owner, seconds, now, repoOwner);
+    if (!e) return undefined;
+    const repo = await findRepoById(db, e.repo_id);
+    if (!repo) continue;
+    return {
+      event: {
+        id: Number(e.id),
+        type: e.type,
+        ref: e.ref,
+        sha: e.after_sha,
+        before: e.before_sha,
+        actor_id: e.actor_id === null ? null : Number(e.actor_id),
+        attempt: e.attempt,
+        repo: {
+          id: Number(repo.id),
+          full_name: `${repo.owner_login}/${repo.name}`,
+          default_branch: repo.default_branch,
+        },
+      },
+      sdk_event: sdkEventOf(e, repo, await secretNames(db, repo.id)),
+      lease: { owner, epoch: e.lease_epoch, expires_at: e.lease_expires_at, seconds },
+    };
+  }
+}
+
+/** Marks an event failed (e.g. its commit could not be fetched). */
+export async function failEvent(
+  db: Db,
+  eventId: string,
+  body: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  const error = typeof body.error === 'string' ? body.error.slice(0, 2000) : 'failed';
+  if (!(await finishEvent(db, eventId, leaseOf(body), 'failed', error, now))) {
+    throw AppError.conflict('The event lease was lost or the event is finished', 'lease_lost');
+  }
+}
+
+interface Created {
+  run: RunRow;
+  error?: { file: string; line: number | null; message: string; log: string };
+}
+
+/** Takes the controller's evaluation of an event; returns the runs created. */
+export async function reportEvaluation(
+  db: Db,
+  env: Env,
+  eventId: string,
+  raw: unknown,
+  origin: string,
+  now: Date,
+): Promise<RunRow[]> {
+  const parsed = reportSchema.safeParse(raw);
+  if (!parsed.success) throw AppError.invalid(parsed.error.message, 'report_invalid');
+  const report = parsed.data;
+  const lease = { owner: report.lease_owner, epoch: report.lease_epoch };
+  const created = await db.transaction(async (tx) => {
+    const [event] = await tx.query<EventRow>(
+      `SELECT id::text AS id, repo_id::text AS repo_id, type, ref, before_sha, after_sha,
+         actor_id::text AS actor_id, payload FROM workflow_events WHERE id = $1`,
+      [eventId],
+    );
+    if (!event || !(await finishEvent(tx, eventId, lease, 'done', null, now))) {
+      throw AppError.conflict('The event lease was lost or the event is finished', 'lease_lost');
+    }
+    const repo = await findRepoById(tx, event.repo_id);
+    if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
+    const out: Created[] = [];
+    const base = {
+      repoId: repo.id,
+      event: runEventName(event),
+      headSha: report.sha,
+      headBranch: shortRef(event.ref),
+    };
+    const origin = { eventId: event.id, actorId: event.actor_id };
+    for (const f of report.files) {
+      if (f.error) {
+        const { run } = await createRun(tx, {
+          ...base,
+          workflowName: f.file,
+          workflowFile: f.file,
+          plan: { steps: [{ id: 'evaluate', name: 'evaluate', type: 'run' }], error: f.error },
+        });
+        await setRunOrigin(tx, run.id, origin);
+        await settleStep(tx, run.id, 'evaluate', 'failure', null, now);
+        await markRunCompleted(tx, run.id, 'failure', now);
+        const line = f.error.line ?? null;
+        out.push({
+          run,
+          error: { file: f.file, line, message: f.error.message, log: f.log ?? '' },
+        });
+        continue;
+      }
+      for (const wf of f.workflows ?? []) {
+        if (wf.matched !== true || wf.steps === null) continue;
+        const { run } = await createRun(tx, {
+          ...base,
+          workflowName: wf.name,
+          workflowFile: f.file,
+          plan: { ...wf, file: f.file },
+        });
+        await setRunOrigin(tx, run.id, origin);
+        out.push({ run });
+      }
+    }
+    if (event.ref === `refs/heads/${repo.default_branch}`) {
+      await replaceWorkflows(tx, repo.id, report.sha, workflowList(report.files), now);
+    }
+    return { repo, out, actorId: event.actor_id };
+  });
+  const full = `${created.repo.owner_login}/${created.repo.name}`;
+  for (const c of created.out) {
+    const run = { ...c.run, actor_id: created.actorId };
+    if (c.error) {
+      await writeEvaluationLog(db, env, c.run, c.error, now);
+      await postRunStatus(db, run, full, origin, 'failure', 'Workflow file error');
+    } else {
+      await postRunStatus(db, run, full, origin, 'queued');
+    }
+  }
+  return created.out.map((c) => c.run);
+}
+
+function workflowList(files: z.infer<typeof reportSchema>['files']): NewWorkflow[] {
+  const list: NewWorkflow[] = [];
+  for (const f of files) {
+    if (f.error) {
+      list.push({
+        file: f.file,
+        name: f.file,
+        line: f.error.line ?? null,
+        triggers: [],
+        error: f.error.message,
+      });
+      continue;
+    }
+    for (const wf of f.workflows ?? []) {
+      list.push({
+        file: f.file,
+        name: wf.name,
+        line: wf.line ?? null,
+        triggers: wf.triggers,
+        error: null,
+      });
+    }
+  }
+  return list;
+}
+
+/** The log of a run whose workflow file failed to evaluate: one failed `evaluate` step. */
+async function writeEvaluationLog(
+  db: Db,
+  env: Env,
+  run: RunRow,
+  e: { file: string; line: number | null; message: string; log: string },
+  now: Date,
+): Promise<void> {
+  const where = e.line === null ? e.file : `${e.file}:${e.line}`;
+  const text = `${where}: ${e.message}\n${e.log ? `\n${e.log.slice(-8000)}\n` : ''}`;
+  const message = `${where}: ${e.message}`.slice(0, 2000);
+  await ingestEvents(
+    db,
+    env,
+    run,
+    {
+      chunks: [
+        { event: 'run_started', data: { workflow: run.workflow_name, steps: [] } },
+        { event: 'step_started', step_id: 'evaluate', data: { name: 'evaluate' } },
+        { event: 'step_output', step_id: 'evaluate', stream: 'stderr', seq: 1, data: text },
+        {
+          event: 'step_completed',
+          step_id: 'evaluate',
+          data: { status: 'failure', exit_code: null, note: message },
+        },
+        { event: 'run_completed', data: { conclusion: 'failure', message } },
+      ],
+    },
+    now,
+  );
+}

@@ -1,0 +1,135 @@
+/**
+ * Workflow events: a `push` per updated ref after a successful push (HTTPS or SSH), and a
+ * `workflow_dispatch` from the API or the workflows page. Events wait in `workflow_events`
+ * until a runner controller claims one, evaluates the workflow files at its commit and reports
+ * (workflow-evaluation.ts). `sdkEventOf` is the event as the `plue` SDK sees it
+ * (docs/workflows.md, "Events").
+ */
+import { createDb, type Db } from '../../../db/client';
+import type { RepoRow } from '../../../db/queries/repositories';
+import { insertEvent, type EventRow } from '../../../db/queries/workflow-events';
+import { findWorkflow } from '../../../db/queries/workflows';
+import type { Env } from '../../env';
+import { AppError } from '../../../common/errors';
+import { refNamed } from '../browse/resolve-ref';
+import { gitRepoContext } from '../git/repo-context';
+
+const ZERO = /^0+$/;
+const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+export interface UpdatedRef {
+  ref: string;
+  oldOid: string;
+  newOid: string;
+  ok: boolean;
+}
+
+/** Records one `push` event per ref the push created or moved (deletions start nothing). */
+export async function recordPushEvents(
+  db: Db,
+  repoId: string,
+  refs: UpdatedRef[],
+  actorId: string | undefined,
+): Promise<EventRow[]> {
+  const out: EventRow[] = [];
+  for (const r of refs) {
+    if (!r.ok || ZERO.test(r.newOid) || !SHA.test(r.newOid)) continue;
+    if (!r.ref.startsWith('refs/heads/') && !r.ref.startsWith('refs/tags/')) continue;
+    out.push(
+      await insertEvent(db, {
+        repoId,
+        type: 'push',
+        ref: r.ref,
+        beforeSha: ZERO.test(r.oldOid) || !SHA.test(r.oldOid) ? null : r.oldOid,
+        afterSha: r.newOid,
+        actorId: actorId ?? null,
+      }),
+    );
+  }
+  return out;
+}
+
+/** `refs/heads/x` → `x` (and tags likewise); other names unchanged. */
+export function shortRef(ref: string): string {
+  return ref.replace(/^refs\/(heads|tags)\//, '');
+}
+
+/** Records a manual run of workflow `name` at `ref` (a branch, tag or full ref; default HEAD). */
+export async function dispatchWorkflow(
+  db: Db,
+  env: Env,
+  repo: RepoRow,
+  name: string,
+  body: Record<string, unknown>,
+  actorId: string,
+): Promise<EventRow> {
+  const workflow = await findWorkflow(db, repo.id, name);
+  if (!workflow) {
+    throw AppError.notFound(
+      `No workflow ${name} on ${repo.default_branch} (push a .plue/workflows/*.py file first)`,
+      'workflow_not_found',
+    );
+  }
+  const inputs = body.inputs ?? {};
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
+    throw AppError.invalid('inputs must be an object', 'inputs_invalid');
+  }
+  if (JSON.stringify(inputs).length > 64 * 1024) throw AppError.tooLarge('inputs are too large');
+  const ref = typeof body.ref === 'string' && body.ref !== '' ? body.ref : repo.default_branch;
+  const ctx = gitRepoContext(env, {
+    id: repo.id,
+    fullName: `${repo.owner_login}/${repo.name}`,
+    defaultBranch: repo.default_branch,
+  });
+  const state = await ctx.refs.state(repo.default_branch);
+  const hit = refNamed(state, ref);
+  if (!hit) throw AppError.invalid(`No branch or tag named ${ref}`, 'ref_invalid');
+  return insertEvent(db, {
+    repoId: repo.id,
+    type: 'workflow_dispatch',
+    ref: hit.name,
+    beforeSha: null,
+    afterSha: hit.oid,
+    actorId,
+    payload: { workflow: workflow.name, inputs },
+  });
+}
+
+/** The event as the SDK's `ctx.event` sees it. */
+export function sdkEventOf(
+  e: EventRow,
+  repo: RepoRow,
+  secretNames: string[],
+): Record<string, unknown> {
+  const common = {
+    repo: `${repo.owner_login}/${repo.name}`,
+    ref: e.ref,
+    sha: e.after_sha,
+    secrets: secretNames,
+  };
+  if (e.type === 'workflow_dispatch') {
+    return {
+      type: 'manual',
+      ...common,
+      workflow: e.payload.workflow,
+      inputs: e.payload.inputs ?? {},
+    };
+  }
+  if (e.type === 'schedule') return { type: 'schedule', ...common, cron: e.payload.cron };
+  return { type: e.type, ...common, before: e.before_sha ?? '0'.repeat(40), deleted: false };
+}
+
+/** `recordPushEvents` on a connection of its own (the push's request may have ended). */
+export async function recordPushEventsAfterPush(
+  env: Env,
+  repoId: string,
+  refs: UpdatedRef[],
+  actorId: string | undefined,
+): Promise<number> {
+  const db = createDb({ databaseUrl: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY });
+  try {
+    return (await recordPushEvents(db, repoId, refs, actorId)).length;
+  } finally {
+    await db.end();
+  }
+}
