@@ -7,7 +7,7 @@
 import { diffChange, type FileDiff } from './diff/file-diff';
 import { detectRenames } from './diff/renames';
 import { diffTrees, type FileChange } from './diff/tree-diff';
-import { entryAt, readCommit, splitPath, type ObjectReader } from './objects';
+import { entryAt, orAbsent, readCommit, splitPath, type ObjectReader } from './objects';
 import { summarize, type CommitSummary } from './last-commits';
 import { walkCommits } from './walk';
 
@@ -38,7 +38,7 @@ export async function findChangeVersions(
   }
   for (const oid of extra) {
     if (found.has(oid)) continue;
-    const c = await readCommit(r, oid).catch(() => undefined);
+    const c = await orAbsent(readCommit(r, oid));
     if (c?.changeId === changeId) {
       found.set(oid, { ...summarize(oid, c), parents: c.parents, tree: c.tree });
     }

@@ -6,7 +6,7 @@
  * when every entry is resolved or at `maxCommits` (unresolved entries are reported as such).
  */
 import type { Commit } from '../../../common/git/object';
-import { entryAt, readCommit, readTree, type ObjectReader } from './objects';
+import { entryAt, orAbsent, readCommit, readTree, type ObjectReader } from './objects';
 import { walkCommits } from './walk';
 
 export interface CommitSummary {
@@ -47,15 +47,15 @@ export async function lastCommits(
   const dirOid = async (commitOid: string, tree?: string): Promise<string> => {
     const hit = dirOf.get(commitOid);
     if (hit !== undefined) return hit;
-    const t = tree ?? (await readCommit(r, commitOid).catch(() => undefined))?.tree;
-    const oid = t ? ((await entryAt(r, t, path).catch(() => undefined))?.oid ?? '') : '';
+    const t = tree ?? (await orAbsent(readCommit(r, commitOid)))?.tree;
+    const oid = t ? ((await orAbsent(entryAt(r, t, path)))?.oid ?? '') : '';
     dirOf.set(commitOid, oid);
     return oid;
   };
   const entriesOf = async (treeOid: string): Promise<Map<string, string>> =>
     treeOid === ''
       ? new Map()
-      : new Map((await readTree(r, treeOid).catch(() => [])).map((e) => [e.name, e.oid]));
+      : new Map(((await orAbsent(readTree(r, treeOid))) ?? []).map((e) => [e.name, e.oid]));
 
   const startCommit = await readCommit(r, start);
   const want = await entriesOf(await dirOid(start, startCommit.tree));

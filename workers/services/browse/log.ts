@@ -2,7 +2,7 @@
  * The commit log of a ref: pages of commits, optionally only those that changed a path (the
  * entry at the path differs from every parent's, as git's default history simplification).
  */
-import { entryAt, readCommit, type ObjectReader } from './objects';
+import { entryAt, orAbsent, readCommit, type ObjectReader } from './objects';
 import { walkCommits, type WalkedCommit } from './walk';
 
 export interface LogPage {
@@ -39,7 +39,7 @@ export async function touchesPath(
   const mine = (await entryAt(r, w.commit.tree, path))?.oid ?? '';
   if (w.commit.parents.length === 0) return mine !== '';
   for (const p of w.commit.parents) {
-    if ((await oidAtPath(r, p, path).catch(() => '')) === mine) return false;
+    if (((await orAbsent(oidAtPath(r, p, path))) ?? '') === mine) return false;
   }
   return true;
 }

@@ -1,7 +1,8 @@
 /**
  * Typed reads of git objects for browsing: commits, trees, blobs and tag peeling over a small
  * `ObjectReader` interface (RepoObjects in the Worker, a Map in unit tests), plus path lookup
- * inside trees. A missing or mistyped object is a `not_found` error, never a crash.
+ * inside trees. A missing or mistyped object is a `not_found` error, never a crash; a failed
+ * storage read is not, so `orAbsent` lets walks treat only the former as the end of history.
  */
 import { parseCommit, parseTag, parseTree, treeEntryKind } from '../../../common/git/object';
 import type { Commit, ObjectType, TreeEntry } from '../../../common/git/object';
@@ -26,7 +27,22 @@ export interface PathEntry {
   kind: EntryKind;
 }
 
-const missing = (what: string) => AppError.notFound(`${what} not found`, 'object_not_found');
+const OBJECT_NOT_FOUND = 'object_not_found';
+const missing = (what: string) => AppError.notFound(`${what} not found`, OBJECT_NOT_FOUND);
+
+/**
+ * What `read` resolves to, or undefined when it failed because the object is absent or of another
+ * type (a shallow or broken history). Every other failure (a storage error, a corrupt pack) is
+ * rethrown: it must fail the request, or a truncated answer would be cached as if it were whole.
+ */
+export async function orAbsent<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (e) {
+    if (e instanceof AppError && e.code === OBJECT_NOT_FOUND) return undefined;
+    throw e;
+  }
+}
 
 async function readTyped(r: ObjectReader, oid: string, type: ObjectType): Promise<Uint8Array> {
   const obj = await r.read(oid);

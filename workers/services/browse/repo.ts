@@ -14,7 +14,7 @@ import { idxKeyOf } from '../../git/storage/pack-keys';
 import { openRangeReader, type RangeReader } from '../../git/storage/range-reader';
 import { RepoObjects } from '../../git/storage/repo-objects';
 import type { Env } from '../../env';
-import { gitRepoContext, type GitRepoContext } from '../git/repo-context';
+import { gitRepoContext } from '../git/repo-context';
 import { packedObjectSize } from './object-size';
 import type { ObjectReader } from './objects';
 
@@ -24,7 +24,6 @@ export interface BrowseRepo {
   name: string;
   /** Whether responses may enter shared caches (public repositories only). */
   shared: boolean;
-  ctx: GitRepoContext;
   state: RepoState;
   /** Reads objects, opening the pack indexes on first use. */
   reader: ObjectReader;
@@ -61,8 +60,16 @@ export async function openBrowseRepo(env: Env, row: RepoRow): Promise<BrowseRepo
     fullName: `${row.owner_login}/${row.name}`,
     defaultBranch: row.default_branch,
   });
-  const state = await ctx.refs.state(row.default_branch);
-  const store = sharingWholeReads(ctx.store);
+  return browseRepoOver(row, ctx.store, await ctx.refs.state(row.default_branch));
+}
+
+/** The repository `row` as of `state`, its objects read from `objectStore` (tests pass their own). */
+export function browseRepoOver(
+  row: RepoRow,
+  objectStore: ObjectStore,
+  state: RepoState,
+): BrowseRepo {
+  const store = sharingWholeReads(objectStore);
   let objects: Promise<RepoObjects> | undefined;
   let opened: Promise<Array<{ pack: PackRecord; index: PackIndex | undefined }>> | undefined;
   const indexes = () =>
@@ -80,7 +87,6 @@ export async function openBrowseRepo(env: Env, row: RepoRow): Promise<BrowseRepo
     owner: row.owner_login,
     name: row.name,
     shared: !row.private,
-    ctx,
     state,
     reader: {
       read(oid) {

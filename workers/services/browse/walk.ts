@@ -1,10 +1,11 @@
 /**
  * History walking, newest first: a priority queue on committer time over every parent (git
  * log's default order), or first parents only. Bounded by `maxCommits` so a huge history costs a
- * known amount; callers report when the bound was hit.
+ * known amount; callers report when the bound was hit. A commit that is absent (a shallow
+ * history) ends its line; a storage error ends the walk with that error.
  */
 import type { Commit } from '../../../common/git/object';
-import { readCommit, type ObjectReader } from './objects';
+import { orAbsent, readCommit, type ObjectReader } from './objects';
 
 export interface WalkedCommit {
   oid: string;
@@ -30,8 +31,8 @@ export async function* walkCommits(
   const push = async (oid: string) => {
     if (seen.has(oid) || opts.exclude?.has(oid)) return;
     seen.add(oid);
-    const commit = await readCommit(r, oid).catch(() => undefined);
-    if (!commit) return; // a shallow or broken history ends here instead of failing the page
+    const commit = await orAbsent(readCommit(r, oid));
+    if (!commit) return; // a shallow history ends here; a failed read fails the walk
     // Insert keeping the queue sorted by time, newest last (so pop() is the newest).
     const t = commit.committer.timestamp;
     let lo = 0;
