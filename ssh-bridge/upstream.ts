@@ -3,10 +3,19 @@
  * called as the SSH user (`X-Plue-Internal-Secret` + `X-Plue-User-Id`). Uses node:http(s) so
  * request bodies stream with back-pressure and can be aborted (a truncated push must reach the
  * Worker as a broken request, never as a complete one). Also turns the Worker's git error
- * answers into the stderr lines git users know from other forges.
+ * answers into the stderr lines git users know from other forges. The internal API's bodies and
+ * answers are checked with the schemas the Worker uses (common/schemas/internal-ssh.ts).
  */
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { z } from 'zod';
+import { errorAnswer } from '../common/schemas/error-answer';
+import {
+  sshGrantAnswer,
+  sshLookupAnswer,
+  type sshGrantRequest,
+  type sshLookupRequest,
+} from '../common/schemas/internal-ssh';
 
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
 export const USER_ID_HEADER = 'X-Plue-User-Id';
@@ -99,17 +108,20 @@ export class Upstream {
       ...this.asUser(user),
       'Content-Type': 'application/json',
     });
-    req.end(JSON.stringify({ owner, repo, action }));
+    const ask: z.input<typeof sshGrantRequest> = { owner, repo, action };
+    req.end(JSON.stringify(ask));
     const res = await response;
     const body = (await readBody(res, 64 * 1024)).toString('utf8');
-    let parsed: { grant?: unknown; error?: { message?: unknown } } = {};
+    let parsed: unknown;
     try {
-      parsed = JSON.parse(body) as typeof parsed;
+      parsed = JSON.parse(body);
     } catch {
       // The status alone decides the message.
     }
-    if (res.statusCode === 200 && typeof parsed.grant === 'string') return { grant: parsed.grant };
-    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : '';
+    const granted = sshGrantAnswer.safeParse(parsed);
+    if (res.statusCode === 200 && granted.success) return { grant: granted.data.grant };
+    const refused = errorAnswer.safeParse(parsed);
+    const message = refused.success ? refused.data.error.message : '';
     return { status: res.statusCode === 200 ? 502 : (res.statusCode ?? 502), message };
   }
 
@@ -118,21 +130,23 @@ export class Upstream {
     const { req, response } = this.request('POST', '/internal/ssh/lookup', {
       'Content-Type': 'application/json',
     });
-    req.end(JSON.stringify({ key: keyLine }));
+    const ask: z.input<typeof sshLookupRequest> = { key: keyLine };
+    req.end(JSON.stringify(ask));
     const res = await response;
     const body = await readBody(res, 64 * 1024);
     if (res.statusCode === 404) return undefined;
     if (res.statusCode !== 200) {
       throw new Error(`key lookup: HTTP ${res.statusCode}: ${body.toString('utf8').slice(0, 200)}`);
     }
-    const parsed = JSON.parse(body.toString('utf8')) as {
-      user?: { id?: unknown; login?: unknown };
-    };
-    const u = parsed.user;
-    if (!u || typeof u.login !== 'string' || !Number.isSafeInteger(Number(u.id))) {
-      throw new Error('key lookup: unexpected answer');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      // Not JSON: reported below as an unexpected answer.
     }
-    return { id: Number(u.id), login: u.login };
+    const found = sshLookupAnswer.safeParse(parsed);
+    if (!found.success) throw new Error('key lookup: unexpected answer');
+    return found.data.user;
   }
 
   close(): void {

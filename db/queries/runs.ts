@@ -7,14 +7,9 @@
 import type { Db } from '../client';
 
 export type RunStatus = 'queued' | 'running' | 'completed';
-export type Conclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out';
-export const CONCLUSIONS: readonly Conclusion[] = [
-  'success',
-  'failure',
-  'cancelled',
-  'skipped',
-  'timed_out',
-];
+// One list of conclusions: the internal API's schema (the controller reports them) owns it.
+export { CONCLUSIONS, type Conclusion } from '../../common/schemas/internal-controller';
+import type { Conclusion } from '../../common/schemas/internal-controller';
 
 export interface RunRow {
   id: string;

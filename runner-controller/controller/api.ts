@@ -2,8 +2,23 @@
  * The controller's HTTP client for the Worker's internal API (workers/routes/internal/
  * controller.ts and runs.ts): claims, reports, heartbeats and completions with the internal
  * secret; run events with the run-scoped token. A lost lease or a finished run is a
- * `LeaseLostError`; transient failures (network, 5xx) are retried with back-off.
+ * `LeaseLostError`; transient failures (network, 5xx) are retried with back-off. Bodies and
+ * answers are typed and checked by the schemas the Worker uses (common/schemas/).
  */
+
+import type { z } from 'zod';
+import {
+  claimedEventAnswer,
+  claimedRunAnswer,
+  heartbeatAnswer,
+  type claimRequest,
+  type completeRunRequest,
+  type evaluationReport,
+  type failEventRequest,
+  type heartbeatRequest,
+} from '../../common/schemas/internal-controller';
+import { appendAnswer } from '../../common/schemas/internal-runs';
+import { describeInputError } from '../../common/schemas/input-error';
 
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
 
@@ -18,41 +33,19 @@ export class ApiError extends Error {
   }
 }
 
-export interface Lease {
-  owner: string;
-  epoch: string;
-  seconds: number;
-}
+/** A claim's lease, sent back with every fenced write. */
+export type Lease = ClaimedEvent['lease'];
+export type ClaimedEvent = z.output<typeof claimedEventAnswer>;
+export type ClaimedRun = z.output<typeof claimedRunAnswer>;
+/** What a run reports on completion (its lease is added here). */
+export type RunResult = Omit<z.input<typeof completeRunRequest>, 'lease_owner' | 'lease_epoch'>;
+type EvaluatedFiles = z.input<typeof evaluationReport>['files'];
 
-export interface ClaimedEvent {
-  event: {
-    id: number;
-    type: string;
-    ref: string;
-    sha: string;
-    actor_id: number | null;
-    repo: { id: number; full_name: string; default_branch: string };
-  };
-  sdk_event: Record<string, unknown>;
-  lease: Lease;
-}
-
-export interface ClaimedRun {
-  run: {
-    id: number;
-    run_number: number;
-    workflow_name: string;
-    event: string;
-    head_sha: string;
-    head_branch: string | null;
-    attempt: number;
-    actor_id: number | null;
-    plan: unknown;
-  };
-  repo: { id: number; full_name: string };
-  token: string;
-  secrets: Record<string, string>;
-  lease: Lease;
+/** `body` as `schema` reads it; an answer of another shape is a server error (not retried). */
+function answer<S extends z.ZodType>(schema: S, path: string, body: unknown): z.output<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new ApiError(502, `${path}: unexpected answer (${describeInputError(parsed.error)})`);
 }
 
 export interface ApiOptions {
@@ -120,57 +113,65 @@ export class ControllerApi {
     throw last instanceof Error ? last : new Error(String(last));
   }
 
-  async claimEvent(owner: string, leaseSeconds: number): Promise<ClaimedEvent | undefined> {
-    const r = await this.post('/internal/controller/events/claim', {
-      owner,
-      lease_seconds: leaseSeconds,
-      repo_owner: this.opts.repoOwner,
-    });
-    return r.status === 204 ? undefined : (r.body as unknown as ClaimedEvent);
+  private claimBody(owner: string, leaseSeconds: number): z.input<typeof claimRequest> {
+    return { owner, lease_seconds: leaseSeconds, repo_owner: this.opts.repoOwner };
   }
 
-  async reportEvaluation(id: number, lease: Lease, sha: string, files: unknown[]): Promise<void> {
-    await this.post(`/internal/controller/events/${id}/evaluation`, {
+  async claimEvent(owner: string, leaseSeconds: number): Promise<ClaimedEvent | undefined> {
+    const path = '/internal/controller/events/claim';
+    const r = await this.post(path, this.claimBody(owner, leaseSeconds));
+    return r.status === 204 ? undefined : answer(claimedEventAnswer, path, r.body);
+  }
+
+  async reportEvaluation(
+    id: number,
+    lease: Lease,
+    sha: string,
+    files: EvaluatedFiles,
+  ): Promise<void> {
+    const body: z.input<typeof evaluationReport> = {
       lease_owner: lease.owner,
       lease_epoch: lease.epoch,
       sha,
       files,
-    });
+    };
+    await this.post(`/internal/controller/events/${id}/evaluation`, body);
   }
 
   async failEvent(id: number, lease: Lease, error: string): Promise<void> {
-    await this.post(`/internal/controller/events/${id}/fail`, {
+    const body: z.input<typeof failEventRequest> = {
       lease_owner: lease.owner,
       lease_epoch: lease.epoch,
       error,
-    });
+    };
+    await this.post(`/internal/controller/events/${id}/fail`, body);
   }
 
   async claimRun(owner: string, leaseSeconds: number): Promise<ClaimedRun | undefined> {
-    const r = await this.post('/internal/controller/runs/claim', {
-      owner,
-      lease_seconds: leaseSeconds,
-      repo_owner: this.opts.repoOwner,
-    });
-    return r.status === 204 ? undefined : (r.body as unknown as ClaimedRun);
+    const path = '/internal/controller/runs/claim';
+    const r = await this.post(path, this.claimBody(owner, leaseSeconds));
+    return r.status === 204 ? undefined : answer(claimedRunAnswer, path, r.body);
   }
 
   /** Extends the lease; resolves whether a cancel was requested. */
   async heartbeat(runId: number, lease: Lease): Promise<boolean> {
-    const r = await this.post(`/internal/controller/runs/${runId}/heartbeat`, {
+    const path = `/internal/controller/runs/${runId}/heartbeat`;
+    const body: z.input<typeof heartbeatRequest> = {
       lease_owner: lease.owner,
       lease_epoch: lease.epoch,
       lease_seconds: lease.seconds,
-    });
-    return r.body?.cancel_requested === true;
+    };
+    const r = await this.post(path, body);
+    return answer(heartbeatAnswer, path, r.body).cancel_requested;
   }
 
-  async complete(runId: number, lease: Lease, result: Record<string, unknown>): Promise<void> {
-    await this.post(`/internal/controller/runs/${runId}/complete`, {
+  async complete(runId: number, lease: Lease, result: RunResult): Promise<void> {
+    const body: z.input<typeof completeRunRequest> = {
       lease_owner: lease.owner,
       lease_epoch: lease.epoch,
       ...result,
-    });
+    };
+    await this.post(`/internal/controller/runs/${runId}/complete`, body);
   }
 
   /** Appends chunks to a run's log; returns the next seq per step the stream expects. */
@@ -179,7 +180,8 @@ export class ControllerApi {
     token: string,
     chunks: unknown[],
   ): Promise<Record<string, number>> {
-    const r = await this.post(`/internal/runs/${runId}/events`, { chunks }, { token });
-    return (r.body?.next_seq as Record<string, number> | undefined) ?? {};
+    const path = `/internal/runs/${runId}/events`;
+    const r = await this.post(path, { chunks }, { token });
+    return answer(appendAnswer, path, r.body).next_seq;
   }
 }

@@ -8,7 +8,7 @@
 import { runPlan, type RunSummary } from '../executor/run-plan';
 import { workflowPlanSchema } from '../executor/plan';
 import type { SandboxBackend } from '../sandbox/types';
-import { LeaseLostError, type ClaimedRun, type ControllerApi } from './api';
+import { LeaseLostError, type ClaimedRun, type ControllerApi, type RunResult } from './api';
 import { EventForwarder } from './forwarder';
 import { checkout, type Workspace } from './workspace';
 
@@ -130,11 +130,7 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
   }
 }
 
-async function complete(
-  ctx: RunContext,
-  claimed: ClaimedRun,
-  result: Record<string, unknown>,
-): Promise<void> {
+async function complete(ctx: RunContext, claimed: ClaimedRun, result: RunResult): Promise<void> {
   try {
     await ctx.api.complete(claimed.run.id, claimed.lease, result);
   } catch (err) {

@@ -12,6 +12,7 @@ import { repoDeleted, repoUpdated } from '../../services/repos/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/repos/authz';
 import { repoAccessChanged, revokeRunViewers } from '../../services/runs/run-viewer-access';
 import {
+  collaboratorRequest,
   collaboratorsOf,
   createRepo,
   deleteRepoRecord,
@@ -21,6 +22,7 @@ import {
   setCollaborator,
   updateRepoRecord,
 } from '../../services/repos/repos';
+import { optionalJsonInput } from '../input';
 import { actorOf, jsonBody, pageOf, setLinkHeader } from './request';
 
 export const repoRoutes = new Hono<AppEnv>()
@@ -94,15 +96,8 @@ export const repoRoutes = new Hono<AppEnv>()
   })
   .put('/repos/:owner/:repo/collaborators/:user', async (c) => {
     const { owner, repo, user } = c.req.param();
-    const body = c.req.header('Content-Length') === '0' ? {} : await jsonBody(c).catch(() => ({}));
-    await setCollaborator(
-      c.var.db,
-      actorOf(c),
-      owner,
-      repo,
-      user,
-      (body as { permission?: unknown }).permission,
-    );
+    const body = await optionalJsonInput(c, collaboratorRequest);
+    await setCollaborator(c.var.db, actorOf(c), owner, repo, user, body.permission);
     return c.body(null, 204);
   })
   .delete('/repos/:owner/:repo/collaborators/:user', async (c) => {

@@ -1,52 +1,33 @@
-/** Small helpers shared by API handlers: the JSON body, the actor, pagination with `Link`. */
+/** Small helpers shared by API handlers: the actor, pagination with `Link` (and `jsonBody`). */
 import type { Context } from 'hono';
+import { z } from 'zod';
 import type { AppEnv } from '../../env';
-import { AppError } from '../../../common/errors';
 import type { Actor } from '../../services/repos/authz';
 import { publicRequestUrl } from '../../services/platform/public-url';
+import { queryInput, queryNumber } from '../input';
 
-/** The request's JSON object body; a 400 for anything else. */
-export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw AppError.invalid('The body must be a JSON object', 'body_invalid');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw AppError.invalid('The body must be a JSON object', 'body_invalid');
-  }
-  if (holdsNul(body)) {
-    throw AppError.invalid('Text in the body must not contain NUL (\\u0000)', 'body_invalid');
-  }
-  return body as Record<string, unknown>;
-}
-
-/** Whether any key or string value, at any depth, holds a NUL (PostgreSQL cannot store it). */
-function holdsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\0');
-  if (typeof value !== 'object' || value === null || depth > 32) return false;
-  for (const [k, v] of Object.entries(value)) {
-    if (k.includes('\0') || holdsNul(v, depth + 1)) return true;
-  }
-  return false;
-}
+export { jsonBody } from '../input';
 
 /** The actor the authorisation service works with, from the auth middleware's variables. */
 export function actorOf(c: Context<AppEnv>): Actor {
   return { user: c.var.user, scopes: c.var.auth.scopes };
 }
 
-/** `?page=&per_page=` (defaults 1 and 30, per_page at most 100). */
+const atLeastOne = (what: string) =>
+  queryNumber(what).refine((n) => n >= 1, `must be ${what} from 1`);
+
+/** `?page=&per_page=`: defaults 1 and 30; per_page above 100 counts as 100. */
+const pageQuery = z.object({
+  page: atLeastOne('a page number').default(1),
+  per_page: atLeastOne('a page size')
+    .transform((n) => Math.min(n, 100))
+    .default(30),
+});
+
+/** `?page=&per_page=` (defaults 1 and 30, per_page at most 100); bad values are `invalid`. */
 export function pageOf(c: Context<AppEnv>): { page: number; perPage: number } {
-  const num = (v: string | undefined, d: number) => {
-    const n = Number(v);
-    return v !== undefined && Number.isSafeInteger(n) && n > 0 ? n : d;
-  };
-  return {
-    page: num(c.req.query('page'), 1),
-    perPage: Math.min(num(c.req.query('per_page'), 30), 100),
-  };
+  const q = queryInput(c, pageQuery);
+  return { page: q.page, perPage: q.per_page };
 }
 
 /** Sets GitHub's `Link` header (next, last, first, prev) for a page of `total` items. */

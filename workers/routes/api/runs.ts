@@ -18,7 +18,18 @@ import {
   stepLogResponse,
 } from '../../services/runs/runs-logs';
 import { runFilterOf, runView, stepView } from '../../services/runs/runs-view';
+import { z } from 'zod';
+import { queryInput, queryNumber } from '../input';
 import { actorOf, pageOf, setLinkHeader } from './request';
+
+/** `?after=&limit=` of the polling endpoint: records after an id, at most `limit` (≤ 5000). */
+const pollQuery = z.object({
+  after: queryNumber('a record id').default(0),
+  limit: queryNumber('a whole number from 1')
+    .refine((n) => n >= 1, 'must be at least 1')
+    .transform((n) => Math.min(n, 5000))
+    .default(1000),
+});
 
 const BASE = '/repos/:owner/:repo/actions/runs';
 
@@ -66,11 +77,7 @@ export const runRoutes = new Hono<AppEnv>()
   .get(`${BASE}/:id/events`, async (c) => {
     const { owner, repo, id } = c.req.param();
     const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    const after = Number(c.req.query('after') ?? 0);
-    const limit = Math.min(Number(c.req.query('limit') ?? 1000) || 1000, 5000);
-    if (!Number.isSafeInteger(after) || after < 0) {
-      throw AppError.invalid('after must be a record id', 'after_invalid');
-    }
+    const { after, limit } = queryInput(c, pollQuery);
     return c.json(await pollRecords(c.env, run.id, after, limit));
   })
   .get(`${BASE}/:id/stream`, async (c) => {

@@ -14,9 +14,16 @@ import { publicOrigin } from '../../services/platform/public-url';
 import { loadRunForViewer } from '../../services/runs/runs';
 import { runView } from '../../services/runs/runs-view';
 import { cancelRun, rerunRun } from '../../services/runs/workflow-actions';
-import { dispatchWorkflow } from '../../services/workflows/workflow-events';
+import { dispatchRequest, dispatchWorkflow } from '../../services/workflows/workflow-events';
 import { putSecret, removeSecret } from '../../services/workflows/workflow-secrets';
-import { combinedStatus, postStatus, shaOfRef, statusView } from '../../services/repos/statuses';
+import {
+  combinedStatus,
+  postStatus,
+  shaOfRef,
+  statusRequest,
+  statusView,
+} from '../../services/repos/statuses';
+import { jsonInput } from '../input';
 import { actorOf, jsonBody, pageOf } from './request';
 
 const BASE = '/repos/:owner/:repo';
@@ -51,7 +58,8 @@ export const workflowApiRoutes = new Hono<AppEnv>()
     const actor = actorOf(c);
     const row = await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
     requireUser(actor);
-    await dispatchWorkflow(c.var.db, c.env, row, name, await jsonBody(c), actor.user.id);
+    const body = await jsonInput(c, dispatchRequest);
+    await dispatchWorkflow(c.var.db, c.env, row, name, body, actor.user.id);
     return c.body(null, 204);
   })
   .post(`${BASE}/actions/runs/:id/cancel`, async (c) => {
@@ -101,7 +109,8 @@ export const workflowApiRoutes = new Hono<AppEnv>()
     const actor = actorOf(c);
     const row = await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
     requireUser(actor);
-    const s = await postStatus(c.var.db, row, sha, await jsonBody(c), actor.user.id);
+    const body = await jsonInput(c, statusRequest);
+    const s = await postStatus(c.var.db, row, sha, body, actor.user.id);
     return c.json(statusView(s, repoApi(c, row.owner_login, row.name)), 201);
   })
   .get(`${BASE}/statuses/:ref{.+}`, (c) => listOf(c))

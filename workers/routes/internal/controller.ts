@@ -25,28 +25,24 @@ import {
   failEvent,
   reportEvaluation,
 } from '../../services/workflows/workflow-evaluation';
-import { claimRun, completeRun, heartbeat, sweepLeases } from '../../services/runs/workflow-leases';
+import {
+  claimRun,
+  completeRun,
+  heartbeat,
+  leaseOf,
+  sweepLeases,
+} from '../../services/runs/workflow-leases';
 import { scheduledTick } from '../../services/workflows/workflow-cron';
 import { recordScheduledEvents } from '../../services/workflows/workflow-schedule';
-import { jsonBody } from '../api/request';
-
-function ownerOf(body: Record<string, unknown>): string {
-  const o = body.owner;
-  if (typeof o !== 'string' || !/^[A-Za-z0-9._:-]{1,200}$/.test(o)) {
-    throw AppError.invalid('owner (the controller id) is required', 'owner_invalid');
-  }
-  return o;
-}
-
-/** `repo_owner`: claim only work of that user's repositories (a dedicated runner pool, tests). */
-function repoOwnerOf(body: Record<string, unknown>): string | undefined {
-  const o = body.repo_owner;
-  if (o === undefined || o === null) return undefined;
-  if (typeof o !== 'string' || !/^[A-Za-z0-9-]{1,39}$/.test(o)) {
-    throw AppError.invalid('repo_owner must be a user name', 'repo_owner_invalid');
-  }
-  return o;
-}
+import {
+  claimRequest,
+  completeRunRequest,
+  evaluationReport,
+  failEventRequest,
+  heartbeatRequest,
+  scheduleRequest,
+} from '../../../common/schemas/internal-controller';
+import { jsonInput } from '../input';
 
 const eventIdOf = (raw: string): string => {
   if (!/^[1-9]\d{0,17}$/.test(raw)) throw AppError.notFound('Event not found', 'event_not_found');
@@ -58,48 +54,52 @@ const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 export const internalControllerRoutes = new Hono<AppEnv>()
   .use('*', internalSecretOnly)
   .post('/events/claim', async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonInput(c, claimRequest);
     const claimed = await claimEvent(
       c.var.db,
       c.env,
-      ownerOf(body),
+      body.owner,
       body.lease_seconds,
       origin(c),
       new Date(),
-      repoOwnerOf(body),
+      body.repo_owner,
     );
     return claimed ? c.json(claimed) : c.body(null, 204);
   })
   .post('/events/:id/evaluation', async (c) => {
     const id = eventIdOf(c.req.param('id'));
-    const body = await jsonBody(c);
-    const runs = await reportEvaluation(c.var.db, c.env, id, body, origin(c), new Date());
+    const report = await jsonInput(c, evaluationReport, 'report_invalid');
+    const runs = await reportEvaluation(c.var.db, c.env, id, report, origin(c), new Date());
     return c.json({ runs: runs.map((r) => ({ id: Number(r.id), name: r.workflow_name })) }, 201);
   })
   .post('/events/:id/fail', async (c) => {
-    await failEvent(c.var.db, eventIdOf(c.req.param('id')), await jsonBody(c), new Date());
+    const id = eventIdOf(c.req.param('id'));
+    const body = await jsonInput(c, failEventRequest);
+    await failEvent(c.var.db, id, leaseOf(body), body.error, new Date());
     return c.body(null, 204);
   })
   .post('/runs/claim', async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonInput(c, claimRequest);
     const claimed = await claimRun(
       c.var.db,
       c.env,
-      ownerOf(body),
+      body.owner,
       body.lease_seconds,
       origin(c),
       new Date(),
-      repoOwnerOf(body),
+      body.repo_owner,
     );
     return claimed ? c.json(claimed) : c.body(null, 204);
   })
   .post('/runs/:id/heartbeat', async (c) => {
     const id = runIdOf(c.req.param('id'));
-    return c.json(await heartbeat(c.var.db, c.env, id, await jsonBody(c), new Date()));
+    const body = await jsonInput(c, heartbeatRequest);
+    return c.json(await heartbeat(c.var.db, c.env, id, body, new Date()));
   })
   .post('/runs/:id/complete', async (c) => {
     const id = runIdOf(c.req.param('id'));
-    await completeRun(c.var.db, c.env, id, await jsonBody(c), origin(c), new Date());
+    const body = await jsonInput(c, completeRunRequest);
+    await completeRun(c.var.db, c.env, id, body, origin(c), new Date());
     return c.body(null, 204);
   })
   .post('/sweep', async (c) => {
@@ -110,8 +110,7 @@ export const internalControllerRoutes = new Hono<AppEnv>()
     return c.json(await scheduledTick(c.var.db, c.env, now, now));
   })
   .post('/schedule', async (c) => {
-    const body = await jsonBody(c);
-    const at = typeof body.at === 'string' ? new Date(body.at) : new Date();
-    if (Number.isNaN(at.getTime())) throw AppError.invalid('at must be an ISO time', 'at_invalid');
+    const body = await jsonInput(c, scheduleRequest);
+    const at = body.at === undefined ? new Date() : new Date(body.at);
     return c.json({ recorded: await recordScheduledEvents(c.var.db, c.env, at) });
   });

@@ -32,17 +32,18 @@ import {
 import { plausibleRepoName } from '../../services/repos/authz';
 import { publicOrigin } from '../../services/platform/public-url';
 import { runView } from '../../services/runs/runs-view';
-import { jsonBody } from '../api/request';
+import { createRunRequest } from '../../../common/schemas/internal-runs';
+import { jsonInput } from '../input';
 
 export const internalRunRoutes = new Hono<AppEnv>()
   .post('/', async (c) => {
     requireInternalSecret(c);
-    const body = await jsonBody(c);
+    const body = await jsonInput(c, createRunRequest);
     const repo =
-      typeof body.repo_id === 'string' || typeof body.repo_id === 'number'
-        ? await findRepoById(c.var.db, String(body.repo_id))
-        : typeof body.owner === 'string' &&
-            typeof body.repo === 'string' &&
+      body.repo_id !== undefined
+        ? await findRepoById(c.var.db, body.repo_id)
+        : body.owner !== undefined &&
+            body.repo !== undefined &&
             plausibleRepoName(body.owner, body.repo)
           ? await findRepo(c.var.db, body.owner, body.repo)
           : undefined;

@@ -1,6 +1,7 @@
 /**
  * Internal API for the SSH bridge, authenticated by `X-Plue-Internal-Secret` (constant-time
- * compared to PLUE_INTERNAL_SECRET):
+ * compared to PLUE_INTERNAL_SECRET), with bodies checked against common/schemas/internal-ssh.ts,
+ * which the bridge shares:
  * - POST /internal/ssh/lookup {key} → {user:{id,login}}: the owner of a public key (per SSH
  *   connection);
  * - POST /internal/ssh/grant {owner, repo, action} as the SSH user (`X-Plue-User-Id`) →
@@ -16,12 +17,13 @@ import { internalSecretOnly } from '../../middleware/auth';
 import { issueRepoGrant, loadRepoForAction } from '../../services/repos/authz';
 import { edgeCache } from '../../services/cache/cache';
 import { lookupSshKey } from '../../services/identity/ssh-keys';
-import { jsonBody } from '../api/request';
+import { sshGrantRequest, sshLookupRequest } from '../../../common/schemas/internal-ssh';
+import { jsonInput } from '../input';
 
 export const internalSshRoutes = new Hono<AppEnv>()
   .use(internalSecretOnly)
   .post('/lookup', async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonInput(c, sshLookupRequest, 'ssh_key_invalid');
     return c.json({ user: await lookupSshKey(c.var.db, body.key, new Date()) });
   })
   .post('/grant', async (c) => {
@@ -29,14 +31,7 @@ export const internalSshRoutes = new Hono<AppEnv>()
     if (c.var.auth.kind !== 'ssh' || user === undefined) {
       throw AppError.unauthenticated('No SSH user on this request', 'internal_user_unknown');
     }
-    const body = await jsonBody(c);
-    const { owner, repo, action } = body;
-    if (typeof owner !== 'string' || typeof repo !== 'string') {
-      throw AppError.invalid('owner and repo must be strings', 'body_invalid');
-    }
-    if (action !== 'read' && action !== 'write') {
-      throw AppError.invalid('action must be read or write', 'body_invalid');
-    }
+    const { owner, repo, action } = await jsonInput(c, sshGrantRequest, 'body_invalid');
     const ctx = c.executionCtx;
     const actor = { user, scopes: c.var.auth.scopes };
     const row = await loadRepoForAction(

@@ -7,12 +7,12 @@ import { listVisibleRepos } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
 import { Layout } from '../../views/layout';
 import { RepoList } from '../../views/repo-list';
+import { queryInput, uiPageQuery } from '../input';
 
 const PER_PAGE = 30;
 
 function pageOf(c: Context<AppEnv>): number {
-  const n = Number(c.req.query('page') ?? 1);
-  return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : 1;
+  return queryInput(c, uiPageQuery).page;
 }
 
 export const homeRoutes = new Hono<AppEnv>()

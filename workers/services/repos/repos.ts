@@ -3,6 +3,7 @@
  * writes the database row; the repository's RepoObject state is made lazily by the git layer.
  * Every operation on an existing repository goes through authz.
  */
+import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
   deleteCollaborator,
@@ -212,7 +213,12 @@ export async function deleteRepoRecord(
   return { repo, streamingRuns };
 }
 
-const PERMISSIONS: readonly string[] = ['read', 'write', 'admin'];
+/** The body of `PUT /repos/{owner}/{repo}/collaborators/{user}` (may be empty: write). */
+export const collaboratorRequest = z.object({
+  permission: z
+    .enum(['read', 'write', 'admin'], { error: 'must be read, write or admin' })
+    .default('write'),
+});
 
 export async function setCollaborator(
   db: Db,
@@ -220,18 +226,14 @@ export async function setCollaborator(
   owner: string,
   name: string,
   login: string,
-  permission: unknown,
+  perm: Permission,
 ): Promise<void> {
   const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
-  const perm = permission ?? 'write';
-  if (typeof perm !== 'string' || !PERMISSIONS.includes(perm)) {
-    throw AppError.invalid('permission must be read, write or admin', 'permission_invalid');
-  }
   const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
   if (!user) throw AppError.notFound(`No user named ${login}`, 'user_not_found');
   if (user.id === repo.owner_id)
     throw AppError.invalid('The owner is not a collaborator', 'collaborator_is_owner');
-  await upsertCollaborator(db, repo.id, user.id, perm as Permission);
+  await upsertCollaborator(db, repo.id, user.id, perm);
 }
 
 export async function removeCollaborator(

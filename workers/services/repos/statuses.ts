@@ -3,6 +3,7 @@
  * statuses, the combined status (failure/error beats pending beats success), and the statuses
  * workflow runs post on their head commit (context `plue/<workflow>`, target_url the run page).
  */
+import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
   insertStatus,
@@ -68,40 +69,35 @@ export async function combinedStatus(db: Db, repo: RepoRow, sha: string, repoApi
   };
 }
 
-const str = (v: unknown, max: number, what: string): string | null => {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.length > max) {
-    throw AppError.invalid(`${what} must be a string of at most ${max} characters`);
-  }
-  return v;
-};
+/** The body of `POST /repos/{owner}/{repo}/statuses/{sha}` (GitHub's shape). */
+export const statusRequest = z.object({
+  state: z.enum(STATUS_STATES, { error: 'must be pending, success, failure or error' }),
+  target_url: z
+    .string({ error: 'must be a string' })
+    .max(2000)
+    .regex(/^https?:\/\//, 'must be an http(s) URL')
+    .nullish(),
+  description: z.string({ error: 'must be a string' }).max(1000).nullish(),
+  context: z.string({ error: 'must be a string' }).max(255).nullish(),
+});
 
 /** Validates and stores a status posted through the API. */
 export async function postStatus(
   db: Db,
   repo: RepoRow,
   sha: string,
-  body: Record<string, unknown>,
+  body: z.output<typeof statusRequest>,
   creatorId: string,
 ): Promise<StatusRow> {
   const s = sha.toLowerCase();
   if (!SHA.test(s)) throw AppError.invalid('sha must be a full commit id', 'sha_invalid');
-  const state = body.state;
-  if (typeof state !== 'string' || !(STATUS_STATES as readonly string[]).includes(state)) {
-    throw AppError.invalid('state must be pending, success, failure or error', 'state_invalid');
-  }
-  const target = str(body.target_url, 2000, 'target_url');
-  if (target !== null && !/^https?:\/\//.test(target)) {
-    throw AppError.invalid('target_url must be an http(s) URL', 'target_url_invalid');
-  }
-  const context = str(body.context, 255, 'context') || 'default';
   return insertStatus(db, {
     repoId: repo.id,
     sha: s,
-    state: state as StatusState,
-    context,
-    description: str(body.description, 1000, 'description'),
-    targetUrl: target,
+    state: body.state,
+    context: body.context || 'default',
+    description: body.description ?? null,
+    targetUrl: body.target_url ?? null,
     creatorId,
   });
 }

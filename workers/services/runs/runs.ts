@@ -7,6 +7,8 @@
  * Run tokens are `plue_run_` + 43 base62 characters (≥ 256 random bits); only their SHA-256 is
  * stored. A token is valid for its own run until an hour after the run completed.
  */
+import type { z } from 'zod';
+import type { createRunRequest } from '../../../common/schemas/internal-runs';
 import type { Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
 import {
@@ -310,16 +312,18 @@ export async function publishRunToken(
   await runStream(env, runId).setToken(runId, tokenHash, Number(epoch));
 }
 
-/** Parses the test/admin `POST /internal/runs` body into a create input (repo resolved by caller). */
-export function createRunInputOf(body: Record<string, unknown>, repoId: string): CreateRunInput {
-  const str = (k: string): string => (typeof body[k] === 'string' ? (body[k] as string) : '');
+/** The test/admin `POST /internal/runs` body as a create input (repo resolved by caller). */
+export function createRunInputOf(
+  body: z.output<typeof createRunRequest>,
+  repoId: string,
+): CreateRunInput {
   return {
     repoId,
-    workflowName: str('workflow') || str('workflow_name'),
-    workflowFile: str('workflow_file') || str('path'),
-    event: str('event') || 'push',
-    headSha: str('head_sha'),
-    headBranch: str('head_branch') || null,
+    workflowName: body.workflow || body.workflow_name || '',
+    workflowFile: body.workflow_file || body.path || '',
+    event: body.event || 'push',
+    headSha: body.head_sha ?? '',
+    headBranch: body.head_branch || null,
     plan: body.plan,
   };
 }

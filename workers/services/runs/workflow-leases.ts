@@ -5,7 +5,13 @@
  * (fenced by the epoch), and the sweep of expired leases: a run is requeued once, then failed
  * with "runner lost" — never left running. The sweep runs on every claim and from the cron.
  */
+import type { z } from 'zod';
 import type { Db } from '../../../db/client';
+import type {
+  completeRunRequest,
+  heartbeatAnswer,
+  heartbeatRequest,
+} from '../../../common/schemas/internal-controller';
 import { findRepoById } from '../../../db/queries/repositories';
 import {
   claimRunLease,
@@ -31,24 +37,22 @@ import { secretsForPlan } from '../workflows/workflow-secrets';
 import { postRunStatus } from '../repos/statuses';
 
 /** Lease length: what the controller asked for (2–600 s), else PLUE_RUN_LEASE_SECONDS, else 30. */
-export function leaseSecondsOf(env: Env, asked: unknown): number {
-  const n = Number(asked);
-  if (asked !== undefined && Number.isFinite(n) && n >= 2 && n <= 600) return Math.round(n);
+export function leaseSecondsOf(env: Env, asked: number | undefined): number {
+  if (asked !== undefined && Number.isFinite(asked) && asked >= 2 && asked <= 600) {
+    return Math.round(asked);
+  }
   const d = Number(env.PLUE_RUN_LEASE_SECONDS);
   return Number.isFinite(d) && d >= 2 ? d : 30;
 }
 
 /** The `{lease_owner, lease_epoch}` a controller sends with every fenced write. */
-export function leaseOf(body: Record<string, unknown>): { owner: string; epoch: string } {
-  const owner = body.lease_owner;
-  const epoch = body.lease_epoch;
-  if (typeof owner !== 'string' || owner === '' || owner.length > 200) {
-    throw AppError.invalid('lease_owner is required', 'lease_invalid');
-  }
-  if (typeof epoch !== 'string' && typeof epoch !== 'number') {
-    throw AppError.invalid('lease_epoch is required', 'lease_invalid');
-  }
-  return { owner, epoch: String(epoch) };
+export function leaseOf(body: { lease_owner: string; lease_epoch: string }): Lease {
+  return { owner: body.lease_owner, epoch: body.lease_epoch };
+}
+
+export interface Lease {
+  owner: string;
+  epoch: string;
 }
 
 const isConclusion = (v: unknown): v is Conclusion =>
@@ -121,7 +125,7 @@ export async function claimRun(
   db: Db,
   env: Env,
   owner: string,
-  askedLease: unknown,
+  askedLease: number | undefined,
   origin: string,
   now: Date,
   repoOwner?: string,
@@ -158,13 +162,14 @@ export async function claimRun(
   };
 }
 
+/** Extends the holder's lease; says whether a cancel was requested. */
 export async function heartbeat(
   db: Db,
   env: Env,
   runId: string,
-  body: Record<string, unknown>,
+  body: z.output<typeof heartbeatRequest>,
   now: Date,
-): Promise<{ cancel_requested: boolean }> {
+): Promise<z.input<typeof heartbeatAnswer>> {
   const lease = leaseOf(body);
   const r = await heartbeatRun(db, runId, lease, leaseSecondsOf(env, body.lease_seconds), now);
   if (!r) throw AppError.conflict('The run lease was lost', 'lease_lost');
@@ -176,26 +181,19 @@ export async function completeRun(
   db: Db,
   env: Env,
   runId: string,
-  body: Record<string, unknown>,
+  body: z.output<typeof completeRunRequest>,
   origin: string,
   now: Date,
 ): Promise<void> {
   const lease = leaseOf(body);
   const conclusion = body.conclusion;
-  if (!isConclusion(conclusion)) {
-    throw AppError.invalid(
-      `conclusion must be one of ${CONCLUSIONS.join(', ')}`,
-      'conclusion_invalid',
-    );
-  }
   if (!(await completeLeasedRun(db, runId, lease, conclusion, now))) {
     throw AppError.conflict('The run lease was lost', 'lease_lost');
   }
-  const reported =
-    body.steps && typeof body.steps === 'object' ? (body.steps as Record<string, unknown>) : {};
+  const reported = body.steps ?? {};
   for (const step of await listSteps(db, runId)) {
-    const r = reported[step.step_id] as { status?: unknown; exit_code?: unknown } | undefined;
-    const exit = typeof r?.exit_code === 'number' ? r.exit_code : null;
+    const r = reported[step.step_id];
+    const exit = r?.exit_code ?? null;
     const c: Conclusion = isConclusion(r?.status)
       ? r.status
       : step.status === 'queued'
@@ -203,7 +201,7 @@ export async function completeRun(
         : conclusion;
     await settleStep(db, runId, step.step_id, c, exit, now);
   }
-  const message = typeof body.message === 'string' ? body.message.slice(0, 2000) : undefined;
+  const message = body.message?.slice(0, 2000);
   await closeLog(db, env, runId, conclusion, message);
   await postStatusOf(db, runId, origin, conclusion);
 }

@@ -5,7 +5,8 @@
  * the message with file and line), and, for the default branch, the repository's workflow list.
  * Reports are fenced by the event's lease epoch, so a retried report creates nothing twice.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { evaluationReport } from '../../../common/schemas/internal-controller';
 import type { Db } from '../../../db/client';
 import { findRepoById } from '../../../db/queries/repositories';
 import { markRunCompleted, type RunRow } from '../../../db/queries/runs';
@@ -16,42 +17,9 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRun, ingestEvents } from '../runs/runs';
 import { sdkEventOf, shortRef } from './workflow-events';
-import { leaseOf, leaseSecondsOf, sweepLeases } from '../runs/workflow-leases';
+import { leaseOf, leaseSecondsOf, sweepLeases, type Lease } from '../runs/workflow-leases';
 import { secretNames } from './workflow-secrets';
 import { postRunStatus } from '../repos/statuses';
-
-const errorSchema = z.object({
-  message: z.string().max(10_000),
-  file: z.string().nullable().optional(),
-  line: z.number().int().nullable().optional(),
-});
-const workflowSchema = z
-  .object({
-    name: z.string().min(1).max(200),
-    line: z.number().int().nullable().optional(),
-    triggers: z.array(z.unknown()).max(50),
-    matched: z.boolean().nullable(),
-    steps: z.array(z.unknown()).max(256).nullable(),
-  })
-  .loose();
-const reportSchema = z.object({
-  lease_owner: z.string().min(1).max(200),
-  lease_epoch: z.union([z.string(), z.number()]).transform(String),
-  sha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
-  files: z
-    .array(
-      z.object({
-        file: z.string().min(1).max(500),
-        workflows: z.array(workflowSchema).max(20).optional(),
-        error: errorSchema.optional(),
-        log: z
-          .string()
-          .max(64 * 1024)
-          .optional(),
-      }),
-    )
-    .max(50),
-});
 
 const runEventName = (e: EventRow): string => e.type;
 
@@ -60,7 +28,7 @@ export async function claimEvent(
   db: Db,
   env: Env,
   owner: string,
-  leaseSeconds: unknown,
+  leaseSeconds: number | undefined,
   origin: string,
   now: Date,
   repoOwner?: string,
@@ -97,11 +65,12 @@ export async function claimEvent(
 export async function failEvent(
   db: Db,
   eventId: string,
-  body: Record<string, unknown>,
+  lease: Lease,
+  error: string | undefined,
   now: Date,
 ): Promise<void> {
-  const error = typeof body.error === 'string' ? body.error.slice(0, 2000) : 'failed';
-  if (!(await finishEvent(db, eventId, leaseOf(body), 'failed', error, now))) {
+  const message = error?.slice(0, 2000) ?? 'failed';
+  if (!(await finishEvent(db, eventId, lease, 'failed', message, now))) {
     throw AppError.conflict('The event lease was lost or the event is finished', 'lease_lost');
   }
 }
@@ -116,14 +85,11 @@ export async function reportEvaluation(
   db: Db,
   env: Env,
   eventId: string,
-  raw: unknown,
+  report: z.output<typeof evaluationReport>,
   origin: string,
   now: Date,
 ): Promise<RunRow[]> {
-  const parsed = reportSchema.safeParse(raw);
-  if (!parsed.success) throw AppError.invalid(parsed.error.message, 'report_invalid');
-  const report = parsed.data;
-  const lease = { owner: report.lease_owner, epoch: report.lease_epoch };
+  const lease = leaseOf(report);
   const created = await db.transaction(async (tx) => {
     const [event] = await tx.query<EventRow>(
       `SELECT id::text AS id, repo_id::text AS repo_id, type, ref, before_sha, after_sha,
@@ -191,7 +157,7 @@ export async function reportEvaluation(
   return created.out.map((c) => c.run);
 }
 
-function workflowList(files: z.infer<typeof reportSchema>['files']): NewWorkflow[] {
+function workflowList(files: z.output<typeof evaluationReport>['files']): NewWorkflow[] {
   const list: NewWorkflow[] = [];
   for (const f of files) {
     if (f.error) {

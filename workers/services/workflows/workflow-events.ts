@@ -5,6 +5,7 @@
  * (workflow-evaluation.ts). `sdkEventOf` is the event as the `plue` SDK sees it
  * (docs/workflows.md, "Events").
  */
+import { z } from 'zod';
 import { createDb, type Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { insertEvent, type EventRow } from '../../../db/queries/workflow-events';
@@ -54,13 +55,19 @@ export function shortRef(ref: string): string {
   return ref.replace(/^refs\/(heads|tags)\//, '');
 }
 
+/** The body of a workflow dispatch: `{ref?, inputs?}` (GitHub's shape). */
+export const dispatchRequest = z.object({
+  ref: z.string({ error: 'must be a branch or tag name' }).max(1000).optional(),
+  inputs: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+});
+
 /** Records a manual run of workflow `name` at `ref` (a branch, tag or full ref; default HEAD). */
 export async function dispatchWorkflow(
   db: Db,
   env: Env,
   repo: RepoRow,
   name: string,
-  body: Record<string, unknown>,
+  body: z.output<typeof dispatchRequest>,
   actorId: string,
 ): Promise<EventRow> {
   const workflow = await findWorkflow(db, repo.id, name);
@@ -71,11 +78,8 @@ export async function dispatchWorkflow(
     );
   }
   const inputs = body.inputs ?? {};
-  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
-    throw AppError.invalid('inputs must be an object', 'inputs_invalid');
-  }
   if (JSON.stringify(inputs).length > 64 * 1024) throw AppError.tooLarge('inputs are too large');
-  const ref = typeof body.ref === 'string' && body.ref !== '' ? body.ref : repo.default_branch;
+  const ref = body.ref || repo.default_branch;
   const ctx = gitRepoContext(env, {
     id: repo.id,
     fullName: `${repo.owner_login}/${repo.name}`,

@@ -13,6 +13,7 @@ import {
   refsView,
 } from '../../../services/browse/data-history';
 import { splitPath } from '../../../services/browse/objects';
+import { queryInput, uiPageQuery } from '../../input';
 import { headBranch, splitRefPath } from '../../../services/browse/resolve-ref';
 import {
   ChangePage,
@@ -33,8 +34,7 @@ import {
 const PER_PAGE = 30;
 
 function pageParam(c: Context<AppEnv>): number {
-  const n = Number(c.req.query('page') ?? '1');
-  return Number.isSafeInteger(n) && n > 0 && n <= 10_000 ? n : 1;
+  return queryInput(c, uiPageQuery).page;
 }
 
 function decoded(raw: string): string {

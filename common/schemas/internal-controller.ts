@@ -1,0 +1,143 @@
+/**
+ * Bodies of the runner controller's internal API (workers/routes/internal/controller.ts): what
+ * the controller sends, checked by the Worker, and what the Worker answers to a claim, checked by
+ * the controller (runner-controller/controller/api.ts). Every write after a claim carries the
+ * lease `{lease_owner, lease_epoch}`. Pure.
+ */
+import { z } from 'zod';
+
+/** How a run or step ended. */
+export const CONCLUSIONS = ['success', 'failure', 'cancelled', 'skipped', 'timed_out'] as const;
+export type Conclusion = (typeof CONCLUSIONS)[number];
+export const conclusionSchema = z.enum(CONCLUSIONS, {
+  error: `must be one of ${CONCLUSIONS.join(', ')}`,
+});
+
+const leaseFields = {
+  lease_owner: z.string({ error: 'is required' }).min(1, 'is required').max(200),
+  lease_epoch: z.union([z.string(), z.number()], { error: 'is required' }).transform(String),
+};
+
+/** A lease length in seconds; the Worker uses its default for one outside 2–600. */
+const leaseSeconds = z.number({ error: 'must be a number of seconds' }).optional();
+
+/** POST …/events/claim and …/runs/claim. */
+export const claimRequest = z.object({
+  owner: z
+    .string({ error: 'the controller id is required' })
+    .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be the controller id (letters, digits, . _ : -)'),
+  lease_seconds: leaseSeconds,
+  /** Claim only work of this user's repositories (a dedicated runner pool, tests). */
+  repo_owner: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,39}$/, 'must be a user name')
+    .nullish()
+    .transform((v) => v ?? undefined),
+});
+
+/** POST …/events/:id/fail. */
+export const failEventRequest = z.object({
+  ...leaseFields,
+  error: z.string().optional(),
+});
+
+/** POST …/runs/:id/heartbeat. */
+export const heartbeatRequest = z.object({ ...leaseFields, lease_seconds: leaseSeconds });
+
+/** POST …/runs/:id/complete: the run's conclusion and each step's (unknown statuses: derived). */
+export const completeRunRequest = z.object({
+  ...leaseFields,
+  conclusion: conclusionSchema,
+  steps: z
+    .record(
+      z.string(),
+      z.object({ status: z.string().optional(), exit_code: z.number().nullish() }),
+    )
+    .optional(),
+  message: z.string().optional(),
+});
+
+/** POST …/schedule (tests): the minute whose schedule events to record; default now. */
+export const scheduleRequest = z.object({
+  at: z
+    .string()
+    .refine((s) => !Number.isNaN(new Date(s).getTime()), 'must be an ISO time')
+    .optional(),
+});
+
+const evaluationError = z.object({
+  message: z.string().max(10_000),
+  file: z.string().nullable().optional(),
+  line: z.number().int().nullable().optional(),
+});
+
+const evaluatedWorkflow = z
+  .object({
+    name: z.string().min(1).max(200),
+    line: z.number().int().nullable().optional(),
+    triggers: z.array(z.unknown()).max(50),
+    matched: z.boolean().nullable(),
+    steps: z.array(z.unknown()).max(256).nullable(),
+  })
+  .loose();
+
+/** POST …/events/:id/evaluation: per workflow file, its workflows or the error that stopped it. */
+export const evaluationReport = z.object({
+  ...leaseFields,
+  sha: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a commit id'),
+  files: z
+    .array(
+      z.object({
+        file: z.string().min(1).max(500),
+        workflows: z.array(evaluatedWorkflow).max(20).optional(),
+        error: evaluationError.optional(),
+        log: z
+          .string()
+          .max(64 * 1024)
+          .optional(),
+      }),
+    )
+    .max(50),
+});
+
+const leaseAnswer = z.object({
+  owner: z.string(),
+  epoch: z.union([z.string(), z.number()]).transform(String),
+  seconds: z.number(),
+});
+
+/** The answer to an event claim (200; a 204 means nothing is pending). */
+export const claimedEventAnswer = z.object({
+  event: z.object({
+    id: z.number().int(),
+    type: z.string(),
+    ref: z.string(),
+    sha: z.string(),
+    actor_id: z.number().int().nullable(),
+    repo: z.object({ id: z.number().int(), full_name: z.string(), default_branch: z.string() }),
+  }),
+  sdk_event: z.record(z.string(), z.unknown()),
+  lease: leaseAnswer,
+});
+
+/** The answer to a run claim (200; a 204 means nothing is queued). */
+export const claimedRunAnswer = z.object({
+  run: z.object({
+    id: z.number().int(),
+    run_number: z.number().int(),
+    workflow_name: z.string(),
+    event: z.string(),
+    head_sha: z.string(),
+    head_branch: z.string().nullable(),
+    attempt: z.number().int(),
+    actor_id: z.number().int().nullable(),
+    plan: z.unknown(),
+  }),
+  repo: z.object({ id: z.number().int(), full_name: z.string() }),
+  token: z.string().min(1),
+  secrets: z.record(z.string(), z.string()),
+  lease: leaseAnswer,
+});
+
+/** The answer to a heartbeat. */
+export const heartbeatAnswer = z.object({ cancel_requested: z.boolean() });
