@@ -2,8 +2,8 @@
  * Workflows end to end: a push with the real git client → a `push` event → the runner
  * controller (in this process, bubblewrap sandbox) evaluates `.plue/workflows/*.py` → runs →
  * live SSE log → commit statuses. Also failures with skipped dependants, a workflow file with a
- * syntax error (file:line in the run's log), step timeouts, cancel and re-run. Secrets, manual
- * dispatch and schedules: workflows-inputs.test.ts.
+ * syntax error or a cron expression that does not parse (file:line in the run's log), step
+ * timeouts, cancel and re-run. Secrets, manual dispatch and schedules: workflows-inputs.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
@@ -147,6 +147,29 @@ def broken(ctx):
       headers: { cookie: alice.cookie },
     });
     expect(page.status).toBe(200);
+  });
+
+  it('refuses a cron expression croner cannot read at registration, with file and line', async () => {
+    const { repo, sha } = await pushRepo(base, g, alice, token, 'wf-cron', {
+      '.plue/workflows/nightly.py': `from plue import workflow, push, schedule
+
+@workflow(triggers=[push(), schedule(cron="61 * * * *")])
+def nightly(ctx):
+    ctx.run(name="x", cmd="true")
+`,
+    });
+    const [run] = await repo.waitForRuns(sha);
+    expect(run).toMatchObject({ path: '.plue/workflows/nightly.py', conclusion: 'failure' });
+    const out = outputOf(await repo.stream((run as RunJson).id));
+    expect(out).toMatch(
+      /\.plue\/workflows\/nightly\.py:3: workflow nightly: invalid cron expression '61 \* \* \* \*': .*minute/,
+    );
+    const list = await repo.get<{ workflows: { path: string; state: string }[] }>(
+      '/actions/workflows',
+    );
+    expect(list.workflows).toEqual([
+      expect.objectContaining({ path: '.plue/workflows/nightly.py', state: 'invalid' }),
+    ]);
   });
 
   it('times a step out', async () => {

@@ -4,8 +4,10 @@
  * pending commit status), one failed run per workflow file that did not evaluate (its log shows
  * the message with file and line), and, for the default branch, the repository's workflow list.
  * Reports are fenced by the event's lease epoch, so a retried report creates nothing twice.
+ * Registration checks what the SDK cannot: a `schedule` trigger's cron expression must be one
+ * croner reads (cron.ts), else its file is reported as failed at the workflow's line.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { evaluationReport } from '../../../common/schemas/internal-controller';
 import type { Db } from '../../../db/client';
 import { findRepoById } from '../../../db/queries/repositories';
@@ -20,6 +22,7 @@ import { sdkEventOf, shortRef } from './workflow-events';
 import { leaseOf, leaseSecondsOf, sweepLeases, type Lease } from '../runs/workflow-leases';
 import { secretNames } from './workflow-secrets';
 import { postRunStatus } from '../repos/statuses';
+import { cronProblem } from './cron';
 
 const runEventName = (e: EventRow): string => e.type;
 
@@ -90,6 +93,7 @@ export async function reportEvaluation(
   now: Date,
 ): Promise<RunRow[]> {
   const lease = leaseOf(report);
+  const files = report.files.map(checkSchedules);
   const created = await db.transaction(async (tx) => {
     const [event] = await tx.query<EventRow>(
       `SELECT id::text AS id, repo_id::text AS repo_id, type, ref, before_sha, after_sha,
@@ -109,7 +113,7 @@ export async function reportEvaluation(
       headBranch: shortRef(event.ref),
     };
     const origin = { eventId: event.id, actorId: event.actor_id };
-    for (const f of report.files) {
+    for (const f of files) {
       if (f.error) {
         const { run } = await createRun(tx, {
           ...base,
@@ -140,7 +144,7 @@ export async function reportEvaluation(
       }
     }
     if (event.ref === `refs/heads/${repo.default_branch}`) {
-      await replaceWorkflows(tx, repo.id, report.sha, workflowList(report.files), now);
+      await replaceWorkflows(tx, repo.id, report.sha, workflowList(files), now);
     }
     return { repo, out, actorId: event.actor_id };
   });
@@ -157,7 +161,33 @@ export async function reportEvaluation(
   return created.out.map((c) => c.run);
 }
 
-function workflowList(files: z.output<typeof evaluationReport>['files']): NewWorkflow[] {
+type ReportedFile = z.output<typeof evaluationReport>['files'][number];
+
+const scheduleTrigger = z.object({ type: z.literal('schedule'), cron: z.string() });
+
+/**
+ * `f`, or when one of its workflows has a schedule whose cron expression croner refuses, the
+ * file as an evaluation error at that workflow's line (as the controller reports a plan problem).
+ */
+function checkSchedules(f: ReportedFile): ReportedFile {
+  for (const wf of f.workflows ?? []) {
+    for (const t of wf.triggers) {
+      const schedule = scheduleTrigger.safeParse(t);
+      if (!schedule.success) continue;
+      const problem = cronProblem(schedule.data.cron);
+      if (problem === undefined) continue;
+      const message = `workflow ${wf.name}: invalid cron expression '${schedule.data.cron}': ${problem}`;
+      return {
+        file: f.file,
+        error: { message, file: f.file, line: wf.line ?? null },
+        ...(f.log === undefined ? {} : { log: f.log }),
+      };
+    }
+  }
+  return f;
+}
+
+function workflowList(files: ReportedFile[]): NewWorkflow[] {
   const list: NewWorkflow[] = [];
   for (const f of files) {
     if (f.error) {
