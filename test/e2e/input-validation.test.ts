@@ -1,7 +1,7 @@
 /**
  * Bad request input is refused with the `invalid` kind and a message naming the field: query
- * strings (the run events' `limit`, pagination), API bodies, the UI's `?page=` (a readable page)
- * and internal-API bodies (the controller's and the SSH bridge's).
+ * strings (the run events' `limit`, pagination), API bodies, the UI's `?page=` and forms (a
+ * readable page) and internal-API bodies (the controller's and the SSH bridge's).
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../helpers/auth';
@@ -105,6 +105,35 @@ describe('API bodies', () => {
     expect(list).toEqual([
       expect.objectContaining({ login: other.user.login, role_name: 'write' }),
     ]);
+  });
+});
+
+describe('forms', () => {
+  const form = (u: SignUp, path: string, fields: Record<string, string>) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { cookie: u.cookie, origin: new URL(base).origin },
+      body: new URLSearchParams(fields),
+      redirect: 'manual',
+    });
+
+  it('answers a bad field with the form again, naming the field', async () => {
+    const u = await signUp(base);
+    const token = await form(u, '/settings/tokens', {
+      name: 'ci',
+      scopes: 'repo:read',
+      expires_in_days: 'abc',
+    });
+    expect(token.status).toBe(400);
+    expect(await token.text()).toContain('expires_in_days: must be a number of days');
+    const list = (await (
+      await fetch(`${base}/api/v1/user/tokens`, { headers: u.headers })
+    ).json()) as unknown[];
+    expect(list).toEqual([]);
+    const repo = await form(u, '/new', { name: 'formed', visibility: 'secret' });
+    expect(repo.status).toBe(400);
+    expect(await repo.text()).toContain('visibility: must be public or private');
+    expect((await form(u, '/new', { name: 'formed', visibility: 'private' })).status).toBe(303);
   });
 });
 

@@ -83,13 +83,16 @@ export async function formInput<S extends z.ZodType>(
   return parseInput(schema, await c.req.parseBody({ all: true }));
 }
 
-/** A whole number written in a query parameter (at most 15 digits, so always a safe integer). */
+/** A whole number written in a query parameter or form field (≤ 15 digits: a safe integer). */
 export function queryNumber(what: string) {
   return z
     .string()
     .regex(/^\d{1,15}$/, `must be ${what}`)
     .transform(Number);
 }
+
+/** A text field of a form (a file or a repeated field is refused). */
+export const formText = z.string({ error: 'must be a single text value' });
 
 /** `?page=` of the web UI's lists: 1 to 10,000, default 1. */
 export const uiPageQuery = z.object({

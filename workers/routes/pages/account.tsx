@@ -5,6 +5,7 @@
  * a new token's secret, shown once); a form the user got wrong re-renders with the message.
  */
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import type { AppEnv, CurrentUser } from '../../env';
 import { AppError } from '../../../common/errors';
 import { requireUser } from '../../services/repos/authz';
@@ -17,6 +18,7 @@ import { LoginPage } from '../../views/login-page';
 import { SettingsPage } from '../../views/settings-page';
 import { endSession } from '../api/auth';
 import { actorOf } from '../api/request';
+import { formInput, formText } from '../input';
 import { redirectWithFlash, takeFlash } from './flash';
 
 async function renderSettings(
@@ -60,8 +62,23 @@ async function settingsAction(
   }
 }
 
-const field = (v: unknown): string => (typeof v === 'string' ? v : '');
 const SETTINGS = '/settings';
+
+const profileForm = z.object({ login: formText.default('') });
+const keyForm = z.object({ title: formText.default(''), key: formText.default('') });
+const tokenForm = z.object({
+  name: formText.default(''),
+  /** Checkboxes: absent, one value or several. */
+  scopes: z
+    .union([formText, z.array(formText)])
+    .optional()
+    .transform((v) => (v === undefined ? [] : [v].flat())),
+  /** Days until the token expires; empty: never. */
+  expires_in_days: formText
+    .regex(/^([1-9]\d{0,4})?$/, 'must be a number of days from 1, or empty for never')
+    .optional()
+    .transform((s) => (s === undefined || s === '' ? undefined : Number(s))),
+});
 
 export const accountRoutes = new Hono<AppEnv>()
   .get('/login', (c) => {
@@ -86,24 +103,23 @@ export const accountRoutes = new Hono<AppEnv>()
   })
   .post('/settings/profile', (c) =>
     settingsAction(c, async (user) => {
-      const body = await c.req.parseBody();
-      const view = await changeUsername(c.var.db, user.id, field(body.login));
+      const body = await formInput(c, profileForm);
+      const view = await changeUsername(c.var.db, user.id, body.login);
       c.set('user', { ...user, login: view.login });
       return { notice: `Your username is now ${view.login}.` };
     }),
   )
   .post('/settings/tokens', (c) =>
     settingsAction(c, async (user) => {
-      const body = await c.req.parseBody({ all: true });
-      const scopes = ([] as unknown[]).concat(body.scopes ?? []).map(field);
-      const days = Number(field(body.expires_in_days));
+      const body = await formInput(c, tokenForm);
+      const days = body.expires_in_days;
       const now = new Date();
       const expires =
-        days > 0 ? new Date(now.getTime() + days * 86_400_000).toISOString() : undefined;
+        days === undefined ? undefined : new Date(now.getTime() + days * 86_400_000).toISOString();
       const t = await createToken(
         c.var.db,
         user.id,
-        { name: field(body.name), scopes, expires_at: expires },
+        { name: body.name, scopes: body.scopes, expires_at: expires },
         now,
       );
       return { newToken: t.token, notice: `Token “${t.name}” created.` };
@@ -117,11 +133,7 @@ export const accountRoutes = new Hono<AppEnv>()
   )
   .post('/settings/keys', (c) =>
     settingsAction(c, async (user) => {
-      const body = await c.req.parseBody();
-      const k = await addSshKey(c.var.db, user.id, {
-        title: field(body.title),
-        key: field(body.key),
-      });
+      const k = await addSshKey(c.var.db, user.id, await formInput(c, keyForm));
       return { notice: `Key ${k.fingerprint} added.` };
     }),
   )

@@ -1,12 +1,21 @@
 /** GET /new (the new-repository form) and POST /new (create, then go to the repository). */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRepo } from '../../services/repos/repos';
 import { NewRepoPage } from '../../views/new-repo-page';
 import { actorOf } from '../api/request';
+import { formInput, formText } from '../input';
 
-const field = (v: unknown): string => (typeof v === 'string' ? v : '');
+const newRepoForm = z.object({
+  name: formText.default(''),
+  description: formText.default(''),
+  visibility: z
+    .enum(['public', 'private'], { error: 'must be public or private' })
+    .default('public'),
+  default_branch: formText.default(''),
+});
 
 export const newRepoRoutes = new Hono<AppEnv>()
   .get('/new', (c) => {
@@ -17,14 +26,15 @@ export const newRepoRoutes = new Hono<AppEnv>()
   .post('/new', async (c) => {
     const user = c.var.user;
     if (!user) return c.redirect('/login?next=/new', 303);
-    const body = await c.req.parseBody();
-    const values = {
-      name: field(body.name),
-      description: field(body.description),
-      private: field(body.visibility) === 'private',
-      default_branch: field(body.default_branch) || 'main',
-    };
+    let values = { name: '', description: '', private: false, default_branch: 'main' };
     try {
+      const form = await formInput(c, newRepoForm);
+      values = {
+        name: form.name,
+        description: form.description,
+        private: form.visibility === 'private',
+        default_branch: form.default_branch || 'main',
+      };
       const repo = await createRepo(c.var.db, actorOf(c), values);
       return c.redirect(`/${repo.owner_login}/${repo.name}`, 303);
     } catch (err) {

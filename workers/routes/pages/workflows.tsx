@@ -5,6 +5,7 @@
  * `write` and redirects (303) to the page that shows the result.
  */
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import { listWorkflows } from '../../../db/queries/workflows';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction, requireUser } from '../../services/repos/authz';
@@ -15,15 +16,12 @@ import { dispatchWorkflow } from '../../services/workflows/workflow-events';
 import { WorkflowsPage } from '../../views/workflows-page';
 import { actorOf } from '../api/request';
 import { mayWrite } from './may-write';
+import { formInput, formText } from '../input';
 
 const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 
-async function formOf(c: Context<AppEnv>): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
+/** The dispatch form: `ref` and `input.<name>` fields, each a single text value. */
+const dispatchForm = z.record(z.string(), formText);
 
 export const workflowPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/actions/workflows', async (c) => {
@@ -41,7 +39,7 @@ export const workflowPageRoutes = new Hono<AppEnv>()
     const actor = actorOf(c);
     const row = await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
     requireUser(actor);
-    const form = await formOf(c);
+    const form = await formInput(c, dispatchForm);
     const inputs: Record<string, string> = {};
     for (const [k, v] of Object.entries(form)) {
       if (k.startsWith('input.') && v !== '') inputs[k.slice(6)] = v;
