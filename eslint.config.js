@@ -47,8 +47,8 @@ const zones = [
   zone(
     './workers',
     './durable-objects',
-    'the Worker imports Durable Object code only through durable-objects/index.ts',
-    ['./index.ts'],
+    'the Worker imports Durable Object code only through durable-objects/index.ts (classes) and formats.ts (what crosses a stub)',
+    ['./index.ts', './formats.ts'],
   ),
   zone(
     ['./ssh-bridge', './runner-controller'],

@@ -103,7 +103,7 @@ const w :Workerd.Worker = (
   compatibilityFlags = ["nodejs_compat"],
 );`,
   );
-  const workerd = resolve(__dirname, '../../../node_modules/workerd/bin/workerd');
+  const workerd = resolve(__dirname, '../../node_modules/workerd/bin/workerd');
   proc = spawn(workerd, ['serve', join(dir, 'config.capnp')], { stdio: 'ignore' });
 
   const { repo } = repoWithHistory(12);

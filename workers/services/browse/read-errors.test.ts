@@ -11,7 +11,7 @@ import { toAppError } from '../../../common/errors';
 import { toHex, utf8 } from '../../../common/git/bytes';
 import { sha1 } from '../../../common/git/native';
 import type { RepoRow } from '../../../db/queries/repositories';
-import type { PackRecord, RepoState } from '../../../durable-objects';
+import type { PackRecord, RepoState } from '../../../durable-objects/formats';
 import {
   gitIndexPack,
   scratchRepo,

@@ -6,7 +6,7 @@
  * the size reader (object sizes from entry headers, object-size.ts) and the prefix lookups.
  */
 import type { RepoRow } from '../../../db/queries/repositories';
-import type { PackRecord, RepoState } from '../../../durable-objects';
+import type { PackRecord, RepoState } from '../../../durable-objects/formats';
 import { PackIndex } from '../../../common/git/idx';
 import { ZlibInflater } from '../../../common/git/zlib';
 import type { ObjectStore } from '../../git/storage/object-store';

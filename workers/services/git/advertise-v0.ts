@@ -8,7 +8,7 @@
 import { concatBytes } from '../../../common/git/bytes';
 import { encodePktLine, FLUSH_PKT } from '../../../common/git/pkt-line';
 import { ZERO_OID, isServableRefName } from '../../../common/git/refs';
-import type { RepoState } from '../../../durable-objects';
+import type { RepoState } from '../../../durable-objects/formats';
 
 /** What upload-pack v0/v1 serves, in git's order (symref, no-done, agent are added per answer). */
 export const UPLOAD_PACK_V0_CAPABILITIES = [

@@ -6,7 +6,7 @@
 import { encodePktLine, FLUSH_PKT, MAX_PKT_LENGTH } from '../../../common/git/pkt-line';
 import { ZERO_OID } from '../../../common/git/refs';
 import { concatBytes, utf8 } from '../../../common/git/bytes';
-import type { RepoState } from '../../../durable-objects';
+import type { RepoState } from '../../../durable-objects/formats';
 import { RECEIVE_CAPABILITIES } from './receive-pack';
 
 /** The v2 capability advertisement for upload-pack. */

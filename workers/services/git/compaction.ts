@@ -12,7 +12,7 @@
 import { choosePacksToMerge, mergePacks } from '../../git/storage/compact';
 import { idxKeyOf } from '../../git/storage/pack-keys';
 import { repack } from '../../git/storage/repack';
-import type { RepoState } from '../../../durable-objects';
+import type { RepoState } from '../../../durable-objects/formats';
 import { type Logger } from '../../middleware/logger';
 import { enumerateObjects } from './fetch-walk';
 import { livePacks } from './fetch-pack';

@@ -10,7 +10,7 @@ import { Sha1 } from '../../../common/git/native';
 import { PackWriter } from '../../../common/git/pack-writer';
 import { copyInStoredOrder, EntryCopier } from '../../git/storage/entry-copy';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import type { PackRecord, RepoState } from '../../../durable-objects';
+import type { PackRecord, RepoState } from '../../../durable-objects/formats';
 import { enumerateObjects, type BlobFilter, type WalkResult } from './fetch-walk';
 import type { GitRepoContext } from './repo-context';
 

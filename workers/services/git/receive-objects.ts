@@ -14,7 +14,7 @@ import { ObjectFormatError, PackError } from '../../../common/git/errors';
 import { intakePack, PackTooLargeError, type StoredIntake } from '../../git/storage/pack-intake';
 import { packKey } from '../../git/storage/pack-keys';
 import { RepoObjects } from '../../git/storage/repo-objects';
-import type { RepoState } from '../../../durable-objects';
+import type { RepoState } from '../../../durable-objects/formats';
 import { AppError } from '../../../common/errors';
 import type { ReceiveRequest } from './receive-commands';
 import { IncomingObjectChecker } from './receive-fsck';

@@ -7,7 +7,7 @@
  * reaches git as text it prints.
  */
 import { ZERO_OID } from '../../../common/git/refs';
-import type { RepoState } from '../../../durable-objects';
+import type { RepoState } from '../../../durable-objects/formats';
 import { AppError } from '../../../common/errors';
 import {
   onlyDeletes,

@@ -2,7 +2,12 @@
  * What the git services need to serve one repository: its identity, the object store, its
  * RepoObject (refs and pack catalog) and limits. Built by the route after authorisation.
  */
-import type { PackRecord, PushOutcome, PushRequest, RepoState } from '../../../durable-objects';
+import type {
+  PackRecord,
+  PushOutcome,
+  PushRequest,
+  RepoState,
+} from '../../../durable-objects/formats';
 import type { ObjectStore } from '../../git/storage/object-store';
 import { RepoObjects } from '../../git/storage/repo-objects';
 import type { Env } from '../../env';

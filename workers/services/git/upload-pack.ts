@@ -5,7 +5,7 @@
 import { fromUtf8 } from '../../../common/git/bytes';
 import { isServableRefName } from '../../../common/git/refs';
 import type { RepoObjects } from '../../git/storage/repo-objects';
-import type { RepoState } from '../../../durable-objects';
+import type { RepoState } from '../../../durable-objects/formats';
 import { AppError } from '../../../common/errors';
 import { planFetch, writePlannedPack } from './fetch-pack';
 import {

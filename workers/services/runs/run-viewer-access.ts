@@ -14,7 +14,7 @@
 import type { Db } from '../../../db/client';
 import { listCollaborators, type RepoRow } from '../../../db/queries/repositories';
 import { listStreamingRunIds } from '../../../db/queries/runs';
-import type { ViewerIdentity, ViewerPolicy } from '../../../durable-objects';
+import type { ViewerIdentity, ViewerPolicy } from '../../../durable-objects/formats';
 import type { Env } from '../../env';
 import type { Actor } from '../repos/authz';
 import { runStream } from './runs';

@@ -9,7 +9,7 @@ import {
   lineHead,
   writeViewerIdentity,
   type ViewerIdentity,
-} from '../../../durable-objects';
+} from '../../../durable-objects/formats';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { runStream } from './runs';

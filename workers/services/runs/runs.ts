@@ -34,7 +34,7 @@ import {
   parseChunks,
   type AppendResult,
   type Chunk,
-} from '../../../durable-objects';
+} from '../../../durable-objects/formats';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction, type Actor } from '../repos/authz';

@@ -18,7 +18,7 @@ import {
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
 import { loadRepoForAction } from '../../../services/repos/authz';
 import type { RepoRow } from '../../../../db/queries/repositories';
-import type { RepoState } from '../../../../durable-objects';
+import type { RepoState } from '../../../../durable-objects/formats';
 import { MemoryTier } from '../../../services/cache/memory-cache';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
