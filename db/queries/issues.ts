@@ -194,3 +194,13 @@ export async function addMentions(db: Db, issueId: string, logins: string[]): Pr
   );
   return rows.map((r) => r.user_id);
 }
+
+/** The spelling of each login that names a user (case-insensitive), keyed by lower case. */
+export async function existingLogins(db: Db, logins: string[]): Promise<Map<string, string>> {
+  if (logins.length === 0) return new Map();
+  const rows = await db.query<{ username: string }>(
+    `SELECT username FROM users WHERE lower(username) = ANY($1::text[])`,
+    [logins.map((l) => l.toLowerCase())],
+  );
+  return new Map(rows.map((r) => [r.username.toLowerCase(), r.username]));
+}
