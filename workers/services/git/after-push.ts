@@ -1,10 +1,12 @@
 /**
  * What happens after refs moved: the push is logged, a `push` workflow event is recorded per
- * updated ref (workflow-events.ts), the packs are compacted when they need it (compaction.ts), and later capabilities hook in
+ * updated ref (workflow-events.ts), commit messages reference and close issues
+ * (issues/push-references.ts), the packs are compacted when they need it (compaction.ts), and later capabilities hook in
  * here (edge-cache invalidation of ref-addressed views).
  */
 import type { Env } from '../../env';
 import { errorFields, type Logger } from '../../middleware/logger';
+import { recordPushReferences } from '../issues/push-references';
 import { recordPushEventsAfterPush } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
 import type { PushedRef } from './receive-pack';
@@ -33,6 +35,12 @@ export async function onPushed(
     await recordPushEventsAfterPush(env, ctx.repo.id, push.refs, push.actorId);
   } catch (err) {
     log.error('recording push events failed', errorFields(err));
+  }
+  try {
+    const closed = await recordPushReferences(env, ctx, push.refs, push.actorId, new Date());
+    if (closed.length > 0) log.info('issues closed by push', { repo: ctx.repo.fullName, closed });
+  } catch (err) {
+    log.error('recording issue references failed', errorFields(err));
   }
   await compactIfNeeded(ctx, log);
 }
