@@ -22,6 +22,7 @@ import { accountRoutes } from './routes/pages/account';
 import { browsePageRoutes } from './routes/pages/browse';
 import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
+import { issuePageRoutes } from './routes/pages/issues';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { runPageRoutes } from './routes/pages/runs';
 import { faviconRoutes, staticRoutes } from './routes/pages/static';
@@ -55,6 +56,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', runPageRoutes);
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
+  app.route('/', issuePageRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
   app.route('/', browsePageRoutes);
   app.notFound(notFound);

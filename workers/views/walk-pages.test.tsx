@@ -65,15 +65,16 @@ const manualWorkflow: WorkflowRow = {
 const html = async (node: unknown): Promise<string> => String(await node);
 
 describe('repository pages link only to pages that exist', () => {
-  it('has Code and Runs tabs, no Issues, Landings or Settings, and no owner link', async () => {
+  it('has Code, Issues and Runs tabs, no Landings or Settings, and no owner link', async () => {
     const page = await html(
       RepoPage({ title: 'app', repo: { owner: 'alice', name: 'app', private: false } }),
     );
     const tabs = /<nav class="tabs"[^>]*>(.*?)<\/nav>/s.exec(page)?.[1] ?? '';
     expect(tabs).toContain('>Code<');
     expect(tabs).toContain('>Runs<');
-    expect(tabs).not.toMatch(/Issues|Landings|Settings/);
-    expect(page).not.toContain('/alice/app/issues');
+    expect(tabs).toContain('>Issues<');
+    expect(tabs).not.toMatch(/Landings|Settings/);
+    expect(page).toContain('href="/alice/app/issues"');
     expect(page).not.toContain('/alice/app/settings');
     expect(page).not.toContain('href="/alice"');
     const nav = await html(RunsNav({ repo }));

@@ -35,7 +35,7 @@ export const updateIssueInput = z.object({
   assignees: names.optional(),
   milestone: milestone.optional(),
 });
-export type UpdateIssueInput = z.output<typeof updateIssueInput>;
+export type UpdateIssueInput = Partial<z.output<typeof updateIssueInput>>;
 
 export const commentInput = z.object({
   body: body.trim().min(1, 'must not be empty'),

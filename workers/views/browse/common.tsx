@@ -14,8 +14,8 @@ export interface RepoRef {
   private: boolean;
 }
 
-/** The repository tabs that lead somewhere today (Issues, Landings and Settings are coming). */
-export type Tab = 'code' | 'runs';
+/** The repository tabs that lead somewhere today (Landings and Settings are coming). */
+export type Tab = 'code' | 'issues' | 'runs';
 
 /** `/{owner}/{repo}` */
 export const repoBase = (r: RepoRef): string =>
@@ -93,6 +93,7 @@ export function RepoPage(props: PageProps) {
   const tab = props.tab ?? 'code';
   const tabs: Array<[Tab, string, string]> = [
     ['code', 'Code', base],
+    ['issues', 'Issues', `${base}/issues`],
     ['runs', 'Runs', `${base}/actions`],
   ];
   return (
