@@ -3,14 +3,7 @@
  * assignees, milestone in one PATCH, as on GitHub), lock, pin (at most 3 per repository) and
  * delete. Every change lands on the timeline through events.ts; rules are in access.ts.
  */
-import type { Db } from '../../../db/client';
-import {
-  assigneesOfIssues,
-  findMilestone,
-  labelsOfIssues,
-  listMilestones,
-  type MilestoneRow,
-} from '../../../db/queries/issue-meta';
+import { findMilestone } from '../../../db/queries/issue-meta';
 import { recordIssueEdit } from '../../../db/queries/issue-comments';
 import {
   countPinned,
@@ -21,7 +14,6 @@ import {
   type IssueRow,
   type LockReason,
 } from '../../../db/queries/issues';
-import { searchIssues } from '../../../db/queries/issues-search';
 import { AppError } from '../../../common/errors';
 import {
   conversant,
@@ -38,58 +30,22 @@ import type { CreateIssueInput, UpdateIssueInput } from './inputs';
 import { applyAssignees, applyLabels } from './issue-meta';
 import { recordReferences } from './cross-references';
 import { findReferences } from './references';
-import { parseIssueQuery } from './search-query';
-import type { IssueExtras } from './views';
+import {
+  searchRepoIssues,
+  withExtras,
+  type IssueSearchResult,
+  type IssueWithExtras,
+} from './search';
 
-export interface IssueWithExtras {
-  issue: IssueRow;
-  extras: IssueExtras;
-}
-
-/** Labels, assignees and milestone of each issue (three queries for any number of issues). */
-export async function withExtras(
-  db: Db,
-  repoId: string,
-  issues: IssueRow[],
-): Promise<IssueWithExtras[]> {
-  const ids = issues.map((i) => i.id);
-  const [labels, assignees] = [await labelsOfIssues(db, ids), await assigneesOfIssues(db, ids)];
-  const milestones = issues.some((i) => i.milestone_id !== null)
-    ? new Map((await listMilestones(db, repoId, 'all')).map((m) => [m.id, m]))
-    : new Map<string, MilestoneRow>();
-  return issues.map((issue) => ({
-    issue,
-    extras: {
-      labels: labels.get(issue.id) ?? [],
-      assignees: assignees.get(issue.id) ?? [],
-      milestone: issue.milestone_id === null ? undefined : milestones.get(issue.milestone_id),
-    },
-  }));
-}
+export { withExtras, type IssueWithExtras };
 
 /** A page of issues matching a GitHub-style query, with the open/closed counts of the match. */
 export async function listIssues(
   s: RepoScope,
   query: string,
   page: { page: number; perPage: number },
-): Promise<{ items: IssueWithExtras[]; open: number; closed: number; total: number }> {
-  const filter = parseIssueQuery(query);
-  const found = await searchIssues(s.db, s.repo.id, filter, {
-    limit: page.perPage,
-    offset: (page.page - 1) * page.perPage,
-  });
-  const total =
-    filter.state === 'open'
-      ? found.open
-      : filter.state === 'closed'
-        ? found.closed
-        : found.open + found.closed;
-  return {
-    items: await withExtras(s.db, s.repo.id, found.rows),
-    open: found.open,
-    closed: found.closed,
-    total,
-  };
+): Promise<IssueSearchResult> {
+  return searchRepoIssues(s.db, s.repo.id, query, page);
 }
 
 export async function getIssue(s: RepoScope, number: number): Promise<IssueWithExtras> {
