@@ -13,6 +13,8 @@ export interface RepoRow {
   default_branch: string;
   created_at: Date;
   updated_at: Date;
+  /** When a push last moved a ref; null before the first push. */
+  pushed_at: Date | null;
 }
 
 export interface CollaboratorRow {
@@ -22,7 +24,7 @@ export interface CollaboratorRow {
 }
 
 const SELECT = `SELECT r.id::text AS id, r.owner_id::text AS owner_id, u.username AS owner_login,
-  r.name, r.description, r.private, r.default_branch, r.created_at, r.updated_at
+  r.name, r.description, r.private, r.default_branch, r.created_at, r.updated_at, r.pushed_at
   FROM repositories r JOIN users u ON u.id = r.owner_id`;
 
 /** Inserts a repository; returns undefined when the owner already has one of that name. */
@@ -128,6 +130,24 @@ export async function updateRepo(
     ],
   );
   return findRepoById(db, id);
+}
+
+/**
+ * Records a push: pushed_at and updated_at become `now`, and when the push decided HEAD (the
+ * first push into an empty repository may pick another branch than the recorded default),
+ * `headBranch` becomes the default branch so the record matches what clones check out.
+ */
+export async function markRepoPushed(
+  db: Db,
+  id: string,
+  now: Date,
+  headBranch: string | undefined,
+): Promise<void> {
+  await db.query(
+    `UPDATE repositories SET pushed_at = $2, updated_at = $2,
+       default_branch = COALESCE($3, default_branch) WHERE id = $1`,
+    [id, now, headBranch ?? null],
+  );
 }
 
 export async function deleteRepo(db: Db, id: string): Promise<boolean> {

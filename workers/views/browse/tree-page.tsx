@@ -17,6 +17,7 @@ import {
   type RepoRef,
 } from './common';
 import { StatusesSlot } from '../commit-statuses';
+import { countOf } from '../count';
 
 export interface CloneUrls {
   https: string;
@@ -189,9 +190,9 @@ export function TreePage(p: TreePageProps) {
         />
         {!p.home && <Crumbs r={p.r} ref={p.ref} path={p.path} />}
         <a href={`${repoBase(p.r)}/branches`}>
-          {p.refs ? `${p.refs.branches.length} branches` : 'Branches'}
+          {p.refs ? countOf(p.refs.branches.length, 'branch', 'branches') : 'Branches'}
         </a>
-        <a href={`${repoBase(p.r)}/tags`}>{p.refs ? `${p.refs.tags.length} tags` : 'Tags'}</a>
+        <a href={`${repoBase(p.r)}/tags`}>{p.refs ? countOf(p.refs.tags.length, 'tag') : 'Tags'}</a>
         <a
           href={`${refUrl(p.r, 'commits', p.ref)}${pathStr ? `?path=${encodeURIComponent(pathStr)}` : ''}`}
         >
