@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../../env';
 import { AppError } from '../../../../common/errors';
 import {
+  branchDivergence,
   changeView,
   commitView,
   compareView,
@@ -116,6 +117,13 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const kind = c.req.param('kind') === 'tags' ? 'tags' : 'branches';
     const b = await openBrowse(c);
     const refs = await refsView(b.repo, b.cache);
+    const head = headBranch(b.repo.state);
+    const headOid = refs.branches.find((e) => e.name === head)?.commit?.oid;
+    // Ahead/behind for the most recent branches (the list is newest first).
+    const divergence =
+      kind === 'branches' && headOid
+        ? await branchDivergence(b.repo, b.cache, headOid, refs.branches.slice(0, 100))
+        : {};
     c.header(
       'Cache-Control',
       b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
@@ -126,7 +134,8 @@ export const historyPageRoutes = new Hono<AppEnv>()
         user={c.var.user}
         kind={kind}
         refs={refs[kind]}
-        head={headBranch(b.repo.state)}
+        head={head}
+        divergence={divergence}
         now={b.now}
       />,
     );
