@@ -7,7 +7,16 @@ import type {
   RefEntry,
 } from '../../services/browse/data-history';
 import type { Divergence } from '../../services/browse/ahead-behind';
-import { ChangeId, RepoPage, refUrl, repoBase, ShortSha, Time, type RepoRef } from './common';
+import {
+  ArchiveLinks,
+  ChangeId,
+  RepoPage,
+  refUrl,
+  repoBase,
+  ShortSha,
+  Time,
+  type RepoRef,
+} from './common';
 import { StatusesSlot } from '../commit-statuses';
 import { DiffView } from './diff-view';
 
@@ -258,6 +267,11 @@ export function RefsPage(p: {
                   )}
                   {e.tag && <TagMessage tag={e.tag} />}
                 </td>
+                {p.kind === 'tags' && (
+                  <td>
+                    <ArchiveLinks r={p.r} ref={e.name} />
+                  </td>
+                )}
                 {p.kind === 'branches' && (
                   <td class="divergence">
                     <DivergenceCell d={p.divergence?.[e.name]} isHead={e.name === p.head} />

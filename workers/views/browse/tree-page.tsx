@@ -6,6 +6,7 @@ import { raw } from 'hono/html';
 import type { CommitSummary } from '../../services/browse/last-commits';
 import type { PathView } from '../../services/browse/data-tree';
 import {
+  ArchiveLinks,
   ChangeId,
   Crumbs,
   enc,
@@ -207,6 +208,11 @@ export function TreePage(p: TreePageProps) {
         />
       </div>
       {p.home && <CloneBox urls={p.clone} />}
+      {p.home && (
+        <p class="muted">
+          Download this tree: <ArchiveLinks r={p.r} ref={p.ref} />
+        </p>
+      )}
       <div class="latest" style="margin-top:0.75rem">
         <span>{c.author}</span>
         <a href={`${repoBase(p.r)}/commit/${c.oid}`}>{c.summary}</a>
