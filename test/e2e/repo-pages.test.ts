@@ -1,7 +1,7 @@
 /**
  * Repository pages as a reader sees them without a browser: the commit page has no empty message
  * box for a one-line message, annotated tags show their message, branches their distance from
- * the default branch, and the commit-states endpoint behind commit-list icons is authorised and
+ * the default branch, /compare has ref pickers, and the commit-states endpoint behind commit-list icons is authorised and
  * bounded like every read.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -53,6 +53,22 @@ describe('repository pages', () => {
     const branches = await page('/branches');
     expect(branches).toContain('1 behind · 2 ahead');
     expect(await page('')).toContain('2 branches');
+  });
+
+  it('offers ref pickers on /compare that work without JavaScript', async () => {
+    const start = await page('/compare');
+    expect(start).toContain('name="base" value="main"');
+    expect(start).toContain('name="head" value="side"');
+    const go = await fetch(`${R}/compare?base=main&head=side`, {
+      headers: alice.headers,
+      redirect: 'manual',
+    });
+    expect(go.status).toBe(302);
+    expect(go.headers.get('location')).toBe(`/${alice.user.login}/pages/compare/main...side`);
+    const view = await page('/compare/main...side');
+    expect(view).toContain('<option value="v1">');
+    expect(view).toContain('name="head" value="side"');
+    expect(view).toContain('side 2');
   });
 
   it('answers commit states for readers only, with bounds', async () => {

@@ -166,16 +166,63 @@ export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: n
   );
 }
 
+/**
+ * Two ref fields (any branch, tag or commit id; `refs` offered as suggestions when given) that
+ * load `/compare?base=…&head=…`, which redirects to `/compare/{base}...{head}`. Works without
+ * JavaScript.
+ */
+export function ComparePicker(p: { r: RepoRef; base: string; head: string; refs?: string[] }) {
+  return (
+    <form method="get" action={`${repoBase(p.r)}/compare`} class="bar compare-picker">
+      <label>
+        base <input name="base" value={p.base} list="compare-refs" required class="mono" />
+      </label>
+      <span aria-hidden="true">←</span>
+      <label>
+        compare <input name="head" value={p.head} list="compare-refs" required class="mono" />
+      </label>
+      <button type="submit">Compare</button>
+      {p.refs && (
+        <datalist id="compare-refs">
+          {p.refs.map((name) => (
+            <option value={name} />
+          ))}
+        </datalist>
+      )}
+    </form>
+  );
+}
+
+/** `/compare` without refs: the picker, with the default branch and the newest other branch. */
+export function CompareStartPage(p: {
+  r: RepoRef;
+  user: User;
+  base: string;
+  head: string;
+  refs: string[];
+}) {
+  return (
+    <RepoPage title="Compare" user={p.user} repo={p.r}>
+      <h2>Compare changes</h2>
+      <p>Choose two branches, tags or commits to see what changed between them.</p>
+      <ComparePicker r={p.r} base={p.base} head={p.head} refs={p.refs} />
+    </RepoPage>
+  );
+}
+
 export function ComparePage(p: {
   r: RepoRef;
   user: User;
   base: string;
   head: string;
   view: CompareView;
+  /** Ref names for the picker's suggestions (none on a page pinned to commit ids). */
+  refs?: string[];
   now: number;
 }) {
   return (
     <RepoPage title={`Compare ${p.base}...${p.head}`} user={p.user} repo={p.r}>
+      <ComparePicker r={p.r} base={p.base} head={p.head} refs={p.refs} />
       <h2>
         Comparing <span class="mono">{p.base}</span> … <span class="mono">{p.head}</span>
       </h2>
