@@ -26,8 +26,58 @@ export interface IssuePageProps extends IssueWithExtras {
   now: number;
 }
 
+/** Lock, pin and delete: for those with write access (delete: admin). */
+function Controls(p: IssuePageProps & { action: string }) {
+  const { issue, can } = p;
+  return (
+    <>
+      {can.triage ? (
+        <section>
+          <h2>Conversation</h2>
+          <form method="post" action={`${p.action}/lock`}>
+            {issue.locked ? (
+              <button type="submit" name="locked" value="false">
+                Unlock conversation
+              </button>
+            ) : (
+              <>
+                <select name="lock_reason" aria-label="Lock reason">
+                  <option value="">no reason</option>
+                  {['off-topic', 'too heated', 'resolved', 'spam'].map((r) => (
+                    <option value={r}>{r}</option>
+                  ))}
+                </select>{' '}
+                <button type="submit" name="locked" value="true">
+                  Lock conversation
+                </button>
+              </>
+            )}
+          </form>
+          <form method="post" action={`${p.action}/pin`}>
+            <button type="submit" name="pinned" value={issue.pinned_at ? 'false' : 'true'}>
+              {issue.pinned_at ? 'Unpin issue' : 'Pin issue'}
+            </button>
+          </form>
+        </section>
+      ) : null}
+      {can.admin ? (
+        <section>
+          <h2>Danger zone</h2>
+          <form method="post" action={`${p.action}/delete`}>
+            <label>
+              Type <code>{String(issue.number)}</code> to delete this issue for good
+              <input name="confirm" required pattern={String(issue.number)} size={6} />
+            </label>
+            <button type="submit">Delete issue</button>
+          </form>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
 function Sidebar(p: IssuePageProps & { action: string }) {
-  const { issue, extras, can } = p;
+  const { extras, can } = p;
   const has = new Set(extras.labels.map((l) => l.id));
   const assigned = new Set(extras.assignees.map((a) => a.user_id));
   return (
@@ -107,47 +157,7 @@ function Sidebar(p: IssuePageProps & { action: string }) {
           </form>
         ) : null}
       </section>
-      {can.triage ? (
-        <section>
-          <h2>Conversation</h2>
-          <form method="post" action={`${p.action}/lock`}>
-            {issue.locked ? (
-              <button type="submit" name="locked" value="false">
-                Unlock conversation
-              </button>
-            ) : (
-              <>
-                <select name="lock_reason" aria-label="Lock reason">
-                  <option value="">no reason</option>
-                  {['off-topic', 'too heated', 'resolved', 'spam'].map((r) => (
-                    <option value={r}>{r}</option>
-                  ))}
-                </select>{' '}
-                <button type="submit" name="locked" value="true">
-                  Lock conversation
-                </button>
-              </>
-            )}
-          </form>
-          <form method="post" action={`${p.action}/pin`}>
-            <button type="submit" name="pinned" value={issue.pinned_at ? 'false' : 'true'}>
-              {issue.pinned_at ? 'Unpin issue' : 'Pin issue'}
-            </button>
-          </form>
-        </section>
-      ) : null}
-      {can.admin ? (
-        <section>
-          <h2>Danger zone</h2>
-          <form method="post" action={`${p.action}/delete`}>
-            <label>
-              Type <code>{String(issue.number)}</code> to delete this issue for good
-              <input name="confirm" required pattern={String(issue.number)} size={6} />
-            </label>
-            <button type="submit">Delete issue</button>
-          </form>
-        </section>
-      ) : null}
+      <Controls {...p} />
     </aside>
   );
 }
