@@ -88,7 +88,8 @@ CREATE INDEX issues_search ON issues USING GIN (search);
 CREATE INDEX issues_repo_state_updated ON issues (repo_id, state, updated_at DESC, id DESC);
 CREATE INDEX issues_repo_state_created ON issues (repo_id, state, created_at DESC, id DESC);
 CREATE INDEX issues_repo_author ON issues (repo_id, author_id);
-CREATE INDEX issues_milestone ON issues (milestone_id) WHERE milestone_id IS NOT NULL;
+-- Milestone progress counts open and closed issues from this index alone.
+CREATE INDEX issues_milestone ON issues (milestone_id, state) WHERE milestone_id IS NOT NULL;
 CREATE INDEX issues_pinned ON issues (repo_id) WHERE pinned_at IS NOT NULL;
 
 CREATE TABLE issue_labels (

@@ -5,6 +5,7 @@
  * plus counts per state for the same filter.
  */
 import type { Db } from '../client';
+import type { AssigneeRow, LabelRow } from './issue-meta';
 import { ISSUE_COLUMNS, ISSUE_FROM, type IssueRow } from './issues';
 
 export interface IssueFilter {
@@ -65,24 +66,40 @@ function whereOf(f: IssueFilter): { sql: string; params: unknown[] } {
   return { sql: parts.map((s) => ` AND ${s}`).join(''), params };
 }
 
+/** An issue of a search page, with its labels and assignees (read for the page's rows only). */
+export interface SearchRow extends IssueRow {
+  labels: LabelRow[];
+  assignees: AssigneeRow[];
+}
+
+/** Labels and assignees of each row of the page `p`, as JSON arrays, in the same round trip. */
+const EXTRAS = `COALESCE((SELECT json_agg(json_build_object('id', l.id::text, 'name', l.name,
+    'color', l.color, 'description', l.description) ORDER BY lower(l.name))
+    FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = p.id::bigint), '[]') AS labels,
+  COALESCE((SELECT json_agg(json_build_object('issue_id', p.id, 'user_id', u.id::text,
+    'login', u.username) ORDER BY lower(u.username))
+    FROM issue_assignees a JOIN users u ON u.id = a.user_id WHERE a.issue_id = p.id::bigint), '[]') AS assignees`;
+
 /** One page of matching issues, and the open/closed counts of the whole match. */
 export async function searchIssues(
   db: Db,
   repoId: string,
   f: IssueFilter,
   page: { limit: number; offset: number },
-): Promise<{ rows: IssueRow[]; open: number; closed: number }> {
+): Promise<{ rows: SearchRow[]; open: number; closed: number }> {
   const where = whereOf(f);
   const col = f.sort === 'comments' ? 'i.comments_count' : `i.${f.sort}_at`;
   const dir = f.direction === 'asc' ? 'ASC' : 'DESC';
   const n = where.params.length;
   const stateSql = f.state ? ` AND i.state = $${n + 2}` : '';
   const stateParams = f.state ? [f.state] : [];
-  const rows = await db.query<IssueRow>(
-    `SELECT ${ISSUE_COLUMNS} FROM ${ISSUE_FROM}
+  // The page first, then its rows' labels and assignees: never computed for rows not shown.
+  const rows = await db.query<SearchRow>(
+    `SELECT p.*, ${EXTRAS} FROM (SELECT ${ISSUE_COLUMNS} FROM ${ISSUE_FROM}
       WHERE i.repo_id = $1${where.sql}${stateSql}
       ORDER BY ${col} ${dir}, i.id ${dir}
-      LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}`,
+      LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}) p
+      ORDER BY ${col.replace('i.', 'p.')} ${dir}, p.id::bigint ${dir}`,
     [repoId, ...where.params, ...stateParams],
   );
   const counts = await db.query<{ state: 'open' | 'closed'; n: number }>(

@@ -66,8 +66,18 @@ export async function searchRepoIssues(
       : filter.state === 'closed'
         ? found.closed
         : found.open + found.closed;
+  const milestones = found.rows.some((i) => i.milestone_id !== null)
+    ? new Map((await listMilestones(db, repoId, 'all')).map((m) => [m.id, m]))
+    : new Map<string, MilestoneRow>();
   return {
-    items: await withExtras(db, repoId, found.rows),
+    items: found.rows.map(({ labels, assignees, ...issue }) => ({
+      issue,
+      extras: {
+        labels,
+        assignees,
+        milestone: issue.milestone_id === null ? undefined : milestones.get(issue.milestone_id),
+      },
+    })),
     open: found.open,
     closed: found.closed,
     total,
