@@ -1,0 +1,302 @@
+/**
+ * Typed queries for notifications: threads (one per user and issue), repository watch settings
+ * and issue subscriptions. Every read of threads re-checks that the user may still read the
+ * issue's repository (the same rule as services/repos/authz.ts: public, or owner, or
+ * collaborator), so access removed later hides what was sent before.
+ */
+import type { Db } from '../client';
+
+export type WatchLevel = 'watching' | 'participating' | 'ignoring';
+export type SubscriptionReason = 'author' | 'comment' | 'mention' | 'assign' | 'manual';
+export type NotificationReason =
+  | 'mention'
+  | 'assign'
+  | 'comment'
+  | 'author'
+  | 'subscribed'
+  | 'manual'
+  | 'state_change'
+  | 'review_requested';
+
+export interface ThreadRow {
+  id: string;
+  user_id: string;
+  reason: NotificationReason;
+  unread: boolean;
+  updated_at: Date;
+  last_read_at: Date | null;
+  last_event: string;
+  last_comment_id: string | null;
+  last_actor_login: string | null;
+  issue_id: string;
+  issue_number: number;
+  issue_title: string;
+  issue_state: 'open' | 'closed';
+  repo_id: string;
+  repo_owner_login: string;
+  repo_owner_id: string;
+  repo_name: string;
+  repo_private: boolean;
+  repo_description: string;
+  /** Whether the user is subscribed to the issue (false: unsubscribed; null: no row). */
+  subscribed: boolean | null;
+  subscribed_at: Date | null;
+}
+
+/** The user may read the issue's repository (kept in step with authz.ts's roleOn). */
+const READABLE = `(NOT r.private OR r.owner_id = n.user_id OR EXISTS (
+  SELECT 1 FROM collaborators c WHERE c.repo_id = r.id AND c.user_id = n.user_id))`;
+
+const THREAD_SELECT = `SELECT n.id::text AS id, n.user_id::text AS user_id, n.reason, n.unread,
+  n.updated_at, n.last_read_at, n.last_event, n.last_comment_id::text AS last_comment_id,
+  la.username AS last_actor_login, i.id::text AS issue_id, i.number::int AS issue_number,
+  i.title AS issue_title, i.state AS issue_state, r.id::text AS repo_id,
+  ou.username AS repo_owner_login, r.owner_id::text AS repo_owner_id, r.name AS repo_name,
+  r.private AS repo_private, r.description AS repo_description, s.subscribed,
+  s.created_at AS subscribed_at
+  FROM notification_threads n
+  JOIN issues i ON i.id = n.issue_id
+  JOIN repositories r ON r.id = i.repo_id
+  JOIN users ou ON ou.id = r.owner_id
+  LEFT JOIN users la ON la.id = n.last_actor_id
+  LEFT JOIN issue_subscriptions s ON s.issue_id = n.issue_id AND s.user_id = n.user_id`;
+
+export interface ThreadFilter {
+  /** Only unread threads. */
+  unreadOnly: boolean;
+  /** Only threads the user takes part in (any reason but `subscribed`). */
+  participating: boolean;
+  /** Only threads updated at or after / before these times. */
+  since?: Date | undefined;
+  before?: Date | undefined;
+  /** Unread before read (the inbox page); else newest first only (the API). */
+  unreadFirst?: boolean;
+}
+
+function where(f: ThreadFilter, params: unknown[]): string {
+  const parts = [`n.user_id = $1`, READABLE];
+  if (f.unreadOnly) parts.push('n.unread');
+  if (f.participating) parts.push(`n.reason <> 'subscribed'`);
+  if (f.since) parts.push(`n.updated_at >= $${params.push(f.since)}`);
+  if (f.before) parts.push(`n.updated_at < $${params.push(f.before)}`);
+  return parts.join(' AND ');
+}
+
+/** A page of the user's threads the user may still read, with the total matching. */
+export async function listThreads(
+  db: Db,
+  userId: string,
+  f: ThreadFilter,
+  page: { limit: number; offset: number },
+): Promise<{ rows: ThreadRow[]; total: number }> {
+  const params: unknown[] = [userId];
+  const w = where(f, params);
+  const order = `${f.unreadFirst ? 'n.unread DESC, ' : ''}n.updated_at DESC, n.id DESC`;
+  const rows = await db.query<ThreadRow>(
+    `${THREAD_SELECT} WHERE ${w} ORDER BY ${order}
+     LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, page.limit, page.offset],
+  );
+  const [count] = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM notification_threads n JOIN issues i ON i.id = n.issue_id
+       JOIN repositories r ON r.id = i.repo_id WHERE ${w}`,
+    params,
+  );
+  return { rows, total: Number(count?.n ?? 0) };
+}
+
+/** Unread threads the user may read, counted up to `cap` (the header shows "cap+" beyond). */
+export async function countUnread(db: Db, userId: string, cap: number): Promise<number> {
+  const [row] = await db.query<{ n: string }>(
+    `SELECT count(*)::text AS n FROM (SELECT 1 FROM notification_threads n
+       JOIN issues i ON i.id = n.issue_id JOIN repositories r ON r.id = i.repo_id
+       WHERE n.user_id = $1 AND n.unread AND ${READABLE} LIMIT $2) t`,
+    [userId, cap],
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** One of the user's threads, if it exists and the user may still read its repository. */
+export async function findThread(
+  db: Db,
+  userId: string,
+  id: string,
+): Promise<ThreadRow | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  const rows = await db.query<ThreadRow>(
+    `${THREAD_SELECT} WHERE n.user_id = $1 AND n.id = $2 AND ${READABLE}`,
+    [userId, id],
+  );
+  return rows[0];
+}
+
+export async function markThreadRead(db: Db, id: string, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE notification_threads SET unread = false, last_read_at = $2 WHERE id = $1`,
+    [id, now],
+  );
+}
+
+/** Marks the user's threads updated before `before` read; returns how many changed. */
+export async function markAllRead(
+  db: Db,
+  userId: string,
+  before: Date,
+  now: Date,
+  repoId?: string,
+): Promise<number> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE notification_threads n SET unread = false, last_read_at = $3
+      WHERE n.user_id = $1 AND n.unread AND n.updated_at <= $2
+        AND ($4::bigint IS NULL OR n.issue_id IN (SELECT id FROM issues WHERE repo_id = $4))
+      RETURNING n.id::text AS id`,
+    [userId, before, now, repoId ?? null],
+  );
+  return rows.length;
+}
+
+export interface ThreadUpdate {
+  userId: string;
+  reason: NotificationReason;
+}
+
+/** Creates or bumps (unread again, newest reason and actor) the threads of one issue change. */
+export async function upsertThreads(
+  db: Db,
+  issueId: string,
+  updates: ThreadUpdate[],
+  last: { actorId: string | null; event: string; commentId: string | null; now: Date },
+): Promise<void> {
+  if (updates.length === 0) return;
+  await db.query(
+    `INSERT INTO notification_threads
+       (user_id, issue_id, reason, unread, updated_at, last_actor_id, last_event, last_comment_id)
+     SELECT u.user_id, $1, u.reason, true, $4, $5, $6, $7
+       FROM unnest($2::bigint[], $3::text[]) AS u (user_id, reason)
+     ON CONFLICT (user_id, issue_id) DO UPDATE SET reason = EXCLUDED.reason, unread = true,
+       updated_at = EXCLUDED.updated_at, last_actor_id = EXCLUDED.last_actor_id,
+       last_event = EXCLUDED.last_event,
+       last_comment_id = COALESCE(EXCLUDED.last_comment_id, notification_threads.last_comment_id)`,
+    [
+      issueId,
+      updates.map((u) => u.userId),
+      updates.map((u) => u.reason),
+      last.now,
+      last.actorId,
+      last.event,
+      last.commentId,
+    ],
+  );
+}
+
+export interface SubscriptionRow {
+  user_id: string;
+  subscribed: boolean;
+  reason: SubscriptionReason;
+}
+
+export async function listSubscriptions(db: Db, issueId: string): Promise<SubscriptionRow[]> {
+  return db.query<SubscriptionRow>(
+    `SELECT user_id::text AS user_id, subscribed, reason FROM issue_subscriptions
+      WHERE issue_id = $1`,
+    [issueId],
+  );
+}
+
+/**
+ * Subscribes users to an issue for `reason`. Existing rows are kept as they are, unless
+ * `resubscribe` (taking part again undoes an earlier unsubscribe).
+ */
+export async function subscribe(
+  db: Db,
+  issueId: string,
+  userIds: string[],
+  reason: SubscriptionReason,
+  resubscribe: boolean,
+): Promise<void> {
+  if (userIds.length === 0) return;
+  await db.query(
+    `INSERT INTO issue_subscriptions (issue_id, user_id, subscribed, reason)
+       SELECT $1, u, true, $3 FROM unnest($2::bigint[]) AS u
+     ON CONFLICT (issue_id, user_id) DO ${resubscribe ? 'UPDATE SET subscribed = true' : 'NOTHING'}`,
+    [issueId, userIds, reason],
+  );
+}
+
+/** Subscribes or unsubscribes one user (a manual choice, kept until they take part again). */
+export async function setSubscribed(
+  db: Db,
+  issueId: string,
+  userId: string,
+  subscribed: boolean,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO issue_subscriptions (issue_id, user_id, subscribed, reason)
+       VALUES ($1, $2, $3, 'manual')
+     ON CONFLICT (issue_id, user_id) DO UPDATE SET subscribed = EXCLUDED.subscribed`,
+    [issueId, userId, subscribed],
+  );
+}
+
+export async function deleteSubscription(db: Db, issueId: string, userId: string): Promise<void> {
+  await db.query(`DELETE FROM issue_subscriptions WHERE issue_id = $1 AND user_id = $2`, [
+    issueId,
+    userId,
+  ]);
+}
+
+export interface WatchRow {
+  level: WatchLevel;
+  created_at: Date;
+}
+
+export async function findWatch(
+  db: Db,
+  userId: string,
+  repoId: string,
+): Promise<WatchRow | undefined> {
+  const rows = await db.query<WatchRow>(
+    `SELECT level, created_at FROM repository_watches WHERE user_id = $1 AND repo_id = $2`,
+    [userId, repoId],
+  );
+  return rows[0];
+}
+
+/** Sets the user's watch level on a repository; 'participating' (the default) drops the row. */
+export async function setWatch(
+  db: Db,
+  userId: string,
+  repoId: string,
+  level: WatchLevel,
+): Promise<void> {
+  if (level === 'participating') {
+    await db.query(`DELETE FROM repository_watches WHERE user_id = $1 AND repo_id = $2`, [
+      userId,
+      repoId,
+    ]);
+    return;
+  }
+  await db.query(
+    `INSERT INTO repository_watches (user_id, repo_id, level) VALUES ($1, $2, $3)
+     ON CONFLICT (user_id, repo_id) DO UPDATE SET level = EXCLUDED.level,
+       created_at = CASE WHEN repository_watches.level = EXCLUDED.level
+         THEN repository_watches.created_at ELSE now() END`,
+    [userId, repoId, level],
+  );
+}
+
+/** Users who watch (all activity) or ignore the repository. */
+export async function watchersOf(
+  db: Db,
+  repoId: string,
+): Promise<{ watching: string[]; ignoring: string[] }> {
+  const rows = await db.query<{ user_id: string; level: WatchLevel }>(
+    `SELECT user_id::text AS user_id, level FROM repository_watches
+      WHERE repo_id = $1 AND level IN ('watching', 'ignoring')`,
+    [repoId],
+  );
+  return {
+    watching: rows.filter((r) => r.level === 'watching').map((r) => r.user_id),
+    ignoring: rows.filter((r) => r.level === 'ignoring').map((r) => r.user_id),
+  };
+}
