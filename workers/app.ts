@@ -11,6 +11,7 @@ import { database } from './middleware/database';
 import { notFound, renderError } from './middleware/errors';
 import { requestContext } from './middleware/logger';
 import { rateLimits } from './middleware/rate-limit';
+import { unreadCount } from './middleware/unread-count';
 import { urlCheck } from './middleware/url-check';
 import { apiRoutes } from './routes/api';
 import { gitRoutes } from './routes/git';
@@ -24,6 +25,7 @@ import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { issuePageRoutes } from './routes/pages/issues';
 import { newRepoRoutes } from './routes/pages/new-repo';
+import { notificationPageRoutes } from './routes/pages/notifications';
 import { runPageRoutes } from './routes/pages/runs';
 import { faviconRoutes, staticRoutes } from './routes/pages/static';
 import { workflowPageRoutes } from './routes/pages/workflows';
@@ -42,6 +44,7 @@ export function createApp(): Hono<AppEnv> {
   app.use('*', authenticate());
   app.use('*', rateLimits());
   app.use('*', csrf());
+  app.use('*', unreadCount());
   app.route('/api/v1', apiRoutes);
   app.route('/internal/ssh', internalSshRoutes);
   app.route('/internal/runs', internalRunRoutes);
@@ -57,6 +60,7 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
   app.route('/', issuePageRoutes);
+  app.route('/', notificationPageRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
   app.route('/', browsePageRoutes);
   app.notFound(notFound);

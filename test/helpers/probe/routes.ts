@@ -107,6 +107,33 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /settings/keys/:id/delete': { kind: 'account', why: 'the caller’s own keys' },
   'GET /new': { kind: 'account', why: 'creates in the caller’s namespace' },
   'POST /new': { kind: 'account', why: 'creates in the caller’s namespace' },
+  'GET /api/v1/notifications': { kind: 'account', why: 'the caller’s own notifications' },
+  'PUT /api/v1/notifications': { kind: 'account', why: 'the caller’s own notifications' },
+  'GET /api/v1/notifications/threads/:id': { kind: 'account', why: 'the caller’s own threads' },
+  'PATCH /api/v1/notifications/threads/:id': { kind: 'account', why: 'the caller’s own threads' },
+  'GET /api/v1/notifications/threads/:id/subscription': {
+    kind: 'account',
+    why: 'the caller’s own threads',
+  },
+  'PUT /api/v1/notifications/threads/:id/subscription': {
+    kind: 'account',
+    why: 'the caller’s own threads',
+  },
+  'DELETE /api/v1/notifications/threads/:id/subscription': {
+    kind: 'account',
+    why: 'the caller’s own threads',
+  },
+  'GET /notifications': { kind: 'account', why: 'the caller’s own notifications' },
+  'POST /notifications/read': { kind: 'account', why: 'the caller’s own notifications' },
+  'POST /notifications/threads/:id/read': { kind: 'account', why: 'the caller’s own threads' },
+  'POST /notifications/threads/:id/unsubscribe': {
+    kind: 'account',
+    why: 'the caller’s own threads',
+  },
+  'POST /notifications/threads/:id/subscribe': {
+    kind: 'account',
+    why: 'the caller’s own threads',
+  },
 
   // Internal API: the internal secret or a run token, never a user's credentials.
   'POST /internal/ssh/lookup': { kind: 'internal' },
@@ -133,6 +160,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/collaborators`]: { kind: 'repo', ownerStatus: [200] },
   [`PUT ${api}/collaborators/:user`]: { kind: 'repo', body: { json: { permission: 'read' } } },
   [`DELETE ${api}/collaborators/:user`]: { kind: 'repo' },
+  // Watch settings: the owner has none until set (404 from GitHub's GET when not subscribed).
+  [`GET ${api}/subscription`]: { kind: 'repo', ownerStatus: [200, 404] },
+  [`PUT ${api}/subscription`]: { kind: 'repo', body: { json: { subscribed: true } } },
+  [`DELETE ${api}/subscription`]: { kind: 'repo' },
   [`GET ${api}/contents`]: { kind: 'repo', cached: true },
   [`GET ${api}/contents/:path{.+}`]: { kind: 'repo', cached: true },
   [`GET ${api}/branches`]: { kind: 'repo' },
@@ -202,6 +233,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   },
   'POST /:owner/:repo/actions/runs/:id/cancel': { kind: 'repo', body: { form: {} } },
   'POST /:owner/:repo/actions/runs/:id/rerun': { kind: 'repo', body: { form: {} } },
+  'POST /:owner/:repo/subscription': { kind: 'repo', body: { form: { level: 'watching' } } },
   'GET /:owner/:repo/commit/:sha/statuses': { kind: 'repo' },
   'GET /:owner/:repo/commits/*': { kind: 'repo', fill: { '*': 'branch' }, cached: true },
   'GET /:owner/:repo/commits': { kind: 'repo', cached: true },

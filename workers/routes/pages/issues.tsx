@@ -33,6 +33,7 @@ import { NewIssuePage } from '../../views/issues/new-page';
 import type { TimelineEntry } from '../../views/issues/timeline';
 import { actorOf } from '../api/request';
 import { formInput, formText, queryInput, uiPageQuery } from '../input';
+import { watchFormFor } from './notifications';
 
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
@@ -129,6 +130,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         page={q.page}
         perPage={PER_PAGE}
         now={s.now.getTime()}
+        watch={await watchFormFor(c, s.repo.owner_login, s.repo.name)}
       />,
     );
   })
