@@ -223,9 +223,10 @@ describe('security probe', () => {
         };
         const asReader = async () => {
           const a = await ask(r, reader, world.privateRepo);
-          const bad = mutating(r)
-            ? a.status < 400 || a.status === 404 || a.status >= 500
-            : !r.spec.ownerStatus?.includes(a.status) && (a.status === 404 || a.status >= 500);
+          const bad =
+            mutating(r) && !r.spec.readerMay
+              ? a.status < 400 || a.status === 404 || a.status >= 500
+              : !r.spec.ownerStatus?.includes(a.status) && (a.status === 404 || a.status >= 500);
           if (bad)
             findings.push({
               check: 'reader',

@@ -43,6 +43,11 @@ export interface RepoRoute {
   git?: boolean;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /**
+   * A write that only changes the caller's own relation to the repository (watching it), which
+   * anyone who may read the repository may make: a read collaborator must succeed, not be refused.
+   */
+  readerMay?: boolean;
 }
 
 export type RouteSpec =
@@ -162,8 +167,12 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`DELETE ${api}/collaborators/:user`]: { kind: 'repo' },
   // Watch settings: the owner has none until set (404 from GitHub's GET when not subscribed).
   [`GET ${api}/subscription`]: { kind: 'repo', ownerStatus: [200, 404] },
-  [`PUT ${api}/subscription`]: { kind: 'repo', body: { json: { subscribed: true } } },
-  [`DELETE ${api}/subscription`]: { kind: 'repo' },
+  [`PUT ${api}/subscription`]: {
+    kind: 'repo',
+    body: { json: { subscribed: true } },
+    readerMay: true,
+  },
+  [`DELETE ${api}/subscription`]: { kind: 'repo', readerMay: true },
   [`GET ${api}/contents`]: { kind: 'repo', cached: true },
   [`GET ${api}/contents/:path{.+}`]: { kind: 'repo', cached: true },
   [`GET ${api}/branches`]: { kind: 'repo' },
@@ -233,7 +242,11 @@ export const ROUTES: Record<string, RouteSpec> = {
   },
   'POST /:owner/:repo/actions/runs/:id/cancel': { kind: 'repo', body: { form: {} } },
   'POST /:owner/:repo/actions/runs/:id/rerun': { kind: 'repo', body: { form: {} } },
-  'POST /:owner/:repo/subscription': { kind: 'repo', body: { form: { level: 'watching' } } },
+  'POST /:owner/:repo/subscription': {
+    kind: 'repo',
+    body: { form: { level: 'watching' } },
+    readerMay: true,
+  },
   'GET /:owner/:repo/commit/:sha/statuses': { kind: 'repo' },
   'GET /:owner/:repo/commits/*': { kind: 'repo', fill: { '*': 'branch' }, cached: true },
   'GET /:owner/:repo/commits': { kind: 'repo', cached: true },

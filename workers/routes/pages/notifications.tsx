@@ -15,6 +15,7 @@ import {
   setRepoWatch,
   setThreadSubscribed,
 } from '../../services/notifications/inbox';
+import { loadRepoForAction } from '../../services/repos/authz';
 import { InboxPage } from '../../views/notifications/inbox-page';
 import { WatchForm } from '../../views/notifications/watch-form';
 import { actorOf } from '../api/request';
@@ -117,8 +118,12 @@ export const notificationPageRoutes = new Hono<AppEnv>()
   .post('/:owner/:repo/subscription', async (c) => {
     const owner = c.req.param('owner');
     const name = c.req.param('repo');
-    const issues = `/${owner}/${name}/issues`;
-    if (!c.var.user) return c.redirect(`/login?next=${encodeURIComponent(issues)}`, 303);
+    if (!c.var.user) {
+      // Only a repository the visitor may read sends them to sign in (others are not found).
+      const repo = await loadRepoForAction(c.var.db, actorOf(c), owner, name, 'read');
+      const issues = `/${repo.owner_login}/${repo.name}/issues`;
+      return c.redirect(`/login?next=${encodeURIComponent(issues)}`, 303);
+    }
     const { level } = await formInput(c, watchForm);
     const { repo } = await setRepoWatch(c.var.db, actorOf(c), owner, name, level);
     return c.redirect(`/${repo.owner_login}/${repo.name}/issues`, 303);
