@@ -26,6 +26,7 @@ import {
   withExtras,
 } from '../../services/issues/issues';
 import { renderIssueTexts, taskProgress } from '../../services/issues/render';
+import { transferIssue, transferredTo } from '../../services/issues/transfer';
 import { DEFAULT_QUERY } from '../../services/issues/search-query';
 import { IssuePage } from '../../views/issues/issue-page';
 import { IssueListPage } from '../../views/issues/list-page';
@@ -160,7 +161,16 @@ export const issuePageRoutes = new Hono<AppEnv>()
   })
   .get('/:owner/:repo/issues/:number{[0-9]+}', async (c) => {
     const s = await scope(c);
-    const one = await getIssue(s, numberOf(c));
+    const number = numberOf(c);
+    const one = await getIssue(s, number).catch(async (err: unknown) => {
+      const to =
+        err instanceof AppError && err.code === 'issue_not_found'
+          ? await transferredTo(s, number)
+          : undefined;
+      if (!to) throw err;
+      return `/${to.repoPath}/issues/${to.number}`;
+    });
+    if (typeof one === 'string') return c.redirect(one, 301);
     const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [one.issue.body]);
     const can = issuePermissions(s, one.issue);
     c.header('Cache-Control', 'private, no-cache');
@@ -237,6 +247,14 @@ export const issuePageRoutes = new Hono<AppEnv>()
     issueAction(async (c, s, n) => {
       const form = await formInput(c, z.object({ pinned: z.enum(['true', 'false']) }));
       await setPinned(s, n, form.pinned === 'true');
+    }),
+  )
+  .post(
+    '/:owner/:repo/issues/:number{[0-9]+}/transfer',
+    issueAction(async (c, s, n) => {
+      const form = await formInput(c, z.object({ new_repository: formText.default('') }));
+      const moved = await transferIssue(s, n, form.new_repository.trim());
+      return `/${moved.repoPath}/issues/${moved.issue.number}`;
     }),
   )
   .post(

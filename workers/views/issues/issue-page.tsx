@@ -53,6 +53,13 @@ function Controls(p: IssuePageProps & { action: string }) {
               </>
             )}
           </form>
+          <form method="post" action={`${p.action}/transfer`}>
+            <label for="new_repository" class="muted">
+              Transfer to (owner/name, where you have write access)
+            </label>
+            <input id="new_repository" name="new_repository" required size={18} />{' '}
+            <button type="submit">Transfer</button>
+          </form>
           <form method="post" action={`${p.action}/pin`}>
             <button type="submit" name="pinned" value={issue.pinned_at ? 'false' : 'true'}>
               {issue.pinned_at ? 'Unpin issue' : 'Pin issue'}

@@ -98,6 +98,12 @@ function describe(e: IssueEventRow, base: string) {
       return <>pinned this issue</>;
     case 'unpinned':
       return <>unpinned this issue</>;
+    case 'transferred':
+      return (
+        <>
+          transferred this issue from {str(obj(d.from).repository)} to {str(obj(d.to).repository)}
+        </>
+      );
     default:
       return <>{e.event}</>;
   }
