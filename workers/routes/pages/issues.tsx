@@ -1,10 +1,8 @@
 /**
  * The issue pages: list and search (`/{owner}/{repo}/issues?q=`), the new-issue form, and one
- * issue with its timeline. Every form posts to a path under the issue and is answered with a
- * 303 back to the issue page (POST→redirect→GET); the same-origin check of middleware/csrf.ts
- * covers them, and the services apply the same rules as the API.
+ * issue with its timeline; the issue's form actions are in issue-forms.ts (mounted here).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { assignableUsers, listLabels, listMilestones } from '../../../db/queries/issue-meta';
@@ -12,77 +10,29 @@ import { listComments } from '../../../db/queries/issue-comments';
 import { listIssueEvents } from '../../../db/queries/issue-events';
 import { listPinned } from '../../../db/queries/issues';
 import { AppError } from '../../../common/errors';
-import { issueOf, issuePermissions, repoScope, type RepoScope } from '../../services/issues/access';
-import { createComment } from '../../services/issues/comments';
-import { applyAssignees, applyLabels } from '../../services/issues/issue-meta';
 import {
-  createIssue,
-  deleteIssue,
-  getIssue,
-  listIssues,
-  setLocked,
-  setPinned,
-  updateIssue,
-  withExtras,
-} from '../../services/issues/issues';
+  issuePermissions,
+  type IssuePermissions,
+  type RepoScope,
+} from '../../services/issues/access';
+import { createIssue, getIssue, listIssues, withExtras } from '../../services/issues/issues';
 import { renderIssueTexts, taskProgress } from '../../services/issues/render';
-import { transferIssue, transferredTo } from '../../services/issues/transfer';
 import { DEFAULT_QUERY } from '../../services/issues/search-query';
+import { transferredTo } from '../../services/issues/transfer';
 import { IssuePage } from '../../views/issues/issue-page';
 import { IssueListPage } from '../../views/issues/list-page';
 import { NewIssuePage } from '../../views/issues/new-page';
 import type { TimelineEntry } from '../../views/issues/timeline';
-import { actorOf } from '../api/request';
-import { formInput, formText, queryInput, uiPageQuery } from '../input';
+import { queryInput, uiPageQuery, formInput } from '../input';
+import { issueForm, issueFormRoutes, issuePath, numberOf, scope } from './issue-forms';
 
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
-const newIssueForm = z.object({ title: formText.default(''), body: formText.default('') });
-const commentForm = z.object({ body: formText });
-const stateForm = z.object({
-  state_reason: z.enum(['completed', 'not_planned', 'reopened'], {
-    error: 'must be completed, not_planned or reopened',
-  }),
-});
-/** A checkbox list: absent (none ticked), one value, or many. */
-const ticked = z
-  .union([formText, z.array(formText)])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
-const lockForm = z.object({
-  locked: z.enum(['true', 'false']),
-  lock_reason: z.enum(['', 'off-topic', 'too heated', 'resolved', 'spam']).default(''),
-});
-
-const scope = (c: Context<AppEnv>) =>
-  repoScope(
-    c.var.db,
-    actorOf(c),
-    c.req.param('owner') ?? '',
-    c.req.param('repo') ?? '',
-    new Date(),
-  );
-
-function numberOf(c: Context<AppEnv>): number {
-  const raw = c.req.param('number') ?? '';
-  if (!/^\d{1,9}$/.test(raw)) throw AppError.notFound('Issue not found', 'issue_not_found');
-  return Number(raw);
-}
-
-const issuePath = (s: RepoScope, n: number) => `/${s.repo.owner_login}/${s.repo.name}/issues/${n}`;
-
-/** Runs a form action on an issue, then redirects back to it; anonymous users go to sign in. */
-function issueAction(run: (c: Context<AppEnv>, s: RepoScope, n: number) => Promise<string | void>) {
-  return async (c: Context<AppEnv>) => {
-    const s = await scope(c);
-    const n = numberOf(c);
-    if (!c.var.user) return c.redirect(`/login?next=${encodeURIComponent(issuePath(s, n))}`, 303);
-    const to = await run(c, s, n);
-    return c.redirect(to ?? issuePath(s, n), 303);
-  };
-}
-
-async function timelineOf(s: RepoScope, issueId: string): Promise<TimelineEntry[]> {
+async function timelineOf(
+  s: RepoScope,
+  issueId: string,
+  can: IssuePermissions,
+): Promise<TimelineEntry[]> {
   const comments = (await listComments(s.db, issueId, { limit: 500, offset: 0 })).rows;
   const events = await listIssueEvents(s.db, issueId, s.actor.user?.id ?? null, {
     limit: 1000,
@@ -100,7 +50,16 @@ async function timelineOf(s: RepoScope, issueId: string): Promise<TimelineEntry[
     if (e.event === 'opened') continue;
     if (e.event === 'commented') {
       const hit = byId.get(String(e.data.comment_id));
-      if (hit) out.push({ kind: 'comment', ...hit, at: hit.comment.created_at });
+      // Authors edit their own comments (while they may comment); writers edit any.
+      const own = hit?.comment.author_id === s.actor.user?.id && can.comment;
+      if (hit) {
+        out.push({
+          kind: 'comment',
+          ...hit,
+          at: hit.comment.created_at,
+          editable: can.triage || own,
+        });
+      }
       continue;
     }
     out.push({ kind: 'event', event: e, at: e.created_at });
@@ -109,6 +68,7 @@ async function timelineOf(s: RepoScope, issueId: string): Promise<TimelineEntry[
 }
 
 export const issuePageRoutes = new Hono<AppEnv>()
+  .route('/', issueFormRoutes)
   .get('/:owner/:repo/issues', async (c) => {
     const s = await scope(c);
     const q = queryInput(c, listQuery);
@@ -145,7 +105,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
     const user = c.var.user;
     if (!user)
       return c.redirect(`/login?next=/${s.repo.owner_login}/${s.repo.name}/issues/new`, 303);
-    const form = await formInput(c, newIssueForm);
+    const form = await formInput(c, issueForm);
     try {
       const issue = await createIssue(s, { title: form.title.trim(), body: form.body });
       return c.redirect(issuePath(s, issue.number), 303);
@@ -181,7 +141,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         repo={s.repo}
         bodyHtml={bodyHtml ?? ''}
         tasks={taskProgress(one.issue.body)}
-        timeline={await timelineOf(s, one.issue.id)}
+        timeline={await timelineOf(s, one.issue.id, can)}
         can={can}
         labels={can.triage ? await listLabels(s.db, s.repo.id) : []}
         assignable={can.triage ? await assignableUsers(s.db, s.repo.id) : []}
@@ -189,82 +149,4 @@ export const issuePageRoutes = new Hono<AppEnv>()
         now={s.now.getTime()}
       />,
     );
-  })
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/comments',
-    issueAction(async (c, s, n) => {
-      const { body } = await formInput(c, commentForm);
-      if (body.trim() === '') throw AppError.invalid('body: must not be empty', 'body_invalid');
-      const { comment } = await createComment(s, n, body);
-      return `${issuePath(s, n)}#issuecomment-${comment.id}`;
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/state',
-    issueAction(async (c, s, n) => {
-      const { state_reason } = await formInput(c, stateForm);
-      await updateIssue(s, n, {
-        state: state_reason === 'reopened' ? 'open' : 'closed',
-        state_reason,
-      });
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/labels',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, z.object({ labels: ticked }));
-      await applyLabels(s, await issueOf(s, n), form.labels, 'set');
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/assignees',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, z.object({ assignees: ticked }));
-      await applyAssignees(s, await issueOf(s, n), form.assignees, 'set');
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/milestone',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, z.object({ milestone: formText.default('') }));
-      const m = form.milestone;
-      if (m !== '' && !/^\d{1,9}$/.test(m)) {
-        throw AppError.invalid('milestone: must be a milestone number', 'milestone_invalid');
-      }
-      await updateIssue(s, n, { milestone: m === '' ? null : Number(m) });
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/lock',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, lockForm);
-      const reason = form.lock_reason === '' ? undefined : form.lock_reason;
-      await setLocked(s, n, form.locked === 'true', reason);
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/pin',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, z.object({ pinned: z.enum(['true', 'false']) }));
-      await setPinned(s, n, form.pinned === 'true');
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/transfer',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, z.object({ new_repository: formText.default('') }));
-      const moved = await transferIssue(s, n, form.new_repository.trim());
-      return `/${moved.repoPath}/issues/${moved.issue.number}`;
-    }),
-  )
-  .post(
-    '/:owner/:repo/issues/:number{[0-9]+}/delete',
-    issueAction(async (c, s, n) => {
-      const form = await formInput(c, z.object({ confirm: formText.default('') }));
-      if (form.confirm.trim() !== String(n)) {
-        throw AppError.invalid(`confirm: type ${n} to delete this issue`, 'confirm_invalid');
-      }
-      await deleteIssue(s, n);
-      return `/${s.repo.owner_login}/${s.repo.name}/issues`;
-    }),
-  );
+  });

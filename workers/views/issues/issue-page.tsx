@@ -208,8 +208,28 @@ export function IssuePage(p: IssuePageProps) {
                 raw(p.bodyHtml)
               )}
             </div>
+            {can.edit ? (
+              <details class="new-issue">
+                <summary>Edit title and description</summary>
+                <form method="post" action={`${action}/edit`}>
+                  <label for="edit-title">Title</label>
+                  <input
+                    id="edit-title"
+                    name="title"
+                    required
+                    maxlength={256}
+                    value={issue.title}
+                  />
+                  <label for="edit-body">Description</label>
+                  <textarea id="edit-body" name="body">
+                    {issue.body}
+                  </textarea>
+                  <button type="submit">Save</button>
+                </form>
+              </details>
+            ) : null}
           </article>
-          <Timeline entries={p.timeline} base={base} now={p.now} />
+          <Timeline entries={p.timeline} base={base} issuePath={action} now={p.now} />
           {can.comment ? (
             <form method="post" action={`${action}/comments`} class="comment-form">
               <label for="comment-body">Add a comment (Markdown)</label>
