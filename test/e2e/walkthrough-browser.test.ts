@@ -130,7 +130,7 @@ describe('a new user follows the README', () => {
       .poll(() => page.locator('.markdown').textContent())
       .toContain('Hello from the walkthrough.');
     const tabs = await page.locator('nav.tabs a').allTextContents();
-    expect(tabs).toEqual(['Code', 'Runs']);
+    expect(tabs).toEqual(['Code', 'Issues', 'Runs']);
     await page.getByRole('link', { name: 'README.md' }).first().click();
     await page.waitForURL(/\/blob\/main\/README\.md$/);
     await page.goto(`${base}/${login}/walk/commits/main`);

@@ -9,7 +9,7 @@ import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { assignableUsers, labelsOfIssues } from '../../../db/queries/issue-meta';
 import { publicOrigin } from '../../services/platform/public-url';
-import { issueOf } from '../../services/issues/access';
+import { issueOf, requireLevel } from '../../services/issues/access';
 import { getIssue } from '../../services/issues/issues';
 import {
   applyAssignees,
@@ -128,6 +128,7 @@ export const issueLabelRoutes = new Hono<AppEnv>()
     const s = await scopeOf(c);
     const issue = await issueOf(s, pathNumber(c, 'number'));
     const name = c.req.param('name');
+    await requireLevel(s, 'write'); // before saying whether the label is on the issue
     const on = (await labelsOfIssues(s.db, [issue.id])).get(issue.id) ?? [];
     if (!on.some((l) => l.name.toLowerCase() === name.toLowerCase())) {
       throw AppError.notFound('Label not found', 'label_not_found');
