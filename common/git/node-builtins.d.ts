@@ -11,13 +11,6 @@ declare module 'node:zlib' {
     finishFlush?: number;
     info?: boolean;
   }
-  export function inflateSync(
-    buf: Uint8Array,
-    options: ZlibOptions & { info: true },
-  ): {
-    buffer: Uint8Array;
-    engine: { bytesWritten: number };
-  };
   export function inflateSync(buf: Uint8Array, options?: ZlibOptions): Uint8Array;
   export function deflateSync(buf: Uint8Array, options?: ZlibOptions): Uint8Array;
   /** A streaming inflater; entry-inflater.ts reaches for its engine and checks its shape. */
