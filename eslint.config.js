@@ -14,26 +14,25 @@ const zone = (target, from, message, except) => ({
 const zones = [
   zone(
     './common',
-    [
-      './workers/routes',
-      './workers/services',
-      './workers/git/storage',
-      './db',
-      './durable-objects',
-    ],
-    'common/ (the git model, error kinds, the dev-secret rule) is pure: no I/O layers',
+    ['./workers', './db', './durable-objects', './ssh-bridge', './runner-controller'],
+    'common/ (the git model, error kinds, schemas, the logger) is pure: it imports no program',
   ),
   zone(
     './workers/git/storage',
     ['./workers/routes', './workers/services'],
     'storage sits below services',
   ),
-  zone('./workers/services', './workers/routes', 'services must not import routes'),
   zone(
-    './db',
-    ['./workers/routes', './workers/services', './durable-objects'],
-    'db/ sits below services',
+    './workers/services',
+    ['./workers/routes', './workers/middleware'],
+    'services sit below routes and middleware: they take what they need as parameters',
   ),
+  zone(
+    ['./workers/routes', './workers/middleware'],
+    './db',
+    'routes and middleware reach the database through services',
+  ),
+  zone('./db', ['./workers', './durable-objects'], 'db/ sits below the Worker'),
   zone(
     './durable-objects',
     ['./workers/routes', './workers/services'],
@@ -55,6 +54,11 @@ const zones = [
     ['./durable-objects', './db'],
     'Node services talk to the Worker over HTTP',
   ),
+  zone(
+    './bench',
+    './test',
+    'benchmarks do not import tests: shared clients live in bench/lib or scripts/',
+  ),
 ];
 
 /** Production code never imports tests or benchmarks. */
@@ -73,6 +77,29 @@ const testZone = zone(
 );
 
 const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**'];
+
+/**
+ * No ambient state in Worker and Durable Object code (CONVENTIONS "No ambient state"): no
+ * module-level `let`/`var`, and the isolate memory tiers are LRUs made in one place only, the
+ * Worker entry (`createMemoryTiers()` in workers/index.ts), and handed down.
+ */
+const moduleState = [
+  {
+    selector:
+      ':matches(Program, Program > ExportNamedDeclaration) > VariableDeclaration[kind!="const"]',
+    message:
+      'no module-level mutable state in Worker code: pass it in (env, a request-scoped value)',
+  },
+  {
+    selector: 'Program > VariableDeclaration NewExpression[callee.name="Lru"]',
+    message:
+      'no module-level cache: the isolate memory tiers are made once at the Worker entry (createMemoryTiers) and handed down',
+  },
+  {
+    selector: 'CallExpression[callee.name="createMemoryTiers"]',
+    message: 'the isolate memory tiers are made in one place, workers/index.ts',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.plue/**', '.wrangler/**', 'dist/**', 'test/artifacts/**'] },
@@ -95,6 +122,11 @@ export default tseslint.config(
   {
     ignores: testFiles,
     rules: { 'import-x/no-restricted-paths': ['error', { zones: [...zones, testZone] }] },
+  },
+  {
+    files: ['workers/**/*.{ts,tsx}', 'durable-objects/**/*.ts', 'common/**/*.ts'],
+    ignores: [...testFiles, 'workers/index.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...moduleState] },
   },
   {
     files: testFiles,

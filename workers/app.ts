@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from './env';
+import type { MemoryTiers } from './services/cache/memory-cache';
 import { authenticate } from './middleware/auth';
 import { configCheck } from './middleware/config-check';
 import { csrf } from './middleware/csrf';
@@ -27,9 +28,16 @@ import { runPageRoutes } from './routes/pages/runs';
 import { faviconRoutes, staticRoutes } from './routes/pages/static';
 import { workflowPageRoutes } from './routes/pages/workflows';
 
-/** Builds the app. A function, not a module-level instance, so tests can build their own. */
-export function createApp(): Hono<AppEnv> {
+/**
+ * Builds the app over the isolate memory tiers it hands to every request (`c.var.memory`). A
+ * function, not a module-level instance, so tests can build their own.
+ */
+export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('memory', memory);
+    await next();
+  });
   app.use('*', requestContext());
   // Before anything else reads the request: a misconfigured production deployment serves
   // nothing, and URLs no route can mean (a %00, broken escapes) are a 400.

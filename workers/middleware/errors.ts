@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, toAppError } from '../../common/errors';
 import type { AppEnv } from '../env';
-import { errorFields } from './logger';
+import { errorFields } from '../../common/log';
 import { ErrorPage } from '../views/error-page';
 
 /** True when the request belongs to the JSON API surface. */

@@ -1,6 +1,6 @@
 /**
  * The security probe's route table. The routes come from the Worker's own router
- * (`createApp().routes`); every entry there must be listed here, or the probe fails: a new route
+ * (`createApp(…).routes`); every entry there must be listed here, or the probe fails: a new route
  * cannot be left out by accident. A listing says what the route is (repository-scoped, internal,
  * account, site, or middleware) and, for repository routes, how its parameters are filled and
  * what request to send. A parameter the probe has no value for fails the suite too.
@@ -235,11 +235,15 @@ export interface DiscoveredRoute {
 }
 
 interface WorkerApp {
-  createApp(): { routes: { method: string; path: string }[] };
+  createApp(memory: unknown): { routes: { method: string; path: string }[] };
+}
+
+interface WorkerMemory {
+  createMemoryTiers(): unknown;
 }
 
 /**
- * The routes the Worker's router holds (`createApp().routes`, the app the Worker serves), in
+ * The routes the Worker's router holds (`createApp(…).routes`, the app the Worker serves), in
  * registration order, without duplicates. The app is loaded by a computed specifier because its
  * modules are type-checked under the Workers tsconfig; a static import would pull them into this
  * Node one. At run time it is an ordinary import: route modules need no Workers runtime to load.
@@ -247,9 +251,11 @@ interface WorkerApp {
 export async function discoverRoutes(): Promise<DiscoveredRoute[]> {
   const specifier = '../../../workers/app';
   const { createApp } = (await import(specifier)) as WorkerApp;
+  const memorySpecifier = '../../../workers/services/cache/memory-cache';
+  const { createMemoryTiers } = (await import(memorySpecifier)) as WorkerMemory;
   const seen = new Set<string>();
   const out: DiscoveredRoute[] = [];
-  for (const r of createApp().routes) {
+  for (const r of createApp(createMemoryTiers()).routes) {
     const key = `${r.method} ${r.path}`;
     if (seen.has(key)) continue;
     seen.add(key);

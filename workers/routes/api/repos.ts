@@ -61,7 +61,7 @@ export const repoRoutes = new Hono<AppEnv>()
     if (row.private) await repoAccessChanged(c.env, c.var.db, row, now);
     await repoUpdated(
       c.env,
-      edgeCache((p) => c.executionCtx.waitUntil(p)),
+      edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory),
       owner,
       repo,
       row,
@@ -78,7 +78,7 @@ export const repoRoutes = new Hono<AppEnv>()
       new Date(),
     );
     await revokeRunViewers(c.env, streamingRuns, { public: false, readers: [] });
-    const cache = edgeCache((p) => c.executionCtx.waitUntil(p));
+    const cache = edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory);
     c.executionCtx.waitUntil(repoDeleted(c.env, cache, row));
     return c.body(null, 204);
   })

@@ -40,7 +40,7 @@ export const internalSshRoutes = new Hono<AppEnv>()
       owner,
       repo,
       action,
-      edgeCache((p) => ctx.waitUntil(p)),
+      edgeCache((p) => ctx.waitUntil(p), c.var.memory),
     );
     // internalSecretValid above guarantees the secret is set.
     const secret = c.env.PLUE_INTERNAL_SECRET ?? '';

@@ -4,7 +4,7 @@
  * here (edge-cache invalidation of ref-addressed views).
  */
 import type { Env } from '../../env';
-import { errorFields, type Logger } from '../../middleware/logger';
+import { errorFields, type Logger } from '../../../common/log';
 import { recordPushEventsAfterPush } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
 import type { PushedRef } from './receive-pack';

@@ -23,6 +23,12 @@ export function userView(u: CurrentUser, createdAt?: Date): UserView {
   };
 }
 
+/** The user with database id `id` as the request's current user, if there is one. */
+export async function currentUserById(db: Db, id: string): Promise<CurrentUser | undefined> {
+  const u = await findUserById(db, id);
+  return u ? { id: u.id, login: u.username, wallet_address: u.address } : undefined;
+}
+
 const USERNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?$/;
 
 /** Changes the user's username (1–39 letters, digits, inner hyphens; unique in any case). */

@@ -22,6 +22,7 @@ import { AppError } from '../../../common/errors';
 import { loadRepoForAction, requireUser, type Actor } from './authz';
 import { isReservedName } from './names';
 import { streamingRunsOf } from '../runs/run-viewer-access';
+import { rowWindow, type Page } from '../platform/page';
 
 export interface RepoView {
   id: number;
@@ -140,11 +141,6 @@ export async function createRepo(db: Db, actor: Actor, input: RepoInput): Promis
   return row;
 }
 
-export interface Page {
-  page: number;
-  perPage: number;
-}
-
 /** Whether a user name could exist (control bytes and overlong names never reach the database). */
 const plausibleLogin = (s: string): boolean => /^[A-Za-z0-9._-]{1,100}$/.test(s);
 
@@ -160,10 +156,7 @@ export async function listReposOf(
   if (!u) return undefined;
   // A token without repo:read sees public repositories only.
   const viewer = actor.user && actor.scopes.has('repo:read') ? actor.user.id : null;
-  return listReposOfOwner(db, u.id, viewer, {
-    limit: page.perPage,
-    offset: (page.page - 1) * page.perPage,
-  });
+  return listReposOfOwner(db, u.id, viewer, rowWindow(page));
 }
 
 export async function updateRepoRecord(

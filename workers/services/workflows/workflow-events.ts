@@ -6,7 +6,7 @@
  * (docs/workflows.md, "Events").
  */
 import { z } from 'zod';
-import { createDb, type Db } from '../../../db/client';
+import type { Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { insertEvent, type EventRow } from '../../../db/queries/workflow-events';
 import { findWorkflow } from '../../../db/queries/workflows';
@@ -14,6 +14,7 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { refNamed } from '../browse/resolve-ref';
 import { gitRepoContext } from '../git/repo-context';
+import { openDb } from '../platform/database';
 
 const ZERO = /^0+$/;
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -130,7 +131,7 @@ export async function recordPushEventsAfterPush(
   refs: UpdatedRef[],
   actorId: string | undefined,
 ): Promise<number> {
-  const db = createDb({ databaseUrl: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY });
+  const db = openDb(env);
   try {
     return (await recordPushEvents(db, repoId, refs, actorId)).length;
   } finally {
