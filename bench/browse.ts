@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { median, run as sh } from './lib/measure';
 import { benchRepo, fullSize } from './lib/repo';

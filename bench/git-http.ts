@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { startGitHttpBackend } from '../scripts/git-http-backend';
 import { sampleIsolate } from './lib/isolate-memory';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';

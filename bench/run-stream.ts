@@ -29,8 +29,8 @@ import { Histogram } from './lib/histogram';
 import { treeCpuMs } from './lib/process-cpu';
 import { nowMs as now, type ViewerStats } from './lib/sse-socket-viewer';
 import { startSseViewers } from './lib/sse-viewer-threads';
-import { scratchDatabase } from '../test/helpers/databases';
-import { INTERNAL, makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
+import { scratchDatabase } from '../scripts/clients/scratch-database';
+import { INTERNAL, makeRun, post, type TestRun } from '../scripts/clients/run-stream-client';
 
 const env = (k: string, d: number) => {
   const n = Number(process.env[k]);

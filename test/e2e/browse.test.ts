@@ -5,7 +5,7 @@
  * (with the edge cache primed by the owner first).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { buildFixture, type Fixture } from './browse-fixture';
 

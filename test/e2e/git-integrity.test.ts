@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodePktLine } from '../../common/git/pkt-line';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const base = inject('baseUrl');

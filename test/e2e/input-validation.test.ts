@@ -4,8 +4,14 @@
  * readable page) and internal-API bodies (the controller's and the SSH bridge's).
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
-import { INTERNAL, makeRun, outputs, post, type TestRun } from './run-stream-client';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
+import {
+  INTERNAL,
+  makeRun,
+  outputs,
+  post,
+  type TestRun,
+} from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
 const JSON_INTERNAL = { ...INTERNAL, 'content-type': 'application/json' };

@@ -4,7 +4,7 @@
  * collaborators' permissions, token scopes, deletion.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const errorCode = async (res: Response) =>

@@ -6,7 +6,14 @@
 import http from 'node:http';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
-import { INTERNAL, makeRun, outputs, post, readSse, type SseEvent } from './run-stream-client';
+import {
+  INTERNAL,
+  makeRun,
+  outputs,
+  post,
+  readSse,
+  type SseEvent,
+} from '../../scripts/clients/run-stream-client';
 
 export const RUN_STREAM_LIMIT_VARS = {
   RUN_HEARTBEAT_MS: '1000',

@@ -1,7 +1,14 @@
 import { describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
-import { signUp } from '../helpers/auth';
-import { INTERNAL, makeRun, outputs, post, readSse, type SseEvent } from './run-stream-client';
+import { signUp } from '../../scripts/clients/auth';
+import {
+  INTERNAL,
+  makeRun,
+  outputs,
+  post,
+  readSse,
+  type SseEvent,
+} from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
 

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Bridge } from '../../ssh-bridge/server';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController } from '../../runner-controller/controller/controller';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { injectTestWallet, launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
 import { DEV_SECRET, poll } from './workflows-client';

@@ -9,10 +9,10 @@ import {
   type Controller,
   type ControllerOptions,
 } from '../../runner-controller/controller/controller';
-import type { SignUp } from '../helpers/auth';
+import type { SignUp } from '../../scripts/clients/auth';
 import type { GitSandbox } from '../helpers/git';
 import { remoteUrl } from '../helpers/git';
-import { readSse, type SseEvent } from './run-stream-client';
+import { readSse, type SseEvent } from '../../scripts/clients/run-stream-client';
 
 export const DEV_SECRET = 'dev-internal-secret-change-me';
 
