@@ -83,6 +83,14 @@ const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**'];
  * module-level `let`/`var`, and the isolate memory tiers are LRUs made in one place only, the
  * Worker entry (`createMemoryTiers()` in workers/index.ts), and handed down.
  */
+/** One implementation of each small helper: byte concatenation is common/git/bytes.ts's. */
+const oneHelper = [
+  {
+    selector: 'FunctionDeclaration[id.name=/^(concat|join)(Bytes|Parts|Chunks)?$/i]',
+    message: 'concatenate bytes with concatBytes from common/git/bytes.ts',
+  },
+];
+
 const moduleState = [
   {
     selector:
@@ -126,7 +134,17 @@ export default tseslint.config(
   {
     files: ['workers/**/*.{ts,tsx}', 'durable-objects/**/*.ts', 'common/**/*.ts'],
     ignores: [...testFiles, 'workers/index.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...moduleState, ...oneHelper] },
+  },
+  {
+    // The one implementation.
+    files: ['common/git/bytes.ts'],
     rules: { 'no-restricted-syntax': ['error', ...moduleState] },
+  },
+  {
+    files: ['db/**/*.ts', 'ssh-bridge/**/*.ts', 'runner-controller/**/*.ts', 'scripts/**/*.ts'],
+    ignores: testFiles,
+    rules: { 'no-restricted-syntax': ['error', ...oneHelper] },
   },
   {
     files: testFiles,
