@@ -83,6 +83,30 @@ const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**'];
  * module-level `let`/`var`, and the isolate memory tiers are LRUs made in one place only, the
  * Worker entry (`createMemoryTiers()` in workers/index.ts), and handed down.
  */
+/**
+ * Tests synchronise on observable events: no fixed sleep (wait for the event, or poll state with
+ * a bound through `vi.waitFor` / `expect.poll`), and no wall-clock assertion. A justified case
+ * says why in an `eslint-disable-next-line no-restricted-syntax -- …` comment.
+ */
+const testTiming = [
+  {
+    selector:
+      'NewExpression[callee.name="Promise"] > :function > CallExpression[callee.name="setTimeout"][arguments.0.type="Identifier"], NewExpression[callee.name="Promise"] > :function > BlockStatement > ExpressionStatement > CallExpression[callee.name="setTimeout"][arguments.0.type="Identifier"]',
+    message:
+      'no fixed sleep in a test: wait for an observable event, or poll with vi.waitFor / expect.poll',
+  },
+  {
+    selector: 'CallExpression[callee.name=/^(sleep|delay)$/]',
+    message:
+      'no fixed sleep in a test: wait for an observable event, or poll with vi.waitFor / expect.poll',
+  },
+  {
+    selector:
+      'CallExpression[callee.name="expect"] > :matches(BinaryExpression, CallExpression) :matches(MemberExpression[object.name="performance"][property.name="now"], MemberExpression[object.name="Date"][property.name="now"])',
+    message: 'no wall-clock assertion in a test: assert what was done, not how long it took',
+  },
+];
+
 /** One implementation of each small helper: byte concatenation is common/git/bytes.ts's. */
 const oneHelper = [
   {
@@ -145,6 +169,11 @@ export default tseslint.config(
     files: ['db/**/*.ts', 'ssh-bridge/**/*.ts', 'runner-controller/**/*.ts', 'scripts/**/*.ts'],
     ignores: testFiles,
     rules: { 'no-restricted-syntax': ['error', ...oneHelper] },
+  },
+  {
+    files: testFiles,
+    ignores: ['bench/**'],
+    rules: { 'no-restricted-syntax': ['error', ...testTiming] },
   },
   {
     files: testFiles,

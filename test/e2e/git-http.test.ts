@@ -385,9 +385,13 @@ describe('git over HTTPS', () => {
       maxBuffer: 64 * 1024 * 1024,
     });
     const pkt = (t: string) => `${(t.length + 4).toString(16).padStart(4, '0')}${t}`;
-    const head = Buffer.from(pkt(`${tip} ${next} refs/heads/main\0report-status\n`) + '0000');
+    const head = Buffer.from(
+      pkt(`${tip} ${next} refs/heads/main\0report-status side-band-64k\n`) + '0000',
+    );
     const http = await import('node:http');
     const target = new URL(`${base}/${alice.user.login}/interrupted.git/git-receive-pack`);
+    // Half the pack goes out; the client vanishes once the server's progress shows it is taking
+    // the pack in.
     await new Promise<void>((resolve) => {
       const req = http.request(
         {
@@ -401,16 +405,19 @@ describe('git over HTTPS', () => {
             'transfer-encoding': 'chunked',
           },
         },
-        () => resolve(),
+        (res) =>
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          }),
       );
       req.on('error', () => resolve());
       req.write(head);
       req.write(pack.subarray(0, Math.floor(pack.length / 2)));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 300);
     });
+    // A request whose client is gone leaves no trace to wait for: this pause only gives a
+    // wrong ref update the time to happen before the refs are read.
+    // eslint-disable-next-line no-restricted-syntax -- nothing observable marks the end of it
     await new Promise((r) => setTimeout(r, 500));
     expect(await g.ok(src, ['ls-remote', url])).toBe(before);
     const good = await g.git(src, ['push', url, 'main']);

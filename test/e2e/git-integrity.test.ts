@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { encodePktLine } from '../../common/git/pkt-line';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
@@ -38,15 +38,15 @@ describe('git integrity across rewrites', () => {
     return (await res.json()) as { exact: boolean; packs: Array<{ cruft: boolean }> };
   };
 
-  const untilExact = async (repo: string) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const l = await listing(repo);
-      if (l.exact) return l;
-      if (Date.now() > deadline) throw new Error(`${repo}: packs never became exact`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const untilExact = (repo: string) =>
+    vi.waitFor(
+      async () => {
+        const l = await listing(repo);
+        if (!l.exact) throw new Error(`${repo}: packs never became exact`);
+        return l;
+      },
+      { timeout: 60_000, interval: 250 },
+    );
 
   const objectsOf = async (dir: string, revs: string[]) =>
     (await g.ok(dir, ['rev-list', '--objects', ...revs]))
@@ -148,7 +148,7 @@ describe('git integrity across rewrites', () => {
     const { url, src } = await setUp('together', 1);
     const base0 = (await g.ok(src, ['rev-parse', 'HEAD'])).trim();
     // Two commits on two branches that add the same file: both packs hold its blob.
-    const packFor = async (branch: string) => {
+    const packFor = async (branch: string, caps = 'report-status') => {
       await g.ok(src, ['checkout', '-q', '-b', branch, base0]);
       const tip = await g.commitFile(src, 'same.txt', 'same content\n'.repeat(2000), branch);
       const pack = await new Promise<Buffer>((resolve, reject) => {
@@ -163,12 +163,13 @@ describe('git integrity across rewrites', () => {
         child.stdin.end(`${tip}\n^${base0}\n`);
       });
       const head = Buffer.concat([
-        encodePktLine(`${ZERO} ${tip} refs/heads/${branch}\0report-status\n`),
+        encodePktLine(`${ZERO} ${tip} refs/heads/${branch}\0${caps}\n`),
         Buffer.from('0000'),
       ]);
       return { tip, body: Buffer.concat([head, pack]) };
     };
-    const a = await packFor('a');
+    // a asks for progress: its first progress line says the server is taking in its pack.
+    const a = await packFor('a', 'report-status side-band-64k');
     const b = await packFor('b');
     const push = (body: ReadableStream<Uint8Array> | Buffer) =>
       fetch(`${base}/${alice.user.login}/together.git/git-receive-pack`, {
@@ -192,13 +193,18 @@ describe('git integrity across rewrites', () => {
         controller.close();
       },
     });
-    const first = push(slow);
-    // Let the server read a's commands (and the repository's state) before b lands.
-    await new Promise((r) => setTimeout(r, 500));
+    const first = await push(slow);
+    // a's progress comes once the server has read its commands and the repository's state and
+    // is taking in its pack: only then does b land.
+    const answer = (first.body as ReadableStream<Uint8Array>).getReader();
+    const progress = await answer.read();
+    expect(Buffer.from(progress.value ?? []).toString('latin1')).toContain('Receiving objects');
     const second = await push(b.body);
     expect(await second.text()).toContain('ok refs/heads/b');
     release();
-    expect(await (await first).text()).toContain('ok refs/heads/a');
+    const rest: Uint8Array[] = [];
+    for (let r = await answer.read(); !r.done; r = await answer.read()) rest.push(r.value);
+    expect(Buffer.concat(rest).toString('latin1')).toContain('ok refs/heads/a');
     const want = await objectsOf(src, ['main', a.tip, b.tip]);
     expect(await cloneObjects(url)).toEqual(want);
     await untilExact('together');

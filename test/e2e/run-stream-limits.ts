@@ -4,7 +4,7 @@
  * dropped without holding up the producer or the other viewers, then resuming by id.
  */
 import http from 'node:http';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import WebSocket from 'ws';
 import {
   INTERNAL,
@@ -40,14 +40,15 @@ function framesOf(text: string): SseEvent[] {
   return out;
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await fn();
+      if (v === undefined) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 async function streamState(base: string, runId: number) {
