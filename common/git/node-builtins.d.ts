@@ -1,7 +1,8 @@
 /**
  * The subset of `node:zlib` and `node:crypto` that native.ts uses, for the Worker's type-check
  * (which loads Workers types, not Node's). The Worker has these modules through `nodejs_compat`;
- * Node programs and tests get the real declarations from @types/node, which agree.
+ * Node programs and tests get the real declarations from @types/node, which agree (neither
+ * models `inflateSync(…, {info: true})`, which native.ts reads by shape).
  */
 declare module 'node:zlib' {
   interface ZlibOptions {
