@@ -14,7 +14,6 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { refNamed } from '../browse/resolve-ref';
 import { gitRepoContext } from '../git/repo-context';
-import { openDb } from '../platform/database';
 
 const ZERO = /^0+$/;
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -122,19 +121,4 @@ export function sdkEventOf(
   }
   if (e.type === 'schedule') return { type: 'schedule', ...common, cron: e.payload.cron };
   return { type: e.type, ...common, before: e.before_sha ?? '0'.repeat(40), deleted: false };
-}
-
-/** `recordPushEvents` on a connection of its own (the push's request may have ended). */
-export async function recordPushEventsAfterPush(
-  env: Env,
-  repoId: string,
-  refs: UpdatedRef[],
-  actorId: string | undefined,
-): Promise<number> {
-  const db = openDb(env);
-  try {
-    return (await recordPushEvents(db, repoId, refs, actorId)).length;
-  } finally {
-    await db.end();
-  }
 }
