@@ -1,7 +1,8 @@
 /**
- * Keeping a repository's git storage in step with its record: HEAD follows the default branch,
- * and deleting a repository removes its RepoObject state and every pack from R2. Edge copies of
- * the record are purged on any change.
+ * Keeping a repository's git storage in step with its record: HEAD follows the default branch
+ * (which must be one of its branches, read here), and deleting a repository removes its
+ * RepoObject state and every pack from R2. Edge copies of the record are purged on any change,
+ * under the old name too after a rename or transfer.
  */
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { Env } from '../../env';
@@ -9,6 +10,14 @@ import { r2ObjectStore } from '../../git/storage/object-store';
 import { repoPrefix } from '../../git/storage/pack-keys';
 import { purgeRepoMeta, type EdgeCache } from '../cache/cache';
 import { repoStub } from '../git/repo-context';
+
+/** The repository's branch names (without `refs/heads/`), read fresh from its RepoObject. */
+export async function branchesOf(env: Env, row: RepoRow): Promise<string[]> {
+  const state = await repoStub(env, row.id).state(row.default_branch);
+  return state.refs
+    .filter((r) => r.name.startsWith('refs/heads/'))
+    .map((r) => r.name.slice('refs/heads/'.length));
+}
 
 /** After an update: purge the old name's edge copy and point HEAD at the default branch. */
 export async function repoUpdated(
