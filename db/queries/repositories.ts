@@ -130,6 +130,15 @@ export async function updateRepo(
   return findRepoById(db, id);
 }
 
+/** The names of every repository `ownerId` owns, private ones included. */
+export async function listRepoNamesOfOwner(db: Db, ownerId: string): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT name FROM repositories WHERE owner_id = $1`,
+    [ownerId],
+  );
+  return rows.map((r) => r.name);
+}
+
 export async function deleteRepo(db: Db, id: string): Promise<boolean> {
   const rows = await db.query(`DELETE FROM repositories WHERE id = $1 RETURNING id`, [id]);
   return rows.length > 0;

@@ -11,6 +11,8 @@ import type { AppEnv, CurrentUser } from '../../env';
 import { AppError } from '../../../common/errors';
 import { findProfileUser, profilePage } from '../../services/identity/profiles';
 import { changeUsername } from '../../services/identity/users';
+import { edgeCache } from '../../services/cache/cache';
+import { ownerRenamed } from '../../services/repos/repo-storage';
 import { isReservedName } from '../../services/repos/names';
 import { ProfilePage, WelcomePage } from '../../views/profile-page';
 import { actorOf } from '../api/request';
@@ -59,6 +61,8 @@ export const peopleRoutes = new Hono<AppEnv>()
     const login = body.login.trim();
     try {
       await changeUsername(c.var.db, user.id, login);
+      const cache = edgeCache((p) => c.executionCtx.waitUntil(p));
+      await ownerRenamed(c.var.db, cache, user.id, user.login);
     } catch (err) {
       if (err instanceof AppError && (err.kind === 'invalid' || err.kind === 'conflict')) {
         return welcome(c, user, next, login, err.message);

@@ -4,7 +4,8 @@
  * RepoObject state and every pack from R2. Edge copies of the record are purged on any change,
  * under the old name too after a rename or transfer.
  */
-import type { RepoRow } from '../../../db/queries/repositories';
+import type { Db } from '../../../db/client';
+import { listRepoNamesOfOwner, type RepoRow } from '../../../db/queries/repositories';
 import type { Env } from '../../env';
 import { r2ObjectStore } from '../../git/storage/object-store';
 import { repoPrefix } from '../../git/storage/pack-keys';
@@ -37,4 +38,18 @@ export async function repoDeleted(env: Env, cache: EdgeCache, row: RepoRow): Pro
   await repoStub(env, row.id).destroy();
   const store = r2ObjectStore(env.BLOBS);
   await store.delete(await store.list(repoPrefix(row.id)));
+}
+
+/**
+ * After a user rename: the edge copies of their repositories' records under the old username
+ * are purged, so the old `owner/name` goes through the redirect (and its authorisation) again.
+ */
+export async function ownerRenamed(
+  db: Db,
+  cache: EdgeCache,
+  userId: string,
+  oldLogin: string,
+): Promise<void> {
+  const names = await listRepoNamesOfOwner(db, userId);
+  await Promise.all(names.map((n) => purgeRepoMeta(cache, oldLogin, n)));
 }
