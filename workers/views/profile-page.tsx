@@ -32,7 +32,7 @@ export function ProfilePage(p: ProfileProps) {
           ✓ {p.notice}
         </p>
       ) : null}
-      <h1 class="mono">{p.login}</h1>
+      <h1>{p.login}</h1>
       <p class="muted">
         Joined{' '}
         <time datetime={p.joined.toISOString()} title={p.joined.toISOString()}>
