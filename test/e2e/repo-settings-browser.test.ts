@@ -2,8 +2,8 @@
  * The repository settings page in Chromium (#18): the owner opens it from the Settings tab,
  * saves a description and default branch, adds a collaborator, sets a secret (its value never
  * shown again), renames with the name typed out (the old URL then leads to the new one), and
- * deletes, landing on their profile. A read collaborator sees no Settings tab. Saves screenshots
- * under test/artifacts/.
+ * deletes, landing on their profile. A read collaborator sees no Settings tab; at phone width
+ * nothing scrolls sideways. Saves screenshots under test/artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -115,6 +115,15 @@ describe('repository settings in a browser', () => {
     await expect.poll(() => other.page.locator('nav.tabs').textContent()).toContain('Code');
     expect(await other.page.locator('nav.tabs').textContent()).not.toContain('Settings');
     await other.ctx.close();
+
+    // At 390 px wide (a phone) the settings page and the profile do not scroll sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const url of [`${base}/${o}/${renamed}/settings`, `${base}/${o}`]) {
+      await page.goto(url);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, `${url} is ${width}px wide at 390px`).toBeLessThanOrEqual(390);
+    }
+    await page.setViewportSize({ width: 1000, height: 800 });
 
     // Delete, with the full name typed out; the owner lands on their profile.
     await page.goto(`${base}/${o}/${renamed}/settings`);
