@@ -170,6 +170,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/commits`]: { kind: 'repo' },
   [`GET ${api}/commits/:ref{.+}`]: { kind: 'repo' },
   [`GET ${api}/compare/:spec{.+}`]: { kind: 'repo', fill: { spec: { literal: 'main...main' } } },
+  [`GET ${api}/tarball`]: { kind: 'repo' },
+  [`GET ${api}/tarball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
+  [`GET ${api}/zipball`]: { kind: 'repo' },
+  [`GET ${api}/zipball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
   [`GET ${api}/actions/runs`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/jobs`]: { kind: 'repo' },
@@ -241,6 +245,12 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /:owner/:repo/commits': { kind: 'repo', cached: true },
   'GET /:owner/:repo/commit/:sha': { kind: 'repo', cached: true },
   'GET /:owner/:repo/compare/*': { kind: 'repo', fill: { '*': { literal: 'main...main' } } },
+  'GET /:owner/:repo/compare': { kind: 'repo' },
+  'GET /:owner/:repo/archive/*': { kind: 'repo', fill: { '*': { literal: 'main.zip' } } },
+  'GET /:owner/:repo/commit-states': {
+    kind: 'repo',
+    query: 'sha=0000000000000000000000000000000000000000',
+  },
   'GET /:owner/:repo/:kind{branches|tags}': {
     kind: 'repo',
     fill: { kind: { literal: 'branches' } },
