@@ -100,6 +100,11 @@ const testTiming = [
       'no fixed sleep in a test: wait for an observable event, or poll with vi.waitFor / expect.poll',
   },
   {
+    selector: 'ImportDeclaration[source.value=/^(node:)?timers\\/promises$/]',
+    message:
+      'no fixed sleep in a test: wait for an observable event, or poll with vi.waitFor / expect.poll',
+  },
+  {
     selector: 'CallExpression[callee.name=/^(sleep|delay)$/]',
     message:
       'no fixed sleep in a test: wait for an observable event, or poll with vi.waitFor / expect.poll',
