@@ -22,6 +22,7 @@ export default defineConfig({
             'runner-controller/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
+          globalSetup: ['test/helpers/tracked-files-guard.ts'],
           testTimeout: 30_000,
         },
       },
@@ -30,7 +31,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.test.ts'],
-          globalSetup: ['test/helpers/global-setup.ts'],
+          globalSetup: ['test/helpers/tracked-files-guard.ts', 'test/helpers/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

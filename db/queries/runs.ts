@@ -307,53 +307,6 @@ export async function markLogArchived(db: Db, runId: string, at: Date): Promise<
   );
 }
 
-/**
- * Claims the oldest queued run for `owner` with a lease of `leaseSeconds`: bumps lease_epoch
- * (the fencing token every later write of this owner carries). Undefined when nothing is queued.
- */
-export async function claimNextRun(
-  db: Db,
-  owner: string,
-  leaseSeconds: number,
-  now: Date,
-): Promise<RunRow | undefined> {
-  return db.transaction(async (tx) => {
-    const [next] = await tx.query<{ id: string }>(
-      `SELECT id::text AS id FROM workflow_runs WHERE status = 'queued'
-       ORDER BY created_at, workflow_runs.id FOR UPDATE SKIP LOCKED LIMIT 1`,
-    );
-    if (!next) return undefined;
-    const [run] = await tx.query<RunRow>(
-      `UPDATE workflow_runs SET status = 'running', lease_owner = $2,
-         lease_epoch = lease_epoch + 1,
-         lease_expires_at = $3::timestamptz + make_interval(secs => $4),
-         started_at = COALESCE(started_at, $3), updated_at = $3
-       WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-      [next.id, owner, now, leaseSeconds],
-    );
-    return run;
-  });
-}
-
-/** Extends a lease held by `owner` at `epoch`; false means the lease was lost (stop working). */
-export async function renewLease(
-  db: Db,
-  runId: string,
-  owner: string,
-  epoch: string,
-  leaseSeconds: number,
-  now: Date,
-): Promise<boolean> {
-  const rows = await db.query(
-    `UPDATE workflow_runs SET lease_expires_at = $4::timestamptz + make_interval(secs => $5),
-       updated_at = $4
-     WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'running'
-     RETURNING id`,
-    [runId, owner, epoch, now, leaseSeconds],
-  );
-  return rows.length > 0;
-}
-
 /** Asks a run to stop (the controller sees it on its next heartbeat). */
 export async function requestCancel(db: Db, runId: string, now: Date): Promise<boolean> {
   const rows = await db.query(

@@ -6,7 +6,7 @@
  * and pin need write; deleting needs admin; a private repository is 404 to outsiders everywhere.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const origin = new URL(base).origin;

@@ -13,7 +13,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Bridge } from '../../ssh-bridge/server';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { getNonce, postVerify, randomClientIp, siweAttempt, siweMessage } from '../helpers/auth';
+import {
+  getNonce,
+  postVerify,
+  randomClientIp,
+  siweAttempt,
+  siweMessage,
+} from '../../scripts/clients/auth';
 import { openSseViewer, openWsViewer } from '../helpers/live-viewers';
 import { actorHeaders, bodyOf, send, signature, type Answer } from '../helpers/probe/answer';
 import { buildWorld, type ProbeActor, type ProbeWorld } from '../helpers/probe/fixture';

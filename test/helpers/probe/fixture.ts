@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomClientIp, signUp, type SignUp } from '../auth';
+import { randomClientIp, signUp, type SignUp } from '../../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../git';
 import type { RepoFacts } from './routes';
 

@@ -7,7 +7,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
-import { findMilestone } from '../../../db/queries/issue-meta';
 import { publicOrigin } from '../../services/platform/public-url';
 import type { RepoScope } from '../../services/issues/access';
 import {
@@ -20,6 +19,7 @@ import {
   updateIssue,
 } from '../../services/issues/issues';
 import { issueHistory, timelineOf } from '../../services/issues/comments';
+import { milestoneNumbered } from '../../services/issues/issue-meta';
 import {
   createIssueInput,
   lockInput,
@@ -66,7 +66,7 @@ async function queryOf(s: RepoScope, q: z.output<typeof listQuery>): Promise<str
   if (q.mentioned !== undefined) parts.push(`mentions:${quote(q.mentioned)}`);
   if (q.milestone === 'none') parts.push('no:milestone');
   else if (q.milestone !== undefined && /^\d{1,9}$/.test(q.milestone)) {
-    const m = await findMilestone(s.db, s.repo.id, { number: Number(q.milestone) });
+    const m = await milestoneNumbered(s, Number(q.milestone));
     parts.push(`milestone:${quote(m?.title ?? '\u0000none')}`);
   }
   parts.push(`sort:${q.sort}-${q.direction}`);

@@ -4,7 +4,6 @@
  * WebSocket). Every handler authorises a read of the repository first.
  */
 import { Hono } from 'hono';
-import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction } from '../../services/repos/authz';
@@ -18,6 +17,7 @@ import {
   stepLogResponse,
 } from '../../services/runs/runs-logs';
 import { runFilterOf, runView, stepView } from '../../services/runs/runs-view';
+import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
 import { z } from 'zod';
 import { queryInput, queryNumber } from '../input';
 import { actorOf, pageOf, setLinkHeader } from './request';
@@ -39,10 +39,7 @@ export const runRoutes = new Hono<AppEnv>()
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
     const filter = runFilterOf((k) => c.req.query(k));
     const page = pageOf(c);
-    const list = await listRuns(c.var.db, row.id, filter, {
-      limit: page.perPage,
-      offset: (page.page - 1) * page.perPage,
-    });
+    const list = await runsOfRepo(c.var.db, row.id, filter, page);
     setLinkHeader(c, page, list.total);
     return c.json({
       total_count: list.total,
@@ -57,7 +54,7 @@ export const runRoutes = new Hono<AppEnv>()
   .get(`${BASE}/:id/jobs`, async (c) => {
     const { owner, repo, id } = c.req.param();
     const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    const steps = await listSteps(c.var.db, run.id);
+    const steps = await stepsOfRun(c.var.db, run.id);
     const api = runView(run, r, publicOrigin(c.env)).url;
     return c.json({ total_count: steps.length, jobs: steps.map((s) => stepView(s, api)) });
   })

@@ -5,17 +5,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
-import { assignableUsers, listLabels, listMilestones } from '../../../db/queries/issue-meta';
-import { listComments } from '../../../db/queries/issue-comments';
-import { listIssueEvents } from '../../../db/queries/issue-events';
-import { listPinned } from '../../../db/queries/issues';
 import { AppError } from '../../../common/errors';
 import {
   issuePermissions,
   type IssuePermissions,
   type RepoScope,
 } from '../../services/issues/access';
-import { createIssue, getIssue, listIssues, withExtras } from '../../services/issues/issues';
+import { createIssue, getIssue, listIssues } from '../../services/issues/issues';
+import { issuePageData, pinnedIssues, type IssuePageData } from '../../services/issues/page-data';
 import { renderIssueTexts, taskProgress } from '../../services/issues/render';
 import { DEFAULT_QUERY } from '../../services/issues/search-query';
 import { transferredTo } from '../../services/issues/transfer';
@@ -28,16 +25,14 @@ import { issueForm, issueFormRoutes, issuePath, numberOf, scope } from './issue-
 
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
+
+/** Comments in place of their `commented` events, with their rendered bodies. */
 async function timelineOf(
   s: RepoScope,
-  issueId: string,
+  data: IssuePageData,
   can: IssuePermissions,
 ): Promise<TimelineEntry[]> {
-  const comments = (await listComments(s.db, issueId, { limit: 500, offset: 0 })).rows;
-  const events = await listIssueEvents(s.db, issueId, s.actor.user?.id ?? null, {
-    limit: 1000,
-    offset: 0,
-  });
+  const { comments, events } = data;
   const html = await renderIssueTexts(
     s.db,
     s.actor,
@@ -74,8 +69,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
     const q = queryInput(c, listQuery);
     const query = q.q ?? DEFAULT_QUERY;
     const list = await listIssues(s, query, { page: q.page, perPage: PER_PAGE });
-    const pinned =
-      q.page === 1 ? await withExtras(s.db, s.repo.id, await listPinned(s.db, s.repo.id)) : [];
+    const pinned = q.page === 1 ? await pinnedIssues(s) : [];
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <IssueListPage
@@ -133,6 +127,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
     if (typeof one === 'string') return c.redirect(one, 301);
     const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [one.issue.body]);
     const can = issuePermissions(s, one.issue);
+    const data = await issuePageData(s, one.issue, can.triage);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <IssuePage
@@ -141,11 +136,11 @@ export const issuePageRoutes = new Hono<AppEnv>()
         repo={s.repo}
         bodyHtml={bodyHtml ?? ''}
         tasks={taskProgress(one.issue.body)}
-        timeline={await timelineOf(s, one.issue.id, can)}
+        timeline={await timelineOf(s, data, can)}
         can={can}
-        labels={can.triage ? await listLabels(s.db, s.repo.id) : []}
-        assignable={can.triage ? await assignableUsers(s.db, s.repo.id) : []}
-        milestones={can.triage ? await listMilestones(s.db, s.repo.id, 'open') : []}
+        labels={data.labels}
+        assignable={data.assignable}
+        milestones={data.milestones}
         now={s.now.getTime()}
       />,
     );

@@ -1,10 +1,10 @@
 /** The runs pages: `/{owner}/{repo}/actions` (list) and `/{owner}/{repo}/actions/runs/{id}`. */
 import { Hono } from 'hono';
-import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction } from '../../services/repos/authz';
 import { loadRunForViewer } from '../../services/runs/runs';
 import { runFilterOf } from '../../services/runs/runs-view';
+import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
 import { combinedStates } from '../../services/repos/statuses';
 import { RunPage } from '../../views/run-page';
 import { RunsListPage } from '../../views/runs-list-page';
@@ -17,10 +17,7 @@ export const runPageRoutes = new Hono<AppEnv>()
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
     const filter = runFilterOf((k) => c.req.query(k));
     const page = pageOf(c);
-    const list = await listRuns(c.var.db, row.id, filter, {
-      limit: page.perPage,
-      offset: (page.page - 1) * page.perPage,
-    });
+    const list = await runsOfRepo(c.var.db, row.id, filter, page);
     const states = await combinedStates(
       c.var.db,
       row.id,
@@ -42,7 +39,7 @@ export const runPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/actions/runs/:id', async (c) => {
     const { owner, repo, id } = c.req.param();
     const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    const steps = await listSteps(c.var.db, found.run.id);
+    const steps = await stepsOfRun(c.var.db, found.run.id);
     const canWrite = await mayWrite(c, found.repo);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(

@@ -14,7 +14,12 @@ import { findRepoById } from '../../../db/queries/repositories';
 import { markRunCompleted, type RunRow } from '../../../db/queries/runs';
 import { setRunOrigin, settleStep } from '../../../db/queries/run-leases';
 import { claimNextEvent, finishEvent, type EventRow } from '../../../db/queries/workflow-events';
-import { replaceWorkflows, type NewWorkflow } from '../../../db/queries/workflows';
+import {
+  listWorkflows,
+  replaceWorkflows,
+  type NewWorkflow,
+  type WorkflowRow,
+} from '../../../db/queries/workflows';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRun, ingestEvents } from '../runs/runs';
@@ -27,6 +32,11 @@ import { cronProblem } from './cron';
 const runEventName = (e: EventRow): string => e.type;
 
 /** Claims the oldest pending event for `owner` (optionally only `repoOwner`'s repositories). */
+/** The workflows of the repository's last evaluation of its default branch, by file and name. */
+export function workflowsOf(db: Db, repoId: string): Promise<WorkflowRow[]> {
+  return listWorkflows(db, repoId);
+}
+
 export async function claimEvent(
   db: Db,
   env: Env,
