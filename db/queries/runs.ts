@@ -136,6 +136,14 @@ export async function findRunOfRepo(
   return rows[0];
 }
 
+/** The runs an event (a push, a dispatch, a schedule tick) started in repository `repoId`. */
+export async function listRunsOfEvent(db: Db, repoId: string, eventId: string): Promise<RunRow[]> {
+  return db.query<RunRow>(
+    `SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE repo_id = $1 AND event_id = $2 ORDER BY id`,
+    [repoId, eventId],
+  );
+}
+
 /**
  * Ids of the repository's runs that may still have viewers: not completed, or completed since
  * `since` (a viewer may still be replaying the archive).

@@ -3,7 +3,9 @@ import { Hono } from 'hono';
 import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction } from '../../services/repos/authz';
+import { commitSubject } from '../../services/runs/run-commit';
 import { loadRunForViewer } from '../../services/runs/runs';
+import { findRunRequest } from '../../services/runs/run-request';
 import { runFilterOf } from '../../services/runs/runs-view';
 import { combinedStates } from '../../services/repos/statuses';
 import { RunPage } from '../../views/run-page';
@@ -21,11 +23,13 @@ export const runPageRoutes = new Hono<AppEnv>()
       limit: page.perPage,
       offset: (page.page - 1) * page.perPage,
     });
+    const requested = await findRunRequest(c.var.db, row.id, c.req.query('requested'));
     const states = await combinedStates(
       c.var.db,
       row.id,
       list.rows.map((r) => r.head_sha),
     );
+    c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <RunsListPage
         user={c.var.user}
@@ -36,6 +40,7 @@ export const runPageRoutes = new Hono<AppEnv>()
         page={page.page}
         perPage={page.perPage}
         filter={filter}
+        requested={requested}
       />,
     );
   })
@@ -44,6 +49,7 @@ export const runPageRoutes = new Hono<AppEnv>()
     const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
     const steps = await listSteps(c.var.db, found.run.id);
     const canWrite = await mayWrite(c, found.repo);
+    const subject = await commitSubject(c.env, found.repo, found.run.head_sha);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <RunPage
@@ -52,6 +58,7 @@ export const runPageRoutes = new Hono<AppEnv>()
         repo={found.repo}
         run={found.run}
         steps={steps}
+        commitSubject={subject}
       />,
     );
   });

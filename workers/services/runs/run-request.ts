@@ -1,0 +1,40 @@
+/**
+ * What became of a requested run ("Run workflow" on the workflows page, or the API's dispatch):
+ * the request is an event that a runner controller evaluates before any run exists, so the runs
+ * list shows the request itself until its run appears (or the evaluation fails).
+ */
+import type { Db } from '../../../db/client';
+import { listRunsOfEvent, type RunRow } from '../../../db/queries/runs';
+import { findEvent } from '../../../db/queries/workflow-events';
+import { shortRef } from '../workflows/workflow-events';
+
+export interface RunRequest {
+  workflow: string;
+  ref: string;
+  /** waiting: no runner has evaluated it yet; started: its runs exist; failed: it could not. */
+  state: 'waiting' | 'started' | 'failed';
+  runs: RunRow[];
+  error: string | null;
+}
+
+/** The request `eventId` of repository `repoId` (undefined for a malformed or foreign id). */
+export async function findRunRequest(
+  db: Db,
+  repoId: string,
+  eventId: string | undefined,
+): Promise<RunRequest | undefined> {
+  if (eventId === undefined || !/^[1-9]\d{0,17}$/.test(eventId)) return undefined;
+  const event = await findEvent(db, eventId);
+  if (!event || event.repo_id !== repoId) return undefined;
+  const runs = await listRunsOfEvent(db, repoId, eventId);
+  const workflow = typeof event.payload.workflow === 'string' ? event.payload.workflow : '';
+  const state =
+    runs.length > 0
+      ? 'started'
+      : event.status === 'failed' || event.status === 'done'
+        ? 'failed'
+        : 'waiting';
+  const error =
+    state === 'failed' ? (event.error ?? 'the workflow did not match this request') : null;
+  return { workflow, ref: shortRef(event.ref), state, runs, error };
+}
