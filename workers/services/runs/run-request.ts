@@ -35,6 +35,9 @@ export async function findRunRequest(
         ? 'failed'
         : 'waiting';
   const error =
-    state === 'failed' ? (event.error ?? 'the workflow did not match this request') : null;
+    state === 'failed'
+      ? (event.error ??
+        'no run started (the workflow has no manual trigger at this commit, or its file does not evaluate there: see Workflows)')
+      : null;
   return { workflow, ref: shortRef(event.ref), state, runs, error };
 }
