@@ -4,6 +4,7 @@
  * run ends; the runs list shows new runs and new states by itself; "Run workflow" shows the
  * request and then its run; the plain-text logs answer for every step.
  */
+import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../helpers/auth';
@@ -79,6 +80,12 @@ describe('live run pages in Chromium', () => {
       await page.locator('#build-L2').waitFor();
       expect(await page.locator('#build-L1').getAttribute('class')).toBe('line');
       expect(await page.locator('#build-L2').getAttribute('class')).toBe('line err');
+      // …and marking it leaves no empty line behind.
+      await post(base, run, outputs('build', 3, ['linking\n']));
+      await page.locator('#build-L3').waitFor();
+      expect(await text(page, '#build-L3')).toBe('3linking');
+      expect(await page.locator('#build-L3').getAttribute('class')).toBe('line');
+      expect(await page.locator('details[data-step="build"] .line').count()).toBe(3);
 
       // A failed step shows its exit code; a skipped one its reason.
       await post(base, run, [
@@ -113,6 +120,9 @@ describe('live run pages in Chromium', () => {
       );
       expect(await text(page, '#run-took')).toBe(`took ${took}s`);
 
+      mkdirSync('test/artifacts', { recursive: true });
+      await page.screenshot({ path: 'test/artifacts/run-page-ended.png' });
+
       // Reloaded, the page says the same without the stream's help.
       await page.goto(runUrl(run));
       expect(await page.locator('#run-cancel').isVisible()).toBe(false);
@@ -128,7 +138,7 @@ describe('live run pages in Chromium', () => {
       expect(all.status()).toBe(200);
       expect(all.headers()['content-disposition']).toMatch(/^attachment; filename="ci-\d+\.log"$/);
       expect(await all.text()).toBe(
-        '== build: failure, exit 2 ==\ncompiling\nerror: boom\n\n== lint: skipped ==\n\n== deploy: skipped ==\n\n',
+        '== build: failure, exit 2 ==\ncompiling\nerror: boom\nlinking\n\n== lint: skipped ==\n\n== deploy: skipped ==\n\n',
       );
     } finally {
       await context.close();
@@ -233,6 +243,8 @@ describe('live run pages in Chromium', () => {
       // No runner has it yet: the page says so, not "No runs yet".
       expect(await text(page, '#run-request')).toContain('Requested a run of ci on main');
       expect(await text(page, '#runs-live')).not.toContain('No runs yet');
+      mkdirSync('test/artifacts', { recursive: true });
+      await page.screenshot({ path: 'test/artifacts/runs-list-requested.png' });
       controller = await testController(base, owner);
       const link = page.locator('#run-request a');
       await link.waitFor({ timeout: 60_000 });

@@ -71,7 +71,8 @@ function setState(st, state, word) {
 
 // ANSI SGR → spans. State carries across chunks of a step.
 const ESC = /\\x1b\\[([0-9;]*)([A-Za-z])/g;
-// stderr text is wrapped in ESC[1e … ESC[0e (a private use of CSI e) so it stays marked across lines.
+// stderr text starts with ESC[1e and stdout after it with ESC[0e (a private use of CSI e), so the
+// marking carries across lines and chunks like a colour.
 const ERR_ON = '\\x1b[1e', ERR_OFF = '\\x1b[0e';
 function sgr(a, params) {
   const p = params === '' ? [0] : params.split(';').map(Number);
@@ -92,7 +93,9 @@ function sgr(a, params) {
 }
 function appendText(parent, a, text) {
   if (!text) return;
-  if (a.err) parent.parentElement.classList.add('err');
+  if (a.err && !parent.parentElement.classList.contains('err')) {
+    parent.parentElement.classList.add('err'); parent.parentElement.title = 'stderr';
+  }
   if (a.fg === undefined && a.bg === undefined && !a.b && !a.i && !a.u && !a.style) {
     parent.appendChild(document.createTextNode(text)); return;
   }
@@ -171,7 +174,10 @@ function onRecord(r) {
   if (r.event === 'step_output' || r.event === 'llm_token') {
     const st = stepOf(r.step_id);
     const text = typeof r.data === 'string' ? r.data : (r.data && r.data.text) || '';
-    st.buf += r.stream === 'stderr' ? ERR_ON + text + ERR_OFF : text; schedule();
+    // A marker only where the stream switches, so none is left dangling after a final newline.
+    const err = r.stream === 'stderr';
+    if (err !== !!st.err) { st.buf += err ? ERR_ON : ERR_OFF; st.err = err; }
+    st.buf += text; schedule();
   } else if (r.event === 'tool_start' || r.event === 'tool_end') {
     const st = stepOf(r.step_id);
     st.buf += (st.buf.endsWith('\\n') || st.n === 0 ? '' : '\\n') + '\\x1b[2m[' + r.event + '] ' + JSON.stringify(r.data) + '\\x1b[0m\\n'; schedule();

@@ -68,7 +68,6 @@ details.step > summary { padding: 0.3rem 0.5rem; cursor: pointer; font-family: u
 .run-actions form[hidden] { display: none; }
 .notice { border: 2px solid var(--line); padding: 0.4rem 0.6rem; }
 .log .line.err { border-left: 2px solid var(--muted); }
-.log .line.err .ln::after { content: "!"; position: absolute; right: 0.2em; }
 details.step .why { font-size: 0.85rem; }
 #run.disconnected::before { content: "Reconnecting…"; display: block; color: var(--muted); }
 .a-b { font-weight: 700; } .a-i { font-style: italic; } .a-u { text-decoration: underline; }
