@@ -1,5 +1,6 @@
 // One linter for the whole tree. Besides the usual TypeScript rules it enforces the dependency
-// rule of ../shared/ARCHITECTURE.md §3: imports that point the wrong way are errors.
+// rule of docs/architecture.md: imports that point the wrong way are errors. It also keeps
+// functions short (max-lines-per-function).
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
@@ -72,6 +73,9 @@ const testZone = zone(
   'nothing imports test/ or bench/',
 );
 
+/** Longest function outside tests, in lines of code (blank lines and comments not counted). */
+const MAX_FUNCTION_LINES = 120;
+
 const testFiles = ['**/*.test.ts', '**/*.test.tsx', 'test/**', 'bench/**'];
 
 export default tseslint.config(
@@ -94,7 +98,15 @@ export default tseslint.config(
   },
   {
     ignores: testFiles,
-    rules: { 'import-x/no-restricted-paths': ['error', { zones: [...zones, testZone] }] },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [...zones, testZone] }],
+      // Long multi-phase functions are split into named phases or a class holding their state.
+      // Tests and benchmarks are exempt: a describe block or a bench run reads as a script.
+      'max-lines-per-function': [
+        'error',
+        { max: MAX_FUNCTION_LINES, skipBlankLines: true, skipComments: true },
+      ],
+    },
   },
   {
     files: testFiles,

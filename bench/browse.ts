@@ -84,7 +84,7 @@ export async function run(): Promise<void> {
     await git(['push', '-q', remote, 'refs/heads/main:refs/heads/main'], src);
     // Timings are taken at the Worker's own socket; wrangler dev's reload proxy (a dev-only
     // second hop) is measured beside them for cached pages.
-    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl);
     console.log(
       `timed at the Worker's own socket ${direct} (wrangler dev's public port: ${stack.url})`,
     );

@@ -139,7 +139,7 @@ export async function run(): Promise<void> {
     // Both transports reach the Worker at its own socket, as in production: wrangler dev's public
     // port is a reload proxy that re-sends each request to the Worker and, when that connection
     // drops, retries GETs but answers a POST (an SSH command's ls-refs or fetch) with HTTP 500.
-    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl);
     const sshPort = await freePort();
     const bundle = join(work, 'ssh-bridge.cjs');
     await bundleBridge(bundle);

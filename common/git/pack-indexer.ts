@@ -1,11 +1,11 @@
 /**
- * Pass 1 of indexing a received pack, streaming and in bounded memory (design/git-protocol.md §4):
- * chunks are pushed as the request body streams past (while the caller writes the same bytes to
- * storage); each entry is inflated once, to find where its zlib stream ends, to check its size
- * and, for full objects, to hash it. Recent objects stay in a byte-budgeted cache, so an
- * OFS_DELTA whose base is still there is resolved and hashed at once — in a pack git wrote, that
- * is nearly every delta. The result is a table of entries; `resolveDeltas` (pass 2, in
- * pack-resolve.ts, re-exported here) then resolves the rest by re-reading entries by range.
+ * Pass 1 of indexing a received pack, streaming and in bounded memory (docs/design/git-protocol.md
+ * §4): chunks are pushed as the request body streams past (while the caller writes the same bytes
+ * to storage); each entry is inflated once, to find where its zlib stream ends, to check its size
+ * and, for full objects, to hash it. Recent objects stay in a byte-budgeted cache, so an OFS_DELTA
+ * whose base is still there is resolved and hashed at once — in a pack git wrote, that is nearly
+ * every delta. The result is a table of entries; `resolveDeltas` (pass 2, in pack-resolve.ts,
+ * re-exported here) then resolves the rest by re-reading entries by range.
  *
  * Entries are inflated straight from the chunk through one reused native engine
  * (entry-inflater.ts; one-shot calls of native.ts where the runtime lacks it); one that

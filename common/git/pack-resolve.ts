@@ -1,11 +1,11 @@
 /**
- * Pass 2 of indexing a received pack: resolve every delta (OFS and REF, chains of any depth,
- * bases inside the pack or outside it through `readExternal`), hash each result and report every
- * object to `onObject`. Memory is bounded: inflated objects live in a byte-budgeted LRU, and an
- * evicted base is rebuilt from its nearest cached ancestor by re-reading raw entries through
- * `readRange`, the way git's index-pack rebuilds freed bases (design/git-protocol.md §4).
- * Object ids stay raw bytes in typed arrays and delta children are kept in compressed sparse rows:
- * per object there are no strings, maps or arrays for the garbage collector.
+ * Pass 2 of indexing a received pack: resolve every delta (OFS and REF, chains of any depth, bases
+ * inside the pack or outside it through `readExternal`), hash each result and report every object
+ * to `onObject`. Memory is bounded: inflated objects live in a byte-budgeted LRU, and an evicted
+ * base is rebuilt from its nearest cached ancestor by re-reading raw entries through `readRange`,
+ * the way git's index-pack rebuilds freed bases (docs/design/git-protocol.md §4). Object ids stay
+ * raw bytes in typed arrays and delta children are kept in compressed sparse rows: per object there
+ * are no strings, maps or arrays for the garbage collector.
  */
 import { applyDelta, DeltaError } from './delta';
 import { ByteLru } from './byte-lru';

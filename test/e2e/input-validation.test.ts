@@ -195,3 +195,55 @@ describe('internal API bodies', () => {
     expect(lookup).toMatchObject({ status: 400, code: 'ssh_key_invalid' });
   });
 });
+
+describe('account and sign-in bodies', () => {
+  let alice: SignUp;
+  beforeAll(async () => {
+    alice = await signUp(base);
+  });
+  const send = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}/api/v1${path}`, {
+      method: 'POST',
+      headers: { ...alice.headers, ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('names the bad field of a token request with its established code', async () => {
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{ name: 7, scopes: ['admin'] }, 'token_name_invalid', /^name: /],
+      [{ name: 'x', scopes: 'admin' }, 'token_scopes_invalid', /^scopes: /],
+      [{ name: 'x', scopes: ['admin'], expires_at: 5 }, 'token_expiry_invalid', /^expires_at: /],
+    ];
+    for (const [body, code, message] of cases) {
+      const r = await refusal(await send('/user/tokens', body));
+      expect(r, JSON.stringify(body)).toMatchObject({ status: 400, code });
+      expect(r.message).toMatch(message);
+    }
+  });
+
+  it('refuses an SSH key title that is not text (it was silently dropped)', async () => {
+    const r = await refusal(await send('/user/keys', { title: ['x'], key: 'ssh-ed25519 AAAA' }));
+    expect(r).toMatchObject({ status: 400, code: 'title_invalid' });
+  });
+
+  it('answers a sign-in body whose message or signature is not text as malformed', async () => {
+    for (const body of [
+      { message: 42, signature: '0x00' },
+      { message: 'x', signature: null },
+      { message: 'x'.repeat(10_000), signature: '0x00' },
+      {},
+    ]) {
+      const r = await refusal(
+        await fetch(`${base}/api/v1/auth/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      );
+      expect(r, JSON.stringify(body).slice(0, 60)).toMatchObject({
+        status: 400,
+        code: 'siwe_malformed',
+      });
+    }
+  });
+});

@@ -143,9 +143,11 @@ export const gitRoutes = new Hono<AppEnv>()
     const log = c.var.log;
     const env = c.env;
     const actorId = c.var.user?.id;
+    const exec = c.executionCtx;
+    const cache = edgeCache((p) => exec.waitUntil(p));
     const push = receivePack(ctx, decodedBody(c.req.raw), {
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
-      onPushed: (refs, head) => onPushed(env, ctx, { refs, head, actorId }, log),
+      onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
     });
     c.executionCtx.waitUntil(push.done);
     return gitResponse(push.body, 'application/x-git-receive-pack-result');

@@ -25,6 +25,7 @@ const repo: RepoRow = {
   default_branch: 'main',
   created_at: now,
   updated_at: now,
+  pushed_at: null,
 };
 const run: RunRow = {
   id: '3',

@@ -37,6 +37,7 @@ const row: RepoRow = {
   default_branch: 'main',
   created_at: new Date(0),
   updated_at: new Date(0),
+  pushed_at: null,
 };
 
 /** `store` whose reads of `key` fail as a storage outage would (the key exists). */

@@ -80,7 +80,12 @@ export async function authorize(
 
 /** Restores the dates of a repository record that went through JSON. */
 function reviveRepo(r: RepoRow): RepoRow {
-  return { ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) };
+  return {
+    ...r,
+    created_at: new Date(r.created_at),
+    updated_at: new Date(r.updated_at),
+    pushed_at: r.pushed_at === null || r.pushed_at === undefined ? null : new Date(r.pushed_at),
+  };
 }
 
 /**

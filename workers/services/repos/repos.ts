@@ -37,6 +37,7 @@ export interface RepoView {
   ssh_url: string;
   created_at: string;
   updated_at: string;
+  pushed_at: string | null;
 }
 
 /** The SSH clone URL: under `sshBase` (e.g. `ssh://git@host:2222/`) when set, else scp-style. */
@@ -65,6 +66,7 @@ export function repoView(r: RepoRow, origin: string, sshBase?: string): RepoView
     ssh_url: sshCloneUrl(full, origin, sshBase),
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
+    pushed_at: r.pushed_at ? r.pushed_at.toISOString() : null,
   };
 }
 

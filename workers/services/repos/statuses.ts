@@ -18,8 +18,8 @@ import type { Conclusion } from '../../../db/queries/runs';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction, type Actor } from './authz';
-import { refNamed } from '../browse/resolve-ref';
-import { gitRepoContext } from '../git/repo-context';
+import { openBrowseRepo } from '../browse/repo';
+import { resolveRef } from '../browse/resolve-ref';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -155,19 +155,15 @@ export async function postRunStatus(
   });
 }
 
-/** A full commit id as is, else the branch or tag it names (statuses are keyed by commit). */
+/**
+ * A full commit id as is, else the commit that a branch, a tag (annotated ones peeled), HEAD or an
+ * abbreviated commit id names, as the browse pages resolve them (statuses are keyed by commit).
+ */
 export async function shaOfRef(env: Env, repo: RepoRow, ref: string): Promise<string> {
   const lower = ref.toLowerCase();
   if (SHA.test(lower)) return lower;
-  const ctx = gitRepoContext(env, {
-    id: repo.id,
-    fullName: `${repo.owner_login}/${repo.name}`,
-    defaultBranch: repo.default_branch,
-  });
-  const state = await ctx.refs.state(repo.default_branch);
-  const hit = refNamed(state, ref === 'HEAD' ? state.head : ref);
-  if (!hit) throw AppError.notFound(`No branch, tag or commit named ${ref}`, 'ref_not_found');
-  return hit.oid;
+  const b = await openBrowseRepo(env, repo);
+  return (await resolveRef(b.reader, b.state, ref, (p) => b.findPrefix(p))).commit;
 }
 
 /**

@@ -29,6 +29,22 @@ export function refUrl(r: RepoRef, kind: string, ref: string, path = ''): string
   return `${repoBase(r)}/${kind}/${enc(ref)}${path ? `/${enc(path)}` : ''}`;
 }
 
+/** Links to the ZIP and tar.gz archives of `ref`. */
+export function ArchiveLinks(props: { r: RepoRef; ref: string }) {
+  const at = `${repoBase(props.r)}/archive/${enc(props.ref)}`;
+  return (
+    <span class="downloads">
+      <a href={`${at}.zip`} download>
+        ZIP
+      </a>{' '}
+      ·{' '}
+      <a href={`${at}.tar.gz`} download>
+        tar.gz
+      </a>
+    </span>
+  );
+}
+
 export function ShortSha(props: { oid: string; href?: string }) {
   const s = props.oid.slice(0, 10);
   return props.href ? (
