@@ -4,11 +4,14 @@
  * wrangler's `[wrangler:info] GET /path 200 OK (12ms)` line for the same request is dropped: each
  * request is logged once, and an idle runner controller's polls print nothing. Wrangler's warning
  * that scheduled Workers are not triggered locally is dropped too, since `npm start` runs the
- * schedule itself (schedule-ticker.ts). Everything else passes through unchanged.
+ * schedule itself (schedule-ticker.ts), and so is its "Ready on http://…" line: that is the
+ * Worker's inner address behind the front door, not where users go (start.ts prints that).
+ * Everything else passes through unchanged.
  */
 
 const REQUEST_LINE =
   /^(?:\u001b\[[0-9;]*m)*\[wrangler:info\](?:\u001b\[[0-9;]*m)* (?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \S+ \d{3}\b/;
+const READY_LINE = /^(?:\u001b\[[0-9;]*m)*\[wrangler:info\](?:\u001b\[[0-9;]*m)* Ready on /;
 const SCHEDULE_WARNING = 'Scheduled Workers are not automatically triggered';
 /** The last line of wrangler's schedule warning (its link to the cron docs). */
 const SCHEDULE_WARNING_END = /cron-triggers/;
@@ -33,7 +36,7 @@ export function wranglerOutputFilter(): (line: string) => boolean {
       dropBlank = false;
       if (line.trim() === '') return false;
     }
-    return !REQUEST_LINE.test(line);
+    return !REQUEST_LINE.test(line) && !READY_LINE.test(line);
   };
 }
 
