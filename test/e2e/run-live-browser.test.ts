@@ -127,6 +127,8 @@ describe('live run pages in Chromium', () => {
       await page.goto(runUrl(run));
       expect(await page.locator('#run-cancel').isVisible()).toBe(false);
       expect(await text(page, 'details[data-step="build"] .why')).toBe('exit 2');
+      const served = await (await page.request.get(runUrl(run))).text();
+      expect(served).toContain('<span class="why">dependency build failure</span>');
 
       // Every step's text log answers, also for a step that wrote nothing; and the whole run
       // downloads as plain text.
@@ -138,7 +140,7 @@ describe('live run pages in Chromium', () => {
       expect(all.status()).toBe(200);
       expect(all.headers()['content-disposition']).toMatch(/^attachment; filename="ci-\d+\.log"$/);
       expect(await all.text()).toBe(
-        '== build: failure, exit 2 ==\ncompiling\nerror: boom\nlinking\n\n== lint: skipped ==\n\n== deploy: skipped ==\n\n',
+        '== build: failure, exit 2 ==\ncompiling\nerror: boom\nlinking\n\n== lint: skipped (dependency build failure) ==\n\n== deploy: skipped (dependency build failure) ==\n\n',
       );
     } finally {
       await context.close();

@@ -24,10 +24,12 @@ export interface RunPageProps {
   now?: Date;
 }
 
-/** Why a finished step ended as it did, as far as its row tells (the stream tells the rest). */
-function stepWhy(s: StepRow): string {
-  if (s.exit_code !== null && s.conclusion !== 'success') return `exit ${s.exit_code}`;
-  return '';
+/** Why a finished step ended as it did: a failed step's exit code, and its producer's note. */
+export function stepWhy(s: Pick<StepRow, 'exit_code' | 'conclusion' | 'note'>): string {
+  const why: string[] = [];
+  if (s.exit_code !== null && s.conclusion !== 'success') why.push(`exit ${s.exit_code}`);
+  if (s.note) why.push(s.note);
+  return why.join(' · ');
 }
 
 export function RunPage({ user, canWrite, repo, run, steps, commitSubject, now }: RunPageProps) {

@@ -140,6 +140,7 @@ export interface TextLogStep {
   conclusion: string | null;
   status: string;
   exit_code: number | null;
+  note: string | null;
 }
 
 /**
@@ -159,7 +160,8 @@ export function runTextResponse(
       const s = steps[i++];
       if (!s) return controller.close();
       const state = (s.conclusion ?? s.status).replace('_', ' ');
-      const exit = s.exit_code === null ? '' : `, exit ${s.exit_code}`;
+      const exit =
+        (s.exit_code === null ? '' : `, exit ${s.exit_code}`) + (s.note ? ` (${s.note})` : '');
       const text = await stepText(env, runId, s.step_id);
       const end = text === '' || text.endsWith('\n') ? '' : '\n';
       const name = s.name === s.step_id ? s.name : `${s.name} (${s.step_id})`;
