@@ -73,7 +73,8 @@ export interface NewRun {
   steps: NewStep[];
 }
 
-const RUN_COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
+/** The columns of a RunRow (shared with run-origins.ts). */
+export const RUN_COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
   workflow_file, event, head_sha, head_branch, status, conclusion, plan, attempt, lease_owner,
   lease_epoch::text AS lease_epoch, lease_expires_at, cancel_requested_at, token_hash,
   log_bytes::text AS log_bytes, log_archived_at, created_at, updated_at, started_at, completed_at`;
@@ -136,32 +137,6 @@ export async function findRunOfRepo(
     [id, repoId],
   );
   return rows[0];
-}
-
-/**
- * Whether the commit `sha` already has a run reporting that `file` does not evaluate (a run whose
- * plan carries the evaluation error), so a broken file is reported once per commit.
- */
-export async function hasEvaluationErrorRun(
-  db: Db,
-  repoId: string,
-  sha: string,
-  file: string,
-): Promise<boolean> {
-  const rows = await db.query<{ one: number }>(
-    `SELECT 1 AS one FROM workflow_runs
-      WHERE repo_id = $1 AND head_sha = $2 AND workflow_file = $3 AND plan -> 'error' IS NOT NULL LIMIT 1`,
-    [repoId, sha, file],
-  );
-  return rows.length > 0;
-}
-
-/** The runs an event (a push, a dispatch, a schedule tick) started in repository `repoId`. */
-export async function listRunsOfEvent(db: Db, repoId: string, eventId: string): Promise<RunRow[]> {
-  return db.query<RunRow>(
-    `SELECT ${RUN_COLUMNS} FROM workflow_runs WHERE repo_id = $1 AND event_id = $2 ORDER BY id`,
-    [repoId, eventId],
-  );
 }
 
 /**

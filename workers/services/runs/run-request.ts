@@ -4,7 +4,8 @@
  * list shows the request itself until its run appears (or the evaluation fails).
  */
 import type { Db } from '../../../db/client';
-import { listRunsOfEvent, type RunRow } from '../../../db/queries/runs';
+import type { RunRow } from '../../../db/queries/runs';
+import { listRunsOfEvent } from '../../../db/queries/run-origins';
 import { findEvent } from '../../../db/queries/workflow-events';
 import { shortRef } from '../workflows/workflow-events';
 
