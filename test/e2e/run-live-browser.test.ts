@@ -148,7 +148,7 @@ describe('live run pages in Chromium', () => {
   });
 
   it('"Cancelling…" clears when the run ends', async () => {
-    const run = await makeRun(base, { steps: ['build'] });
+    const run = await makeRun(base, { steps: ['build', 'test'] });
     const context = await contextOf(browser, run.owner);
     const page = await context.newPage();
     try {
@@ -175,6 +175,27 @@ describe('live run pages in Chromium', () => {
       );
       expect(await page.getByRole('button', { name: 'Cancelling…' }).count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Re-run' }).count()).toBe(1);
+      // The step that never started is settled as the server settles it.
+      expect(await text(page, 'details[data-step="test"] .st')).toBe('⊘ cancelled');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a queued run cancelled from its page ends there at once, its steps cancelled', async () => {
+    const run = await makeRun(base, { steps: ['build', 'test'] });
+    const context = await contextOf(browser, run.owner);
+    const page = await context.newPage();
+    try {
+      await page.goto(runUrl(run));
+      await page.getByRole('button', { name: 'Cancel run' }).click();
+      await page.waitForFunction(() =>
+        document.getElementById('run-status')?.textContent?.includes('cancelled'),
+      );
+      expect(await text(page, '#run-took')).toBe('not started');
+      await expect
+        .poll(() => page.locator('details.step .st').allTextContents())
+        .toEqual(['⊘ cancelled', '⊘ cancelled']);
     } finally {
       await context.close();
     }

@@ -206,6 +206,16 @@ function onRecord(r) {
     const c = (r.data && (r.data.conclusion || r.data.status)) || 'success';
     setRun(c, c.replace('_', ' '));
     if (took && took.dataset.started) { took.dataset.completed = r.t; showDur(took); }
+    // As the server settles them: a step still running ended with the run; one still queued never
+    // ran (cancelled with a cancelled run, else skipped).
+    for (const st of steps.values()) {
+      const was = st.el.dataset.state;
+      if (was !== 'queued' && was !== 'running') continue;
+      const now = was === 'running' ? c : c === 'cancelled' ? 'cancelled' : 'skipped';
+      setState(st, now, now.replace('_', ' '));
+      const dur = st.el.querySelector('.dur');
+      if (dur.dataset.started) { dur.dataset.completed = r.t; showDur(dur); }
+    }
     runDone = true; setActions(true);
     done = true; if (es) es.close();
   }
