@@ -26,7 +26,7 @@ export async function findRunRequest(
 ): Promise<RunRequest | undefined> {
   if (eventId === undefined || !/^[1-9]\d{0,17}$/.test(eventId)) return undefined;
   const event = await findEvent(db, eventId);
-  if (!event || event.repo_id !== repoId) return undefined;
+  if (!event || event.repo_id !== repoId || event.type !== 'workflow_dispatch') return undefined;
   const runs = await listRunsOfEvent(db, repoId, eventId);
   const workflow = typeof event.payload.workflow === 'string' ? event.payload.workflow : '';
   const state =
@@ -35,10 +35,12 @@ export async function findRunRequest(
       : event.status === 'failed' || event.status === 'done'
         ? 'failed'
         : 'waiting';
+  // The event's own error text is the controller's (it may name internal hosts): not shown.
   const error =
-    state === 'failed'
-      ? (event.error ??
-        'no run started (the workflow has no manual trigger at this commit, or its file does not evaluate there: see Workflows)')
-      : null;
+    state !== 'failed'
+      ? null
+      : event.status === 'failed'
+        ? 'the runner could not evaluate the workflows at this commit; try again, or push a fix'
+        : 'no run started (the workflow has no manual trigger at this commit, or its file does not evaluate there: see Workflows)';
   return { workflow, ref: shortRef(event.ref), state, runs, error };
 }
