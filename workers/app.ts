@@ -23,6 +23,8 @@ import { browsePageRoutes } from './routes/pages/browse';
 import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { newRepoRoutes } from './routes/pages/new-repo';
+import { peopleRoutes } from './routes/pages/people';
+import { repoSettingsRoutes } from './routes/pages/repo-settings';
 import { runPageRoutes } from './routes/pages/runs';
 import { faviconRoutes, staticRoutes } from './routes/pages/static';
 import { workflowPageRoutes } from './routes/pages/workflows';
@@ -55,6 +57,9 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', runPageRoutes);
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
+  app.route('/', repoSettingsRoutes);
+  // After every fixed top-level page: `/{user}` takes any single segment that is not reserved.
+  app.route('/', peopleRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
   app.route('/', browsePageRoutes);
   app.notFound(notFound);

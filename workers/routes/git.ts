@@ -49,7 +49,10 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
             new Date(),
           )
         : undefined;
-    const repo = granted ?? (await loadRepoForAction(c.var.db, actor, owner, name, action, cache));
+    // An old name (a rename or transfer) serves the repository it leads to, as GitHub does.
+    const repo =
+      granted ??
+      (await loadRepoForAction(c.var.db, actor, owner, name, action, cache, { follow: true }));
     return gitRepoContext(c.env, {
       id: repo.id,
       fullName: `${repo.owner_login}/${repo.name}`,

@@ -39,6 +39,8 @@ input, select, textarea { font: inherit; border: 2px solid var(--line); padding:
 details.confirm > summary { cursor: pointer; color: var(--accent); }
 details.confirm form p { margin: 0.3rem 0; max-width: 20rem; }
 button.danger { border-color: var(--bad); color: var(--bad); font-weight: 700; }
+section.danger-zone { border: 2px solid var(--bad); padding: 0 1rem 1rem; margin-top: 2rem; }
+ul.activity { padding-left: 1.2rem; line-height: 1.8; }
 fieldset { border: 2px solid var(--line); }
 fieldset p.scope { margin: 0.2rem 0; }
 textarea { width: 100%; max-width: 50rem; }

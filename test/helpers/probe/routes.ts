@@ -107,6 +107,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /settings/keys/:id/delete': { kind: 'account', why: 'the caller’s own keys' },
   'GET /new': { kind: 'account', why: 'creates in the caller’s namespace' },
   'POST /new': { kind: 'account', why: 'creates in the caller’s namespace' },
+  'GET /welcome': { kind: 'account', why: 'the caller’s own username' },
+  'POST /welcome': { kind: 'account', why: 'the caller’s own username' },
+  'GET /api/v1/users/:user': { kind: 'site', why: 'public profile' },
+  'GET /:user': { kind: 'site', why: 'profile listing (probed separately)' },
 
   // Internal API: the internal secret or a run token, never a user's credentials.
   'POST /internal/ssh/lookup': { kind: 'internal' },
@@ -130,6 +134,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}`]: { kind: 'repo' },
   [`PATCH ${api}`]: { kind: 'repo', body: { json: { description: 'probe' } } },
   [`DELETE ${api}`]: { kind: 'repo' },
+  [`POST ${api}/transfer`]: { kind: 'repo', body: { json: { new_owner: 'no-such-user-zz' } } },
   [`GET ${api}/collaborators`]: { kind: 'repo', ownerStatus: [200] },
   [`PUT ${api}/collaborators/:user`]: { kind: 'repo', body: { json: { permission: 'read' } } },
   [`DELETE ${api}/collaborators/:user`]: { kind: 'repo' },
@@ -165,6 +170,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/commits`]: { kind: 'repo' },
   [`GET ${api}/commits/:ref{.+}`]: { kind: 'repo' },
   [`GET ${api}/compare/:spec{.+}`]: { kind: 'repo', fill: { spec: { literal: 'main...main' } } },
+  [`GET ${api}/tarball`]: { kind: 'repo' },
+  [`GET ${api}/tarball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
+  [`GET ${api}/zipball`]: { kind: 'repo' },
+  [`GET ${api}/zipball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
   [`GET ${api}/actions/runs`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/jobs`]: { kind: 'repo' },
@@ -192,6 +201,35 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /:owner/:repo/git-receive-pack': { kind: 'repo', git: true, body: { git: '0000' } },
 
   // Pages.
+  'GET /:owner/:repo/settings': { kind: 'repo' },
+  'POST /:owner/:repo/settings/general': { kind: 'repo', body: { form: { description: 'p' } } },
+  'POST /:owner/:repo/settings/visibility': {
+    kind: 'repo',
+    body: { form: { visibility: 'private' } },
+  },
+  'POST /:owner/:repo/settings/collaborators': {
+    kind: 'repo',
+    body: { form: { login: 'no-such-user-zz', permission: 'read' } },
+  },
+  'POST /:owner/:repo/settings/collaborators/:user/delete': { kind: 'repo', body: { form: {} } },
+  'POST /:owner/:repo/settings/secrets': {
+    kind: 'repo',
+    body: { form: { name: 'PROBE', value: 'probe' } },
+  },
+  'POST /:owner/:repo/settings/secrets/:name/delete': {
+    kind: 'repo',
+    fill: { name: 'secret' },
+    body: { form: {} },
+  },
+  'POST /:owner/:repo/settings/rename': {
+    kind: 'repo',
+    body: { form: { new_name: 'probe', confirm: 'wrong' } },
+  },
+  'POST /:owner/:repo/settings/transfer': {
+    kind: 'repo',
+    body: { form: { new_owner: 'no-such-user-zz', confirm: 'wrong' } },
+  },
+  'POST /:owner/:repo/settings/delete': { kind: 'repo', body: { form: { confirm: 'wrong' } } },
   'GET /:owner/:repo/actions': { kind: 'repo' },
   'GET /:owner/:repo/actions/runs/:id': { kind: 'repo' },
   'GET /:owner/:repo/actions/workflows': { kind: 'repo' },
@@ -207,6 +245,12 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /:owner/:repo/commits': { kind: 'repo', cached: true },
   'GET /:owner/:repo/commit/:sha': { kind: 'repo', cached: true },
   'GET /:owner/:repo/compare/*': { kind: 'repo', fill: { '*': { literal: 'main...main' } } },
+  'GET /:owner/:repo/compare': { kind: 'repo' },
+  'GET /:owner/:repo/archive/*': { kind: 'repo', fill: { '*': { literal: 'main.zip' } } },
+  'GET /:owner/:repo/commit-states': {
+    kind: 'repo',
+    query: 'sha=0000000000000000000000000000000000000000',
+  },
   'GET /:owner/:repo/:kind{branches|tags}': {
     kind: 'repo',
     fill: { kind: { literal: 'branches' } },

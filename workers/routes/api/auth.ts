@@ -65,6 +65,8 @@ export const authRoutes = new Hono<AppEnv>()
     const u = result.user;
     return c.json({
       user: userView({ id: u.id, login: u.username, wallet_address: u.address }, u.created_at),
+      // A new user still has the generated `u-…` name: the sign-in page asks them to choose.
+      choose_username: !u.username_chosen,
     });
   })
   .post('/logout', async (c) => {

@@ -16,7 +16,7 @@ import {
   type EdgeCache,
 } from '../../../services/cache/cache';
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
-import { loadRepoForAction } from '../../../services/repos/authz';
+import { administers, loadRepoForAction } from '../../../services/repos/authz';
 import type { RepoRow } from '../../../../db/queries/repositories';
 import type { RepoState } from '../../../../durable-objects/formats';
 import { MemoryTier } from '../../../services/cache/memory-cache';
@@ -58,15 +58,21 @@ function authorise(c: Context<AppEnv>, cache: EdgeCache): Promise<RepoRow> {
   return loadRepoForAction(c.var.db, actorOf(c), c.req.param('owner') ?? '', name, 'read', cache);
 }
 
-function browseOf(repo: BrowseRepo, cache: EdgeCache): Browse {
-  const ref = { owner: repo.owner, name: repo.name, private: repo.row.private };
+async function browseOf(c: Context<AppEnv>, repo: BrowseRepo, cache: EdgeCache): Promise<Browse> {
+  const ref = {
+    owner: repo.owner,
+    name: repo.name,
+    private: repo.row.private,
+    description: repo.row.description,
+    admin: await administers(c.var.db, actorOf(c), repo.row),
+  };
   return { repo, cache, ref, now: Date.now() };
 }
 
 /** Authorises read access to `:owner/:repo` and opens it (its refs read fresh). */
 export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
   const cache = requestCache(c);
-  return browseOf(await openBrowseRepo(c.env, await authorise(c, cache)), cache);
+  return browseOf(c, await openBrowseRepo(c.env, await authorise(c, cache)), cache);
 }
 
 /**
@@ -80,7 +86,7 @@ export async function openBrowsePage(c: Context<AppEnv>): Promise<Browse | Respo
   const cache = requestCache(c);
   const row = await authorise(c, cache);
   const key = pageCacheable(c, row, cache) ? pageKey(c, row.id) : undefined;
-  if (key === undefined) return browseOf(await openBrowseRepo(c.env, row), cache);
+  if (key === undefined) return browseOf(c, await openBrowseRepo(c.env, row), cache);
   const pinned = pinnedPage(c);
   const remembered = pageMemory.get(key);
   const pinnedDigest = pinned ? await pageDigest(row, undefined) : undefined;
@@ -107,7 +113,7 @@ export async function openBrowsePage(c: Context<AppEnv>): Promise<Browse | Respo
   if (hit?.remembered) pageMemory.delete(key);
   c.set('pageCache', { key, digest });
   c.header(CACHE_STATUS, 'miss');
-  return browseOf(repo, cache);
+  return browseOf(c, repo, cache);
 }
 
 /**
