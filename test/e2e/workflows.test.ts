@@ -185,10 +185,13 @@ def deploy(ctx):
       'workflow_dispatch .plue/workflows/deploy.py',
     ]);
     expect(all.filter((r) => r.conclusion === 'failure')).toHaveLength(1);
-    const status = await repo.get<{ statuses: { state: string; context: string }[] }>(
-      `/commits/${sha}/status`,
-    );
-    expect(status.statuses.filter((x) => x.state === 'failure')).toHaveLength(1);
+    const status = await repo.get<{
+      statuses: { state: string; context: string; description: string }[];
+    }>(`/commits/${sha}/status`);
+    const failing = status.statuses.filter((x) => x.state === 'failure');
+    expect(failing).toHaveLength(1);
+    // One annotation naming the file, the line and what is wrong.
+    expect(failing[0]?.description).toMatch(/^\.plue\/workflows\/bad\.py:3: \S/);
   });
 
   it('refuses a cron expression croner cannot read at registration, with file and line', async () => {

@@ -164,7 +164,9 @@ export async function reportEvaluation(
     const run = { ...c.run, actor_id: created.actorId };
     if (c.error) {
       await writeEvaluationLog(db, env, c.run, c.error, now);
-      await postRunStatus(db, run, full, origin, 'failure', 'Workflow file error');
+      const where = c.error.line === null ? c.error.file : `${c.error.file}:${c.error.line}`;
+      const annotation = `${where}: ${c.error.message}`.slice(0, 140);
+      await postRunStatus(db, run, full, origin, 'failure', annotation);
     } else {
       await postRunStatus(db, run, full, origin, 'queued');
     }
