@@ -20,6 +20,7 @@ export default defineConfig({
             'db/**/*.test.ts',
             'ssh-bridge/**/*.test.ts',
             'runner-controller/**/*.test.ts',
+            'deploy/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
           testTimeout: 30_000,
