@@ -150,6 +150,18 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
         },
       ],
       [
+        'runs on gVisor without a CPU limit',
+        (o) => {
+          const limits = (
+            container(o, 'plue-runner-controller').resources as Record<
+              string,
+              Record<string, string>
+            >
+          ).limits;
+          if (limits) delete limits.cpu;
+        },
+      ],
+      [
         'automountServiceAccountToken is not set explicitly',
         (o) => {
           const pod = podTemplates([find(o, 'Deployment', 'plue-ssh-bridge')])[0];

@@ -6,7 +6,8 @@
  * - every pod template: non-root, seccomp RuntimeDefault, no host namespaces or hostPath, an
  *   explicit automountServiceAccountToken (true only for a service account some RoleBinding
  *   names), and per container a read-only root filesystem, no privilege escalation, capabilities
- *   dropped to none, and a memory limit;
+ *   dropped to none, and a memory limit (and a CPU limit on gVisor, or GKE Sandbox enforces
+ *   neither);
  * - pods in the sandbox namespace, and the runner controller's (it runs steps today), use the
  *   `gvisor` RuntimeClass;
  * - RBAC: no cluster-wide roles or bindings; Roles only in the sandbox namespace, only on Jobs,
@@ -129,6 +130,10 @@ function podProblems(pod: PodTemplate, bound: Set<string>): string[] {
       p.push(`${where}: does not drop ALL capabilities`);
     if ((sc.capabilities?.add ?? []).length > 0) p.push(`${where}: adds capabilities`);
     if (c.resources?.limits?.memory === undefined) p.push(`${where}: has no memory limit`);
+    // GKE Sandbox enforces limits only when every container of the pod has CPU and memory ones.
+    if (spec.runtimeClassName === 'gvisor' && c.resources?.limits?.cpu === undefined) {
+      p.push(`${where}: runs on gVisor without a CPU limit (its memory limit would not hold)`);
+    }
   }
   return p;
 }
