@@ -20,6 +20,7 @@ export default defineConfig({
             'db/**/*.test.ts',
             'ssh-bridge/**/*.test.ts',
             'runner-controller/**/*.test.ts',
+            'deploy/**/*.test.ts',
             'scripts/**/*.test.ts',
           ],
           globalSetup: ['test/helpers/tracked-files-guard.ts'],

@@ -143,6 +143,13 @@ describe.each(BACKENDS)('workflow run tables on %s', (kind) => {
     expect(
       await markStepStarted(db, r.id, { stepId: 'extra', name: 'Extra', type: 'agent' }, t0),
     ).toBe(true);
+    // Why it ended, when the producer says (the run page shows it beside the step).
+    await markStepCompleted(
+      db,
+      r.id,
+      { stepId: 'extra', conclusion: 'failure', exitCode: null, note: 'out of memory' },
+      t0,
+    );
     await setLogBytes(db, r.id, 120, { install: 100, extra: 20 });
     await setLogBytes(db, r.id, 50, { install: 10 });
     expect(await markRunCompleted(db, r.id, 'failure', new Date('2026-01-01T00:01:00Z'))).toBe(
@@ -163,6 +170,7 @@ describe.each(BACKENDS)('workflow run tables on %s', (kind) => {
       ],
     );
     expect(steps[2]).toMatchObject({ name: 'Extra', type: 'agent', position: 2 });
+    expect(steps.map((s) => s.note)).toEqual([null, null, 'out of memory']);
   });
 
   it('lists newest first with filters and paging', async () => {

@@ -15,6 +15,7 @@ import { startLocalDatabase, type LocalDatabase } from '../db/local-server/index
 import { startFrontDoor, type FrontDoor } from './front-door';
 import { findWorkerPort } from './worker-socket';
 import { nodeForWrangler, ROOT, WRANGLER_JS } from './node22';
+import { pipeFiltered, wranglerOutputFilter } from './wrangler-output';
 
 export interface StackOptions {
   /** Directory for all local state (PGlite data, wrangler's DO/R2 state). */
@@ -157,7 +158,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Wrangl
   const child = spawn(nodeForWrangler(), args, {
     cwd: ROOT,
     detached: true,
-    stdio: opts.stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       WRANGLER_SEND_METRICS: 'false',
@@ -171,6 +172,11 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Wrangl
       NO_UPDATE_NOTIFIER: '1',
     },
   });
+  if (opts.stdio === 'inherit') {
+    // Shown, less what the Worker already logs (wrangler-output.ts).
+    if (child.stdout) pipeFiltered(child.stdout, process.stdout, wranglerOutputFilter());
+    if (child.stderr) pipeFiltered(child.stderr, process.stderr, wranglerOutputFilter());
+  }
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));

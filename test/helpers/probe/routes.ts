@@ -188,6 +188,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/actions/runs/:id`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/jobs`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/logs`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/logs/text`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/steps/:step/log`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/events`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/stream`]: { kind: 'repo', stream: true },

@@ -1,6 +1,6 @@
 /**
  * Workflow runs over the API (GitHub's shapes): the run list, a run, its steps (as jobs), its
- * archived log (byte ranges), a step's plain-text log, polling, and the live streams (SSE and
+ * archived log (byte ranges), a step's plain-text log, the whole run as plain text, polling, and the live streams (SSE and
  * WebSocket). Every handler authorises a read of the repository first.
  */
 import { Hono } from 'hono';
@@ -14,6 +14,7 @@ import {
   openViewer,
   pollRecords,
   runLogResponse,
+  runTextResponse,
   stepLogResponse,
 } from '../../services/runs/runs-logs';
 import { runFilterOf, runView, stepView } from '../../services/runs/runs-view';
@@ -69,7 +70,14 @@ export const runRoutes = new Hono<AppEnv>()
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(step)) {
       throw AppError.notFound('Step not found', 'step_not_found');
     }
-    return stepLogResponse(c.env, run.id, step, c.req.header('Range'));
+    const known = (await stepsOfRun(c.var.db, run.id)).some((s) => s.step_id === step);
+    return stepLogResponse(c.env, run.id, step, c.req.header('Range'), known);
+  })
+  .get(`${BASE}/:id/logs/text`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const steps = await stepsOfRun(c.var.db, run.id);
+    return runTextResponse(c.env, run.id, steps, `${run.workflow_name}-${run.run_number}.log`);
   })
   .get(`${BASE}/:id/events`, async (c) => {
     const { owner, repo, id } = c.req.param();

@@ -2,7 +2,9 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction } from '../../services/repos/authz';
+import { commitSubject } from '../../services/runs/run-commit';
 import { loadRunForViewer } from '../../services/runs/runs';
+import { findRunRequest } from '../../services/runs/run-request';
 import { runFilterOf } from '../../services/runs/runs-view';
 import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
 import { combinedStates } from '../../services/repos/statuses';
@@ -18,11 +20,13 @@ export const runPageRoutes = new Hono<AppEnv>()
     const filter = runFilterOf((k) => c.req.query(k));
     const page = pageOf(c);
     const list = await runsOfRepo(c.var.db, row.id, filter, page);
+    const requested = await findRunRequest(c.var.db, row.id, c.req.query('requested'));
     const states = await combinedStates(
       c.var.db,
       row.id,
       list.rows.map((r) => r.head_sha),
     );
+    c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <RunsListPage
         user={c.var.user}
@@ -33,6 +37,7 @@ export const runPageRoutes = new Hono<AppEnv>()
         page={page.page}
         perPage={page.perPage}
         filter={filter}
+        requested={requested}
       />,
     );
   })
@@ -41,6 +46,7 @@ export const runPageRoutes = new Hono<AppEnv>()
     const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
     const steps = await stepsOfRun(c.var.db, found.run.id);
     const canWrite = await mayWrite(c, found.repo);
+    const subject = await commitSubject(c.env, found.repo, found.run.head_sha);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <RunPage
@@ -49,6 +55,7 @@ export const runPageRoutes = new Hono<AppEnv>()
         repo={found.repo}
         run={found.run}
         steps={steps}
+        commitSubject={subject}
       />,
     );
   });

@@ -44,7 +44,7 @@ export const workflowPageRoutes = new Hono<AppEnv>()
     for (const [k, v] of Object.entries(form)) {
       if (k.startsWith('input.') && v !== '') inputs[k.slice(6)] = v;
     }
-    await dispatchWorkflow(
+    const event = await dispatchWorkflow(
       c.var.db,
       c.env,
       row,
@@ -53,7 +53,9 @@ export const workflowPageRoutes = new Hono<AppEnv>()
       actor.user.id,
     );
     const full = `${row.owner_login}/${row.name}`;
-    return c.redirect(`/${full}/actions?workflow=${encodeURIComponent(name)}`, 303);
+    // The list shows the request until its run exists, then links the run (run-request.ts).
+    const q = `workflow=${encodeURIComponent(name)}&requested=${event.id}`;
+    return c.redirect(`/${full}/actions?${q}`, 303);
   })
   .post('/:owner/:repo/actions/runs/:id/cancel', async (c) => {
     const { owner, repo, id } = c.req.param();
