@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { median, run as sh } from './lib/measure';
 import { benchRepo, fullSize } from './lib/repo';
@@ -84,7 +84,7 @@ export async function run(): Promise<void> {
     await git(['push', '-q', remote, 'refs/heads/main:refs/heads/main'], src);
     // Timings are taken at the Worker's own socket; wrangler dev's reload proxy (a dev-only
     // second hop) is measured beside them for cached pages.
-    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl);
     console.log(
       `timed at the Worker's own socket ${direct} (wrangler dev's public port: ${stack.url})`,
     );

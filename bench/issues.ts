@@ -12,7 +12,7 @@ import { startLocalDatabase } from '../db/local-server/index';
 import { insertRepo } from '../db/queries/repositories';
 import { createUserWithWallet } from '../db/queries/users';
 import { runMigrations } from '../scripts/stack';
-import { scratchDatabase } from '../test/helpers/databases';
+import { scratchDatabase } from '../scripts/clients/scratch-database';
 import { searchRepoIssues } from '../workers/services/issues/search';
 import { median, timed } from './lib/measure';
 

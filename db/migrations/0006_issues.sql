@@ -155,7 +155,7 @@ CREATE TABLE issue_events (
   actor_id   BIGINT REFERENCES users (id) ON DELETE SET NULL,
   event      TEXT NOT NULL CHECK (event IN ('opened', 'commented', 'labeled', 'unlabeled',
     'assigned', 'unassigned', 'milestoned', 'demilestoned', 'renamed', 'closed', 'reopened',
-    'referenced', 'cross-referenced', 'locked', 'unlocked', 'pinned', 'unpinned')),
+    'referenced', 'cross-referenced', 'locked', 'unlocked', 'pinned', 'unpinned', 'transferred')),
   data       JSONB NOT NULL DEFAULT '{}',
   -- For `referenced`/`cross-referenced`: the repository the reference came from, so it is shown
   -- only to viewers who can read that repository.
@@ -163,3 +163,12 @@ CREATE TABLE issue_events (
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX issue_events_issue ON issue_events (issue_id, id);
+
+-- Where a transferred issue went: its old repository and number lead to it (URLs redirect).
+CREATE TABLE issue_transfers (
+  from_repo_id BIGINT NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+  from_number  BIGINT NOT NULL,
+  issue_id     BIGINT NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+  created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (from_repo_id, from_number)
+);

@@ -22,7 +22,8 @@ export type IssueEventKind =
   | 'locked'
   | 'unlocked'
   | 'pinned'
-  | 'unpinned';
+  | 'unpinned'
+  | 'transferred';
 
 export interface IssueEventRow {
   id: string;

@@ -133,6 +133,15 @@ export async function updateRepo(
   return findRepoById(db, id);
 }
 
+/** The names of every repository `ownerId` owns, private ones included. */
+export async function listRepoNamesOfOwner(db: Db, ownerId: string): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT name FROM repositories WHERE owner_id = $1`,
+    [ownerId],
+  );
+  return rows.map((r) => r.name);
+}
+
 /**
  * Records a push: pushed_at becomes `now` (updated_at stays the record's: pages pinned to a
  * commit are cached against it), and when the push decided HEAD (the

@@ -6,7 +6,7 @@
  * and pin need write; deleting needs admin; a private repository is 404 to outsiders everywhere.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const origin = new URL(base).origin;
@@ -303,6 +303,33 @@ const CASES: Case[] = [
     method: 'POST',
     path: (t) => `/issues/${t.n}/pin`,
     body: () => ({ pinned: 'false' }),
+    page: true,
+    ok: 303,
+  },
+  {
+    name: 'edit form',
+    need: 'write',
+    method: 'POST',
+    path: (t) => `/issues/${t.n}/edit`,
+    body: () => ({ title: 'x', body: 'y' }),
+    page: true,
+    ok: 303,
+  },
+  {
+    name: 'comment edit form',
+    need: 'write',
+    method: 'POST',
+    path: (t) => `/issues/${t.n}/comments/${t.comment}/edit`,
+    body: () => ({ body: 'x' }),
+    page: true,
+    ok: 303,
+  },
+  {
+    name: 'comment delete form',
+    need: 'write',
+    method: 'POST',
+    path: (t) => `/issues/${t.n}/comments/${t.comment}/delete`,
+    body: () => ({}),
     page: true,
     ok: 303,
   },

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
 
 const base = inject('baseUrl');
@@ -68,6 +68,20 @@ describe('issue pages', () => {
       '<strong>bold</strong>',
     );
 
+    // The author edits the comment and the title; the edit is kept in the history.
+    await page.click('.entry:nth-of-type(2) summary:has-text("Edit")');
+    await page.fill('.entry:nth-of-type(2) textarea[name="body"]', 'An edited comment');
+    await page.click('button:has-text("Save comment")');
+    await page.waitForURL(/#issuecomment-\d+$/);
+    expect(await page.textContent('.entry:nth-of-type(2)')).toContain('An edited comment');
+    expect(await page.textContent('.entry:nth-of-type(2) header')).toContain('edited');
+    await page.click('summary:has-text("Edit title and description")');
+    await page.fill('#edit-title', 'Pages work without scripts');
+    await page.click('button:has-text("Save")');
+    await page.waitForLoadState();
+    expect(await page.textContent('h2')).toContain('Pages work without scripts');
+    expect(await page.textContent('body')).toContain('changed the title');
+
     await page.click('summary:has-text("Edit labels")');
     await page.check('input[name="labels"][value="bug"]');
     await page.click('button:has-text("Apply labels")');
@@ -104,6 +118,14 @@ describe('issue pages', () => {
       maxRedirects: 0,
     });
     expect(forged.status()).toBe(403);
+    // A form posted from another site is refused whoever is signed in.
+    const foreign = await page.request.post(`${repoUrl}/issues/1/lock`, {
+      form: { locked: 'false' },
+      headers: { origin: 'https://evil.example' },
+      maxRedirects: 0,
+    });
+    expect(foreign.status()).toBe(403);
+    expect(await foreign.text()).toMatch(/Cross-site request refused/);
 
     // The owner closes it as completed; the list's counts and filters follow.
     await page.click('button:has-text("Close as completed")');

@@ -5,7 +5,7 @@
  * qualifiers with counts and Link pagination, and a private repository invisible to strangers.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { poll } from './workflows-client';
 
@@ -258,5 +258,76 @@ describe('issues over the API', () => {
     expect(((await got.json()) as Json).body_html).not.toContain('href=');
     const t = await json(owner, 'GET', `${r}/issues/1/timeline`);
     expect(t.map((e) => e.event)).toEqual(['opened']);
+  });
+});
+
+describe('transferring issues', () => {
+  it('moves an issue with its comments and same-named labels, and old URLs redirect', async () => {
+    const [owner, writer, stranger] = await Promise.all([signUp(base), signUp(base), signUp(base)]);
+    const a = uniq('from');
+    const b = uniq('to');
+    const secret = uniq('secret');
+    await owner.createRepo(a);
+    await owner.createRepo(b);
+    await owner.createRepo(secret, { private: true });
+    const from = `/repos/${owner.user.login}/${a}`;
+    const to = `/repos/${owner.user.login}/${b}`;
+    await json(
+      owner,
+      'PUT',
+      `${from}/collaborators/${writer.user.login}`,
+      { permission: 'write' },
+      204,
+    );
+    await json(owner, 'POST', `${to}/issues`, { title: 'already there' }, 201);
+    await json(
+      owner,
+      'POST',
+      `${from}/issues`,
+      { title: 'move me', labels: ['bug', 'wontfix'] },
+      201,
+    );
+    await json(owner, 'POST', `${from}/labels`, { name: 'only-here', color: '123456' }, 201);
+    await json(owner, 'POST', `${from}/issues/1/labels`, { labels: ['only-here'] });
+    await json(stranger, 'POST', `${from}/issues/1/comments`, { body: 'comes along' }, 201);
+    // A stranger may not move it; the writer may not move it where they cannot write.
+    const bad = { new_repository: `${owner.user.login}/${b}` };
+    expect((await call(stranger, 'POST', `${from}/issues/1/transfer`, bad)).status).toBe(403);
+    expect((await call(writer, 'POST', `${from}/issues/1/transfer`, bad)).status).toBe(403);
+    const moved = await json(owner, 'POST', `${from}/issues/1/transfer`, bad, 201);
+    expect(moved).toMatchObject({ number: 2, title: 'move me', comments: 1 });
+    expect((moved.labels as Json[]).map((l) => l.name)).toEqual(['bug', 'wontfix']);
+    // The old API and page URLs redirect (301) to the new place.
+    const old = await fetch(`${base}/api/v1${from}/issues/1`, { redirect: 'manual' });
+    expect(old.status).toBe(301);
+    expect(old.headers.get('location')).toBe(`${base}/api/v1${to}/issues/2`);
+    const page = await fetch(`${base}/${owner.user.login}/${a}/issues/1`, { redirect: 'manual' });
+    expect(page.status).toBe(301);
+    expect(page.headers.get('location')).toBe(`/${owner.user.login}/${b}/issues/2`);
+    expect((await json(owner, 'GET', `${to}/issues/2/comments`)).map((x) => x.body)).toEqual([
+      'comes along',
+    ]);
+    const t = await json(owner, 'GET', `${to}/issues/2/timeline`);
+    expect(t.map((e) => e.event)).toContain('transferred');
+    // Never from private to public; an issue moved into a private repository is not followed by strangers.
+    await json(
+      owner,
+      'POST',
+      `${to}/issues/2/transfer`,
+      { new_repository: `${owner.user.login}/${secret}` },
+      201,
+    );
+    const back = await call(
+      owner,
+      'POST',
+      `/repos/${owner.user.login}/${secret}/issues/1/transfer`,
+      bad,
+    );
+    expect(back.status).toBe(400);
+    expect((await call(stranger, 'GET', `${to}/issues/2`)).status).toBe(404);
+    expect(
+      (await fetch(`${base}/api/v1${to}/issues/2`, { redirect: 'manual', headers: owner.headers }))
+        .status,
+    ).toBe(301);
   });
 });

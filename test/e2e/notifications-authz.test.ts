@@ -6,7 +6,7 @@
  * to anonymous).
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const origin = new URL(base).origin;

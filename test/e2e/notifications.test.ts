@@ -5,7 +5,7 @@
  * outsiders going nowhere, and access removed later hiding what was sent before.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const uniq = (p: string) =>

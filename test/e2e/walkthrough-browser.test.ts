@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController } from '../../runner-controller/controller/controller';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { injectTestWallet, launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
 import { DEV_SECRET, poll } from './workflows-client';
@@ -61,6 +61,9 @@ describe('a new user follows the README', () => {
     login = await injectTestWallet(page);
     await page.goto(`${base}/login`);
     await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
+    // The first sign-in offers the generated username; the walk keeps it.
+    await page.waitForURL(`${base}/welcome?next=%2F`);
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${base}/`);
     await expect.poll(() => page.locator('header.site nav').textContent()).toContain(login);
 
@@ -124,13 +127,14 @@ describe('a new user follows the README', () => {
     await g.ok(dir, ['remote', 'add', 'origin', remote]);
     await g.ok(dir, ['push', '-u', 'origin', 'main'], { env: { GIT_ASKPASS: askpass } });
 
-    // Browse: the repository home shows the README; the tabs are the ones that exist.
+    // Browse: the repository home shows the README; the tabs are the ones that exist (Settings
+    // for the owner).
     await page.reload();
     await expect
       .poll(() => page.locator('.markdown').textContent())
       .toContain('Hello from the walkthrough.');
     const tabs = await page.locator('nav.tabs a').allTextContents();
-    expect(tabs).toEqual(['Code', 'Runs']);
+    expect(tabs).toEqual(['Code', 'Issues', 'Runs', 'Settings']);
     await page.getByRole('link', { name: 'README.md' }).first().click();
     await page.waitForURL(/\/blob\/main\/README\.md$/);
     await page.goto(`${base}/${login}/walk/commits/main`);

@@ -13,12 +13,14 @@ import { notificationRoutes } from './notifications';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
 import { userRoutes } from './user';
+import { usersRoutes } from './users';
 import { workflowApiRoutes } from './workflows';
 
 export const apiRoutes = new Hono<AppEnv>()
   .route('/health', healthRoutes)
   .route('/auth', authRoutes)
   .route('/user', userRoutes)
+  .route('/', usersRoutes)
   .route('/', repoRoutes)
   .route('/', issueRoutes)
   .route('/', issueCommentRoutes)

@@ -7,13 +7,14 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
-import { assignableUsers, labelsOfIssues } from '../../../db/queries/issue-meta';
 import { publicOrigin } from '../../services/platform/public-url';
-import { issueOf } from '../../services/issues/access';
+import { issueOf, requireLevel } from '../../services/issues/access';
 import { getIssue } from '../../services/issues/issues';
 import {
   applyAssignees,
   applyLabels,
+  assignable,
+  labelsOnIssue,
   createLabel,
   createMilestone,
   editLabel,
@@ -98,7 +99,7 @@ export const issueLabelRoutes = new Hono<AppEnv>()
   .get(`${ISSUE}/labels`, async (c) => {
     const s = await scopeOf(c);
     const issue = await issueOf(s, pathNumber(c, 'number'));
-    return c.json(((await labelsOfIssues(s.db, [issue.id])).get(issue.id) ?? []).map(labelView));
+    return c.json((await labelsOnIssue(s, issue)).map(labelView));
   })
   .post(`${ISSUE}/labels`, async (c) => {
     const s = await scopeOf(c);
@@ -115,7 +116,7 @@ export const issueLabelRoutes = new Hono<AppEnv>()
   .delete(`${ISSUE}/labels`, async (c) => {
     const s = await scopeOf(c);
     const issue = await issueOf(s, pathNumber(c, 'number'));
-    const current = (await labelsOfIssues(s.db, [issue.id])).get(issue.id) ?? [];
+    const current = await labelsOnIssue(s, issue);
     await applyLabels(
       s,
       issue,
@@ -128,7 +129,8 @@ export const issueLabelRoutes = new Hono<AppEnv>()
     const s = await scopeOf(c);
     const issue = await issueOf(s, pathNumber(c, 'number'));
     const name = c.req.param('name');
-    const on = (await labelsOfIssues(s.db, [issue.id])).get(issue.id) ?? [];
+    await requireLevel(s, 'write'); // before saying whether the label is on the issue
+    const on = await labelsOnIssue(s, issue);
     if (!on.some((l) => l.name.toLowerCase() === name.toLowerCase())) {
       throw AppError.notFound('Label not found', 'label_not_found');
     }
@@ -152,6 +154,6 @@ export const issueLabelRoutes = new Hono<AppEnv>()
   })
   .get(`${REPO}/assignees`, async (c) => {
     const s = await scopeOf(c);
-    const users = await assignableUsers(s.db, s.repo.id);
+    const users = await assignable(s);
     return c.json(users.map((u) => ({ login: u.login, id: Number(u.id) })));
   });

@@ -7,12 +7,12 @@ import { renderIssueTexts } from '../../services/issues/render';
 import { actorOf } from './request';
 
 /** The scope of `/repos/:owner/:repo/…` for this request (404 when the actor cannot read it). */
-export function scopeOf(c: Context<AppEnv>): Promise<RepoScope> {
+export function scopeOf(c: Context<AppEnv>, owner?: string, repo?: string): Promise<RepoScope> {
   return repoScope(
     c.var.db,
     actorOf(c),
-    c.req.param('owner') ?? '',
-    c.req.param('repo') ?? '',
+    owner ?? c.req.param('owner') ?? '',
+    repo ?? c.req.param('repo') ?? '',
     new Date(),
   );
 }

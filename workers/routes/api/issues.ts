@@ -7,7 +7,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
-import { findMilestone } from '../../../db/queries/issue-meta';
 import { publicOrigin } from '../../services/platform/public-url';
 import type { RepoScope } from '../../services/issues/access';
 import {
@@ -20,7 +19,15 @@ import {
   updateIssue,
 } from '../../services/issues/issues';
 import { issueHistory, timelineOf } from '../../services/issues/comments';
-import { createIssueInput, lockInput, updateIssueInput } from '../../services/issues/inputs';
+import { milestoneNumbered } from '../../services/issues/issue-meta';
+import {
+  createIssueInput,
+  lockInput,
+  transferInput,
+  updateIssueInput,
+} from '../../services/issues/inputs';
+import { transferIssue, transferredTo } from '../../services/issues/transfer';
+import { AppError } from '../../../common/errors';
 import { eventView, issueView } from '../../services/issues/views';
 import { jsonInput, optionalJsonInput, queryInput } from '../input';
 import { bodiesHtml, pathNumber, scopeOf } from './issue-request';
@@ -59,7 +66,7 @@ async function queryOf(s: RepoScope, q: z.output<typeof listQuery>): Promise<str
   if (q.mentioned !== undefined) parts.push(`mentions:${quote(q.mentioned)}`);
   if (q.milestone === 'none') parts.push('no:milestone');
   else if (q.milestone !== undefined && /^\d{1,9}$/.test(q.milestone)) {
-    const m = await findMilestone(s.db, s.repo.id, { number: Number(q.milestone) });
+    const m = await milestoneNumbered(s, Number(q.milestone));
     parts.push(`milestone:${quote(m?.title ?? '\u0000none')}`);
   }
   parts.push(`sort:${q.sort}-${q.direction}`);
@@ -102,7 +109,27 @@ export const issueRoutes = new Hono<AppEnv>()
   })
   .get('/repos/:owner/:repo/issues/:number{[0-9]+}', async (c) => {
     const s = await scopeOf(c);
-    return c.json(await oneIssue(c, s, pathNumber(c, 'number')));
+    const number = pathNumber(c, 'number');
+    try {
+      return c.json(await oneIssue(c, s, number));
+    } catch (err) {
+      // A transferred issue answers 301 to its new address, as GitHub does.
+      const moved = err instanceof AppError && err.code === 'issue_not_found';
+      const to = moved ? await transferredTo(s, number) : undefined;
+      if (!to) throw err;
+      return c.redirect(
+        `${publicOrigin(c.env)}/api/v1/repos/${to.repoPath}/issues/${to.number}`,
+        301,
+      );
+    }
+  })
+  .post('/repos/:owner/:repo/issues/:number{[0-9]+}/transfer', async (c) => {
+    const s = await scopeOf(c);
+    const { new_repository } = await jsonInput(c, transferInput);
+    const moved = await transferIssue(s, pathNumber(c, 'number'), new_repository);
+    const [owner = '', repo = ''] = moved.repoPath.split('/');
+    const target = await scopeOf(c, owner, repo);
+    return c.json(await oneIssue(c, target, moved.issue.number), 201);
   })
   .patch('/repos/:owner/:repo/issues/:number{[0-9]+}', async (c) => {
     const s = await scopeOf(c);

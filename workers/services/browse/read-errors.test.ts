@@ -20,6 +20,7 @@ import {
 import { memoryObjectStore, type ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf, packKey } from '../../git/storage/pack-keys';
 import { cacheKey, type EdgeCache } from '../cache/cache';
+import { createMemoryTiers } from '../cache/memory-cache';
 import { changeView, logView } from './data-history';
 import { lastCommitsView } from './data-tree';
 import { browseRepoOver } from './repo';
@@ -87,6 +88,7 @@ function edgeCacheForTest(): EdgeCache & { settled(): Promise<unknown> } {
   return {
     store: cacheStore,
     waitUntil: (p) => void pending.push(p),
+    memory: createMemoryTiers(),
     settled: () => Promise.allSettled(pending),
   };
 }

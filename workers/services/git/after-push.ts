@@ -5,12 +5,12 @@
  * are compacted when they need it (compaction.ts); commit messages reference issues and `Fixes #n`
  * on the default branch closes them (issues/push-references.ts). Later capabilities hook in here.
  */
-import { createDb } from '../../../db/client';
 import { markRepoPushed } from '../../../db/queries/repositories';
 import type { Env } from '../../env';
-import { errorFields, type Logger } from '../../middleware/logger';
+import { errorFields, type Logger } from '../../../common/log';
 import { purgeRepoMeta, type EdgeCache } from '../cache/cache';
 import { recordPushReferences } from '../issues/push-references';
+import { openDb } from '../platform/database';
 import { recordPushEvents } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
 import type { PushedRef } from './receive-pack';
@@ -43,7 +43,7 @@ export async function onPushed(
   });
   if (moved.length > 0) {
     // The push's request may have ended: this work has a connection of its own.
-    const db = createDb({ databaseUrl: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY });
+    const db = openDb(env);
     try {
       const head = movedDefaultBranch(push.head, ctx.repo.defaultBranch);
       await markRepoPushed(db, ctx.repo.id, new Date(), head);

@@ -100,3 +100,7 @@ export const REACTIONS = [
 export const reactionInput = z.object({
   content: z.enum(REACTIONS, { error: `must be one of ${REACTIONS.join(', ')}` }),
 });
+
+export const transferInput = z.object({
+  new_repository: z.string({ error: 'must be owner/name' }).min(3).max(201),
+});

@@ -248,3 +248,21 @@ export async function removeMilestone(s: RepoScope, number: number): Promise<voi
   await requireLevel(s, 'write');
   await deleteMilestone(s.db, (await getMilestone(s, number)).id);
 }
+
+/** The labels on an issue. */
+export async function labelsOnIssue(s: RepoScope, issue: IssueRow): Promise<LabelRow[]> {
+  return (await labelsOfIssues(s.db, [issue.id])).get(issue.id) ?? [];
+}
+
+/** Users who can be assigned in the repository (the owner and write collaborators). */
+export async function assignable(s: RepoScope): Promise<Array<{ id: string; login: string }>> {
+  return assignableUsers(s.db, s.repo.id);
+}
+
+/** Milestone `number` of the repository, if there is one. */
+export async function milestoneNumbered(
+  s: RepoScope,
+  number: number,
+): Promise<MilestoneRow | undefined> {
+  return findMilestone(s.db, s.repo.id, { number });
+}

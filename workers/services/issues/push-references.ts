@@ -3,7 +3,7 @@
  * becomes a `referenced` event on the issue, and `Fixes #n` (or close/resolve) in a commit that
  * reached the default branch closes the issue. At most 100 new commits per ref are read.
  */
-import { createDb } from '../../../db/client';
+import { openDb } from '../platform/database';
 import { findRepoById } from '../../../db/queries/repositories';
 import { ZERO_OID } from '../../../common/git/refs';
 import type { Env } from '../../env';
@@ -57,7 +57,7 @@ export async function recordPushReferences(
       commits.set(c.id, { ...c, onDefaultBranch: onDefault || (had?.onDefaultBranch ?? false) });
     }
   }
-  const db = createDb({ databaseUrl: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY });
+  const db = openDb(env);
   try {
     const repo = await findRepoById(db, ctx.repo.id);
     if (!repo) return [];

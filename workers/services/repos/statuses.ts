@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
   insertStatus,
+  listStatuses,
   latestStatuses,
   latestStatusesOf,
   STATUS_STATES,
@@ -20,6 +21,7 @@ import { AppError } from '../../../common/errors';
 import { loadRepoForAction, type Actor } from './authz';
 import { openBrowseRepo } from '../browse/repo';
 import { resolveRef } from '../browse/resolve-ref';
+import { rowWindow, type Page } from '../platform/page';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -54,6 +56,11 @@ export async function combinedStates(
   const bySha = new Map<string, StatusRow[]>();
   for (const r of rows) bySha.set(r.sha, [...(bySha.get(r.sha) ?? []), r]);
   return new Map([...bySha].map(([sha, latest]) => [sha, combinedState(latest)]));
+}
+
+/** One page of the statuses posted on commit `sha`, newest first. */
+export function statusesOf(db: Db, repoId: string, sha: string, page: Page): Promise<StatusRow[]> {
+  return listStatuses(db, repoId, sha, rowWindow(page));
 }
 
 export async function combinedStatus(db: Db, repo: RepoRow, sha: string, repoApi: string) {

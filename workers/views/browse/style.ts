@@ -4,6 +4,7 @@ export const BROWSE_STYLE = `
 .repo-head { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: baseline; }
 .repo-head h1 { margin: 0; font-size: 1.4rem; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .badge { border: 1px solid var(--line); padding: 0 0.4rem; font-size: 0.8rem; }
+.repo-desc { margin: 0.4rem 0 0; }
 nav.tabs { display: flex; flex-wrap: wrap; border-bottom: 2px solid var(--line); margin: 0.75rem 0 1rem; }
 nav.tabs a { padding: 0.3rem 0.8rem; text-decoration: none; border: 2px solid transparent; border-bottom: 0; margin-bottom: -2px; }
 nav.tabs a[aria-current="page"] { border-color: var(--line); background: var(--bg); color: var(--fg); font-weight: 700; }

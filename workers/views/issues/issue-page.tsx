@@ -53,6 +53,13 @@ function Controls(p: IssuePageProps & { action: string }) {
               </>
             )}
           </form>
+          <form method="post" action={`${p.action}/transfer`}>
+            <label for="new_repository" class="muted">
+              Transfer to (owner/name, where you have write access)
+            </label>
+            <input id="new_repository" name="new_repository" required size={18} />{' '}
+            <button type="submit">Transfer</button>
+          </form>
           <form method="post" action={`${p.action}/pin`}>
             <button type="submit" name="pinned" value={issue.pinned_at ? 'false' : 'true'}>
               {issue.pinned_at ? 'Unpin issue' : 'Pin issue'}
@@ -201,8 +208,28 @@ export function IssuePage(p: IssuePageProps) {
                 raw(p.bodyHtml)
               )}
             </div>
+            {can.edit ? (
+              <details class="new-issue">
+                <summary>Edit title and description</summary>
+                <form method="post" action={`${action}/edit`}>
+                  <label for="edit-title">Title</label>
+                  <input
+                    id="edit-title"
+                    name="title"
+                    required
+                    maxlength={256}
+                    value={issue.title}
+                  />
+                  <label for="edit-body">Description</label>
+                  <textarea id="edit-body" name="body">
+                    {issue.body}
+                  </textarea>
+                  <button type="submit">Save</button>
+                </form>
+              </details>
+            ) : null}
           </article>
-          <Timeline entries={p.timeline} base={base} now={p.now} />
+          <Timeline entries={p.timeline} base={base} issuePath={action} now={p.now} />
           {can.comment ? (
             <form method="post" action={`${action}/comments`} class="comment-form">
               <label for="comment-body">Add a comment (Markdown)</label>

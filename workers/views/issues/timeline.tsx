@@ -5,7 +5,7 @@ import { raw } from 'hono/html';
 import { When } from './parts';
 
 export type TimelineEntry =
-  | { kind: 'comment'; comment: CommentRow; html: string; at: Date }
+  | { kind: 'comment'; comment: CommentRow; html: string; at: Date; editable: boolean }
   | { kind: 'event'; event: IssueEventRow; at: Date };
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -98,12 +98,45 @@ function describe(e: IssueEventRow, base: string) {
       return <>pinned this issue</>;
     case 'unpinned':
       return <>unpinned this issue</>;
+    case 'transferred':
+      return (
+        <>
+          transferred this issue from {str(obj(d.from).repository)} to {str(obj(d.to).repository)}
+        </>
+      );
     default:
       return <>{e.event}</>;
   }
 }
 
-export function Timeline(p: { entries: TimelineEntry[]; base: string; now: number }) {
+/** Edit and delete forms of a comment (delete asks once more), for its author or writers. */
+function CommentControls(p: { action: string; body: string }) {
+  return (
+    <details class="comment-form">
+      <summary>Edit</summary>
+      <form method="post" action={`${p.action}/edit`}>
+        <textarea name="body" required aria-label="Comment text">
+          {p.body}
+        </textarea>
+        <button type="submit">Save comment</button>
+      </form>
+      <details>
+        <summary>Delete…</summary>
+        <form method="post" action={`${p.action}/delete`}>
+          <button type="submit">Delete this comment for good</button>
+        </form>
+      </details>
+    </details>
+  );
+}
+
+export function Timeline(p: {
+  entries: TimelineEntry[];
+  base: string;
+  /** `/{owner}/{repo}/issues/{n}` */
+  issuePath: string;
+  now: number;
+}) {
   return (
     <>
       {p.entries.map((x) =>
@@ -117,6 +150,12 @@ export function Timeline(p: { entries: TimelineEntry[]; base: string; now: numbe
               {x.comment.edits > 0 ? <span class="muted"> · edited</span> : null}
             </header>
             <div class="markdown">{raw(x.html)}</div>
+            {x.editable ? (
+              <CommentControls
+                action={`${p.issuePath}/comments/${x.comment.id}`}
+                body={x.comment.body}
+              />
+            ) : null}
           </article>
         ) : (
           <p class="event">

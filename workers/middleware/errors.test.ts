@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
-import { AppError, STATUS_OF, toAppError, type ErrorKind } from './errors';
-import type { AppEnv } from '../workers/env';
-import { renderError } from '../workers/middleware/errors';
-import { requestContext } from '../workers/middleware/logger';
+import { AppError, STATUS_OF, toAppError, type ErrorKind } from '../../common/errors';
+import type { AppEnv } from '../env';
+import { renderError } from './errors';
+import { requestContext } from './logger';
 
 function appThrowing(err: unknown): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryTier } from './memory-cache';
+import { Lru } from './lru';
 
-describe('MemoryTier', () => {
+describe('Lru', () => {
   it('returns what it holds until it expires', () => {
-    const t = new MemoryTier<string>(100, 50);
+    const t = new Lru<string, string>(100, 50);
     t.set('a', 'A', 10, 1000);
     expect(t.get('a', 999)).toBe('A');
     expect(t.get('a', 1000)).toBeUndefined();
@@ -12,7 +12,7 @@ describe('MemoryTier', () => {
   });
 
   it('evicts the least recently used first to stay within its bytes', () => {
-    const t = new MemoryTier<string>(30, 30);
+    const t = new Lru<string, string>(30, 30);
     t.set('a', 'A', 10, Infinity);
     t.set('b', 'B', 10, Infinity);
     t.set('c', 'C', 10, Infinity);
@@ -24,7 +24,7 @@ describe('MemoryTier', () => {
   });
 
   it('keeps no value larger than an entry may be, and replaces on set', () => {
-    const t = new MemoryTier<string>(100, 20);
+    const t = new Lru<string, string>(100, 20);
     t.set('big', 'X', 21, Infinity);
     expect(t.get('big')).toBeUndefined();
     t.set('k', 'one', 15, Infinity);

@@ -3,7 +3,7 @@
  * producer posting chunks with the run token, and an SSE reader that parses frames as they
  * arrive (and can be cut off mid-stream).
  */
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from './auth';
 
 export const INTERNAL = { 'X-Plue-Internal-Secret': 'dev-internal-secret-change-me' };
 

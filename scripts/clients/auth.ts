@@ -1,7 +1,7 @@
 /**
- * Signing in against a running Plue for end-to-end tests: a fresh wallet (viem local account)
- * signs a SIWE message, and the session cookie comes back. `token(scopes)` mints a personal
- * access token for git or API calls.
+ * Signing in against a running Plue, for end-to-end tests and benchmarks: a fresh wallet (viem
+ * local account) signs a SIWE message, and the session cookie comes back. `token(scopes)` mints
+ * a personal access token for git or API calls.
  *
  *   const alice = await signUp(baseUrl);
  *   await fetch(`${baseUrl}/api/v1/user`, { headers: { cookie: alice.cookie } });
