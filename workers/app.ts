@@ -23,6 +23,7 @@ import { accountRoutes } from './routes/pages/account';
 import { browsePageRoutes } from './routes/pages/browse';
 import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
+import { issuePageRoutes } from './routes/pages/issues';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { peopleRoutes } from './routes/pages/people';
 import { repoSettingsRoutes } from './routes/pages/repo-settings';
@@ -65,6 +66,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.route('/', runPageRoutes);
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
+  app.route('/', issuePageRoutes);
   app.route('/', repoSettingsRoutes);
   // After every fixed top-level page: `/{user}` takes any single segment that is not reserved.
   app.route('/', peopleRoutes);

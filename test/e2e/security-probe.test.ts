@@ -229,9 +229,12 @@ describe('security probe', () => {
         };
         const asReader = async () => {
           const a = await ask(r, reader, world.privateRepo);
-          const bad = mutating(r)
-            ? a.status < 400 || a.status === 404 || a.status >= 500
-            : !r.spec.ownerStatus?.includes(a.status) && (a.status === 404 || a.status >= 500);
+          // A write a reader may make (an issue, a comment) must succeed; any other is refused.
+          const bad = r.spec.readerWrites
+            ? a.status >= 400
+            : mutating(r)
+              ? a.status < 400 || a.status === 404 || a.status >= 500
+              : !r.spec.ownerStatus?.includes(a.status) && (a.status === 404 || a.status >= 500);
           if (bad)
             findings.push({
               check: 'reader',

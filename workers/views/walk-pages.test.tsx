@@ -66,7 +66,7 @@ const manualWorkflow: WorkflowRow = {
 const html = async (node: unknown): Promise<string> => String(await node);
 
 describe('repository pages link only to pages that exist', () => {
-  it('has Code and Runs tabs, Settings only for admins, and links the owner to the profile', async () => {
+  it('has Code, Issues and Runs tabs, Settings only for admins, and links the owner to the profile', async () => {
     const page = await html(
       RepoPage({
         title: 'app',
@@ -76,8 +76,9 @@ describe('repository pages link only to pages that exist', () => {
     const tabs = /<nav class="tabs"[^>]*>(.*?)<\/nav>/s.exec(page)?.[1] ?? '';
     expect(tabs).toContain('>Code<');
     expect(tabs).toContain('>Runs<');
-    expect(tabs).not.toMatch(/Issues|Landings|Settings/);
-    expect(page).not.toContain('/alice/app/issues');
+    expect(tabs).toContain('>Issues<');
+    expect(tabs).not.toMatch(/Landings|Settings/);
+    expect(page).toContain('href="/alice/app/issues"');
     expect(page).not.toContain('/alice/app/settings');
     expect(page).toContain('href="/alice"');
     expect(page).toContain('<p class="repo-desc">An &lt;app&gt;</p>');

@@ -21,6 +21,11 @@ export interface RepoFacts {
   collaborator: string;
   secret: string;
   change: string;
+  issue: string;
+  comment: string;
+  label: string;
+  milestone: string;
+  reaction: string;
 }
 
 type Fact = keyof RepoFacts;
@@ -43,6 +48,8 @@ export interface RepoRoute {
   git?: boolean;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /** A write a read collaborator may make (open an issue, comment, react). */
+  readerWrites?: boolean;
 }
 
 export type RouteSpec =
@@ -62,6 +69,9 @@ const DEFAULT_FILL: Record<string, Fact> = {
   ref: 'branch',
   path: 'file',
   user: 'collaborator',
+  number: 'issue',
+  name: 'label',
+  reaction: 'reaction',
 };
 
 const pkt = (s: string) => (s.length + 4).toString(16).padStart(4, '0') + s;
@@ -185,6 +195,98 @@ export const ROUTES: Record<string, RouteSpec> = {
   // Without an Upgrade header (the WebSocket handshake itself is probed on its own).
   [`GET ${api}/actions/runs/:id/stream/ws`]: { kind: 'repo', ownerStatus: [400] },
 
+  // Issues (API).
+  [`GET ${api}/issues`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues`]: { kind: 'repo', body: { json: { title: 'probe' } }, readerWrites: true },
+  [`GET ${api}/issues/:number{[0-9]+}`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/transfer`]: {
+    kind: 'repo',
+    body: { json: { new_repository: 'nobody/nothing' } },
+  },
+  [`PATCH ${api}/issues/:number{[0-9]+}`]: { kind: 'repo', body: { json: { title: 'probe' } } },
+  [`DELETE ${api}/issues/:number{[0-9]+}`]: { kind: 'repo' },
+  [`PUT ${api}/issues/:number{[0-9]+}/lock`]: { kind: 'repo' },
+  [`DELETE ${api}/issues/:number{[0-9]+}/lock`]: { kind: 'repo' },
+  [`PUT ${api}/issues/:number{[0-9]+}/pin`]: { kind: 'repo' },
+  [`DELETE ${api}/issues/:number{[0-9]+}/pin`]: { kind: 'repo' },
+  [`GET ${api}/issues/:number{[0-9]+}/timeline`]: { kind: 'repo', ownerStatus: [200] },
+  [`GET ${api}/issues/:number{[0-9]+}/events`]: { kind: 'repo', ownerStatus: [200] },
+  [`GET ${api}/issues/:number{[0-9]+}/history`]: { kind: 'repo', ownerStatus: [200] },
+  [`GET ${api}/issues/:number{[0-9]+}/comments`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/comments`]: {
+    kind: 'repo',
+    body: { json: { body: 'probe' } },
+    readerWrites: true,
+  },
+  [`GET ${api}/issues/comments/:id`]: { kind: 'repo', fill: { id: 'comment' }, ownerStatus: [200] },
+  [`PATCH ${api}/issues/comments/:id`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { json: { body: 'probe' } },
+  },
+  [`DELETE ${api}/issues/comments/:id`]: { kind: 'repo', fill: { id: 'comment' } },
+  [`GET ${api}/issues/comments/:id/history`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    ownerStatus: [200],
+  },
+  [`GET ${api}/issues/:number{[0-9]+}/reactions`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/reactions`]: {
+    kind: 'repo',
+    body: { json: { content: 'rocket' } },
+    readerWrites: true,
+  },
+  [`DELETE ${api}/issues/:number{[0-9]+}/reactions/:reaction`]: { kind: 'repo' },
+  [`GET ${api}/issues/comments/:id/reactions`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    ownerStatus: [200],
+  },
+  [`POST ${api}/issues/comments/:id/reactions`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { json: { content: 'rocket' } },
+    readerWrites: true,
+  },
+  [`GET ${api}/labels`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/labels`]: { kind: 'repo', body: { json: { name: 'probe', color: 'ffffff' } } },
+  [`GET ${api}/labels/:name`]: { kind: 'repo', ownerStatus: [200] },
+  [`PATCH ${api}/labels/:name`]: { kind: 'repo', body: { json: { description: 'probe' } } },
+  [`DELETE ${api}/labels/:name`]: { kind: 'repo' },
+  [`GET ${api}/milestones`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/milestones`]: { kind: 'repo', body: { json: { title: 'probe' } } },
+  [`GET ${api}/milestones/:number{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    ownerStatus: [200],
+  },
+  [`PATCH ${api}/milestones/:number{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    body: { json: { description: 'probe' } },
+  },
+  [`DELETE ${api}/milestones/:number{[0-9]+}`]: { kind: 'repo', fill: { number: 'milestone' } },
+  [`GET ${api}/issues/:number{[0-9]+}/labels`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/labels`]: {
+    kind: 'repo',
+    body: { json: { labels: ['bug'] } },
+  },
+  [`PUT ${api}/issues/:number{[0-9]+}/labels`]: {
+    kind: 'repo',
+    body: { json: { labels: ['bug'] } },
+  },
+  [`DELETE ${api}/issues/:number{[0-9]+}/labels`]: { kind: 'repo' },
+  [`DELETE ${api}/issues/:number{[0-9]+}/labels/:name`]: { kind: 'repo' },
+  [`POST ${api}/issues/:number{[0-9]+}/assignees`]: {
+    kind: 'repo',
+    body: { json: { assignees: [] } },
+  },
+  [`DELETE ${api}/issues/:number{[0-9]+}/assignees`]: {
+    kind: 'repo',
+    body: { json: { assignees: [] } },
+  },
+  [`GET ${api}/assignees`]: { kind: 'repo', ownerStatus: [200] },
+
   // git over HTTPS.
   'GET /:owner/:repo/info/refs': {
     kind: 'repo',
@@ -264,6 +366,63 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { '*': { literal: 'main/README.md' } },
     cached: true,
+  },
+  // Issue pages and their forms.
+  'GET /:owner/:repo/issues': { kind: 'repo', ownerStatus: [200] },
+  'GET /:owner/:repo/issues/new': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/issues/new': {
+    kind: 'repo',
+    body: { form: { title: 'probe' } },
+    readerWrites: true,
+  },
+  'GET /:owner/:repo/issues/:number{[0-9]+}': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments': {
+    kind: 'repo',
+    body: { form: { body: 'probe' } },
+    readerWrites: true,
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/edit': {
+    kind: 'repo',
+    body: { form: { title: 'probe', body: '' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/edit': {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { form: { body: 'probe' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/delete': {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { form: {} },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/state': {
+    kind: 'repo',
+    body: { form: { state_reason: 'completed' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/labels': {
+    kind: 'repo',
+    body: { form: { labels: 'bug' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/assignees': { kind: 'repo', body: { form: {} } },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/milestone': {
+    kind: 'repo',
+    body: { form: { milestone: '1' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/lock': {
+    kind: 'repo',
+    body: { form: { locked: 'true' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/pin': {
+    kind: 'repo',
+    body: { form: { pinned: 'true' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/transfer': {
+    kind: 'repo',
+    body: { form: { new_repository: 'nobody/nothing' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/delete': {
+    kind: 'repo',
+    body: { form: { confirm: '1' } },
   },
   'GET /:owner/:repo/last-commits/:commit': { kind: 'repo', cached: true },
   'GET /:owner/:repo/raw/*': {

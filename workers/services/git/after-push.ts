@@ -2,12 +2,14 @@
  * What happens after refs moved: the push is logged; the repository record learns it was pushed
  * (pushed_at, updated_at, and the default branch when the first push chose HEAD) and its edge copy
  * is dropped; a `push` workflow event is recorded per updated ref (workflow-events.ts); the packs
- * are compacted when they need it (compaction.ts). Later capabilities hook in here.
+ * are compacted when they need it (compaction.ts); commit messages reference issues and `Fixes #n`
+ * on the default branch closes them (issues/push-references.ts). Later capabilities hook in here.
  */
 import { markRepoPushed } from '../../../db/queries/repositories';
 import type { Env } from '../../env';
 import { errorFields, type Logger } from '../../../common/log';
 import { purgeRepoMeta, type EdgeCache } from '../cache/cache';
+import { recordPushReferences } from '../issues/push-references';
 import { openDb } from '../platform/database';
 import { recordPushEvents } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
@@ -53,6 +55,12 @@ export async function onPushed(
     } finally {
       await db.end();
     }
+  }
+  try {
+    const closed = await recordPushReferences(env, ctx, push.refs, push.actorId, new Date());
+    if (closed.length > 0) log.info('issues closed by push', { repo: ctx.repo.fullName, closed });
+  } catch (err) {
+    log.error('recording issue references failed', errorFields(err));
   }
   await compactIfNeeded(ctx, log);
 }

@@ -18,8 +18,8 @@ export interface RepoRef {
   admin?: boolean | undefined;
 }
 
-/** The repository tabs that lead somewhere today (Issues and Landings are coming). */
-export type Tab = 'code' | 'runs' | 'settings';
+/** The repository tabs that lead somewhere today (Landings are coming). */
+export type Tab = 'code' | 'issues' | 'runs' | 'settings';
 
 /** `/{owner}/{repo}` */
 export const repoBase = (r: RepoRef): string =>
@@ -113,6 +113,7 @@ export function RepoPage(props: PageProps) {
   const tab = props.tab ?? 'code';
   const tabs: Array<[Tab, string, string]> = [
     ['code', 'Code', base],
+    ['issues', 'Issues', `${base}/issues`],
     ['runs', 'Runs', `${base}/actions`],
   ];
   // Only for those who may use it (the page itself checks again).
