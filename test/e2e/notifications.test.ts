@@ -1,11 +1,13 @@
 /**
  * Notifications through the API with two users and a stranger: a mention, a comment on one's
- * own issue, reasons, read and unread, mark all read, thread unsubscribe, watch settings
+ * own issue, an issue closed by a pushed `Fixes #n`, reasons, read and unread, mark all read, thread unsubscribe, watch settings
  * (watching gets every new issue, ignoring gets nothing), a private repository's mentions of
  * outsiders going nowhere, and access removed later hiding what was sent before.
  */
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
+import { GitSandbox, remoteUrl } from '../helpers/git';
+import { poll } from './workflows-client';
 
 const base = inject('baseUrl');
 const uniq = (p: string) =>
@@ -44,9 +46,11 @@ describe('notifications over the API', () => {
   let alice: SignUp;
   let bob: SignUp;
   let stranger: SignUp;
+  const g = new GitSandbox();
   beforeAll(async () => {
     [alice, bob, stranger] = await Promise.all([signUp(base), signUp(base), signUp(base)]);
   });
+  afterAll(() => g.cleanup());
 
   it('notifies a mention, then the author of a comment, and marks read', async () => {
     const name = uniq('ntf');
@@ -102,6 +106,21 @@ describe('notifications over the API', () => {
     expect(await inbox(bob, full)).toHaveLength(1);
     // participating=true keeps threads the user takes part in.
     expect(await inbox(bob, full, 'all=true&participating=true')).toHaveLength(1);
+  });
+
+  it('notifies the author when a pushed commit says Fixes #n', async () => {
+    const name = uniq('fix');
+    const full = `${alice.user.login}/${name}`;
+    await alice.createRepo(name);
+    await json(bob, 'POST', `/repos/${full}/issues`, { title: 'Broken', body: '' }, 201);
+    const dir = await g.makeRepo(uniq('w'), 1);
+    const remote = remoteUrl(base, alice.user.login, name, await alice.token());
+    await g.ok(dir, ['push', '-q', remote, 'main']);
+    await g.commitFile(dir, 'b.txt', 'b\n', 'Mend it\n\nFixes #1');
+    await g.ok(dir, ['push', '-q', remote, 'HEAD:main']);
+    const n = await poll(async () => (await inbox(bob, full, 'all=false'))[0], 30_000);
+    expect(n).toMatchObject({ reason: 'author', unread: true, subject: { title: 'Broken' } });
+    expect(await inbox(alice, full)).toEqual([]); // the pusher closed it
   });
 
   it('stops a thread after unsubscribing, until mentioned again', async () => {
