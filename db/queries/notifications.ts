@@ -137,6 +137,21 @@ export async function markThreadRead(db: Db, id: string, now: Date): Promise<voi
   );
 }
 
+/** Marks the user's thread about an issue read; returns whether it was unread. */
+export async function markIssueRead(
+  db: Db,
+  userId: string,
+  issueId: string,
+  now: Date,
+): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE notification_threads SET unread = false, last_read_at = $3
+      WHERE user_id = $1 AND issue_id = $2 AND unread RETURNING id::text AS id`,
+    [userId, issueId, now],
+  );
+  return rows.length > 0;
+}
+
 /** Marks the user's threads updated before `before` read; returns how many changed. */
 export async function markAllRead(
   db: Db,

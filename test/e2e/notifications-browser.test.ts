@@ -2,8 +2,8 @@
  * Notifications in Chromium with JavaScript off: the header counter shows a mention's unread
  * notification on any page (a code page too, whose validator must change with it), the inbox
  * lists it with its reason, repository and issue, filters work, marking read, unsubscribing
- * and marking all read are form posts answered with a redirect, and the watch form on the
- * Issues page changes the setting. Screenshots go to test/artifacts/.
+ * and marking all read are form posts answered with a redirect, the watch form on the Issues
+ * page changes the setting, and opening an issue marks its notification read. Screenshots go to test/artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,6 +112,12 @@ describe('notification pages', () => {
     await page.goto(`${base}/notifications?filter=unread`);
     expect(await page.textContent('table.notifications')).toContain('You watch the repository');
     expect(await page.textContent('header.site .unread-count')).toBe('1');
+    // Opening the issue from the inbox marks its notification read, counter included.
+    await page.click('table.notifications a.title');
+    await page.waitForURL(/\/issues\/3$/);
+    expect(await page.$('header.site .unread-count')).toBeNull();
+    await page.goto(`${base}/notifications?filter=unread`);
+    expect(await page.textContent('main')).toContain('No unread notifications');
     await ctx.close();
   });
 

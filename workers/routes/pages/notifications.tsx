@@ -6,14 +6,16 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../../env';
+import type { AppEnv, CurrentUser } from '../../env';
 import {
   listNotifications,
   markAllRead,
   markRead,
+  readOnVisit,
   repoWatch,
   setRepoWatch,
   setThreadSubscribed,
+  UNREAD_CAP,
 } from '../../services/notifications/inbox';
 import { loadRepoForAction } from '../../services/repos/authz';
 import { InboxPage } from '../../views/notifications/inbox-page';
@@ -63,6 +65,22 @@ export async function watchFormFor(
   return (
     <WatchForm owner={repo.owner_login} name={repo.name} level={watch?.level ?? 'participating'} />
   );
+}
+
+/**
+ * The signed-in viewer of an issue page, after marking their notification about it read (the
+ * header's count, taken before, goes down by it); undefined for anonymous viewers.
+ */
+export async function viewerOfIssue(
+  c: Context<AppEnv>,
+  issueId: string,
+): Promise<CurrentUser | undefined> {
+  const user = c.var.user;
+  if (!user || c.var.auth.kind !== 'session') return user;
+  if (!(await readOnVisit(c.var.db, user.id, issueId, new Date()))) return user;
+  // A count at the cap stands for more than it says: it stays.
+  if (user.unread === undefined || user.unread >= UNREAD_CAP) return user;
+  return { ...user, unread: Math.max(0, user.unread - 1) };
 }
 
 export const notificationPageRoutes = new Hono<AppEnv>()

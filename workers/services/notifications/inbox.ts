@@ -11,6 +11,7 @@ import {
   findWatch,
   listThreads,
   markAllRead as markAllReadRows,
+  markIssueRead,
   markThreadRead,
   setSubscribed,
   setWatch,
@@ -75,6 +76,19 @@ export async function markAllRead(
 ): Promise<number> {
   const a = reader(actor, 'repo:write');
   return markAllReadRows(db, a.user.id, before ?? now, now);
+}
+
+/**
+ * Marks the viewer's thread about an issue read when they open the issue's page (as GitHub
+ * does); returns whether there was an unread one. The page itself was authorised already.
+ */
+export async function readOnVisit(
+  db: Db,
+  userId: string,
+  issueId: string,
+  now: Date,
+): Promise<boolean> {
+  return markIssueRead(db, userId, issueId, now);
 }
 
 /** Subscribes to (true) or unsubscribes from (false) a thread's issue; returns the thread. */
