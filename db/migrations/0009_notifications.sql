@@ -42,6 +42,9 @@ CREATE TABLE notification_threads (
   UNIQUE (user_id, issue_id)
 );
 CREATE INDEX notification_threads_user ON notification_threads (user_id, updated_at DESC, id DESC);
+-- The inbox page: unread first, then newest.
+CREATE INDEX notification_threads_inbox
+  ON notification_threads (user_id, unread DESC, updated_at DESC, id DESC);
 -- The header's unread counter and the unread filter read only this.
 CREATE INDEX notification_threads_unread ON notification_threads (user_id, updated_at DESC)
   WHERE unread;
