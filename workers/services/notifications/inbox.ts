@@ -6,19 +6,21 @@
  */
 import type { Db } from '../../../db/client';
 import {
+  findWatch,
+  setSubscribed,
+  setWatch,
+  type WatchRow,
+} from '../../../db/queries/notification-subscriptions';
+import {
   countUnread,
   findThread,
-  findWatch,
   listThreads,
   markAllRead as markAllReadRows,
   markIssueRead,
   markThreadRead,
-  setSubscribed,
-  setWatch,
   type ThreadFilter,
   type ThreadRow,
   type WatchLevel,
-  type WatchRow,
 } from '../../../db/queries/notifications';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { AppError } from '../../../common/errors';

@@ -15,8 +15,10 @@ import { findIssueById } from '../../../db/queries/issues';
 import {
   listSubscriptions,
   subscribe,
-  upsertThreads,
   watchersOf,
+} from '../../../db/queries/notification-subscriptions';
+import {
+  upsertThreads,
   type NotificationReason,
   type ThreadUpdate,
 } from '../../../db/queries/notifications';

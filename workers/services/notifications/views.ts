@@ -1,5 +1,6 @@
 /** Notification threads and subscriptions in GitHub's JSON shapes. */
-import type { ThreadRow, WatchRow } from '../../../db/queries/notifications';
+import type { WatchRow } from '../../../db/queries/notification-subscriptions';
+import type { ThreadRow } from '../../../db/queries/notifications';
 import type { RepoRow } from '../../../db/queries/repositories';
 
 const iso = (d: Date | null) => (d === null ? null : new Date(d).toISOString());
