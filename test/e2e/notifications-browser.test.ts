@@ -108,6 +108,7 @@ describe('notification pages', () => {
     await page.click('form.watch button');
     await page.waitForURL(/\/issues$/);
     expect(await page.inputValue('#watch-level')).toBe('watching');
+    await page.screenshot({ path: join(ARTIFACTS, 'notifications-watch.png') });
     await api(alice, 'POST', `/repos/${full}/issues`, { title: 'Third', body: '' }, 201);
     await page.goto(`${base}/notifications?filter=unread`);
     expect(await page.textContent('table.notifications')).toContain('You watch the repository');

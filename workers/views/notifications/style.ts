@@ -5,5 +5,6 @@ export const NOTIFICATIONS_STYLE = `
 .notifications tr.unread .title { font-weight: 800; }
 .notifications tr.read .title { font-weight: 400; }
 .notifications td.actions { white-space: nowrap; text-align: right; }
+.bar form.watch { align-items: center; }
 form.watch label { font-size: 0.9rem; }
 `;
