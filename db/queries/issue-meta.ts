@@ -37,6 +37,17 @@ export async function listLabels(db: Db, repoId: string): Promise<LabelRow[]> {
   );
 }
 
+/** Open issues per label id of the repository (labels with none are absent). */
+export async function openIssuesPerLabel(db: Db, repoId: string): Promise<Map<string, number>> {
+  const rows = await db.query<{ label_id: string; n: number }>(
+    `SELECT il.label_id::text AS label_id, count(*)::int AS n FROM issue_labels il
+       JOIN issues i ON i.id = il.issue_id
+      WHERE i.repo_id = $1 AND i.state = 'open' GROUP BY il.label_id`,
+    [repoId],
+  );
+  return new Map(rows.map((r) => [r.label_id, r.n]));
+}
+
 /** The repository's labels with these names (case-insensitive). */
 export async function labelsNamed(db: Db, repoId: string, names: string[]): Promise<LabelRow[]> {
   return db.query<LabelRow>(

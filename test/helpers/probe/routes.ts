@@ -464,6 +464,34 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     body: { form: { confirm: '1' } },
   },
+  // Labels and milestones pages and their forms.
+  'GET /:owner/:repo/labels': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/labels': {
+    kind: 'repo',
+    body: { form: { name: 'probe', color: '#ffffff' } },
+  },
+  'POST /:owner/:repo/labels/:name/edit': {
+    kind: 'repo',
+    body: { form: { description: 'probe' } },
+  },
+  'POST /:owner/:repo/labels/:name/delete': { kind: 'repo', body: { form: { confirm: 'bug' } } },
+  'GET /:owner/:repo/milestones': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/milestones': { kind: 'repo', body: { form: { title: 'probe' } } },
+  'POST /:owner/:repo/milestones/:number{[0-9]+}/edit': {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    body: { form: { title: 'probe' } },
+  },
+  'POST /:owner/:repo/milestones/:number{[0-9]+}/state': {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    body: { form: { state: 'closed' } },
+  },
+  'POST /:owner/:repo/milestones/:number{[0-9]+}/delete': {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    body: { form: { confirm: '1' } },
+  },
   'GET /:owner/:repo/last-commits/:commit': { kind: 'repo', cached: true },
   'GET /:owner/:repo/raw/*': {
     kind: 'repo',

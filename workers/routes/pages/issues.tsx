@@ -21,6 +21,7 @@ import { IssueListPage } from '../../views/issues/list-page';
 import { NewIssuePage } from '../../views/issues/new-page';
 import type { TimelineEntry } from '../../views/issues/timeline';
 import { queryInput, uiPageQuery, formInput } from '../input';
+import { issueMetaPageRoutes } from './issue-meta-pages';
 import { issueForm, issueFormRoutes, issuePath, numberOf, scope } from './issue-forms';
 import { viewerOfIssue, watchFormFor } from './notifications';
 
@@ -65,6 +66,7 @@ async function timelineOf(
 
 export const issuePageRoutes = new Hono<AppEnv>()
   .route('/', issueFormRoutes)
+  .route('/', issueMetaPageRoutes)
   .get('/:owner/:repo/issues', async (c) => {
     const s = await scope(c);
     const q = queryInput(c, listQuery);

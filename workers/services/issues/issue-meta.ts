@@ -16,6 +16,7 @@ import {
   labelsOfIssues,
   listLabels,
   listMilestones,
+  openIssuesPerLabel,
   removeAssignees,
   removeIssueLabels,
   updateLabel,
@@ -147,6 +148,17 @@ export async function applyAssignees(
 
 export async function repoLabels(s: RepoScope): Promise<LabelRow[]> {
   return listLabels(s.db, s.repo.id);
+}
+
+/** The repository's labels, each with its count of open issues (for the labels page). */
+export async function labelsWithCounts(
+  s: RepoScope,
+): Promise<Array<{ label: LabelRow; open: number }>> {
+  const [labels, counts] = await Promise.all([
+    listLabels(s.db, s.repo.id),
+    openIssuesPerLabel(s.db, s.repo.id),
+  ]);
+  return labels.map((label) => ({ label, open: counts.get(label.id) ?? 0 }));
 }
 
 async function labelNamed(s: RepoScope, name: string): Promise<LabelRow> {

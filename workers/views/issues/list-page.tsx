@@ -52,6 +52,8 @@ export function IssueListPage(p: IssueListProps) {
           <input id="issue-q" name="q" value={p.query} style="flex:1" data-slash-focus />
           <button type="submit">Search</button>
         </form>
+        <a href={`${base}/labels`}>Labels</a>
+        <a href={`${base}/milestones`}>Milestones</a>
         {p.watch}
         {p.user ? (
           <a class="button" href={`${base}/issues/new`}>
