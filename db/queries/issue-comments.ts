@@ -179,6 +179,17 @@ export async function listReactions(
   );
 }
 
+/** Every reaction on the issue and on its comments, oldest first (for the issue page). */
+export async function listAllReactions(db: Db, issueId: string): Promise<ReactionRow[]> {
+  return db.query<ReactionRow>(
+    `SELECT x.id::text AS id, x.comment_id::text AS comment_id, x.user_id::text AS user_id,
+            u.username AS login, x.content, x.created_at
+       FROM issue_reactions x JOIN users u ON u.id = x.user_id
+      WHERE x.issue_id = $1 ORDER BY x.id`,
+    [issueId],
+  );
+}
+
 /** Reaction counts per content for the issue and each of its comments ('' = the issue). */
 export async function reactionCounts(
   db: Db,

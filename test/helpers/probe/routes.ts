@@ -435,6 +435,26 @@ export const ROUTES: Record<string, RouteSpec> = {
     fill: { id: 'comment' },
     body: { form: {} },
   },
+  'GET /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/history': {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    ownerStatus: [200],
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/reactions': {
+    kind: 'repo',
+    body: { form: { content: 'rocket' } },
+    readerWrites: true,
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/reactions': {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { form: { content: 'rocket' } },
+    readerWrites: true,
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/reactions/:reaction{[0-9]+}/delete': {
+    kind: 'repo',
+    body: { form: {} },
+  },
   'POST /:owner/:repo/issues/:number{[0-9]+}/state': {
     kind: 'repo',
     body: { form: { state_reason: 'completed' } },

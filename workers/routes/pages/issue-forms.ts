@@ -1,6 +1,7 @@
 /**
  * The form actions of one issue page (comment, edit, close or reopen, labels, assignees,
- * milestone, lock, pin, transfer, delete, and comment edit/delete). Each is a plain form POST
+ * milestone, lock, pin, transfer, delete, comment edit/delete, and reactions on the issue or a
+ * comment: add one, remove one's own). Each is a plain form POST
  * answered with a 303 back to the issue (POST→redirect→GET); anonymous visitors are sent to sign
  * in; the same-origin check of middleware/csrf.ts covers them, and the services apply the same
  * rules as the API.
@@ -15,7 +16,10 @@ import {
   createComment,
   deleteComment,
   editComment,
+  react,
+  unreact,
 } from '../../services/issues/comments';
+import { reactionInput } from '../../services/issues/inputs';
 import { applyAssignees, applyLabels } from '../../services/issues/issue-meta';
 import { deleteIssue, setLocked, setPinned, updateIssue } from '../../services/issues/issues';
 import { transferIssue } from '../../services/issues/transfer';
@@ -106,6 +110,28 @@ export const issueFormRoutes = new Hono<AppEnv>()
     '/:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/delete',
     issueAction(async (c, s, n) => {
       await deleteComment(s, await commentOfIssue(s, n, c.req.param('id') ?? ''));
+    }),
+  )
+  .post(
+    '/:owner/:repo/issues/:number{[0-9]+}/reactions',
+    issueAction(async (c, s, n) => {
+      const { content } = await formInput(c, reactionInput);
+      await react(s, { number: n }, content);
+    }),
+  )
+  .post(
+    '/:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/reactions',
+    issueAction(async (c, s, n) => {
+      const { content } = await formInput(c, reactionInput);
+      const id = await commentOfIssue(s, n, c.req.param('id') ?? '');
+      await react(s, { commentId: id }, content);
+      return `${issuePath(s, n)}#issuecomment-${id}`;
+    }),
+  )
+  .post(
+    '/:owner/:repo/issues/:number{[0-9]+}/reactions/:reaction{[0-9]+}/delete',
+    issueAction(async (c, s, n) => {
+      await unreact(s, n, c.req.param('reaction') ?? '');
     }),
   )
   .post(

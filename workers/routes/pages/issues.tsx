@@ -11,11 +11,14 @@ import {
   type IssuePermissions,
   type RepoScope,
 } from '../../services/issues/access';
+import { commentHistory, commentOf } from '../../services/issues/comments';
 import { createIssue, getIssue, listIssues } from '../../services/issues/issues';
 import { issuePageData, pinnedIssues, type IssuePageData } from '../../services/issues/page-data';
+import { reactionSummary } from '../../services/issues/reaction-summary';
 import { renderIssueTexts, taskProgress } from '../../services/issues/render';
 import { DEFAULT_QUERY } from '../../services/issues/search-query';
 import { transferredTo } from '../../services/issues/transfer';
+import { CommentHistoryPage } from '../../views/issues/comment-history-page';
 import { IssuePage } from '../../views/issues/issue-page';
 import { IssueListPage } from '../../views/issues/list-page';
 import { NewIssuePage } from '../../views/issues/new-page';
@@ -117,6 +120,24 @@ export const issuePageRoutes = new Hono<AppEnv>()
       throw err;
     }
   })
+  .get('/:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/history', async (c) => {
+    const s = await scope(c);
+    const { issue, comment } = await commentOf(s, c.req.param('id'));
+    if (issue.number !== numberOf(c)) {
+      throw AppError.notFound('Comment not found', 'comment_not_found');
+    }
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(
+      <CommentHistoryPage
+        user={c.var.user}
+        repo={s.repo}
+        issue={issue}
+        comment={comment}
+        edits={await commentHistory(s, comment.id)}
+        now={s.now.getTime()}
+      />,
+    );
+  })
   .get('/:owner/:repo/issues/:number{[0-9]+}', async (c) => {
     const s = await scope(c);
     const number = numberOf(c);
@@ -146,6 +167,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         assignable={data.assignable}
         milestones={data.milestones}
         now={s.now.getTime()}
+        reactions={await reactionSummary(s, one.issue)}
       />,
     );
   });

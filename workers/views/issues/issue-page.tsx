@@ -10,6 +10,8 @@ import type { IssuePermissions } from '../../services/issues/access';
 import type { IssueWithExtras } from '../../services/issues/issues';
 import { RepoPage } from '../browse/common';
 import { Label, StateBadge, TaskProgress, When } from './parts';
+import type { ReactionSummary } from '../../services/issues/reaction-summary';
+import { Reactions } from './reactions';
 import { Timeline, type TimelineEntry } from './timeline';
 
 export interface IssuePageProps extends IssueWithExtras {
@@ -24,6 +26,7 @@ export interface IssuePageProps extends IssueWithExtras {
   milestones: MilestoneRow[];
   notice?: string | undefined;
   now: number;
+  reactions: ReactionSummary;
 }
 
 /** Lock, pin and delete: for those with write access (delete: admin). */
@@ -208,6 +211,11 @@ export function IssuePage(p: IssuePageProps) {
                 raw(p.bodyHtml)
               )}
             </div>
+            <Reactions
+              groups={p.reactions.get('') ?? []}
+              addAction={can.comment ? `${action}/reactions` : undefined}
+              issuePath={action}
+            />
             {can.edit ? (
               <details class="new-issue">
                 <summary>Edit title and description</summary>
@@ -229,7 +237,14 @@ export function IssuePage(p: IssuePageProps) {
               </details>
             ) : null}
           </article>
-          <Timeline entries={p.timeline} base={base} issuePath={action} now={p.now} />
+          <Timeline
+            entries={p.timeline}
+            base={base}
+            issuePath={action}
+            now={p.now}
+            reactions={p.reactions}
+            canReact={can.comment}
+          />
           {can.comment ? (
             <form method="post" action={`${action}/comments`} class="comment-form">
               <label for="comment-body">Add a comment (Markdown)</label>

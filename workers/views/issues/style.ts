@@ -21,4 +21,10 @@ export const ISSUES_STYLE = `
 .progress > span { display: block; height: 100%; background: var(--ok); }
 .comment-form textarea, .new-issue textarea { width: 100%; min-height: 8rem; font: inherit; }
 .new-issue input[name="title"] { width: 100%; font: inherit; }
+.reactions { display: flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; padding: 0 0.8rem 0.5rem; }
+.reaction-form { display: inline; margin: 0; }
+.reaction { border: 1px solid var(--line); padding: 0 0.4rem; background: none; font: inherit; }
+.reaction.mine { border: 2px solid var(--fg); font-weight: 700; }
+.reaction-menu { display: inline-block; } .reaction-menu button { font: inherit; }
+.meta-form { flex-wrap: wrap; gap: 0.4rem; }
 `;

@@ -2,7 +2,9 @@
 import type { CommentRow } from '../../../db/queries/issue-comments';
 import type { IssueEventRow } from '../../../db/queries/issue-events';
 import { raw } from 'hono/html';
+import type { ReactionSummary } from '../../services/issues/reaction-summary';
 import { When } from './parts';
+import { Reactions } from './reactions';
 
 export type TimelineEntry =
   | { kind: 'comment'; comment: CommentRow; html: string; at: Date; editable: boolean }
@@ -136,6 +138,9 @@ export function Timeline(p: {
   /** `/{owner}/{repo}/issues/{n}` */
   issuePath: string;
   now: number;
+  reactions: ReactionSummary;
+  /** Whether the viewer may react (forms shown). */
+  canReact: boolean;
 }) {
   return (
     <>
@@ -147,9 +152,27 @@ export function Timeline(p: {
               <a href={`#issuecomment-${x.comment.id}`}>
                 <When at={x.comment.created_at} now={p.now} />
               </a>
-              {x.comment.edits > 0 ? <span class="muted"> · edited</span> : null}
+              {x.comment.edits > 0 ? (
+                <>
+                  {' · '}
+                  <a
+                    class="muted"
+                    href={`${p.issuePath}/comments/${x.comment.id}/history`}
+                    title="See earlier versions"
+                  >
+                    edited
+                  </a>
+                </>
+              ) : null}
             </header>
             <div class="markdown">{raw(x.html)}</div>
+            <Reactions
+              groups={p.reactions.get(x.comment.id) ?? []}
+              addAction={
+                p.canReact ? `${p.issuePath}/comments/${x.comment.id}/reactions` : undefined
+              }
+              issuePath={p.issuePath}
+            />
             {x.editable ? (
               <CommentControls
                 action={`${p.issuePath}/comments/${x.comment.id}`}
