@@ -1,0 +1,159 @@
+/**
+ * Reactions and comment edit history on the issue page over HTTP with plain form posts: a read
+ * collaborator adds and removes reactions on the issue and on a comment, counts show with who
+ * reacted in a title; anonymous visitors see counts without forms and are sent to sign in when
+ * they post; a locked issue refuses a reader's reaction; an edited comment links to its history,
+ * which shows every version; a private repository is 404 to strangers on every route.
+ */
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
+
+const base = inject('baseUrl');
+const origin = new URL(base).origin;
+const uniq = (p: string) =>
+  `${p}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+async function api(u: SignUp, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}/api/v1/repos${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...u.headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+}
+
+function post(u: SignUp | undefined, path: string, form: Record<string, string>) {
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { origin, ...(u ? { cookie: u.cookie } : {}) },
+    body: new URLSearchParams(form),
+    redirect: 'manual',
+  });
+}
+
+async function page(u: SignUp | undefined, path: string): Promise<[number, string]> {
+  const res = await fetch(`${base}${path}`, { headers: u ? { cookie: u.cookie } : {} });
+  return [res.status, await res.text()];
+}
+
+describe('reactions and comment history on the issue page', () => {
+  let owner: SignUp;
+  let reader: SignUp;
+  let stranger: SignUp;
+  let repo = '';
+  let priv = '';
+  beforeAll(async () => {
+    [owner, reader, stranger] = await Promise.all([signUp(base), signUp(base), signUp(base)]);
+    const [a, b] = [uniq('react'), uniq('reactp')];
+    await owner.createRepo(a);
+    await owner.createRepo(b, { private: true });
+    repo = `/${owner.user.login}/${a}`;
+    priv = `/${owner.user.login}/${b}`;
+    for (const r of [repo, priv]) {
+      const res = await api(owner, 'PUT', `${r}/collaborators/${reader.user.login}`, {
+        permission: 'read',
+      });
+      expect(res.status).toBe(204);
+    }
+  }, 60_000);
+
+  it('adds and removes reactions on the issue and a comment through forms', async () => {
+    const made = await api(owner, 'POST', `${repo}/issues`, { title: 'react to me' });
+    const n = made.json.number as number;
+    const cm = await api(owner, 'POST', `${repo}/issues/${n}/comments`, { body: 'a comment' });
+    const id = cm.json.id as number;
+    const issuePath = `${repo}/issues/${n}`;
+
+    let res = await post(reader, `${issuePath}/reactions`, { content: 'rocket' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(issuePath);
+    expect((await post(owner, `${issuePath}/reactions`, { content: 'rocket' })).status).toBe(303);
+    res = await post(reader, `${issuePath}/comments/${id}/reactions`, { content: '+1' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`${issuePath}#issuecomment-${id}`);
+    expect((await post(reader, `${issuePath}/reactions`, { content: 'nope' })).status).toBe(400);
+
+    let [status, html] = await page(reader, issuePath);
+    expect(status).toBe(200);
+    const who = `${reader.user.login}, ${owner.user.login} reacted with rocket`;
+    expect(html).toContain(`title="${who}"`);
+    expect(html).toContain('🚀 2');
+    expect(html).toContain(`title="${reader.user.login} reacted with thumbs up"`);
+    expect(html).toContain('👍 1');
+    const mine = /action="([^"]*\/reactions\/(\d+)\/delete)"/.exec(html);
+    expect(mine).not.toBeNull();
+
+    // Anonymous visitors see the counts, without forms, and are sent to sign in when posting.
+    [status, html] = await page(undefined, issuePath);
+    expect(html).toContain('🚀 2');
+    expect(html).not.toContain('Add reaction');
+    res = await post(undefined, `${issuePath}/reactions`, { content: 'eyes' });
+    expect(res.headers.get('location') ?? '').toMatch(/^\/login/);
+
+    // Another user cannot remove the reader's reaction; the reader can.
+    const reactionDelete = mine?.[1] ?? '';
+    const strangerTry = await post(stranger, reactionDelete, {});
+    expect(strangerTry.status).toBe(403);
+    expect((await post(reader, reactionDelete, {})).status).toBe(303);
+    [, html] = await page(reader, issuePath);
+    expect(html).toContain(`title="${owner.user.login} reacted with rocket"`);
+    expect(html).toContain('🚀 1');
+
+    // A locked issue: readers may not react.
+    expect((await api(owner, 'PUT', `${repo}/issues/${n}/lock`, {})).status).toBe(204);
+    expect((await post(reader, `${issuePath}/reactions`, { content: 'eyes' })).status).toBe(403);
+    [, html] = await page(reader, issuePath);
+    expect(html).not.toContain('Add reaction');
+  });
+
+  it('links an edited comment to its history, which shows every version', async () => {
+    const made = await api(owner, 'POST', `${repo}/issues`, { title: 'history' });
+    const n = made.json.number as number;
+    const cm = await api(owner, 'POST', `${repo}/issues/${n}/comments`, { body: 'first <b>' });
+    const id = cm.json.id as number;
+    const issuePath = `${repo}/issues/${n}`;
+    let [, html] = await page(reader, issuePath);
+    expect(html).not.toContain(`/comments/${id}/history`);
+    for (const body of ['second', 'third']) {
+      expect((await post(owner, `${issuePath}/comments/${id}/edit`, { body })).status).toBe(303);
+    }
+    [, html] = await page(reader, issuePath);
+    expect(html).toContain(`href="${issuePath}/comments/${id}/history"`);
+    const [status, hist] = await page(reader, `${issuePath}/comments/${id}/history`);
+    expect(status).toBe(200);
+    expect(hist).toContain('2 edits, newest first.');
+    const order = ['third', 'second', 'first &lt;b&gt;'].map((t) => hist.indexOf(`>${t}</pre>`));
+    expect(order.every((k) => k > 0)).toBe(true);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    // The comment must belong to the issue in the path.
+    const other = await api(owner, 'POST', `${repo}/issues`, { title: 'other' });
+    const wrong = await page(
+      reader,
+      `${repo}/issues/${other.json.number as number}/comments/${id}/history`,
+    );
+    expect(wrong[0]).toBe(404);
+  });
+
+  it('answers every route on a private repository with 404 to strangers and anonymous', async () => {
+    const made = await api(owner, 'POST', `${priv}/issues`, { title: 'secret' });
+    const n = made.json.number as number;
+    const cm = await api(owner, 'POST', `${priv}/issues/${n}/comments`, { body: 'x' });
+    const id = cm.json.id as number;
+    await api(owner, 'PATCH', `${priv}/issues/comments/${id}`, { body: 'y' });
+    const r = await api(owner, 'POST', `${priv}/issues/${n}/reactions`, { content: 'heart' });
+    const issuePath = `${priv}/issues/${n}`;
+    for (const u of [stranger, undefined]) {
+      expect((await page(u, `${issuePath}/comments/${id}/history`))[0]).toBe(404);
+      expect((await post(u, `${issuePath}/reactions`, { content: 'eyes' })).status).toBe(404);
+      const onComment = await post(u, `${issuePath}/comments/${id}/reactions`, { content: 'eyes' });
+      expect(onComment.status).toBe(404);
+      const del = await post(u, `${issuePath}/reactions/${r.json.id as number}/delete`, {});
+      expect(del.status).toBe(404);
+    }
+    const [status, html] = await page(reader, `${issuePath}/comments/${id}/history`);
+    expect(status).toBe(200);
+    expect(html).toContain('1 edit, newest first.');
+    expect((await post(reader, `${issuePath}/reactions`, { content: 'eyes' })).status).toBe(303);
+  });
+});
