@@ -78,7 +78,7 @@ export function Reactions(p: {
                 aria-label={LOOK[c][1]}
                 title={LOOK[c][1]}
               >
-                {LOOK[c][0]}
+                {LOOK[c][0]} {LOOK[c][1]}
               </button>
             ))}
           </form>
