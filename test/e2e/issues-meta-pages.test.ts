@@ -103,6 +103,20 @@ describe('labels and milestones pages', () => {
     expect(res.status).toBe(303);
     [, html] = await page(owner, `${repo}/labels`);
     expect(html).not.toContain('untested');
+
+    // A name with a slash, a space and a percent sign round-trips through the page's own links.
+    const odd = 'area/ui 100%';
+    res = await post(owner, `${repo}/labels`, { name: odd, color: '#abcdef' });
+    expect(res.status).toBe(303);
+    [, html] = await page(owner, `${repo}/labels`);
+    const action = /action="([^"]*\/delete)"/.exec(
+      html.slice(html.indexOf(`value="${odd}"`) - 400),
+    );
+    expect(action?.[1]).toBe(`${repo}/labels/${encodeURIComponent(odd)}/delete`);
+    res = await post(owner, action?.[1] ?? '', { confirm: odd });
+    expect(res.status).toBe(303);
+    [, html] = await page(owner, `${repo}/labels`);
+    expect(html).not.toContain('area/ui');
   });
 
   it('shows milestones with due date and progress; closes, reopens and deletes them', async () => {

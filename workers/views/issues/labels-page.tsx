@@ -75,7 +75,7 @@ export function LabelsPage(p: LabelsPageProps) {
       {p.labels.length === 0 ? (
         <p>No labels yet.{p.canWrite ? ' Create one above.' : ''}</p>
       ) : (
-        <table class="issues labels">
+        <table class="issues labels" aria-label="Labels">
           <tbody>
             {p.labels.map(({ label, open }, k) => {
               const path = `${base}/labels/${encodeURIComponent(label.name)}`;

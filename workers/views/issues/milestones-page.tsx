@@ -120,7 +120,7 @@ export function MilestonesPage(p: MilestonesPageProps) {
           No {p.state} milestones.{p.canWrite && p.state === 'open' ? ' Create one above.' : ''}
         </p>
       ) : (
-        <table class="issues milestones">
+        <table class="issues milestones" aria-label="Milestones">
           <tbody>
             {p.milestones.map((m) => {
               const path = `${base}/milestones/${m.number}`;
