@@ -54,7 +54,9 @@ export function CommentHistoryPage(p: CommentHistoryProps) {
             {k === 0 ? <b>Current · </b> : null}
             <b>{v.by}</b> {v.what} <When at={v.at} now={p.now} />
           </header>
-          <pre class="markdown">{v.body}</pre>
+          <div class="markdown">
+            <pre class="history-text">{v.body}</pre>
+          </div>
         </article>
       ))}
     </RepoPage>

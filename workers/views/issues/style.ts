@@ -27,4 +27,5 @@ export const ISSUES_STYLE = `
 .reaction.mine { border: 2px solid var(--fg); font-weight: 700; }
 .reaction-menu { display: inline-block; } .reaction-menu button { font: inherit; }
 .meta-form { flex-wrap: wrap; gap: 0.4rem; }
+.history-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 `;
