@@ -5,10 +5,11 @@
  * object ids, identities, dates, time zones). Each problem carries git's message id and text, so
  * a refusal reads like git's own. Severities follow git's strict mode: its warnings refuse, its
  * "info" messages (bad file modes, tag names, a missing tagger) only warn. Pure: bytes in,
- * problems out; commits and tags are checked in fsck-commit.ts. Trees report the
- * `.gitmodules`/`.gitattributes` blobs they name, whose contents
- * fsck-blobs.ts checks. Not covered: checks that need other objects (e.g. that a commit's tree
- * is a tree), which git makes while walking links.
+ * problems out; commits and tags are checked in fsck-commit.ts, tree entries read and ordered by
+ * fsck-tree-entry.ts. Trees report the `.gitmodules`/`.gitattributes` blobs they name, whose
+ * contents fsck-blobs.ts checks, and can hand the ids they point at to a push's connectivity
+ * check on the same walk (fsck-links.ts). Not covered: checks that need other objects (e.g. that
+ * a commit's tree is a tree), which git makes while walking links.
  */
 import { toHex } from './bytes';
 import {

@@ -42,7 +42,7 @@ export async function* bodyChunks(
   try {
     for (;;) {
       // A fresh buffer per read: callers may keep views of what they were given.
-      const { value, done } = await read(new Uint8Array(min * 2));
+      const { value, done } = await read(new Uint8Array(min));
       if (value && value.length > 0) yield value;
       if (done) return;
     }
