@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { median, run as sh } from './lib/measure';
 import { benchRepo, fullSize } from './lib/repo';
@@ -82,14 +82,14 @@ export async function run(): Promise<void> {
     await user.createRepo('bench');
     const remote = `${stack.url.replace('http://', `http://x:${token}@`)}/${user.user.login}/bench.git`;
     await git(['push', '-q', remote, 'refs/heads/main:refs/heads/main'], src);
-    // Timings are taken at the Worker's own socket; wrangler dev's reload proxy (a dev-only
-    // second hop) is measured beside them for cached pages.
-    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
+    // Timings are taken at the Worker's own socket; the front door npm start serves (a byte relay
+    // to that socket) is measured beside them for cached pages.
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl);
     console.log(
-      `timed at the Worker's own socket ${direct} (wrangler dev's public port: ${stack.url})`,
+      `timed at the Worker's own socket ${direct} (the front door users reach: ${stack.url})`,
     );
     const R = `${direct}/${user.user.login}/bench`;
-    const viaProxy = (u: string) => u.replace(direct, stack.url);
+    const viaDoor = (u: string) => u.replace(direct, stack.url);
     const A = `${direct}/api/v1/repos/${user.user.login}/bench`;
 
     // Distinct objects to read: directories and files at HEAD, and recent commits.
@@ -117,13 +117,13 @@ export async function run(): Promise<void> {
 
     // The floor: a static asset that touches neither database nor storage.
     const floor: number[] = [];
-    const floorProxy: number[] = [];
+    const floorDoor: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
       floor.push(await timeGet(`${direct}/static/style.css`));
-      floorProxy.push(await timeGet(`${stack.url}/static/style.css`));
+      floorDoor.push(await timeGet(`${stack.url}/static/style.css`));
     }
     console.log(
-      `request floor (static asset p50): ${fmt(median(floor))} at the Worker, ${fmt(median(floorProxy))} through wrangler dev's proxy`,
+      `request floor (static asset p50): ${fmt(median(floor))} at the Worker, ${fmt(median(floorDoor))} through the front door`,
     );
 
     // Repository home: first load (nothing cached) and cached.
@@ -147,14 +147,14 @@ export async function run(): Promise<void> {
       for (const u of urls) cold.push(await timeGet(u));
       await new Promise((r) => setTimeout(r, 300)); // let waitUntil cache writes land
       const warm: number[] = [];
-      const warmProxy: number[] = [];
+      const warmDoor: number[] = [];
       for (const u of urls) {
         warm.push(await timeGet(u));
-        warmProxy.push(await timeGet(viaProxy(u)));
+        warmDoor.push(await timeGet(viaDoor(u)));
       }
       row(`${name} p50 (uncached/cached)`, median(cold), median(warm), 'speed-up', '≥ 10×');
       console.log(
-        `${''.padEnd(30)} cached through wrangler dev's proxy: ${fmt(median(warmProxy))} (${(median(cold) / median(warmProxy)).toFixed(1)}×)`,
+        `${''.padEnd(30)} cached through the front door: ${fmt(median(warmDoor))} (${(median(cold) / median(warmDoor)).toFixed(1)}×)`,
       );
     }
 

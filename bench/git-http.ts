@@ -2,9 +2,10 @@
  * git over HTTPS against git's own `git http-backend`, same machine, same repository
  * (make-repo.py defaults: 10,000 commits, ~5,000 files, ~103 MiB pack):
  * push of the full history (three times each, medians, with the CPU both sides used), full clone,
- * fetch of one new commit; and the Worker's peak memory during a push (the isolate's heap +
- * ArrayBuffers: the live set on untimed pushes of this and of the small repository, and the peak
- * with garbage during the timed pushes; the process RSS).
+ * fetch of one new commit, through the front door users reach and again at the Worker's own
+ * socket; and the Worker's peak memory during a push (the isolate's heap + ArrayBuffers: the live
+ * set on untimed pushes of this and of the small repository, and the peak with garbage during the
+ * timed pushes; the process RSS).
  * Goals (issue 15): clone ≤ 1.0×, fetch ≤ 1.0×, push ≤ 1.5×, memory not growing with pack size.
  * Then many small pushes with deleted branches and force-pushes among them (PLUE_BENCH_PUSHES,
  * default 500, on the small bench repository), side by side on both servers, and clone and fetch
@@ -13,12 +14,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { freePort, startStack, type Stack } from '../scripts/stack';
+import { signUp } from '../scripts/clients/auth';
 import { startGitHttpBackend } from '../scripts/git-http-backend';
 import { sampleIsolate } from './lib/isolate-memory';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
-import { BENCH_WORKER_VARS } from './lib/direct';
+import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { childCpuMs, treeCpuMs } from './lib/process-cpu';
 import { benchRepo, fullSize } from './lib/repo';
 
@@ -134,6 +135,14 @@ export async function run(): Promise<void> {
       { url: baseUrl, dir: join(work, 'c-base') },
     ]);
     report('fetch one new commit (median of 3)', pf, bf, '≤ 1.0×');
+    await atWorkerSocket(
+      stack,
+      createRepo,
+      src,
+      work,
+      median(pushes.map((p) => p.base)),
+      baseClone.ms,
+    );
     // Memory: the live set, from untimed pushes sampled after forced collections.
     const small = benchRepo({ commits: 1000, files: 500 });
     const live = async (repo: string, name: string): Promise<number> => {
@@ -164,6 +173,33 @@ export async function run(): Promise<void> {
     await stack.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The same full push and clone at the Worker's own workerd socket: the figures above go through
+ * the front door users reach (scripts/front-door.ts, a byte relay to this socket), these without
+ * it, so the two show what the front door costs.
+ */
+async function atWorkerSocket(
+  stack: Stack,
+  createRepo: (name: string) => Promise<string>,
+  src: string,
+  work: string,
+  basePushMs: number,
+  baseCloneMs: number,
+): Promise<void> {
+  const direct = new URL(await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl));
+  const url = new URL(await createRepo('bench-socket'));
+  url.host = direct.host;
+  const push = await timed(() =>
+    git(['push', '-q', url.toString(), 'refs/heads/main:refs/heads/main'], src),
+  );
+  report('push full history, at the Worker socket', push.ms, basePushMs, '≤ 1.5×');
+  const clone = await timed(() =>
+    git(['clone', '-q', '--bare', url.toString(), join(work, 'c-socket')]),
+  );
+  report('full clone, at the Worker socket', clone.ms, baseCloneMs, '≤ 1.0×');
+  rmSync(join(work, 'c-socket'), { recursive: true, force: true });
 }
 
 /**

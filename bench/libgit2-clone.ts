@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { startGitHttpBackend } from '../scripts/git-http-backend';
 import { BENCH_WORKER_VARS } from './lib/direct';
 import { median, report, run as sh, timed } from './lib/measure';

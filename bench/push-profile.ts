@@ -1,7 +1,7 @@
 /**
  * A CPU profile of the Worker isolate during one push of the benchmark repository, taken over the
  * DevTools protocol `wrangler dev` exposes: starts the stack, pushes the full history (timed, at
- * wrangler's port and at the Worker's own socket), and prints the functions with the most self
+ * the front door and at the Worker's own socket), and prints the functions with the most self
  * time. A tool to find where a push's time goes inside workerd, not a ratio benchmark
  * (`tsx bench/push-profile.ts`; `PLUE_BENCH_QUICK=1` for the small repository;
  * `PLUE_PROFILE_OUT=file.cpuprofile` keeps the profile for DevTools).
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { run as sh, timed } from './lib/measure';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { childCpuMs, treeCpuMs } from './lib/process-cpu';
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   try {
     const user = await signUp(stack.url);
     const token = await user.token(['repo:read', 'repo:write']);
-    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl);
     const urlOf = async (base: string, name: string) => {
       await user.createRepo(name);
       return `${base.replace('http://', `http://x:${token}@`)}/${user.user.login}/${name}.git`;
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < Number(process.env.PLUE_PROFILE_ROUNDS ?? 1); i++) {
       await sh('git', ['init', '-q', '--bare', join(work, 'base', `b${i}.git`)]);
       await measured('git http-backend', `${baseline.url}/b${i}.git`);
-      await measured("plue via wrangler's port", await urlOf(stack.url, `p${i}`));
+      await measured('plue via the front door', await urlOf(stack.url, `p${i}`));
       await measured('plue at the Worker socket', await urlOf(direct, `d${i}`));
       if (process.env.PLUE_PROFILE_SAMPLE === '1')
         await measured('plue, heap sampled', await urlOf(stack.url, `s${i}`), true);

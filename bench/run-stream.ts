@@ -29,8 +29,8 @@ import { Histogram } from './lib/histogram';
 import { treeCpuMs } from './lib/process-cpu';
 import { nowMs as now, type ViewerStats } from './lib/sse-socket-viewer';
 import { startSseViewers } from './lib/sse-viewer-threads';
-import { scratchDatabase } from '../test/helpers/databases';
-import { INTERNAL, makeRun, post, type TestRun } from '../test/e2e/run-stream-client';
+import { scratchDatabase } from '../scripts/clients/scratch-database';
+import { INTERNAL, makeRun, post, type TestRun } from '../scripts/clients/run-stream-client';
 
 const env = (k: string, d: number) => {
   const n = Number(process.env[k]);
@@ -156,11 +156,11 @@ function summary(stats: ViewerStats[]): string {
   );
 }
 
-/** The Worker's own socket under `wrangler dev`, or its public port with BENCH_RUN_VIA_PROXY=1. */
-function measuredUrl(wranglerPid: number, publicUrl: string): Promise<string> {
+/** The Worker's own socket under `wrangler dev`, or wrangler's own port with BENCH_RUN_VIA_PROXY=1. */
+function measuredUrl(wranglerPid: number, wranglerUrl: string): Promise<string> {
   return process.env.BENCH_RUN_VIA_PROXY === '1'
-    ? Promise.resolve(publicUrl)
-    : directWorkerUrl(wranglerPid, publicUrl);
+    ? Promise.resolve(wranglerUrl)
+    : directWorkerUrl(wranglerPid, wranglerUrl);
 }
 
 interface SseResult {
@@ -249,7 +249,7 @@ export async function run(): Promise<void> {
     // Measured at the Worker's own socket: wrangler dev's reload proxy is a dev-only second
     // workerd process that every request and every streamed byte would pass through again
     // (BENCH_RUN_VIA_PROXY=1 measures through it).
-    const base = await measuredUrl(stack.worker.pid as number, stack.url);
+    const base = await measuredUrl(stack.worker.pid as number, stack.wranglerUrl);
     console.log(
       `\n## run streams at ${base === stack.url ? "wrangler dev's public port" : "the Worker's own socket"} ${base}`,
     );

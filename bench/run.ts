@@ -11,6 +11,7 @@ const benches: Record<string, string> = {
   browse: './browse.ts',
   'run-stream': './run-stream.ts',
   workflows: './workflows.ts',
+  issues: './issues.ts',
   'sandbox-network': './sandbox-network.ts',
 };
 

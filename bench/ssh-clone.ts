@@ -18,8 +18,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ROOT } from '../scripts/node22';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
-import { scratchDatabase } from '../test/helpers/databases';
+import { signUp } from '../scripts/clients/auth';
+import { scratchDatabase } from '../scripts/clients/scratch-database';
 import { median, mib, report, run as sh, sampleRss, timed } from './lib/measure';
 import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { startOpenSsh } from './lib/openssh-server';
@@ -139,7 +139,7 @@ export async function run(): Promise<void> {
     // Both transports reach the Worker at its own socket, as in production: wrangler dev's public
     // port is a reload proxy that re-sends each request to the Worker and, when that connection
     // drops, retries GETs but answers a POST (an SSH command's ls-refs or fetch) with HTTP 500.
-    const direct = await directWorkerUrl(stack.worker.pid as number, stack.url);
+    const direct = await directWorkerUrl(stack.worker.pid as number, stack.wranglerUrl);
     const sshPort = await freePort();
     const bundle = join(work, 'ssh-bridge.cjs');
     await bundleBridge(bundle);

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { startController } from '../runner-controller/controller/controller';
 import { LocalBackend } from '../runner-controller/sandbox/local';
 import { freePort, startStack } from '../scripts/stack';
-import { signUp } from '../test/helpers/auth';
+import { signUp } from '../scripts/clients/auth';
 import { median, run as sh } from './lib/measure';
 import { BENCH_WORKER_VARS } from './lib/direct';
 import { fullSize } from './lib/repo';

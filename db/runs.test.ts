@@ -3,7 +3,6 @@ import { BACKENDS, openTestDatabase, type TestDatabase } from '../test/helpers/d
 import type { Db } from './client';
 import { insertRepo } from './queries/repositories';
 import {
-  claimNextRun,
   findRunById,
   findRunOfRepo,
   insertRun,
@@ -15,12 +14,12 @@ import {
   markRunStarted,
   markStepCompleted,
   markStepStarted,
-  renewLease,
   requestCancel,
   setLogBytes,
   type NewRun,
 } from './queries/runs';
 import { createUserWithWallet } from './queries/users';
+import { claimRunLease } from './queries/run-leases';
 
 const SHA = 'a'.repeat(40);
 const HASH = 'f'.repeat(64);
@@ -144,6 +143,13 @@ describe.each(BACKENDS)('workflow run tables on %s', (kind) => {
     expect(
       await markStepStarted(db, r.id, { stepId: 'extra', name: 'Extra', type: 'agent' }, t0),
     ).toBe(true);
+    // Why it ended, when the producer says (the run page shows it beside the step).
+    await markStepCompleted(
+      db,
+      r.id,
+      { stepId: 'extra', conclusion: 'failure', exitCode: null, note: 'out of memory' },
+      t0,
+    );
     await setLogBytes(db, r.id, 120, { install: 100, extra: 20 });
     await setLogBytes(db, r.id, 50, { install: 10 });
     expect(await markRunCompleted(db, r.id, 'failure', new Date('2026-01-01T00:01:00Z'))).toBe(
@@ -164,6 +170,7 @@ describe.each(BACKENDS)('workflow run tables on %s', (kind) => {
       ],
     );
     expect(steps[2]).toMatchObject({ name: 'Extra', type: 'agent', position: 2 });
+    expect(steps.map((s) => s.note)).toEqual([null, null, 'out of memory']);
   });
 
   it('lists newest first with filters and paging', async () => {
@@ -190,32 +197,28 @@ describe.each(BACKENDS)('workflow run tables on %s', (kind) => {
     expect(second).toMatchObject({ total: 3, rows: [{ id: ids[1] }] });
   });
 
-  it('claims each queued run once, with a fenced lease', async () => {
-    // Drain whatever earlier tests queued, then queue two fresh runs.
+  it('claims each queued run once under concurrent claims, with a fenced lease', async () => {
+    // Claims are limited to this test's owner, so runs queued by earlier tests do not interfere.
     const now = new Date();
-    while (await claimNextRun(db, 'drain', 30, now)) {
-      /* drained */
-    }
     const a = await makeRepo(db);
+    const login = `runner${seq}`;
     const r1 = await insertRun(db, run(a));
     const r2 = await insertRun(db, run(a));
     const other = tdb.open();
     try {
       await other.query('SELECT 1'); // connected before the race, so both claims overlap
       const [c1, c2] = await Promise.all([
-        claimNextRun(db, 'ctl-1', 30, now),
-        claimNextRun(other, 'ctl-2', 30, now),
+        claimRunLease(db, 'ctl-1', 30, HASH, now, login),
+        claimRunLease(other, 'ctl-2', 30, HASH, now, login),
       ]);
-      const c3 = await claimNextRun(db, 'ctl-3', 30, now);
+      const c3 = await claimRunLease(db, 'ctl-3', 30, HASH, now, login);
       const claimed = [c1?.id, c2?.id].sort();
       expect(claimed).toEqual([r1.id, r2.id].sort());
       expect(c3).toBeUndefined();
-      expect(c1).toMatchObject({ status: 'running', lease_owner: 'ctl-1', lease_epoch: '1' });
-      expect(c1?.lease_expires_at?.getTime()).toBe(now.getTime() + 30_000);
+      expect(c1).toMatchObject({ lease_owner: 'ctl-1', lease_epoch: '1' });
+      expect(c1?.lease_expires_at.getTime()).toBe(now.getTime() + 30_000);
       const id = c1?.id ?? '';
-      expect(await renewLease(db, id, 'ctl-1', '1', 30, new Date())).toBe(true);
-      expect(await renewLease(db, id, 'ctl-2', '1', 30, new Date())).toBe(false);
-      expect(await renewLease(db, id, 'ctl-1', '0', 30, new Date())).toBe(false);
+      expect((await findRunById(db, id))?.status).toBe('running');
       expect(await requestCancel(db, id, new Date())).toBe(true);
       expect((await findRunById(db, id))?.cancel_requested_at).toBeInstanceOf(Date);
     } finally {

@@ -1,7 +1,8 @@
 /**
  * Starts Plue's local stack: the database endpoint (embedded PGlite or a proxy to DATABASE_URL),
- * migrations, and the Worker under `wrangler dev`. Shared by `npm start` and the tests so both
- * run the same thing.
+ * migrations, and the Worker under `wrangler dev` behind the front door (front-door.ts: users'
+ * connections go straight to the Worker's own socket, not through wrangler's reload proxy).
+ * Shared by `npm start` and the tests so both run the same thing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -11,7 +12,10 @@ import { createDb } from '../db/client';
 import { loadMigrations } from '../db/load-migrations';
 import { migrate } from '../db/migrate';
 import { startLocalDatabase, type LocalDatabase } from '../db/local-server/index';
+import { startFrontDoor, type FrontDoor } from './front-door';
+import { findWorkerPort } from './worker-socket';
 import { nodeForWrangler, ROOT, WRANGLER_JS } from './node22';
+import { pipeFiltered, wranglerOutputFilter } from './wrangler-output';
 
 export interface StackOptions {
   /** Directory for all local state (PGlite data, wrangler's DO/R2 state). */
@@ -31,7 +35,10 @@ export interface StackOptions {
 }
 
 export interface Stack {
+  /** Where users reach Plue: the front door. */
   url: string;
+  /** wrangler dev's own port (its reload proxy), for comparisons. */
+  wranglerUrl: string;
   db: LocalDatabase;
   worker: ChildProcess;
   /** wrangler's inspector (DevTools protocol) for the Worker's isolate. */
@@ -151,7 +158,7 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Wrangl
   const child = spawn(nodeForWrangler(), args, {
     cwd: ROOT,
     detached: true,
-    stdio: opts.stdio === 'inherit' ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
       WRANGLER_SEND_METRICS: 'false',
@@ -165,6 +172,11 @@ export async function startWranglerDev(opts: WranglerDevOptions): Promise<Wrangl
       NO_UPDATE_NOTIFIER: '1',
     },
   });
+  if (opts.stdio === 'inherit') {
+    // Shown, less what the Worker already logs (wrangler-output.ts).
+    if (child.stdout) pipeFiltered(child.stdout, process.stdout, wranglerOutputFilter());
+    if (child.stderr) pipeFiltered(child.stderr, process.stderr, wranglerOutputFilter());
+  }
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
@@ -209,10 +221,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...opts.extraVars,
   };
   let dev: WranglerDev;
+  let door: FrontDoor;
+  const wranglerPort = await freePort();
   try {
     dev = await startWranglerDev({
-      host,
-      port: opts.port,
+      host: '127.0.0.1',
+      port: wranglerPort,
       dataDir: opts.dataDir,
       vars,
       stdio: opts.stdio,
@@ -221,12 +235,36 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await db.close();
     throw err;
   }
+  try {
+    door = await startFrontDoor({
+      host,
+      port: opts.port,
+      wranglerPort,
+      find: () => findWorkerPort(dev.child.pid as number, wranglerPort),
+    });
+  } catch (err) {
+    await dev.stop();
+    await db.close();
+    throw new Error(`cannot listen on ${host}:${opts.port}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
   const stop = async (): Promise<void> => {
+    await door.close();
     await dev.stop();
     await db.close();
   };
-  const { url, child: worker, inspectorPort: inspector } = dev;
-  return { url, db, worker, inspectorPort: inspector, migrationsApplied, stop };
+  const url = `http://${urlHost(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)}:${opts.port}`;
+  const { child: worker, inspectorPort: inspector } = dev;
+  return {
+    url,
+    wranglerUrl: dev.url,
+    db,
+    worker,
+    inspectorPort: inspector,
+    migrationsApplied,
+    stop,
+  };
 }
 
 /** A listen address as it appears in a URL (IPv6 in brackets). */

@@ -326,8 +326,14 @@ describe('abrupt disconnect during a push', () => {
     await new Promise((resolve) => child.stdout.once('data', resolve));
     const cmd = `${head} ${next} refs/heads/main\0report-status\n`;
     child.stdin.write(`${(cmd.length + 4).toString(16).padStart(4, '0')}${cmd}0000`);
+    const logged = logs.length;
     child.stdin.write(pack.subarray(0, pack.length >> 1));
-    await new Promise((r) => setTimeout(r, 300));
+    // Cut the client off once the bridge is forwarding the push.
+    await expect
+      .poll(() => logs.slice(logged).some((l) => l.includes('"msg":"push forwarding"')), {
+        timeout: 5000,
+      })
+      .toBe(true);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('close', resolve));
     await expect

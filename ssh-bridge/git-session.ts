@@ -278,6 +278,7 @@ async function receivePack(s: GitSession): Promise<number> {
       return;
     }
     if (!req.write(first)) await drained(req);
+    s.log('push forwarding', { repo: `${s.command.owner}/${s.command.repo}` });
     for (;;) {
       const chunk = await s.input.next();
       if (!chunk) break;

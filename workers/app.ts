@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { AppEnv } from './env';
+import type { MemoryTiers } from './services/cache/memory-cache';
 import { authenticate } from './middleware/auth';
 import { configCheck } from './middleware/config-check';
 import { csrf } from './middleware/csrf';
@@ -22,14 +23,24 @@ import { accountRoutes } from './routes/pages/account';
 import { browsePageRoutes } from './routes/pages/browse';
 import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
+import { issuePageRoutes } from './routes/pages/issues';
 import { newRepoRoutes } from './routes/pages/new-repo';
+import { peopleRoutes } from './routes/pages/people';
+import { repoSettingsRoutes } from './routes/pages/repo-settings';
 import { runPageRoutes } from './routes/pages/runs';
 import { faviconRoutes, staticRoutes } from './routes/pages/static';
 import { workflowPageRoutes } from './routes/pages/workflows';
 
-/** Builds the app. A function, not a module-level instance, so tests can build their own. */
-export function createApp(): Hono<AppEnv> {
+/**
+ * Builds the app over the isolate memory tiers it hands to every request (`c.var.memory`). A
+ * function, not a module-level instance, so tests can build their own.
+ */
+export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  app.use('*', async (c, next) => {
+    c.set('memory', memory);
+    await next();
+  });
   app.use('*', requestContext());
   // Before anything else reads the request: a misconfigured production deployment serves
   // nothing, and URLs no route can mean (a %00, broken escapes) are a 400.
@@ -55,6 +66,10 @@ export function createApp(): Hono<AppEnv> {
   app.route('/', runPageRoutes);
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
+  app.route('/', issuePageRoutes);
+  app.route('/', repoSettingsRoutes);
+  // After every fixed top-level page: `/{user}` takes any single segment that is not reserved.
+  app.route('/', peopleRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.
   app.route('/', browsePageRoutes);
   app.notFound(notFound);

@@ -4,7 +4,8 @@
  */
 import type { Db } from '../db/client';
 import type { NonceObject, RateLimiter, RepoObject, RunStream } from '../durable-objects';
-import type { Logger } from './middleware/logger';
+import type { Logger } from '../common/log';
+import type { MemoryTiers } from './services/cache/memory-cache';
 
 export interface Env {
   /** postgres:// URL of the database (Neon in production). */
@@ -99,6 +100,8 @@ export interface AuthInfo {
 
 export interface Vars {
   requestId: string;
+  /** The isolate memory tiers, made once at the Worker entry (services/cache/memory-cache.ts). */
+  memory: MemoryTiers;
   log: Logger;
   db: Db;
   /** Set by the auth middleware; undefined for anonymous requests. */

@@ -1,6 +1,9 @@
 /** Timing, process memory sampling and result printing shared by the benchmarks. */
 import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { descendants } from '../../scripts/worker-socket';
+
+export { descendants };
 
 export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const t0 = performance.now();
@@ -32,27 +35,6 @@ function rssKb(pid: number): number {
 }
 
 /** Pids of every process descending from `root` (inclusive). */
-export function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {
-      /* gone */
-    }
-  }
-  const out: number[] = [];
-  const stack = [root];
-  while (stack.length) {
-    const p = stack.pop() as number;
-    out.push(p);
-    stack.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
 
 /** Samples the largest RSS among the processes named `name` under `root` until stopped. */
 export function sampleRss(root: number, name: string, everyMs = 100): { stop(): number } {

@@ -1,5 +1,5 @@
 /**
- * Benchmark repositories, generated deterministically with ../shared/bench/make-repo.py and
+ * Benchmark repositories, generated deterministically with bench/fixtures/make-repo.py and
  * cached under .plue/bench/ so repeated runs reuse them.
  */
 import { execFileSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../scripts/node22';
 
-export const MAKE_REPO = join(ROOT, '..', 'shared', 'bench', 'make-repo.py');
+export const MAKE_REPO = join(ROOT, 'bench', 'fixtures', 'make-repo.py');
 
 /** True when `npm run bench` should use the full default sizes (the issue's figures). */
 export function fullSize(): boolean {

@@ -5,7 +5,7 @@
  * step's log every second).
  */
 import type { RunResult, RunSpec, SandboxBackend } from '../../runner-controller/sandbox/types';
-import { readSse } from '../../test/e2e/run-stream-client';
+import { readSse } from '../../scripts/clients/run-stream-client';
 
 export const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

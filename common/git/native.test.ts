@@ -2,7 +2,6 @@ import { deflateSync } from 'node:zlib';
 import { sha1 as nobleSha1 } from '@noble/hashes/legacy.js';
 import { describe, expect, test } from 'vitest';
 import { toHex, utf8 } from './bytes';
-import { crc32 as jsCrc32 } from './crc32';
 import {
   adler32,
   crc32,
@@ -60,6 +59,16 @@ function bodyHidingItsAdler(copies: number, seed: number): Uint8Array {
     body[to] = (body[to] as number) + 1;
   }
   return body;
+}
+
+/** CRC-32 (zlib/IEEE polynomial) written out bit by bit: the reference the native one must match. */
+function jsCrc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of data) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return ~c >>> 0;
 }
 
 describe('native hashing and checksums', () => {

@@ -162,15 +162,35 @@ function inflateCounting(
   size: number,
 ): { output: Uint8Array; consumed: number } | undefined {
   try {
-    const r = inflateSync(input, {
+    const r: unknown = inflateSync(input, {
       info: true,
       maxOutputLength: limit(size),
       chunkSize: chunk(size),
     });
-    return { output: r.buffer, consumed: r.engine.bytesWritten };
+    return infoResult(r);
   } catch (e) {
     return truncatedOrThrow(e);
   }
+}
+
+/**
+ * The `{buffer, engine}` pair that `{info: true}` returns, read by shape: @types/node does not
+ * model that overload, so the Node-side type-check sees a Buffer here.
+ */
+function infoResult(r: unknown): { output: Uint8Array; consumed: number } {
+  if (typeof r === 'object' && r !== null && 'buffer' in r && 'engine' in r) {
+    const { buffer, engine } = r;
+    if (
+      buffer instanceof Uint8Array &&
+      typeof engine === 'object' &&
+      engine !== null &&
+      'bytesWritten' in engine &&
+      typeof engine.bytesWritten === 'number'
+    ) {
+      return { output: buffer, consumed: engine.bytesWritten };
+    }
+  }
+  throw new Error('zlib inflate with info: unexpected result shape');
 }
 
 /**

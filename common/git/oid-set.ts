@@ -69,6 +69,21 @@ export class OidSet {
     for (let i = 0; i < this.n; i++) if (fn(this.ids, i * 20) === false) return;
   }
 
+  /**
+   * The longest run of occupied slots, which bounds the probes of any lookup (tests: crafted ids
+   * must spread, not pile into one run).
+   */
+  longestRun(): number {
+    let longest = 0;
+    let run = 0;
+    // Twice round, so a run that wraps past the end counts whole.
+    for (let i = 0; i < this.slots.length * 2; i++) {
+      run = this.slots[i & (this.slots.length - 1)] === EMPTY_SLOT ? 0 : run + 1;
+      longest = Math.max(longest, run);
+    }
+    return Math.min(longest, this.n);
+  }
+
   /** The ids as hex strings (tests, messages). */
   hexes(): string[] {
     const out: string[] = [];

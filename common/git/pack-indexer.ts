@@ -1,11 +1,11 @@
 /**
- * Pass 1 of indexing a received pack, streaming and in bounded memory (design/git-protocol.md §4):
- * chunks are pushed as the request body streams past (while the caller writes the same bytes to
- * storage); each entry is inflated once, to find where its zlib stream ends, to check its size
- * and, for full objects, to hash it. Recent objects stay in a byte-budgeted cache, so an
- * OFS_DELTA whose base is still there is resolved and hashed at once — in a pack git wrote, that
- * is nearly every delta. The result is a table of entries; `resolveDeltas` (pass 2, in
- * pack-resolve.ts, re-exported here) then resolves the rest by re-reading entries by range.
+ * Pass 1 of indexing a received pack, streaming and in bounded memory (docs/design/git-protocol.md
+ * §4): chunks are pushed as the request body streams past (while the caller writes the same bytes
+ * to storage); each entry is inflated once, to find where its zlib stream ends, to check its size
+ * and, for full objects, to hash it. Recent objects stay in a byte-budgeted cache, so an OFS_DELTA
+ * whose base is still there is resolved and hashed at once — in a pack git wrote, that is nearly
+ * every delta. The result is a table of entries; `resolveDeltas` (pass 2, in pack-resolve.ts,
+ * re-exported here) then resolves the rest by re-reading entries by range.
  *
  * Entries are inflated straight from the chunk through one reused native engine
  * (entry-inflater.ts; one-shot calls of native.ts where the runtime lacks it); one that
@@ -20,7 +20,7 @@
  */
 import { compareBytes } from './bytes';
 import { PackError, ZlibDataError } from './errors';
-import { ByteLru } from './byte-lru';
+import { Lru } from '../lru';
 import { applyDelta } from './delta';
 import { EntryInflater } from './entry-inflater';
 import { objectHeader, objectTypeFromCode, type ObjectType } from './object';
@@ -71,10 +71,10 @@ export class PackIndexer {
   private inflater: EntryInflater | null | undefined;
   private scratch = new Uint8Array(0);
   /** Recent whole objects by entry index: bases for the OFS_DELTA entries that follow. */
-  private cache: ByteLru<number>;
+  private cache: Lru<number, Uint8Array>;
 
   constructor(private readonly opts: PackIndexerOptions = {}) {
-    this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
+    this.cache = new Lru(opts.cacheBytes ?? 32 * 1024 * 1024);
   }
 
   /** Bytes received so far. */
@@ -112,7 +112,7 @@ export class PackIndexer {
     } catch (e) {
       throw this.fail(e);
     }
-    this.cache = new ByteLru(0);
+    this.cache = new Lru(0);
     return scanOf(this.count, this.checksum, this.table);
   }
 
@@ -121,7 +121,7 @@ export class PackIndexer {
     const msg = e instanceof Error ? e.message : String(e);
     this.failed = e instanceof PackError ? e : new PackError(`cannot read pack: ${msg}`);
     this.pend.clear();
-    this.cache = new ByteLru(0);
+    this.cache = new Lru(0);
     return this.failed;
   }
 
@@ -270,7 +270,7 @@ export class PackIndexer {
       const k = t.count - 1;
       t.types[k] = type;
       // Inflated output is a fresh buffer (a pooled view only when small: then copied).
-      this.cache.set(k, h.kind === 'ofs-delta' || this.inflater ? body : own(body));
+      this.cache.set(k, h.kind === 'ofs-delta' || this.inflater ? body : own(body), body.length);
       const onObject = this.opts.onObject;
       if (onObject) {
         t.reported[k] = 1;

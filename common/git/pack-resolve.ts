@@ -1,14 +1,14 @@
 /**
- * Pass 2 of indexing a received pack: resolve every delta (OFS and REF, chains of any depth,
- * bases inside the pack or outside it through `readExternal`), hash each result and report every
- * object to `onObject`. Memory is bounded: inflated objects live in a byte-budgeted LRU, and an
- * evicted base is rebuilt from its nearest cached ancestor by re-reading raw entries through
- * `readRange`, the way git's index-pack rebuilds freed bases (design/git-protocol.md §4).
- * Object ids stay raw bytes in typed arrays and delta children are kept in compressed sparse rows:
- * per object there are no strings, maps or arrays for the garbage collector.
+ * Pass 2 of indexing a received pack: resolve every delta (OFS and REF, chains of any depth, bases
+ * inside the pack or outside it through `readExternal`), hash each result and report every object
+ * to `onObject`. Memory is bounded: inflated objects live in a byte-budgeted LRU, and an evicted
+ * base is rebuilt from its nearest cached ancestor by re-reading raw entries through `readRange`,
+ * the way git's index-pack rebuilds freed bases (docs/design/git-protocol.md §4). Object ids stay
+ * raw bytes in typed arrays and delta children are kept in compressed sparse rows: per object there
+ * are no strings, maps or arrays for the garbage collector.
  */
 import { applyDelta, DeltaError } from './delta';
-import { ByteLru } from './byte-lru';
+import { Lru } from '../lru';
 import { PackError } from './errors';
 import { toHex } from './bytes';
 import {
@@ -96,7 +96,7 @@ class Resolver {
   private readonly ofsKids: Int32Array;
   private readonly refChildren = new Map<string, number[]>();
   private readonly externals: Array<{ oid: string; type: ObjectType }> = [];
-  private readonly cache: ByteLru<number>;
+  private readonly cache: Lru<number, Uint8Array>;
   private readonly windows: Array<{ start: number; bytes: Uint8Array }> = [];
   private readonly packEnd: number;
 
@@ -124,7 +124,7 @@ class Resolver {
       if (t.code(i) === 6) ofs++;
     }
     this.ofsKids = new Int32Array(ofs);
-    this.cache = new ByteLru(opts.cacheBytes ?? 32 * 1024 * 1024);
+    this.cache = new Lru(opts.cacheBytes ?? 32 * 1024 * 1024);
     this.packEnd = n > 0 ? t.end : 12;
   }
 
@@ -165,7 +165,7 @@ class Resolver {
         throw new PackError(`external object ${oid} does not match its id`);
       const k = n + this.externals.length;
       this.externals.push({ oid, type: ext.type });
-      this.cache.set(k, ext.body);
+      this.cache.set(k, ext.body, ext.body.length);
       await this.resolveFrom(k);
     }
     const missing = this.refChildren.keys().next();
@@ -272,7 +272,7 @@ class Resolver {
         id.set(Sha1.create().update(objectHeader(type, body.length)).update(body).digest());
         this.codes[c] = code;
         this.base[c] = b;
-        this.cache.set(c, body);
+        this.cache.set(c, body, body.length);
         if (onObject) await onObject(new ReportedObject(id, type, body, this.table.offset(c)));
         stack.push(c);
       }
@@ -302,11 +302,11 @@ class Resolver {
       chain.push(j);
       j = this.base[j] as number;
     }
-    this.cache.set(j, data);
+    this.cache.set(j, data, data.length);
     for (let k = chain.length - 1; k >= 0; k--) {
       const c = chain[k] as number;
       data = applyDelta(data, await this.rawData(c), this.opts.maxObjectSize);
-      this.cache.set(c, data);
+      this.cache.set(c, data, data.length);
     }
     return data;
   }

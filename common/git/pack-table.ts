@@ -1,8 +1,7 @@
 /**
- * The entry table of a scanned pack in typed arrays (≈ 51 bytes per entry instead of an object
- * with hex strings), so a push of a million objects fits a Worker's memory
- * (design/git-protocol.md §4.2). Grows by doubling; a header claiming billions of objects costs
- * nothing until they arrive.
+ * The entry table of a scanned pack in typed arrays (≈ 51 bytes per entry instead of an object with
+ * hex strings), so a push of a million objects fits a Worker's memory (docs/design/git-protocol.md
+ * §4.2). Grows by doubling; a header claiming billions of objects costs nothing until they arrive.
  */
 import { fromHex, toHex } from './bytes';
 import { objectTypeFromCode } from './object';

@@ -2,7 +2,15 @@
  * Tree objects: "<octal mode> SP <name> NUL <20-byte oid>" entries. Parsing validates every
  * entry; names that are not UTF-8 keep their raw bytes so serialisation stays byte-exact.
  */
-import { compareBytes, fromHex, fromLatin1, fromUtf8Strict, toHex, utf8 } from './bytes';
+import {
+  compareBytes,
+  concatBytes,
+  fromHex,
+  fromLatin1,
+  fromUtf8Strict,
+  toHex,
+  utf8,
+} from './bytes';
 import { ObjectFormatError } from './errors';
 
 /** One tree entry. `mode` is as written ("100644", "40000", ...). */
@@ -95,7 +103,6 @@ function nameOf(e: TreeEntry): Uint8Array {
 /** Serialises entries in the order given (use `sortTreeEntries` for new trees). */
 export function serializeTree(entries: readonly TreeEntry[]): Uint8Array {
   const parts: Uint8Array[] = [];
-  let size = 0;
   for (const e of entries) {
     if (!treeEntryKind(e.mode)) throw new ObjectFormatError(`bad tree entry mode: ${e.mode}`);
     const name = nameOf(e);
@@ -108,15 +115,8 @@ export function serializeTree(entries: readonly TreeEntry[]): Uint8Array {
     entry.set(name, head.length);
     entry.set(oid, head.length + name.length + 1);
     parts.push(entry);
-    size += entry.length;
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Sorts entries in git's tree order (directories compare as if their name ended in "/"). */

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, expect, test } from 'vitest';
+import { afterAll, expect, test, vi } from 'vitest';
 import { gitIndexPack, packAll, repoWithHistory } from '../../test/helpers/git-model-fixtures';
 
 const WORKER = `
@@ -117,12 +117,11 @@ const w :Workerd.Worker = (
   const { repo } = repoWithHistory(12);
   const pack = packAll(repo, ['--delta-base-offset']);
   repo.remove();
-  let res: Response | undefined;
-  for (let i = 0; i < 100 && !res; i++) {
-    res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: pack }).catch(
-      () => new Promise<undefined>((ok) => setTimeout(ok, 100)),
-    );
-  }
+  // workerd is up once it accepts a connection.
+  const res = await vi.waitFor(
+    () => fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: pack }),
+    { timeout: 10_000, interval: 100 },
+  );
   expect(res?.status).toBe(200);
   const body = (await res?.json()) as { count: number; seen: number; read: number };
   expect(body.count).toBeGreaterThan(40);

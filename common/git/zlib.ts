@@ -1,9 +1,8 @@
 /**
- * A resumable zlib (RFC 1950) inflater on pako's low-level API, for pack entries too large to
- * hold whole: it takes input as it arrives and says how many bytes ended the stream (pako's
- * `avail_in` after Z_STREAM_END; the platform's DecompressionStream cannot, design/git-protocol.md
- * §4.3). Everything else inflates natively (native.ts), which is several times faster but
- * one-shot.
+ * A resumable zlib (RFC 1950) inflater on pako's low-level API, for pack entries too large to hold
+ * whole: it takes input as it arrives and says how many bytes ended the stream (pako's `avail_in`
+ * after Z_STREAM_END; the platform's DecompressionStream cannot, docs/design/git-protocol.md §4.3).
+ * Everything else inflates natively (native.ts), which is several times faster but one-shot.
  */
 import {
   ZStream,

@@ -1,5 +1,5 @@
 import ws from 'ws';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDb, type Db } from '../client';
 import { BackendFramer, BackendTracker } from './pg-frames';
 import { startLocalDatabase, type LocalDatabase } from './index';
@@ -83,15 +83,15 @@ describe.runIf(process.env.DATABASE_URL)('the session pool in front of PostgreSQ
       await db.end();
     }
   };
-  const settle = async (local: LocalDatabase): Promise<void> => {
-    for (
-      let i = 0;
-      i < 100 && local.serverConnections().idle < local.serverConnections().open;
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
+  /** Waits (bounded) until every open server connection is back in the pool. */
+  const settle = (local: LocalDatabase): Promise<void> =>
+    vi.waitFor(
+      () => {
+        const c = local.serverConnections();
+        expect(c.idle).toBe(c.open);
+      },
+      { timeout: 5000, interval: 10 },
+    );
 
   it('reuses a server connection for the next client, with the session reset', async () => {
     const local = await startLocalDatabase({ databaseUrl: server, maxServerConnections: 4 });

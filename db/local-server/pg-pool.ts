@@ -27,6 +27,7 @@
  */
 import net from 'node:net';
 import { BackendFramer, BackendTracker, FrontendFramer } from './pg-frames';
+import { concatBytes } from '../../common/git/bytes';
 
 /** One client connection's transport (a WebSocket in index.ts). */
 export interface ClientTransport {
@@ -233,7 +234,7 @@ export class PgSessionPool {
           if (m.type === 0x53 /* S */ || m.type === 0x4b /* K */) greeting.push(m.bytes);
           if (m.type === 0x5a /* Z */) {
             handshaking = false;
-            if (passwordless) c.greeting = concat([AUTH_OK, ...greeting, m.bytes]);
+            if (passwordless) c.greeting = concatBytes([AUTH_OK, ...greeting, m.bytes]);
             accepted(passwordless);
           }
         }
@@ -312,14 +313,4 @@ export class PgSessionPool {
 
 function isAuthOk(message: Uint8Array): boolean {
   return message.length === 9 && message[8] === 0 && message[7] === 0 && message[6] === 0;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

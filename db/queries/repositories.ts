@@ -13,6 +13,8 @@ export interface RepoRow {
   default_branch: string;
   created_at: Date;
   updated_at: Date;
+  /** When a push last moved a ref; null before the first push. */
+  pushed_at: Date | null;
 }
 
 export interface CollaboratorRow {
@@ -22,7 +24,7 @@ export interface CollaboratorRow {
 }
 
 const SELECT = `SELECT r.id::text AS id, r.owner_id::text AS owner_id, u.username AS owner_login,
-  r.name, r.description, r.private, r.default_branch, r.created_at, r.updated_at
+  r.name, r.description, r.private, r.default_branch, r.created_at, r.updated_at, r.pushed_at
   FROM repositories r JOIN users u ON u.id = r.owner_id`;
 
 /** Inserts a repository; returns undefined when the owner already has one of that name. */
@@ -84,7 +86,7 @@ export async function listReposOfOwner(
 
 /**
  * Repositories `viewerId` may see across all owners (public ones, plus private ones they own or
- * collaborate on), most recently updated first; `onlyVisibleTo` narrows to the viewer's own.
+ * collaborate on), most recently updated or pushed first; `onlyVisibleTo` narrows to the viewer's own.
  */
 export async function listVisibleRepos(
   db: Db,
@@ -96,7 +98,8 @@ export async function listVisibleRepos(
     SELECT 1 FROM collaborators c WHERE c.repo_id = r.id AND c.user_id = $1::bigint))`;
   const where = opts.mine ? mine : `(NOT r.private OR ${mine})`;
   const rows = await db.query<RepoRow>(
-    `${SELECT} WHERE ${where} ORDER BY r.updated_at DESC, r.id DESC LIMIT $2 OFFSET $3`,
+    `${SELECT} WHERE ${where} ORDER BY GREATEST(r.updated_at, r.pushed_at) DESC, r.id DESC
+     LIMIT $2 OFFSET $3`,
     [viewerId, page.limit, page.offset],
   );
   const [count] = await db.query<{ n: string }>(
@@ -128,6 +131,34 @@ export async function updateRepo(
     ],
   );
   return findRepoById(db, id);
+}
+
+/** The names of every repository `ownerId` owns, private ones included. */
+export async function listRepoNamesOfOwner(db: Db, ownerId: string): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(
+    `SELECT name FROM repositories WHERE owner_id = $1`,
+    [ownerId],
+  );
+  return rows.map((r) => r.name);
+}
+
+/**
+ * Records a push: pushed_at becomes `now` (updated_at stays the record's: pages pinned to a
+ * commit are cached against it), and when the push decided HEAD (the
+ * first push into an empty repository may pick another branch than the recorded default),
+ * `headBranch` becomes the default branch so the record matches what clones check out.
+ */
+export async function markRepoPushed(
+  db: Db,
+  id: string,
+  now: Date,
+  headBranch: string | undefined,
+): Promise<void> {
+  await db.query(
+    `UPDATE repositories SET pushed_at = $2,
+       default_branch = COALESCE($3, default_branch) WHERE id = $1`,
+    [id, now, headBranch ?? null],
+  );
 }
 
 export async function deleteRepo(db: Db, id: string): Promise<boolean> {

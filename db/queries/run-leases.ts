@@ -1,8 +1,8 @@
 /**
- * Run leases for runner controllers (design/sandbox.md §4.1): claim the oldest queued run
- * (FOR UPDATE SKIP LOCKED) with a fresh lease epoch and a fresh run-token digest (a controller
- * that lost its lease also loses its token), heartbeat and complete only as the lease holder at
- * that epoch, and sweep expired leases: requeue once, then fail with "runner lost".
+ * Run leases for runner controllers (docs/design/sandbox.md §4.1): claim the oldest queued run (FOR
+ * UPDATE SKIP LOCKED) with a fresh lease epoch and a fresh run-token digest (a controller that lost
+ * its lease also loses its token), heartbeat and complete only as the lease holder at that epoch,
+ * and sweep expired leases: requeue once, then fail with "runner lost".
  */
 import type { Db } from '../client';
 import { lockOldest } from './claim-oldest';

@@ -47,6 +47,8 @@ export interface StepRow {
   status: RunStatus;
   conclusion: Conclusion | null;
   exit_code: number | null;
+  /** Why the step ended as it did, when its producer said (e.g. a skipped step's reason). */
+  note: string | null;
   started_at: Date | null;
   completed_at: Date | null;
   log_bytes: string;
@@ -71,13 +73,14 @@ export interface NewRun {
   steps: NewStep[];
 }
 
-const RUN_COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
+/** The columns of a RunRow (shared with run-origins.ts). */
+export const RUN_COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
   workflow_file, event, head_sha, head_branch, status, conclusion, plan, attempt, lease_owner,
   lease_epoch::text AS lease_epoch, lease_expires_at, cancel_requested_at, token_hash,
   log_bytes::text AS log_bytes, log_archived_at, created_at, updated_at, started_at, completed_at`;
 
 const STEP_COLUMNS = `run_id::text AS run_id, step_id, position, name, type, depends_on, status,
-  conclusion, exit_code, started_at, completed_at, log_bytes::text AS log_bytes`;
+  conclusion, exit_code, note, started_at, completed_at, log_bytes::text AS log_bytes`;
 
 /** Inserts a queued run with the next run number of its repository, and its planned steps. */
 export async function insertRun(db: Db, r: NewRun): Promise<RunRow> {
@@ -263,19 +266,19 @@ export async function markStepStarted(
 export async function markStepCompleted(
   db: Db,
   runId: string,
-  step: { stepId: string; conclusion: Conclusion; exitCode: number | null },
+  step: { stepId: string; conclusion: Conclusion; exitCode: number | null; note?: string | null },
   at: Date,
 ): Promise<boolean> {
   const rows = await db.query(
     `INSERT INTO workflow_steps (run_id, step_id, position, name, status, conclusion, exit_code,
-       completed_at)
+       completed_at, note)
      VALUES ($1, $2, (SELECT COALESCE(max(position) + 1, 0) FROM workflow_steps WHERE run_id = $1),
-             $2, 'completed', $3, $4, $5)
+             $2, 'completed', $3, $4, $5, $6)
      ON CONFLICT (run_id, step_id) DO UPDATE SET status = 'completed', conclusion = $3,
-       exit_code = $4, completed_at = $5
+       exit_code = $4, completed_at = $5, note = $6
        WHERE workflow_steps.status <> 'completed'
      RETURNING step_id`,
-    [runId, step.stepId, step.conclusion, step.exitCode, at],
+    [runId, step.stepId, step.conclusion, step.exitCode, at, step.note ?? null],
   );
   return rows.length > 0;
 }
@@ -305,53 +308,6 @@ export async function markLogArchived(db: Db, runId: string, at: Date): Promise<
     `UPDATE workflow_runs SET log_archived_at = COALESCE(log_archived_at, $2) WHERE id = $1`,
     [runId, at],
   );
-}
-
-/**
- * Claims the oldest queued run for `owner` with a lease of `leaseSeconds`: bumps lease_epoch
- * (the fencing token every later write of this owner carries). Undefined when nothing is queued.
- */
-export async function claimNextRun(
-  db: Db,
-  owner: string,
-  leaseSeconds: number,
-  now: Date,
-): Promise<RunRow | undefined> {
-  return db.transaction(async (tx) => {
-    const [next] = await tx.query<{ id: string }>(
-      `SELECT id::text AS id FROM workflow_runs WHERE status = 'queued'
-       ORDER BY created_at, workflow_runs.id FOR UPDATE SKIP LOCKED LIMIT 1`,
-    );
-    if (!next) return undefined;
-    const [run] = await tx.query<RunRow>(
-      `UPDATE workflow_runs SET status = 'running', lease_owner = $2,
-         lease_epoch = lease_epoch + 1,
-         lease_expires_at = $3::timestamptz + make_interval(secs => $4),
-         started_at = COALESCE(started_at, $3), updated_at = $3
-       WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-      [next.id, owner, now, leaseSeconds],
-    );
-    return run;
-  });
-}
-
-/** Extends a lease held by `owner` at `epoch`; false means the lease was lost (stop working). */
-export async function renewLease(
-  db: Db,
-  runId: string,
-  owner: string,
-  epoch: string,
-  leaseSeconds: number,
-  now: Date,
-): Promise<boolean> {
-  const rows = await db.query(
-    `UPDATE workflow_runs SET lease_expires_at = $4::timestamptz + make_interval(secs => $5),
-       updated_at = $4
-     WHERE id = $1 AND lease_owner = $2 AND lease_epoch = $3 AND status = 'running'
-     RETURNING id`,
-    [runId, owner, epoch, now, leaseSeconds],
-  );
-  return rows.length > 0;
 }
 
 /** Asks a run to stop (the controller sees it on its next heartbeat). */

@@ -28,7 +28,7 @@ export async function findSessionUser(
   now: Date,
 ): Promise<UserWithWallet | undefined> {
   const rows = await db.query<UserWithWallet>(
-    `SELECT u.id::text AS id, u.username, u.display_name, u.created_at,
+    `SELECT u.id::text AS id, u.username, u.display_name, u.created_at, u.username_chosen,
             COALESCE((SELECT w.address FROM wallets w WHERE w.user_id = u.id
                        ORDER BY w.created_at LIMIT 1), '') AS address
        FROM sessions s JOIN users u ON u.id = s.user_id

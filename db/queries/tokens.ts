@@ -35,20 +35,22 @@ export async function useToken(
   hash: string,
   now: Date,
 ): Promise<{ token: TokenRow; user: UserWithWallet } | undefined> {
-  const rows = await db.query<TokenRow & { username: string; address: string | null }>(
+  const rows = await db.query<
+    TokenRow & { username: string; username_chosen: boolean; address: string | null }
+  >(
     `UPDATE personal_access_tokens t SET last_used_at = $2
        FROM users u
       WHERE t.token_hash = $1 AND u.id = t.user_id AND t.revoked_at IS NULL
         AND (t.expires_at IS NULL OR t.expires_at > $2)
       RETURNING t.id::text AS id, t.user_id::text AS user_id, t.name, t.scopes, t.created_at,
-        t.expires_at, t.last_used_at, t.revoked_at, u.username,
+        t.expires_at, t.last_used_at, t.revoked_at, u.username, u.username_chosen,
         (SELECT w.address FROM wallets w WHERE w.user_id = u.id ORDER BY w.created_at LIMIT 1)
           AS address`,
     [hash, now],
   );
   const r = rows[0];
   if (!r) return undefined;
-  const { username, address, ...token } = r;
+  const { username, username_chosen, address, ...token } = r;
   return {
     token,
     user: {
@@ -56,6 +58,7 @@ export async function useToken(
       username,
       display_name: null,
       created_at: token.created_at,
+      username_chosen,
       address: address ?? '',
     },
   };

@@ -1,9 +1,9 @@
 /**
- * Batches one step's output into `step_output` events (design note §4.2): a batch is sent after
- * at most `maxDelayMs` (500 ms) or once it holds `maxBytes` (64 KiB), whichever comes first, and
- * whenever the stream (stdout/stderr) changes. Sequence numbers start at 1 per step. Text arrives
- * already decoded and masked; `add` returns the emit promise when it sent a batch, so the caller
- * can pass back-pressure on to the sandbox.
+ * Batches one step's output into `step_output` events (docs/design/sandbox.md §4.2): a batch is
+ * sent after at most `maxDelayMs` (500 ms) or once it holds `maxBytes` (64 KiB), whichever comes
+ * first, and whenever the stream (stdout/stderr) changes. Sequence numbers start at 1 per step.
+ * Text arrives already decoded and masked; `add` returns the emit promise when it sent a batch, so
+ * the caller can pass back-pressure on to the sandbox.
  */
 import type { OutputStream } from '../sandbox/types';
 

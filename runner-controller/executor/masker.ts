@@ -1,10 +1,10 @@
 /**
- * Secret masking for step output (design note §2.8): every secret value, each line of a
- * multi-line value, and its Base64 (at the three byte offsets it can sit at inside a longer
- * encoded string), URL-encoded and JSON-escaped forms are replaced with `***`. A stream masker
- * holds back a tail that could be the start of a secret, so a value split across two chunks is
- * still caught. Best effort against a hostile step (it can print the secret reversed); the real
- * control is not handing secrets to untrusted steps.
+ * Secret masking for step output (docs/design/sandbox.md §2.8): every secret value, each line of a
+ * multi-line value, and its Base64 (at the three byte offsets it can sit at inside a longer encoded
+ * string), URL-encoded and JSON-escaped forms are replaced with `***`. A stream masker holds back a
+ * tail that could be the start of a secret, so a value split across two chunks is still caught.
+ * Best effort against a hostile step (it can print the secret reversed); the real control is not
+ * handing secrets to untrusted steps.
  */
 
 export const MASK = '***';

@@ -46,42 +46,175 @@ export interface RunSummary {
 }
 
 /** Execute `plan` to completion (or cancellation); see the module header. */
-export async function runPlan(opts: RunPlanOptions): Promise<RunSummary> {
-  const { plan } = opts;
-  const steps = plan.steps ?? [];
-  const concurrency = Math.max(1, opts.concurrency ?? 2);
-  const secrets = opts.secrets ?? {};
-  const patterns = maskPatterns(Object.values(secrets));
-  const outcomes = new Map<string, StepRunOutcome>();
-  const running = new Map<string, Promise<void>>();
-  const stop = new AbortController();
-  let timedOut = false;
-  let sinkError: unknown;
+export function runPlan(opts: RunPlanOptions): Promise<RunSummary> {
+  return new PlanRun(opts).execute();
+}
 
-  let chain: Promise<void> = Promise.resolve();
-  const emit = (e: ExecutorEvent): Promise<void> => {
-    chain = chain.then(async () => {
-      if (sinkError !== undefined) return;
-      try {
-        await opts.onEvent(e);
-      } catch (err) {
-        sinkError = err;
-        stop.abort();
-      }
+type RunStep = Extract<PlanStep, { type: 'run' }>;
+
+/** One execution of a plan: the steps' outcomes so far, the steps running, and how it stops. */
+class PlanRun {
+  private readonly plan: WorkflowPlan;
+  private readonly steps: PlanStep[];
+  private readonly concurrency: number;
+  private readonly secrets: Record<string, string>;
+  private readonly patterns: string[];
+  private readonly planFailed: boolean;
+  private readonly outcomes = new Map<string, StepRunOutcome>();
+  private readonly running = new Map<string, Promise<void>>();
+  /** Aborted by cancellation, the workflow timeout, or a sink that failed. */
+  private readonly stop = new AbortController();
+  private timedOut = false;
+  private sinkError: unknown;
+  /** Events are handed to the sink one at a time, in order. */
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: RunPlanOptions) {
+    this.plan = opts.plan;
+    this.steps = opts.plan.steps ?? [];
+    this.concurrency = Math.max(1, opts.concurrency ?? 2);
+    this.secrets = opts.secrets ?? {};
+    this.patterns = maskPatterns(Object.values(this.secrets));
+    this.planFailed = opts.plan.result?.status === 'failure';
+  }
+
+  /** Runs the steps to the end and reports the conclusion; see the module header. */
+  async execute(): Promise<RunSummary> {
+    const { plan, opts } = this;
+    const onAbort = () => this.stop.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) this.stop.abort();
+    const deadline = setTimeout(() => {
+      this.timedOut = true;
+      this.stop.abort();
+    }, plan.timeout * 1000);
+
+    await this.emit({
+      type: 'run_started',
+      workflow: plan.name,
+      steps: this.steps.map((s) => ({
+        id: s.id,
+        name: s.name,
+        type: s.type,
+        depends_on: s.depends_on,
+      })),
     });
-    return chain;
-  };
-  const onAbort = () => stop.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) stop.abort();
-  const deadline = setTimeout(() => {
-    timedOut = true;
-    stop.abort();
-  }, plan.timeout * 1000);
+    await this.schedule();
+    clearTimeout(deadline);
+    opts.signal?.removeEventListener('abort', onAbort);
 
-  const complete = (step: PlanStep, outcome: StepRunOutcome): Promise<void> => {
-    outcomes.set(step.id, outcome);
-    return emit({
+    const conclusion = conclude(this.steps, this.outcomes, {
+      cancelled: this.stop.signal.aborted && !this.timedOut,
+      timedOut: this.timedOut,
+      planFailed: this.planFailed,
+    });
+    await this.emit({
+      type: 'run_completed',
+      conclusion,
+      ...(this.planFailed && plan.result?.message ? { message: plan.result.message } : {}),
+    });
+    if (this.sinkError !== undefined) {
+      const err = this.sinkError;
+      throw err instanceof Error ? err : new Error(String(err));
+    }
+    return { conclusion, steps: Object.fromEntries(this.outcomes) };
+  }
+
+  /** Until no step runs: settle what can be decided without running, start what may start. */
+  private async schedule(): Promise<void> {
+    for (;;) {
+      let progressed = true;
+      while (progressed) {
+        progressed = false;
+        for (const step of this.steps) {
+          if (this.outcomes.has(step.id) || this.running.has(step.id)) continue;
+          if (await this.decide(step)) progressed = true;
+        }
+      }
+      if (this.running.size === 0) return;
+      await Promise.race(this.running.values());
+    }
+  }
+
+  /** Settles or starts a step that is neither done nor running; false when it must wait. */
+  private async decide(step: PlanStep): Promise<boolean> {
+    if (this.planFailed) {
+      const message = this.plan.result?.message ?? '';
+      await this.skip(step, 'skipped', `workflow failed at plan time: ${message}`);
+    } else if (this.stop.signal.aborted) {
+      await this.skip(
+        step,
+        this.timedOut ? 'skipped' : 'cancelled',
+        this.timedOut ? 'workflow timed out' : 'run cancelled',
+      );
+    } else {
+      const bad = step.depends_on.find((d) => this.outcomes.has(d) && !this.depOk(d));
+      if (bad !== undefined) {
+        const status = this.outcomes.get(bad)?.status ?? '';
+        await this.skip(step, 'skipped', `dependency ${bad} ${status}`);
+      } else if (!step.depends_on.every((d) => this.outcomes.has(d))) {
+        return false;
+      } else if (step.type !== 'run') {
+        await this.skip(step, 'skipped', AGENT_STEP_NOTE);
+      } else if (this.running.size < this.concurrency) {
+        this.start(step);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A dependency is ok when it succeeded, or failed in a step marked continue_on_error. */
+  private depOk(id: string): boolean {
+    const o = this.outcomes.get(id);
+    const dep = this.steps.find((s) => s.id === id);
+    if (!o || !dep) return false;
+    return (
+      o.status === 'success' ||
+      (dep.continue_on_error && (o.status === 'failure' || o.status === 'timed_out'))
+    );
+  }
+
+  private start(step: RunStep): void {
+    const task = this.runOne(step);
+    this.running.set(step.id, task);
+    void task.finally(() => this.running.delete(step.id));
+  }
+
+  private async runOne(step: RunStep): Promise<void> {
+    const { opts } = this;
+    const { env, notices } = stepEnv(step, opts.env ?? {}, this.secrets);
+    await this.emit({ type: 'step_started', step_id: step.id });
+    const outcome = await runStep({
+      step,
+      backend: opts.backend,
+      workspace: opts.workspace,
+      env,
+      notices,
+      maskPatterns: this.patterns,
+      timeoutMs: step.timeout * 1000,
+      ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+      ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+      batchMs: opts.batchMs ?? 500,
+      batchBytes: opts.batchBytes ?? 64 * 1024,
+      signal: this.stop.signal,
+      emit: (e) => this.emit(e),
+    });
+    if (outcome.status === 'cancelled' && this.timedOut) {
+      outcome.status = 'timed_out';
+      outcome.note = 'workflow timed out';
+    }
+    await this.complete(step, outcome);
+  }
+
+  private skip(step: PlanStep, status: StepStatus, note: string): Promise<void> {
+    return this.complete(step, { status, exitCode: null, durationMs: 0, note });
+  }
+
+  private complete(step: PlanStep, outcome: StepRunOutcome): Promise<void> {
+    this.outcomes.set(step.id, outcome);
+    return this.emit({
       type: 'step_completed',
       step_id: step.id,
       status: outcome.status,
@@ -91,113 +224,21 @@ export async function runPlan(opts: RunPlanOptions): Promise<RunSummary> {
       ...(outcome.oomKilled ? { oom_killed: true } : {}),
       ...(outcome.droppedBytes ? { output_truncated_bytes: outcome.droppedBytes } : {}),
     });
-  };
-  const skip = (step: PlanStep, status: StepStatus, note: string) =>
-    complete(step, { status, exitCode: null, durationMs: 0, note });
-  const depOk = (id: string): boolean => {
-    const o = outcomes.get(id);
-    const dep = steps.find((s) => s.id === id);
-    if (!o || !dep) return false;
-    return (
-      o.status === 'success' ||
-      (dep.continue_on_error && (o.status === 'failure' || o.status === 'timed_out'))
-    );
-  };
-
-  const start = (step: Extract<PlanStep, { type: 'run' }>): void => {
-    const { env, notices } = stepEnv(step, opts.env ?? {}, secrets);
-    const task = (async () => {
-      await emit({ type: 'step_started', step_id: step.id });
-      const outcome = await runStep({
-        step,
-        backend: opts.backend,
-        workspace: opts.workspace,
-        env,
-        notices,
-        maskPatterns: patterns,
-        timeoutMs: step.timeout * 1000,
-        ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
-        ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
-        batchMs: opts.batchMs ?? 500,
-        batchBytes: opts.batchBytes ?? 64 * 1024,
-        signal: stop.signal,
-        emit,
-      });
-      if (outcome.status === 'cancelled' && timedOut) {
-        outcome.status = 'timed_out';
-        outcome.note = 'workflow timed out';
-      }
-      await complete(step, outcome);
-    })();
-    running.set(step.id, task);
-    void task.finally(() => running.delete(step.id));
-  };
-
-  await emit({
-    type: 'run_started',
-    workflow: plan.name,
-    steps: steps.map((s) => ({ id: s.id, name: s.name, type: s.type, depends_on: s.depends_on })),
-  });
-
-  const planFailed = plan.result?.status === 'failure';
-  for (;;) {
-    // Settle every step that can be decided without running, then start what may start.
-    let progressed = true;
-    while (progressed) {
-      progressed = false;
-      for (const step of steps) {
-        if (outcomes.has(step.id) || running.has(step.id)) continue;
-        if (planFailed) {
-          await skip(
-            step,
-            'skipped',
-            `workflow failed at plan time: ${plan.result?.message ?? ''}`,
-          );
-        } else if (stop.signal.aborted) {
-          await skip(
-            step,
-            timedOut ? 'skipped' : 'cancelled',
-            timedOut ? 'workflow timed out' : 'run cancelled',
-          );
-        } else {
-          const bad = step.depends_on.find((d) => outcomes.has(d) && !depOk(d));
-          if (bad !== undefined) {
-            await skip(step, 'skipped', `dependency ${bad} ${outcomes.get(bad)?.status ?? ''}`);
-          } else if (step.depends_on.every((d) => outcomes.has(d))) {
-            if (step.type !== 'run') {
-              await skip(step, 'skipped', AGENT_STEP_NOTE);
-            } else if (running.size < concurrency) {
-              start(step);
-            } else {
-              continue;
-            }
-          } else {
-            continue;
-          }
-        }
-        progressed = true;
-      }
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
   }
-  clearTimeout(deadline);
-  opts.signal?.removeEventListener('abort', onAbort);
 
-  const conclusion = conclude(steps, outcomes, {
-    cancelled: stop.signal.aborted && !timedOut,
-    timedOut,
-    planFailed,
-  });
-  await emit({
-    type: 'run_completed',
-    conclusion,
-    ...(planFailed && plan.result?.message ? { message: plan.result.message } : {}),
-  });
-  if (sinkError !== undefined) {
-    throw sinkError instanceof Error ? sinkError : new Error(String(sinkError));
+  /** Queues an event for the sink; a sink that fails stops the run and gets no more events. */
+  private emit(e: ExecutorEvent): Promise<void> {
+    this.chain = this.chain.then(async () => {
+      if (this.sinkError !== undefined) return;
+      try {
+        await this.opts.onEvent(e);
+      } catch (err) {
+        this.sinkError = err;
+        this.stop.abort();
+      }
+    });
+    return this.chain;
   }
-  return { conclusion, steps: Object.fromEntries(outcomes) };
 }
 
 function conclude(

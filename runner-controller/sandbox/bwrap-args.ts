@@ -1,11 +1,12 @@
 /**
- * Builds the bubblewrap argv for one step (design note §2.3): every namespace unshared (a
- * networked step keeps the network namespace bwrap is started in, which the local backend made
- * for that step alone with `unshare`, never the host's), a read-only /usr with the usual symlinks, a minimal /etc, private
- * /tmp, /proc and /dev, the workspace as the only writable host path, no capabilities, a new
- * session (no TIOCSTI into a tty) and death with the parent. The environment is not passed in
- * argv (argv is visible to anyone who can list processes) nor in bwrap's own environment: the
- * caller writes `--clearenv --setenv K V …` to the `argsFd` pipe, which bwrap reads as arguments.
+ * Builds the bubblewrap argv for one step (docs/design/sandbox.md §2.3): every namespace unshared
+ * (a networked step keeps the network namespace bwrap is started in, which the local backend made
+ * for that step alone with `unshare`, never the host's), a read-only /usr with the usual symlinks,
+ * a minimal /etc, private /tmp, /proc and /dev, the workspace as the only writable host path, no
+ * capabilities, a new session (no TIOCSTI into a tty) and death with the parent. The environment is
+ * not passed in argv (argv is visible to anyone who can list processes) nor in bwrap's own
+ * environment: the caller writes `--clearenv --setenv K V …` to the `argsFd` pipe, which bwrap
+ * reads as arguments.
  */
 import { existsSync } from 'node:fs';
 import { SANDBOX_WORKSPACE, type ReadOnlyMount } from './types';

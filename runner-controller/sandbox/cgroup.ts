@@ -1,7 +1,7 @@
 /**
  * Per-step cgroup v1 groups (memory, pids) created under the controller's own cgroups, so limits
- * nest inside whatever limits the controller itself runs under. Design note §2.5: limits are
- * written before the step starts, the step's wrapper writes its PID into `cgroup.procs`, OOM
+ * nest inside whatever limits the controller itself runs under. docs/design/sandbox.md §2.5: limits
+ * are written before the step starts, the step's wrapper writes its PID into `cgroup.procs`, OOM
  * kills are read back from `memory.oom_control`, leftover processes are SIGKILLed and the
  * directories removed after the step. Where cgroups are absent or read-only, `open` returns null
  * and the step runs without them.

@@ -433,7 +433,8 @@ describe('local sandbox backend', () => {
       onOutput: async (_s, chunk) => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 2));
+        // A consumer that yields to the event loop: more output arrives meanwhile.
+        await new Promise((r) => setImmediate(r));
         out += Buffer.from(chunk).toString();
         inFlight--;
       },

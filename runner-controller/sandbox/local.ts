@@ -1,17 +1,17 @@
 /**
- * The `local` backend: each step runs under bubblewrap on this host (design note §2.3–2.6).
- * As root it first drops to an unprivileged uid with setpriv (as root, bwrap's user namespace
- * maps the step to host root and the workspace handling goes wrong), and places the step in
- * per-step cgroups (memory, pids) through a tiny `sh` wrapper that writes its own PID into
- * `cgroup.procs` before exec'ing setpriv → bwrap, so every descendant inherits the limits.
- * bwrap runs with --die-with-parent in a new PID namespace: killing the outer bwrap kills the
- * whole tree; the cgroup sweep is the backstop. The step gets exactly its own environment,
- * never the controller's, and only inside the sandbox: bwrap reads it from a pipe, while every
- * process before it (which may run as root) has PATH alone. A step with `network` still gets a network namespace
- * of its own: `unshare --net` (with a user namespace when not root) makes it and loads its
- * filter before bwrap starts in it, and bwrap holds the step on --block-fd until
- * step-network.ts has attached a slirp4netns uplink (no host loopback, link-local, private or
- * host addresses get through the filter).
+ * The `local` backend: each step runs under bubblewrap on this host (docs/design/sandbox.md
+ * §2.3–2.6). As root it first drops to an unprivileged uid with setpriv (as root, bwrap's user
+ * namespace maps the step to host root and the workspace handling goes wrong), and places the step
+ * in per-step cgroups (memory, pids) through a tiny `sh` wrapper that writes its own PID into
+ * `cgroup.procs` before exec'ing setpriv → bwrap, so every descendant inherits the limits. bwrap
+ * runs with --die-with-parent in a new PID namespace: killing the outer bwrap kills the whole tree;
+ * the cgroup sweep is the backstop. The step gets exactly its own environment, never the
+ * controller's, and only inside the sandbox: bwrap reads it from a pipe, while every process before
+ * it (which may run as root) has PATH alone. A step with `network` still gets a network namespace
+ * of its own: `unshare --net` (with a user namespace when not root) makes it and loads its filter
+ * before bwrap starts in it, and bwrap holds the step on --block-fd until step-network.ts has
+ * attached a slirp4netns uplink (no host loopback, link-local, private or host addresses get
+ * through the filter).
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const errorCode = async (res: Response) =>

@@ -13,7 +13,7 @@ import {
   signUp,
   siweAttempt,
   type SiweOptions,
-} from '../helpers/auth';
+} from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const newAccount = () => privateKeyToAccount(generatePrivateKey());

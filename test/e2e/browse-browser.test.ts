@@ -1,14 +1,15 @@
 /**
  * Browses a pushed repository in Chromium: home → tree → blob with a line anchor (and the
  * shift-click range) → commit → diff, checking what a reader sees (the head commit's status
- * loaded live on the home and commit pages), and saves screenshots under test/artifacts/
+ * loaded live on the home and commit pages, and as icons in commit lists; branch divergence;
+ * tag messages), and saves screenshots under test/artifacts/
  * (browse-home.png, browse-blob.png, browse-commit.png) for review.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { buildFixture, type Fixture } from './browse-fixture';
@@ -109,6 +110,23 @@ describe('browsing in a browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'browse-commit.png'), fullPage: true });
     await context.close();
   }, 90_000);
+
+  it('shows check icons in commit lists, branch divergence and tag messages', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${R}/commits/main`);
+    const icon = page.locator(`ol.commits .status-icon[data-sha="${fx.second}"]`);
+    await expect(icon.textContent()).resolves.toBe('✓'); // filled in live by the script
+    expect(await icon.getAttribute('title')).toBe('Checks: success');
+    expect(await page.locator('ol.commits .status-icon.state-success').count()).toBe(1);
+    await page.goto(`${R}/branches`);
+    const row = page.locator('tr', { has: page.locator('a:text-is("feature/x")') });
+    expect(await row.locator('td.divergence').textContent()).toBe('1 behind · 0 ahead');
+    await page.goto(`${R}/tags`);
+    expect(await page.locator('.tag-message').first().textContent()).toContain('version 1');
+    await context.close();
+  }, 60_000);
 
   it('is usable on a phone-sized screen', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 800 } });

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 

@@ -4,8 +4,8 @@
  * and private repositories invisible to strangers and anonymous visitors through every URL form
  * (with the edge cache primed by the owner first).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { buildFixture, type Fixture } from './browse-fixture';
 
@@ -15,15 +15,16 @@ const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, { headers, redirect: 'manual' });
 
 /** GETs `path` until the page comes from the cache (its write lands after the response). */
-async function cacheHit(path: string): Promise<Response> {
-  let res = await get(path);
-  for (let i = 0; i < 20 && res.headers.get('x-plue-cache') !== 'hit'; i++) {
-    await res.text();
-    await new Promise((r) => setTimeout(r, 100));
-    res = await get(path);
-  }
-  expect(res.headers.get('x-plue-cache'), path).toBe('hit');
-  return res;
+function cacheHit(path: string): Promise<Response> {
+  return vi.waitFor(
+    async () => {
+      const res = await get(path);
+      if (res.headers.get('x-plue-cache') !== 'hit') await res.text();
+      expect(res.headers.get('x-plue-cache'), path).toBe('hit');
+      return res;
+    },
+    { timeout: 5000, interval: 100 },
+  );
 }
 
 async function text(path: string, headers: Record<string, string> = {}): Promise<string> {

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
 import { encodePktLine, PktLineReader } from '../../common/git/pkt-line';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const SECRET = 'dev-internal-secret-change-me';
@@ -31,14 +31,16 @@ interface PackListing {
   now: number;
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Polls `probe` (bounded by `timeoutMs`) until it answers; fails naming `what` otherwise. */
+function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>) {
+  return vi.waitFor(
+    async () => {
+      const v = await probe();
+      if (v === undefined) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout: timeoutMs, interval: 200 },
+  );
 }
 
 describe('pack compaction with a delayed sweep', () => {

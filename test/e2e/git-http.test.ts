@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const base = inject('baseUrl');
@@ -388,6 +388,9 @@ describe('git over HTTPS', () => {
     const head = Buffer.from(pkt(`${tip} ${next} refs/heads/main\0report-status\n`) + '0000');
     const http = await import('node:http');
     const target = new URL(`${base}/${alice.user.login}/interrupted.git/git-receive-pack`);
+    // Half the pack goes out, then the client vanishes. The server sends nothing before the
+    // request ends (no progress before a pack part is stored), so the cut comes after the
+    // bytes are written out.
     await new Promise<void>((resolve) => {
       const req = http.request(
         {
@@ -405,12 +408,14 @@ describe('git over HTTPS', () => {
       );
       req.on('error', () => resolve());
       req.write(head);
-      req.write(pack.subarray(0, Math.floor(pack.length / 2)));
-      setTimeout(() => {
+      req.write(pack.subarray(0, Math.floor(pack.length / 2)), () => {
         req.destroy();
         resolve();
-      }, 300);
+      });
     });
+    // A request whose client is gone leaves no trace to wait for: this pause only gives a
+    // wrong ref update the time to happen before the refs are read.
+    // eslint-disable-next-line no-restricted-syntax -- nothing observable marks the end of it
     await new Promise((r) => setTimeout(r, 500));
     expect(await g.ok(src, ['ls-remote', url])).toBe(before);
     const good = await g.git(src, ['push', url, 'main']);

@@ -9,9 +9,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { encodePktLine } from '../../common/git/pkt-line';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const base = inject('baseUrl');
@@ -38,15 +38,15 @@ describe('git integrity across rewrites', () => {
     return (await res.json()) as { exact: boolean; packs: Array<{ cruft: boolean }> };
   };
 
-  const untilExact = async (repo: string) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const l = await listing(repo);
-      if (l.exact) return l;
-      if (Date.now() > deadline) throw new Error(`${repo}: packs never became exact`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const untilExact = (repo: string) =>
+    vi.waitFor(
+      async () => {
+        const l = await listing(repo);
+        if (!l.exact) throw new Error(`${repo}: packs never became exact`);
+        return l;
+      },
+      { timeout: 60_000, interval: 250 },
+    );
 
   const objectsOf = async (dir: string, revs: string[]) =>
     (await g.ok(dir, ['rev-list', '--objects', ...revs]))
@@ -193,7 +193,10 @@ describe('git integrity across rewrites', () => {
       },
     });
     const first = push(slow);
-    // Let the server read a's commands (and the repository's state) before b lands.
+    // Let the server read a's commands (and the repository's state) before b lands. Nothing it
+    // sends marks that moment (no progress comes before a pack part is stored), and both pushes
+    // must succeed in either order, so the pause decides only which race is exercised.
+    // eslint-disable-next-line no-restricted-syntax -- no observable event; see above
     await new Promise((r) => setTimeout(r, 500));
     const second = await push(b.body);
     expect(await second.text()).toContain('ok refs/heads/b');

@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 

@@ -14,7 +14,7 @@ import {
   siweMessage,
   signUp,
   type SignUp,
-} from '../helpers/auth';
+} from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { rawRequest } from '../helpers/raw-http';
 

@@ -4,8 +4,14 @@
  * readable page) and internal-API bodies (the controller's and the SSH bridge's).
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
-import { INTERNAL, makeRun, outputs, post, type TestRun } from './run-stream-client';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
+import {
+  INTERNAL,
+  makeRun,
+  outputs,
+  post,
+  type TestRun,
+} from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
 const JSON_INTERNAL = { ...INTERNAL, 'content-type': 'application/json' };
@@ -193,5 +199,57 @@ describe('internal API bodies', () => {
     expect(grant.message).toMatch(/^action: must be read or write/);
     const lookup = await refusal(await internal('/ssh/lookup', { key: ['ssh-ed25519'] }));
     expect(lookup).toMatchObject({ status: 400, code: 'ssh_key_invalid' });
+  });
+});
+
+describe('account and sign-in bodies', () => {
+  let alice: SignUp;
+  beforeAll(async () => {
+    alice = await signUp(base);
+  });
+  const send = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}/api/v1${path}`, {
+      method: 'POST',
+      headers: { ...alice.headers, ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('names the bad field of a token request with its established code', async () => {
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{ name: 7, scopes: ['admin'] }, 'token_name_invalid', /^name: /],
+      [{ name: 'x', scopes: 'admin' }, 'token_scopes_invalid', /^scopes: /],
+      [{ name: 'x', scopes: ['admin'], expires_at: 5 }, 'token_expiry_invalid', /^expires_at: /],
+    ];
+    for (const [body, code, message] of cases) {
+      const r = await refusal(await send('/user/tokens', body));
+      expect(r, JSON.stringify(body)).toMatchObject({ status: 400, code });
+      expect(r.message).toMatch(message);
+    }
+  });
+
+  it('refuses an SSH key title that is not text (it was silently dropped)', async () => {
+    const r = await refusal(await send('/user/keys', { title: ['x'], key: 'ssh-ed25519 AAAA' }));
+    expect(r).toMatchObject({ status: 400, code: 'title_invalid' });
+  });
+
+  it('answers a sign-in body whose message or signature is not text as malformed', async () => {
+    for (const body of [
+      { message: 42, signature: '0x00' },
+      { message: 'x', signature: null },
+      { message: 'x'.repeat(10_000), signature: '0x00' },
+      {},
+    ]) {
+      const r = await refusal(
+        await fetch(`${base}/api/v1/auth/verify`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }),
+      );
+      expect(r, JSON.stringify(body).slice(0, 60)).toMatchObject({
+        status: 400,
+        code: 'siwe_malformed',
+      });
+    }
   });
 });

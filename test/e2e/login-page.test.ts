@@ -54,8 +54,20 @@ describe('the sign-in page', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'login.png'), fullPage: true });
 
     await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
+    // A first sign-in asks for a username, offering the generated one.
+    await page.waitForURL(`${base}/welcome?next=%2F`);
+    const generated = `u-${account.address.slice(2, 10).toLowerCase()}`;
+    expect(await page.locator('#login').inputValue()).toBe(generated);
+    await page.screenshot({ path: join(ARTIFACTS, 'welcome.png'), fullPage: true });
+    // A name that is not allowed is refused with the form again.
+    await page.fill('#login', 'settings');
+    await page.evaluate(() => document.querySelector('form')?.setAttribute('novalidate', ''));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toContain('reserved');
+    const login = `pick-${account.address.slice(2, 10).toLowerCase()}`;
+    await page.fill('#login', login);
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${base}/`);
-    const login = `u-${account.address.slice(2, 10).toLowerCase()}`;
     await expect.poll(() => page.locator('header.site nav').textContent()).toContain(login);
     expect(signed).toHaveLength(1);
     expect(signed[0]).toContain(
@@ -82,6 +94,12 @@ describe('the sign-in page', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${base}/`);
     await expect.poll(() => page.locator('header.site nav').textContent()).toContain('Sign in');
+
+    // Signing in again goes straight on: the username was chosen once.
+    await page.goto(`${base}/login?next=/settings`);
+    await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
+    await page.waitForURL(`${base}/settings`);
+    expect(await page.locator('#login').inputValue()).toBe(login);
     await context.close();
   });
 

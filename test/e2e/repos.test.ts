@@ -4,7 +4,7 @@
  * collaborators' permissions, token scopes, deletion.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 
 const base = inject('baseUrl');
 const errorCode = async (res: Response) =>
@@ -258,9 +258,14 @@ describe('repositories', () => {
       private: true,
       default_branch: 'trunk',
     });
-    expect(
-      (await api(`/repos/${owner.user.login}/${name}`, { headers: owner.headers })).status,
-    ).toBe(404);
+    // The old name redirects those who may read it (repo-redirects.test.ts has the rest).
+    const old = await fetch(`${base}/api/v1/repos/${owner.user.login}/${name}`, {
+      headers: owner.headers,
+      redirect: 'manual',
+    });
+    expect(old.status).toBe(301);
+    expect(old.headers.get('location')).toBe(`/api/v1/repos/${owner.user.login}/${renamed}`);
+    expect((await api(`/repos/${owner.user.login}/${name}`)).status).toBe(404);
     expect((await api(`/repos/${owner.user.login}/${renamed}`)).status).toBe(404);
     const del = await api(`/repos/${owner.user.login}/${renamed}`, {
       method: 'DELETE',

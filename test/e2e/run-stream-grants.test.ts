@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { openSseViewer, openWsViewer } from '../helpers/live-viewers';
-import { makeRun, outputs, post } from './run-stream-client';
+import { makeRun, outputs, post } from '../../scripts/clients/run-stream-client';
 
 const GRANT_MS = 2000;
 /** A lapsed grant ends an SSE stream at the next heartbeat (every 500 ms here). */

@@ -4,9 +4,16 @@
  * dropped without holding up the producer or the other viewers, then resuming by id.
  */
 import http from 'node:http';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import WebSocket from 'ws';
-import { INTERNAL, makeRun, outputs, post, readSse, type SseEvent } from './run-stream-client';
+import {
+  INTERNAL,
+  makeRun,
+  outputs,
+  post,
+  readSse,
+  type SseEvent,
+} from '../../scripts/clients/run-stream-client';
 
 export const RUN_STREAM_LIMIT_VARS = {
   RUN_HEARTBEAT_MS: '1000',
@@ -33,14 +40,15 @@ function framesOf(text: string): SseEvent[] {
   return out;
 }
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await fn();
+      if (v === undefined) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout: ms, interval: 100 },
+  );
 }
 
 async function streamState(base: string, runId: number) {

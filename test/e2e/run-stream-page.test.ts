@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { launchChromium } from '../helpers/browser';
-import { makeRun, outputs, post } from './run-stream-client';
+import { makeRun, outputs, post } from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
 

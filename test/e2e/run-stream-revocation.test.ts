@@ -5,9 +5,9 @@
  * waits on observable events; the timeouts only bound a failure.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { openSseViewer, openWsViewer, type LiveViewer } from '../helpers/live-viewers';
-import { makeRun, outputs, post, type TestRun } from './run-stream-client';
+import { makeRun, outputs, post, type TestRun } from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
 /** How soon a revocation must reach an open stream. */

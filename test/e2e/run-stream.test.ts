@@ -1,7 +1,14 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { signUp } from '../helpers/auth';
-import { INTERNAL, makeRun, outputs, post, readSse, type SseEvent } from './run-stream-client';
+import { signUp } from '../../scripts/clients/auth';
+import {
+  INTERNAL,
+  makeRun,
+  outputs,
+  post,
+  readSse,
+  type SseEvent,
+} from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
 
@@ -270,10 +277,11 @@ describe('run streams', () => {
   });
 });
 
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!cond()) throw new Error('timed out waiting');
+    },
+    { timeout: ms, interval: 20 },
+  );
 }

@@ -7,9 +7,9 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
 import { startScheduleTicker, type Ticker } from '../../scripts/schedule-ticker';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { GitSandbox } from '../helpers/git';
-import { INTERNAL, makeRun } from './run-stream-client';
+import { INTERNAL, makeRun } from '../../scripts/clients/run-stream-client';
 import { DEV_SECRET, outputOf, poll, pushRepo, testController } from './workflows-client';
 
 const base = inject('baseUrl');

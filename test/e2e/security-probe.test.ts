@@ -13,7 +13,13 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Bridge } from '../../ssh-bridge/server';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { getNonce, postVerify, randomClientIp, siweAttempt, siweMessage } from '../helpers/auth';
+import {
+  getNonce,
+  postVerify,
+  randomClientIp,
+  siweAttempt,
+  siweMessage,
+} from '../../scripts/clients/auth';
 import { openSseViewer, openWsViewer } from '../helpers/live-viewers';
 import { actorHeaders, bodyOf, send, signature, type Answer } from '../helpers/probe/answer';
 import { buildWorld, type ProbeActor, type ProbeWorld } from '../helpers/probe/fixture';
@@ -223,9 +229,12 @@ describe('security probe', () => {
         };
         const asReader = async () => {
           const a = await ask(r, reader, world.privateRepo);
-          const bad = mutating(r)
-            ? a.status < 400 || a.status === 404 || a.status >= 500
-            : !r.spec.ownerStatus?.includes(a.status) && (a.status === 404 || a.status >= 500);
+          // A write a reader may make (an issue, a comment) must succeed; any other is refused.
+          const bad = r.spec.readerWrites
+            ? a.status >= 400
+            : mutating(r)
+              ? a.status < 400 || a.status === 404 || a.status >= 500
+              : !r.spec.ownerStatus?.includes(a.status) && (a.status === 404 || a.status >= 500);
           if (bad)
             findings.push({
               check: 'reader',

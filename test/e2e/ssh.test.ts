@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Bridge } from '../../ssh-bridge/server';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');
@@ -18,6 +18,7 @@ const SECRET = 'dev-internal-secret-change-me';
 
 let kit: SshKit;
 let bridge: Bridge;
+const bridgeLog: string[] = [];
 let alice: SignUp;
 let bob: SignUp;
 let aliceKey: SshKey;
@@ -46,7 +47,7 @@ beforeAll(async () => {
   [aliceKey, bobKey] = await Promise.all([kit.keygen('alice'), kit.keygen('bob')]);
   await Promise.all([addKey(alice, aliceKey), addKey(bob, bobKey)]);
   await Promise.all([alice.createRepo('proj'), alice.createRepo('secret', { private: true })]);
-  bridge = await startTestBridge(kit, base);
+  bridge = await startTestBridge(kit, base, (l) => bridgeLog.push(l));
 }, 60_000);
 
 afterAll(async () => {
@@ -345,10 +346,16 @@ describe('SSH access', () => {
     await new Promise((resolve) => child.stdout.once('data', resolve));
     const cmd = `${head} ${next} refs/heads/main\0report-status\n`;
     child.stdin.write(`${(cmd.length + 4).toString(16).padStart(4, '0')}${cmd}0000`);
+    const logged = bridgeLog.length;
+    const said = (msg: string) => bridgeLog.slice(logged).some((l) => l.includes(`"msg":"${msg}"`));
     child.stdin.write(pack.subarray(0, pack.length >> 1));
-    await new Promise((r) => setTimeout(r, 500));
+    // Cut the client off once the bridge is forwarding the push, then see it abort upstream.
+    await expect.poll(() => said('push forwarding'), { timeout: 10_000 }).toBe(true);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('close', resolve));
+    await expect
+      .poll(() => said('client disconnected during push; aborting upstream'), { timeout: 10_000 })
+      .toBe(true);
     await expect.poll(() => bridge.activeSessions(), { timeout: 10_000 }).toBe(0);
     expect(await kit.gitOk(dir, ['ls-remote', 'origin'], o)).toBe(before);
   });

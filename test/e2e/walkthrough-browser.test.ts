@@ -1,7 +1,8 @@
 /**
  * A new user's walk, as the README tells it, in Chromium: sign in with a wallet, create a token
  * from the form with its default scopes, create a repository, push to it with the real git client
- * (the token as git's password), browse, open settings, meet an error page while signed in, push
+ * (the token as git's password), browse (description, counts, a ZIP download, the compare
+ * picker), open settings, meet an error page while signed in, push
  * a workflow and see its run (with the run's buttons for the owner, none for a reader), revoke the
  * token — and on every page, no link that leads to a 404 and, at 390 px wide, no sideways
  * scrolling. Asserts on what the pages show. Writes nothing outside a temporary directory.
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startController } from '../../runner-controller/controller/controller';
-import { signUp } from '../helpers/auth';
+import { signUp } from '../../scripts/clients/auth';
 import { injectTestWallet, launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
 import { DEV_SECRET, poll } from './workflows-client';
@@ -61,6 +62,9 @@ describe('a new user follows the README', () => {
     login = await injectTestWallet(page);
     await page.goto(`${base}/login`);
     await page.getByRole('button', { name: 'Sign in with Ethereum' }).click();
+    // The first sign-in offers the generated username; the walk keeps it.
+    await page.waitForURL(`${base}/welcome?next=%2F`);
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(`${base}/`);
     await expect.poll(() => page.locator('header.site nav').textContent()).toContain(login);
 
@@ -124,13 +128,30 @@ describe('a new user follows the README', () => {
     await g.ok(dir, ['remote', 'add', 'origin', remote]);
     await g.ok(dir, ['push', '-u', 'origin', 'main'], { env: { GIT_ASKPASS: askpass } });
 
-    // Browse: the repository home shows the README; the tabs are the ones that exist.
+    // Browse: the repository home shows the README; the tabs are the ones that exist (Settings
+    // for the owner).
     await page.reload();
     await expect
       .poll(() => page.locator('.markdown').textContent())
       .toContain('Hello from the walkthrough.');
     const tabs = await page.locator('nav.tabs a').allTextContents();
-    expect(tabs).toEqual(['Code', 'Runs']);
+    expect(tabs).toEqual(['Code', 'Issues', 'Runs', 'Settings']);
+    // The description, "1 branch" (not "1 branches"), and a download of the tree that unzips.
+    expect(await page.locator('main').textContent()).toContain('A first repository');
+    expect(await page.locator('.bar').first().textContent()).toContain('1 branch');
+    const zipHref = await page.getByRole('link', { name: 'ZIP' }).first().getAttribute('href');
+    const zip = await page.request.get(new URL(zipHref ?? '', base).toString());
+    expect(zip.status()).toBe(200);
+    expect(zip.headers()['content-type']).toBe('application/zip');
+    expect((await zip.body()).subarray(0, 2).toString()).toBe('PK');
+    // /compare offers ref fields and shows the comparison they pick.
+    await page.goto(`${base}/${login}/walk/compare`);
+    const older = (await g.ok(dir, ['rev-parse', '--short=10', 'HEAD~1'])).trim();
+    await page.fill('input[name="base"]', older);
+    await page.getByRole('button', { name: 'Compare' }).click();
+    await page.waitForURL(`${base}/${login}/walk/compare/${older}...main`);
+    await expect.poll(() => page.locator('ol.commits').textContent()).toContain('readme');
+    await page.goto(`${base}/${login}/walk`);
     await page.getByRole('link', { name: 'README.md' }).first().click();
     await page.waitForURL(/\/blob\/main\/README\.md$/);
     await page.goto(`${base}/${login}/walk/commits/main`);
@@ -148,6 +169,8 @@ describe('a new user follows the README', () => {
       `${base}/${login}/walk/blob/main/README.md`,
       `${base}/${login}/walk/commits/main`,
       `${base}/${login}/walk/branches`,
+      `${base}/${login}/walk/tags`,
+      `${base}/${login}/walk/compare`,
       `${base}/${login}/walk/actions`,
       `${base}/${login}/walk/actions/workflows`,
     ];
@@ -192,7 +215,7 @@ describe('a new user follows the README', () => {
     expectingError = false;
     await page.setViewportSize({ width: 1000, height: 800 });
 
-    expect(unexpected).toEqual([]);
+    expect(unexpected, unexpected.join('\n')).toEqual([]);
   });
 
   it('runs a workflow: writers get its buttons, a reader does not, and run pages fit a phone', async () => {
@@ -285,6 +308,6 @@ describe('a new user follows the README', () => {
     });
     expect(after.code).not.toBe(0);
 
-    expect(unexpected).toEqual([]);
+    expect(unexpected, unexpected.join('\n')).toEqual([]);
   });
 });

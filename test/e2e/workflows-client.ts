@@ -3,16 +3,16 @@
  * runner controller in the test process scoped to the test's user, and polling of runs,
  * jobs, logs and commit statuses through the public API.
  */
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import {
   startController,
   type Controller,
   type ControllerOptions,
 } from '../../runner-controller/controller/controller';
-import type { SignUp } from '../helpers/auth';
+import type { SignUp } from '../../scripts/clients/auth';
 import type { GitSandbox } from '../helpers/git';
 import { remoteUrl } from '../helpers/git';
-import { readSse, type SseEvent } from './run-stream-client';
+import { readSse, type SseEvent } from '../../scripts/clients/run-stream-client';
 
 export const DEV_SECRET = 'dev-internal-secret-change-me';
 
@@ -122,14 +122,15 @@ export function outputOf(events: SseEvent[]): string {
 }
 
 /** Retries `fn` every 250 ms until it returns a value, or throws after `timeoutMs`. */
-export async function poll<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+export function poll<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await fn();
+      if (v === undefined) throw new Error(`timed out after ${timeoutMs} ms`);
+      return v;
+    },
+    { timeout: timeoutMs, interval: 250 },
+  );
 }
 
 /** Creates `name` for `owner` and pushes one commit holding `files` to main; returns its id. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
 import { startBridge, type Bridge } from '../../ssh-bridge/server';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { SshKit, type SshKey } from '../helpers/ssh';
 import { DEV_SECRET, outputOf, testController, WorkflowRepo } from './workflows-client';
 

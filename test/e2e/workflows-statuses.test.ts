@@ -5,9 +5,9 @@
  * slot the browse script fills (with a <noscript> link to the commit's runs); the runs list shows
  * the combined status. Strangers and anonymous visitors get 404 for a private repository.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { testController, WorkflowRepo, type RunJson } from './workflows-client';
 
@@ -57,11 +57,14 @@ def ci(ctx):
     const fragmentUrl = `${base}${path}/commit/${sha}/statuses`;
     // The log reports the run complete a moment before the controller's completion call posts
     // the final status, so wait (bounded) for the fragment to catch up.
-    let res = await fetch(fragmentUrl, { headers: { cookie: alice.cookie } });
-    for (let i = 0; i < 60 && !(await res.clone().text()).includes('data-state="success"'); i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      res = await fetch(fragmentUrl, { headers: { cookie: alice.cookie } });
-    }
+    const res = await vi.waitFor(
+      async () => {
+        const r = await fetch(fragmentUrl, { headers: { cookie: alice.cookie } });
+        expect(await r.clone().text()).toContain('data-state="success"');
+        return r;
+      },
+      { timeout: 15_000, interval: 250 },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);

@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
-import { signUp, type SignUp } from '../helpers/auth';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox } from '../helpers/git';
+import { remoteUrl } from '../helpers/git';
 import { outputOf, pushRepo, testController, type RunJson } from './workflows-client';
 
 const base = inject('baseUrl');
@@ -147,6 +148,50 @@ def broken(ctx):
       headers: { cookie: alice.cookie },
     });
     expect(page.status).toBe(200);
+  });
+
+  it('reports a broken file once per commit, failing no other run', async () => {
+    const { repo, sha, dir } = await pushRepo(base, g, alice, token, 'wf-broken-once', {
+      '.plue/workflows/bad.py': 'from plue import workflow, push\n\ndef oops(:\n    pass\n',
+      '.plue/workflows/deploy.py': `from plue import workflow, manual, push
+
+@workflow(triggers=[manual(), push(branches=["other"])])
+def deploy(ctx):
+    ctx.run(name="ship", cmd="echo shipped")
+`,
+    });
+    const [broken] = await repo.waitForRuns(sha);
+    expect(broken).toMatchObject({ path: '.plue/workflows/bad.py', conclusion: 'failure' });
+    // A manual run of the other workflow at the same commit: it runs, and bad.py adds nothing.
+    const res = await fetch(`${repo.api}/actions/workflows/deploy/dispatches`, {
+      method: 'POST',
+      headers: repo.headers,
+      body: JSON.stringify({ ref: 'main' }),
+    });
+    expect(res.status).toBe(204);
+    const manual = (await repo.waitForRuns(sha, 2)).find((r) => r.event === 'workflow_dispatch');
+    expect((await repo.waitForRun((manual as RunJson).id)).conclusion).toBe('success');
+    // The same commit pushed to another branch: evaluated again (deploy runs), bad.py not reported.
+    await g.ok(dir, [
+      'push',
+      remoteUrl(base, alice.user.login, 'wf-broken-once', token),
+      'main:other',
+    ]);
+    await repo.waitForRuns(sha, 3);
+    const all = await repo.runsOf(sha);
+    expect(all.map((r) => `${r.event} ${r.path}`).sort()).toEqual([
+      'push .plue/workflows/bad.py',
+      'push .plue/workflows/deploy.py',
+      'workflow_dispatch .plue/workflows/deploy.py',
+    ]);
+    expect(all.filter((r) => r.conclusion === 'failure')).toHaveLength(1);
+    const status = await repo.get<{
+      statuses: { state: string; context: string; description: string }[];
+    }>(`/commits/${sha}/status`);
+    const failing = status.statuses.filter((x) => x.state === 'failure');
+    expect(failing).toHaveLength(1);
+    // One annotation naming the file, the line and what is wrong.
+    expect(failing[0]?.description).toMatch(/^\.plue\/workflows\/bad\.py:3: \S/);
   });
 
   it('refuses a cron expression croner cannot read at registration, with file and line', async () => {

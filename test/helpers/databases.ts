@@ -7,6 +7,7 @@ import ws from 'ws';
 import { createDb, type Db } from '../../db/client';
 import { startLocalDatabase, type LocalDatabase } from '../../db/local-server/index';
 import { runMigrations } from '../../scripts/stack';
+import { scratchDatabase } from '../../scripts/clients/scratch-database';
 
 export interface TestDatabase {
   name: 'pglite' | 'postgres';
@@ -19,30 +20,6 @@ export interface TestDatabase {
 export const BACKENDS: Array<'pglite' | 'postgres'> = process.env.DATABASE_URL
   ? ['pglite', 'postgres']
   : ['pglite'];
-
-/** Creates a scratch database on the server at `serverUrl` and returns its URL and a dropper. */
-export async function scratchDatabase(
-  serverUrl: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = await startLocalDatabase({ databaseUrl: serverUrl });
-  const db = createDb({
-    databaseUrl: serverUrl,
-    wsProxy: admin.wsProxy,
-    webSocketConstructor: ws,
-  });
-  const name = `plue_t_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  await db.query(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await db.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-      await db.end();
-      await admin.close();
-    },
-  };
-}
 
 /** Starts a migrated test database of the given kind. */
 export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<TestDatabase> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { freePort, startStack, type Stack } from '../../scripts/stack';
-import { scratchDatabase } from './databases';
+import { scratchDatabase } from '../../scripts/clients/scratch-database';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -211,13 +211,20 @@ export class SshKit {
 /** The test stacks' development internal secret (loopback, development mode only). */
 export const DEV_INTERNAL_SECRET = 'dev-internal-secret-change-me';
 
-/** Starts an SSH bridge on a free port in front of the Worker at `base`, state under `kit`. */
-export function startTestBridge(kit: SshKit, base: string): Promise<Bridge> {
+/**
+ * Starts an SSH bridge on a free port in front of the Worker at `base`, state under `kit`; its
+ * JSON log lines go to `log` (dropped when omitted), for tests that wait on one.
+ */
+export function startTestBridge(
+  kit: SshKit,
+  base: string,
+  log: (line: string) => void = () => undefined,
+): Promise<Bridge> {
   return startBridge({
     upstreamUrl: base,
     secret: DEV_INTERNAL_SECRET,
     dataDir: join(kit.root, 'data'),
     port: 0,
-    log: () => undefined,
+    log,
   });
 }

@@ -7,13 +7,13 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { findUserById } from '../../db/queries/users';
 import type { AppEnv, AuthInfo, CurrentUser, Env } from '../env';
 import { AppError } from '../../common/errors';
 import { internalSecretProblem } from '../../common/dev-secret';
 import { constantTimeEqual } from '../services/identity/secrets';
 import { userOfSession } from '../services/identity/sign-in';
 import { ALL_SCOPES, authenticateToken } from '../services/identity/tokens';
+import { currentUserById } from '../services/identity/users';
 
 export const SESSION_COOKIE = 'plue_session';
 export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
@@ -120,13 +120,9 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
           );
           return next();
         }
-        const u = await findUserById(db, userId);
+        const u = await currentUserById(db, userId);
         if (!u) throw AppError.unauthenticated('Unknown user', 'internal_user_unknown');
-        setIdentity(
-          c,
-          { id: u.id, login: u.username, wallet_address: u.address },
-          { kind: 'ssh', scopes: new Set(ALL_SCOPES) },
-        );
+        setIdentity(c, u, { kind: 'ssh', scopes: new Set(ALL_SCOPES) });
       }
       return next();
     }

@@ -3,12 +3,12 @@
  * (Workers may not share sockets between requests).
  */
 import type { MiddlewareHandler } from 'hono';
-import { createDb } from '../../db/client';
 import type { AppEnv } from '../env';
+import { openDb } from '../services/platform/database';
 
 export function database(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const db = createDb({ databaseUrl: c.env.DATABASE_URL, wsProxy: c.env.DB_WS_PROXY });
+    const db = openDb(c.env);
     c.set('db', db);
     try {
       await next();

@@ -1,13 +1,15 @@
 /**
  * The one place where thrown errors become responses, per surface: JSON `{error:{code,message}}`
  * under /api, an HTML page elsewhere. Internal errors are logged with the request id and shown
- * without their cause.
+ * without their cause. A repository reached by an old name (`RepoMoved`) is a redirect to the
+ * same path under its new name: 301 for GET and HEAD, 307 otherwise (GitHub's API does the same).
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, toAppError } from '../../common/errors';
 import type { AppEnv } from '../env';
-import { errorFields } from './logger';
+import { RepoMoved } from '../services/repos/authz';
+import { errorFields } from '../../common/log';
 import { ErrorPage } from '../views/error-page';
 
 /** True when the request belongs to the JSON API surface. */
@@ -20,8 +22,53 @@ export function isGitPath(path: string): boolean {
   return /\/(info\/refs|git-upload-pack|git-receive-pack)$/.test(path);
 }
 
+/**
+ * `path` with the first `…/{from.owner}/{from.name}/…` pair of segments naming the new owner
+ * and name instead (both compared without case; a `.git` suffix is kept).
+ */
+export function movedPath(path: string, moved: RepoMoved): string {
+  const segs = path.split('/');
+  const same = (a: string | undefined, b: string): boolean =>
+    a !== undefined && safeDecode(a).toLowerCase() === b.toLowerCase();
+  for (let i = 0; i + 1 < segs.length; i++) {
+    const repoSeg = segs[i + 1] ?? '';
+    const git = repoSeg.toLowerCase().endsWith('.git') ? '.git' : '';
+    if (
+      same(segs[i], moved.from.owner) &&
+      same(repoSeg.slice(0, repoSeg.length - git.length), moved.from.name)
+    ) {
+      segs[i] = encodeURIComponent(moved.repo.owner_login);
+      segs[i + 1] = `${encodeURIComponent(moved.repo.name)}${git}`;
+      return segs.join('/');
+    }
+  }
+  return `/${encodeURIComponent(moved.repo.owner_login)}/${encodeURIComponent(moved.repo.name)}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+function movedResponse(c: Context<AppEnv>, moved: RepoMoved): Response {
+  const url = new URL(c.req.url);
+  const location = `${movedPath(url.pathname, moved)}${url.search}`;
+  const status = c.req.method === 'GET' || c.req.method === 'HEAD' ? 301 : 307;
+  // Not cached: a new repository taking the old name ends the redirect.
+  c.header('Cache-Control', 'no-store');
+  c.header('Location', location);
+  if (isApiPath(url.pathname)) {
+    return c.json({ message: 'Moved Permanently', url: location }, status);
+  }
+  return c.body(null, status);
+}
+
 /** Maps any thrown value to the response for the request's surface. */
 export function renderError(err: unknown, c: Context<AppEnv>): Response | Promise<Response> {
+  if (err instanceof RepoMoved) return movedResponse(c, err);
   const e = toAppError(err);
   const requestId = c.get('requestId') ?? 'unknown';
   if (e.kind === 'internal' || e.kind === 'unavailable') {

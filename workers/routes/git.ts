@@ -18,7 +18,7 @@ import { decodedBody, readLimited } from '../services/git/request-body';
 import { parseV2Request, uploadPack } from '../services/git/upload-pack';
 import { uploadPackV0, uploadPackV0Advertisement } from '../services/git/upload-pack-v0';
 import { parseUploadPackV0Request } from '../services/git/upload-pack-v0-request';
-import { errorFields } from '../middleware/logger';
+import { errorFields } from '../../common/log';
 import { VERSION } from '../version';
 
 const AGENT = `plue/${VERSION}`;
@@ -34,7 +34,7 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
   const actor = { user: c.var.user, scopes: c.var.auth.scopes };
   try {
     const ctx = c.executionCtx;
-    const cache = edgeCache((p) => ctx.waitUntil(p));
+    const cache = edgeCache((p) => ctx.waitUntil(p), c.var.memory);
     // The SSH bridge authorises a git command once and carries the signed answer through its
     // requests (services/repos/authz.ts), so they need no database read.
     const granted =
@@ -49,7 +49,10 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
             new Date(),
           )
         : undefined;
-    const repo = granted ?? (await loadRepoForAction(c.var.db, actor, owner, name, action, cache));
+    // An old name (a rename or transfer) serves the repository it leads to, as GitHub does.
+    const repo =
+      granted ??
+      (await loadRepoForAction(c.var.db, actor, owner, name, action, cache, { follow: true }));
     return gitRepoContext(c.env, {
       id: repo.id,
       fullName: `${repo.owner_login}/${repo.name}`,
@@ -143,9 +146,11 @@ export const gitRoutes = new Hono<AppEnv>()
     const log = c.var.log;
     const env = c.env;
     const actorId = c.var.user?.id;
+    const exec = c.executionCtx;
+    const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
     const push = receivePack(ctx, decodedBody(c.req.raw), {
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
-      onPushed: (refs, head) => onPushed(env, ctx, { refs, head, actorId }, log),
+      onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
     });
     c.executionCtx.waitUntil(push.done);
     return gitResponse(push.body, 'application/x-git-receive-pack-result');

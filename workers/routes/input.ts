@@ -7,7 +7,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { AppError } from '../../common/errors';
-import { describeInputError, firstIssue } from '../../common/schemas/input-error';
+import { parseInput, type InputCodes } from '../../common/schemas/parse';
 import type { AppEnv } from '../env';
 
 /** The request's JSON object body; a 400 for anything else. */
@@ -37,20 +37,7 @@ function holdsNul(value: unknown, depth = 0): boolean {
   return false;
 }
 
-/** `value` as `schema` parses it, or an `invalid` error naming the first bad field. */
-export function parseInput<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  code?: string,
-): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const top = /^[^.[]*/.exec(firstIssue(parsed.error).field)?.[0] ?? '';
-  throw AppError.invalid(
-    describeInputError(parsed.error),
-    code ?? (top === '' ? 'input_invalid' : `${top}_invalid`),
-  );
-}
+export { parseInput };
 
 /** The query string (each parameter's first value) through `schema`. */
 export function queryInput<S extends z.ZodType>(c: Context<AppEnv>, schema: S): z.output<S> {
@@ -61,7 +48,7 @@ export function queryInput<S extends z.ZodType>(c: Context<AppEnv>, schema: S): 
 export async function jsonInput<S extends z.ZodType>(
   c: Context<AppEnv>,
   schema: S,
-  code?: string,
+  code?: InputCodes,
 ): Promise<z.output<S>> {
   return parseInput(schema, await jsonBody(c), code);
 }

@@ -1,7 +1,8 @@
 /**
  * The sign-in page. Its small script (the one place JavaScript is needed: a wallet) asks the
  * injected EIP-1193 wallet for an account and chain, fetches a nonce, builds the EIP-4361
- * message, asks for a `personal_sign` signature, posts it to /api/v1/auth/verify and goes on.
+ * message, asks for a `personal_sign` signature, posts it to /api/v1/auth/verify and goes on
+ * (by way of /welcome, to choose a username, after a first sign-in).
  * The message's domain and URI are the configured public address (PLUE_PUBLIC_URL), which the
  * server checks; on any other address the page says where to sign in instead.
  */
@@ -62,8 +63,11 @@ const SCRIPT = `
         var err = e.error || {};
         throw new Error((err.message || 'HTTP ' + v.status) + (err.code ? ' (' + err.code + ')' : ''));
       }
+      var signedIn = await v.json().catch(function () { return {}; });
       say('Signed in. Redirecting…');
-      location.assign(nextPath());
+      location.assign(signedIn.choose_username
+        ? '/welcome?next=' + encodeURIComponent(nextPath())
+        : nextPath());
     } catch (e) {
       say('Sign-in failed: ' + (e && e.message ? e.message : String(e)));
       btn.disabled = false;

@@ -27,22 +27,26 @@ export function RepoList(p: RepoListProps) {
           </tr>
         </thead>
         <tbody>
-          {p.rows.map((r) => (
-            <tr>
-              <td class="mono">
-                <a href={`/${r.owner_login}/${r.name}`}>
-                  {r.owner_login} / {r.name}
-                </a>
-                {r.private ? ' (private)' : ''}
-              </td>
-              <td>{r.description}</td>
-              <td>
-                <time datetime={r.updated_at.toISOString()} title={r.updated_at.toISOString()}>
-                  {relativeTime(Math.floor(r.updated_at.getTime() / 1000), p.now)}
-                </time>
-              </td>
-            </tr>
-          ))}
+          {p.rows.map((r) => {
+            // "Updated" is the later of a record edit and a push.
+            const at = r.pushed_at && r.pushed_at > r.updated_at ? r.pushed_at : r.updated_at;
+            return (
+              <tr>
+                <td class="mono">
+                  <a href={`/${r.owner_login}/${r.name}`}>
+                    {r.owner_login} / {r.name}
+                  </a>
+                  {r.private ? ' (private)' : ''}
+                </td>
+                <td>{r.description}</td>
+                <td>
+                  <time datetime={at.toISOString()} title={at.toISOString()}>
+                    {relativeTime(Math.floor(at.getTime() / 1000), p.now)}
+                  </time>
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
       {pages > 1 ? (

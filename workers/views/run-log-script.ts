@@ -5,7 +5,10 @@
  * colours into spans, and appends lines incrementally: incoming text is buffered per step and
  * written once per animation frame (at most LINES_PER_FRAME lines), so a 100,000-line log never
  * re-renders what is already on the page. Auto-scroll follows the end until the user scrolls
- * up; `#<step>-L<n>` anchors every line; finished successful steps collapse.
+ * up; `#<step>-L<n>` anchors every line; finished successful steps collapse; stderr lines are
+ * marked (class `err`). The stream also drives the rest of the page: the run's state, its
+ * duration and each step's (ticking while they run, on the server's clock), a failed step's exit
+ * code and a skipped step's reason, and the Cancel / Re-run buttons (run-actions.tsx).
  */
 export const RUN_LOG_SCRIPT = `(() => {
 'use strict';
@@ -15,12 +18,34 @@ const streamUrl = root.dataset.stream;
 const LINES_PER_FRAME = 4000, BLOCK = 200;
 const steps = new Map();
 let lastId = 0, es = null, scheduled = false, follow = true, done = false, target = location.hash.slice(1);
+let runDone = root.dataset.done === '1';
+// The server's clock, so durations agree with the times it stamps on records.
+const skew = Number(root.dataset.now) - Date.now();
 const SYM = { success: '✓', failure: '✗', cancelled: '⊘', skipped: '–', timed_out: '⏱', running: '●', queued: '○' };
 
 function fmtDur(ms) {
   if (!(ms >= 0)) return '';
   const s = Math.round(ms / 1000);
-  return s < 60 ? s + 's' : Math.floor(s / 60) + 'm ' + (s % 60) + 's';
+  return s < 60 ? s + 's' : s < 3600 ? Math.floor(s / 60) + 'm ' + (s % 60) + 's'
+    : Math.floor(s / 3600) + 'h ' + Math.floor((s % 3600) / 60) + 'm';
+}
+// Elements with data-started show how long since then, up to data-completed (or now).
+function showDur(el) {
+  const from = Number(el.dataset.started);
+  if (!el.dataset.started) return;
+  const to = el.dataset.completed ? Number(el.dataset.completed) : Date.now() + skew;
+  el.textContent = (el.id === 'run-took' ? 'took ' : '') + fmtDur(to - from);
+}
+function tick() {
+  for (const el of document.querySelectorAll('[data-started]')) {
+    if (!el.dataset.completed && !runDone) showDur(el);
+  }
+}
+const took = document.getElementById('run-took');
+function setActions(ended) {
+  const cancel = document.getElementById('run-cancel'), rerun = document.getElementById('run-rerun');
+  if (cancel) cancel.hidden = ended;
+  if (rerun) rerun.hidden = !ended;
 }
 function stepOf(id) {
   let st = steps.get(id);
@@ -29,7 +54,7 @@ function stepOf(id) {
   if (!el) {
     el = document.createElement('details');
     el.className = 'step'; el.dataset.step = id; el.open = true;
-    el.innerHTML = '<summary><span class="st">○ queued</span> <span class="name"></span> <span class="dur muted"></span></summary><div class="log"></div>';
+    el.innerHTML = '<summary><span class="st">○ queued</span> <span class="name"></span> <span class="why"></span> <span class="dur muted"></span></summary><div class="log"></div>';
     el.querySelector('.name').textContent = id;
     root.querySelector('.steps').appendChild(el);
   }
@@ -46,6 +71,9 @@ function setState(st, state, word) {
 
 // ANSI SGR → spans. State carries across chunks of a step.
 const ESC = /\\x1b\\[([0-9;]*)([A-Za-z])/g;
+// stderr text starts with ESC[1e and stdout after it with ESC[0e (a private use of CSI e), so the
+// marking carries across lines and chunks like a colour.
+const ERR_ON = '\\x1b[1e', ERR_OFF = '\\x1b[0e';
 function sgr(a, params) {
   const p = params === '' ? [0] : params.split(';').map(Number);
   for (let i = 0; i < p.length; i++) {
@@ -65,6 +93,9 @@ function sgr(a, params) {
 }
 function appendText(parent, a, text) {
   if (!text) return;
+  if (a.err && !parent.parentElement.classList.contains('err')) {
+    parent.parentElement.classList.add('err'); parent.parentElement.title = 'stderr';
+  }
   if (a.fg === undefined && a.bg === undefined && !a.b && !a.i && !a.u && !a.style) {
     parent.appendChild(document.createTextNode(text)); return;
   }
@@ -86,6 +117,7 @@ function renderInto(parent, a, text) {
   while ((m = ESC.exec(text))) {
     appendText(parent, a, text.slice(last, m.index));
     if (m[2] === 'm') sgr(a, m[1]);
+    else if (m[2] === 'e') a.err = m[1] === '1';
     last = ESC.lastIndex;
   }
   appendText(parent, a, text.slice(last));
@@ -142,6 +174,9 @@ function onRecord(r) {
   if (r.event === 'step_output' || r.event === 'llm_token') {
     const st = stepOf(r.step_id);
     const text = typeof r.data === 'string' ? r.data : (r.data && r.data.text) || '';
+    // A marker only where the stream switches, so none is left dangling after a final newline.
+    const err = r.stream === 'stderr';
+    if (err !== !!st.err) { st.buf += err ? ERR_ON : ERR_OFF; st.err = err; }
     st.buf += text; schedule();
   } else if (r.event === 'tool_start' || r.event === 'tool_end') {
     const st = stepOf(r.step_id);
@@ -149,18 +184,39 @@ function onRecord(r) {
   } else if (r.event === 'step_started') {
     const st = stepOf(r.step_id);
     st.started = r.t; st.el.open = true; setState(st, 'running', 'running');
+    const dur = st.el.querySelector('.dur');
+    dur.dataset.started = r.t; delete dur.dataset.completed; showDur(dur);
   } else if (r.event === 'step_completed') {
     const st = stepOf(r.step_id);
     const d = r.data || {};
     const c = d.conclusion || d.status || (d.exit_code === 0 ? 'success' : 'failure');
     setState(st, c, c.replace('_', ' '));
-    if (st.started) st.el.querySelector('.dur').textContent = fmtDur(r.t - st.started);
+    const dur = st.el.querySelector('.dur');
+    if (dur.dataset.started) { dur.dataset.completed = r.t; showDur(dur); }
+    const why = [];
+    if (c !== 'success' && typeof d.exit_code === 'number') why.push('exit ' + d.exit_code);
+    if (d.note) why.push(String(d.note));
+    if (d.oom_killed) why.push('out of memory');
+    st.el.querySelector('.why').textContent = why.join(' · ');
     if (c === 'success' || c === 'skipped') st.el.open = false;
   } else if (r.event === 'run_started') {
     setRun('running', 'running');
+    if (took && !took.dataset.started) { took.dataset.started = r.t; showDur(took); }
   } else if (r.event === 'run_completed') {
     const c = (r.data && (r.data.conclusion || r.data.status)) || 'success';
     setRun(c, c.replace('_', ' '));
+    if (took && took.dataset.started) { took.dataset.completed = r.t; showDur(took); }
+    // As the server settles them: a step still running ended with the run; one still queued never
+    // ran (cancelled with a cancelled run, else skipped).
+    for (const st of steps.values()) {
+      const was = st.el.dataset.state;
+      if (was !== 'queued' && was !== 'running') continue;
+      const now = was === 'running' ? c : c === 'cancelled' ? 'cancelled' : 'skipped';
+      setState(st, now, now.replace('_', ' '));
+      const dur = st.el.querySelector('.dur');
+      if (dur.dataset.started) { dur.dataset.completed = r.t; showDur(dur); }
+    }
+    runDone = true; setActions(true);
     done = true; if (es) es.close();
   }
 }
@@ -183,4 +239,5 @@ function connect() {
 }
 for (const el of root.querySelectorAll('details.step')) stepOf(el.dataset.step);
 connect();
+setInterval(tick, 1000);
 })();`;

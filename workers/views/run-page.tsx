@@ -1,14 +1,16 @@
 /**
- * The run page: the run's state, its steps (status, duration, plain-text log link) and, with
- * JavaScript, their live logs (run-log-script.ts). Without JavaScript the step logs are links.
+ * The run page: the run's header (run-header.tsx), its buttons, its steps (status, duration, exit
+ * code of a failed step, plain-text log link) and, with JavaScript, their live logs and live
+ * state (run-log-script.ts). Without JavaScript the step logs are links.
  */
 import { raw } from 'hono/html';
 import type { RepoRow } from '../../db/queries/repositories';
 import type { RunRow, StepRow } from '../../db/queries/runs';
 import { Layout } from './layout';
 import { RunActions } from './run-actions';
+import { RunHeader } from './run-header';
 import { RUN_LOG_SCRIPT } from './run-log-script';
-import { duration, RelativeTime, RunsNav, stateOf, StateWord } from './runs-common';
+import { duration, RunsNav, stateOf, StateWord } from './runs-common';
 
 export interface RunPageProps {
   user?: { login: string } | undefined;
@@ -17,39 +19,37 @@ export interface RunPageProps {
   repo: RepoRow;
   run: RunRow;
   steps: StepRow[];
+  /** The first line of the head commit's message, when it could be read. */
+  commitSubject?: string | undefined;
+  now?: Date;
 }
 
-export function RunPage({ user, canWrite, repo, run, steps }: RunPageProps) {
+/** Why a finished step ended as it did: a failed step's exit code, and its producer's note. */
+export function stepWhy(s: Pick<StepRow, 'exit_code' | 'conclusion' | 'note'>): string {
+  const why: string[] = [];
+  if (s.exit_code !== null && s.conclusion !== 'success') why.push(`exit ${s.exit_code}`);
+  if (s.note) why.push(s.note);
+  return why.join(' · ');
+}
+
+export function RunPage({ user, canWrite, repo, run, steps, commitSubject, now }: RunPageProps) {
+  const at = now ?? new Date();
   const full = `${repo.owner_login}/${repo.name}`;
   const api = `/api/v1/repos/${full}/actions/runs/${run.id}`;
-  const state = stateOf(run);
   return (
     <Layout title={`${run.workflow_name} #${run.run_number} · ${full}`} user={user}>
       <RunsNav repo={repo} />
       <h1>
         {run.workflow_name} <span class="muted">#{run.run_number}</span>
       </h1>
-      <p>
-        <strong id="run-status" class={`state-${state}`}>
-          <StateWord state={state} />
-        </strong>{' '}
-        · <span class="mono">{run.event}</span>
-        {run.head_branch ? (
-          <>
-            {' '}
-            on <span class="mono">{run.head_branch}</span>
-          </>
-        ) : null}{' '}
-        at{' '}
-        <span class="mono" title={run.head_sha}>
-          {run.head_sha.slice(0, 12)}
-        </span>{' '}
-        · queued <RelativeTime at={run.created_at} />
-        {run.started_at ? <> · took {duration(run.started_at, run.completed_at)}</> : null} ·{' '}
-        <a href={`${api}/logs`}>raw log</a>
-      </p>
+      <RunHeader repo={repo} run={run} commitSubject={commitSubject} now={at} />
       <RunActions canWrite={canWrite} repo={repo} run={run} />
-      <div id="run" data-stream={`${api}/stream`}>
+      <div
+        id="run"
+        data-stream={`${api}/stream`}
+        data-now={at.getTime()}
+        data-done={run.status === 'completed' ? '1' : undefined}
+      >
         <div class="steps">
           {steps.map((s) => {
             const st = stateOf(s);
@@ -59,9 +59,13 @@ export function RunPage({ user, canWrite, repo, run, steps }: RunPageProps) {
                   <span class={`st state-${st}`}>
                     <StateWord state={st} />
                   </span>{' '}
-                  <span class="name">{s.name}</span>{' '}
-                  <span class="dur muted">
-                    {s.started_at ? duration(s.started_at, s.completed_at) : ''}
+                  <span class="name">{s.name}</span> <span class="why">{stepWhy(s)}</span>{' '}
+                  <span
+                    class="dur muted"
+                    data-started={s.started_at?.getTime()}
+                    data-completed={s.completed_at?.getTime()}
+                  >
+                    {s.started_at ? duration(s.started_at, s.completed_at, at) : ''}
                   </span>{' '}
                   <a class="muted" href={`${api}/steps/${s.step_id}/log`}>
                     text

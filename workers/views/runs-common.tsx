@@ -53,7 +53,10 @@ export function RunsNav({ repo }: { repo: RepoRow }) {
   const full = `${repo.owner_login}/${repo.name}`;
   return (
     <nav aria-label="Repository" class="repo-nav">
-      <span class="owner">{repo.owner_login}</span> /{' '}
+      <a class="owner" href={`/${encodeURIComponent(repo.owner_login)}`}>
+        {repo.owner_login}
+      </a>{' '}
+      /{' '}
       <a href={`/${full}`}>
         <strong>{repo.name}</strong>
       </a>{' '}

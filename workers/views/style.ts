@@ -39,6 +39,8 @@ input, select, textarea { font: inherit; border: 2px solid var(--line); padding:
 details.confirm > summary { cursor: pointer; color: var(--accent); }
 details.confirm form p { margin: 0.3rem 0; max-width: 20rem; }
 button.danger { border-color: var(--bad); color: var(--bad); font-weight: 700; }
+section.danger-zone { border: 2px solid var(--bad); padding: 0 1rem 1rem; margin-top: 2rem; }
+ul.activity { padding-left: 1.2rem; line-height: 1.8; }
 fieldset { border: 2px solid var(--line); }
 fieldset p.scope { margin: 0.2rem 0; }
 textarea { width: 100%; max-width: 50rem; }
@@ -64,6 +66,11 @@ details.step > summary { padding: 0.3rem 0.5rem; cursor: pointer; font-family: u
 .log .line { position: relative; padding-left: 5.25em; min-height: 1.35em; }
 .log .line.target, .log .line:target { background: color-mix(in srgb, var(--accent) 20%, transparent); }
 .log .ln { position: absolute; left: 0; width: 4.5em; text-align: right; padding-right: 0.75em; color: var(--muted); text-decoration: none; user-select: none; }
+.run-actions form { display: inline; }
+.run-actions form[hidden] { display: none; }
+.notice { border: 2px solid var(--line); padding: 0.4rem 0.6rem; }
+.log .line.err { border-left: 2px solid var(--muted); }
+details.step .why { font-size: 0.85rem; }
 #run.disconnected::before { content: "Reconnecting…"; display: block; color: var(--muted); }
 .a-b { font-weight: 700; } .a-i { font-style: italic; } .a-u { text-decoration: underline; }
 .a-fg0 { color: #555; } .a-fg1 { color: #c91b00; } .a-fg2 { color: #00a600; } .a-fg3 { color: #a68a00; }

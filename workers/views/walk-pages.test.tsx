@@ -25,6 +25,7 @@ const repo: RepoRow = {
   default_branch: 'main',
   created_at: now,
   updated_at: now,
+  pushed_at: null,
 };
 const run: RunRow = {
   id: '3',
@@ -65,19 +66,31 @@ const manualWorkflow: WorkflowRow = {
 const html = async (node: unknown): Promise<string> => String(await node);
 
 describe('repository pages link only to pages that exist', () => {
-  it('has Code and Runs tabs, no Issues, Landings or Settings, and no owner link', async () => {
+  it('has Code, Issues and Runs tabs, Settings only for admins, and links the owner to the profile', async () => {
     const page = await html(
-      RepoPage({ title: 'app', repo: { owner: 'alice', name: 'app', private: false } }),
+      RepoPage({
+        title: 'app',
+        repo: { owner: 'alice', name: 'app', private: false, description: 'An <app>' },
+      }),
     );
     const tabs = /<nav class="tabs"[^>]*>(.*?)<\/nav>/s.exec(page)?.[1] ?? '';
     expect(tabs).toContain('>Code<');
     expect(tabs).toContain('>Runs<');
-    expect(tabs).not.toMatch(/Issues|Landings|Settings/);
-    expect(page).not.toContain('/alice/app/issues');
+    expect(tabs).toContain('>Issues<');
+    expect(tabs).not.toMatch(/Landings|Settings/);
+    expect(page).toContain('href="/alice/app/issues"');
     expect(page).not.toContain('/alice/app/settings');
-    expect(page).not.toContain('href="/alice"');
+    expect(page).toContain('href="/alice"');
+    expect(page).toContain('<p class="repo-desc">An &lt;app&gt;</p>');
+    const admin = await html(
+      RepoPage({
+        title: 'app',
+        repo: { owner: 'alice', name: 'app', private: false, admin: true },
+      }),
+    );
+    expect(admin).toContain('href="/alice/app/settings"');
     const nav = await html(RunsNav({ repo }));
-    expect(nav).not.toContain('href="/alice"');
+    expect(nav).toContain('href="/alice"');
     expect(nav).toContain('href="/alice/app/actions"');
   });
 });

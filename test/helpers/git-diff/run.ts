@@ -5,6 +5,7 @@
  * servers from outside (snapshot.ts) and stops at the first difference with an error naming the
  * seed, the step, the differences and the operation log, and how to replay it.
  */
+import { vi } from 'vitest';
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { GitSandbox } from '../git';
@@ -113,14 +114,15 @@ const OPS: Record<ops.OpName, ops.Op> = {
   fetch: net.fetchBoth,
 };
 
-async function until<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await probe();
+      if (v === undefined) throw new Error('timed out');
+      return v;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 /** Runs the steps; resolves with the log, or rejects with a readable difference report. */

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomClientIp, signUp, type SignUp } from '../auth';
+import { randomClientIp, signUp, type SignUp } from '../../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../git';
 import type { RepoFacts } from './routes';
 
@@ -95,6 +95,16 @@ async function makeRepo(
     }),
   });
   if (post.status !== 200) throw new Error(`post run events: ${post.status}`);
+  // An issue with a comment, a reaction and a milestone, for the issue routes.
+  const issues = `/repos/${owner.user.login}/${name}`;
+  await api(base, owner, 'POST', `${issues}/milestones`, { title: 'v1' });
+  await api(base, owner, 'POST', `${issues}/issues`, { title: 'secret issue', body: 'secret' });
+  const comment = JSON.parse(
+    await api(base, owner, 'POST', `${issues}/issues/1/comments`, { body: 'secret comment' }),
+  ) as { id: number };
+  const reaction = JSON.parse(
+    await api(base, owner, 'POST', `${issues}/issues/1/reactions`, { content: 'eyes' }),
+  ) as { id: number };
   return {
     owner: owner.user.login,
     repo: name,
@@ -109,6 +119,11 @@ async function makeRepo(
     collaborator: '',
     secret: 'PROBE_SECRET',
     change: 'k'.repeat(32),
+    issue: '1',
+    comment: String(comment.id),
+    label: 'bug',
+    milestone: '1',
+    reaction: String(reaction.id),
   };
 }
 

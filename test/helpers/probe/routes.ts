@@ -1,6 +1,6 @@
 /**
  * The security probe's route table. The routes come from the Worker's own router
- * (`createApp().routes`); every entry there must be listed here, or the probe fails: a new route
+ * (`createApp(…).routes`); every entry there must be listed here, or the probe fails: a new route
  * cannot be left out by accident. A listing says what the route is (repository-scoped, internal,
  * account, site, or middleware) and, for repository routes, how its parameters are filled and
  * what request to send. A parameter the probe has no value for fails the suite too.
@@ -21,6 +21,11 @@ export interface RepoFacts {
   collaborator: string;
   secret: string;
   change: string;
+  issue: string;
+  comment: string;
+  label: string;
+  milestone: string;
+  reaction: string;
 }
 
 type Fact = keyof RepoFacts;
@@ -43,6 +48,8 @@ export interface RepoRoute {
   git?: boolean;
   /** Extra request headers. */
   headers?: Record<string, string>;
+  /** A write a read collaborator may make (open an issue, comment, react). */
+  readerWrites?: boolean;
 }
 
 export type RouteSpec =
@@ -62,6 +69,9 @@ const DEFAULT_FILL: Record<string, Fact> = {
   ref: 'branch',
   path: 'file',
   user: 'collaborator',
+  number: 'issue',
+  name: 'label',
+  reaction: 'reaction',
 };
 
 const pkt = (s: string) => (s.length + 4).toString(16).padStart(4, '0') + s;
@@ -107,6 +117,10 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /settings/keys/:id/delete': { kind: 'account', why: 'the caller’s own keys' },
   'GET /new': { kind: 'account', why: 'creates in the caller’s namespace' },
   'POST /new': { kind: 'account', why: 'creates in the caller’s namespace' },
+  'GET /welcome': { kind: 'account', why: 'the caller’s own username' },
+  'POST /welcome': { kind: 'account', why: 'the caller’s own username' },
+  'GET /api/v1/users/:user': { kind: 'site', why: 'public profile' },
+  'GET /:user': { kind: 'site', why: 'profile listing (probed separately)' },
 
   // Internal API: the internal secret or a run token, never a user's credentials.
   'POST /internal/ssh/lookup': { kind: 'internal' },
@@ -130,6 +144,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}`]: { kind: 'repo' },
   [`PATCH ${api}`]: { kind: 'repo', body: { json: { description: 'probe' } } },
   [`DELETE ${api}`]: { kind: 'repo' },
+  [`POST ${api}/transfer`]: { kind: 'repo', body: { json: { new_owner: 'no-such-user-zz' } } },
   [`GET ${api}/collaborators`]: { kind: 'repo', ownerStatus: [200] },
   [`PUT ${api}/collaborators/:user`]: { kind: 'repo', body: { json: { permission: 'read' } } },
   [`DELETE ${api}/collaborators/:user`]: { kind: 'repo' },
@@ -165,15 +180,112 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/commits`]: { kind: 'repo' },
   [`GET ${api}/commits/:ref{.+}`]: { kind: 'repo' },
   [`GET ${api}/compare/:spec{.+}`]: { kind: 'repo', fill: { spec: { literal: 'main...main' } } },
+  [`GET ${api}/tarball`]: { kind: 'repo' },
+  [`GET ${api}/tarball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
+  [`GET ${api}/zipball`]: { kind: 'repo' },
+  [`GET ${api}/zipball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
   [`GET ${api}/actions/runs`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/jobs`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/logs`]: { kind: 'repo' },
+  [`GET ${api}/actions/runs/:id/logs/text`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/steps/:step/log`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/events`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/stream`]: { kind: 'repo', stream: true },
   // Without an Upgrade header (the WebSocket handshake itself is probed on its own).
   [`GET ${api}/actions/runs/:id/stream/ws`]: { kind: 'repo', ownerStatus: [400] },
+
+  // Issues (API).
+  [`GET ${api}/issues`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues`]: { kind: 'repo', body: { json: { title: 'probe' } }, readerWrites: true },
+  [`GET ${api}/issues/:number{[0-9]+}`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/transfer`]: {
+    kind: 'repo',
+    body: { json: { new_repository: 'nobody/nothing' } },
+  },
+  [`PATCH ${api}/issues/:number{[0-9]+}`]: { kind: 'repo', body: { json: { title: 'probe' } } },
+  [`DELETE ${api}/issues/:number{[0-9]+}`]: { kind: 'repo' },
+  [`PUT ${api}/issues/:number{[0-9]+}/lock`]: { kind: 'repo' },
+  [`DELETE ${api}/issues/:number{[0-9]+}/lock`]: { kind: 'repo' },
+  [`PUT ${api}/issues/:number{[0-9]+}/pin`]: { kind: 'repo' },
+  [`DELETE ${api}/issues/:number{[0-9]+}/pin`]: { kind: 'repo' },
+  [`GET ${api}/issues/:number{[0-9]+}/timeline`]: { kind: 'repo', ownerStatus: [200] },
+  [`GET ${api}/issues/:number{[0-9]+}/events`]: { kind: 'repo', ownerStatus: [200] },
+  [`GET ${api}/issues/:number{[0-9]+}/history`]: { kind: 'repo', ownerStatus: [200] },
+  [`GET ${api}/issues/:number{[0-9]+}/comments`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/comments`]: {
+    kind: 'repo',
+    body: { json: { body: 'probe' } },
+    readerWrites: true,
+  },
+  [`GET ${api}/issues/comments/:id`]: { kind: 'repo', fill: { id: 'comment' }, ownerStatus: [200] },
+  [`PATCH ${api}/issues/comments/:id`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { json: { body: 'probe' } },
+  },
+  [`DELETE ${api}/issues/comments/:id`]: { kind: 'repo', fill: { id: 'comment' } },
+  [`GET ${api}/issues/comments/:id/history`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    ownerStatus: [200],
+  },
+  [`GET ${api}/issues/:number{[0-9]+}/reactions`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/reactions`]: {
+    kind: 'repo',
+    body: { json: { content: 'rocket' } },
+    readerWrites: true,
+  },
+  [`DELETE ${api}/issues/:number{[0-9]+}/reactions/:reaction`]: { kind: 'repo' },
+  [`GET ${api}/issues/comments/:id/reactions`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    ownerStatus: [200],
+  },
+  [`POST ${api}/issues/comments/:id/reactions`]: {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { json: { content: 'rocket' } },
+    readerWrites: true,
+  },
+  [`GET ${api}/labels`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/labels`]: { kind: 'repo', body: { json: { name: 'probe', color: 'ffffff' } } },
+  [`GET ${api}/labels/:name`]: { kind: 'repo', ownerStatus: [200] },
+  [`PATCH ${api}/labels/:name`]: { kind: 'repo', body: { json: { description: 'probe' } } },
+  [`DELETE ${api}/labels/:name`]: { kind: 'repo' },
+  [`GET ${api}/milestones`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/milestones`]: { kind: 'repo', body: { json: { title: 'probe' } } },
+  [`GET ${api}/milestones/:number{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    ownerStatus: [200],
+  },
+  [`PATCH ${api}/milestones/:number{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    body: { json: { description: 'probe' } },
+  },
+  [`DELETE ${api}/milestones/:number{[0-9]+}`]: { kind: 'repo', fill: { number: 'milestone' } },
+  [`GET ${api}/issues/:number{[0-9]+}/labels`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/issues/:number{[0-9]+}/labels`]: {
+    kind: 'repo',
+    body: { json: { labels: ['bug'] } },
+  },
+  [`PUT ${api}/issues/:number{[0-9]+}/labels`]: {
+    kind: 'repo',
+    body: { json: { labels: ['bug'] } },
+  },
+  [`DELETE ${api}/issues/:number{[0-9]+}/labels`]: { kind: 'repo' },
+  [`DELETE ${api}/issues/:number{[0-9]+}/labels/:name`]: { kind: 'repo' },
+  [`POST ${api}/issues/:number{[0-9]+}/assignees`]: {
+    kind: 'repo',
+    body: { json: { assignees: [] } },
+  },
+  [`DELETE ${api}/issues/:number{[0-9]+}/assignees`]: {
+    kind: 'repo',
+    body: { json: { assignees: [] } },
+  },
+  [`GET ${api}/assignees`]: { kind: 'repo', ownerStatus: [200] },
 
   // git over HTTPS.
   'GET /:owner/:repo/info/refs': {
@@ -192,6 +304,35 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /:owner/:repo/git-receive-pack': { kind: 'repo', git: true, body: { git: '0000' } },
 
   // Pages.
+  'GET /:owner/:repo/settings': { kind: 'repo' },
+  'POST /:owner/:repo/settings/general': { kind: 'repo', body: { form: { description: 'p' } } },
+  'POST /:owner/:repo/settings/visibility': {
+    kind: 'repo',
+    body: { form: { visibility: 'private' } },
+  },
+  'POST /:owner/:repo/settings/collaborators': {
+    kind: 'repo',
+    body: { form: { login: 'no-such-user-zz', permission: 'read' } },
+  },
+  'POST /:owner/:repo/settings/collaborators/:user/delete': { kind: 'repo', body: { form: {} } },
+  'POST /:owner/:repo/settings/secrets': {
+    kind: 'repo',
+    body: { form: { name: 'PROBE', value: 'probe' } },
+  },
+  'POST /:owner/:repo/settings/secrets/:name/delete': {
+    kind: 'repo',
+    fill: { name: 'secret' },
+    body: { form: {} },
+  },
+  'POST /:owner/:repo/settings/rename': {
+    kind: 'repo',
+    body: { form: { new_name: 'probe', confirm: 'wrong' } },
+  },
+  'POST /:owner/:repo/settings/transfer': {
+    kind: 'repo',
+    body: { form: { new_owner: 'no-such-user-zz', confirm: 'wrong' } },
+  },
+  'POST /:owner/:repo/settings/delete': { kind: 'repo', body: { form: { confirm: 'wrong' } } },
   'GET /:owner/:repo/actions': { kind: 'repo' },
   'GET /:owner/:repo/actions/runs/:id': { kind: 'repo' },
   'GET /:owner/:repo/actions/workflows': { kind: 'repo' },
@@ -207,6 +348,12 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /:owner/:repo/commits': { kind: 'repo', cached: true },
   'GET /:owner/:repo/commit/:sha': { kind: 'repo', cached: true },
   'GET /:owner/:repo/compare/*': { kind: 'repo', fill: { '*': { literal: 'main...main' } } },
+  'GET /:owner/:repo/compare': { kind: 'repo' },
+  'GET /:owner/:repo/archive/*': { kind: 'repo', fill: { '*': { literal: 'main.zip' } } },
+  'GET /:owner/:repo/commit-states': {
+    kind: 'repo',
+    query: 'sha=0000000000000000000000000000000000000000',
+  },
   'GET /:owner/:repo/:kind{branches|tags}': {
     kind: 'repo',
     fill: { kind: { literal: 'branches' } },
@@ -219,6 +366,63 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { '*': { literal: 'main/README.md' } },
     cached: true,
+  },
+  // Issue pages and their forms.
+  'GET /:owner/:repo/issues': { kind: 'repo', ownerStatus: [200] },
+  'GET /:owner/:repo/issues/new': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/issues/new': {
+    kind: 'repo',
+    body: { form: { title: 'probe' } },
+    readerWrites: true,
+  },
+  'GET /:owner/:repo/issues/:number{[0-9]+}': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments': {
+    kind: 'repo',
+    body: { form: { body: 'probe' } },
+    readerWrites: true,
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/edit': {
+    kind: 'repo',
+    body: { form: { title: 'probe', body: '' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/edit': {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { form: { body: 'probe' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/delete': {
+    kind: 'repo',
+    fill: { id: 'comment' },
+    body: { form: {} },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/state': {
+    kind: 'repo',
+    body: { form: { state_reason: 'completed' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/labels': {
+    kind: 'repo',
+    body: { form: { labels: 'bug' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/assignees': { kind: 'repo', body: { form: {} } },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/milestone': {
+    kind: 'repo',
+    body: { form: { milestone: '1' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/lock': {
+    kind: 'repo',
+    body: { form: { locked: 'true' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/pin': {
+    kind: 'repo',
+    body: { form: { pinned: 'true' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/transfer': {
+    kind: 'repo',
+    body: { form: { new_repository: 'nobody/nothing' } },
+  },
+  'POST /:owner/:repo/issues/:number{[0-9]+}/delete': {
+    kind: 'repo',
+    body: { form: { confirm: '1' } },
   },
   'GET /:owner/:repo/last-commits/:commit': { kind: 'repo', cached: true },
   'GET /:owner/:repo/raw/*': {
@@ -235,11 +439,15 @@ export interface DiscoveredRoute {
 }
 
 interface WorkerApp {
-  createApp(): { routes: { method: string; path: string }[] };
+  createApp(memory: unknown): { routes: { method: string; path: string }[] };
+}
+
+interface WorkerMemory {
+  createMemoryTiers(): unknown;
 }
 
 /**
- * The routes the Worker's router holds (`createApp().routes`, the app the Worker serves), in
+ * The routes the Worker's router holds (`createApp(…).routes`, the app the Worker serves), in
  * registration order, without duplicates. The app is loaded by a computed specifier because its
  * modules are type-checked under the Workers tsconfig; a static import would pull them into this
  * Node one. At run time it is an ordinary import: route modules need no Workers runtime to load.
@@ -247,9 +455,11 @@ interface WorkerApp {
 export async function discoverRoutes(): Promise<DiscoveredRoute[]> {
   const specifier = '../../../workers/app';
   const { createApp } = (await import(specifier)) as WorkerApp;
+  const memorySpecifier = '../../../workers/services/cache/memory-cache';
+  const { createMemoryTiers } = (await import(memorySpecifier)) as WorkerMemory;
   const seen = new Set<string>();
   const out: DiscoveredRoute[] = [];
-  for (const r of createApp().routes) {
+  for (const r of createApp(createMemoryTiers()).routes) {
     const key = `${r.method} ${r.path}`;
     if (seen.has(key)) continue;
     seen.add(key);

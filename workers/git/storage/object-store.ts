@@ -2,6 +2,7 @@
  * The subset of blob storage the git layer uses, so it can run over R2 in the Worker and over
  * memory in tests. Keys are content-addressed and objects are never rewritten in place.
  */
+import { concatBytes } from '../../../common/git/bytes';
 
 export interface ObjectStore {
   /** Whole object, or `length` bytes from `offset`; undefined when the key is absent. */
@@ -115,14 +116,7 @@ export function memoryObjectStore(): ObjectStore & { size(): number } {
             if (parts[i]?.length !== parts[0]?.length)
               throw new Error('multipart parts differ in size');
           }
-          const total = parts.reduce((n, p) => n + p.length, 0);
-          const out = new Uint8Array(total);
-          let o = 0;
-          for (const p of parts) {
-            out.set(p, o);
-            o += p.length;
-          }
-          data.set(key, out);
+          data.set(key, concatBytes(parts));
         },
         async abort() {
           parts.length = 0;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { gitIndexPack } from '../../../test/helpers/git-model-fixtures';
+import { concatBytes } from '../../../common/git/bytes';
 import { hashObject } from '../../../common/git/object';
 import { PackError } from '../../../common/git/errors';
 import { PackWriter } from '../../../common/git/pack-writer';
@@ -31,14 +32,7 @@ function digest(b: Uint8Array | undefined): string {
 
 function packOf(blobs: Uint8Array[]): Uint8Array {
   const w = new PackWriter(blobs.length);
-  const parts = [w.header(), ...blobs.map((b) => w.entry('blob', b)), w.trailer()];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([w.header(), ...blobs.map((b) => w.entry('blob', b)), w.trailer()]);
 }
 
 async function* chunked(pack: Uint8Array, size: number): AsyncGenerator<Uint8Array> {

@@ -10,7 +10,7 @@
 import { PackIndex, writeIdxV2Raw } from '../../../common/git/idx';
 import type { ObjectType } from '../../../common/git/object';
 import { PackIndexer, resolveDeltas, type ReportedObject } from '../../../common/git/pack-indexer';
-import { toHex } from '../../../common/git/bytes';
+import { concatBytes, toHex } from '../../../common/git/bytes';
 import { PackError } from '../../../common/git/errors';
 import { MIN_PART_SIZE, type ObjectStore, type PartUpload } from './object-store';
 import { idxKeyOf } from './pack-keys';
@@ -35,16 +35,6 @@ export class PackTooLargeError extends Error {}
 /** Packs up to this size stay in memory for the second pass instead of being read back. */
 const RESIDENT_MAX = 16 * 1024 * 1024;
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Range reads over the parts of a pack kept in memory (all `partSize` long but the last). */
 function partsReader(parts: Uint8Array[], partSize: number) {
   return {
@@ -62,7 +52,7 @@ function partsReader(parts: Uint8Array[], partSize: number) {
         out.push(piece);
         got += piece.length;
       }
-      return concat(out, got);
+      return concatBytes(out);
     },
   };
 }

@@ -4,6 +4,7 @@
  * the last to be the same size).
  */
 import { MIN_PART_SIZE, type ObjectStore, type PartUpload } from './object-store';
+import { concatBytes } from '../../../common/git/bytes';
 
 export const PART_SIZE = Math.max(MIN_PART_SIZE, 8 * 1024 * 1024);
 
@@ -13,16 +14,6 @@ export interface PartWriter {
   finish(): Promise<Uint8Array | undefined>;
   abort(): Promise<void>;
   readonly size: number;
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 export function createPartWriter(
@@ -43,7 +34,7 @@ export function createPartWriter(
       pending.push(bytes);
       pendingLen += bytes.length;
       while (pendingLen >= PART_SIZE) {
-        const joined = concat(pending, pendingLen);
+        const joined = concatBytes(pending);
         upload ??= await store.beginUpload(key);
         await upload.uploadPart(joined.slice(0, PART_SIZE));
         const rest = joined.subarray(PART_SIZE);
@@ -53,7 +44,7 @@ export function createPartWriter(
       }
     },
     async finish() {
-      const last = concat(pending, pendingLen);
+      const last = concatBytes(pending);
       pending = [];
       pendingLen = 0;
       if (upload) {

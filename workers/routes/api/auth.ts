@@ -4,9 +4,15 @@ import { deleteCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../env';
 import { SESSION_COOKIE } from '../../middleware/auth';
 import { parsePublicUrl, publicUrl } from '../../services/platform/public-url';
-import { issueNonce, signIn, signOut, type SignInResult } from '../../services/identity/sign-in';
+import {
+  issueNonce,
+  signIn,
+  signInBody,
+  signOut,
+  type SignInResult,
+} from '../../services/identity/sign-in';
 import { userView } from '../../services/identity/users';
-import { jsonBody } from './request';
+import { jsonInput } from '../input';
 
 /**
  * Whether cookies are `Secure`: always, except in development mode behind a plain-http public
@@ -42,7 +48,7 @@ export const authRoutes = new Hono<AppEnv>()
     return c.json({ nonce: await issueNonce(c.env) });
   })
   .post('/verify', async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonInput(c, signInBody, 'siwe_malformed');
     // The expected domain and URI come from configuration: a message signed for another site
     // must not open a session here, whatever Host the request names.
     const site = publicUrl(c.env);
@@ -59,6 +65,8 @@ export const authRoutes = new Hono<AppEnv>()
     const u = result.user;
     return c.json({
       user: userView({ id: u.id, login: u.username, wallet_address: u.address }, u.created_at),
+      // A new user still has the generated `u-…` name: the sign-in page asks them to choose.
+      choose_username: !u.username_chosen,
     });
   })
   .post('/logout', async (c) => {

@@ -1,7 +1,8 @@
 /**
  * `contents/{path}?ref=` (GitHub's shape: a file with base64 content, sha and size, or a
- * directory's entries), and the `branches` and `tags` lists with `Link` pagination. The ref
- * resolves fresh; the ETag is the object the answer is about.
+ * directory's entries), the `branches` and `tags` lists with `Link` pagination, and the
+ * `tarball`/`zipball` archives (archive.ts). The ref resolves fresh; the ETag is the object the
+ * answer is about.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
@@ -11,6 +12,7 @@ import { refsView } from '../../services/browse/data-history';
 import { pathView } from '../../services/browse/data-tree';
 import { objectSize, readBlob, splitPath } from '../../services/browse/objects';
 import { headBranch } from '../../services/browse/resolve-ref';
+import { archiveResponse } from '../pages/browse/archive';
 import { isFullOid, openBrowse, resolve, type Browse } from '../pages/browse/context';
 import { base64, urlsOf } from './git-data';
 import { pageOf, setLinkHeader } from './request';
@@ -113,4 +115,9 @@ export const contentRoutes = new Hono<AppEnv>()
     contents(c, await openBrowse(c), c.req.param('path')),
   )
   .get(`${BASE}/branches`, (c) => refList(c, 'branches'))
+  // GitHub answers these with a redirect to its archive host; Plue serves the archive itself.
+  .get(`${BASE}/tarball`, (c) => archiveResponse(c, undefined, 'tar.gz'))
+  .get(`${BASE}/tarball/:ref{.+}`, (c) => archiveResponse(c, c.req.param('ref'), 'tar.gz'))
+  .get(`${BASE}/zipball`, (c) => archiveResponse(c, undefined, 'zip'))
+  .get(`${BASE}/zipball/:ref{.+}`, (c) => archiveResponse(c, c.req.param('ref'), 'zip'))
   .get(`${BASE}/tags`, (c) => refList(c, 'tags'));

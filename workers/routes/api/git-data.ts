@@ -1,13 +1,13 @@
 /**
  * Object-addressed API reads: `git/trees/{sha}` (`?recursive=1`; blob entries carry their size,
  * read from object headers, not by inflating the blobs), `git/blobs/{sha}` and
- * `git/commits/{sha}`. The whole response is immutable: ETag = the object id, stored in the edge
+ * `git/commits/{sha}`, under full or abbreviated ids. The whole response is immutable: ETag = the object id, stored in the edge
  * cache for public repositories (after authorisation), `private, no-store` for private ones.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
-import { treeEntryKind } from '../../../common/git/object';
+import { treeEntryKind, type ObjectType } from '../../../common/git/object';
 import { cacheKey, cachedResponse, objectHeaders } from '../../services/cache/cache';
 import { publicOrigin } from '../../services/platform/public-url';
 import { commitInfo } from '../../services/browse/data-tree';
@@ -30,11 +30,45 @@ export function urlsOf(c: Context<AppEnv>, b: Browse): Urls {
   return { api: `${o}/api/v1/repos/${path}`, html: `${o}/${path}` };
 }
 
-function sha(c: Context<AppEnv>): string {
+/**
+ * The object `:sha` names, of `type`: a full id as is, or an abbreviated one (7–39 hex digits)
+ * that names exactly one object of that type, as on the browse pages.
+ */
+async function objectIdOf(c: Context<AppEnv>, b: Browse, type: ObjectType): Promise<string> {
   const s = (c.req.param('sha') ?? '').toLowerCase();
-  if (!/^[0-9a-f]{40}$/.test(s))
-    throw AppError.notFound('Not a full object id', 'object_not_found');
-  return s;
+  if (/^[0-9a-f]{40}$/.test(s)) return s;
+  if (!/^[0-9a-f]{7,39}$/.test(s)) {
+    throw AppError.notFound('Not an object id (7 to 40 hex digits)', 'object_not_found');
+  }
+  const hits: string[] = [];
+  for (const oid of await b.repo.findPrefix(s)) {
+    if ((await b.repo.reader.read(oid))?.type === type) hits.push(oid);
+  }
+  if (hits.length > 1) {
+    throw AppError.invalid(`The short id ${s} is ambiguous; use more characters`, 'ref_ambiguous');
+  }
+  const [oid] = hits;
+  if (oid === undefined) throw AppError.notFound(`No ${type} ${s}`, 'object_not_found');
+  return oid;
+}
+
+/**
+ * An object-addressed answer for `:sha`: immutable under a full id; under an abbreviated one it
+ * is revalidated, since a later push can make the short id ambiguous.
+ */
+async function objectJson(
+  c: Context<AppEnv>,
+  kind: string,
+  type: ObjectType,
+  build: (b: Browse, oid: string) => Promise<unknown>,
+): Promise<Response> {
+  const b = await openBrowse(c);
+  const oid = await objectIdOf(c, b, type);
+  const res = await immutableJson(c, b, kind, oid, () => build(b, oid));
+  if (oid === c.req.param('sha')?.toLowerCase() || !b.repo.shared) return res;
+  const out = new Response(res.body, res);
+  out.headers.set('Cache-Control', 'no-cache');
+  return out;
 }
 
 /** Serves an object-addressed JSON body through the edge cache. */
@@ -86,21 +120,17 @@ async function treeItems(r: ObjectReader, oid: string, recursive: boolean, u: Ur
 }
 
 export const gitDataRoutes = new Hono<AppEnv>()
-  .get(`${BASE}/git/trees/:sha`, async (c) => {
-    const b = await openBrowse(c);
-    const oid = sha(c);
+  .get(`${BASE}/git/trees/:sha`, (c) => {
     const recursive = ['1', 'true'].includes(c.req.query('recursive') ?? '');
     // 'tree-v2': entries gained `size`; responses cached under the old kind lack it.
-    return immutableJson(c, b, 'tree-v2', oid, async () => {
+    return objectJson(c, 'tree-v2', 'tree', async (b, oid) => {
       const u = urlsOf(c, b);
       const { items, truncated } = await treeItems(b.repo.reader, oid, recursive, u);
       return { sha: oid, url: `${u.api}/git/trees/${oid}`, tree: items, truncated };
     });
   })
-  .get(`${BASE}/git/blobs/:sha`, async (c) => {
-    const b = await openBrowse(c);
-    const oid = sha(c);
-    return immutableJson(c, b, 'blob', oid, async () => {
+  .get(`${BASE}/git/blobs/:sha`, (c) =>
+    objectJson(c, 'blob', 'blob', async (b, oid) => {
       const bytes = await readBlob(b.repo.reader, oid);
       return {
         sha: oid,
@@ -109,15 +139,13 @@ export const gitDataRoutes = new Hono<AppEnv>()
         content: base64(bytes),
         encoding: 'base64',
       };
-    });
-  })
-  .get(`${BASE}/git/commits/:sha`, async (c) => {
-    const b = await openBrowse(c);
-    const oid = sha(c);
-    return immutableJson(c, b, 'commit', oid, async () =>
+    }),
+  )
+  .get(`${BASE}/git/commits/:sha`, (c) =>
+    objectJson(c, 'commit', 'commit', async (b, oid) =>
       gitCommitJson(commitInfo(oid, await readCommit(b.repo.reader, oid)), urlsOf(c, b)),
-    );
-  });
+    ),
+  );
 
 /** Base64 with line breaks every 60 characters, as GitHub's contents API returns it. */
 export function base64(bytes: Uint8Array): string {

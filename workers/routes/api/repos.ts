@@ -1,29 +1,35 @@
 /**
  * Repository records over the API (GitHub's shapes): create and list under /user/repos, list
- * another user's under /users/:owner/repos, read/update/delete /repos/:owner/:repo, and
- * collaborators. Every handler goes through the authorisation service.
+ * another user's under /users/:owner/repos, read/update (rename)/delete /repos/:owner/:repo,
+ * transfer (POST …/transfer {new_owner, new_name?}) and collaborators. Every handler goes through
+ * the authorisation service; an old name answers 301/307 to the new one (middleware/errors.ts).
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { edgeCache } from '../../services/cache/cache';
 import { publicOrigin } from '../../services/platform/public-url';
-import { repoDeleted, repoUpdated } from '../../services/repos/repo-storage';
+import { branchesOf, repoDeleted, repoUpdated } from '../../services/repos/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/repos/authz';
 import { repoAccessChanged, revokeRunViewers } from '../../services/runs/run-viewer-access';
 import {
   collaboratorRequest,
   collaboratorsOf,
+  removeCollaborator,
+  setCollaborator,
+} from '../../services/repos/collaborators';
+import {
   createRepo,
   deleteRepoRecord,
   listReposOf,
-  removeCollaborator,
   repoView,
-  setCollaborator,
+  transferRepoRecord,
   updateRepoRecord,
 } from '../../services/repos/repos';
 import { optionalJsonInput } from '../input';
 import { actorOf, jsonBody, pageOf, setLinkHeader } from './request';
+import { movedUser } from './users';
+import { findProfileUser } from '../../services/identity/profiles';
 
 export const repoRoutes = new Hono<AppEnv>()
   .post('/user/repos', async (c) => {
@@ -42,8 +48,13 @@ export const repoRoutes = new Hono<AppEnv>()
   })
   .get('/users/:owner/repos', async (c) => {
     const page = pageOf(c);
-    const list = await listReposOf(c.var.db, actorOf(c), c.req.param('owner'), page);
-    if (!list) throw AppError.notFound('User not found', 'user_not_found');
+    const owner = c.req.param('owner');
+    const list = await listReposOf(c.var.db, actorOf(c), owner, page);
+    if (!list) {
+      const moved = await findProfileUser(c.var.db, owner);
+      if (moved?.moved) return movedUser(c, owner, moved.user.login);
+      throw AppError.notFound('User not found', 'user_not_found');
+    }
     setLinkHeader(c, page, list.total);
     return c.json(list.rows.map((r) => repoView(r, publicOrigin(c.env), c.env.PLUE_SSH_URL)));
   })
@@ -56,17 +67,35 @@ export const repoRoutes = new Hono<AppEnv>()
     const { owner, repo } = c.req.param();
     const body = await jsonBody(c);
     const now = new Date();
-    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, now);
+    const row = await updateRepoRecord(c.var.db, actorOf(c), owner, repo, body, now, (r) =>
+      branchesOf(c.env, r),
+    );
     // Made (or kept) private: live run viewers who may no longer read it are ended.
     if (row.private) await repoAccessChanged(c.env, c.var.db, row, now);
     await repoUpdated(
       c.env,
-      edgeCache((p) => c.executionCtx.waitUntil(p)),
+      edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory),
       owner,
       repo,
       row,
     );
     return c.json(repoView(row, publicOrigin(c.env), c.env.PLUE_SSH_URL));
+  })
+  .post('/repos/:owner/:repo/transfer', async (c) => {
+    const { owner, repo } = c.req.param();
+    const body = await jsonBody(c);
+    const now = new Date();
+    const row = await transferRepoRecord(c.var.db, actorOf(c), owner, repo, body, now);
+    // The old owner may have lost access: live run viewers are checked again.
+    await repoAccessChanged(c.env, c.var.db, row, now);
+    await repoUpdated(
+      c.env,
+      edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory),
+      owner,
+      repo,
+      row,
+    );
+    return c.json(repoView(row, publicOrigin(c.env), c.env.PLUE_SSH_URL), 202);
   })
   .delete('/repos/:owner/:repo', async (c) => {
     const { owner, repo } = c.req.param();
@@ -78,7 +107,7 @@ export const repoRoutes = new Hono<AppEnv>()
       new Date(),
     );
     await revokeRunViewers(c.env, streamingRuns, { public: false, readers: [] });
-    const cache = edgeCache((p) => c.executionCtx.waitUntil(p));
+    const cache = edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory);
     c.executionCtx.waitUntil(repoDeleted(c.env, cache, row));
     return c.body(null, 204);
   })

@@ -1,10 +1,9 @@
 /**
  * Workflow runs over the API (GitHub's shapes): the run list, a run, its steps (as jobs), its
- * archived log (byte ranges), a step's plain-text log, polling, and the live streams (SSE and
+ * archived log (byte ranges), a step's plain-text log, the whole run as plain text, polling, and the live streams (SSE and
  * WebSocket). Every handler authorises a read of the repository first.
  */
 import { Hono } from 'hono';
-import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction } from '../../services/repos/authz';
@@ -15,9 +14,11 @@ import {
   openViewer,
   pollRecords,
   runLogResponse,
+  runTextResponse,
   stepLogResponse,
 } from '../../services/runs/runs-logs';
 import { runFilterOf, runView, stepView } from '../../services/runs/runs-view';
+import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
 import { z } from 'zod';
 import { queryInput, queryNumber } from '../input';
 import { actorOf, pageOf, setLinkHeader } from './request';
@@ -39,10 +40,7 @@ export const runRoutes = new Hono<AppEnv>()
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
     const filter = runFilterOf((k) => c.req.query(k));
     const page = pageOf(c);
-    const list = await listRuns(c.var.db, row.id, filter, {
-      limit: page.perPage,
-      offset: (page.page - 1) * page.perPage,
-    });
+    const list = await runsOfRepo(c.var.db, row.id, filter, page);
     setLinkHeader(c, page, list.total);
     return c.json({
       total_count: list.total,
@@ -57,7 +55,7 @@ export const runRoutes = new Hono<AppEnv>()
   .get(`${BASE}/:id/jobs`, async (c) => {
     const { owner, repo, id } = c.req.param();
     const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    const steps = await listSteps(c.var.db, run.id);
+    const steps = await stepsOfRun(c.var.db, run.id);
     const api = runView(run, r, publicOrigin(c.env)).url;
     return c.json({ total_count: steps.length, jobs: steps.map((s) => stepView(s, api)) });
   })
@@ -72,7 +70,14 @@ export const runRoutes = new Hono<AppEnv>()
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(step)) {
       throw AppError.notFound('Step not found', 'step_not_found');
     }
-    return stepLogResponse(c.env, run.id, step, c.req.header('Range'));
+    const known = (await stepsOfRun(c.var.db, run.id)).some((s) => s.step_id === step);
+    return stepLogResponse(c.env, run.id, step, c.req.header('Range'), known);
+  })
+  .get(`${BASE}/:id/logs/text`, async (c) => {
+    const { owner, repo, id } = c.req.param();
+    const { run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
+    const steps = await stepsOfRun(c.var.db, run.id);
+    return runTextResponse(c.env, run.id, steps, `${run.workflow_name}-${run.run_number}.log`);
   })
   .get(`${BASE}/:id/events`, async (c) => {
     const { owner, repo, id } = c.req.param();

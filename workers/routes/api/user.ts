@@ -10,6 +10,8 @@ import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/identit
 import { createToken, listUserTokens, revokeUserToken } from '../../services/identity/tokens';
 import { changeUsername, userView } from '../../services/identity/users';
 import { actorOf, jsonBody } from './request';
+import { edgeCache } from '../../services/cache/cache';
+import { ownerRenamed } from '../../services/repos/repo-storage';
 
 export const userRoutes = new Hono<AppEnv>()
   .get('/', (c) => {
@@ -21,7 +23,15 @@ export const userRoutes = new Hono<AppEnv>()
     const actor = actorOf(c);
     requireUser(actor, 'admin');
     const body = await jsonBody(c);
-    return c.json(await changeUsername(c.var.db, actor.user.id, body.login));
+    const before = c.var.user?.login ?? '';
+    const view = await changeUsername(c.var.db, actor.user.id, body.login);
+    await ownerRenamed(
+      c.var.db,
+      edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory),
+      actor.user.id,
+      before,
+    );
+    return c.json(view);
   })
   .post('/tokens', async (c) => {
     const actor = actorOf(c);

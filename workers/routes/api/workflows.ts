@@ -5,9 +5,6 @@
  * Registered before the commit routes, whose `commits/{ref}` would otherwise take `…/status`.
  */
 import { Hono, type Context } from 'hono';
-import { listStatuses } from '../../../db/queries/commit-statuses';
-import { listSecrets } from '../../../db/queries/repo-secrets';
-import { listWorkflows } from '../../../db/queries/workflows';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction, requireUser } from '../../services/repos/authz';
 import { publicOrigin } from '../../services/platform/public-url';
@@ -15,11 +12,13 @@ import { loadRunForViewer } from '../../services/runs/runs';
 import { runView } from '../../services/runs/runs-view';
 import { cancelRun, rerunRun } from '../../services/runs/workflow-actions';
 import { dispatchRequest, dispatchWorkflow } from '../../services/workflows/workflow-events';
-import { putSecret, removeSecret } from '../../services/workflows/workflow-secrets';
+import { listedSecrets, putSecret, removeSecret } from '../../services/workflows/workflow-secrets';
+import { workflowsOf } from '../../services/workflows/workflow-evaluation';
 import {
   combinedStatus,
   postStatus,
   shaOfRef,
+  statusesOf,
   statusRequest,
   statusView,
 } from '../../services/repos/statuses';
@@ -35,7 +34,7 @@ export const workflowApiRoutes = new Hono<AppEnv>()
   .get(`${BASE}/actions/workflows`, async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
-    const list = await listWorkflows(c.var.db, row.id);
+    const list = await workflowsOf(c.var.db, row.id);
     const full = `${row.owner_login}/${row.name}`;
     return c.json({
       total_count: list.length,
@@ -81,7 +80,7 @@ export const workflowApiRoutes = new Hono<AppEnv>()
   .get(`${BASE}/actions/secrets`, async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'admin');
-    const list = await listSecrets(c.var.db, row.id);
+    const list = await listedSecrets(c.var.db, row.id);
     return c.json({
       total_count: list.length,
       secrets: list.map((s) => ({
@@ -129,9 +128,6 @@ async function listOf(c: Context<AppEnv>) {
   const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
   const sha = await shaOfRef(c.env, row, ref);
   const page = pageOf(c);
-  const list = await listStatuses(c.var.db, row.id, sha, {
-    limit: page.perPage,
-    offset: (page.page - 1) * page.perPage,
-  });
+  const list = await statusesOf(c.var.db, row.id, sha, page);
   return c.json(list.map((s) => statusView(s, repoApi(c, row.owner_login, row.name))));
 }

@@ -7,18 +7,18 @@
  *   push being stored right now, or leftovers of a crash).
  */
 import { Hono } from 'hono';
-import { findRepo } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { r2ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf, repoPrefix } from '../../git/storage/pack-keys';
 import { internalSecretOnly } from '../../middleware/auth';
 import { repoStub } from '../../services/git/repo-context';
+import { internalRepoByName } from '../../services/repos/repo-lookup';
 
 export const internalRepoRoutes = new Hono<AppEnv>()
   .use(internalSecretOnly)
   .get('/:owner/:repo/packs', async (c) => {
-    const row = await findRepo(c.var.db, c.req.param('owner'), c.req.param('repo'));
+    const row = await internalRepoByName(c.var.db, c.req.param('owner'), c.req.param('repo'));
     if (!row) throw AppError.notFound('Repository not found');
     const listing = await repoStub(c.env, row.id).listPacks(row.default_branch);
     // One listing of the repository's prefix answers both what is stored and what is stray.

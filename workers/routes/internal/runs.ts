@@ -13,7 +13,6 @@
  * The auth middleware leaves Authorization on /internal/runs/* to these handlers.
  */
 import { Hono } from 'hono';
-import { findRepo, findRepoById } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import {
@@ -30,6 +29,7 @@ import {
   runStream,
 } from '../../services/runs/runs';
 import { plausibleRepoName } from '../../services/repos/authz';
+import { internalRepoById, internalRepoByName } from '../../services/repos/repo-lookup';
 import { publicOrigin } from '../../services/platform/public-url';
 import { runView } from '../../services/runs/runs-view';
 import { createRunRequest } from '../../../common/schemas/internal-runs';
@@ -41,11 +41,11 @@ export const internalRunRoutes = new Hono<AppEnv>()
     const body = await jsonInput(c, createRunRequest);
     const repo =
       body.repo_id !== undefined
-        ? await findRepoById(c.var.db, body.repo_id)
+        ? await internalRepoById(c.var.db, body.repo_id)
         : body.owner !== undefined &&
             body.repo !== undefined &&
             plausibleRepoName(body.owner, body.repo)
-          ? await findRepo(c.var.db, body.owner, body.repo)
+          ? await internalRepoByName(c.var.db, body.owner, body.repo)
           : undefined;
     if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
     const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));

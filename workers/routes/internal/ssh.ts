@@ -8,7 +8,8 @@
  *   {grant}: authorises one git command once (read for upload-pack, write for receive-pack) and
  *   signs the answer, which the bridge sends back on that command's git requests (see
  *   `issueRepoGrant` in services/repos/authz.ts). Refusals are the git routes' own: 404 for a
- *   repository the user may not see, 403 without write permission.
+ *   repository the user may not see, 403 without write permission. An old name (rename or
+ *   transfer) is followed, and the grant covers the name the command used.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
@@ -40,9 +41,15 @@ export const internalSshRoutes = new Hono<AppEnv>()
       owner,
       repo,
       action,
-      edgeCache((p) => ctx.waitUntil(p)),
+      edgeCache((p) => ctx.waitUntil(p), c.var.memory),
+      { follow: true },
     );
     // internalSecretValid above guarantees the secret is set.
     const secret = c.env.PLUE_INTERNAL_SECRET ?? '';
-    return c.json({ grant: await issueRepoGrant(secret, user.id, row, action, new Date()) });
+    // Reached through an old name: the grant also covers that name, which the session uses.
+    const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+    const asked =
+      same(row.owner_login, owner) && same(row.name, repo) ? undefined : { owner, name: repo };
+    const grant = await issueRepoGrant(secret, user.id, row, action, new Date(), asked);
+    return c.json({ grant });
   });

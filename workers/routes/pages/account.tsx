@@ -14,6 +14,8 @@ import { parseChainIds } from '../../services/identity/siwe';
 import { addSshKey, listUserSshKeys, removeSshKey } from '../../services/identity/ssh-keys';
 import { createToken, listUserTokens, revokeUserToken } from '../../services/identity/tokens';
 import { changeUsername } from '../../services/identity/users';
+import { edgeCache } from '../../services/cache/cache';
+import { ownerRenamed } from '../../services/repos/repo-storage';
 import { LoginPage } from '../../views/login-page';
 import { SettingsPage } from '../../views/settings-page';
 import { endSession } from '../api/auth';
@@ -105,6 +107,8 @@ export const accountRoutes = new Hono<AppEnv>()
     settingsAction(c, async (user) => {
       const body = await formInput(c, profileForm);
       const view = await changeUsername(c.var.db, user.id, body.login);
+      const cache = edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory);
+      await ownerRenamed(c.var.db, cache, user.id, user.login);
       c.set('user', { ...user, login: view.login });
       return { notice: `Your username is now ${view.login}.` };
     }),

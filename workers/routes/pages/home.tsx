@@ -3,8 +3,8 @@
  * Explore (`/explore`: every repository you may see, newest activity first).
  */
 import { Hono, type Context } from 'hono';
-import { listVisibleRepos } from '../../../db/queries/repositories';
 import type { AppEnv } from '../../env';
+import { visibleRepos } from '../../services/repos/repo-lookup';
 import { Layout } from '../../views/layout';
 import { RepoList } from '../../views/repo-list';
 import { queryInput, uiPageQuery } from '../input';
@@ -19,10 +19,10 @@ export const homeRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const user = c.var.user;
     const page = pageOf(c);
-    const list = await listVisibleRepos(
+    const list = await visibleRepos(
       c.var.db,
       user?.id ?? null,
-      { limit: PER_PAGE, offset: (page - 1) * PER_PAGE },
+      { page, perPage: PER_PAGE },
       { mine: user !== undefined },
     );
     c.header('Cache-Control', 'private, no-store');
@@ -66,9 +66,9 @@ export const homeRoutes = new Hono<AppEnv>()
   })
   .get('/explore', async (c) => {
     const page = pageOf(c);
-    const list = await listVisibleRepos(c.var.db, c.var.user?.id ?? null, {
-      limit: PER_PAGE,
-      offset: (page - 1) * PER_PAGE,
+    const list = await visibleRepos(c.var.db, c.var.user?.id ?? null, {
+      page,
+      perPage: PER_PAGE,
     });
     c.header('Cache-Control', 'private, no-store');
     return c.html(

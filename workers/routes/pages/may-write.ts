@@ -1,6 +1,6 @@
 /** Whether the viewer of a page may write to its repository: pages show write buttons only then. */
 import type { Context } from 'hono';
-import type { RepoRow } from '../../../db/queries/repositories';
+import type { RepoRow } from '../../services/repos/repo-lookup';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { authorize } from '../../services/repos/authz';

@@ -1,10 +1,12 @@
 /** The runs pages: `/{owner}/{repo}/actions` (list) and `/{owner}/{repo}/actions/runs/{id}`. */
 import { Hono } from 'hono';
-import { listRuns, listSteps } from '../../../db/queries/runs';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction } from '../../services/repos/authz';
+import { commitSubject } from '../../services/runs/run-commit';
 import { loadRunForViewer } from '../../services/runs/runs';
+import { findRunRequest } from '../../services/runs/run-request';
 import { runFilterOf } from '../../services/runs/runs-view';
+import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
 import { combinedStates } from '../../services/repos/statuses';
 import { RunPage } from '../../views/run-page';
 import { RunsListPage } from '../../views/runs-list-page';
@@ -17,15 +19,14 @@ export const runPageRoutes = new Hono<AppEnv>()
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
     const filter = runFilterOf((k) => c.req.query(k));
     const page = pageOf(c);
-    const list = await listRuns(c.var.db, row.id, filter, {
-      limit: page.perPage,
-      offset: (page.page - 1) * page.perPage,
-    });
+    const list = await runsOfRepo(c.var.db, row.id, filter, page);
+    const requested = await findRunRequest(c.var.db, row.id, c.req.query('requested'));
     const states = await combinedStates(
       c.var.db,
       row.id,
       list.rows.map((r) => r.head_sha),
     );
+    c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <RunsListPage
         user={c.var.user}
@@ -36,14 +37,16 @@ export const runPageRoutes = new Hono<AppEnv>()
         page={page.page}
         perPage={page.perPage}
         filter={filter}
+        requested={requested}
       />,
     );
   })
   .get('/:owner/:repo/actions/runs/:id', async (c) => {
     const { owner, repo, id } = c.req.param();
     const found = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
-    const steps = await listSteps(c.var.db, found.run.id);
+    const steps = await stepsOfRun(c.var.db, found.run.id);
     const canWrite = await mayWrite(c, found.repo);
+    const subject = await commitSubject(c.env, found.repo, found.run.head_sha);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
       <RunPage
@@ -52,6 +55,7 @@ export const runPageRoutes = new Hono<AppEnv>()
         repo={found.repo}
         run={found.run}
         steps={steps}
+        commitSubject={subject}
       />,
     );
   });

@@ -3,12 +3,13 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { BROWSE_STYLE } from '../../views/browse/style';
 import { faviconIco } from '../../views/favicon';
+import { ISSUES_STYLE } from '../../views/issues/style';
 import { STYLE } from '../../views/style';
 
 export const staticRoutes = new Hono<AppEnv>().get('/style.css', (c) => {
   c.header('Content-Type', 'text/css; charset=utf-8');
   c.header('Cache-Control', 'public, max-age=300');
-  return c.body(STYLE + BROWSE_STYLE);
+  return c.body(STYLE + BROWSE_STYLE + ISSUES_STYLE);
 });
 
 /** `/favicon.ico`, which browsers ask for on every site. */

@@ -6,13 +6,13 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { listWorkflows } from '../../../db/queries/workflows';
 import type { AppEnv } from '../../env';
 import { loadRepoForAction, requireUser } from '../../services/repos/authz';
 import { publicOrigin } from '../../services/platform/public-url';
 import { loadRunForViewer } from '../../services/runs/runs';
 import { cancelRun, rerunRun } from '../../services/runs/workflow-actions';
 import { dispatchWorkflow } from '../../services/workflows/workflow-events';
+import { workflowsOf } from '../../services/workflows/workflow-evaluation';
 import { WorkflowsPage } from '../../views/workflows-page';
 import { actorOf } from '../api/request';
 import { mayWrite } from './may-write';
@@ -27,7 +27,7 @@ export const workflowPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/actions/workflows', async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
-    const workflows = await listWorkflows(c.var.db, row.id);
+    const workflows = await workflowsOf(c.var.db, row.id);
     const canWrite = await mayWrite(c, row);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
@@ -44,7 +44,7 @@ export const workflowPageRoutes = new Hono<AppEnv>()
     for (const [k, v] of Object.entries(form)) {
       if (k.startsWith('input.') && v !== '') inputs[k.slice(6)] = v;
     }
-    await dispatchWorkflow(
+    const event = await dispatchWorkflow(
       c.var.db,
       c.env,
       row,
@@ -53,7 +53,9 @@ export const workflowPageRoutes = new Hono<AppEnv>()
       actor.user.id,
     );
     const full = `${row.owner_login}/${row.name}`;
-    return c.redirect(`/${full}/actions?workflow=${encodeURIComponent(name)}`, 303);
+    // The list shows the request until its run exists, then links the run (run-request.ts).
+    const q = `workflow=${encodeURIComponent(name)}&requested=${event.id}`;
+    return c.redirect(`/${full}/actions?${q}`, 303);
   })
   .post('/:owner/:repo/actions/runs/:id/cancel', async (c) => {
     const { owner, repo, id } = c.req.param();

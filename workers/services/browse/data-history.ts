@@ -13,6 +13,8 @@ import { commitLog } from './log';
 import { peel, readCommit, type ObjectReader } from './objects';
 import type { BrowseRepo } from './repo';
 import { walkCommits } from './walk';
+import { aheadBehind, type Divergence } from './ahead-behind';
+import { parseTag } from '../../../common/git/object';
 
 /**
  * Part of the keys of cached diffs: entries are immutable per object id, so a change to what a
@@ -135,26 +137,63 @@ export interface RefEntry {
   /** What the ref points at (a tag object for annotated tags). */
   oid: string;
   commit?: CommitInfo;
+  /** An annotated tag's message and tagger. */
+  tag?: { message: string; tagger?: string; time?: number };
 }
 
-/** Branches and tags with their commits, cached by the set of ref values. */
+/** Branches and tags with their commits (and tag messages), cached by the set of ref values. */
 export function refsView(
   repo: BrowseRepo,
   cache: EdgeCache,
 ): Promise<{ branches: RefEntry[]; tags: RefEntry[] }> {
   const refs = repo.state.refs.filter((r) => /^refs\/(heads|tags)\//.test(r.name));
   const digest = toHex(sha1(utf8(refs.map((r) => `${r.name} ${r.oid}`).join('\n'))));
-  return cachedJson(cache, cacheKey(repo.row.id, 'refs', digest), repo.shared, async () => {
+  // v2: tags gained their message.
+  return cachedJson(cache, cacheKey(repo.row.id, 'refs-v2', digest), repo.shared, async () => {
     const out = { branches: [] as RefEntry[], tags: [] as RefEntry[] };
     for (const ref of refs) {
-      const p = await peel(repo.reader, ref.oid);
       const e: RefEntry = { name: ref.name.replace(/^refs\/(heads|tags)\//, ''), oid: ref.oid };
+      const obj = ref.name.startsWith('refs/tags/') ? await repo.reader.read(ref.oid) : undefined;
+      if (obj?.type === 'tag') {
+        const t = parseTag(obj.body);
+        e.tag = { message: t.message.trimEnd() };
+        if (t.tagger) {
+          e.tag.tagger = t.tagger.name;
+          e.tag.time = t.tagger.timestamp;
+        }
+      }
+      const p = await peel(repo.reader, ref.oid);
       if (p?.type === 'commit') e.commit = commitInfo(p.oid, await readCommit(repo.reader, p.oid));
       (ref.name.startsWith('refs/heads/') ? out.branches : out.tags).push(e);
     }
     const time = (e: RefEntry) => e.commit?.time ?? 0;
     out.branches.sort((a, b) => time(b) - time(a));
     out.tags.sort((a, b) => time(b) - time(a));
+    return out;
+  });
+}
+
+/** Walks per branch before its counts are shown as lower bounds ("1000+"). */
+const DIVERGENCE_LIMIT = 5_000;
+
+/**
+ * How far each branch is ahead of and behind the default branch's commit `headOid`, cached by
+ * those commit ids. Branches without a commit are left out.
+ */
+export function branchDivergence(
+  repo: BrowseRepo,
+  cache: EdgeCache,
+  headOid: string,
+  branches: RefEntry[],
+): Promise<Record<string, Divergence>> {
+  const tips = branches.flatMap((b) => (b.commit ? [`${b.name} ${b.commit.oid}`] : []));
+  const digest = toHex(sha1(utf8(`${headOid}\n${tips.join('\n')}`)));
+  return cachedJson(cache, cacheKey(repo.row.id, 'divergence', digest), repo.shared, async () => {
+    const out: Record<string, Divergence> = {};
+    for (const b of branches) {
+      if (!b.commit) continue;
+      out[b.name] = await aheadBehind(repo.reader, headOid, b.commit.oid, DIVERGENCE_LIMIT);
+    }
     return out;
   });
 }

@@ -4,12 +4,15 @@
  * and link/image URLs are decoded, stripped of control characters and allowed only for http(s),
  * mailto, fragments and relative paths, which `resolve` maps into the repository.
  */
-import { Marked, type Tokens } from 'marked';
+import { Marked, type TokenizerAndRendererExtension, type Tokens } from 'marked';
+import { highlightLines, languageOf } from './highlight';
 import { escapeHtml } from './html';
 
 export interface MarkdownOptions {
   /** Maps a relative link (`docs/a.md`) or image to a URL; absent: kept as written. */
   resolve?: (href: string, kind: 'link' | 'image') => string;
+  /** Extra inline syntax (issue references and @mentions in issue text). */
+  extensions?: TokenizerAndRendererExtension[];
 }
 
 const NAMED: Record<string, string> = { colon: ':', tab: '\t', newline: '\n', sol: '/', amp: '&' };
@@ -40,6 +43,17 @@ export function safeUrl(href: string): string | undefined {
   return url.trim();
 }
 
+/** Fence names that are not file extensions (```python) mapped to one highlight.ts knows. */
+const FENCE_ALIASES: Record<string, string> = {
+  python: 'py',
+  typescript: 'ts',
+  javascript: 'js',
+  rust: 'rs',
+  shell: 'sh',
+  bash: 'sh',
+  golang: 'go',
+};
+
 function isRelative(url: string): boolean {
   return !/^([a-z][a-z0-9+.-]*:|\/\/|#)/i.test(url);
 }
@@ -62,8 +76,18 @@ export function renderMarkdown(src: string, opts: MarkdownOptions = {}): string 
     return opts.resolve && isRelative(url) && url !== '' ? opts.resolve(url, kind) : url;
   };
   const marked = new Marked({ gfm: true, async: false });
+  if (opts.extensions) marked.use({ extensions: opts.extensions });
   marked.use({
     renderer: {
+      code({ text, lang }: Tokens.Code): string {
+        // Fenced blocks naming a language we highlight (```ts) are highlighted like blobs.
+        const word = (lang ?? '').split(/\s/)[0]?.toLowerCase() ?? '';
+        const name = `code.${FENCE_ALIASES[word] ?? word}`;
+        const known = lang ? languageOf(name) : undefined;
+        const html = known ? highlightLines(name, text).lines.join('\n') : escapeHtml(text);
+        const cls = known ? ` class="hljs language-${escapeHtml(known)}"` : '';
+        return `<pre><code${cls}>${html}</code></pre>\n`;
+      },
       html({ text }: Tokens.HTML | Tokens.Tag): string {
         return escapeHtml(text);
       },

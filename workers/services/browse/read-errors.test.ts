@@ -20,6 +20,7 @@ import {
 import { memoryObjectStore, type ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf, packKey } from '../../git/storage/pack-keys';
 import { cacheKey, type EdgeCache } from '../cache/cache';
+import { createMemoryTiers } from '../cache/memory-cache';
 import { changeView, logView } from './data-history';
 import { lastCommitsView } from './data-tree';
 import { browseRepoOver } from './repo';
@@ -37,6 +38,7 @@ const row: RepoRow = {
   default_branch: 'main',
   created_at: new Date(0),
   updated_at: new Date(0),
+  pushed_at: null,
 };
 
 /** `store` whose reads of `key` fail as a storage outage would (the key exists). */
@@ -86,6 +88,7 @@ function edgeCacheForTest(): EdgeCache & { settled(): Promise<unknown> } {
   return {
     store: cacheStore,
     waitUntil: (p) => void pending.push(p),
+    memory: createMemoryTiers(),
     settled: () => Promise.allSettled(pending),
   };
 }

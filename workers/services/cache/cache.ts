@@ -5,12 +5,16 @@
  * repository id (never a ref name). Only public repositories' data enters the shared cache:
  * callers authorise first and pass `shared = false` for private ones, which bypasses it entirely.
  */
-import { MemoryTier } from './memory-cache';
+import type { MemoryTiers } from './memory-cache';
 
-/** What the cache needs from the request: the Cache API store and `waitUntil` for writes. */
+/**
+ * What the cache needs from the request: the Cache API store, `waitUntil` for writes, and the
+ * isolate memory tiers in front of the store (made at the Worker entry, memory-cache.ts).
+ */
 export interface EdgeCache {
   store: Cache | undefined;
   waitUntil(p: Promise<unknown>): void;
+  memory: MemoryTiers;
 }
 
 const ORIGIN = 'https://cache.plue.internal';
@@ -18,11 +22,14 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const PRIVATE = 'private, no-store';
 
 /** The edge cache of a Worker request (no store where the Cache API is absent). */
-export function edgeCache(waitUntil: (p: Promise<unknown>) => void): EdgeCache {
+export function edgeCache(
+  waitUntil: (p: Promise<unknown>) => void,
+  memory: MemoryTiers,
+): EdgeCache {
   // Workers' CacheStorage has `default`; the DOM typing that may be merged in does not.
   const store =
     typeof caches === 'undefined' ? undefined : (caches as unknown as { default: Cache }).default;
-  return { store, waitUntil };
+  return { store, waitUntil, memory };
 }
 
 /** A synthetic cache key: `/{repoId}/{kind}/{parts…}`, each part URL-encoded. */
@@ -138,7 +145,6 @@ export async function cachedResponse(
  */
 export const REPO_META_TTL = 10;
 const STORED_AT = 'X-Plue-Stored-At';
-const metaMemory = new MemoryTier<unknown>(2 << 20, 64 << 10);
 
 export interface RepoMeta<Row> {
   get(owner: string, name: string): Promise<Row | undefined>;
@@ -155,7 +161,7 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
     async get(owner, name) {
       const key = repoMetaKey(owner, name);
       // The isolate's copy is never handed out itself: callers get their own.
-      const remembered = metaMemory.get(key) as Row | undefined;
+      const remembered = cache.memory.meta.get(key) as Row | undefined;
       if (remembered !== undefined) return { ...remembered };
       const hit = await cache.store?.match(key).catch(() => undefined);
       if (!hit) return undefined;
@@ -163,7 +169,7 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
       const row = revive(JSON.parse(text) as Row);
       const at = Number(hit.headers.get(STORED_AT));
       if (Number.isFinite(at) && at > 0) {
-        metaMemory.set(key, { ...row }, text.length, at + REPO_META_TTL * 1000);
+        cache.memory.meta.set(key, { ...row }, text.length, at + REPO_META_TTL * 1000);
       }
       return row;
     },
@@ -172,7 +178,7 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
       const key = repoMetaKey(owner, name);
       const text = JSON.stringify(row);
       const now = Date.now();
-      metaMemory.set(key, { ...row }, text.length, now + REPO_META_TTL * 1000);
+      cache.memory.meta.set(key, { ...row }, text.length, now + REPO_META_TTL * 1000);
       const res = new Response(text, {
         headers: {
           'Content-Type': 'application/json',
@@ -187,6 +193,6 @@ export function repoMetaCache<Row>(cache: EdgeCache, revive: (raw: Row) => Row):
 
 /** Forgets the cached record of `owner/name` at this edge location. */
 export async function purgeRepoMeta(cache: EdgeCache, owner: string, name: string): Promise<void> {
-  metaMemory.delete(repoMetaKey(owner, name));
+  cache.memory.meta.delete(repoMetaKey(owner, name));
   await cache.store?.delete(repoMetaKey(owner, name)).catch(() => undefined);
 }

@@ -1,73 +1,39 @@
 /**
- * An isolate's own memory as the tier in front of the edge cache. A Worker isolate serves many
- * requests one after another, and what it keeps in a module-level map costs no lookup at all,
- * where an edge-cache `match` is a round trip to the location's cache. Entries are bounded by
- * total bytes (least recently used go first), by size each, and by age; a miss simply falls
- * through to the edge cache, so nothing depends on an entry being here. Only what may enter the
- * shared edge cache may enter this tier (public repositories' data; callers decide).
+ * The isolate memory tiers: an isolate's own memory in front of the edge cache. A Worker isolate
+ * serves many requests one after another, and what it keeps in memory costs no lookup at all,
+ * where an edge-cache `match` is a round trip to the location's cache. Each tier is an LRU
+ * (common/lru.ts) bounded in bytes, per entry and by age; a miss simply falls through to the
+ * edge cache, so nothing depends on an entry being here (any isolate may start cold). Only what
+ * may enter the shared edge cache may enter a tier (public repositories' data, digest-checked
+ * pages; callers decide).
+ *
+ * The tiers are made once, at the Worker entry (workers/index.ts), and handed down through the
+ * app (`c.var.memory`) and the request's `EdgeCache`; tests make their own.
  */
+import { Lru } from '../../../common/lru';
 
-interface Entry<V> {
-  value: V;
-  bytes: number;
-  expires: number;
+/** A rendered page as the page cache keeps it (routes/pages/browse/context.ts). */
+export interface StoredPage {
+  body: Uint8Array;
+  digest: string;
+  etag: string | null;
+  cacheControl: string | null;
 }
 
-export class MemoryTier<V> {
-  private readonly entries = new Map<string, Entry<V>>();
-  private total = 0;
+export interface MemoryTiers {
+  /** Public repositories' records (cache.ts `repoMetaCache`), each for `REPO_META_TTL`. */
+  meta: Lru<string, unknown>;
+  /**
+   * Pages recently served or rendered by this isolate. Entries carry the same digest as edge
+   * entries and are checked the same way, so they are never served stale.
+   */
+  page: Lru<string, StoredPage>;
+}
 
-  constructor(
-    /** Total bytes held at most. */
-    readonly maxBytes: number,
-    /** Larger values are not kept. */
-    readonly maxEntryBytes: number,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get bytes(): number {
-    return this.total;
-  }
-
-  /** The value under `key` unless it expired; a hit becomes the most recently used. */
-  get(key: string, now = Date.now()): V | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    this.entries.delete(key);
-    if (e.expires <= now) {
-      this.total -= e.bytes;
-      return undefined;
-    }
-    this.entries.set(key, e);
-    return e.value;
-  }
-
-  /** Keeps `value` (of about `bytes`) until `expires` (ms since the epoch) or until evicted. */
-  set(key: string, value: V, bytes: number, expires: number): void {
-    this.delete(key);
-    if (bytes > this.maxEntryBytes || bytes > this.maxBytes) return;
-    this.entries.set(key, { value, bytes, expires });
-    this.total += bytes;
-    // A Map iterates in insertion order, and get() re-inserts: the first key is the oldest use.
-    for (const [k, e] of this.entries) {
-      if (this.total <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.total -= e.bytes;
-    }
-  }
-
-  delete(key: string): void {
-    const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.total -= e.bytes;
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.total = 0;
-  }
+/** New, empty tiers; the bounds keep them well inside a Worker's 128 MB. */
+export function createMemoryTiers(): MemoryTiers {
+  return {
+    meta: new Lru<string, unknown>(2 << 20, 64 << 10),
+    page: new Lru<string, StoredPage>(8 << 20, 512 << 10),
+  };
 }

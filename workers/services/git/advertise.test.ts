@@ -11,8 +11,6 @@ describe('advertiseReceivePack', () => {
     const long = `refs/heads/${'z'.repeat(300)}`;
     const bytes = advertiseReceivePack(
       {
-        head: 'refs/heads/main',
-        packs: [],
         refs: [
           { name: huge, oid: A },
           { name: long, oid: A },
@@ -33,12 +31,7 @@ describe('advertiseReceivePack', () => {
 
   it('advertises capabilities^{} when no ref line can carry them', () => {
     const huge = `refs/heads/${'x'.repeat(65_440)}`;
-    const text = parsePktLines(
-      advertiseReceivePack(
-        { head: 'refs/heads/main', packs: [], refs: [{ name: huge, oid: A }] },
-        'p',
-      ),
-    )
+    const text = parsePktLines(advertiseReceivePack({ refs: [{ name: huge, oid: A }] }, 'p'))
       .map(pktLineText)
       .filter(Boolean);
     expect(text[1]).toMatch(/^0{40} capabilities\^\{\}\0report-status/);

@@ -27,7 +27,7 @@ export function advertiseUploadPackV2(agent: string): Uint8Array {
  * them), and skips only a ref whose line cannot fit in a pkt-line; the capabilities ride on the
  * first ref line that fits them, so one long name cannot break every later push.
  */
-export function advertiseReceivePack(state: RepoState, agent: string): Uint8Array {
+export function advertiseReceivePack(state: Pick<RepoState, 'refs'>, agent: string): Uint8Array {
   const caps = [...RECEIVE_CAPABILITIES, `agent=${agent}`].join(' ');
   const lines: Uint8Array[] = [encodePktLine('# service=git-receive-pack\n'), FLUSH_PKT];
   const fits = (line: string) => utf8(line).length + 4 <= MAX_PKT_LENGTH;

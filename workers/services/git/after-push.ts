@@ -1,11 +1,17 @@
 /**
- * What happens after refs moved: the push is logged, a `push` workflow event is recorded per
- * updated ref (workflow-events.ts), the packs are compacted when they need it (compaction.ts), and later capabilities hook in
- * here (edge-cache invalidation of ref-addressed views).
+ * What happens after refs moved: the push is logged; the repository record learns it was pushed
+ * (pushed_at, updated_at, and the default branch when the first push chose HEAD) and its edge copy
+ * is dropped; a `push` workflow event is recorded per updated ref (workflow-events.ts); the packs
+ * are compacted when they need it (compaction.ts); commit messages reference issues and `Fixes #n`
+ * on the default branch closes them (issues/push-references.ts). Later capabilities hook in here.
  */
+import { markRepoPushed } from '../../../db/queries/repositories';
 import type { Env } from '../../env';
-import { errorFields, type Logger } from '../../middleware/logger';
-import { recordPushEventsAfterPush } from '../workflows/workflow-events';
+import { errorFields, type Logger } from '../../../common/log';
+import { purgeRepoMeta, type EdgeCache } from '../cache/cache';
+import { recordPushReferences } from '../issues/push-references';
+import { openDb } from '../platform/database';
+import { recordPushEvents } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
 import type { PushedRef } from './receive-pack';
 import type { GitRepoContext } from './repo-context';
@@ -16,23 +22,45 @@ export interface PushSummary {
   actorId: string | undefined;
 }
 
+/** The branch HEAD names when it differs from the recorded default branch, else undefined. */
+export function movedDefaultBranch(head: string, defaultBranch: string): string | undefined {
+  const branch = head.startsWith('refs/heads/') ? head.slice('refs/heads/'.length) : undefined;
+  return branch !== undefined && branch !== defaultBranch ? branch : undefined;
+}
+
 export async function onPushed(
   env: Env,
   ctx: GitRepoContext,
+  cache: EdgeCache,
   push: PushSummary,
   log: Logger,
 ): Promise<void> {
+  const moved = push.refs.filter((r) => r.ok);
   log.info('push', {
     repo: ctx.repo.fullName,
     actor: push.actorId,
-    refs: push.refs
-      .filter((r) => r.ok)
-      .map((r) => `${r.ref} ${r.oldOid.slice(0, 7)}..${r.newOid.slice(0, 7)}`),
+    refs: moved.map((r) => `${r.ref} ${r.oldOid.slice(0, 7)}..${r.newOid.slice(0, 7)}`),
   });
+  if (moved.length > 0) {
+    // The push's request may have ended: this work has a connection of its own.
+    const db = openDb(env);
+    try {
+      const head = movedDefaultBranch(push.head, ctx.repo.defaultBranch);
+      await markRepoPushed(db, ctx.repo.id, new Date(), head);
+      const [owner = '', name = ''] = ctx.repo.fullName.split('/');
+      await purgeRepoMeta(cache, owner, name);
+      await recordPushEvents(db, ctx.repo.id, push.refs, push.actorId);
+    } catch (err) {
+      log.error('recording the push failed', errorFields(err));
+    } finally {
+      await db.end();
+    }
+  }
   try {
-    await recordPushEventsAfterPush(env, ctx.repo.id, push.refs, push.actorId);
+    const closed = await recordPushReferences(env, ctx, push.refs, push.actorId, new Date());
+    if (closed.length > 0) log.info('issues closed by push', { repo: ctx.repo.fullName, closed });
   } catch (err) {
-    log.error('recording push events failed', errorFields(err));
+    log.error('recording issue references failed', errorFields(err));
   }
   await compactIfNeeded(ctx, log);
 }

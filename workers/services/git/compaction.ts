@@ -13,7 +13,7 @@ import { choosePacksToMerge, mergePacks } from '../../git/storage/compact';
 import { idxKeyOf } from '../../git/storage/pack-keys';
 import { repack } from '../../git/storage/repack';
 import type { RepoState } from '../../../durable-objects/formats';
-import { type Logger } from '../../middleware/logger';
+import type { Logger } from '../../../common/log';
 import { enumerateObjects } from './fetch-walk';
 import { livePacks } from './fetch-pack';
 import { openObjects, type GitRepoContext } from './repo-context';

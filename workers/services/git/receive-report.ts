@@ -6,7 +6,7 @@
  * (wrapped in band 1 with side-band), which git shows as "remote unpack failed: …" and
  * "[remote rejected] … (<reason>)".
  */
-import { utf8 } from '../../../common/git/bytes';
+import { concatBytes, utf8 } from '../../../common/git/bytes';
 import { encodePktLine, FLUSH_PKT, MAX_PKT_LENGTH } from '../../../common/git/pkt-line';
 import type { GitResponseWriter } from './response-writer';
 
@@ -74,13 +74,7 @@ export async function writeReport(
     for (const p of pkts) await out.write(p);
     return;
   }
-  const total = pkts.reduce((n, p) => n + p.length, 0);
-  const report = new Uint8Array(total);
-  let o = 0;
-  for (const p of pkts) {
-    report.set(p, o);
-    o += p.length;
-  }
+  const report = concatBytes(pkts);
   for (let i = 0; i < report.length; i += 65515) await out.band(report.subarray(i, i + 65515));
   await out.flush();
 }

@@ -4,6 +4,7 @@
  * clear error instead of filling memory.
  */
 import { AppError } from '../../../common/errors';
+import { concatBytes } from '../../../common/git/bytes';
 
 /** Returns the body stream, decompressed when the client gzipped it. */
 export function decodedBody(req: Request): ReadableStream<Uint8Array> {
@@ -80,13 +81,7 @@ export async function readLimited(
     }
     parts.push(value);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Reads and discards the rest of a body, up to `limit` bytes; never throws. */

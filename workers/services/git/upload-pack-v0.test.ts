@@ -4,7 +4,7 @@ import { encodePktLine, FLUSH_PKT, parsePktLines, pktLineText } from '../../../c
 import { ZERO_OID } from '../../../common/git/refs';
 import { AppError } from '../../../common/errors';
 import { writeUploadPackAdvertisement } from './advertise-v0';
-import { negotiateV0, type NegotiationRepo } from './negotiate-v0';
+import { negotiateV0, type NegotiationInput, type NegotiationRepo } from './negotiate-v0';
 import { parseUploadPackV0Request } from './upload-pack-v0-request';
 
 const A = 'a'.repeat(40);
@@ -258,13 +258,13 @@ describe('negotiateV0', () => {
     has: (oid) => oid in graph,
     commit: (oid) => Promise.resolve(graph[oid]),
   };
-  const input = {
+  const input: NegotiationInput = {
     wants: [A],
     haves: [],
     done: false,
     multiAck: 'detailed',
     noDone: false,
-  } as const;
+  };
 
   test('multi_ack_detailed: ACK common per known have, ready once every want is reached, NAK', async () => {
     const r = await negotiateV0(repo, { ...input, haves: [X, B] });

@@ -3,6 +3,7 @@
  * creation, server-side sessions (the cookie holds a random token; the database holds its
  * SHA-256), logout.
  */
+import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import { insertSession, findSessionUser, revokeSession } from '../../../db/queries/sessions';
 import {
@@ -28,9 +29,21 @@ export async function issueNonce(env: NonceEnv): Promise<string> {
   return nonceStub(env).issue();
 }
 
+/**
+ * The body of `POST /auth/verify`: the EIP-4361 message as signed and its signature. Anything
+ * else is a malformed sign-in (the message's own grammar is checked by siwe.ts).
+ */
+export const signInBody = z.object({
+  message: z
+    .string('must be the signed message text')
+    .min(1, 'must not be empty')
+    .max(8192, 'is longer than any sign-in message'),
+  signature: z.string('must be 0x-prefixed hex').max(4096, 'is longer than any signature'),
+});
+
 export interface SignInRequest {
-  message: unknown;
-  signature: unknown;
+  message: string;
+  signature: string;
   host: string;
   origin: string;
   userAgent: string | null;
@@ -58,7 +71,7 @@ export async function signIn(
   });
   await verifySiweSignature({
     address: checked.address,
-    message: req.message as string,
+    message: req.message,
     signature: req.signature,
     rpcUrl: env.ETH_RPC_URL,
   });

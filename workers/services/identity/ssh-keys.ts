@@ -1,4 +1,5 @@
 /** Users' SSH keys: add (unique by fingerprint across users), list, delete, and lookup for the bridge. */
+import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
   deleteSshKey,
@@ -8,6 +9,7 @@ import {
   type SshKeyRow,
 } from '../../../db/queries/ssh-keys';
 import { AppError } from '../../../common/errors';
+import { parseInput } from '../../../common/schemas/parse';
 import { parseSshPublicKey } from './ssh-key-parse';
 
 export interface SshKeyView {
@@ -32,13 +34,16 @@ export function sshKeyView(k: SshKeyRow): SshKeyView {
   };
 }
 
-export async function addSshKey(
-  db: Db,
-  userId: string,
-  input: { title?: unknown; key?: unknown },
-): Promise<SshKeyView> {
+/** The body of an SSH key request; the key line itself is read by ssh-key-parse.ts. */
+export const sshKeyRequest = z.object({
+  title: z.string('must be text').max(1000, 'must be at most 1000 characters').optional(),
+  key: z.unknown(),
+});
+
+export async function addSshKey(db: Db, userId: string, body: unknown): Promise<SshKeyView> {
+  const input = parseInput(sshKeyRequest, body);
   const parsed = parseSshPublicKey(input.key);
-  const rawTitle = typeof input.title === 'string' ? input.title.trim() : '';
+  const rawTitle = input.title?.trim() ?? '';
   const title = (rawTitle || parsed.comment || parsed.type).slice(0, 100);
   const row = await insertSshKey(db, {
     userId,

@@ -3,6 +3,7 @@
  * stored as SHA-256. Scopes: repo:read, repo:write, admin; a wider scope includes the narrower
  * ones (admin ⊇ repo:write ⊇ repo:read).
  */
+import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
   insertToken,
@@ -13,6 +14,7 @@ import {
 } from '../../../db/queries/tokens';
 import type { UserWithWallet } from '../../../db/queries/users';
 import { AppError } from '../../../common/errors';
+import { parseInput } from '../../../common/schemas/parse';
 import { randomBase62, sha256Hex } from './secrets';
 
 export const TOKEN_PREFIX = 'plue_pat_';
@@ -50,33 +52,38 @@ export function tokenView(t: TokenRow): TokenView {
   };
 }
 
+const NAME = 'must be 1–100 characters';
+
+/** The body of a token request, from the API or the settings form. */
+export const tokenRequest = z.object({
+  name: z.string(NAME).trim().min(1, NAME).max(100, NAME),
+  scopes: z
+    .array(z.enum(SCOPES), `must be a non-empty list of ${SCOPES.join(', ')}`)
+    .min(1, `must be a non-empty list of ${SCOPES.join(', ')}`),
+  expires_at: z.union([z.string(), z.null()], 'must be a future ISO 8601 time').optional(),
+});
+
+/** The codes each field's problem has always had. */
+const TOKEN_CODES = {
+  name: 'token_name_invalid',
+  scopes: 'token_scopes_invalid',
+  expires_at: 'token_expiry_invalid',
+};
+
 /** Validates and creates a token; the returned `token` is the only time the secret is seen. */
 export async function createToken(
   db: Db,
   userId: string,
-  input: { name?: unknown; scopes?: unknown; expires_at?: unknown },
+  body: unknown,
   now: Date,
 ): Promise<TokenView & { token: string }> {
-  const name = typeof input.name === 'string' ? input.name.trim() : '';
-  if (name.length < 1 || name.length > 100) {
-    throw AppError.invalid('name must be 1–100 characters', 'token_name_invalid');
-  }
-  const scopes = input.scopes;
-  if (
-    !Array.isArray(scopes) ||
-    scopes.length === 0 ||
-    !scopes.every((s) => (SCOPES as readonly unknown[]).includes(s))
-  ) {
-    throw AppError.invalid(
-      `scopes must be a non-empty list of ${SCOPES.join(', ')}`,
-      'token_scopes_invalid',
-    );
-  }
+  const input = parseInput(tokenRequest, body, TOKEN_CODES);
+  const { name, scopes } = input;
   let expiresAt: Date | null = null;
   if (input.expires_at !== undefined && input.expires_at !== null && input.expires_at !== '') {
-    expiresAt = typeof input.expires_at === 'string' ? new Date(input.expires_at) : new Date(NaN);
+    expiresAt = new Date(input.expires_at);
     if (Number.isNaN(expiresAt.getTime()) || expiresAt <= now) {
-      throw AppError.invalid('expires_at must be a future ISO 8601 time', 'token_expiry_invalid');
+      throw AppError.invalid('expires_at: must be a future ISO 8601 time', 'token_expiry_invalid');
     }
   }
   const token = TOKEN_PREFIX + randomBase62(256);
@@ -84,7 +91,7 @@ export async function createToken(
     userId,
     name,
     hash: sha256Hex(token),
-    scopes: [...new Set(scopes as string[])],
+    scopes: [...new Set(scopes)],
     expiresAt,
   });
   return { ...tokenView(row), token };

@@ -14,6 +14,7 @@ import {
   findRepo,
   type RepoRow,
 } from '../../../db/queries/repositories';
+import { findRedirectedRepo } from '../../../db/queries/redirects';
 import { AppError } from '../../../common/errors';
 import { repoMetaCache, type EdgeCache } from '../cache/cache';
 
@@ -50,6 +51,12 @@ export async function roleOn(db: Db, actor: Actor, repo: RepoRow): Promise<Level
   return repo.private ? 'none' : 'read';
 }
 
+/** Whether the actor may administer `repo` (the Settings tab); no query for anonymous actors. */
+export async function administers(db: Db, actor: Actor, repo: RepoRow): Promise<boolean> {
+  if (actor.user === undefined || !actor.scopes.has('admin')) return false;
+  return (await roleOn(db, actor, repo)) === 'admin';
+}
+
 /** Throws unless the actor may do `action` on `repo` (see the module header for the rules). */
 export async function authorize(
   db: Db,
@@ -80,13 +87,36 @@ export async function authorize(
 
 /** Restores the dates of a repository record that went through JSON. */
 function reviveRepo(r: RepoRow): RepoRow {
-  return { ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) };
+  return {
+    ...r,
+    created_at: new Date(r.created_at),
+    updated_at: new Date(r.updated_at),
+    pushed_at: r.pushed_at === null || r.pushed_at === undefined ? null : new Date(r.pushed_at),
+  };
+}
+
+/**
+ * Thrown when `from` is an old name of `repo` (renamed or transferred, or its owner renamed) and
+ * the actor may do the action on it: pages and the API answer with a redirect to the new name
+ * (middleware/errors.ts). Strangers to a private repository get `not_found` instead, as for any
+ * name, so a redirect reveals nothing to them.
+ */
+export class RepoMoved extends Error {
+  constructor(
+    readonly from: { owner: string; name: string },
+    readonly repo: RepoRow,
+  ) {
+    super(`${from.owner}/${from.name} moved to ${repo.owner_login}/${repo.name}`);
+    this.name = 'RepoMoved';
+  }
 }
 
 /**
  * Looks `owner/name` up and authorises `action` on it in one call. With an edge cache, reads of
  * public repositories use its short-lived copy of the record (anyone may read a public
- * repository, so no further check applies); everything else goes to the database.
+ * repository, so no further check applies); everything else goes to the database. A name that
+ * renames or transfers left behind throws `RepoMoved` once authorised, or with `follow` (git,
+ * which serves the old URL in place, as GitHub does) answers the repository it leads to.
  */
 export async function loadRepoForAction(
   db: Db,
@@ -95,6 +125,7 @@ export async function loadRepoForAction(
   name: string,
   action: Action,
   cache?: EdgeCache,
+  opts: { follow?: boolean } = {},
 ): Promise<RepoRow> {
   if (!plausibleRepoName(owner, name)) throw repoNotFound();
   const meta = cache ? repoMetaCache<RepoRow>(cache, reviveRepo) : undefined;
@@ -103,7 +134,13 @@ export async function loadRepoForAction(
     if (hit && !hit.private) return hit;
   }
   const repo = await findRepo(db, owner, name);
-  if (!repo) throw repoNotFound();
+  if (!repo) {
+    const moved = await findRedirectedRepo(db, owner, name);
+    if (!moved) throw repoNotFound();
+    await authorize(db, actor, action, moved);
+    if (opts.follow) return moved;
+    throw new RepoMoved({ owner, name }, moved);
+  }
   await authorize(db, actor, action, repo);
   if (meta && !repo.private) meta.put(owner, name, repo);
   return repo;
@@ -141,6 +178,8 @@ interface GrantBody {
   /** expiry, ms since the epoch */
   e: number;
   r: RepoRow;
+  /** the `owner/name` the command named, when an old name led to the repository */
+  p?: string;
 }
 
 const encoder = new TextEncoder();
@@ -179,8 +218,10 @@ export async function issueRepoGrant(
   repo: RepoRow,
   action: Action,
   now: Date,
+  asked?: { owner: string; name: string },
 ): Promise<string> {
   const body: GrantBody = { u: userId, a: action, e: now.getTime() + REPO_GRANT_TTL_MS, r: repo };
+  if (asked) body.p = `${asked.owner}/${asked.name}`.toLowerCase();
   const payload = toBase64Url(encoder.encode(JSON.stringify(body)));
   const mac = await crypto.subtle.sign(
     'HMAC',
@@ -223,6 +264,7 @@ export async function repoFromGrant(
   }
   const repo = reviveRepo(body.r);
   const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
-  if (!same(repo.owner_login, owner) || !same(repo.name, name)) return undefined;
+  const current = same(repo.owner_login, owner) && same(repo.name, name);
+  if (!current && body.p !== `${owner}/${name}`.toLowerCase()) return undefined;
   return repo;
 }

@@ -1,27 +1,23 @@
 /**
- * Repository records: create, list, read, update, delete, collaborators. Creating one only
- * writes the database row; the repository's RepoObject state is made lazily by the git layer.
- * Every operation on an existing repository goes through authz.
+ * Repository records: create, list, read, update (rename), transfer, delete, collaborators.
+ * Creating one only writes the database row; the repository's RepoObject state is made lazily by
+ * the git layer. Every operation on an existing repository goes through authz.
  */
-import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
-  deleteCollaborator,
   deleteRepo,
   insertRepo,
-  listCollaborators,
   listReposOfOwner,
   updateRepo,
-  upsertCollaborator,
-  type CollaboratorRow,
-  type Permission,
   type RepoRow,
 } from '../../../db/queries/repositories';
 import { findUserByUsername } from '../../../db/queries/users';
+import { endRepoRedirect, moveRepo } from '../../../db/queries/redirects';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction, requireUser, type Actor } from './authz';
 import { isReservedName } from './names';
 import { streamingRunsOf } from '../runs/run-viewer-access';
+import { rowWindow, type Page } from '../platform/page';
 
 export interface RepoView {
   id: number;
@@ -37,6 +33,7 @@ export interface RepoView {
   ssh_url: string;
   created_at: string;
   updated_at: string;
+  pushed_at: string | null;
 }
 
 /** The SSH clone URL: under `sshBase` (e.g. `ssh://git@host:2222/`) when set, else scp-style. */
@@ -65,6 +62,7 @@ export function repoView(r: RepoRow, origin: string, sshBase?: string): RepoView
     ssh_url: sshCloneUrl(full, origin, sshBase),
     created_at: r.created_at.toISOString(),
     updated_at: r.updated_at.toISOString(),
+    pushed_at: r.pushed_at ? r.pushed_at.toISOString() : null,
   };
 }
 
@@ -137,16 +135,13 @@ export async function createRepo(db: Db, actor: Actor, input: RepoInput): Promis
     defaultBranch: optionalBranch(input.default_branch) ?? 'main',
   });
   if (!row) throw AppError.conflict(`You already have a repository named ${name}`, 'repo_exists');
+  // A new repository taking a name that used to redirect ends that redirect, as on GitHub.
+  await endRepoRedirect(db, row.owner_id, row.name);
   return row;
 }
 
-export interface Page {
-  page: number;
-  perPage: number;
-}
-
 /** Whether a user name could exist (control bytes and overlong names never reach the database). */
-const plausibleLogin = (s: string): boolean => /^[A-Za-z0-9._-]{1,100}$/.test(s);
+export const plausibleLogin = (s: string): boolean => /^[A-Za-z0-9._-]{1,100}$/.test(s);
 
 /** Repositories of `owner` the actor may see; undefined when there is no such user. */
 export async function listReposOf(
@@ -160,12 +155,17 @@ export async function listReposOf(
   if (!u) return undefined;
   // A token without repo:read sees public repositories only.
   const viewer = actor.user && actor.scopes.has('repo:read') ? actor.user.id : null;
-  return listReposOfOwner(db, u.id, viewer, {
-    limit: page.perPage,
-    offset: (page.page - 1) * page.perPage,
-  });
+  return listReposOfOwner(db, u.id, viewer, rowWindow(page));
 }
 
+/** What an update needs to know about the repository's git state: its branch names. */
+export type BranchLister = (repo: RepoRow) => Promise<string[]>;
+
+/**
+ * Changes name, description, visibility and default branch (admin). A new name leaves a redirect
+ * from the old one (db/queries/redirects.ts). The default branch must be one of the repository's
+ * branches once it has any; an empty repository may name the branch its first push will make.
+ */
 export async function updateRepoRecord(
   db: Db,
   actor: Actor,
@@ -173,27 +173,71 @@ export async function updateRepoRecord(
   name: string,
   input: RepoInput,
   now: Date,
+  branches?: BranchLister,
 ): Promise<RepoRow> {
-  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  let repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const newName = input.name === undefined ? undefined : validateRepoName(input.name);
   const patch = {
-    name: input.name === undefined ? undefined : validateRepoName(input.name),
     description: optionalText(input.description, 'description', 1000),
     private: optionalBool(input.private, 'private'),
     defaultBranch: optionalBranch(input.default_branch),
   };
-  try {
-    const updated = await updateRepo(db, repo.id, patch, now);
-    if (!updated) throw AppError.notFound('Repository not found', 'repo_not_found');
-    return updated;
-  } catch (err) {
-    if (/duplicate key|unique/i.test((err as Error).message)) {
-      throw AppError.conflict(
-        `A repository named ${String(input.name)} already exists`,
-        'repo_exists',
+  if (
+    patch.defaultBranch !== undefined &&
+    patch.defaultBranch !== repo.default_branch &&
+    branches
+  ) {
+    const names = await branches(repo);
+    if (names.length > 0 && !names.includes(patch.defaultBranch)) {
+      throw AppError.invalid(
+        `There is no branch named ${patch.defaultBranch}; push it first`,
+        'default_branch_missing',
       );
     }
-    throw err;
   }
+  if (newName !== undefined && newName !== repo.name) {
+    const moved = await moveRepo(db, repo, { ownerId: repo.owner_id, name: newName }, now);
+    if (!moved) {
+      throw AppError.conflict(`A repository named ${newName} already exists`, 'repo_exists');
+    }
+    repo = moved;
+  }
+  const updated = await updateRepo(db, repo.id, patch, now);
+  if (!updated) throw AppError.notFound('Repository not found', 'repo_not_found');
+  return updated;
+}
+
+/**
+ * Transfers a repository to another user (admin), optionally under a new name; the old
+ * `owner/name` keeps redirecting. The new owner stops being a collaborator; nobody else changes.
+ */
+export async function transferRepoRecord(
+  db: Db,
+  actor: Actor,
+  owner: string,
+  name: string,
+  input: { new_owner?: unknown; new_name?: unknown },
+  now: Date,
+): Promise<RepoRow> {
+  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const login = typeof input.new_owner === 'string' ? input.new_owner : '';
+  const to = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
+  if (!to) throw AppError.notFound(`No user named ${login || '(none)'}`, 'user_not_found');
+  if (to.id === repo.owner_id) {
+    throw AppError.invalid(`${to.username} already owns ${repo.name}`, 'transfer_same_owner');
+  }
+  const newName =
+    input.new_name === undefined || input.new_name === null || input.new_name === ''
+      ? repo.name
+      : validateRepoName(input.new_name);
+  const moved = await moveRepo(db, repo, { ownerId: to.id, name: newName }, now);
+  if (!moved) {
+    throw AppError.conflict(
+      `${to.username} already has a repository named ${newName}`,
+      'repo_exists',
+    );
+  }
+  return moved;
 }
 
 /**
@@ -211,52 +255,4 @@ export async function deleteRepoRecord(
   const streamingRuns = await streamingRunsOf(db, repo, now);
   await deleteRepo(db, repo.id);
   return { repo, streamingRuns };
-}
-
-/** The body of `PUT /repos/{owner}/{repo}/collaborators/{user}` (may be empty: write). */
-export const collaboratorRequest = z.object({
-  permission: z
-    .enum(['read', 'write', 'admin'], { error: 'must be read, write or admin' })
-    .default('write'),
-});
-
-export async function setCollaborator(
-  db: Db,
-  actor: Actor,
-  owner: string,
-  name: string,
-  login: string,
-  perm: Permission,
-): Promise<void> {
-  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
-  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
-  if (!user) throw AppError.notFound(`No user named ${login}`, 'user_not_found');
-  if (user.id === repo.owner_id)
-    throw AppError.invalid('The owner is not a collaborator', 'collaborator_is_owner');
-  await upsertCollaborator(db, repo.id, user.id, perm);
-}
-
-export async function removeCollaborator(
-  db: Db,
-  actor: Actor,
-  owner: string,
-  name: string,
-  login: string,
-): Promise<RepoRow> {
-  const repo = await loadRepoForAction(db, actor, owner, name, 'admin');
-  const user = plausibleLogin(login) ? await findUserByUsername(db, login) : undefined;
-  if (!user || !(await deleteCollaborator(db, repo.id, user.id))) {
-    throw AppError.notFound(`${login} is not a collaborator`, 'collaborator_not_found');
-  }
-  return repo;
-}
-
-export async function collaboratorsOf(
-  db: Db,
-  actor: Actor,
-  owner: string,
-  name: string,
-): Promise<CollaboratorRow[]> {
-  const repo = await loadRepoForAction(db, actor, owner, name, 'write');
-  return listCollaborators(db, repo.id);
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
   insertStatus,
+  listStatuses,
   latestStatuses,
   latestStatusesOf,
   STATUS_STATES,
@@ -18,8 +19,9 @@ import type { Conclusion } from '../../../db/queries/runs';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction, type Actor } from './authz';
-import { refNamed } from '../browse/resolve-ref';
-import { gitRepoContext } from '../git/repo-context';
+import { openBrowseRepo } from '../browse/repo';
+import { resolveRef } from '../browse/resolve-ref';
+import { rowWindow, type Page } from '../platform/page';
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
@@ -54,6 +56,11 @@ export async function combinedStates(
   const bySha = new Map<string, StatusRow[]>();
   for (const r of rows) bySha.set(r.sha, [...(bySha.get(r.sha) ?? []), r]);
   return new Map([...bySha].map(([sha, latest]) => [sha, combinedState(latest)]));
+}
+
+/** One page of the statuses posted on commit `sha`, newest first. */
+export function statusesOf(db: Db, repoId: string, sha: string, page: Page): Promise<StatusRow[]> {
+  return listStatuses(db, repoId, sha, rowWindow(page));
 }
 
 export async function combinedStatus(db: Db, repo: RepoRow, sha: string, repoApi: string) {
@@ -155,19 +162,15 @@ export async function postRunStatus(
   });
 }
 
-/** A full commit id as is, else the branch or tag it names (statuses are keyed by commit). */
+/**
+ * A full commit id as is, else the commit that a branch, a tag (annotated ones peeled), HEAD or an
+ * abbreviated commit id names, as the browse pages resolve them (statuses are keyed by commit).
+ */
 export async function shaOfRef(env: Env, repo: RepoRow, ref: string): Promise<string> {
   const lower = ref.toLowerCase();
   if (SHA.test(lower)) return lower;
-  const ctx = gitRepoContext(env, {
-    id: repo.id,
-    fullName: `${repo.owner_login}/${repo.name}`,
-    defaultBranch: repo.default_branch,
-  });
-  const state = await ctx.refs.state(repo.default_branch);
-  const hit = refNamed(state, ref === 'HEAD' ? state.head : ref);
-  if (!hit) throw AppError.notFound(`No branch, tag or commit named ${ref}`, 'ref_not_found');
-  return hit.oid;
+  const b = await openBrowseRepo(env, repo);
+  return (await resolveRef(b.reader, b.state, ref, (p) => b.findPrefix(p))).commit;
 }
 
 /**

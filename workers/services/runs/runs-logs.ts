@@ -105,20 +105,76 @@ export function runLogResponse(env: Env, runId: string, range: string | undefine
   );
 }
 
-/** One step's plain-text output. */
+/**
+ * One step's plain-text output. A step of the run that wrote nothing (`known`, e.g. a skipped
+ * step) has an empty log, not a missing one: the archive holds no object for it.
+ */
 export function stepLogResponse(
   env: Env,
   runId: string,
   stepId: string,
   range: string | undefined,
+  known: boolean,
 ) {
   return serveText(
     env,
     archiveKeys(runId).step(stepId),
-    () => runStream(env, runId).liveStepText(runId, stepId),
+    async () =>
+      (await runStream(env, runId).liveStepText(runId, stepId)) ?? (known ? '' : undefined),
     range,
     'text/plain; charset=utf-8',
   );
+}
+
+/** One step's output as text: archived, or live, or '' when it wrote none. */
+async function stepText(env: Env, runId: string, stepId: string): Promise<string> {
+  const obj = await env.BLOBS.get(archiveKeys(runId).step(stepId));
+  if (obj) return obj.text();
+  return (await runStream(env, runId).liveStepText(runId, stepId)) ?? '';
+}
+
+/** A step as the text log's heading names it. */
+export interface TextLogStep {
+  step_id: string;
+  name: string;
+  conclusion: string | null;
+  status: string;
+  exit_code: number | null;
+  note: string | null;
+}
+
+/**
+ * The whole run as one plain-text download: each step under a heading naming its result (and
+ * exit code), in the run's step order. Read one step at a time.
+ */
+export function runTextResponse(
+  env: Env,
+  runId: string,
+  steps: TextLogStep[],
+  filename: string,
+): Response {
+  const encoder = new TextEncoder();
+  let i = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const s = steps[i++];
+      if (!s) return controller.close();
+      const state = (s.conclusion ?? s.status).replace('_', ' ');
+      const exit =
+        (s.exit_code === null ? '' : `, exit ${s.exit_code}`) + (s.note ? ` (${s.note})` : '');
+      const text = await stepText(env, runId, s.step_id);
+      const end = text === '' || text.endsWith('\n') ? '' : '\n';
+      const name = s.name === s.step_id ? s.name : `${s.name} (${s.step_id})`;
+      controller.enqueue(encoder.encode(`== ${name}: ${state}${exit} ==\n${text}${end}\n`));
+    },
+  });
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Cache-Control': 'private, no-cache',
+    },
+  });
 }
 
 /** The authorised viewer of a stream, and a fresh check of its access. */

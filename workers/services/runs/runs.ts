@@ -173,6 +173,12 @@ function conclusionOf(data: unknown, fallback: Conclusion): Conclusion {
     : fallback;
 }
 
+/** Why a step ended as it did, from its step_completed payload (the run page shows it). */
+function noteOf(data: Record<string, unknown>): string | null {
+  if (typeof data.note === 'string' && data.note !== '') return data.note.slice(0, 500);
+  return data.oom_killed === true ? 'out of memory' : null;
+}
+
 /** Mirrors lifecycle events into the run and step rows (idempotent: every change is a CAS). */
 async function project(db: Db, runId: string, chunks: Chunk[], now: Date): Promise<void> {
   for (const c of chunks) {
@@ -202,6 +208,7 @@ async function project(db: Db, runId: string, chunks: Chunk[], now: Date): Promi
           stepId: c.step_id,
           conclusion: conclusionOf(data, exit === 0 ? 'success' : 'failure'),
           exitCode: typeof exit === 'number' && Number.isInteger(exit) ? exit : null,
+          note: noteOf(data),
         },
         now,
       );

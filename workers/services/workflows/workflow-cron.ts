@@ -5,8 +5,9 @@
  * the Cron Trigger (`scheduled` handler); `wrangler dev` never does, so `npm start` calls the
  * same tick every minute through `POST /internal/controller/tick` (scripts/schedule-ticker.ts).
  */
-import { createDb, type Db } from '../../../db/client';
+import type { Db } from '../../../db/client';
 import type { Env } from '../../env';
+import { openDb } from '../platform/database';
 import { parsePublicUrl } from '../platform/public-url';
 import { sweepLeases } from '../runs/workflow-leases';
 import { recordScheduledEvents } from './workflow-schedule';
@@ -34,7 +35,7 @@ export async function scheduledTick(
 
 /** The Cron Trigger's tick at `scheduledTime` (ms since the epoch). */
 export async function onScheduled(env: Env, scheduledTime: number): Promise<void> {
-  const db = createDb({ databaseUrl: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY });
+  const db = openDb(env);
   try {
     await scheduledTick(db, env, new Date(scheduledTime), new Date());
   } finally {

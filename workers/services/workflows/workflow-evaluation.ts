@@ -3,6 +3,9 @@
  * leases), and take the evaluation report for it — one queued run per matched workflow (with a
  * pending commit status), one failed run per workflow file that did not evaluate (its log shows
  * the message with file and line), and, for the default branch, the repository's workflow list.
+ * A broken file is reported once per commit: every event at that commit (a second push of it, a
+ * manual run of another workflow, each schedule tick) evaluates it again, and none of them adds a
+ * second failed run or failing status for it.
  * Reports are fenced by the event's lease epoch, so a retried report creates nothing twice.
  * Registration checks what the SDK cannot: a `schedule` trigger's cron expression must be one
  * croner reads (cron.ts), else its file is reported as failed at the workflow's line.
@@ -12,9 +15,15 @@ import type { evaluationReport } from '../../../common/schemas/internal-controll
 import type { Db } from '../../../db/client';
 import { findRepoById } from '../../../db/queries/repositories';
 import { markRunCompleted, type RunRow } from '../../../db/queries/runs';
+import { hasEvaluationErrorRun } from '../../../db/queries/run-origins';
 import { setRunOrigin, settleStep } from '../../../db/queries/run-leases';
 import { claimNextEvent, finishEvent, type EventRow } from '../../../db/queries/workflow-events';
-import { replaceWorkflows, type NewWorkflow } from '../../../db/queries/workflows';
+import {
+  listWorkflows,
+  replaceWorkflows,
+  type NewWorkflow,
+  type WorkflowRow,
+} from '../../../db/queries/workflows';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRun, ingestEvents } from '../runs/runs';
@@ -27,6 +36,11 @@ import { cronProblem } from './cron';
 const runEventName = (e: EventRow): string => e.type;
 
 /** Claims the oldest pending event for `owner` (optionally only `repoOwner`'s repositories). */
+/** The workflows of the repository's last evaluation of its default branch, by file and name. */
+export function workflowsOf(db: Db, repoId: string): Promise<WorkflowRow[]> {
+  return listWorkflows(db, repoId);
+}
+
 export async function claimEvent(
   db: Db,
   env: Env,
@@ -113,7 +127,14 @@ export async function reportEvaluation(
       headBranch: shortRef(event.ref),
     };
     const origin = { eventId: event.id, actorId: event.actor_id };
+    if (files.some((f) => f.error)) {
+      // Concurrent reports for one commit take turns, so each broken file is reported once.
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext($1))::text AS locked`, [
+        `workflow-errors:${repo.id}:${report.sha}`,
+      ]);
+    }
     for (const f of files) {
+      if (f.error && (await hasEvaluationErrorRun(tx, repo.id, report.sha, f.file))) continue;
       if (f.error) {
         const { run } = await createRun(tx, {
           ...base,
@@ -153,7 +174,9 @@ export async function reportEvaluation(
     const run = { ...c.run, actor_id: created.actorId };
     if (c.error) {
       await writeEvaluationLog(db, env, c.run, c.error, now);
-      await postRunStatus(db, run, full, origin, 'failure', 'Workflow file error');
+      const where = c.error.line === null ? c.error.file : `${c.error.file}:${c.error.line}`;
+      const annotation = `${where}: ${c.error.message}`.slice(0, 140);
+      await postRunStatus(db, run, full, origin, 'failure', annotation);
     } else {
       await postRunStatus(db, run, full, origin, 'queued');
     }

@@ -6,7 +6,7 @@
  * (docs/workflows.md, "Events").
  */
 import { z } from 'zod';
-import { createDb, type Db } from '../../../db/client';
+import type { Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { insertEvent, type EventRow } from '../../../db/queries/workflow-events';
 import { findWorkflow } from '../../../db/queries/workflows';
@@ -121,19 +121,4 @@ export function sdkEventOf(
   }
   if (e.type === 'schedule') return { type: 'schedule', ...common, cron: e.payload.cron };
   return { type: e.type, ...common, before: e.before_sha ?? '0'.repeat(40), deleted: false };
-}
-
-/** `recordPushEvents` on a connection of its own (the push's request may have ended). */
-export async function recordPushEventsAfterPush(
-  env: Env,
-  repoId: string,
-  refs: UpdatedRef[],
-  actorId: string | undefined,
-): Promise<number> {
-  const db = createDb({ databaseUrl: env.DATABASE_URL, wsProxy: env.DB_WS_PROXY });
-  try {
-    return (await recordPushEvents(db, repoId, refs, actorId)).length;
-  } finally {
-    await db.end();
-  }
 }

@@ -104,6 +104,18 @@ export async function removeSecret(db: Db, repoId: string, name: string): Promis
   }
 }
 
+/** The repository's secrets by name, with when each was set: never their values. */
+export async function listedSecrets(
+  db: Db,
+  repoId: string,
+): Promise<Array<{ name: string; created_at: Date; updated_at: Date }>> {
+  return (await listSecrets(db, repoId)).map(({ name, created_at, updated_at }) => ({
+    name,
+    created_at,
+    updated_at,
+  }));
+}
+
 export async function secretNames(db: Db, repoId: string): Promise<string[]> {
   return (await listSecrets(db, repoId)).map((s) => s.name);
 }

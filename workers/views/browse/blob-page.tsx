@@ -16,6 +16,7 @@ import {
   type RepoRef,
 } from './common';
 import { RefSwitcher, type RefChoice } from './tree-page';
+import { countOf } from '../count';
 
 export interface BlobPageProps {
   r: RepoRef;
@@ -68,7 +69,7 @@ export function BlobPage(p: BlobPageProps) {
       </div>
       <div class="blob-head">
         <span>
-          {v.lines ? `${v.lines.length} lines · ` : ''}
+          {v.lines ? `${countOf(v.lines.length, 'line')} · ` : ''}
           {size(v.size)}
         </span>
         <span class="sha" title={`blob ${p.blobOid}`}>

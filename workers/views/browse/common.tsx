@@ -12,10 +12,14 @@ export interface RepoRef {
   owner: string;
   name: string;
   private: boolean;
+  /** Shown under the name in the header. */
+  description?: string | undefined;
+  /** The viewer administers it: the Settings tab shows. */
+  admin?: boolean | undefined;
 }
 
-/** The repository tabs that lead somewhere today (Issues, Landings and Settings are coming). */
-export type Tab = 'code' | 'runs';
+/** The repository tabs that lead somewhere today (Landings are coming). */
+export type Tab = 'code' | 'issues' | 'runs' | 'settings';
 
 /** `/{owner}/{repo}` */
 export const repoBase = (r: RepoRef): string =>
@@ -27,6 +31,22 @@ export const enc = (s: string): string => s.split('/').map(encodeURIComponent).j
 /** `/{owner}/{repo}/{kind}/{ref}/{path}` without a trailing slash for the root. */
 export function refUrl(r: RepoRef, kind: string, ref: string, path = ''): string {
   return `${repoBase(r)}/${kind}/${enc(ref)}${path ? `/${enc(path)}` : ''}`;
+}
+
+/** Links to the ZIP and tar.gz archives of `ref`. */
+export function ArchiveLinks(props: { r: RepoRef; ref: string }) {
+  const at = `${repoBase(props.r)}/archive/${enc(props.ref)}`;
+  return (
+    <span class="downloads">
+      <a href={`${at}.zip`} download>
+        ZIP
+      </a>{' '}
+      ·{' '}
+      <a href={`${at}.tar.gz`} download>
+        tar.gz
+      </a>
+    </span>
+  );
 }
 
 export function ShortSha(props: { oid: string; href?: string }) {
@@ -93,21 +113,27 @@ export function RepoPage(props: PageProps) {
   const tab = props.tab ?? 'code';
   const tabs: Array<[Tab, string, string]> = [
     ['code', 'Code', base],
+    ['issues', 'Issues', `${base}/issues`],
     ['runs', 'Runs', `${base}/actions`],
   ];
+  // Only for those who may use it (the page itself checks again).
+  if (props.repo.admin) tabs.push(['settings', 'Settings', `${base}/settings`]);
   return (
     <Layout title={props.title} user={props.user}>
       <div id="browse" data-permalink={props.permalink}>
         <div class="repo-head">
           <h1>
-            {/* Plain text: there is no user page to link to yet. */}
-            <span class="owner">{props.repo.owner}</span> /{' '}
+            <a class="owner" href={`/${encodeURIComponent(props.repo.owner)}`}>
+              {props.repo.owner}
+            </a>{' '}
+            /{' '}
             <a href={base}>
               <strong>{props.repo.name}</strong>
             </a>
           </h1>
           <span class="badge">{props.repo.private ? 'Private' : 'Public'}</span>
         </div>
+        {props.repo.description ? <p class="repo-desc">{props.repo.description}</p> : null}
         <nav class="tabs" aria-label="Repository">
           {tabs.map(([t, label, href]) => (
             <a href={href} aria-current={t === tab ? 'page' : undefined}>

@@ -6,17 +6,33 @@ import type {
   CompareView,
   RefEntry,
 } from '../../services/browse/data-history';
-import { ChangeId, RepoPage, refUrl, repoBase, ShortSha, Time, type RepoRef } from './common';
+import type { Divergence } from '../../services/browse/ahead-behind';
+import {
+  ArchiveLinks,
+  ChangeId,
+  RepoPage,
+  refUrl,
+  repoBase,
+  ShortSha,
+  Time,
+  type RepoRef,
+} from './common';
 import { StatusesSlot } from '../commit-statuses';
 import { DiffView } from './diff-view';
 
 type User = { login: string } | undefined;
 
+/**
+ * A list of commits. Each row has an empty status icon that the browse script fills from
+ * `commit-states` (the list is cached by commit ids; statuses change).
+ */
 export function CommitList(props: { r: RepoRef; commits: CommitInfo[]; now: number }) {
+  const states = `${repoBase(props.r)}/commit-states?${props.commits.map((c) => `sha=${c.oid}`).join('&')}`;
   return (
-    <ol class="commits">
+    <ol class="commits" data-commit-states={props.commits.length > 0 ? states : undefined}>
       {props.commits.map((c) => (
         <li>
+          <span class="status-icon" data-sha={c.oid}></span>
           <a class="subject" href={`${repoBase(props.r)}/commit/${c.oid}`}>
             {c.summary || '(no message)'}
           </a>
@@ -132,13 +148,14 @@ function CommitMeta(p: { r: RepoRef; c: CommitInfo; now: number }) {
 
 export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: number }) {
   const c = p.view.commit;
+  const body = c.message.split('\n').slice(1).join('\n').trim();
   return (
     <RepoPage title={`${c.summary} · ${c.oid.slice(0, 10)}`} user={p.user} repo={p.r}>
       <h2>{c.summary}</h2>
       <p class="commit-statuses">
         <StatusesSlot base={repoBase(p.r)} sha={c.oid} />
       </p>
-      <pre class="message">{c.message.split('\n').slice(1).join('\n').trim()}</pre>
+      {body && <pre class="message">{body}</pre>}
       <CommitMeta r={p.r} c={c} now={p.now} />
       <DiffView
         files={p.view.diff.files}
@@ -149,16 +166,63 @@ export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: n
   );
 }
 
+/**
+ * Two ref fields (any branch, tag or commit id; `refs` offered as suggestions when given) that
+ * load `/compare?base=…&head=…`, which redirects to `/compare/{base}...{head}`. Works without
+ * JavaScript.
+ */
+export function ComparePicker(p: { r: RepoRef; base: string; head: string; refs?: string[] }) {
+  return (
+    <form method="get" action={`${repoBase(p.r)}/compare`} class="bar compare-picker">
+      <label>
+        base <input name="base" value={p.base} list="compare-refs" required class="mono" />
+      </label>
+      <span aria-hidden="true">←</span>
+      <label>
+        compare <input name="head" value={p.head} list="compare-refs" required class="mono" />
+      </label>
+      <button type="submit">Compare</button>
+      {p.refs && (
+        <datalist id="compare-refs">
+          {p.refs.map((name) => (
+            <option value={name} />
+          ))}
+        </datalist>
+      )}
+    </form>
+  );
+}
+
+/** `/compare` without refs: the picker, with the default branch and the newest other branch. */
+export function CompareStartPage(p: {
+  r: RepoRef;
+  user: User;
+  base: string;
+  head: string;
+  refs: string[];
+}) {
+  return (
+    <RepoPage title="Compare" user={p.user} repo={p.r}>
+      <h2>Compare changes</h2>
+      <p>Choose two branches, tags or commits to see what changed between them.</p>
+      <ComparePicker r={p.r} base={p.base} head={p.head} refs={p.refs} />
+    </RepoPage>
+  );
+}
+
 export function ComparePage(p: {
   r: RepoRef;
   user: User;
   base: string;
   head: string;
   view: CompareView;
+  /** Ref names for the picker's suggestions (none on a page pinned to commit ids). */
+  refs?: string[];
   now: number;
 }) {
   return (
     <RepoPage title={`Compare ${p.base}...${p.head}`} user={p.user} repo={p.r}>
+      <ComparePicker r={p.r} base={p.base} head={p.head} refs={p.refs} />
       <h2>
         Comparing <span class="mono">{p.base}</span> … <span class="mono">{p.head}</span>
       </h2>
@@ -182,12 +246,46 @@ export function ComparePage(p: {
   );
 }
 
+/** An annotated tag's message: its first line, the rest behind a disclosure. */
+function TagMessage(props: { tag: NonNullable<RefEntry['tag']> }) {
+  const [first = '', ...rest] = props.tag.message.split('\n');
+  const more = rest.join('\n').trim();
+  return (
+    <div class="tag-message">
+      {more ? (
+        <details>
+          <summary>{first}</summary>
+          <pre class="message">{more}</pre>
+        </details>
+      ) : (
+        <span>{first}</span>
+      )}
+      {props.tag.tagger && <span class="muted"> — tagged by {props.tag.tagger}</span>}
+    </div>
+  );
+}
+
+/** "2 behind · 3 ahead" of the default branch; a count past the walk's bound gets a "+". */
+function DivergenceCell(props: { d: Divergence | undefined; isHead: boolean }) {
+  if (props.isHead || !props.d) return <></>;
+  const plus = props.d.capped ? '+' : '';
+  return (
+    <span
+      title={`${props.d.behind}${plus} commits behind and ${props.d.ahead}${plus} ahead of the default branch`}
+    >
+      {`${props.d.behind}${plus} behind · ${props.d.ahead}${plus} ahead`}
+    </span>
+  );
+}
+
 export function RefsPage(p: {
   r: RepoRef;
   user: User;
   kind: 'branches' | 'tags';
   refs: RefEntry[];
   head: string;
+  /** Per branch, how far it is ahead of and behind the default branch. */
+  divergence?: Record<string, Divergence>;
   now: number;
 }) {
   return (
@@ -214,7 +312,18 @@ export function RefsPage(p: {
                   ) : (
                     ''
                   )}
+                  {e.tag && <TagMessage tag={e.tag} />}
                 </td>
+                {p.kind === 'tags' && (
+                  <td>
+                    <ArchiveLinks r={p.r} ref={e.name} />
+                  </td>
+                )}
+                {p.kind === 'branches' && (
+                  <td class="divergence">
+                    <DivergenceCell d={p.divergence?.[e.name]} isHead={e.name === p.head} />
+                  </td>
+                )}
                 <td>{e.commit && <ShortSha oid={e.commit.oid} />}</td>
                 <td class="when">{e.commit && <Time t={e.commit.time} now={p.now} />}</td>
                 <td>

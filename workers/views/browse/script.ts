@@ -3,7 +3,7 @@
  * buttons, `#L10-L20` line-range highlighting with shift-click to extend, and the keyboard
  * shortcuts `y` (permalink: the ref in the URL becomes the commit id), `t` (focus the file
  * filter) and `/` (focus the search / filter box); and the live commit statuses (a fragment
- * fetched into each `data-statuses` slot); the ref switcher of a page pinned to a commit id,
+ * fetched into each `data-statuses` slot, and one state per row of commit lists); the ref switcher of a page pinned to a commit id,
  * filled from the API when opened.
  */
 export const BROWSE_SCRIPT = `(() => {
@@ -93,6 +93,26 @@ document.querySelectorAll('[data-statuses]').forEach((el) => {
   fetch(el.dataset.statuses, { credentials: 'same-origin', headers: { accept: 'text/html' } })
     .then((r) => (r.ok ? r.text() : ''))
     .then((html) => { el.innerHTML = html; })
+    .catch(() => undefined);
+});
+// Commit lists: one request for the combined state of every commit shown, as an icon per row
+// (a symbol and a title, never colour alone).
+const STATE_ICON = { success: ['✓', 'state-success'], failure: ['✗', 'state-failure'], error: ['✗', 'state-failure'], pending: ['●', 'muted'] };
+document.querySelectorAll('[data-commit-states]').forEach((list) => {
+  fetch(list.dataset.commitStates, { credentials: 'same-origin', headers: { accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : { states: {} }))
+    .then((body) => {
+      list.querySelectorAll('.status-icon[data-sha]').forEach((el) => {
+        const state = body.states[el.dataset.sha];
+        const icon = STATE_ICON[state];
+        if (!icon) return;
+        el.textContent = icon[0];
+        el.className = 'status-icon ' + icon[1];
+        el.title = 'Checks: ' + state;
+        el.setAttribute('aria-label', 'Checks: ' + state);
+        el.setAttribute('role', 'img');
+      });
+    })
     .catch(() => undefined);
 });
 })();`;

@@ -4,6 +4,7 @@ export const BROWSE_STYLE = `
 .repo-head { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: baseline; }
 .repo-head h1 { margin: 0; font-size: 1.4rem; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .badge { border: 1px solid var(--line); padding: 0 0.4rem; font-size: 0.8rem; }
+.repo-desc { margin: 0.4rem 0 0; }
 nav.tabs { display: flex; flex-wrap: wrap; border-bottom: 2px solid var(--line); margin: 0.75rem 0 1rem; }
 nav.tabs a { padding: 0.3rem 0.8rem; text-decoration: none; border: 2px solid transparent; border-bottom: 0; margin-bottom: -2px; }
 nav.tabs a[aria-current="page"] { border-color: var(--line); background: var(--bg); color: var(--fg); font-weight: 700; }
@@ -34,6 +35,9 @@ table.code tr:target, table.code tr.hl { background: color-mix(in srgb, var(--ac
 ol.commits { list-style: none; padding: 0; border: 2px solid var(--line); }
 ol.commits li { padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); display: flex; flex-wrap: wrap; gap: 0.25rem 0.75rem; }
 ol.commits li:last-child { border-bottom: 0; } ol.commits .subject { flex: 1 1 20rem; overflow-wrap: anywhere; }
+ol.commits .status-icon { flex: 0 0 1.1em; text-align: center; font-weight: 700; }
+td.divergence { white-space: nowrap; color: var(--muted); } .tag-message { margin-top: 0.2rem; } .tag-message summary { cursor: pointer; }
+.compare-picker { margin: 0 0 1rem; align-items: end; } .compare-picker input { width: min(14rem, 100%); }
 .diffstat .add, .d-add { color: var(--ok); } .diffstat .del, .d-del { color: var(--bad); }
 details.file { border: 2px solid var(--line); margin: 0 0 1rem; }
 details.file > summary { padding: 0.4rem 0.5rem; cursor: pointer; font-family: ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywhere; }

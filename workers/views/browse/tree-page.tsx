@@ -6,6 +6,7 @@ import { raw } from 'hono/html';
 import type { CommitSummary } from '../../services/browse/last-commits';
 import type { PathView } from '../../services/browse/data-tree';
 import {
+  ArchiveLinks,
   ChangeId,
   Crumbs,
   enc,
@@ -17,6 +18,7 @@ import {
   type RepoRef,
 } from './common';
 import { StatusesSlot } from '../commit-statuses';
+import { countOf } from '../count';
 
 export interface CloneUrls {
   https: string;
@@ -189,9 +191,9 @@ export function TreePage(p: TreePageProps) {
         />
         {!p.home && <Crumbs r={p.r} ref={p.ref} path={p.path} />}
         <a href={`${repoBase(p.r)}/branches`}>
-          {p.refs ? `${p.refs.branches.length} branches` : 'Branches'}
+          {p.refs ? countOf(p.refs.branches.length, 'branch', 'branches') : 'Branches'}
         </a>
-        <a href={`${repoBase(p.r)}/tags`}>{p.refs ? `${p.refs.tags.length} tags` : 'Tags'}</a>
+        <a href={`${repoBase(p.r)}/tags`}>{p.refs ? countOf(p.refs.tags.length, 'tag') : 'Tags'}</a>
         <a
           href={`${refUrl(p.r, 'commits', p.ref)}${pathStr ? `?path=${encodeURIComponent(pathStr)}` : ''}`}
         >
@@ -206,6 +208,11 @@ export function TreePage(p: TreePageProps) {
         />
       </div>
       {p.home && <CloneBox urls={p.clone} />}
+      {p.home && (
+        <p class="muted">
+          Download this tree: <ArchiveLinks r={p.r} ref={p.ref} />
+        </p>
+      )}
       <div class="latest" style="margin-top:0.75rem">
         <span>{c.author}</span>
         <a href={`${repoBase(p.r)}/commit/${c.oid}`}>{c.summary}</a>

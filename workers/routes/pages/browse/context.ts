@@ -16,10 +16,10 @@ import {
   type EdgeCache,
 } from '../../../services/cache/cache';
 import { openBrowseRepo, type BrowseRepo } from '../../../services/browse/repo';
-import { loadRepoForAction } from '../../../services/repos/authz';
-import type { RepoRow } from '../../../../db/queries/repositories';
+import { administers, loadRepoForAction } from '../../../services/repos/authz';
+import type { RepoRow } from '../../../services/repos/repo-lookup';
 import type { RepoState } from '../../../../durable-objects/formats';
-import { MemoryTier } from '../../../services/cache/memory-cache';
+import type { MemoryTiers, StoredPage } from '../../../services/cache/memory-cache';
 import { resolveRef, type ResolvedRef } from '../../../services/browse/resolve-ref';
 import { actorOf } from '../../api/request';
 import { publicOrigin } from '../../../services/platform/public-url';
@@ -49,7 +49,7 @@ function requestCache(c: Context<AppEnv>): EdgeCache {
   } catch {
     waitUntil = (p) => void p;
   }
-  return edgeCache(waitUntil);
+  return edgeCache(waitUntil, c.var.memory);
 }
 
 /** Authorises read access to `:owner/:repo` (private ones are `not_found` to strangers). */
@@ -58,15 +58,21 @@ function authorise(c: Context<AppEnv>, cache: EdgeCache): Promise<RepoRow> {
   return loadRepoForAction(c.var.db, actorOf(c), c.req.param('owner') ?? '', name, 'read', cache);
 }
 
-function browseOf(repo: BrowseRepo, cache: EdgeCache): Browse {
-  const ref = { owner: repo.owner, name: repo.name, private: repo.row.private };
+async function browseOf(c: Context<AppEnv>, repo: BrowseRepo, cache: EdgeCache): Promise<Browse> {
+  const ref = {
+    owner: repo.owner,
+    name: repo.name,
+    private: repo.row.private,
+    description: repo.row.description,
+    admin: await administers(c.var.db, actorOf(c), repo.row),
+  };
   return { repo, cache, ref, now: Date.now() };
 }
 
 /** Authorises read access to `:owner/:repo` and opens it (its refs read fresh). */
 export async function openBrowse(c: Context<AppEnv>): Promise<Browse> {
   const cache = requestCache(c);
-  return browseOf(await openBrowseRepo(c.env, await authorise(c, cache)), cache);
+  return browseOf(c, await openBrowseRepo(c.env, await authorise(c, cache)), cache);
 }
 
 /**
@@ -80,9 +86,9 @@ export async function openBrowsePage(c: Context<AppEnv>): Promise<Browse | Respo
   const cache = requestCache(c);
   const row = await authorise(c, cache);
   const key = pageCacheable(c, row, cache) ? pageKey(c, row.id) : undefined;
-  if (key === undefined) return browseOf(await openBrowseRepo(c.env, row), cache);
+  if (key === undefined) return browseOf(c, await openBrowseRepo(c.env, row), cache);
   const pinned = pinnedPage(c);
-  const remembered = pageMemory.get(key);
+  const remembered = cache.memory.page.get(key);
   const pinnedDigest = pinned ? await pageDigest(row, undefined) : undefined;
   if (remembered && remembered.digest === pinnedDigest) return cachedPage(c, remembered);
   const lookup = remembered
@@ -94,20 +100,20 @@ export async function openBrowsePage(c: Context<AppEnv>): Promise<Browse | Respo
   if (pinnedDigest !== undefined) {
     const hit = await lookup;
     if (hit && hit.page.digest === pinnedDigest) {
-      rememberPage(key, hit.page);
+      rememberPage(cache.memory, key, hit.page);
       return cachedPage(c, hit.page);
     }
   }
   const repo = await opening;
   const [digest, hit] = await Promise.all([pinnedDigest ?? pageDigest(row, repo.state), lookup]);
   if (hit && hit.page.digest === digest) {
-    if (!hit.remembered) rememberPage(key, hit.page);
+    if (!hit.remembered) rememberPage(cache.memory, key, hit.page);
     return cachedPage(c, hit.page);
   }
-  if (hit?.remembered) pageMemory.delete(key);
+  if (hit?.remembered) cache.memory.page.delete(key);
   c.set('pageCache', { key, digest });
   c.header(CACHE_STATUS, 'miss');
-  return browseOf(repo, cache);
+  return browseOf(c, repo, cache);
 }
 
 /**
@@ -156,14 +162,6 @@ async function pageDigest(r: RepoRow, state: RepoState | undefined): Promise<str
   return toHex(new Uint8Array(await crypto.subtle.digest('SHA-1', bytes)));
 }
 
-/** A rendered page as the cache keeps it. */
-interface StoredPage {
-  body: Uint8Array;
-  digest: string;
-  etag: string | null;
-  cacheControl: string | null;
-}
-
 interface PageLookup {
   page: StoredPage;
   /** Found in this isolate's memory rather than the edge cache. */
@@ -171,16 +169,13 @@ interface PageLookup {
 }
 
 /**
- * Pages recently served or rendered by this isolate (memory-cache.ts), in front of the edge
- * cache: a hit there costs no lookup. Entries carry the same digest as edge entries and are
- * checked the same way, so they are never served stale; the bound keeps them well inside a
- * Worker's 128 MB.
+ * How long this isolate keeps a page it served or rendered (`c.var.memory.page`, in front of the
+ * edge cache: a hit there costs no lookup).
  */
-const pageMemory = new MemoryTier<StoredPage>(8 << 20, 512 << 10);
 const PAGE_MEMORY_MS = 10 * 60_000;
 
-function rememberPage(key: string, page: StoredPage): void {
-  pageMemory.set(key, page, page.body.byteLength + 256, Date.now() + PAGE_MEMORY_MS);
+function rememberPage(memory: MemoryTiers, key: string, page: StoredPage): void {
+  memory.page.set(key, page, page.body.byteLength + 256, Date.now() + PAGE_MEMORY_MS);
 }
 
 /** Whether the shared page cache applies: anonymous GET/HEAD of a public repository. */
@@ -304,7 +299,7 @@ export function storeRenderedPages(): MiddlewareHandler<AppEnv> {
         etag: c.res.headers.get('ETag'),
         cacheControl: c.res.headers.get('Cache-Control'),
       };
-      rememberPage(mark.key, page);
+      rememberPage(c.var.memory, mark.key, page);
       const headers: Record<string, string> = {
         'Content-Type': 'text/html; charset=UTF-8',
         'Cache-Control': IMMUTABLE,

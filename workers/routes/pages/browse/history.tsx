@@ -1,11 +1,13 @@
 /**
- * History pages: `/commits/{ref}` (paginated, `?path=`), `/commit/{sha}`, `/compare/{base}...{head}`,
+ * History pages: `/commits/{ref}` (paginated, `?path=`), `/commit/{sha}`, `/compare` (ref pickers) and
+ * `/compare/{base}...{head}`,
  * `/branches`, `/tags` and the jj change page `/change/{change_id}` with its interdiff.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../../env';
 import { AppError } from '../../../../common/errors';
 import {
+  branchDivergence,
   changeView,
   commitView,
   compareView,
@@ -20,8 +22,10 @@ import {
   CommitPage,
   CommitsPage,
   ComparePage,
+  CompareStartPage,
   RefsPage,
 } from '../../../views/browse/history-pages';
+import { enc, repoBase } from '../../../views/browse/common';
 import {
   isFullOid,
   notModifiedPage,
@@ -29,6 +33,7 @@ import {
   openBrowsePage,
   pageHeaders,
   resolve,
+  type Browse,
 } from './context';
 
 const PER_PAGE = 30;
@@ -43,6 +48,13 @@ function decoded(raw: string): string {
   } catch {
     throw AppError.invalid('Malformed URL', 'path_invalid');
   }
+}
+
+/** Branch and tag names, for the compare picker's suggestions. */
+function refNames(b: Browse): string[] {
+  return b.repo.state.refs
+    .filter((r) => /^refs\/(heads|tags)\//.test(r.name))
+    .map((r) => r.name.replace(/^refs\/(heads|tags)\//, ''));
 }
 
 export const historyPageRoutes = new Hono<AppEnv>()
@@ -89,6 +101,30 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const view = await commitView(b.repo, b.cache, resolved.commit);
     return c.html(<CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} />, 200, headers);
   })
+  .get('/:owner/:repo/compare', async (c) => {
+    const b = await openBrowse(c);
+    const base = c.req.query('base')?.trim();
+    const head = c.req.query('head')?.trim();
+    if (base && head) {
+      return c.redirect(`${repoBase(b.ref)}/compare/${enc(base)}...${enc(head)}`, 302);
+    }
+    const refs = await refsView(b.repo, b.cache);
+    const defaultBranch = headBranch(b.repo.state);
+    const other = refs.branches.find((e) => e.name !== defaultBranch)?.name ?? defaultBranch;
+    c.header(
+      'Cache-Control',
+      b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
+    );
+    return c.html(
+      <CompareStartPage
+        r={b.ref}
+        user={c.var.user}
+        base={base || defaultBranch}
+        head={head || other}
+        refs={refNames(b)}
+      />,
+    );
+  })
   .get('/:owner/:repo/compare/*', async (c) => {
     const b = await openBrowsePage(c);
     if (b instanceof Response) return b;
@@ -106,8 +142,18 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const early = notModifiedPage(c, headers);
     if (early) return early;
     const view = await compareView(b.repo, b.cache, base.commit, head.commit);
+    // A page pinned to two commit ids is cached without the refs: it suggests none.
+    const pinned = isFullOid(m[1]) && isFullOid(m[2]);
     return c.html(
-      <ComparePage r={b.ref} user={c.var.user} base={m[1]} head={m[2]} view={view} now={b.now} />,
+      <ComparePage
+        r={b.ref}
+        user={c.var.user}
+        base={m[1]}
+        head={m[2]}
+        view={view}
+        refs={pinned ? undefined : refNames(b)}
+        now={b.now}
+      />,
       200,
       headers,
     );
@@ -116,6 +162,13 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const kind = c.req.param('kind') === 'tags' ? 'tags' : 'branches';
     const b = await openBrowse(c);
     const refs = await refsView(b.repo, b.cache);
+    const head = headBranch(b.repo.state);
+    const headOid = refs.branches.find((e) => e.name === head)?.commit?.oid;
+    // Ahead/behind for the most recent branches (the list is newest first).
+    const divergence =
+      kind === 'branches' && headOid
+        ? await branchDivergence(b.repo, b.cache, headOid, refs.branches.slice(0, 100))
+        : {};
     c.header(
       'Cache-Control',
       b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
@@ -126,7 +179,8 @@ export const historyPageRoutes = new Hono<AppEnv>()
         user={c.var.user}
         kind={kind}
         refs={refs[kind]}
-        head={headBranch(b.repo.state)}
+        head={head}
+        divergence={divergence}
         now={b.now}
       />,
     );

@@ -1,0 +1,96 @@
+/**
+ * The issue timeline: one row per change (opened, labeled, closed, referenced, …) with its
+ * actor, time and details. References from another repository carry `source_repo_id` so a
+ * viewer who cannot read that repository never sees them.
+ */
+import type { Db } from '../client';
+
+export type IssueEventKind =
+  | 'opened'
+  | 'commented'
+  | 'labeled'
+  | 'unlabeled'
+  | 'assigned'
+  | 'unassigned'
+  | 'milestoned'
+  | 'demilestoned'
+  | 'renamed'
+  | 'closed'
+  | 'reopened'
+  | 'referenced'
+  | 'cross-referenced'
+  | 'locked'
+  | 'unlocked'
+  | 'pinned'
+  | 'unpinned'
+  | 'transferred';
+
+export interface IssueEventRow {
+  id: string;
+  issue_id: string;
+  actor_login: string | null;
+  event: IssueEventKind;
+  data: Record<string, unknown>;
+  source_repo_id: string | null;
+  created_at: Date;
+}
+
+export interface NewIssueEvent {
+  issueId: string;
+  actorId: string | null;
+  event: IssueEventKind;
+  data?: Record<string, unknown>;
+  sourceRepoId?: string | null;
+  now: Date;
+}
+
+export async function insertIssueEvents(db: Db, events: NewIssueEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.query(
+    `INSERT INTO issue_events (issue_id, actor_id, event, data, source_repo_id, created_at)
+     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::jsonb[], $5::bigint[],
+       $6::timestamptz[])`,
+    [
+      events.map((e) => e.issueId),
+      events.map((e) => e.actorId),
+      events.map((e) => e.event),
+      events.map((e) => JSON.stringify(e.data ?? {})),
+      events.map((e) => e.sourceRepoId ?? null),
+      events.map((e) => e.now),
+    ],
+  );
+}
+
+/**
+ * The issue's timeline, oldest first; cross-repository references only from repositories the
+ * viewer may read (public, owned, or collaborated on).
+ */
+export async function listIssueEvents(
+  db: Db,
+  issueId: string,
+  viewerId: string | null,
+  page: { limit: number; offset: number },
+): Promise<IssueEventRow[]> {
+  return db.query<IssueEventRow>(
+    `SELECT e.id::text AS id, e.issue_id::text AS issue_id, u.username AS actor_login, e.event,
+            e.data, e.source_repo_id::text AS source_repo_id, e.created_at
+       FROM issue_events e LEFT JOIN users u ON u.id = e.actor_id
+       LEFT JOIN repositories sr ON sr.id = e.source_repo_id
+      WHERE e.issue_id = $1
+        AND (e.source_repo_id IS NULL OR NOT sr.private OR sr.owner_id = $2::bigint
+             OR EXISTS (SELECT 1 FROM collaborators c WHERE c.repo_id = sr.id
+                          AND c.user_id = $2::bigint))
+      ORDER BY e.id LIMIT $3 OFFSET $4`,
+    [issueId, viewerId, page.limit, page.offset],
+  );
+}
+
+/** Whether the issue already shows a reference with this key (e.g. a commit id). */
+export async function hasReference(db: Db, issueId: string, key: string): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM issue_events WHERE issue_id = $1
+        AND event IN ('referenced', 'cross-referenced') AND data->>'key' = $2 LIMIT 1`,
+    [issueId, key],
+  );
+  return rows.length > 0;
+}

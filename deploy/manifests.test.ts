@@ -1,0 +1,297 @@
+/**
+ * The Kubernetes manifests in deploy/ are rendered with kustomize (kubectl's built-in), every
+ * object is validated against the Kubernetes OpenAPI schemas (kubernetes-models), and Plue's
+ * security rules (policy.ts) must hold; each rule is also shown to fail on a manifest that
+ * breaks it. The images' Dockerfiles are checked against the code: what they COPY exists, their
+ * esbuild bundle commands build, and the ports they expose are the Deployments' ports.
+ * No cluster is needed. Without kubectl the rendering tests skip, except in CI, where they fail.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyProblems, podTemplates } from './policy';
+import {
+  kubectlAvailable,
+  objectId,
+  parseManifests,
+  renderKustomization,
+  validateObject,
+  type K8sObject,
+} from './render';
+
+const exec = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const BASE = join(ROOT, 'deploy/base');
+const PRODUCTION = join(ROOT, 'deploy/overlays/production');
+const haveKubectl = await kubectlAvailable();
+if (!haveKubectl && process.env.CI) {
+  throw new Error('kubectl (with its built-in kustomize) is needed to render deploy/ in CI');
+}
+
+function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!obj) throw new Error(`${kind}/${name} not rendered`);
+  return obj;
+}
+
+/** The first container of a Deployment's pod template, for mutating copies. */
+function container(objects: K8sObject[], name: string): Record<string, unknown> {
+  const pod = podTemplates([find(objects, 'Deployment', name)])[0];
+  if (!pod?.spec.containers[0]) throw new Error(`Deployment/${name} has no container`);
+  return pod.spec.containers[0] as unknown as Record<string, unknown>;
+}
+
+describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
+  let base: K8sObject[];
+  let production: K8sObject[];
+  beforeAll(async () => {
+    [base, production] = await Promise.all([
+      renderKustomization(BASE),
+      renderKustomization(PRODUCTION),
+    ]);
+  });
+
+  it('render every object the runbook names, with the production values', () => {
+    const ids = production.map(objectId);
+    for (const id of [
+      'Namespace/plue',
+      'Namespace/plue-sandbox',
+      'Deployment/plue/plue-ssh-bridge',
+      'Service/plue/plue-ssh-bridge',
+      'PodDisruptionBudget/plue/plue-ssh-bridge',
+      'Deployment/plue/plue-runner-controller',
+      'ServiceAccount/plue/plue-runner-controller',
+      'Role/plue-sandbox/plue-runner-controller',
+      'RoleBinding/plue-sandbox/plue-runner-controller',
+      'PodDisruptionBudget/plue/plue-runner-controller',
+      'NetworkPolicy/plue-sandbox/default-deny',
+      'ResourceQuota/plue-sandbox/plue-sandbox',
+      'LimitRange/plue-sandbox/plue-sandbox',
+    ]) {
+      expect(ids).toContain(id);
+    }
+    expect(find(base, 'RuntimeClass', 'gvisor').handler).toBe('runsc');
+    // GKE Sandbox installs its own RuntimeClass `gvisor`; the overlay must not clash with it.
+    expect(production.some((o) => o.kind === 'RuntimeClass')).toBe(false);
+    expect(container(production, 'plue-ssh-bridge').image).toBe('REGISTRY/plue-ssh-bridge:VERSION');
+    const service = find(production, 'Service', 'plue-ssh-bridge');
+    expect(service.spec).toMatchObject({
+      type: 'LoadBalancer',
+      ports: [{ port: 22, targetPort: 'ssh' }],
+    });
+  });
+
+  it('point envFrom at ConfigMaps that are rendered', () => {
+    const maps = new Set(production.filter((o) => o.kind === 'ConfigMap').map(objectId));
+    for (const pod of podTemplates(production)) {
+      for (const c of pod.spec.containers) {
+        for (const from of c.envFrom ?? []) {
+          if (from.configMapRef) {
+            expect(maps).toContain(`ConfigMap/${pod.namespace}/${from.configMapRef.name}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('validate against the Kubernetes OpenAPI schemas', async () => {
+    for (const objects of [base, production]) {
+      const problems = (await Promise.all(objects.map(validateObject))).flat();
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('keep every security rule', () => {
+    expect(policyProblems(base)).toEqual([]);
+    expect(policyProblems(production)).toEqual([]);
+  });
+
+  it('fail the rules when a security field is dropped or loosened', () => {
+    const cases: [string, (objects: K8sObject[]) => void][] = [
+      [
+        'root filesystem is not read-only',
+        (o) => {
+          (
+            container(o, 'plue-ssh-bridge').securityContext as Record<string, unknown>
+          ).readOnlyRootFilesystem = false;
+        },
+      ],
+      [
+        'does not drop ALL capabilities',
+        (o) => {
+          (
+            container(o, 'plue-runner-controller').securityContext as Record<string, unknown>
+          ).capabilities = { drop: ['NET_RAW'] };
+        },
+      ],
+      [
+        'runAsNonRoot is not true',
+        (o) => {
+          const pod = podTemplates([find(o, 'Deployment', 'plue-ssh-bridge')])[0];
+          if (pod?.spec.securityContext) delete pod.spec.securityContext.runAsNonRoot;
+        },
+      ],
+      [
+        'seccomp profile is not RuntimeDefault',
+        (o) => {
+          const pod = podTemplates([find(o, 'Deployment', 'plue-ssh-bridge')])[0];
+          if (pod?.spec.securityContext)
+            pod.spec.securityContext.seccompProfile = { type: 'Unconfined' };
+        },
+      ],
+      [
+        'runtimeClassName is not gvisor',
+        (o) => {
+          const pod = podTemplates([find(o, 'Deployment', 'plue-runner-controller')])[0];
+          if (pod) delete pod.spec.runtimeClassName;
+        },
+      ],
+      [
+        'runs on gVisor without a CPU limit',
+        (o) => {
+          const limits = (
+            container(o, 'plue-runner-controller').resources as Record<
+              string,
+              Record<string, string>
+            >
+          ).limits;
+          if (limits) delete limits.cpu;
+        },
+      ],
+      [
+        'automountServiceAccountToken is not set explicitly',
+        (o) => {
+          const pod = podTemplates([find(o, 'Deployment', 'plue-ssh-bridge')])[0];
+          if (pod) delete pod.spec.automountServiceAccountToken;
+        },
+      ],
+      [
+        'grants verb update on pods',
+        (o) => {
+          (find(o, 'Role', 'plue-runner-controller').rules as { verbs: string[] }[])[1]?.verbs.push(
+            'update',
+          );
+        },
+      ],
+      [
+        'grants core/secrets',
+        (o) => {
+          (
+            find(o, 'Role', 'plue-runner-controller').rules as { resources: string[] }[]
+          )[1]?.resources.push('secrets');
+        },
+      ],
+      [
+        'cluster-wide RBAC',
+        (o) => {
+          o.push({
+            apiVersion: 'rbac.authorization.k8s.io/v1',
+            kind: 'ClusterRole',
+            metadata: { name: 'x' },
+            rules: [],
+          });
+        },
+      ],
+      [
+        'egress reaches 169.254.0.0/16',
+        (o) => {
+          const spec = find(o, 'NetworkPolicy', 'allow-public-egress').spec as {
+            egress: { to: { ipBlock: { except: string[] } }[] }[];
+          };
+          const block = spec.egress[0]?.to[0]?.ipBlock;
+          if (block) block.except = block.except.filter((c) => c !== '169.254.0.0/16');
+        },
+      ],
+      [
+        'no default-deny NetworkPolicy',
+        (o) => {
+          o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1);
+        },
+      ],
+      [
+        'no ResourceQuota',
+        (o) => {
+          o.splice(o.indexOf(find(o, 'ResourceQuota', 'plue-sandbox')), 1);
+        },
+      ],
+      [
+        'no PodDisruptionBudget selects its pods',
+        (o) => {
+          o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'plue-runner-controller')), 1);
+        },
+      ],
+    ];
+    for (const [expected, mutate] of cases) {
+      const copy = structuredClone(production);
+      mutate(copy);
+      expect(policyProblems(copy).join('\n'), expected).toContain(expected);
+    }
+  });
+});
+
+describe('schema validation', () => {
+  it('reports a wrongly typed field and an unknown kind', async () => {
+    const [bad] = parseManifests(
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replicas: two\n',
+    );
+    expect((await validateObject(bad as K8sObject)).join()).toMatch(/replicas must be integer/);
+    const [unknown] = parseManifests(
+      'apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: x}\n',
+    );
+    expect((await validateObject(unknown as K8sObject)).join()).toMatch(/no Kubernetes schema/);
+  });
+});
+
+/** A Dockerfile's instructions, continuation lines joined. */
+function instructions(file: string): string[] {
+  return readFileSync(join(ROOT, file), 'utf8')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim() && !l.trimStart().startsWith('#'));
+}
+
+describe('images', () => {
+  const out = mkdtempSync(join(tmpdir(), 'plue-dockerfile-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it.each([
+    'ssh-bridge/Dockerfile',
+    'runner-controller/Dockerfile',
+    'runner-controller/step.Dockerfile',
+  ])('%s copies files that exist and its bundle builds', async (file) => {
+    for (const line of instructions(file)) {
+      const copy = /^COPY\s+(?!--from)(.+)$/.exec(line);
+      for (const src of copy?.[1]?.trim().split(/\s+/).slice(0, -1) ?? []) {
+        expect(existsSync(join(ROOT, src)), `${file}: COPY ${src}`).toBe(true);
+      }
+      const esbuild = /npx esbuild (.+)$/.exec(line);
+      if (!esbuild?.[1]) continue;
+      const args = esbuild[1]
+        .trim()
+        .split(/\s+/)
+        .map((a) => a.replace(/'/g, ''))
+        .map((a) => (a.startsWith('--outfile=') ? `--outfile=${join(out, a.slice(10))}` : a));
+      await exec(join(ROOT, 'node_modules/.bin/esbuild'), [...args, '--log-level=error'], {
+        cwd: ROOT,
+        timeout: 60_000,
+      });
+    }
+  });
+
+  it.skipIf(!haveKubectl)('expose the ports their Deployments use', async () => {
+    const objects = await renderKustomization(BASE);
+    for (const [file, deployment] of [
+      ['ssh-bridge/Dockerfile', 'plue-ssh-bridge'],
+      ['runner-controller/Dockerfile', 'plue-runner-controller'],
+    ] as const) {
+      const exposed = instructions(file)
+        .find((l) => l.startsWith('EXPOSE'))
+        ?.split(/\s+/)[1];
+      const ports = container(objects, deployment).ports as { containerPort: number }[];
+      expect(ports.map((p) => String(p.containerPort))).toContain(exposed);
+    }
+  });
+});

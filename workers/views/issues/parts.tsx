@@ -1,0 +1,59 @@
+/** Pieces shared by the issue pages: labels, state badges, task progress, times, pagination. */
+import type { LabelRow } from '../../../db/queries/issue-meta';
+import type { IssueRow } from '../../../db/queries/issues';
+import { relativeTime } from '../browse/common';
+
+export function Label({ label, href }: { label: LabelRow; href?: string }) {
+  const inner = (
+    <>
+      <span class="swatch" style={`background:#${label.color}`} aria-hidden="true" />
+      {label.name}
+    </>
+  );
+  return (
+    <span class="label" title={label.description || undefined}>
+      {href ? <a href={href}>{inner}</a> : inner}
+    </span>
+  );
+}
+
+/** "Open" / "Closed" with a symbol, never colour alone. */
+export function StateBadge({ issue }: { issue: IssueRow }) {
+  if (issue.state === 'open') return <span class="issue-state open">○ Open</span>;
+  const why = issue.state_reason === 'not_planned' ? ' as not planned' : '';
+  return <span class="issue-state closed">● Closed{why}</span>;
+}
+
+export function TaskProgress({ total, done }: { total: number; done: number }) {
+  if (total === 0) return <></>;
+  return (
+    <span class="muted">
+      <span class="progress" role="img" aria-label={`${done} of ${total} tasks done`}>
+        <span style={`width:${Math.round((done / total) * 100)}%`} />
+      </span>{' '}
+      {done} of {total} tasks
+    </span>
+  );
+}
+
+export function When({ at, now }: { at: Date; now: number }) {
+  const iso = new Date(at).toISOString();
+  return (
+    <time datetime={iso} title={iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}>
+      {relativeTime(new Date(at).getTime() / 1000, now)}
+    </time>
+  );
+}
+
+export function Pager(p: { page: number; last: number; href: (page: number) => string }) {
+  if (p.last <= 1) return <></>;
+  return (
+    <nav class="bar" aria-label="Pages">
+      {p.page > 1 ? <a href={p.href(p.page - 1)}>← Newer</a> : null}
+      <span class="muted">
+        Page {p.page} of {p.last}
+      </span>
+      {p.page < p.last ? <a href={p.href(p.page + 1)}>Older →</a> : null}
+    </nav>
+  );
+}
