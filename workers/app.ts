@@ -12,6 +12,7 @@ import { database } from './middleware/database';
 import { notFound, renderError } from './middleware/errors';
 import { requestContext } from './middleware/logger';
 import { rateLimits } from './middleware/rate-limit';
+import { unreadCount } from './middleware/unread-count';
 import { urlCheck } from './middleware/url-check';
 import { apiRoutes } from './routes/api';
 import { gitRoutes } from './routes/git';
@@ -25,6 +26,7 @@ import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { issuePageRoutes } from './routes/pages/issues';
 import { newRepoRoutes } from './routes/pages/new-repo';
+import { notificationPageRoutes } from './routes/pages/notifications';
 import { peopleRoutes } from './routes/pages/people';
 import { repoSettingsRoutes } from './routes/pages/repo-settings';
 import { runPageRoutes } from './routes/pages/runs';
@@ -52,6 +54,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.use('*', authenticate());
   app.use('*', rateLimits());
   app.use('*', csrf());
+  app.use('*', unreadCount());
   app.route('/api/v1', apiRoutes);
   app.route('/internal/ssh', internalSshRoutes);
   app.route('/internal/runs', internalRunRoutes);
@@ -67,6 +70,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
   app.route('/', issuePageRoutes);
+  app.route('/', notificationPageRoutes);
   app.route('/', repoSettingsRoutes);
   // After every fixed top-level page: `/{user}` takes any single segment that is not reserved.
   app.route('/', peopleRoutes);

@@ -87,6 +87,8 @@ export interface CurrentUser {
   id: string;
   login: string;
   wallet_address: string;
+  /** Unread notifications (up to 100), for the header of pages; set on signed-in page views. */
+  unread?: number;
 }
 
 /** How a request authenticated, and what it may do. */

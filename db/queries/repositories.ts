@@ -179,6 +179,21 @@ export async function findCollaboratorPermission(
   return rows[0]?.permission;
 }
 
+/** Of `userIds`, those who collaborate on the repository (any permission). */
+export async function collaboratorsAmong(
+  db: Db,
+  repoId: string,
+  userIds: string[],
+): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db.query<{ user_id: string }>(
+    `SELECT user_id::text AS user_id FROM collaborators
+      WHERE repo_id = $1 AND user_id = ANY($2::bigint[])`,
+    [repoId, userIds],
+  );
+  return rows.map((r) => r.user_id);
+}
+
 export async function upsertCollaborator(
   db: Db,
   repoId: string,

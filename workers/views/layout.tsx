@@ -5,8 +5,23 @@ import type { Child } from 'hono/jsx';
 export interface LayoutProps {
   title: string;
   /** The signed-in user, shown in the header; absent for anonymous visitors. */
-  user?: { login: string } | undefined;
+  user?: { login: string; unread?: number | undefined } | undefined;
   children?: Child;
+}
+
+/** The header's link to the inbox, with the unread count when there is one. */
+function Inbox({ unread }: { unread: number | undefined }) {
+  if (unread === undefined) return <a href="/notifications">Notifications</a>;
+  const shown = unread >= 100 ? '99+' : String(unread);
+  return (
+    <a
+      href="/notifications"
+      class="inbox"
+      aria-label={unread > 0 ? `Notifications, ${shown} unread` : 'Notifications'}
+    >
+      Notifications{unread > 0 ? <span class="unread-count">{shown}</span> : null}
+    </a>
+  );
 }
 
 export function Layout(props: LayoutProps) {
@@ -30,6 +45,7 @@ export function Layout(props: LayoutProps) {
               <a href="/explore">Explore</a>
               {props.user ? (
                 <>
+                  <Inbox unread={props.user.unread} />
                   <a href="/new">New repository</a>
                   <a href="/settings" class="mono">
                     {props.user.login}

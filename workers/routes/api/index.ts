@@ -9,6 +9,7 @@ import { healthRoutes } from './health';
 import { issueCommentRoutes } from './issue-comments';
 import { issueLabelRoutes } from './issue-labels';
 import { issueRoutes } from './issues';
+import { notificationRoutes } from './notifications';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
 import { userRoutes } from './user';
@@ -24,6 +25,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', issueRoutes)
   .route('/', issueCommentRoutes)
   .route('/', issueLabelRoutes)
+  .route('/', notificationRoutes)
   .route('/', contentRoutes)
   .route('/', gitDataRoutes)
   // Before commitRoutes: its `commits/{ref}` would take `commits/{ref}/status`.

@@ -22,6 +22,7 @@ import { NewIssuePage } from '../../views/issues/new-page';
 import type { TimelineEntry } from '../../views/issues/timeline';
 import { queryInput, uiPageQuery, formInput } from '../input';
 import { issueForm, issueFormRoutes, issuePath, numberOf, scope } from './issue-forms';
+import { viewerOfIssue, watchFormFor } from './notifications';
 
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
@@ -84,6 +85,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         page={q.page}
         perPage={PER_PAGE}
         now={s.now.getTime()}
+        watch={await watchFormFor(c, s.repo.owner_login, s.repo.name)}
       />,
     );
   })
@@ -132,7 +134,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
     return c.html(
       <IssuePage
         {...one}
-        user={c.var.user}
+        user={await viewerOfIssue(c, one.issue.id)}
         repo={s.repo}
         bodyHtml={bodyHtml ?? ''}
         tasks={taskProgress(one.issue.body)}

@@ -92,7 +92,12 @@ export async function editComment(
   if (body === comment.body) return { issue, comment };
   const edited = await s.db.transaction(async (db) => {
     const c = await editCommentRow(db, comment, body, user.id, s.now);
-    await recordActivity(db, issue.id, { events: [], mentioned: findReferences(body).mentions });
+    await recordActivity(db, issue.id, {
+      events: [],
+      mentioned: findReferences(body).mentions,
+      actorId: user.id,
+      now: s.now,
+    });
     await recordReferences({ ...s, db }, issue, body, { type: 'comment', id: comment.id });
     return c;
   });

@@ -1,11 +1,12 @@
 /**
  * The single place where issue activity happens: every change is written to the issue's
- * timeline here, and here is where notifications (mentions, assignments, comments on threads a
- * user takes part in or watches) will be sent from once they exist: `notify` is that hook.
+ * timeline here, and notifications (mentions, assignments, comments on threads a user takes
+ * part in or watches) are sent from here (`notify`, services/notifications/notify.ts).
  */
 import type { Db } from '../../../db/client';
 import { insertIssueEvents, type NewIssueEvent } from '../../../db/queries/issue-events';
 import { addMentions } from '../../../db/queries/issues';
+import { notifyIssueChange } from '../notifications/notify';
 
 export interface IssueActivity {
   events: NewIssueEvent[];
@@ -15,6 +16,9 @@ export interface IssueActivity {
   assigned?: string[];
   /** A new comment's id, for "comment on a thread you take part in". */
   commentId?: string;
+  /** Who made the change and when, for changes that record no events (an edit that mentions). */
+  actorId?: string;
+  now?: Date;
 }
 
 /** Records the activity on the issue's timeline and hands it to notifications. */
@@ -28,14 +32,19 @@ export async function recordActivity(
   await notify(db, issueId, { ...activity, mentionedIds: mentioned });
 }
 
-/**
- * Notification hook: called once per change with who was mentioned and assigned. Notifications
- * (issue #18's last part) are not built yet; wiring them in means filling this in.
- */
+/** Notification hook: called once per change with who was mentioned and assigned. */
 async function notify(
-  _db: Db,
-  _issueId: string,
-  _activity: IssueActivity & { mentionedIds: string[] },
+  db: Db,
+  issueId: string,
+  activity: IssueActivity & { mentionedIds: string[] },
 ): Promise<void> {
-  // Intentionally empty until the notifications inbox exists.
+  const first = activity.events[0];
+  await notifyIssueChange(db, issueId, {
+    actorId: activity.actorId ?? first?.actorId ?? null,
+    events: activity.events.map((e) => e.event),
+    mentionedIds: activity.mentionedIds,
+    assignedIds: activity.assigned ?? [],
+    commentId: activity.commentId,
+    now: activity.now ?? first?.now ?? new Date(0),
+  });
 }

@@ -167,6 +167,8 @@ export async function updateIssue(
     await recordActivity(db, issue.id, {
       events: events.map((e) => ({ issueId: issue.id, actorId: user.id, now: s.now, ...e })),
       mentioned,
+      actorId: user.id,
+      now: s.now,
     });
     if (patch.body !== undefined) await recordReferences(t, issue, patch.body, { type: 'issue' });
   });

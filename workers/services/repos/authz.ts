@@ -10,6 +10,7 @@
  */
 import type { Db } from '../../../db/client';
 import {
+  collaboratorsAmong,
   findCollaboratorPermission,
   findRepo,
   type RepoRow,
@@ -49,6 +50,16 @@ export async function roleOn(db: Db, actor: Actor, repo: RepoRow): Promise<Level
     if (p) return p;
   }
   return repo.private ? 'none' : 'read';
+}
+
+/**
+ * Of `userIds`, those whose role lets them read `repo` (`roleOn` for many users at once, in one
+ * query): everyone for a public repository, the owner and collaborators for a private one.
+ */
+export async function readersAmong(db: Db, repo: RepoRow, userIds: string[]): Promise<string[]> {
+  if (!repo.private) return userIds;
+  const collaborators = new Set(await collaboratorsAmong(db, repo.id, userIds));
+  return userIds.filter((id) => id === repo.owner_id || collaborators.has(id));
 }
 
 /** Whether the actor may administer `repo` (the Settings tab); no query for anonymous actors. */

@@ -1,4 +1,5 @@
 /** The issue list (`/{owner}/{repo}/issues?q=`): search with qualifiers, counts, pins, pages. */
+import type { Child } from 'hono/jsx';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { IssueWithExtras } from '../../services/issues/issues';
 import { RepoPage } from '../browse/common';
@@ -16,6 +17,8 @@ export interface IssueListProps {
   page: number;
   perPage: number;
   now: number;
+  /** The viewer's watch form (notifications), when signed in. */
+  watch?: Child;
 }
 
 /** The query with its `is:` state replaced (for the Open/Closed count links). */
@@ -49,6 +52,7 @@ export function IssueListPage(p: IssueListProps) {
           <input id="issue-q" name="q" value={p.query} style="flex:1" data-slash-focus />
           <button type="submit">Search</button>
         </form>
+        {p.watch}
         {p.user ? (
           <a class="button" href={`${base}/issues/new`}>
             New issue

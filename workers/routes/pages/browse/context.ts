@@ -264,7 +264,8 @@ export function pageHeaders(
   immutable: boolean,
 ): Record<string, string> {
   const refs = pinnedPage(c) ? '' : b.repo.state.refs.map((r) => `${r.name}=${r.oid}`).join(',');
-  const who = c.var.user?.id ?? '';
+  // The header shows the viewer's unread count: a page differs when it changes.
+  const who = c.var.user ? `${c.var.user.id}:${c.var.user.unread ?? ''}` : '';
   // The deployment's id makes a new release render pages afresh instead of serving old HTML.
   const release = c.env.CF_VERSION_METADATA?.id ?? '';
   const salt = toHex(sha1(utf8(`${release}|${who}|${refs}|${pathAndQuery(c)}`))).slice(0, 12);
