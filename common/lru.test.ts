@@ -42,4 +42,44 @@ describe('Lru', () => {
     t.clear();
     expect([t.size, t.bytes]).toEqual([0, 0]);
   });
+
+  it('behaves as a plain model under random gets, sets and deletes, never over its bytes', () => {
+    // The model: an array from least to most recently used.
+    let model: Array<[number, number]> = [];
+    const modelSet = (k: number, bytes: number, max: number) => {
+      model = model.filter(([key]) => key !== k);
+      if (bytes > max) return;
+      model.push([k, bytes]);
+      while (model.reduce((n, [, b]) => n + b, 0) > max) model.shift();
+    };
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (const max of [0, 1, 100, 1000]) {
+      const t = new Lru<number, number>(max);
+      model = [];
+      for (let step = 0; step < 5000; step++) {
+        const k = rand(40);
+        const op = rand(10);
+        if (op < 4) {
+          const i = model.findIndex(([key]) => key === k);
+          const hit = i >= 0 ? (model.splice(i, 1)[0] as [number, number]) : undefined;
+          if (hit) model.push(hit);
+          expect(t.get(k), `step ${step}`).toBe(hit?.[1]);
+        } else if (op < 9) {
+          const bytes = rand(max + 50);
+          t.set(k, bytes, bytes);
+          modelSet(k, bytes, max);
+        } else {
+          t.delete(k);
+          model = model.filter(([key]) => key !== k);
+        }
+        expect(t.bytes).toBe(model.reduce((n, [, b]) => n + b, 0));
+        expect(t.bytes).toBeLessThanOrEqual(max);
+        expect(t.size).toBe(model.length);
+      }
+    }
+  });
 });

@@ -4,17 +4,29 @@
  * when an entry is given a deadline, by age. Pure and synchronous. The pack reader and indexer
  * keep inflated delta bases in one per pack; the Worker keeps its isolate memory tiers
  * (workers/services/cache/memory-cache.ts) in two.
+ *
+ * Recency is a doubly linked list through the entries, so a hit relinks one node. (Moving a key
+ * to the end of a Map by delete and set leaves a hole at the Map's front per hit, which every
+ * eviction scan walks over again: a push's pack indexing, a hit per delta, spent more time there
+ * than in hashing its trees.)
  */
 
-interface Entry<V> {
+interface Entry<K, V> {
+  key: K;
   value: V;
   bytes: number;
   /** ms since the epoch; Infinity for an entry that only eviction removes. */
   expires: number;
+  prev: Entry<K, V> | undefined;
+  next: Entry<K, V> | undefined;
 }
 
 export class Lru<K, V> {
-  private readonly entries = new Map<K, Entry<V>>();
+  private readonly entries = new Map<K, Entry<K, V>>();
+  /** Least recently used. */
+  private head: Entry<K, V> | undefined;
+  /** Most recently used. */
+  private tail: Entry<K, V> | undefined;
   private total = 0;
 
   constructor(
@@ -41,12 +53,14 @@ export class Lru<K, V> {
   get(key: K, now?: number): V | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
-    this.entries.delete(key);
     if (e.expires !== Infinity && e.expires <= (now ?? Date.now())) {
-      this.total -= e.bytes;
+      this.remove(e);
       return undefined;
     }
-    this.entries.set(key, e);
+    if (e !== this.tail) {
+      this.unlink(e);
+      this.append(e);
+    }
     return e.value;
   }
 
@@ -54,25 +68,45 @@ export class Lru<K, V> {
   set(key: K, value: V, bytes: number, expires = Infinity): void {
     this.delete(key);
     if (bytes > this.maxEntryBytes || bytes > this.maxBytes) return;
-    this.entries.set(key, { value, bytes, expires });
+    const e: Entry<K, V> = { key, value, bytes, expires, prev: undefined, next: undefined };
+    this.entries.set(key, e);
+    this.append(e);
     this.total += bytes;
-    // A Map iterates in insertion order, and get() re-inserts: the first key is the oldest use.
-    for (const [k, e] of this.entries) {
-      if (this.total <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.total -= e.bytes;
-    }
+    while (this.total > this.maxBytes && this.head) this.remove(this.head);
   }
 
   delete(key: K): void {
     const e = this.entries.get(key);
-    if (!e) return;
-    this.entries.delete(key);
-    this.total -= e.bytes;
+    if (e) this.remove(e);
   }
 
   clear(): void {
     this.entries.clear();
+    this.head = undefined;
+    this.tail = undefined;
     this.total = 0;
+  }
+
+  private remove(e: Entry<K, V>): void {
+    this.unlink(e);
+    this.entries.delete(e.key);
+    this.total -= e.bytes;
+  }
+
+  private append(e: Entry<K, V>): void {
+    e.prev = this.tail;
+    e.next = undefined;
+    if (this.tail) this.tail.next = e;
+    else this.head = e;
+    this.tail = e;
+  }
+
+  private unlink(e: Entry<K, V>): void {
+    if (e.prev) e.prev.next = e.next;
+    else this.head = e.next;
+    if (e.next) e.next.prev = e.prev;
+    else this.tail = e.prev;
+    e.prev = undefined;
+    e.next = undefined;
   }
 }

@@ -23,3 +23,17 @@ export function treeCpuMs(root: number, name: string): number {
   }
   return ticks * TICK_MS;
 }
+
+/**
+ * CPU milliseconds used by this process's children that have ended (git and what it ran, the
+ * CGI programs of a `git http-backend` served from this process).
+ */
+export function childCpuMs(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}

@@ -5,12 +5,22 @@
  * object ids, identities, dates, time zones). Each problem carries git's message id and text, so
  * a refusal reads like git's own. Severities follow git's strict mode: its warnings refuse, its
  * "info" messages (bad file modes, tag names, a missing tagger) only warn. Pure: bytes in,
- * problems out; commits and tags are checked in fsck-commit.ts. Trees report the
- * `.gitmodules`/`.gitattributes` blobs they name, whose contents
- * fsck-blobs.ts checks. Not covered: checks that need other objects (e.g. that a commit's tree
- * is a tree), which git makes while walking links.
+ * problems out; commits and tags are checked in fsck-commit.ts, tree entries read and ordered by
+ * fsck-tree-entry.ts. Trees report the `.gitmodules`/`.gitattributes` blobs they name, whose
+ * contents fsck-blobs.ts checks, and can hand the ids they point at to a push's connectivity
+ * check on the same walk (fsck-links.ts). Not covered: checks that need other objects (e.g. that
+ * a commit's tree is a tree), which git makes while walking links.
  */
 import { toHex } from './bytes';
+import {
+  badModeText,
+  blankEntry,
+  decodeEntry,
+  DUPLICATE,
+  UNORDERED,
+  verifyOrdered,
+} from './fsck-tree-entry';
+import type { OidSet } from './oid-set';
 import { fsckCommit, fsckTag } from './fsck-commit';
 import { Reporter, type FsckProblem } from './fsck-report';
 import {
@@ -26,14 +36,13 @@ import {
 /** git's `max_tree_entry_len` default (fsck.largePathname). */
 const MAX_TREE_ENTRY_LEN = 4096;
 
-const SP = 0x20;
-const NUL = 0;
 const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
+const S_IFGITLINK = 0o160000;
 const STANDARD_MODES = new Set([0o100755, 0o100644, S_IFLNK, S_IFDIR, 0o160000]);
 /** Kinds Plue can store and serve: blob, tree, symlink, submodule. */
 const KNOWN_KINDS = new Set([0o100000, S_IFDIR, S_IFLNK, 0o160000]);
@@ -49,14 +58,28 @@ export interface SpecialBlobs {
 
 export type { FsckProblem } from './fsck-report';
 
-/** Checks one object body of the given type; trees add their special blobs to `found`. */
+/**
+ * Where a tree's checks also collect its links (fsck-links.ts): the ids its entries point at
+ * (submodules aside) go to `out`; `error` is set to addLinks' refusal of the tree if it has one
+ * that fsck lets pass.
+ */
+export interface TreeLinks {
+  out: OidSet;
+  error?: string;
+}
+
+/**
+ * Checks one object body of the given type; trees add their special blobs to `found` and, with
+ * `links`, their links (complete only when no problem refuses the tree).
+ */
 export function fsckObject(
   type: 'commit' | 'tree' | 'blob' | 'tag',
   body: Uint8Array,
   found?: SpecialBlobs,
+  links?: TreeLinks,
 ): FsckProblem[] {
   const r = new Reporter();
-  if (type === 'tree') fsckTree(body, r, found);
+  if (type === 'tree') fsckTree(body, r, found, links);
   else if (type === 'commit') fsckCommit(body, r);
   else if (type === 'tag') fsckTag(body, r);
   return r.problems;
@@ -74,100 +97,17 @@ export function formatProblem(oid: string, p: FsckProblem): string {
 
 // ---- trees -----------------------------------------------------------------------------------
 
-/**
- * Where the entry at `pos` ends, as git's decode_tree_entry reads it; -1 when malformed. Sets
- * `e` to the entry's mode and name bounds. Nothing is allocated per entry: a push may carry
- * millions of them.
- */
-function decodeEntry(b: Uint8Array, pos: number, e: EntryRef): number {
-  if (b.length - pos < 23 || b[b.length - 21] !== NUL) return -1;
-  if (b[pos] === SP) return -1;
-  let mode = 0;
-  let i = pos;
-  for (;;) {
-    if (i >= b.length) return -1;
-    const c = b[i++] as number;
-    if (c === SP) break;
-    if (c < 0x30 || c > 0x37) return -1;
-    mode = ((mode << 3) + (c - 0x30)) & 0xffff; // git keeps the mode in 16 bits
-  }
-  const nul = b.indexOf(NUL, i);
-  if (nul < 0 || nul === i) return -1;
-  const next = nul + 21;
-  if (next > b.length) return -1;
-  e.mode = mode;
-  e.start = i;
-  e.end = nul;
-  e.zeroPadded = b[pos] === 0x30;
-  let nullOid = true;
-  for (let k = nul + 1; k < next && nullOid; k++) if (b[k] !== 0) nullOid = false;
-  e.nullOid = nullOid;
-  return next;
-}
-
-interface EntryRef {
-  mode: number;
-  /** The name is b[start, end). */
-  start: number;
-  end: number;
-  zeroPadded: boolean;
-  nullOid: boolean;
-}
-
-const isDir = (mode: number) => (mode & S_IFMT) === S_IFDIR;
-const lessThanSlash = (c: number) => c > 0 && c < SLASH;
-
-const ORDERED = 0;
-const UNORDERED = 1;
-const DUPLICATE = 2;
-
-/**
- * git's tree order (a directory sorts as if its name ended in "/"), and duplicates, including
- * a file and a directory of the same name that other entries separate (`foo`, `foo.bar`, `foo/`).
- * Names are ranges of `b`; `candidates` holds [start, end] pairs of earlier file names.
- */
-function verifyOrdered(b: Uint8Array, prev: EntryRef, cur: EntryRef, candidates: number[]): number {
-  const len1 = prev.end - prev.start;
-  const len2 = cur.end - cur.start;
-  const len = Math.min(len1, len2);
-  for (let i = 0; i < len; i++) {
-    const d = (b[prev.start + i] as number) - (b[cur.start + i] as number);
-    if (d < 0) return ORDERED;
-    if (d > 0) return UNORDERED;
-  }
-  let c1 = len < len1 ? (b[prev.start + len] as number) : 0;
-  let c2 = len < len2 ? (b[cur.start + len] as number) : 0;
-  if (!c1 && !c2) return DUPLICATE;
-  if (!c1 && isDir(prev.mode)) c1 = SLASH;
-  if (!c2 && isDir(cur.mode)) c2 = SLASH;
-  if (!c1 && lessThanSlash(c2)) candidates.push(prev.start, prev.end);
-  else if (c2 === SLASH && lessThanSlash(c1)) {
-    while (candidates.length > 0) {
-      const fEnd = candidates.pop() as number;
-      const fStart = candidates.pop() as number;
-      const fLen = fEnd - fStart;
-      if (fLen > len2) continue;
-      let prefix = true;
-      for (let i = 0; i < fLen && prefix; i++) prefix = b[fStart + i] === b[cur.start + i];
-      if (!prefix) continue;
-      const p = fLen < len2 ? (b[cur.start + fLen] as number) : 0;
-      if (!p) return DUPLICATE;
-      if (lessThanSlash(p)) {
-        candidates.push(fStart, fEnd);
-        break;
-      }
-    }
-  }
-  return c1 < c2 ? ORDERED : UNORDERED;
-}
-
-function fsckTree(b: Uint8Array, r: Reporter, found: SpecialBlobs | undefined): void {
+function fsckTree(
+  b: Uint8Array,
+  r: Reporter,
+  found: SpecialBlobs | undefined,
+  links: TreeLinks | undefined,
+): void {
   if (b.length === 0) return;
-  const blank = (): EntryRef => ({ mode: 0, start: 0, end: 0, zeroPadded: false, nullOid: false });
   // Three records reused for the whole tree: the previous entry, this one, and the next.
-  let last = blank();
-  let cur = blank();
-  let nxt = blank();
+  let last = blankEntry();
+  let cur = blankEntry();
+  let nxt = blankEntry();
   let next = decodeEntry(b, 0, cur);
   if (next < 0) {
     r.report('badTree', 'cannot be parsed as a tree');
@@ -207,6 +147,11 @@ function fsckTree(b: Uint8Array, r: Reporter, found: SpecialBlobs | undefined): 
     const special =
       c0 === 0x2e || (c0 | 0x20) === 0x67 || (c0 | 0x20) === 0x6d || c0 === 0xe2 || c0 === 0xef;
     const link = (mode & S_IFMT) === S_IFLNK;
+    if (links) {
+      // What addLinks (object-links.ts) refuses beyond fsck: modes of seven digits or more.
+      if (cur.digits > 6) links.error ??= badModeText(b, cur);
+      else if ((mode & S_IFMT) !== S_IFGITLINK) links.out.add(b, end + 1);
+    }
     if (special) {
       const name = b.subarray(start, end);
       dotgit ||= isDotgit(name);

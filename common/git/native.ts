@@ -35,7 +35,8 @@ export class Sha1 {
 
   /** The 20-byte digest; the hash cannot be updated afterwards. */
   digest(): Uint8Array {
-    return Uint8Array.from(this.h.digest());
+    // A copy through the typed-array constructor: `Uint8Array.from` walks the Buffer's iterator.
+    return new Uint8Array(this.h.digest());
   }
 
   /** The digest as lower-case hex. */

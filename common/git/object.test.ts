@@ -5,6 +5,7 @@ import {
   ObjectFormatError,
   changeIdToHex,
   hashObject,
+  objectHeader,
   objectTypeCode,
   objectTypeFromCode,
   parseCommit,
@@ -51,6 +52,12 @@ describe('object ids and type codes', () => {
       expect(hashObject('blob', utf8(body))).toBe(repo.text(['hash-object', '--stdin'], body));
     }
     expect(hashObject('commit', cat('commit', c1))).toBe(c1);
+  });
+  test('objectHeader writes "<type> <size>\\0" for every size', () => {
+    const sizes = [0, 1, 9, 10, 99, 100, 12345, 2 ** 31, Number.MAX_SAFE_INTEGER];
+    for (const type of ['commit', 'tree', 'blob', 'tag'] as const) {
+      for (const size of sizes) expect(objectHeader(type, size)).toEqual(utf8(`${type} ${size}\0`));
+    }
   });
   test('type codes', () => {
     expect(['commit', 'tree', 'blob', 'tag'].map((t) => objectTypeCode(t as 'tag'))).toEqual([

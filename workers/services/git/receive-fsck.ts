@@ -5,7 +5,7 @@
  * `error: remote unpack failed: …`; problems git only warns about are kept to be shown as
  * `remote: warning: …` lines.
  */
-import { PackError } from '../../../common/git/errors';
+import { ObjectFormatError, PackError } from '../../../common/git/errors';
 import { fsckGitattributes, fsckGitmodules } from '../../../common/git/fsck-blobs';
 import {
   firstError,
@@ -14,7 +14,9 @@ import {
   type FsckProblem,
   type SpecialBlobs,
 } from '../../../common/git/fsck';
+import { fsckAndLink } from '../../../common/git/fsck-links';
 import type { ObjectType } from '../../../common/git/object';
+import type { OidSet } from '../../../common/git/oid-set';
 import type { ReportedObject } from '../../../common/git/pack-indexer';
 
 /**
@@ -42,7 +44,19 @@ export class IncomingObjectChecker {
   /** Checks one object; throws IncomingObjectError when git would refuse it. */
   check(o: ReportedObject): void {
     if (o.type === 'blob') return;
-    this.judge(o.oid, fsckObject(o.type, o.body, this.special));
+    this.judge(o, fsckObject(o.type, o.body, this.special));
+  }
+
+  /**
+   * Checks one object as `check` does and adds the ids it points at to `links` (addLinks of
+   * object-links.ts), reading it once; throws IncomingObjectError, or ObjectFormatError for a
+   * tree or commit addLinks cannot read.
+   */
+  checkAndLink(o: ReportedObject, links: OidSet): void {
+    if (o.type === 'blob') return;
+    const checked = fsckAndLink(o.type, o.body, this.special, links);
+    this.judge(o, checked.problems);
+    if (checked.linkError !== undefined) throw new ObjectFormatError(checked.linkError);
   }
 
   /**
@@ -64,19 +78,21 @@ export class IncomingObjectChecker {
         if (!obj) continue;
         if (obj.type !== 'blob') {
           const id = kind === 'gitmodules' ? 'gitmodulesBlob' : 'gitattributesBlob';
-          this.judge(oid, [{ id, error: true, message: `non-blob found at .${kind}` }]);
+          this.judge({ oid }, [{ id, error: true, message: `non-blob found at .${kind}` }]);
           continue;
         }
         this.judge(
-          oid,
+          { oid },
           kind === 'gitmodules' ? fsckGitmodules(obj.body) : fsckGitattributes(obj.body),
         );
       }
     }
   }
 
-  private judge(oid: string, problems: FsckProblem[]): void {
+  /** `o.oid` is read only when there is a problem: it builds a hex string. */
+  private judge(o: { readonly oid: string }, problems: FsckProblem[]): void {
     if (problems.length === 0) return;
+    const oid = o.oid;
     for (const p of problems) {
       if (!p.error && this.warnings.length < MAX_WARNINGS)
         this.warnings.push(`warning: ${formatProblem(oid, p)}`);

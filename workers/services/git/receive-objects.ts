@@ -6,7 +6,6 @@
  * "remote unpack failed: …"; the staged pack is then the caller's to delete.
  */
 import type { ObjectType } from '../../../common/git/object';
-import { addLinks } from '../../../common/git/object-links';
 import { OidSet } from '../../../common/git/oid-set';
 import { ZERO_OID } from '../../../common/git/refs';
 import { fromHex, toHex } from '../../../common/git/bytes';
@@ -50,8 +49,6 @@ export function receivedNothing(req: ReceiveRequest): ReceivedObjects {
     warnings: [],
   };
 }
-
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
 
 /** Errors that mean "the client sent a bad pack", as opposed to a fault of ours. */
 function isPackRefusal(err: unknown): boolean {
@@ -105,11 +102,10 @@ export async function receiveObjects(
   try {
     const key = packKey(ctx.repo.id, crypto.randomUUID());
     const intake = await intakePack(ctx.store, key, packBytes(req, body), ctx.limits, {
-      bodyTypes: ['commit', 'tree', 'tag'], // addLinks and fsck read no blob here
+      bodyTypes: ['commit', 'tree', 'tag'], // fsck and links read no blob here
       onObject: (o) => {
-        checker.check(o);
+        checker.checkAndLink(o, got.links);
         got.shallow.record(o);
-        addLinks(TYPE_CODES[o.type], o.body, got.links);
         if (tips.has(o.id)) got.tipTypes.set(o.oid, o.type);
       },
       onProgress: (phase, done, total) =>

@@ -25,7 +25,7 @@ import {
   type RefReport,
 } from './receive-report';
 import { openObjects, type GitRepoContext } from './repo-context';
-import { drainBody } from './request-body';
+import { bodyChunks, drainBody } from './request-body';
 import { GitResponseWriter } from './response-writer';
 
 export const RECEIVE_CAPABILITIES = [
@@ -78,7 +78,7 @@ async function run(
   out: GitResponseWriter,
   hooks: ReceiveHooks,
 ): Promise<void> {
-  const input = body[Symbol.asyncIterator]();
+  const input = bodyChunks(body);
   const req = await readRequest(input, out);
   if (!req || req.commands.length === 0) {
     await out.close();
