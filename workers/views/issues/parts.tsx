@@ -24,11 +24,11 @@ export function StateBadge({ issue }: { issue: IssueRow }) {
   return <span class="issue-state closed">● Closed{why}</span>;
 }
 
-/** A progress bar with its count in words: task lists ("tasks"), milestones ("issues closed"). */
+/** A progress bar with its count in words: task lists ("tasks done"), milestones ("issues closed"). */
 export function TaskProgress({
   total,
   done,
-  of = 'tasks',
+  of = 'tasks done',
 }: {
   total: number;
   done: number;
@@ -37,7 +37,7 @@ export function TaskProgress({
   if (total === 0) return <></>;
   return (
     <span class="muted">
-      <span class="progress" role="img" aria-label={`${done} of ${total} ${of} done`}>
+      <span class="progress" role="img" aria-label={`${done} of ${total} ${of}`}>
         <span style={`width:${Math.round((done / total) * 100)}%`} />
       </span>{' '}
       {done} of {total} {of}
