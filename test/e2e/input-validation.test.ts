@@ -227,6 +227,27 @@ describe('account and sign-in bodies', () => {
     }
   });
 
+  it('names the bad field of a repository create or update', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ name: 'r1', private: 'yes' }, 'private_invalid'],
+      [{ name: 'r2', description: 'x'.repeat(1001) }, 'description_invalid'],
+      [{ name: 'r3', description: 42 }, 'description_invalid'],
+      [{ name: 'r4', default_branch: 'a..b' }, 'default_branch_invalid'],
+      [{ name: 'bad name' }, 'repo_name_invalid'],
+    ];
+    for (const [body, code] of cases) {
+      const r = await refusal(await send('/user/repos', body));
+      expect(r, JSON.stringify(body).slice(0, 60)).toMatchObject({ status: 400, code });
+    }
+    expect((await send('/user/repos', { name: 'ok-repo', description: null })).status).toBe(201);
+    const patch = await fetch(`${base}/api/v1/repos/${alice.user.login}/ok-repo`, {
+      method: 'PATCH',
+      headers: { ...alice.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ private: 1 }),
+    });
+    expect(await refusal(patch)).toMatchObject({ status: 400, code: 'private_invalid' });
+  });
+
   it('refuses an SSH key title that is not text (it was silently dropped)', async () => {
     const r = await refusal(await send('/user/keys', { title: ['x'], key: 'ssh-ed25519 AAAA' }));
     expect(r).toMatchObject({ status: 400, code: 'title_invalid' });

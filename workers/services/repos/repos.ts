@@ -3,6 +3,8 @@
  * Creating one only writes the database row; the repository's RepoObject state is made lazily by
  * the git layer. Every operation on an existing repository goes through authz.
  */
+import { z } from 'zod';
+import { parseInput } from '../../../common/schemas/parse';
 import type { Db } from '../../../db/client';
 import {
   deleteRepo,
@@ -84,55 +86,48 @@ export function validateRepoName(name: unknown): string {
   return name;
 }
 
-function optionalText(v: unknown, field: string, max: number): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string' || v.length > max) {
-    throw AppError.invalid(
-      `${field} must be text of at most ${max} characters`,
-      `${field}_invalid`,
-    );
-  }
-  return v;
-}
+const text = (field: string, max: number) =>
+  z
+    .string(`${field} must be text of at most ${max} characters`)
+    .max(max, `${field} must be text of at most ${max} characters`)
+    .nullish()
+    .transform((v) => v ?? undefined);
 
-function optionalBool(v: unknown, field: string): boolean | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean')
-    throw AppError.invalid(`${field} must be true or false`, `${field}_invalid`);
-  return v;
-}
+/** A branch name as git check-ref-format allows it (the parts that matter for a branch). */
+const BRANCH_SYNTAX = (b: string): boolean =>
+  /^[^\s~^:?*[\\\x00-\x1f\x7f]+$/.test(b) &&
+  !/(^[/.]|\/\.|\.\.|\/\/|@\{|\.lock$|[/.]$)/.test(b) &&
+  b !== '@';
 
-function optionalBranch(v: unknown): string | undefined {
-  const b = optionalText(v, 'default_branch', 200);
-  if (b === undefined) return undefined;
-  // git check-ref-format, the parts that matter for a branch name
-  if (
-    !/^[^\s~^:?*[\\\x00-\x1f\x7f]+$/.test(b) ||
-    /(^[/.]|\/\.|\.\.|\/\/|@\{|\.lock$|[/.]$)/.test(b) ||
-    b === '@'
-  ) {
-    throw AppError.invalid('default_branch is not a valid branch name', 'default_branch_invalid');
-  }
-  return b;
-}
-
-export interface RepoInput {
-  name?: unknown;
-  description?: unknown;
-  private?: unknown;
-  default_branch?: unknown;
-}
+/**
+ * The fields of a repository create or update (API body or settings form). `name` is checked by
+ * validateRepoName, which knows the reserved names; each other field's problem is
+ * `<field>_invalid`.
+ */
+export const repoRequest = z.object({
+  name: z.unknown().optional(),
+  description: text('description', 1000),
+  private: z
+    .boolean('private must be true or false')
+    .nullish()
+    .transform((v) => v ?? undefined),
+  default_branch: text('default_branch', 200).refine(
+    (b) => b === undefined || BRANCH_SYNTAX(b),
+    'default_branch is not a valid branch name',
+  ),
+});
 
 /** Creates a repository owned by the actor. */
-export async function createRepo(db: Db, actor: Actor, input: RepoInput): Promise<RepoRow> {
+export async function createRepo(db: Db, actor: Actor, body: unknown): Promise<RepoRow> {
   requireUser(actor, 'repo:write');
+  const input = parseInput(repoRequest, body);
   const name = validateRepoName(input.name);
   const row = await insertRepo(db, {
     ownerId: actor.user.id,
     name,
-    description: optionalText(input.description, 'description', 1000) ?? '',
-    private: optionalBool(input.private, 'private') ?? false,
-    defaultBranch: optionalBranch(input.default_branch) ?? 'main',
+    description: input.description ?? '',
+    private: input.private ?? false,
+    defaultBranch: input.default_branch ?? 'main',
   });
   if (!row) throw AppError.conflict(`You already have a repository named ${name}`, 'repo_exists');
   // A new repository taking a name that used to redirect ends that redirect, as on GitHub.
@@ -171,16 +166,17 @@ export async function updateRepoRecord(
   actor: Actor,
   owner: string,
   name: string,
-  input: RepoInput,
+  body: unknown,
   now: Date,
   branches?: BranchLister,
 ): Promise<RepoRow> {
   let repo = await loadRepoForAction(db, actor, owner, name, 'admin');
+  const input = parseInput(repoRequest, body);
   const newName = input.name === undefined ? undefined : validateRepoName(input.name);
   const patch = {
-    description: optionalText(input.description, 'description', 1000),
-    private: optionalBool(input.private, 'private'),
-    defaultBranch: optionalBranch(input.default_branch),
+    description: input.description,
+    private: input.private,
+    defaultBranch: input.default_branch,
   };
   if (
     patch.defaultBranch !== undefined &&

@@ -145,6 +145,7 @@ function Sidebar(p: IssuePageProps & { action: string }) {
             <TaskProgress
               total={extras.milestone.open_issues + extras.milestone.closed_issues}
               done={extras.milestone.closed_issues}
+              of="issues closed"
             />
           </>
         ) : (

@@ -24,14 +24,23 @@ export function StateBadge({ issue }: { issue: IssueRow }) {
   return <span class="issue-state closed">● Closed{why}</span>;
 }
 
-export function TaskProgress({ total, done }: { total: number; done: number }) {
+/** A progress bar with its count in words: task lists ("tasks done"), milestones ("issues closed"). */
+export function TaskProgress({
+  total,
+  done,
+  of = 'tasks done',
+}: {
+  total: number;
+  done: number;
+  of?: string;
+}) {
   if (total === 0) return <></>;
   return (
     <span class="muted">
-      <span class="progress" role="img" aria-label={`${done} of ${total} tasks done`}>
+      <span class="progress" role="img" aria-label={`${done} of ${total} ${of}`}>
         <span style={`width:${Math.round((done / total) * 100)}%`} />
       </span>{' '}
-      {done} of {total} tasks
+      {done} of {total} {of}
     </span>
   );
 }
