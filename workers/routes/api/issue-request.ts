@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { repoScope, type RepoScope } from '../../services/issues/access';
-import { renderIssueTexts } from '../../services/issues/render';
+import { renderIssueTexts, repoCommits } from '../../services/issues/render';
 import { actorOf } from './request';
 
 /** The scope of `/repos/:owner/:repo/…` for this request (404 when the actor cannot read it). */
@@ -36,5 +36,5 @@ export async function bodiesHtml(
   bodies: string[],
 ): Promise<Array<string | undefined>> {
   if (!wantsHtml(c)) return bodies.map(() => undefined);
-  return renderIssueTexts(s.db, s.actor, s.repo, bodies);
+  return renderIssueTexts(s.db, s.actor, s.repo, bodies, repoCommits(c.env, s.repo));
 }

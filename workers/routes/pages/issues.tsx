@@ -15,7 +15,12 @@ import { commentHistory, commentOf } from '../../services/issues/comments';
 import { createIssue, getIssue, listIssues } from '../../services/issues/issues';
 import { issuePageData, pinnedIssues, type IssuePageData } from '../../services/issues/page-data';
 import { reactionSummary } from '../../services/issues/reaction-summary';
-import { renderIssueTexts, taskProgress } from '../../services/issues/render';
+import {
+  renderIssueTexts,
+  repoCommits,
+  taskProgress,
+  type CommitSource,
+} from '../../services/issues/render';
 import { DEFAULT_QUERY } from '../../services/issues/search-query';
 import { transferredTo } from '../../services/issues/transfer';
 import { CommentHistoryPage } from '../../views/issues/comment-history-page';
@@ -36,6 +41,7 @@ async function timelineOf(
   s: RepoScope,
   data: IssuePageData,
   can: IssuePermissions,
+  commits: () => Promise<CommitSource>,
 ): Promise<TimelineEntry[]> {
   const { comments, events } = data;
   const html = await renderIssueTexts(
@@ -43,6 +49,7 @@ async function timelineOf(
     s.actor,
     s.repo,
     comments.map((x) => x.body),
+    commits,
   );
   const byId = new Map(comments.map((x, k) => [x.id, { comment: x, html: html[k] ?? '' }]));
   const out: TimelineEntry[] = [];
@@ -150,7 +157,8 @@ export const issuePageRoutes = new Hono<AppEnv>()
       return `/${to.repoPath}/issues/${to.number}`;
     });
     if (typeof one === 'string') return c.redirect(one, 301);
-    const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [one.issue.body]);
+    const commits = repoCommits(c.env, s.repo);
+    const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [one.issue.body], commits);
     const can = issuePermissions(s, one.issue);
     const data = await issuePageData(s, one.issue, can.triage);
     c.header('Cache-Control', 'private, no-cache');
@@ -161,7 +169,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         repo={s.repo}
         bodyHtml={bodyHtml ?? ''}
         tasks={taskProgress(one.issue.body)}
-        timeline={await timelineOf(s, data, can)}
+        timeline={await timelineOf(s, data, can, commits)}
         can={can}
         labels={data.labels}
         assignable={data.assignable}

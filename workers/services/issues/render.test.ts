@@ -4,7 +4,7 @@ import { insertRepo, type RepoRow } from '../../../db/queries/repositories';
 import { createUserWithWallet } from '../../../db/queries/users';
 import { insertIssue } from '../../../db/queries/issues';
 import type { Actor } from '../repos/authz';
-import { renderIssueTexts, taskProgress } from './render';
+import { renderIssueTexts, taskProgress, type CommitSource } from './render';
 
 describe('issue markdown', () => {
   let tdb: TestDatabase;
@@ -70,6 +70,50 @@ describe('issue markdown', () => {
     expect(html).not.toContain('secret/issues');
     expect(html).toContain('mdowner/secret#1');
     expect(html).toContain('href="/mdowner/pub/issues/1"');
+  });
+
+  it('links a short commit id only when it names exactly one commit', async () => {
+    // Objects as the pack indexes would list them: one commit under abc1234…, two commits
+    // sharing deadbee…, and a blob under 1234abc….
+    const one = 'abc1234' + '5'.repeat(33);
+    const twins = ['deadbee' + '0'.repeat(33), 'deadbee' + '1'.repeat(33)];
+    const blob = '1234abc' + '6'.repeat(33);
+    const types = new Map<string, 'commit' | 'blob'>([
+      [one, 'commit'],
+      [twins[0] ?? '', 'commit'],
+      [twins[1] ?? '', 'commit'],
+      [blob, 'blob'],
+    ]);
+    let prefixLookups = 0;
+    const source: CommitSource = {
+      reader: {
+        read: (oid) => {
+          const type = types.get(oid);
+          return Promise.resolve(type ? { type, body: new Uint8Array() } : undefined);
+        },
+      },
+      findPrefix: (prefix) => {
+        prefixLookups++;
+        return Promise.resolve([...types.keys()].filter((oid) => oid.startsWith(prefix)));
+      },
+    };
+    const db = tdb.open();
+    try {
+      const text = 'see abc1234 and abc12345, deadbee, 1234abc, 1234567, `abc1234` x-abc1234';
+      const [html] = await renderIssueTexts(db, owner, pub, [text], () => Promise.resolve(source));
+      const link = `<a class="commit-ref" href="/mdowner/pub/commit/${one}"><code>abc1234</code></a>`;
+      expect(html?.split(link).length).toBe(3);
+      expect(html).not.toContain('commit/deadbee');
+      expect(html).not.toContain('commit/1234');
+      expect(html).toContain('<code>abc1234</code> x-abc1234</p>');
+      // At most 20 candidates per render batch, however many the texts hold.
+      prefixLookups = 0;
+      const many = Array.from({ length: 30 }, (_, i) => `abcd${String(i).padStart(3, '0')}f`);
+      await renderIssueTexts(db, owner, pub, [many.join(' ')], () => Promise.resolve(source));
+      expect(prefixLookups).toBe(20);
+    } finally {
+      await db.end();
+    }
   });
 
   it.each([

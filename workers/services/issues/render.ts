@@ -1,8 +1,10 @@
 /**
  * Issue and comment text to HTML for one viewer: GitHub-flavoured markdown through the
  * browse renderer (raw HTML escaped, unsafe URLs dropped, fenced code highlighted), with
- * `#12`, `owner/repo#12`, `@user` and full commit ids linked only when their target exists and
- * the viewer may read it; anything else stays plain text. Also counts task-list progress.
+ * `#12`, `owner/repo#12`, `@user` and commit ids linked only when their target exists and
+ * the viewer may read it; anything else stays plain text. Full commit ids are linked as written;
+ * short ones (7–39 hex, not all digits) only when they name exactly one commit in the
+ * repository's object store, at most 20 candidates per render. Also counts task-list progress.
  */
 import { Marked, type Token, type TokenizerAndRendererExtension, type Tokens } from 'marked';
 import type { Db } from '../../../db/client';
@@ -11,22 +13,81 @@ import { existingLogins, existingNumbers } from '../../../db/queries/issues';
 import { AppError } from '../../../common/errors';
 import { escapeHtml } from '../browse/html';
 import { renderMarkdown } from '../browse/markdown';
+import { peel, type ObjectReader } from '../browse/objects';
+import { openBrowseRepo } from '../browse/repo';
+import type { Env } from '../../env';
+import type { PrefixFinder } from '../browse/resolve-ref';
 import { loadRepoForAction, type Actor } from '../repos/authz';
-import { findReferences } from './references';
+import { findReferences, withoutCode } from './references';
 
 interface Resolved {
   /** `owner/repo#n` (lower case; '' owner/repo for the same repository) → link. */
   issues: Map<string, { href: string; title: string }>;
   /** lower-case login → its spelling */
   users: Map<string, string>;
+  /** short commit id as written → the one commit it names */
+  commits: Map<string, string>;
+}
+
+/** Where short commit ids are looked up: the repository's objects (see openBrowseRepo). */
+export interface CommitSource {
+  reader: ObjectReader;
+  findPrefix: PrefixFinder;
+}
+
+/** The commit source of `repo` (one the viewer may read), opened once, on first use. */
+export function repoCommits(env: Env, repo: RepoRow): () => Promise<CommitSource> {
+  let opened: Promise<CommitSource> | undefined;
+  return () => (opened ??= openBrowseRepo(env, repo));
+}
+
+/** Short ids looked up per render batch: each costs a scan of the pack indexes. */
+const MAX_SHORT_IDS = 20;
+const SHORT_ID = /(?<![\w/.@#-])([0-9a-f]{7,39})(?![0-9a-z])/g;
+
+/** Candidate short commit ids in `texts` (outside code), at most MAX_SHORT_IDS of them. */
+function shortIdCandidates(texts: string[]): string[] {
+  const out = new Set<string>();
+  for (const t of texts) {
+    for (const m of withoutCode(t).matchAll(SHORT_ID)) {
+      const id = m[1] ?? '';
+      if (/^\d+$/.test(id)) continue;
+      out.add(id);
+      if (out.size >= MAX_SHORT_IDS) return [...out];
+    }
+  }
+  return [...out];
+}
+
+/** Each candidate that names exactly one commit → that commit's full id. */
+async function resolveShortIds(
+  source: CommitSource,
+  candidates: string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const id of candidates) {
+    const hits: string[] = [];
+    for (const oid of await source.findPrefix(id)) {
+      const p = await peel(source.reader, oid);
+      if (p?.type === 'commit' && p.oid === oid) hits.push(oid);
+    }
+    if (hits.length === 1 && hits[0] !== undefined) out.set(id, hits[0]);
+  }
+  return out;
 }
 
 const refKey = (owner: string, repo: string, n: number) => `${owner}/${repo}#${n}`.toLowerCase();
 
 /** Looks up every reference in `texts` that the viewer may see. */
-async function resolve(db: Db, actor: Actor, repo: RepoRow, texts: string[]): Promise<Resolved> {
+async function resolve(
+  db: Db,
+  actor: Actor,
+  repo: RepoRow,
+  texts: string[],
+  commits: (() => Promise<CommitSource>) | undefined,
+): Promise<Resolved> {
   const refs = texts.map(findReferences);
-  const out: Resolved = { issues: new Map(), users: new Map() };
+  const out: Resolved = { issues: new Map(), users: new Map(), commits: new Map() };
   const byRepo = new Map<string, { owner: string; repo: string; numbers: Set<number> }>();
   for (const r of refs.flatMap((x) => x.issues)) {
     const owner = r.owner ?? repo.owner_login;
@@ -61,15 +122,18 @@ async function resolve(db: Db, actor: Actor, repo: RepoRow, texts: string[]): Pr
     }
   }
   out.users = await existingLogins(db, [...new Set(refs.flatMap((x) => x.mentions))]);
+  const candidates = commits ? shortIdCandidates(texts) : [];
+  if (commits && candidates.length > 0)
+    out.commits = await resolveShortIds(await commits(), candidates);
   return out;
 }
 
 const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?';
 const REF = new RegExp(`^(?:(${LOGIN})/([A-Za-z0-9._-]{1,100}))?#(\\d{1,9})(?![\\w#])`);
 const MENTION = new RegExp(`^@(${LOGIN})(?![\\w/-])`);
-const COMMIT = /^([0-9a-f]{40})(?![0-9a-z])/;
+const COMMIT = /^([0-9a-f]{7,40})(?![0-9a-z])/;
 const START = new RegExp(
-  `(?:${LOGIN}/[A-Za-z0-9._-]{1,100})?#\\d|@[A-Za-z0-9]|[0-9a-f]{40}(?![0-9a-z])`,
+  `(?:${LOGIN}/[A-Za-z0-9._-]{1,100})?#\\d|@[A-Za-z0-9]|[0-9a-f]{7,40}(?![0-9a-z])`,
   'g',
 );
 
@@ -112,7 +176,9 @@ function referenceExtension(repo: RepoRow, resolved: Resolved): TokenizerAndRend
       const commit = COMMIT.exec(src);
       if (commit) {
         const raw = commit[0];
-        const href = `/${repo.owner_login}/${repo.name}/commit/${raw}`;
+        const full = raw.length === 40 ? raw : resolved.commits.get(raw);
+        if (!full) return { type: 'issueRef', raw, html: escapeHtml(raw) };
+        const href = `/${repo.owner_login}/${repo.name}/commit/${full}`;
         const html = `<a class="commit-ref" href="${escapeHtml(href)}"><code>${raw.slice(0, 7)}</code></a>`;
         return { type: 'issueRef', raw, html };
       }
@@ -124,14 +190,19 @@ function referenceExtension(repo: RepoRow, resolved: Resolved): TokenizerAndRend
   };
 }
 
-/** Renders each text for this viewer (one batch of lookups for all of them). */
+/**
+ * Renders each text for this viewer (one batch of lookups for all of them). `commits` opens the
+ * repository's objects for short commit ids (called only when a text holds a candidate); without
+ * it only full ids are linked.
+ */
 export async function renderIssueTexts(
   db: Db,
   actor: Actor,
   repo: RepoRow,
   texts: string[],
+  commits?: () => Promise<CommitSource>,
 ): Promise<string[]> {
-  const resolved = await resolve(db, actor, repo, texts);
+  const resolved = await resolve(db, actor, repo, texts, commits);
   const extensions = [referenceExtension(repo, resolved)];
   const base = `/${repo.owner_login}/${repo.name}`;
   return texts.map((t) =>
