@@ -132,6 +132,20 @@ export async function listEdits(
   );
 }
 
+/** How many times an issue body (commentId null) or a comment has been edited. */
+export async function countEdits(
+  db: Db,
+  issueId: string,
+  commentId: string | null,
+): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM issue_edits
+      WHERE issue_id = $1 AND comment_id IS NOT DISTINCT FROM $2::bigint`,
+    [issueId, commentId],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 export async function deleteComment(db: Db, comment: CommentRow, now: Date): Promise<void> {
   await db.query(`DELETE FROM issue_comments WHERE id = $1`, [comment.id]);
   await db.query(

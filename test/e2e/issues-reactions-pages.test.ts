@@ -2,8 +2,8 @@
  * Reactions and comment edit history on the issue page over HTTP with plain form posts: a read
  * collaborator adds and removes reactions on the issue and on a comment, counts show with who
  * reacted in a title; anonymous visitors see counts without forms and are sent to sign in when
- * they post; a locked issue refuses a reader's reaction; an edited comment links to its history,
- * which shows every version; a private repository is 404 to strangers on every route.
+ * they post; a locked issue refuses a reader's reaction; an edited comment, and an edited issue
+ * description, link to their history, which shows every version; a private repository is 404 to strangers on every route.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
@@ -135,6 +135,27 @@ describe('reactions and comment history on the issue page', () => {
     expect(wrong[0]).toBe(404);
   });
 
+  it('links an edited issue description to its history, which shows every version', async () => {
+    const made = await api(owner, 'POST', `${repo}/issues`, { title: 'described', body: 'v1 <i>' });
+    const n = made.json.number as number;
+    const issuePath = `${repo}/issues/${n}`;
+    let [, html] = await page(reader, issuePath);
+    expect(html).not.toContain(`href="${issuePath}/history"`);
+    for (const body of ['v2', 'v3']) {
+      expect((await api(owner, 'PATCH', `${repo}/issues/${n}`, { body })).status).toBe(200);
+    }
+    [, html] = await page(reader, issuePath);
+    expect(html).toContain(`href="${issuePath}/history"`);
+    const [status, hist] = await page(reader, `${issuePath}/history`);
+    expect(status).toBe(200);
+    expect(hist).toContain('the description of #' + String(n));
+    expect(hist).toContain('2 edits, newest first.');
+    const order = ['v3', 'v2', 'v1 &lt;i&gt;'].map((t) => hist.indexOf(`>${t}</pre>`));
+    expect(order.every((k) => k > 0)).toBe(true);
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect((await page(reader, `${repo}/issues/99999/history`))[0]).toBe(404);
+  });
+
   it('answers every route on a private repository with 404 to strangers and anonymous', async () => {
     const made = await api(owner, 'POST', `${priv}/issues`, { title: 'secret' });
     const n = made.json.number as number;
@@ -145,6 +166,7 @@ describe('reactions and comment history on the issue page', () => {
     const issuePath = `${priv}/issues/${n}`;
     for (const u of [stranger, undefined]) {
       expect((await page(u, `${issuePath}/comments/${id}/history`))[0]).toBe(404);
+      expect((await page(u, `${issuePath}/history`))[0]).toBe(404);
       expect((await post(u, `${issuePath}/reactions`, { content: 'eyes' })).status).toBe(404);
       const onComment = await post(u, `${issuePath}/comments/${id}/reactions`, { content: 'eyes' });
       expect(onComment.status).toBe(404);

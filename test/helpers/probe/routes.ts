@@ -435,6 +435,7 @@ export const ROUTES: Record<string, RouteSpec> = {
     fill: { id: 'comment' },
     body: { form: {} },
   },
+  'GET /:owner/:repo/issues/:number{[0-9]+}/history': { kind: 'repo', ownerStatus: [200] },
   'GET /:owner/:repo/issues/:number{[0-9]+}/comments/:id{[0-9]+}/history': {
     kind: 'repo',
     fill: { id: 'comment' },

@@ -11,7 +11,12 @@ import {
   type IssuePermissions,
   type RepoScope,
 } from '../../services/issues/access';
-import { commentHistory, commentOf } from '../../services/issues/comments';
+import {
+  commentHistory,
+  commentOf,
+  issueBodyEdits,
+  issueHistory,
+} from '../../services/issues/comments';
 import { createIssue, getIssue, listIssues } from '../../services/issues/issues';
 import { issuePageData, pinnedIssues, type IssuePageData } from '../../services/issues/page-data';
 import { reactionSummary } from '../../services/issues/reaction-summary';
@@ -145,6 +150,20 @@ export const issuePageRoutes = new Hono<AppEnv>()
       />,
     );
   })
+  .get('/:owner/:repo/issues/:number{[0-9]+}/history', async (c) => {
+    const s = await scope(c);
+    const { issue } = await getIssue(s, numberOf(c));
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(
+      <CommentHistoryPage
+        user={c.var.user}
+        repo={s.repo}
+        issue={issue}
+        edits={await issueHistory(s, issue.number)}
+        now={s.now.getTime()}
+      />,
+    );
+  })
   .get('/:owner/:repo/issues/:number{[0-9]+}', async (c) => {
     const s = await scope(c);
     const number = numberOf(c);
@@ -168,6 +187,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         user={await viewerOfIssue(c, one.issue.id)}
         repo={s.repo}
         bodyHtml={bodyHtml ?? ''}
+        bodyEdits={await issueBodyEdits(s, one.issue)}
         tasks={taskProgress(one.issue.body)}
         timeline={await timelineOf(s, data, can, commits)}
         can={can}

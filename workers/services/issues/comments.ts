@@ -11,6 +11,7 @@ import {
   deleteReaction as deleteReactionRow,
   insertComment,
   listComments,
+  countEdits,
   listEdits,
   listReactions,
   type CommentRow,
@@ -120,6 +121,11 @@ export async function commentHistory(s: RepoScope, id: string): Promise<EditRow[
 export async function issueHistory(s: RepoScope, number: number): Promise<EditRow[]> {
   const issue = await issueOf(s, number);
   return listEdits(s.db, issue.id, null);
+}
+
+/** How many times the body of `issue` (one the scope may read) has been edited. */
+export function issueBodyEdits(s: RepoScope, issue: IssueRow): Promise<number> {
+  return countEdits(s.db, issue.id, null);
 }
 
 /** Reacts to an issue (commentId null) or comment; not on a locked issue without write. */

@@ -18,6 +18,8 @@ export interface IssuePageProps extends IssueWithExtras {
   user?: { login: string } | undefined;
   repo: RepoRow;
   bodyHtml: string;
+  /** How many times the body was edited (its history is linked when > 0). */
+  bodyEdits: number;
   tasks: { total: number; done: number };
   timeline: TimelineEntry[];
   can: IssuePermissions;
@@ -27,6 +29,19 @@ export interface IssuePageProps extends IssueWithExtras {
   notice?: string | undefined;
   now: number;
   reactions: ReactionSummary;
+}
+
+/** ` · edited`, linking to the earlier versions, once the text has been edited. */
+function EditedMarker(p: { edits: number; href: string }) {
+  if (p.edits === 0) return null;
+  return (
+    <>
+      {' · '}
+      <a class="muted" href={p.href} title="See earlier versions">
+        edited
+      </a>
+    </>
+  );
 }
 
 /** Lock, pin and delete: for those with write access (delete: admin). */
@@ -204,6 +219,7 @@ export function IssuePage(p: IssuePageProps) {
           <article class="entry">
             <header>
               <b>{issue.author_login ?? 'ghost'}</b> wrote
+              <EditedMarker edits={p.bodyEdits} href={`${action}/history`} />
             </header>
             <div class="markdown">
               {issue.body.trim() === '' ? (
