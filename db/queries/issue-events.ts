@@ -62,27 +62,47 @@ export async function insertIssueEvents(db: Db, events: NewIssueEvent[]): Promis
 }
 
 /**
- * The issue's timeline, oldest first; cross-repository references only from repositories the
- * viewer may read (public, owned, or collaborated on).
+ * The events of an issue a viewer may see: cross-repository references only from repositories
+ * the viewer may read (public, owned, or collaborated on); `commented` too unless
+ * `withoutComments` ($3).
  */
-export async function listIssueEvents(
-  db: Db,
-  issueId: string,
-  viewerId: string | null,
-  page: { limit: number; offset: number },
-): Promise<IssueEventRow[]> {
-  return db.query<IssueEventRow>(
-    `SELECT e.id::text AS id, e.issue_id::text AS issue_id, u.username AS actor_login, e.event,
-            e.data, e.source_repo_id::text AS source_repo_id, e.created_at
-       FROM issue_events e LEFT JOIN users u ON u.id = e.actor_id
+const VISIBLE_EVENTS = `FROM issue_events e LEFT JOIN users u ON u.id = e.actor_id
        LEFT JOIN repositories sr ON sr.id = e.source_repo_id
       WHERE e.issue_id = $1
         AND (e.source_repo_id IS NULL OR NOT sr.private OR sr.owner_id = $2::bigint
              OR EXISTS (SELECT 1 FROM collaborators c WHERE c.repo_id = sr.id
                           AND c.user_id = $2::bigint))
-      ORDER BY e.id LIMIT $3 OFFSET $4`,
-    [issueId, viewerId, page.limit, page.offset],
+        AND (NOT $3::boolean OR e.event <> 'commented')`;
+
+/** The issue's timeline for a viewer (see VISIBLE_EVENTS), oldest first. */
+export async function listIssueEvents(
+  db: Db,
+  issueId: string,
+  viewerId: string | null,
+  page: { limit: number; offset: number; withoutComments?: boolean },
+): Promise<IssueEventRow[]> {
+  return db.query<IssueEventRow>(
+    `SELECT e.id::text AS id, e.issue_id::text AS issue_id, u.username AS actor_login, e.event,
+            e.data, e.source_repo_id::text AS source_repo_id, e.created_at
+       ${VISIBLE_EVENTS}
+      ORDER BY e.id LIMIT $4 OFFSET $5`,
+    [issueId, viewerId, page.withoutComments ?? false, page.limit, page.offset],
   );
+}
+
+/** How many events `listIssueEvents` would list over all pages. */
+export async function countIssueEvents(
+  db: Db,
+  issueId: string,
+  viewerId: string | null,
+  withoutComments: boolean,
+): Promise<number> {
+  const rows = await db.query<{ n: number }>(`SELECT count(*)::int AS n ${VISIBLE_EVENTS}`, [
+    issueId,
+    viewerId,
+    withoutComments,
+  ]);
+  return rows[0]?.n ?? 0;
 }
 
 /** Whether the issue already shows a reference with this key (e.g. a commit id). */

@@ -2,7 +2,7 @@
  * Issues through the API with two users and a stranger: open, label, assign, milestone,
  * comment (edited, with history), reactions, references from another issue and from a commit
  * pushed with git, `Fixes #n` closing the issue, lock refusing the stranger, pins, search
- * qualifiers with counts and Link pagination, and a private repository invisible to strangers.
+ * qualifiers with counts and Link pagination (of lists, timelines and events), and a private repository invisible to strangers.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
@@ -218,6 +218,31 @@ describe('issues over the API', () => {
     for (const n of [1, 2, 3]) await json(owner, 'PUT', `${r}/issues/${n}/pin`, undefined, 204);
     const fourth = await call(owner, 'PUT', `${r}/issues/4/pin`);
     expect(fourth.status).toBe(409);
+  });
+
+  it('paginates the timeline and the events with page, per_page and Link', async () => {
+    const made = await json(owner, 'POST', `${repo}/issues`, { title: 'paged' }, 201);
+    const path = `${repo}/issues/${made.number as number}`;
+    for (const body of ['c1', 'c2', 'c3']) {
+      await json(owner, 'POST', `${path}/comments`, { body }, 201);
+    }
+    for (const title of ['paged 2', 'paged 3']) await json(owner, 'PATCH', path, { title });
+    // opened, 3 × commented, 2 × renamed: 3 pages of 2; without comments, 2 pages of 2.
+    const kinds = (x: Json[]) => x.map((e) => e.event);
+    const first = await call(undefined, 'GET', `${path}/timeline?per_page=2&page=1`);
+    const link = first.headers.get('link') ?? '';
+    expect(link).toMatch(/per_page=2&page=2>; rel="next"/);
+    expect(link).toMatch(/per_page=2&page=3>; rel="last"/);
+    expect(kinds((await first.json()) as Json[])).toEqual(['opened', 'commented']);
+    const third = await call(undefined, 'GET', `${path}/timeline?per_page=2&page=3`);
+    expect(third.headers.get('link')).toMatch(/page=2>; rel="prev"/);
+    expect(kinds((await third.json()) as Json[])).toEqual(['renamed', 'renamed']);
+    const events = await call(undefined, 'GET', `${path}/events?per_page=2&page=1`);
+    expect(kinds((await events.json()) as Json[])).toEqual(['opened', 'renamed']);
+    expect(events.headers.get('link')).toMatch(/per_page=2&page=2>; rel="last"/);
+    const last = await json(undefined, 'GET', `${path}/events?per_page=2&page=2`);
+    expect(kinds(last)).toEqual(['renamed']);
+    expect((await call(undefined, 'GET', `${path}/events?per_page=0`)).status).toBe(400);
   });
 
   it('keeps private repositories invisible and their references unlinked', async () => {

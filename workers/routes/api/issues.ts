@@ -169,14 +169,16 @@ export const issueRoutes = new Hono<AppEnv>()
   .get('/repos/:owner/:repo/issues/:number{[0-9]+}/timeline', async (c) => {
     const s = await scopeOf(c);
     const page = pageOf(c);
-    const { events } = await timelineOf(s, pathNumber(c, 'number'), page);
+    const { events, total } = await timelineOf(s, pathNumber(c, 'number'), page);
+    setLinkHeader(c, page, total);
     return c.json(events.map(eventView));
   })
   .get('/repos/:owner/:repo/issues/:number{[0-9]+}/events', async (c) => {
     const s = await scopeOf(c);
     const page = pageOf(c);
-    const { events } = await timelineOf(s, pathNumber(c, 'number'), page);
-    return c.json(events.filter((e) => e.event !== 'commented').map(eventView));
+    const { events, total } = await timelineOf(s, pathNumber(c, 'number'), page, true);
+    setLinkHeader(c, page, total);
+    return c.json(events.map(eventView));
   })
   .get('/repos/:owner/:repo/issues/:number{[0-9]+}/history', async (c) => {
     const s = await scopeOf(c);

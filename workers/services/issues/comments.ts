@@ -19,7 +19,11 @@ import {
   type ReactionContent,
   type ReactionRow,
 } from '../../../db/queries/issue-comments';
-import { listIssueEvents, type IssueEventRow } from '../../../db/queries/issue-events';
+import {
+  countIssueEvents,
+  listIssueEvents,
+  type IssueEventRow,
+} from '../../../db/queries/issue-events';
 import { findIssueById, type IssueRow } from '../../../db/queries/issues';
 import { AppError } from '../../../common/errors';
 import { conversant, editorOf, issueOf, participant, requireLevel, type RepoScope } from './access';
@@ -163,16 +167,22 @@ export async function unreact(s: RepoScope, number: number, reactionId: string):
   await deleteReactionRow(s.db, issue.id, reactionId);
 }
 
-/** The issue's timeline for this viewer (references from unreadable repositories left out). */
+/**
+ * One page of an issue's timeline (`withoutComments`: the events API, which leaves comments
+ * out) and how many events there are over all pages.
+ */
 export async function timelineOf(
   s: RepoScope,
   number: number,
   page: { page: number; perPage: number },
-): Promise<{ issue: IssueRow; events: IssueEventRow[] }> {
+  withoutComments = false,
+): Promise<{ issue: IssueRow; events: IssueEventRow[]; total: number }> {
   const issue = await issueOf(s, number);
-  const events = await listIssueEvents(s.db, issue.id, s.actor.user?.id ?? null, {
+  const viewer = s.actor.user?.id ?? null;
+  const events = await listIssueEvents(s.db, issue.id, viewer, {
     limit: page.perPage,
     offset: (page.page - 1) * page.perPage,
+    withoutComments,
   });
-  return { issue, events };
+  return { issue, events, total: await countIssueEvents(s.db, issue.id, viewer, withoutComments) };
 }
