@@ -86,9 +86,13 @@ describe('labels, milestones, reactions and history pages in a browser', () => {
 
     await page.goto(`${repoUrl}/milestones`);
     await page.click('a.title:has-text("Beta")');
+    await page.waitForURL(/\/milestones\/\d+$/);
+    expect(await page.locator('table.issues tr').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'milestone-page.png'), fullPage: true });
+    await page.click('a:has-text("Search these in the issue list")');
     await page.waitForURL(/\/issues\?q=/);
-    expect(await page.inputValue('#issue-q')).toBe('milestone:"Beta"');
-    expect(await page.locator('table.issues tr').count()).toBe(2);
+    expect(await page.inputValue('#issue-q')).toBe('is:open milestone:"Beta"');
+    expect(await page.locator('table.issues tr').count()).toBe(1);
 
     await page.goto(`${repoUrl}/issues/1`);
     await page.click('.entry >> nth=0 >> summary:has-text("Add reaction")');

@@ -1,8 +1,8 @@
 /**
  * The labels and milestones pages over HTTP with plain form posts: the owner creates, edits and
  * deletes a label (delete needs its confirmation) and sees its open-issue count; creates a
- * milestone with a due date, sees its progress in words and its link to the filtered issue list,
- * closes, reopens and deletes it. Readers see the pages without forms and get 403 on every form;
+ * milestone with a due date, sees its progress in words and its own page (details, progress,
+ * its open and closed issues), closes, reopens and deletes it. Readers see the pages without forms and get 403 on every form;
  * anonymous visitors are sent to sign in; a private repository is 404 to strangers.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -150,8 +150,25 @@ describe('labels and milestones pages', () => {
     expect(html).toContain('v1 &quot;final&quot;');
     expect(html).toContain('Due by <time datetime="2030-01-31');
     expect(html).toContain('33% complete · 2 open · 1 closed');
-    expect(html).toContain(`q=milestone%3A%22v1+%22final%22%22`);
+    expect(html).toContain(`<a class="title" href="${repo}/milestones/${n}">`);
     expect(html).toContain('First release');
+
+    // The milestone's own page: its details, progress, and its open or closed issues.
+    let [mStatus, mHtml] = await page(undefined, `${repo}/milestones/${n}`);
+    expect(mStatus).toBe(200);
+    expect(mHtml).toContain('v1 &quot;final&quot;');
+    expect(mHtml).toContain('Due by <time datetime="2030-01-31');
+    expect(mHtml).toContain('First release');
+    expect(mHtml).toContain('33% complete · 2 open · 1 closed');
+    const titles = (h: string) =>
+      [...h.matchAll(/<a class="title" href="[^"]+\/issues\/\d+">([^<]*)<\/a>/g)].map((x) => x[1]);
+    expect(titles(mHtml)).toEqual(['c', 'b']);
+    expect(mHtml).toContain(`q=is%3Aopen+milestone%3A%22v1+%22final%22%22`);
+    [mStatus, mHtml] = await page(undefined, `${repo}/milestones/${n}?state=closed`);
+    expect(mStatus).toBe(200);
+    expect(titles(mHtml)).toEqual(['a']);
+    expect((await page(undefined, `${repo}/milestones/99999`))[0]).toBe(404);
+    expect((await page(undefined, `${repo}/milestones/${n}?state=nope`))[0]).toBe(400);
 
     res = await post(owner, `${repo}/milestones/${n}/edit`, {
       title: 'v1.0',
@@ -226,5 +243,10 @@ describe('labels and milestones pages', () => {
     }
     const [, html] = await page(owner, `${priv}/labels`);
     expect(html).toContain('chore-x');
+    const [mStatus, mHtml] = await page(reader, `${priv}/milestones/1`);
+    expect(mStatus).toBe(200);
+    expect(mHtml).toContain('No open issues in this milestone.');
+    expect((await page(stranger, `${priv}/milestones/1`))[0]).toBe(404);
+    expect((await page(undefined, `${priv}/milestones/1`))[0]).toBe(404);
   });
 });

@@ -498,6 +498,11 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /:owner/:repo/labels/:name/delete': { kind: 'repo', body: { form: { confirm: 'bug' } } },
   'GET /:owner/:repo/milestones': { kind: 'repo', ownerStatus: [200] },
   'POST /:owner/:repo/milestones': { kind: 'repo', body: { form: { title: 'probe' } } },
+  'GET /:owner/:repo/milestones/:number{[0-9]+}': {
+    kind: 'repo',
+    fill: { number: 'milestone' },
+    ownerStatus: [200],
+  },
   'POST /:owner/:repo/milestones/:number{[0-9]+}/edit': {
     kind: 'repo',
     fill: { number: 'milestone' },

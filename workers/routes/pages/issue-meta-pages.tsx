@@ -1,5 +1,6 @@
 /**
- * The labels and milestones pages and their form actions: anyone who can read the repository
+ * The labels and milestones pages (and one page per milestone with its issues) and their form
+ * actions: anyone who can read the repository
  * sees them; create, edit, close/reopen and delete need write access (the services check, as for
  * the API). Each action is a form POST answered with a 303 back to its page (POST→redirect→GET);
  * anonymous visitors are sent to sign in; the same-origin check of middleware/csrf.ts covers them.
@@ -14,6 +15,7 @@ import {
   createMilestone,
   editLabel,
   editMilestone,
+  getMilestone,
   labelsWithCounts,
   removeLabel,
   removeMilestone,
@@ -21,13 +23,15 @@ import {
 } from '../../services/issues/issue-meta';
 import { LabelsPage } from '../../views/issues/labels-page';
 import { MilestonesPage } from '../../views/issues/milestones-page';
+import { MilestonePage } from '../../views/issues/milestone-page';
+import { milestoneIssues } from '../../services/issues/issues';
 import {
   createLabelInput,
   createMilestoneInput,
   updateLabelInput,
   updateMilestoneInput,
 } from '../../services/issues/inputs';
-import { formInput, formText, parseInput, queryInput } from '../input';
+import { formInput, formText, parseInput, queryInput, uiPageQuery } from '../input';
 import { scope } from './issue-forms';
 
 const labelForm = z.object({
@@ -44,6 +48,8 @@ const confirmForm = z.object({ confirm: formText.default('') });
 const stateQuery = z.object({
   state: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('open'),
 });
+const milestoneQuery = uiPageQuery.extend(stateQuery.shape);
+const MILESTONE_PAGE = 25;
 
 /** An empty date field clears the due date. */
 const dueOrNull = (f: z.output<typeof milestoneForm>) => ({
@@ -127,6 +133,28 @@ export const issueMetaPageRoutes = new Hono<AppEnv>()
         open={all.filter((m) => m.state === 'open').length}
         closed={all.filter((m) => m.state === 'closed').length}
         canWrite={holds(s, 'write')}
+        now={s.now.getTime()}
+      />,
+    );
+  })
+  .get('/:owner/:repo/milestones/:number{[0-9]+}', async (c) => {
+    const s = await scope(c);
+    const { state, page } = queryInput(c, milestoneQuery);
+    const raw = c.req.param('number');
+    if (raw.length > 9) throw AppError.notFound('Milestone not found', 'milestone_not_found');
+    const milestone = await getMilestone(s, Number(raw));
+    const list = await milestoneIssues(s, milestone, state, { page, perPage: MILESTONE_PAGE });
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(
+      <MilestonePage
+        user={c.var.user}
+        repo={s.repo}
+        milestone={milestone}
+        state={state}
+        items={list.items}
+        total={list.total}
+        page={page}
+        perPage={MILESTONE_PAGE}
         now={s.now.getTime()}
       />,
     );

@@ -3,7 +3,7 @@
  * assignees, milestone in one PATCH, as on GitHub), lock, pin (at most 3 per repository) and
  * delete. Every change lands on the timeline through events.ts; rules are in access.ts.
  */
-import { findMilestone } from '../../../db/queries/issue-meta';
+import { findMilestone, type MilestoneRow } from '../../../db/queries/issue-meta';
 import { recordIssueEdit } from '../../../db/queries/issue-comments';
 import {
   countPinned,
@@ -46,6 +46,31 @@ export async function listIssues(
   page: { page: number; perPage: number },
 ): Promise<IssueSearchResult> {
   return searchRepoIssues(s.db, s.repo.id, query, page);
+}
+
+/** A page of the open or closed issues in milestone `m` of the scope's repository, newest first. */
+export function milestoneIssues(
+  s: RepoScope,
+  m: MilestoneRow,
+  state: 'open' | 'closed',
+  page: { page: number; perPage: number },
+): Promise<IssueSearchResult> {
+  return searchRepoIssues(
+    s.db,
+    s.repo.id,
+    {
+      state,
+      milestone: m.title,
+      labels: [],
+      notLabels: [],
+      noAssignee: false,
+      noLabel: false,
+      text: '',
+      sort: 'created',
+      direction: 'desc',
+    },
+    page,
+  );
 }
 
 export async function getIssue(s: RepoScope, number: number): Promise<IssueWithExtras> {

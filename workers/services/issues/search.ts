@@ -11,7 +11,7 @@ import {
   type MilestoneRow,
 } from '../../../db/queries/issue-meta';
 import type { IssueRow } from '../../../db/queries/issues';
-import { searchIssues } from '../../../db/queries/issues-search';
+import { searchIssues, type IssueFilter } from '../../../db/queries/issues-search';
 import { parseIssueQuery } from './search-query';
 import type { IssueExtras } from './views';
 
@@ -48,14 +48,17 @@ export async function withExtras(
   }));
 }
 
-/** A page of issues matching a GitHub-style query, with the open/closed counts of the match. */
+/**
+ * A page of issues matching a GitHub-style query (or its parsed filter), with the open/closed
+ * counts of the match.
+ */
 export async function searchRepoIssues(
   db: Db,
   repoId: string,
-  query: string,
+  query: string | IssueFilter,
   page: { page: number; perPage: number },
 ): Promise<IssueSearchResult> {
-  const filter = parseIssueQuery(query);
+  const filter = typeof query === 'string' ? parseIssueQuery(query) : query;
   const found = await searchIssues(db, repoId, filter, {
     limit: page.perPage,
     offset: (page.page - 1) * page.perPage,

@@ -156,7 +156,9 @@ function Sidebar(p: IssuePageProps & { action: string }) {
         <h2>Milestone</h2>
         {extras.milestone ? (
           <>
-            {extras.milestone.title}{' '}
+            <a href={`/${p.repo.owner_login}/${p.repo.name}/milestones/${extras.milestone.number}`}>
+              {extras.milestone.title}
+            </a>{' '}
             <TaskProgress
               total={extras.milestone.open_issues + extras.milestone.closed_issues}
               done={extras.milestone.closed_issues}

@@ -1,13 +1,12 @@
 /**
  * The milestones page (`/{owner}/{repo}/milestones?state=open|closed`): each milestone with its
- * due date and progress (closed of total issues, as a bar and in words), linking to the issue
- * list filtered by `milestone:"title"`; writers get create, edit, close/reopen and delete forms
+ * due date and progress (closed of total issues, as a bar and in words), linking to its own page
+ * (milestone-page.tsx); writers get create, edit, close/reopen and delete forms
  * (delete behind a second, explicit step). Works with JavaScript off.
  */
 import type { MilestoneRow } from '../../../db/queries/issue-meta';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { RepoPage } from '../browse/common';
-import { issuesHref } from './labels-page';
 import { When } from './parts';
 
 export interface MilestonesPageProps {
@@ -55,7 +54,8 @@ function MilestoneFields(p: { m?: MilestoneRow; id: string }) {
   );
 }
 
-function Due({ m, now }: { m: MilestoneRow; now: number }) {
+/** Closed when, past due or due by (a sentence fragment). */
+export function Due({ m, now }: { m: MilestoneRow; now: number }) {
   if (m.state === 'closed' && m.closed_at) {
     return (
       <>
@@ -128,7 +128,7 @@ export function MilestonesPage(p: MilestonesPageProps) {
               return (
                 <tr>
                   <td>
-                    <a class="title" href={issuesHref(base, `milestone:"${m.title}"`)}>
+                    <a class="title" href={path}>
                       {m.title}
                     </a>
                     <br />
