@@ -159,6 +159,18 @@ describe('issues over the API', () => {
     }
     expect(timeline.find((e) => e.event === 'closed')).toMatchObject({ commit_id: fixSha });
 
+    // A short id of the pushed commit is linked (to the full id); one naming nothing is not.
+    const short = fixSha.slice(0, 9);
+    const c2 = await json(stranger, 'POST', `${path}/comments`, { body: `${short} 0000000a` }, 201);
+    const shortHtml = await fetch(`${base}/api/v1${repo}/issues/comments/${c2.id}`, {
+      headers: { accept: 'application/vnd.github.html+json' },
+    });
+    const commitLink = `href="/${repo.slice('/repos/'.length)}/commit/${fixSha}"><code>${fixSha.slice(0, 7)}</code>`;
+    expect(((await shortHtml.json()) as Json).body_html).toContain(commitLink);
+    const issuePage = await (await fetch(`${base}${path.slice('/repos'.length)}`)).text();
+    expect(issuePage).toContain(commitLink);
+    expect(issuePage).not.toContain('commit/0000000a');
+
     // The author may reopen their own issue; the writer locks it; the stranger is refused.
     await json(stranger, 'PATCH', path, { state: 'open' });
     expect((await call(stranger, 'PUT', `${path}/lock`, { lock_reason: 'resolved' })).status).toBe(
