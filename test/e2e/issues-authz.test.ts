@@ -219,6 +219,22 @@ const CASES: Case[] = [
   { name: 'delete issue', need: 'admin', method: 'DELETE', path: (t) => `/issues/${t.n}`, ok: 204 },
   { name: 'list page', need: 'read', method: 'GET', path: () => '/issues', page: true, ok: 200 },
   {
+    name: 'issue history page',
+    need: 'read',
+    method: 'GET',
+    path: (t) => `/issues/${t.n}/history`,
+    page: true,
+    ok: 200,
+  },
+  {
+    name: 'milestone page',
+    need: 'read',
+    method: 'GET',
+    path: () => '/milestones/1',
+    page: true,
+    ok: 200,
+  },
+  {
     name: 'issue page',
     need: 'read',
     method: 'GET',
