@@ -135,6 +135,21 @@ describe('authorisation matrix', () => {
     });
   }
 
+  it('changes visibility only with the full name typed', async () => {
+    const full = await makeRepo(false);
+    const s = `/${full}/settings`;
+    const visible = async () =>
+      (await fetch(`${base}/${full}`, { headers: headersOf('stranger') })).status;
+    for (const confirm of ['', 'wrong', full.split('/')[1] ?? '']) {
+      const res = await form('owner', `${s}/visibility`, `visibility=private&confirm=${confirm}`);
+      expect(res.status, confirm).toBe(400);
+      expect(await visible(), confirm).toBe(200);
+    }
+    const ok = await form('owner', `${s}/visibility`, `visibility=private&confirm=${full}`);
+    expect(ok.status).toBe(303);
+    expect(await visible()).toBe(404);
+  });
+
   it('shows the Settings tab only to those who may use it', async () => {
     const full = await makeRepo(false);
     for (const role of ROLES) {

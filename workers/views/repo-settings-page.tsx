@@ -7,7 +7,12 @@
 import type { CollaboratorRow } from '../../db/queries/repositories';
 import type { CurrentUser } from '../env';
 import { RepoPage, type RepoRef } from './browse/common';
-import { CollaboratorsSection, DangerZone, SecretsSection } from './repo-settings-sections';
+import {
+  CollaboratorsSection,
+  Confirm,
+  DangerZone,
+  SecretsSection,
+} from './repo-settings-sections';
 
 export interface RepoSettingsProps {
   user: CurrentUser;
@@ -79,6 +84,7 @@ export function VisibilitySection(p: { repo: RepoRef; base: string }) {
             : 'Making it private hides it from everyone but you and its collaborators.'}
         </p>
         <input type="hidden" name="visibility" value={p.repo.private ? 'public' : 'private'} />
+        <Confirm expect={`${p.repo.owner}/${p.repo.name}`} id="visibility-confirm" />
         <button type="submit">Make {p.repo.private ? 'public' : 'private'}</button>
       </form>
     </section>

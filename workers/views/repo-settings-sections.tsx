@@ -8,7 +8,7 @@ import type { RepoRef } from './browse/common';
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** A form whose button only submits once `expect` is typed into its confirmation field. */
-function Confirm(p: { expect: string; id: string }) {
+export function Confirm(p: { expect: string; id: string }) {
   return (
     <p>
       <label for={p.id}>

@@ -114,7 +114,10 @@ const generalForm = z.object({
   description: formText.max(1000).default(''),
   default_branch: formText.optional(),
 });
-const visibilityForm = z.object({ visibility: z.enum(['public', 'private']) });
+const visibilityForm = z.object({
+  visibility: z.enum(['public', 'private']),
+  confirm: formText.default(''),
+});
 const collaboratorForm = z.object({
   login: formText.default(''),
   permission: z.enum(['read', 'write', 'admin']).default('write'),
@@ -154,6 +157,9 @@ export const repoSettingsRoutes = new Hono<AppEnv>()
   .post(`${BASE}/visibility`, (c) =>
     settingsAction(c, async (row) => {
       const body = await formInput(c, visibilityForm);
+      // Publishing shows everything to everyone, and hiding cuts off every reader: typed, like
+      // the danger zone.
+      confirmed(body.confirm, `${row.owner_login}/${row.name}`);
       const now = new Date();
       const updated = await updateRepoRecord(
         c.var.db,
