@@ -6,34 +6,15 @@
  * anonymous visitors are sent to sign in; a private repository is 404 to strangers.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
+import type { SignUp } from '../../scripts/clients/auth';
+import { castWithRepos, forgeClient } from './forge-client';
 
 const base = inject('baseUrl');
-const origin = new URL(base).origin;
-const uniq = (p: string) =>
-  `${p}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-function api(u: SignUp, method: string, path: string, body?: unknown) {
-  return fetch(`${base}/api/v1/repos${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...u.headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-function post(u: SignUp | undefined, path: string, form: Record<string, string>) {
-  return fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { origin, ...(u ? { cookie: u.cookie } : {}) },
-    body: new URLSearchParams(form),
-    redirect: 'manual',
-  });
-}
-
-async function page(u: SignUp | undefined, path: string): Promise<[number, string]> {
-  const res = await fetch(`${base}${path}`, { headers: u ? { cookie: u.cookie } : {} });
-  return [res.status, await res.text()];
-}
+const { post, page } = forgeClient(base);
+const { call } = forgeClient(base);
+/** `/repos{path}` on the API as `u`. */
+const api = (u: SignUp, method: string, path: string, body?: unknown) =>
+  call(u, method, `/repos${path}`, body);
 
 describe('labels and milestones pages', () => {
   let owner: SignUp;
@@ -42,18 +23,7 @@ describe('labels and milestones pages', () => {
   let repo = '';
   let priv = '';
   beforeAll(async () => {
-    [owner, reader, stranger] = await Promise.all([signUp(base), signUp(base), signUp(base)]);
-    const [a, b] = [uniq('meta'), uniq('metap')];
-    await owner.createRepo(a);
-    await owner.createRepo(b, { private: true });
-    repo = `/${owner.user.login}/${a}`;
-    priv = `/${owner.user.login}/${b}`;
-    for (const r of [repo, priv]) {
-      const res = await api(owner, 'PUT', `${r}/collaborators/${reader.user.login}`, {
-        permission: 'read',
-      });
-      expect(res.status).toBe(204);
-    }
+    ({ owner, reader, stranger, repo, priv } = await castWithRepos(base, 'meta'));
   }, 60_000);
 
   it('creates, counts, edits and deletes a label through forms', async () => {

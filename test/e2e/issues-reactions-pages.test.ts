@@ -6,35 +6,17 @@
  * description, link to their history, which shows every version; a private repository is 404 to strangers on every route.
  */
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
+import type { SignUp } from '../../scripts/clients/auth';
+import { castWithRepos, forgeClient } from './forge-client';
 
 const base = inject('baseUrl');
-const origin = new URL(base).origin;
-const uniq = (p: string) =>
-  `${p}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
+const { post, page } = forgeClient(base);
+const { call } = forgeClient(base);
+/** `/repos{path}` on the API as `u`: its status and JSON. */
 async function api(u: SignUp, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1/repos${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...u.headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const res = await call(u, method, `/repos${path}`, body);
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
-
-function post(u: SignUp | undefined, path: string, form: Record<string, string>) {
-  return fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { origin, ...(u ? { cookie: u.cookie } : {}) },
-    body: new URLSearchParams(form),
-    redirect: 'manual',
-  });
-}
-
-async function page(u: SignUp | undefined, path: string): Promise<[number, string]> {
-  const res = await fetch(`${base}${path}`, { headers: u ? { cookie: u.cookie } : {} });
-  return [res.status, await res.text()];
 }
 
 describe('reactions and comment history on the issue page', () => {
@@ -44,18 +26,7 @@ describe('reactions and comment history on the issue page', () => {
   let repo = '';
   let priv = '';
   beforeAll(async () => {
-    [owner, reader, stranger] = await Promise.all([signUp(base), signUp(base), signUp(base)]);
-    const [a, b] = [uniq('react'), uniq('reactp')];
-    await owner.createRepo(a);
-    await owner.createRepo(b, { private: true });
-    repo = `/${owner.user.login}/${a}`;
-    priv = `/${owner.user.login}/${b}`;
-    for (const r of [repo, priv]) {
-      const res = await api(owner, 'PUT', `${r}/collaborators/${reader.user.login}`, {
-        permission: 'read',
-      });
-      expect(res.status).toBe(204);
-    }
+    ({ owner, reader, stranger, repo, priv } = await castWithRepos(base, 'react'));
   }, 60_000);
 
   it('adds and removes reactions on the issue and a comment through forms', async () => {

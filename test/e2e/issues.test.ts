@@ -8,33 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { poll } from './workflows-client';
+import { forgeClient, uniq, type Json } from './forge-client';
 
 const base = inject('baseUrl');
-const uniq = (p: string) =>
-  `${p}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-
-type Json = Record<string, unknown> & { [k: string]: unknown };
-
-function call(u: SignUp | undefined, method: string, path: string, body?: unknown) {
-  return fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(u?.headers ?? {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-async function json(
-  u: SignUp | undefined,
-  method: string,
-  path: string,
-  body?: unknown,
-  status = 200,
-) {
-  const res = await call(u, method, path, body);
-  const text = await res.text();
-  expect(res.status, `${method} ${path}: ${text}`).toBe(status);
-  return (text === '' ? {} : JSON.parse(text)) as Json & Json[];
-}
+const { call, json } = forgeClient(base);
 
 describe('issues over the API', () => {
   let owner: SignUp;
