@@ -8,7 +8,7 @@ import type { CommentRow, EditRow } from '../../../db/queries/issue-comments';
 import type { IssueRow } from '../../../db/queries/issues';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { RepoPage } from '../browse/common';
-import { When } from './parts';
+import { repoRefOf, When } from './parts';
 
 export interface CommentHistoryProps {
   user?: { login: string } | undefined;
@@ -22,7 +22,7 @@ export interface CommentHistoryProps {
 
 export function CommentHistoryPage(p: CommentHistoryProps) {
   const issuePath = `/${p.repo.owner_login}/${p.repo.name}/issues/${p.issue.number}`;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   const text = p.comment ?? p.issue;
   const author = text.author_login ?? 'ghost';
   // Version k (0 = current) was written by the editor of edit k-1, or by the author at first.

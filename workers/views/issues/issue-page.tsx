@@ -9,7 +9,7 @@ import type { RepoRow } from '../../../db/queries/repositories';
 import type { IssuePermissions } from '../../services/issues/access';
 import type { IssueWithExtras } from '../../services/issues/issues';
 import { RepoPage } from '../browse/common';
-import { Label, StateBadge, TaskProgress, When } from './parts';
+import { Label, repoRefOf, StateBadge, TaskProgress, When } from './parts';
 import type { ReactionSummary } from '../../services/issues/reaction-summary';
 import { Reactions } from './reactions';
 import { Timeline, type TimelineEntry } from './timeline';
@@ -194,7 +194,7 @@ export function IssuePage(p: IssuePageProps) {
   const base = `/${p.repo.owner_login}/${p.repo.name}`;
   const action = `${base}/issues/${p.issue.number}`;
   const { issue, can } = p;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   return (
     <RepoPage
       title={`${issue.title} · Issue #${issue.number}`}

@@ -6,7 +6,8 @@
 import type { LabelRow } from '../../../db/queries/issue-meta';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { RepoPage } from '../browse/common';
-import { Label } from './parts';
+import { countOf } from '../count';
+import { IssuesNav, Label, repoRefOf } from './parts';
 
 export interface LabelsPageProps {
   user?: { login: string } | undefined;
@@ -50,7 +51,7 @@ function LabelFields(p: { label?: LabelRow; id: string }) {
 
 export function LabelsPage(p: LabelsPageProps) {
   const base = `/${p.repo.owner_login}/${p.repo.name}`;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   return (
     <RepoPage
       title={`Labels · ${p.repo.owner_login}/${p.repo.name}`}
@@ -58,14 +59,8 @@ export function LabelsPage(p: LabelsPageProps) {
       repo={repo}
       tab="issues"
     >
-      <nav class="bar" aria-label="Issues">
-        <a href={`${base}/issues`}>Issues</a>
-        <a href={`${base}/labels`} aria-current="page">
-          Labels
-        </a>
-        <a href={`${base}/milestones`}>Milestones</a>
-      </nav>
-      <h2>{p.labels.length === 1 ? '1 label' : `${p.labels.length} labels`}</h2>
+      <IssuesNav base={base} current="labels" />
+      <h2>{countOf(p.labels.length, 'label')}</h2>
       {p.canWrite ? (
         <form method="post" action={`${base}/labels`} class="bar meta-form" aria-label="New label">
           <LabelFields id="new-label" />

@@ -3,7 +3,7 @@ import type { Child } from 'hono/jsx';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { IssueWithExtras } from '../../services/issues/issues';
 import { RepoPage } from '../browse/common';
-import { Label, Pager, StateBadge, TaskProgress, When } from './parts';
+import { Label, Pager, repoRefOf, StateBadge, TaskProgress, When } from './parts';
 
 export interface IssueListProps {
   user?: { login: string } | undefined;
@@ -36,7 +36,7 @@ export function IssueListPage(p: IssueListProps) {
     : /(^|\s)is:open(\s|$)/i.test(p.query)
       ? 'open'
       : undefined;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   return (
     <RepoPage
       title={`Issues · ${p.repo.owner_login}/${p.repo.name}`}

@@ -9,7 +9,7 @@ import type { IssueWithExtras } from '../../services/issues/issues';
 import { RepoPage } from '../browse/common';
 import { issuesHref } from './labels-page';
 import { Due, MilestoneProgress } from './milestones-page';
-import { Label, Pager, StateBadge, When } from './parts';
+import { IssuesNav, Label, Pager, repoRefOf, StateBadge, When } from './parts';
 
 export interface MilestonePageProps {
   user?: { login: string } | undefined;
@@ -25,7 +25,7 @@ export interface MilestonePageProps {
 
 export function MilestonePage(p: MilestonePageProps) {
   const base = `/${p.repo.owner_login}/${p.repo.name}`;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   const m = p.milestone;
   const self = `${base}/milestones/${m.number}`;
   const href = (state: 'open' | 'closed', page = 1) =>
@@ -37,13 +37,7 @@ export function MilestonePage(p: MilestonePageProps) {
       repo={repo}
       tab="issues"
     >
-      <nav class="bar" aria-label="Issues">
-        <a href={`${base}/issues`}>Issues</a>
-        <a href={`${base}/labels`}>Labels</a>
-        <a href={`${base}/milestones`} aria-current="page">
-          Milestones
-        </a>
-      </nav>
+      <IssuesNav base={base} current="milestones" />
       <h2>
         {m.title} <span class="muted">{m.state === 'open' ? '○ Open' : '● Closed'}</span>
       </h2>

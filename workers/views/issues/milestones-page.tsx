@@ -7,7 +7,7 @@
 import type { MilestoneRow } from '../../../db/queries/issue-meta';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { RepoPage } from '../browse/common';
-import { When } from './parts';
+import { IssuesNav, repoRefOf, When } from './parts';
 
 export interface MilestonesPageProps {
   user?: { login: string } | undefined;
@@ -75,7 +75,7 @@ export function Due({ m, now }: { m: MilestoneRow; now: number }) {
 
 export function MilestonesPage(p: MilestonesPageProps) {
   const base = `/${p.repo.owner_login}/${p.repo.name}`;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   return (
     <RepoPage
       title={`Milestones · ${p.repo.owner_login}/${p.repo.name}`}
@@ -83,13 +83,7 @@ export function MilestonesPage(p: MilestonesPageProps) {
       repo={repo}
       tab="issues"
     >
-      <nav class="bar" aria-label="Issues">
-        <a href={`${base}/issues`}>Issues</a>
-        <a href={`${base}/labels`}>Labels</a>
-        <a href={`${base}/milestones`} aria-current="page">
-          Milestones
-        </a>
-      </nav>
+      <IssuesNav base={base} current="milestones" />
       {p.canWrite ? (
         <form
           method="post"

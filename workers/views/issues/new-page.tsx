@@ -1,6 +1,7 @@
 /** The new-issue form (`/{owner}/{repo}/issues/new`): a plain POST, no script needed. */
 import type { RepoRow } from '../../../db/queries/repositories';
 import { RepoPage } from '../browse/common';
+import { repoRefOf } from './parts';
 
 export function NewIssuePage(p: {
   user: { login: string };
@@ -9,7 +10,7 @@ export function NewIssuePage(p: {
   values?: { title: string; body: string };
 }) {
   const base = `/${p.repo.owner_login}/${p.repo.name}`;
-  const repo = { owner: p.repo.owner_login, name: p.repo.name, private: p.repo.private };
+  const repo = repoRefOf(p.repo);
   return (
     <RepoPage
       title={`New issue · ${p.repo.owner_login}/${p.repo.name}`}

@@ -1,7 +1,37 @@
-/** Pieces shared by the issue pages: labels, state badges, task progress, times, pagination. */
+/**
+ * Pieces shared by the issue pages: the page frame's repository, the Issues · Labels · Milestones
+ * bar, labels, state badges, task progress, times, pagination.
+ */
 import type { LabelRow } from '../../../db/queries/issue-meta';
 import type { IssueRow } from '../../../db/queries/issues';
-import { relativeTime } from '../browse/common';
+import type { RepoRow } from '../../../db/queries/repositories';
+import { relativeTime, type RepoRef } from '../browse/common';
+
+/** What the repository page frame needs of a repository record. */
+export const repoRefOf = (r: RepoRow): RepoRef => ({
+  owner: r.owner_login,
+  name: r.name,
+  private: r.private,
+});
+
+/** Issues · Labels · Milestones under `base` (`/owner/repo`), the current one marked. */
+export function IssuesNav(p: { base: string; current: 'labels' | 'milestones' }) {
+  const link = (path: string, text: string) =>
+    p.current === path ? (
+      <a href={`${p.base}/${path}`} aria-current="page">
+        {text}
+      </a>
+    ) : (
+      <a href={`${p.base}/${path}`}>{text}</a>
+    );
+  return (
+    <nav class="bar" aria-label="Issues">
+      <a href={`${p.base}/issues`}>Issues</a>
+      {link('labels', 'Labels')}
+      {link('milestones', 'Milestones')}
+    </nav>
+  );
+}
 
 export function Label({ label, href }: { label: LabelRow; href?: string }) {
   const inner = (
