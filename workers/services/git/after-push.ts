@@ -42,25 +42,30 @@ export async function onPushed(
     refs: moved.map((r) => `${r.ref} ${r.oldOid.slice(0, 7)}..${r.newOid.slice(0, 7)}`),
   });
   if (moved.length > 0) {
-    // The push's request may have ended: this work has a connection of its own.
+    // The push's request may have ended: this work has a connection of its own, shared by the
+    // record, the workflow events and the issue references.
     const db = openDb(env);
     try {
-      const head = movedDefaultBranch(push.head, ctx.repo.defaultBranch);
-      await markRepoPushed(db, ctx.repo.id, new Date(), head);
-      const [owner = '', name = ''] = ctx.repo.fullName.split('/');
-      await purgeRepoMeta(cache, owner, name);
-      await recordPushEvents(db, ctx.repo.id, push.refs, push.actorId);
-    } catch (err) {
-      log.error('recording the push failed', errorFields(err));
+      try {
+        const head = movedDefaultBranch(push.head, ctx.repo.defaultBranch);
+        await markRepoPushed(db, ctx.repo.id, new Date(), head);
+        const [owner = '', name = ''] = ctx.repo.fullName.split('/');
+        await purgeRepoMeta(cache, owner, name);
+        await recordPushEvents(db, ctx.repo.id, push.refs, push.actorId);
+      } catch (err) {
+        log.error('recording the push failed', errorFields(err));
+      }
+      try {
+        const closed = await recordPushReferences(db, ctx, push.refs, push.actorId, new Date());
+        if (closed.length > 0) {
+          log.info('issues closed by push', { repo: ctx.repo.fullName, closed });
+        }
+      } catch (err) {
+        log.error('recording issue references failed', errorFields(err));
+      }
     } finally {
       await db.end();
     }
-  }
-  try {
-    const closed = await recordPushReferences(env, ctx, push.refs, push.actorId, new Date());
-    if (closed.length > 0) log.info('issues closed by push', { repo: ctx.repo.fullName, closed });
-  } catch (err) {
-    log.error('recording issue references failed', errorFields(err));
   }
   await compactIfNeeded(ctx, log);
 }

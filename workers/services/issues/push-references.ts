@@ -3,10 +3,9 @@
  * becomes a `referenced` event on the issue, and `Fixes #n` (or close/resolve) in a commit that
  * reached the default branch closes the issue. At most 100 new commits per ref are read.
  */
-import { openDb } from '../platform/database';
+import type { Db } from '../../../db/client';
 import { findRepoById } from '../../../db/queries/repositories';
 import { ZERO_OID } from '../../../common/git/refs';
-import type { Env } from '../../env';
 import { orAbsent, readCommit, type ObjectReader } from '../browse/objects';
 import type { PushedRef } from '../git/receive-pack';
 import { openObjects, type GitRepoContext } from '../git/repo-context';
@@ -37,7 +36,7 @@ async function newCommits(
 
 /** Records references (and closes issues) for the branches a push updated. */
 export async function recordPushReferences(
-  env: Env,
+  db: Db,
   ctx: GitRepoContext,
   refs: PushedRef[],
   actorId: string | undefined,
@@ -57,18 +56,13 @@ export async function recordPushReferences(
       commits.set(c.id, { ...c, onDefaultBranch: onDefault || (had?.onDefaultBranch ?? false) });
     }
   }
-  const db = openDb(env);
-  try {
-    const repo = await findRepoById(db, ctx.repo.id);
-    if (!repo) return [];
-    // The pusher's own reading rights decide which other repositories a reference may reach.
-    const actor = {
-      user: actorId === undefined ? undefined : { id: actorId },
-      scopes: new Set(['repo:read', 'repo:write']),
-    };
-    // Oldest first, so the timeline reads in commit order.
-    return await recordCommitReferences(db, actor, repo, [...commits.values()].reverse(), now);
-  } finally {
-    await db.end();
-  }
+  const repo = await findRepoById(db, ctx.repo.id);
+  if (!repo) return [];
+  // The pusher's own reading rights decide which other repositories a reference may reach.
+  const actor = {
+    user: actorId === undefined ? undefined : { id: actorId },
+    scopes: new Set(['repo:read', 'repo:write']),
+  };
+  // Oldest first, so the timeline reads in commit order.
+  return recordCommitReferences(db, actor, repo, [...commits.values()].reverse(), now);
 }
