@@ -18,6 +18,7 @@ import {
   readTree,
   type ObjectReader,
 } from '../../services/browse/objects';
+import { objectsWithPrefix } from '../../services/browse/resolve-ref';
 import { openBrowse, type Browse } from '../pages/browse/context';
 import { gitCommitJson, type Urls } from './git-shapes';
 
@@ -40,10 +41,7 @@ async function objectIdOf(c: Context<AppEnv>, b: Browse, type: ObjectType): Prom
   if (!/^[0-9a-f]{7,39}$/.test(s)) {
     throw AppError.notFound('Not an object id (7 to 40 hex digits)', 'object_not_found');
   }
-  const hits: string[] = [];
-  for (const oid of await b.repo.findPrefix(s)) {
-    if ((await b.repo.reader.read(oid))?.type === type) hits.push(oid);
-  }
+  const hits = await objectsWithPrefix(b.repo.reader, (p) => b.repo.findPrefix(p), s, type);
   if (hits.length > 1) {
     throw AppError.invalid(`The short id ${s} is ambiguous; use more characters`, 'ref_ambiguous');
   }

@@ -4,6 +4,7 @@
  * `{ref}/{path}` when branch names contain slashes (`feature/x/src/a.ts`): the longest ref wins.
  */
 import { AppError } from '../../../common/errors';
+import type { ObjectType } from '../../../common/git/object';
 import { peel, type ObjectReader } from './objects';
 
 export interface RefList {
@@ -43,6 +44,20 @@ export function refNamed(refs: RefList, name: string): { name: string; oid: stri
   return undefined;
 }
 
+/** The objects of `type` whose ids start with `prefix` (an abbreviated id names one when unique). */
+export async function objectsWithPrefix(
+  r: ObjectReader,
+  findPrefix: PrefixFinder,
+  prefix: string,
+  type: ObjectType,
+): Promise<string[]> {
+  const hits: string[] = [];
+  for (const oid of await findPrefix(prefix)) {
+    if ((await r.read(oid))?.type === type) hits.push(oid);
+  }
+  return hits;
+}
+
 /** Resolves `ref` to a commit id; `not_found` when nothing matches, `invalid` when ambiguous. */
 export async function resolveRef(
   r: ObjectReader,
@@ -67,11 +82,7 @@ export async function resolveRef(
   if (FULL.test(lower))
     return { commit: await toCommit(r, lower, ref), kind: 'commit', name: lower };
   if (ABBREV.test(lower) && findPrefix) {
-    const hits: string[] = [];
-    for (const oid of await findPrefix(lower)) {
-      const p = await peel(r, oid);
-      if (p?.type === 'commit' && p.oid === oid) hits.push(oid);
-    }
+    const hits = await objectsWithPrefix(r, findPrefix, lower, 'commit');
     if (hits.length > 1) {
       throw AppError.invalid(
         `The short id ${ref} is ambiguous; use more characters`,

@@ -13,10 +13,10 @@ import { existingLogins, existingNumbers } from '../../../db/queries/issues';
 import { AppError } from '../../../common/errors';
 import { escapeHtml } from '../browse/html';
 import { renderMarkdown } from '../browse/markdown';
-import { peel, type ObjectReader } from '../browse/objects';
+import type { ObjectReader } from '../browse/objects';
 import { openBrowseRepo } from '../browse/repo';
 import type { Env } from '../../env';
-import type { PrefixFinder } from '../browse/resolve-ref';
+import { objectsWithPrefix, type PrefixFinder } from '../browse/resolve-ref';
 import { loadRepoForAction, type Actor } from '../repos/authz';
 import { findReferences, withoutCode } from './references';
 
@@ -66,11 +66,7 @@ async function resolveShortIds(
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const id of candidates) {
-    const hits: string[] = [];
-    for (const oid of await source.findPrefix(id)) {
-      const p = await peel(source.reader, oid);
-      if (p?.type === 'commit' && p.oid === oid) hits.push(oid);
-    }
+    const hits = await objectsWithPrefix(source.reader, source.findPrefix, id, 'commit');
     if (hits.length === 1 && hits[0] !== undefined) out.set(id, hits[0]);
   }
   return out;
