@@ -61,7 +61,11 @@ function requestOf(f: z.output<typeof ruleForm>) {
             dismiss_stale_reviews: f.dismiss_stale_approvals,
           }
         : null,
-    restrictions: f.restrict_pushes ? { users: list(f.pushers), teams: [], apps: [] } : null,
+    // Names typed in restrict pushing even when the box was left unticked.
+    restrictions:
+      f.restrict_pushes || list(f.pushers).length > 0
+        ? { users: list(f.pushers), teams: [], apps: [] }
+        : null,
     allow_force_pushes: f.allow_force_pushes,
     allow_deletions: f.allow_deletions,
   });

@@ -155,7 +155,7 @@ export function RuleForm(p: { base: string; rule?: ProtectionRule | undefined; p
         label="Restrict who may push"
       />
       <p>
-        <label for={id('pushers')}>Users who may push</label>{' '}
+        <label for={id('pushers')}>Users who may push (when restricted)</label>{' '}
         <input
           id={id('pushers')}
           name="pushers"
