@@ -42,7 +42,8 @@ export interface PushGuard {
 export async function isAncestor(r: ObjectReader, ancestor: string, tip: string): Promise<boolean> {
   if (ancestor === tip) return true;
   for await (const c of walkCommits(r, [tip], { maxCommits: Number.MAX_SAFE_INTEGER })) {
-    if (c.oid === ancestor) return true;
+    // By id: the old value is found even where its own object could not be read.
+    if (c.oid === ancestor || c.commit.parents.includes(ancestor)) return true;
   }
   return false;
 }

@@ -223,7 +223,11 @@ export function evaluatePush(
 }
 
 export interface LandFacts {
-  /** Approving reviews, with the revision each approved. */
+  /**
+   * Approving reviews, with the revision each approved. Per the design note (§7) an approval is
+   * stale only when the interdiff since its revision is not empty: the caller passes the current
+   * revision for an approval whose revision differs from it by a trivial rebase alone.
+   */
   approvals: Array<{ user: string; revision: string | number }>;
   /** Who pushed the current revision (a user id), if known. */
   lastPusher: string | undefined;
