@@ -164,8 +164,54 @@ describe('the protection API', () => {
       expect(JSON.stringify(res)).toContain(word);
     }
     await json(owner, 'PUT', `/repos${repo}/branches/a b/protection`, PLAIN, 400);
+    await json(reader, 'GET', `/repos${repo}/branches/no-such-branch`, undefined, 404);
     await json(owner, 'DELETE', `/repos${repo}/branches/main/protection`, undefined, 204);
     expect((await json(reader, 'GET', `/repos${repo}/branches/main`)).protected).toBe(false);
+  });
+});
+
+describe('the settings forms', () => {
+  it('save, refuse a bad pattern with the form shown again, and delete; only for admins', async () => {
+    const { post, page } = forgeClient(base);
+    const [owner, writer] = await Promise.all([signUp(base), signUp(base)]);
+    const name = uniq('bpf');
+    await owner.createRepo(name);
+    const repo = `/${owner.user.login}/${name}`;
+    await addCollaborator(owner, repo, writer, 'write');
+    const form = { pattern: 'release/*', required_approvals: '2', pushers: owner.user.login };
+    expect((await post(writer, `${repo}/settings/branches`, form)).status).toBe(403);
+    const saved = await post(owner, `${repo}/settings/branches`, form);
+    expect(saved.status).toBe(303);
+    const rule = await json(owner, 'GET', `/repos${repo}/branches/release/2/protection`);
+    expect(rule).toMatchObject({
+      pattern: 'release/*',
+      required_pull_request_reviews: { required_approving_review_count: 2 },
+      // Names typed in restrict pushing even with the box unticked.
+      restrictions: { users: [{ login: owner.user.login }] },
+      enforce_admins: { enabled: false },
+    });
+    const [status, html] = await page(owner, `${repo}/settings/branches?pattern=release%2F*`);
+    expect(status).toBe(200);
+    expect(html).toContain('value="release/*"');
+
+    const bad = await post(owner, `${repo}/settings/branches`, { pattern: 'a b' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('A branch pattern is a branch name');
+    // Renaming the pattern moves the rule.
+    const moved = await post(owner, `${repo}/settings/branches`, {
+      ...form,
+      original: 'release/*',
+      pattern: 'rel/*',
+    });
+    expect(moved.status).toBe(303);
+    await json(owner, 'GET', `/repos${repo}/branches/release/2/protection`, undefined, 404);
+    await json(owner, 'GET', `/repos${repo}/branches/rel/2/protection`);
+    expect(
+      (await post(writer, `${repo}/settings/branches/delete`, { pattern: 'rel/*' })).status,
+    ).toBe(403);
+    const del = await post(owner, `${repo}/settings/branches/delete`, { pattern: 'rel/*' });
+    expect(del.status).toBe(303);
+    await json(owner, 'GET', `/repos${repo}/branches/rel/2/protection`, undefined, 404);
   });
 });
 
