@@ -5,11 +5,13 @@
  * client as `ng <ref> <reason>` and the API and pages as reasons. No I/O: rules come from
  * branch-protection-store.ts, objects and users from the caller.
  *
- * Patterns are fnmatch-style like GitHub's (File.fnmatch with FNM_PATHNAME): `*` and `?` match
- * within one path segment, `**` across segments, `[abc]`/`[!a-z]` a class, `\x` the character x.
- * Precedence (most specific wins): a rule whose pattern has no wildcard; else the pattern with
- * the most literal characters; on a tie, the one with fewer wildcards; then the older rule.
+ * Patterns are fnmatch-style like GitHub's (branch-pattern.ts). Precedence (most specific wins):
+ * a rule whose pattern has no wildcard; else the pattern with the most literal characters; on a
+ * tie, the one with fewer wildcards; then the older rule.
  */
+import { isLiteralPattern, matchesPattern, patternWeight } from './branch-pattern';
+
+export { matchesPattern };
 
 export interface ProtectionRule {
   id: string;
@@ -33,93 +35,9 @@ export interface ProtectionRule {
   createdAt: Date;
 }
 
-const SPECIAL = new Set(['*', '?', '[', '\\']);
-
-/** Whether the pattern holds a wildcard (else it names one branch). */
-export function isLiteralPattern(pattern: string): boolean {
-  return ![...pattern].some((ch) => SPECIAL.has(ch));
-}
-
-const unit = (ch: string): string => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
- * A character class `[...]` starting at `at` as a regexp source, or undefined when unclosed.
- * Every character is written as `\uXXXX`, and a range written backwards matches nothing, so no
- * pattern can make an invalid regular expression.
- */
-function charClass(p: string, at: number): { source: string; end: number } | undefined {
-  let i = at + 1;
-  let negate = false;
-  if (p[i] === '!' || p[i] === '^') {
-    negate = true;
-    i++;
-  }
-  const items: string[] = [];
-  for (let first = true; i < p.length; i++, first = false) {
-    let ch = p[i] as string;
-    if (ch === ']' && !first) {
-      const body = items.join('');
-      if (body === '') return { source: negate ? '[^/]' : '(?!)', end: i };
-      return { source: negate ? `(?!/)[^${body}]` : `[${body}]`, end: i };
-    }
-    if (ch === '\\' && i + 1 < p.length) ch = p[++i] as string;
-    if (p[i + 1] === '-' && i + 2 < p.length && p[i + 2] !== ']') {
-      let to = p[i + 2] as string;
-      i += 2;
-      if (to === '\\' && i + 1 < p.length) to = p[++i] as string;
-      if (ch.charCodeAt(0) <= to.charCodeAt(0)) items.push(`${unit(ch)}-${unit(to)}`);
-    } else items.push(unit(ch));
-  }
-  return undefined;
-}
-
-const escapeRe = (ch: string): string => ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
-/** The pattern as an anchored regular expression. */
-export function patternRegExp(pattern: string): RegExp {
-  let src = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] as string;
-    if (ch === '*') {
-      if (pattern[i + 1] === '*') {
-        // `**/` matches any number of whole segments (none too); a trailing `**` anything.
-        if (pattern[i + 2] === '/') {
-          src += '(?:.*/)?';
-          i += 2;
-        } else {
-          src += '.*';
-          i += 1;
-        }
-      } else src += '[^/]*';
-    } else if (ch === '?') src += '[^/]';
-    else if (ch === '[') {
-      const cls = charClass(pattern, i);
-      if (cls) {
-        src += cls.source;
-        i = cls.end;
-      } else src += '\\[';
-    } else if (ch === '\\' && i + 1 < pattern.length) {
-      i++;
-      src += escapeRe(pattern[i] as string);
-    } else src += escapeRe(ch);
-  }
-  return new RegExp(`^${src}$`, 's');
-}
-
-/** Whether `branch` (a name under refs/heads/, without the prefix) matches the pattern. */
-export function matchesPattern(pattern: string, branch: string): boolean {
-  if (isLiteralPattern(pattern)) return pattern === branch;
-  return patternRegExp(pattern).test(branch);
-}
-
 function specificity(pattern: string): [number, number, number] {
-  let literal = 0;
-  let wild = 0;
-  for (const ch of pattern) {
-    if (SPECIAL.has(ch)) wild++;
-    else literal++;
-  }
-  return [isLiteralPattern(pattern) ? 1 : 0, literal, -wild];
+  const w = patternWeight(pattern);
+  return [isLiteralPattern(pattern) ? 1 : 0, w.literal, -w.wild];
 }
 
 /** The rule that governs `branch`: the most specific matching one (see the module header). */
