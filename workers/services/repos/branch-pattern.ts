@@ -134,7 +134,7 @@ function step(t: Token, s: string, cur: Uint8Array): Uint8Array {
 /** Whether `branch` (a name under refs/heads/, without the prefix) matches the pattern. */
 export function matchesPattern(pattern: string, branch: string): boolean {
   if (isLiteralPattern(pattern)) return pattern === branch;
-  let cur = new Uint8Array(branch.length + 1);
+  let cur: Uint8Array = new Uint8Array(branch.length + 1);
   cur[0] = 1;
   for (const t of tokenize(pattern)) {
     cur = step(t, branch, cur);
