@@ -72,7 +72,7 @@ async function render(
 }
 
 /** Where a successful form goes, and what it says there. */
-export interface Done {
+interface Done {
   notice: string;
   /** Default: the settings page of the repository as it now is. */
   to?: string;

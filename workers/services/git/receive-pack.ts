@@ -1,7 +1,8 @@
 /**
  * receive-pack (push) over smart HTTP, in named phases: read the request (commands, shallow
  * lines, capabilities), take in and check the pack (receive-objects.ts: storage, fsck,
- * connectivity), check each new ref value, let RepoObject compare-and-swap all ref updates in one
+ * connectivity), check each new ref value and let the guard judge it (branch protection,
+ * receive-protection.ts), let RepoObject compare-and-swap all ref updates in one
  * transaction, then answer with report-status (receive-report.ts) and tell the hooks. A failed or
  * interrupted push publishes nothing: the staged pack is deleted and no ref moves. Every refusal
  * reaches git as text it prints.
