@@ -1,0 +1,338 @@
+// The kubernetes backend against a loopback API server (test/helpers/fake-kubernetes) that
+// speaks the real paths and watch semantics and runs each exec for real in a bubblewrap sandbox
+// shaped like the step pod: the Job it creates, output, exit status, environment and workspace,
+// masking through runStep, cancel and timeout deleting the Job, eviction, the warm pool and its
+// refill, and the pod watch resuming after a dropped stream and relisting after 410 Gone.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { policyProblems } from '../../../deploy/policy';
+import { validateObject, type K8sObject } from '../../../deploy/render';
+import { FakeKubernetes } from '../../../test/helpers/fake-kubernetes/server';
+import type { ExecutorEvent } from '../../executor/events';
+import { maskPatterns } from '../../executor/masker';
+import { runStep } from '../../executor/run-step';
+import type { OutputStream, RunSpec } from '../types';
+import { KubernetesBackend } from './backend';
+import { DEFAULT_SETTINGS, type KubernetesSettings } from './config';
+
+let fake: FakeKubernetes;
+const backends: KubernetesBackend[] = [];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  fake = await FakeKubernetes.start();
+});
+afterEach(async () => {
+  fake.holdPods = false;
+  await Promise.all(backends.splice(0).map((b) => b.close()));
+});
+afterAll(async () => {
+  await fake.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function backend(settings: Partial<KubernetesSettings> = {}, id = `ctl-${backends.length}`) {
+  const b = new KubernetesBackend({
+    kubeConfig: fake.kubeConfig(),
+    settings: { ...DEFAULT_SETTINGS, warmPool: 0, warmPoolNetwork: 0, ...settings },
+    controllerId: id,
+    log: () => undefined,
+  });
+  backends.push(b);
+  return b;
+}
+
+function workspace(files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'plue-k8s-ws-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function collect() {
+  const chunks: { stream: OutputStream; text: string }[] = [];
+  return {
+    chunks,
+    text: (s?: OutputStream) =>
+      chunks
+        .filter((c) => !s || c.stream === s)
+        .map((c) => c.text)
+        .join(''),
+    onOutput: (stream: OutputStream, chunk: Uint8Array) => {
+      chunks.push({ stream, text: Buffer.from(chunk).toString() });
+    },
+  };
+}
+
+function spec(cwd: string, cmd: string, extra: Partial<RunSpec> = {}): RunSpec {
+  return {
+    cmd,
+    cwd,
+    env: {},
+    timeoutMs: 60_000,
+    network: false,
+    onOutput: () => undefined,
+    ...extra,
+  };
+}
+
+describe('kubernetes backend', () => {
+  it('creates a Job with every required security field, valid against the schemas and policy', async () => {
+    const b = backend();
+    expect((await b.check()).ok).toBe(true);
+    const before = fake.createdJobs.length;
+    const res = await b.run(
+      spec(workspace(), 'true', { network: true, memoryBytes: 512 * 1024 ** 2 }),
+    );
+    expect(res.exitCode).toBe(0);
+    const job = fake.createdJobs[before] as unknown as V1Job;
+    const pod = job.spec?.template.spec;
+    const c = pod?.containers[0];
+    if (!pod || !c) throw new Error('no pod template');
+    expect(pod.runtimeClassName).toBe('gvisor');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1001,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(c.resources?.limits).toEqual({
+      cpu: '2000m',
+      memory: '512Mi',
+      'ephemeral-storage': '4096Mi',
+    });
+    expect(pod.volumes?.find((v) => v.name === 'workspace')?.emptyDir?.sizeLimit).toBe('4096Mi');
+    expect(job.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(job.spec?.template.metadata?.labels?.['plue.dev/network']).toBe('allowed');
+    const obj = job as unknown as K8sObject;
+    expect(await validateObject(obj)).toEqual([]);
+    expect(policyProblems([obj]).filter((p) => p.startsWith('Job/'))).toEqual([]);
+    // The step's Job is gone, and its pod with it (Background propagation).
+    const name = job.metadata?.name;
+    expect(fake.deletions).toContainEqual({ kind: 'Job', name, propagationPolicy: 'Background' });
+    expect(
+      [...fake.store.objects.Pod.values()].some((p) => p.metadata.labels?.['job-name'] === name),
+    ).toBe(false);
+  });
+
+  it('streams stdout and stderr apart, gives the exit status, only the step environment, and the workspace both ways', async () => {
+    const b = backend();
+    const ws = workspace({ 'input.txt': 'from the controller\n' });
+    const out = collect();
+    const res = await b.run(
+      spec(
+        ws,
+        'echo out; echo err >&2; cat input.txt; id -u; env | sort; echo made > made.txt; rm input.txt; exit 3',
+        {
+          env: { GREETING: "it's here" },
+          onOutput: out.onOutput,
+        },
+      ),
+    );
+    expect(res.exitCode).toBe(3);
+    expect(out.text('stderr')).toBe('err\n');
+    const stdout = out.text('stdout');
+    expect(stdout).toMatch(/^out\nfrom the controller\n1001\n/);
+    expect(stdout).toContain("GREETING=it's here\n");
+    expect(stdout).toContain('HOME=/workspace\n');
+    // The container's own environment (service variables) does not reach the step.
+    expect(stdout).not.toContain('KUBERNETES_SERVICE_HOST');
+    expect(readFileSync(join(ws, 'made.txt'), 'utf8')).toBe('made\n');
+    expect(existsSync(join(ws, 'input.txt'))).toBe(false);
+    expect(res.outputBytes).toBe(Buffer.byteLength(out.text()));
+  });
+
+  it('caps output and counts what it drops', async () => {
+    const out = collect();
+    const res = await backend().run(
+      spec(workspace(), 'head -c 100000 /dev/zero | tr "\\0" x', {
+        maxOutputBytes: 1000,
+        onOutput: out.onOutput,
+      }),
+    );
+    expect(res.exitCode).toBe(0);
+    expect(out.text()).toBe('x'.repeat(1000));
+    expect(res.droppedBytes).toBe(99_000);
+  });
+
+  it('masks secrets and batches events through runStep as locally', async () => {
+    const events: ExecutorEvent[] = [];
+    const outcome = await runStep({
+      step: {
+        id: 's',
+        name: 's',
+        type: 'run',
+        cmd: 'echo "token=$TOKEN"; echo done >&2',
+        network: false,
+        depends_on: [],
+        env: {},
+        secrets: [],
+        continue_on_error: false,
+      } as never,
+      backend: backend(),
+      workspace: workspace(),
+      env: { TOKEN: 'hunter2-secret-value' },
+      notices: [],
+      maskPatterns: maskPatterns(['hunter2-secret-value']),
+      timeoutMs: 60_000,
+      batchMs: 50,
+      batchBytes: 65536,
+      signal: new AbortController().signal,
+      emit: async (e) => {
+        events.push(e);
+      },
+    });
+    expect(outcome.status).toBe('success');
+    const text = JSON.stringify(events);
+    expect(text).toContain('token=***');
+    expect(text).not.toContain('hunter2');
+    const seqs = events.flatMap((e) => (e.type === 'step_output' ? [e.seq] : []));
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('deletes the Job (Background) when the step is cancelled', async () => {
+    const b = backend();
+    const abort = new AbortController();
+    const out = collect();
+    const running = b.run(
+      spec(workspace(), 'echo started; sleep 60; echo never', {
+        signal: abort.signal,
+        onOutput: (s, c) => {
+          out.onOutput(s, c);
+          if (out.text().includes('started')) abort.abort();
+        },
+      }),
+    );
+    const res = await running;
+    expect(res).toMatchObject({ cancelled: true, timedOut: false, exitCode: null });
+    expect(out.text()).not.toContain('never');
+    const job = fake.createdJobs.at(-1)?.metadata.name;
+    expect(fake.deletions).toContainEqual({
+      kind: 'Job',
+      name: job,
+      propagationPolicy: 'Background',
+    });
+  });
+
+  it('deletes the Job when the step times out', async () => {
+    const res = await backend().run(spec(workspace(), 'sleep 60', { timeoutMs: 500 }));
+    expect(res).toMatchObject({ timedOut: true, cancelled: false, exitCode: null });
+    const job = fake.createdJobs.at(-1)?.metadata.name;
+    expect(fake.deletions).toContainEqual({
+      kind: 'Job',
+      name: job,
+      propagationPolicy: 'Background',
+    });
+  });
+
+  it('says why when the pod is evicted (disk past its limit)', async () => {
+    const b = backend();
+    const out = collect();
+    const running = b.run(
+      spec(workspace(), 'echo filling; sleep 60', {
+        onOutput: (s, c) => {
+          out.onOutput(s, c);
+          const job = fake.createdJobs.at(-1)?.metadata.name;
+          const pod = [...fake.store.objects.Pod.values()].find(
+            (p) => p.metadata.labels?.['job-name'] === job,
+          );
+          if (pod)
+            fake.evict(
+              pod.metadata.name,
+              'Pod ephemeral local storage usage exceeds the total limit of containers 4Gi.',
+            );
+        },
+      }),
+    );
+    await expect(running).rejects.toThrow(/Evicted: Pod ephemeral local storage usage exceeds/);
+  });
+
+  it('maps limits to the pod and says which do not hold', () => {
+    const b = backend();
+    const { limits, notHeld } = b.limitsFor({ memoryBytes: 1024 ** 3, cpus: 0.5, pidsMax: 100 });
+    expect(limits).toMatchObject({ memoryBytes: 1024 ** 3, cpus: 0.5 });
+    expect(notHeld.join()).toMatch(/pids \(100\).*podPidsLimit/);
+  });
+});
+
+describe('warm pool', () => {
+  it('runs a step on a warm pod while new pods cannot start, and refills after the claim', async () => {
+    const b = backend({ warmPool: 2 });
+    await b.check();
+    await expect.poll(() => b.pool.readyCount(false)).toBe(2);
+    const warm = [...b.pool.created];
+    fake.holdPods = true;
+    const out = collect();
+    const res = await b.run(spec(workspace(), 'echo warm', { onOutput: out.onOutput }));
+    expect(res.exitCode).toBe(0);
+    expect(out.text()).toBe('warm\n');
+    const used = fake.deletions.at(-1)?.name;
+    expect(warm).toContain(used);
+    // The claim started a replacement, held Pending; once it starts the pool is full again.
+    expect(b.pool.created.length).toBe(3);
+    expect(b.pool.readyCount(false)).toBe(1);
+    fake.releasePods();
+    await expect.poll(() => b.pool.readyCount(false)).toBe(2);
+  });
+
+  it('gives a step with other limits a cold pod of its own', async () => {
+    const b = backend({ warmPool: 1 });
+    await b.check();
+    await expect.poll(() => b.pool.readyCount(false)).toBe(1);
+    await b.run(spec(workspace(), 'true', { memoryBytes: 256 * 1024 ** 2 }));
+    const job = fake.createdJobs.at(-1) as unknown as {
+      metadata: { labels: Record<string, string> };
+    };
+    expect(job.metadata.labels['plue.dev/pool']).toBe('cold');
+    expect(b.pool.readyCount(false)).toBe(1);
+  });
+
+  it('keeps watching after the server drops the stream, and relists after 410 Gone', async () => {
+    const b = backend({ warmPool: 1 }, 'watcher');
+    await b.check();
+    await expect.poll(() => b.pool.readyCount(false)).toBe(1);
+    const mine = () =>
+      fake.watches.filter((w) => w.labelSelector === 'plue.dev/controller=watcher');
+    const first = mine().length;
+    fake.dropWatches();
+    await expect.poll(() => mine().length).toBeGreaterThan(first);
+    // Resumed from where it was, not from a fresh list.
+    expect(Number(mine().at(-1)?.resourceVersion)).toBeGreaterThan(0);
+    // A claim and the refill are seen through the resumed watch.
+    await b.run(spec(workspace(), 'true'));
+    await expect.poll(() => b.pool.readyCount(false)).toBe(1);
+
+    // Writes this controller does not see move the server on; compaction then forgets the
+    // history its watch would resume from.
+    await fake
+      .kubeConfig()
+      .makeApiClient(BatchV1Api)
+      .createNamespacedJob({
+        namespace: 'plue-sandbox',
+        body: {
+          metadata: { name: 'other', labels: { 'plue.dev/controller': 'other' } },
+          spec: { template: { spec: { containers: [] } } },
+        },
+      });
+    const compactedAt = Number(fake.store.resourceVersion);
+    fake.store.compact();
+    const expired = fake.expired;
+    fake.dropWatches();
+    await expect.poll(() => fake.expired).toBeGreaterThan(expired);
+    // After 410 Gone it listed again and watches from the list's resourceVersion.
+    await expect
+      .poll(() => mine().some((w) => Number(w.resourceVersion) >= compactedAt))
+      .toBe(true);
+    await b.run(spec(workspace(), 'true'));
+    await expect.poll(() => b.pool.readyCount(false)).toBe(1);
+  });
+});
