@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchV1Api, type V1Job } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { BatchV1Api, type V1Job, type V1Status } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyProblems } from '../../../deploy/policy';
 import { validateObject, type K8sObject } from '../../../deploy/render';
@@ -15,8 +16,11 @@ import type { ExecutorEvent } from '../../executor/events';
 import { maskPatterns } from '../../executor/masker';
 import { runStep } from '../../executor/run-step';
 import type { OutputStream, RunSpec } from '../types';
-import { KubernetesBackend } from './backend';
-import { DEFAULT_SETTINGS, type KubernetesSettings } from './config';
+import { selectBackend } from '../select';
+import { KubernetesBackend, stepScript } from './backend';
+import { DEFAULT_SETTINGS, parseBytes, settingsFromEnv, type KubernetesSettings } from './config';
+import { labelValue } from './job-manifest';
+import { exitCodeOf } from './pod-exec';
 
 let fake: FakeKubernetes;
 const backends: KubernetesBackend[] = [];
@@ -334,5 +338,89 @@ describe('warm pool', () => {
       .toBe(true);
     await b.run(spec(workspace(), 'true'));
     await expect.poll(() => b.pool.readyCount(false)).toBe(1);
+  });
+});
+
+describe('selectBackend with PLUE_SANDBOX_BACKEND=kubernetes', () => {
+  it('uses the cluster of KUBECONFIG, and refuses to start when the API cannot be reached', async () => {
+    const dir = workspace();
+    const kubeconfig = join(dir, 'config');
+    writeFileSync(kubeconfig, fake.kubeConfig().exportConfig());
+    const env = {
+      PLUE_SANDBOX_BACKEND: 'kubernetes',
+      KUBECONFIG: kubeconfig,
+      PLUE_K8S_WARM_POOL: '0',
+      PLUE_K8S_WARM_POOL_NETWORK: '0',
+      PLUE_K8S_MEMORY: '1Gi',
+    };
+    const { backend: chosen, detail } = await selectBackend({ env });
+    expect(chosen).toBeInstanceOf(KubernetesBackend);
+    backends.push(chosen as KubernetesBackend);
+    expect(detail).toContain(`kubernetes at ${fake.url}`);
+    expect((chosen as KubernetesBackend).limitsFor({}).limits.memoryBytes).toBe(1024 ** 3);
+
+    const dead = join(dir, 'dead');
+    writeFileSync(dead, fake.kubeConfig().exportConfig().replace(fake.url, 'http://127.0.0.1:1'));
+    await expect(
+      selectBackend({ env: { ...env, KUBECONFIG: dead, PLUE_ALLOW_UNSANDBOXED: '1' } }),
+    ).rejects.toThrow(/kubernetes sandbox backend is not usable/);
+    await expect(selectBackend({ env: { PLUE_SANDBOX_BACKEND: 'docker' } })).rejects.toThrow(
+      /local or kubernetes/,
+    );
+  });
+});
+
+describe('settings and status parsing', () => {
+  it('reads sizes and refuses malformed or random ones', () => {
+    expect(parseBytes('2Gi')).toBe(2 * 1024 ** 3);
+    expect(parseBytes('512Mi')).toBe(512 * 1024 ** 2);
+    expect(parseBytes('1G')).toBe(1e9);
+    expect(parseBytes('1000')).toBe(1000);
+    for (const bad of ['', 'Gi', '2Gii', '-1Gi', '2 GB', '2Gi'.slice(0, 2) + 'x']) {
+      expect(() => parseBytes(bad), bad).toThrow(/not a size/);
+    }
+    for (let i = 0; i < 200; i++) {
+      const text = randomBytes(1 + (i % 12)).toString('latin1');
+      try {
+        expect(Number.isFinite(parseBytes(text))).toBe(true);
+      } catch (err) {
+        expect(String(err)).toMatch(/not a size/);
+      }
+    }
+    expect(() => settingsFromEnv({ PLUE_K8S_WARM_POOL: '-2' })).toThrow(/whole number/);
+    expect(() => settingsFromEnv({ PLUE_K8S_CPU: 'lots' })).toThrow(/positive number/);
+  });
+
+  it('reads exit codes from exec statuses, truncated and random ones included', () => {
+    expect(exitCodeOf({ status: 'Success' })).toBe(0);
+    expect(
+      exitCodeOf({
+        status: 'Failure',
+        reason: 'NonZeroExitCode',
+        details: { causes: [{ reason: 'ExitCode', message: '42' }] },
+      }),
+    ).toBe(42);
+    expect(exitCodeOf({ status: 'Failure', details: { causes: [{ reason: 'ExitCode' }] } })).toBe(
+      null,
+    );
+    expect(exitCodeOf({ status: 'Failure', message: 'container not found' })).toBe(null);
+    for (let i = 0; i < 200; i++) {
+      const junk = JSON.parse(
+        JSON.stringify({
+          status: randomBytes(2).toString('hex'),
+          details: { causes: [{ reason: 'ExitCode', message: randomBytes(3).toString('latin1') }] },
+        }),
+      ) as V1Status;
+      const code = exitCodeOf(junk);
+      expect(code === null || Number.isInteger(code)).toBe(true);
+    }
+  });
+
+  it('quotes the step script so nothing in the command or environment is expanded early', () => {
+    const script = stepScript(`echo "$X" '$(id)'`, { X: `a'b $(reboot) \`x\``, 'BAD-NAME': 'y' });
+    expect(script).toContain(`'X=a'\\''b $(reboot) \`x\`'`);
+    expect(script).not.toContain('BAD-NAME');
+    expect(labelValue('host.example/pod:1_')).toBe('host.example-pod-1');
+    expect(labelValue('x'.repeat(80))).toHaveLength(63);
   });
 });
