@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BatchV1Api, type V1Job, type V1Status } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyProblems } from '../../../deploy/policy';
@@ -153,6 +153,19 @@ describe('kubernetes backend', () => {
     expect(readFileSync(join(ws, 'made.txt'), 'utf8')).toBe('made\n');
     expect(existsSync(join(ws, 'input.txt'))).toBe(false);
     expect(res.outputBytes).toBe(Buffer.byteLength(out.text()));
+  });
+
+  it('carries a workspace of several MiB both ways byte for byte', async () => {
+    const ws = workspace();
+    const data = randomBytes(6 * 1024 * 1024);
+    writeFileSync(join(ws, 'blob'), data);
+    const out = collect();
+    const res = await backend().run(
+      spec(ws, 'sha256sum blob | cut -c1-64; cp blob copy', { onOutput: out.onOutput }),
+    );
+    expect(res.exitCode).toBe(0);
+    expect(out.text()).toBe(`${createHash('sha256').update(data).digest('hex')}\n`);
+    expect(readFileSync(join(ws, 'copy')).equals(data)).toBe(true);
   });
 
   it('caps output and counts what it drops', async () => {

@@ -10,6 +10,7 @@
  * bytes are only counted).
  */
 import { Writable, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { Exec, V1Status } from '@kubernetes/client-node';
 import type { OutputStream } from '../types';
 
@@ -75,13 +76,14 @@ export async function execInPod(input: PodExecInput): Promise<PodExecResult> {
       },
     });
   let status: V1Status | undefined;
+  const sinks = [sink('stdout'), sink('stderr')] as const;
   const ws = await input.exec.exec(
     input.namespace,
     input.pod,
     input.container,
     input.command,
-    sink('stdout'),
-    sink('stderr'),
+    sinks[0],
+    sinks[1],
     input.stdin,
     false,
     (s) => {
@@ -98,6 +100,14 @@ export async function execInPod(input: PodExecInput): Promise<PodExecResult> {
     });
     ws.addEventListener('error', () => undefined);
   });
+  // Frames may still wait in the sinks' own buffers: let them all through before answering. The
+  // client ends the sinks when the status arrives; a dropped connection has no status.
+  await Promise.all(
+    sinks.map((s) => {
+      if (!s.writableEnded) s.end();
+      return finished(s).catch(() => undefined);
+    }),
+  );
   await queue;
   if (sinkError !== undefined) {
     throw sinkError instanceof Error ? sinkError : new Error(String(sinkError));
