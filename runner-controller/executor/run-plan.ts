@@ -196,6 +196,7 @@ class PlanRun {
       timeoutMs: step.timeout * 1000,
       ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
       ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+      ...(this.plan.image ? { image: this.plan.image } : {}),
       batchMs: opts.batchMs ?? 500,
       batchBytes: opts.batchBytes ?? 64 * 1024,
       signal: this.stop.signal,

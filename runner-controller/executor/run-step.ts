@@ -21,6 +21,8 @@ export interface StepRunInput {
   timeoutMs: number;
   memoryBytes?: number;
   maxOutputBytes?: number;
+  /** The workflow's image (kubernetes backend). */
+  image?: string;
   batchMs: number;
   batchBytes: number;
   signal: AbortSignal;
@@ -60,6 +62,7 @@ export async function runStep(input: StepRunInput): Promise<StepRunOutcome> {
       timeoutMs: input.timeoutMs,
       ...(input.memoryBytes !== undefined ? { memoryBytes: input.memoryBytes } : {}),
       ...(input.maxOutputBytes !== undefined ? { maxOutputBytes: input.maxOutputBytes } : {}),
+      ...(input.image ? { image: input.image } : {}),
       network: step.network,
       signal: input.signal,
       onOutput: (stream, chunk) => {

@@ -1,8 +1,9 @@
 /**
  * The sandbox backend interface: how the controller runs one untrusted command. Backends:
  * `local` (bubblewrap on this host, local.ts), `unsandboxed` (explicit operator opt-in only,
- * unsandboxed.ts) and, later, `kubernetes` (a Job per step on gVisor). Everything a backend
- * needs comes in the spec; everything it learned comes back in the result — no ambient state.
+ * unsandboxed.ts) and `kubernetes` (a Job per step on gVisor, kubernetes/backend.ts). Everything
+ * a backend needs comes in the spec; everything it learned comes back in the result — no ambient
+ * state.
  */
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -40,6 +41,8 @@ export interface RunSpec {
   mounts?: ReadOnlyMount[];
   /** Bytes of output delivered to onOutput at most; the rest is drained and counted. */
   maxOutputBytes?: number;
+  /** The workflow's container image; only the `kubernetes` backend uses it (default: its own). */
+  image?: string;
 }
 
 export interface RunResult {

@@ -301,7 +301,7 @@ describe('warm pool', () => {
     await expect.poll(() => b.pool.readyCount(false)).toBe(2);
   });
 
-  it('gives a step with other limits a cold pod of its own', async () => {
+  it('gives a step with other limits or another image a cold pod of its own', async () => {
     const b = backend({ warmPool: 1 });
     await b.check();
     await expect.poll(() => b.pool.readyCount(false)).toBe(1);
@@ -311,6 +311,11 @@ describe('warm pool', () => {
     };
     expect(job.metadata.labels['plue.dev/pool']).toBe('cold');
     expect(b.pool.readyCount(false)).toBe(1);
+    // So does a workflow with an image of its own, which its pod runs.
+    await b.run(spec(workspace(), 'true', { image: 'registry.example/build:3' }));
+    const imaged = fake.createdJobs.at(-1) as unknown as V1Job;
+    expect(imaged.metadata?.labels?.['plue.dev/pool']).toBe('cold');
+    expect(imaged.spec?.template.spec?.containers[0]?.image).toBe('registry.example/build:3');
   });
 
   it('keeps watching after the server drops the stream, and relists after 410 Gone', async () => {

@@ -158,7 +158,7 @@ export class KubernetesBackend implements SandboxBackend {
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     let lease: PodLease | undefined;
     try {
-      lease = await this.pool.acquire(spec.network, limits, stop.signal);
+      lease = await this.pool.acquire(spec.network, limits, stop.signal, spec.image);
       // The Job goes as soon as the step is stopped: that ends the pod and the exec with it.
       const current = lease;
       stop.signal.addEventListener('abort', () => void this.pool.release(current), { once: true });

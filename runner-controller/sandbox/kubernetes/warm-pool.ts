@@ -117,9 +117,19 @@ export class WarmPool {
     ).length;
   }
 
-  /** A pod for one step: a warm one when the limits are the pool's, else a cold one. */
-  async acquire(network: boolean, limits: PodLimits, signal?: AbortSignal): Promise<PodLease> {
-    const poolLimits = sameLimits(limits, this.opts.settings.limits);
+  /**
+   * A pod for one step: a warm one when the limits and image are the pool's, else a cold one
+   * (`image` undefined: the settings' image).
+   */
+  async acquire(
+    network: boolean,
+    limits: PodLimits,
+    signal?: AbortSignal,
+    image?: string,
+  ): Promise<PodLease> {
+    const poolLimits =
+      sameLimits(limits, this.opts.settings.limits) &&
+      (image === undefined || image === this.opts.settings.image);
     let name: string | undefined;
     if (poolLimits) {
       const free = [...this.jobs.entries()].filter(
@@ -129,7 +139,7 @@ export class WarmPool {
       name = (free.find(([, j]) => j.ready) ?? free[0])?.[0];
     }
     const warm = name !== undefined;
-    if (name === undefined) name = await this.create(false, network, limits);
+    if (name === undefined) name = await this.create(false, network, limits, image);
     const state = this.jobs.get(name);
     if (!state) throw new Error(`sandbox job ${name} vanished`);
     state.claimed = true;
@@ -204,8 +214,14 @@ export class WarmPool {
     }
   }
 
-  private async create(warm: boolean, network: boolean, limits: PodLimits): Promise<string> {
-    const { settings, controller, maxStepSeconds } = this.opts;
+  private async create(
+    warm: boolean,
+    network: boolean,
+    limits: PodLimits,
+    image?: string,
+  ): Promise<string> {
+    const { controller, maxStepSeconds } = this.opts;
+    const settings = image ? { ...this.opts.settings, image } : this.opts.settings;
     const name = `plue-step-${randomBytes(5).toString('hex')}`;
     this.jobs.set(name, { network, warm, claimed: false, ready: false, waiters: [] });
     const deadlineSeconds = (warm ? settings.warmIdleSeconds : 0) + maxStepSeconds;
