@@ -1,6 +1,8 @@
 /**
  * The bridge's HTTP side: the Worker's internal key lookup and its git smart-HTTP endpoints,
- * called as the SSH user (`X-Plue-Internal-Secret` + `X-Plue-User-Id`). Uses node:http(s) so
+ * called with the bridge's own credential (`X-Plue-Bridge-Secret`) for the SSH user whose key it
+ * looked up: the lookup answers a session ticket the Worker signed for that user, and every
+ * later request carries it (`X-Plue-Ssh-Ticket`); the bridge cannot name a user by itself. Uses node:http(s) so
  * request bodies stream with back-pressure and can be aborted (a truncated push must reach the
  * Worker as a broken request, never as a complete one). Also turns the Worker's git error
  * answers into the stderr lines git users know from other forges. The internal API's bodies and
@@ -17,9 +19,9 @@ import {
   type sshLookupRequest,
 } from '../common/schemas/internal-ssh';
 
-export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
-export const USER_ID_HEADER = 'X-Plue-User-Id';
-export const USER_LOGIN_HEADER = 'X-Plue-User-Login';
+export const BRIDGE_SECRET_HEADER = 'X-Plue-Bridge-Secret';
+/** The Worker's signed session ticket for the user a key lookup found. */
+export const SSH_TICKET_HEADER = 'X-Plue-Ssh-Ticket';
 /** Carries the Worker's signed authorisation of one git command (see /internal/ssh/grant). */
 export const REPO_GRANT_HEADER = 'X-Plue-Repo-Grant';
 const USER_AGENT = 'plue-ssh-bridge';
@@ -27,6 +29,8 @@ const USER_AGENT = 'plue-ssh-bridge';
 export interface SshUser {
   id: number;
   login: string;
+  /** The Worker's session ticket for this user (from the key lookup). */
+  ticket: string;
 }
 
 export interface UpstreamOptions {
@@ -61,7 +65,7 @@ export class Upstream {
     const req = mod.request(url, {
       method,
       agent: this.agent,
-      headers: { 'User-Agent': USER_AGENT, [INTERNAL_SECRET_HEADER]: this.secret, ...headers },
+      headers: { 'User-Agent': USER_AGENT, [BRIDGE_SECRET_HEADER]: this.secret, ...headers },
     });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
@@ -74,8 +78,8 @@ export class Upstream {
 
   /** Headers that make the Worker treat a request as coming from `user` over SSH. */
   asUser(user: SshUser): Record<string, string> {
-    // The login rides along so the Worker need not look the user up on every git request.
-    return { [USER_ID_HEADER]: String(user.id), [USER_LOGIN_HEADER]: user.login };
+    // The ticket names the user (and their login, which spares the Worker a database read).
+    return { [SSH_TICKET_HEADER]: user.ticket };
   }
 
   /**
@@ -146,7 +150,7 @@ export class Upstream {
     }
     const found = sshLookupAnswer.safeParse(parsed);
     if (!found.success) throw new Error('key lookup: unexpected answer');
-    return found.data.user;
+    return { ...found.data.user, ticket: found.data.ticket };
   }
 
   close(): void {

@@ -10,6 +10,8 @@ export const sshLookupRequest = z.object({
 });
 export const sshLookupAnswer = z.object({
   user: z.object({ id: z.number().int().nonnegative(), login: z.string().min(1) }),
+  /** The session ticket the bridge acts for this user with (X-Plue-Ssh-Ticket). */
+  ticket: z.string().min(1).max(4096),
 });
 
 /** POST /internal/ssh/grant: one git command of the SSH user on `owner/repo`. */

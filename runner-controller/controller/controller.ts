@@ -16,7 +16,7 @@ import { handleRun } from './handle-run';
 export interface ControllerOptions {
   /** The Worker's origin, e.g. http://127.0.0.1:8787. */
   url: string;
-  /** The internal secret (X-Plue-Internal-Secret). */
+  /** The controller's credential (PLUE_CONTROLLER_SECRET, sent as X-Plue-Controller-Secret). */
   secret: string;
   /** Runs at once (default 2); steps of one run at once (default 2). */
   concurrency?: number;

@@ -1,5 +1,6 @@
 /**
- * One claimed run: check the repository out at the run's commit, execute the plan with the
+ * One claimed run: check the repository out at the run's commit (with the run's token, the
+ * only credential that reads it), execute the plan with the
  * sandbox backend, forward every event to the run's log, heartbeat the lease (kill the steps
  * when it is lost or a cancel was requested), and complete the run, fenced by the lease epoch.
  * A controller that is shutting down abandons its runs without completing them: their leases
@@ -60,10 +61,9 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
     try {
       ws = await checkout({
         baseUrl: ctx.api.baseUrl,
-        secret: ctx.api.secret,
+        job: { kind: 'run', id, token },
         repo: claimed.repo.full_name,
         sha: run.head_sha,
-        userId: run.actor_id,
         dataDir: ctx.dataDir,
         signal: stop.signal,
       });

@@ -7,6 +7,7 @@
  *   const key = await kit.keygen('alice');
  *   await kit.git(dir, ['clone', `ssh://git@127.0.0.1:${port}/alice/repo.git`], { port, key });
  */
+import { COMPONENT_CREDENTIALS } from '../../common/dev-secret';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,8 +209,8 @@ export class SshKit {
   }
 }
 
-/** The test stacks' development internal secret (loopback, development mode only). */
-export const DEV_INTERNAL_SECRET = 'dev-internal-secret-change-me';
+/** The test stacks' development bridge credential (loopback, development mode only). */
+export const DEV_BRIDGE_SECRET = COMPONENT_CREDENTIALS.bridge.devDefault;
 
 /**
  * Starts an SSH bridge on a free port in front of the Worker at `base`, state under `kit`; its
@@ -222,9 +223,26 @@ export function startTestBridge(
 ): Promise<Bridge> {
   return startBridge({
     upstreamUrl: base,
-    secret: DEV_INTERNAL_SECRET,
+    secret: DEV_BRIDGE_SECRET,
     dataDir: join(kit.root, 'data'),
     port: 0,
     log,
   });
+}
+
+/** The bridge credential's header, as the bridge sends it to the test stack. */
+export const BRIDGE = { [COMPONENT_CREDENTIALS.bridge.header]: DEV_BRIDGE_SECRET };
+
+/**
+ * What the bridge gets for a key it authenticated: the Worker's session ticket for the key's
+ * owner (`POST /internal/ssh/lookup` with the bridge's credential).
+ */
+export async function bridgeTicket(base: string, publicLine: string): Promise<string> {
+  const res = await fetch(`${base}/internal/ssh/lookup`, {
+    method: 'POST',
+    headers: { ...BRIDGE, 'content-type': 'application/json' },
+    body: JSON.stringify({ key: publicLine.split(' ').slice(0, 2).join(' ') }),
+  });
+  if (res.status !== 200) throw new Error(`key lookup: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { ticket: string }).ticket;
 }
