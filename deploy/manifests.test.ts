@@ -97,6 +97,30 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
     }
   });
 
+  it('give the bridge and the controller each its own credential, from its own Secret', () => {
+    const secretEnv = (name: string) => {
+      const c = container(production, name) as {
+        env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+      };
+      return (c.env ?? [])
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => ({ variable: e.name, secret: e.valueFrom?.secretKeyRef?.name }));
+    };
+    expect(secretEnv('plue-ssh-bridge')).toEqual([
+      { variable: 'PLUE_BRIDGE_SECRET', secret: 'plue-ssh-bridge' },
+    ]);
+    expect(secretEnv('plue-runner-controller')).toEqual([
+      { variable: 'PLUE_CONTROLLER_SECRET', secret: 'plue-runner-controller' },
+    ]);
+    // Neither pod mounts the other's Secret as a volume either.
+    const volumes = (name: string) =>
+      (podTemplates([find(production, 'Deployment', name)])[0]?.spec.volumes ?? [])
+        .map((v) => v.secret?.secretName)
+        .filter((v) => v !== undefined);
+    expect(volumes('plue-runner-controller')).not.toContain('plue-ssh-bridge');
+    expect(volumes('plue-ssh-bridge')).not.toContain('plue-runner-controller');
+  });
+
   it('validate against the Kubernetes OpenAPI schemas', async () => {
     for (const objects of [base, production]) {
       const problems = (await Promise.all(objects.map(validateObject))).flat();

@@ -84,7 +84,7 @@ describe('pack compaction with a delayed sweep', () => {
     }
   };
 
-  it('lists packs for the internal secret only', async () => {
+  it('lists packs for the operator credential only', async () => {
     await alice.createRepo('guarded');
     const url = `${stack.url}/internal/repos/${alice.user.login}/guarded/packs`;
     expect((await fetch(url)).status).toBe(401);

@@ -60,7 +60,7 @@ describe('the schedule under npm start', () => {
     }, 30_000);
   });
 
-  it('refuses the tick without the internal secret', async () => {
+  it('refuses the tick without the controller credential', async () => {
     const res = await fetch(`${base}/internal/controller/tick`, { method: 'POST' });
     expect(res.status).toBe(401);
   });

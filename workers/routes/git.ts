@@ -71,7 +71,7 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
   } catch (err) {
     // Anonymous git clients are asked for credentials instead of told "not found", so a user
     // with access gets a password prompt; strangers learn nothing either way.
-    if (err instanceof AppError && err.kind === 'not_found' && c.var.user === undefined) {
+    if (err instanceof AppError && err.kind === 'not_found' && c.var.auth.kind === 'anonymous') {
       throw AppError.unauthenticated('Authentication required', 'auth_required');
     }
     throw err;
