@@ -11,7 +11,9 @@
  * refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
- * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts).
+ * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts),
+ * PLUE_STEP_MEMORY_MB / PLUE_STEP_PIDS_MAX / PLUE_STEP_CPUS (default step limits, sandbox/limits.ts;
+ * the start log says which of them hold here).
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -9,6 +9,7 @@
 import { runPlan, type RunSummary } from '../executor/run-plan';
 import { workflowPlanSchema } from '../executor/plan';
 import type { SandboxBackend } from '../sandbox/types';
+import { limitsForRun, type StepLimits } from '../sandbox/limits';
 import { LeaseLostError, type ClaimedRun, type ControllerApi, type RunResult } from './api';
 import { EventForwarder } from './forwarder';
 import { checkout, type Workspace } from './workspace';
@@ -16,6 +17,8 @@ import { checkout, type Workspace } from './workspace';
 export interface RunContext {
   api: ControllerApi;
   backend: SandboxBackend;
+  /** The controller's default step limits; a workflow's own settings apply on top. */
+  limits: StepLimits;
   dataDir?: string | undefined;
   /** Steps of one run at once. */
   stepConcurrency: number;
@@ -96,6 +99,7 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
           PLUE_WORKFLOW: run.workflow_name,
         },
         concurrency: ctx.stepConcurrency,
+        ...limitsForRun(ctx.limits, parsed.data.limits),
         signal: stop.signal,
         // An abandoned run reports nothing more, as if this controller had crashed.
         onEvent: (e) =>
