@@ -26,12 +26,20 @@ export const SSH_TICKET_HEADER = 'X-Plue-Ssh-Ticket';
 export const REPO_GRANT_HEADER = 'X-Plue-Repo-Grant';
 const USER_AGENT = 'plue-ssh-bridge';
 
-export interface SshUser {
+/** The owner of a key, as a lookup without proof answers it. */
+export interface KeyOwner {
   id: number;
   login: string;
-  /** The Worker's session ticket for this user (from the key lookup). */
+}
+
+/** An authenticated user: the owner of a key whose signature the Worker checked too. */
+export interface SshUser extends KeyOwner {
+  /** The Worker's session ticket for this user (from the key lookup with the proof). */
   ticket: string;
 }
+
+/** The client's signature over its authentication request (see /internal/ssh/lookup). */
+export type KeyProof = NonNullable<z.input<typeof sshLookupRequest>['proof']>;
 
 export interface UpstreamOptions {
   /** The Worker's base URL, e.g. http://127.0.0.1:8787 */
@@ -130,15 +138,32 @@ export class Upstream {
   }
 
   /** The user owning `keyLine` (`<type> <base64>`), or undefined when no one has it. */
-  async lookupKey(keyLine: string): Promise<SshUser | undefined> {
+  async lookupKey(keyLine: string): Promise<KeyOwner | undefined> {
+    const found = await this.lookup({ key: keyLine });
+    return found?.user;
+  }
+
+  /**
+   * The user owning `keyLine` with the session ticket the Worker signs once it has checked the
+   * client's signature itself; undefined when no one has the key or the proof fails.
+   */
+  async proveKey(keyLine: string, proof: KeyProof): Promise<SshUser | undefined> {
+    const found = await this.lookup({ key: keyLine, proof });
+    if (found?.ticket === undefined) return undefined;
+    return { ...found.user, ticket: found.ticket };
+  }
+
+  private async lookup(
+    ask: z.input<typeof sshLookupRequest>,
+  ): Promise<z.output<typeof sshLookupAnswer> | undefined> {
     const { req, response } = this.request('POST', '/internal/ssh/lookup', {
       'Content-Type': 'application/json',
     });
-    const ask: z.input<typeof sshLookupRequest> = { key: keyLine };
     req.end(JSON.stringify(ask));
     const res = await response;
     const body = await readBody(res, 64 * 1024);
-    if (res.statusCode === 404) return undefined;
+    // 404: nobody has the key; 401 with a proof: the signature did not verify.
+    if (res.statusCode === 404 || (res.statusCode === 401 && ask.proof)) return undefined;
     if (res.statusCode !== 200) {
       throw new Error(`key lookup: HTTP ${res.statusCode}: ${body.toString('utf8').slice(0, 200)}`);
     }
@@ -150,7 +175,7 @@ export class Upstream {
     }
     const found = sshLookupAnswer.safeParse(parsed);
     if (!found.success) throw new Error('key lookup: unexpected answer');
-    return { ...found.data.user, ticket: found.data.ticket };
+    return found.data;
   }
 
   close(): void {

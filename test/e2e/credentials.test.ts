@@ -4,17 +4,19 @@
  * its own repository only while the job is held. Repositories are private and pushed with the
  * real git client; reads by the controller's tokens are also made with real git.
  * - the bridge's secret: no controller, runs, operator, API or page route; git only with a
- *   ticket the Worker signed at a key lookup, never with a user id of its choosing;
+ *   ticket the Worker signed at a key lookup that carried the client's signature (checked by the
+ *   Worker), never with a user id of its choosing;
  * - the controller's secret: /internal/controller/* only, never as a user (X-Plue-User-Id is
  *   inert), never on git; a run's token reads that run's repository while it runs, nothing else;
  *   an event's token reads the event's repository while the claim holds;
  * - the retired shared header is refused with a message naming its successors.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { CONTROLLER, OPERATOR } from '../../scripts/clients/run-stream-client';
 import { GitSandbox, remoteUrl } from '../helpers/git';
-import { BRIDGE, bridgeTicket, SshKit } from '../helpers/ssh';
+import { BRIDGE, bridgeTicket, keyProof, SshKit } from '../helpers/ssh';
 import { uniq } from './forge-client';
 
 const base = inject('baseUrl');
@@ -82,7 +84,7 @@ describe('per-component credentials', () => {
         body: JSON.stringify({ title: 'k', key: key.publicLine }),
       });
       expect(added.status).toBe(201);
-      tickets[who] = await bridgeTicket(base, key.publicLine);
+      tickets[who] = await bridgeTicket(base, key);
     }
   }, 60_000);
 
@@ -114,6 +116,47 @@ describe('per-component credentials', () => {
     }
     // Its own job still works: Alice's ticket reads her private repository.
     expect((await refs('vault', asAlice)).status).toBe(200);
+  });
+
+  it('signs a ticket only for a key whose holder signed the authentication request', async () => {
+    const [key, other] = await Promise.all([kit.keygen('prover'), kit.keygen('other')]);
+    const added = await fetch(`${base}/api/v1/user/keys`, {
+      method: 'POST',
+      headers: alice.headers,
+      body: JSON.stringify({ title: 'p', key: key.publicLine }),
+    });
+    expect(added.status).toBe(201);
+    const line = key.publicLine.split(' ').slice(0, 2).join(' ');
+    const lookup = (proof?: object) =>
+      fetch(`${base}/internal/ssh/lookup`, {
+        method: 'POST',
+        headers: { ...BRIDGE, ...JSON_TYPE },
+        body: JSON.stringify({ key: line, ...(proof ? { proof } : {}) }),
+      });
+    // Knowing the public key is enough to learn its owner, never to get a ticket.
+    const bare = await lookup();
+    expect(bare.status).toBe(200);
+    expect(await bare.json()).toEqual({ user: { id: alice.user.id, login: a } });
+    const good = keyProof(key);
+    const refused: Array<[string, object]> = [
+      ['signed by another key', keyProof(key, other)],
+      ['a signature of random bytes', { ...good, signature: randomBytes(64).toString('base64') }],
+      ['the request of another key', { ...keyProof(other), signature: good.signature }],
+      [
+        'a truncated request',
+        { ...good, blob: Buffer.from(good.blob, 'base64').subarray(0, 40).toString('base64') },
+      ],
+      ['not base64', { ...good, signature: '!!!' }],
+    ];
+    for (const [what, proof] of refused) {
+      const res = await lookup(proof);
+      expect(res.status, what).toBe(401);
+      expect(await said(res), what).toContain('The signature does not prove the key');
+    }
+    const proved = await lookup(good);
+    expect(proved.status).toBe(200);
+    const { ticket } = (await proved.json()) as { ticket: string };
+    expect((await refs('vault', { ...BRIDGE, 'X-Plue-Ssh-Ticket': ticket })).status).toBe(200);
   });
 
   it('lets the bridge act only for the user its key lookup named', async () => {

@@ -203,7 +203,7 @@ describe('internal API bodies', () => {
         body: JSON.stringify({ title: 'k', key: key.publicLine }),
       });
       expect(added.status).toBe(201);
-      ticket = await bridgeTicket(base, key.publicLine);
+      ticket = await bridgeTicket(base, key);
     } finally {
       kit.cleanup();
     }

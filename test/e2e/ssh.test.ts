@@ -232,6 +232,21 @@ describe('SSH access', () => {
     expect(revoked.stderr).toContain('Permission denied (publickey)');
   });
 
+  it('accepts every key type it allows; the Worker checks each signature before naming the user', async () => {
+    for (const [type, bits] of [
+      ['ecdsa', 256],
+      ['ecdsa', 384],
+      ['ecdsa', 521],
+      ['rsa', 3072],
+    ] as const) {
+      const key = await kit.keygen(`${type}-${bits}`, type, bits);
+      const id = await addKey(bob, key);
+      const r = await kit.ssh(bridge.port, key);
+      expect(r.stderr, `${type} ${bits}`).toContain(`Hi ${bob.user.login}!`);
+      expect((await api(bob, 'DELETE', `/user/keys/${id}`)).status).toBe(204);
+    }
+  });
+
   it("hides someone else's private repository and denies pushes without write access", async () => {
     const a = alice.user.login;
     const o = { port: bridge.port, key: bobKey };
@@ -250,8 +265,8 @@ describe('SSH access', () => {
   it('honours a repository grant only for its user, repository and action', async () => {
     const a = alice.user.login;
     const tickets = new Map([
-      [alice, await bridgeTicket(base, aliceKey.publicLine)],
-      [bob, await bridgeTicket(base, bobKey.publicLine)],
+      [alice, await bridgeTicket(base, aliceKey)],
+      [bob, await bridgeTicket(base, bobKey)],
     ]);
     const as = (u: SignUp, extra: Record<string, string> = {}) => ({
       ...BRIDGE,

@@ -134,14 +134,17 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
       const ticketUser = ticket?.[1];
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.method === 'POST' && url.pathname === '/internal/ssh/lookup') {
-        const { key } = JSON.parse(await readAll(req)) as { key: string };
+        const body = JSON.parse(await readAll(req)) as { key: string; proof?: unknown };
+        const { key } = body;
         const user = keys.get(key);
         if (!user) {
           res.writeHead(404, { 'Content-Type': 'application/json' });
           return res.end('{"error":{"code":"ssh_key_unknown","message":"No user has this key"}}');
         }
+        // The real Worker checks the proof's signature; the stand-in only wants one for a ticket.
+        const proved = typeof body.proof === 'object' && body.proof !== null;
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        return res.end(JSON.stringify({ user, ticket: `ticket-${user.id}` }));
+        return res.end(JSON.stringify(proved ? { user, ticket: `ticket-${user.id}` } : { user }));
       }
       if (req.method === 'POST' && url.pathname === '/internal/ssh/grant') {
         // The Worker's one authorisation per git command; the git routes below check anyway.

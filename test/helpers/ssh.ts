@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import { keyProof } from './ssh-proof';
 
 export interface RunResult {
   code: number;
@@ -47,13 +48,14 @@ export class SshKit {
     );
   }
 
-  /** A new ed25519 key pair without passphrase. */
-  async keygen(name: string): Promise<SshKey> {
+  /** A new key pair without passphrase (ed25519 unless `type` says otherwise). */
+  async keygen(name: string, type = 'ed25519', bits?: number): Promise<SshKey> {
     const path = join(this.root, `key-${name}`);
     const r = await this.run('ssh-keygen', [
       '-q',
       '-t',
-      'ed25519',
+      type,
+      ...(bits === undefined ? [] : ['-b', String(bits)]),
       '-N',
       '',
       '-C',
@@ -233,16 +235,23 @@ export function startTestBridge(
 /** The bridge credential's header, as the bridge sends it to the test stack. */
 export const BRIDGE = { [COMPONENT_CREDENTIALS.bridge.header]: DEV_BRIDGE_SECRET };
 
+export { keyProof } from './ssh-proof';
+
 /**
  * What the bridge gets for a key it authenticated: the Worker's session ticket for the key's
- * owner (`POST /internal/ssh/lookup` with the bridge's credential).
+ * owner (`POST /internal/ssh/lookup` with the bridge's credential and the client's signature).
  */
-export async function bridgeTicket(base: string, publicLine: string): Promise<string> {
+export async function bridgeTicket(base: string, key: SshKey): Promise<string> {
   const res = await fetch(`${base}/internal/ssh/lookup`, {
     method: 'POST',
     headers: { ...BRIDGE, 'content-type': 'application/json' },
-    body: JSON.stringify({ key: publicLine.split(' ').slice(0, 2).join(' ') }),
+    body: JSON.stringify({
+      key: key.publicLine.split(' ').slice(0, 2).join(' '),
+      proof: keyProof(key),
+    }),
   });
   if (res.status !== 200) throw new Error(`key lookup: HTTP ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { ticket: string }).ticket;
+  const { ticket } = (await res.json()) as { ticket?: string };
+  if (!ticket) throw new Error('key lookup answered no ticket');
+  return ticket;
 }

@@ -2,9 +2,11 @@
  * Internal API for the SSH bridge, authenticated by its own credential (`X-Plue-Bridge-Secret`,
  * middleware/components.ts), with bodies checked against common/schemas/internal-ssh.ts, which
  * the bridge shares:
- * - POST /internal/ssh/lookup {key} → {user:{id,login}, ticket}: the owner of a public key (per
- *   SSH connection) and the session ticket the bridge then acts for that user with
- *   (services/identity/ssh-tickets.ts);
+ * - POST /internal/ssh/lookup {key, proof?} → {user:{id,login}, ticket?}: the owner of a public
+ *   key (per SSH connection); with the client's signature over its authentication request
+ *   (`proof`, checked here: services/identity/ssh-key-proof.ts) also the session ticket the
+ *   bridge then acts for that user with (services/identity/ssh-tickets.ts). A proof that does
+ *   not verify is a 401;
  * - POST /internal/ssh/grant {owner, repo, action} as the ticket's user (`X-Plue-Ssh-Ticket`) →
  *   {grant}: authorises one git command once (read for upload-pack, write for receive-pack) and
  *   signs the answer, which the bridge sends back on that command's git requests (see
@@ -20,6 +22,7 @@ import { issueRepoGrant, loadRepoForAction } from '../../services/repos/authz';
 import { edgeCache } from '../../services/cache/cache';
 import { lookupSshKey } from '../../services/identity/ssh-keys';
 import { issueSshTicket } from '../../services/identity/ssh-tickets';
+import { keyProofValid } from '../../services/identity/ssh-key-proof';
 import { sshGrantRequest, sshLookupRequest } from '../../../common/schemas/internal-ssh';
 import { jsonInput } from '../input';
 
@@ -28,7 +31,14 @@ export const internalSshRoutes = new Hono<AppEnv>()
   .post('/lookup', async (c) => {
     const body = await jsonInput(c, sshLookupRequest, 'ssh_key_invalid');
     const now = new Date();
-    const { fingerprint, ...user } = await lookupSshKey(c.var.db, body.key, now);
+    const { fingerprint, blob, ...user } = await lookupSshKey(c.var.db, body.key, now);
+    if (body.proof === undefined) return c.json({ user });
+    if (!(await keyProofValid(blob, body.proof))) {
+      throw AppError.unauthenticated(
+        'The signature does not prove the key',
+        'ssh_key_proof_invalid',
+      );
+    }
     return c.json({ user, ticket: await issueSshTicket(c.env, user, fingerprint, now) });
   })
   .post('/grant', async (c) => {

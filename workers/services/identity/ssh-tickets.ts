@@ -1,6 +1,7 @@
 /**
  * SSH session tickets: what the SSH bridge gets back when it looks up the key a connection
- * presented, and the only way it can then act for that key's owner. A ticket names the user
+ * presented together with the client's signature (checked by the Worker, ssh-key-proof.ts), and
+ * the only way it can then act for that key's owner. A ticket names the user
  * (id, login) and the key's fingerprint, expires after `SSH_TICKET_TTL_MS`, and is signed with
  * the Worker's own key (worker-signing.ts), so the bridge's secret alone names nobody: there is
  * no user-id header to fill in. The bridge sends the ticket (`X-Plue-Ssh-Ticket`) when it asks
