@@ -1,0 +1,176 @@
+/**
+ * The tree merge against git's own: seeded random histories (edits, additions, removals, mode
+ * flips, binary files, symlinks) merged by `git merge-tree --write-tree` and by mergeTrees on the
+ * same objects must agree on clean or not, on the conflicted paths and, when clean, on the tree
+ * id. Table tests pin each conflict kind, file/directory cases included.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { scratchRepo } from '../../../../test/helpers/git-model-fixtures';
+import {
+  MemoryRepo,
+  mutateSnapshot,
+  randomSnapshot,
+  seeded,
+  type Snapshot,
+} from '../../../../test/helpers/memory-history';
+import { mergeTrees } from './merge-trees';
+import { NewObjects } from './objects';
+
+describe('mergeTrees against git merge-tree --write-tree', () => {
+  const git = scratchRepo(true);
+  afterAll(() => git.remove());
+
+  it('agrees with git on seeded random histories', async () => {
+    let clean = 0;
+    let conflicted = 0;
+    for (let seed = 1; seed <= 120; seed++) {
+      const rnd = seeded(seed);
+      const mem = new MemoryRepo();
+      const base = randomSnapshot(rnd);
+      const ours = mutateSnapshot(rnd, base, `o${seed}`);
+      // Half the time theirs starts from ours' edits of some files: shared changes, same lines.
+      const theirs = mutateSnapshot(
+        rnd,
+        rnd() < 0.3 ? { ...base, ...pickSome(rnd, ours) } : base,
+        `t${seed}`,
+      );
+      const b = mem.commit({ tree: mem.tree(base), message: 'base\n' });
+      const o = mem.commit({ tree: mem.tree(ours), parents: [b], message: 'ours\n' });
+      const t = mem.commit({ tree: mem.tree(theirs), parents: [b], message: 'theirs\n' });
+      mem.exportTo(git, { [`refs/heads/o${seed}`]: o, [`refs/heads/t${seed}`]: t });
+      const expected = gitMerge(git, `o${seed}`, `t${seed}`);
+      const objects = new NewObjects(mem);
+      const got = await mergeTrees(objects, mem.tree(base), mem.tree(ours), mem.tree(theirs));
+      const paths = [...new Set(got.conflicts.map((c) => c.path))].sort();
+      expect({ clean: got.conflicts.length === 0, paths }, `seed ${seed}`).toEqual({
+        clean: expected.clean,
+        paths: expected.paths,
+      });
+      if (expected.clean) {
+        expect(got.tree, `seed ${seed}`).toBe(expected.tree);
+        clean++;
+      } else conflicted++;
+    }
+    // The histories exercise both outcomes.
+    expect(clean).toBeGreaterThan(30);
+    expect(conflicted).toBeGreaterThan(30);
+  });
+});
+
+function pickSome(rnd: () => number, snap: Snapshot): Snapshot {
+  const out: Snapshot = {};
+  for (const [k, v] of Object.entries(snap)) if (rnd() < 0.5) out[k] = v;
+  return out;
+}
+
+function gitMerge(
+  git: ReturnType<typeof scratchRepo>,
+  ours: string,
+  theirs: string,
+): { clean: boolean; tree: string; paths: string[] } {
+  let out: string;
+  let clean = true;
+  try {
+    out = git.text(['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs]);
+  } catch (e) {
+    const err = e as { status?: number; stdout?: Buffer };
+    if (err.status !== 1 || !err.stdout) throw e;
+    clean = false;
+    out = err.stdout.toString().trim();
+  }
+  const [tree = '', ...rest] = out.split('\n');
+  // Entries of distinct types are written as `path~branch`: the path is the one that conflicted.
+  const named = rest.filter((l) => l !== '').map((l) => l.replace(/~[ot]\d+$/, ''));
+  const paths = [...new Set(named)].sort();
+  return { clean, tree, paths };
+}
+
+describe('mergeTrees conflict kinds', () => {
+  const cases: Array<{
+    name: string;
+    base: Snapshot;
+    ours: Snapshot;
+    theirs: Snapshot;
+    kinds: string[];
+  }> = [
+    {
+      name: 'content',
+      base: { f: '1\n2\n3\n' },
+      ours: { f: 'x\n2\n3\n' },
+      theirs: { f: 'y\n2\n3\n' },
+      kinds: ['content f'],
+    },
+    {
+      name: 'modify/delete',
+      base: { f: '1\n', g: 'g\n' },
+      ours: { g: 'g\n' },
+      theirs: { f: '2\n', g: 'g\n' },
+      kinds: ['modify/delete f'],
+    },
+    { name: 'add/add', base: {}, ours: { f: 'a\n' }, theirs: { f: 'b\n' }, kinds: ['add/add f'] },
+    {
+      name: 'mode',
+      base: {},
+      ours: { f: { mode: '100755', content: 'a\n' } },
+      theirs: { f: 'a\n' },
+      kinds: ['mode f'],
+    },
+    {
+      name: 'distinct types',
+      base: { f: 'a\n' },
+      ours: { f: { mode: '120000', content: 'elsewhere' } },
+      theirs: { f: 'b\n' },
+      kinds: ['mode f'],
+    },
+    {
+      name: 'binary',
+      base: { f: new Uint8Array([0, 1]) as unknown as string },
+      ours: { f: { mode: '100644', content: new Uint8Array([0, 2]) } },
+      theirs: { f: { mode: '100644', content: new Uint8Array([0, 3]) } },
+      kinds: ['binary f'],
+    },
+    {
+      name: 'file/directory',
+      base: { g: 'g\n' },
+      ours: { g: 'g\n', d: 'file\n' },
+      theirs: { g: 'g\n', 'd/inner': 'dir\n' },
+      kinds: ['file/directory d'],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const mem = new MemoryRepo();
+      const fix = (s: Snapshot): Snapshot =>
+        Object.fromEntries(
+          Object.entries(s).map(([k, v]) => [
+            k,
+            v instanceof Uint8Array ? { mode: '100644', content: v } : v,
+          ]),
+        );
+      const got = await mergeTrees(
+        new NewObjects(mem),
+        mem.tree(fix(c.base)),
+        mem.tree(fix(c.ours)),
+        mem.tree(fix(c.theirs)),
+      );
+      expect(got.conflicts.map((x) => `${x.kind} ${x.path}`)).toEqual(c.kinds);
+    });
+  }
+
+  it('keeps clean merges of files and directories that replace each other', async () => {
+    const mem = new MemoryRepo();
+    const objects = new NewObjects(mem);
+    // Ours turns file d into a directory; theirs edits another file.
+    const got = await mergeTrees(
+      objects,
+      mem.tree({ d: 'file\n', g: 'g\n' }),
+      mem.tree({ 'd/x': 'x\n', g: 'g\n' }),
+      mem.tree({ d: 'file\n', g: 'g2\n' }),
+    );
+    expect(got.conflicts).toEqual([]);
+    expect(got.tree).toBe(mem.tree({ 'd/x': 'x\n', g: 'g2\n' }));
+    // Both delete everything: the empty tree.
+    const empty = await mergeTrees(objects, mem.tree({ a: 'a\n' }), mem.tree({}), mem.tree({}));
+    expect(empty).toEqual({ tree: mem.tree({}), conflicts: [] });
+  });
+});
