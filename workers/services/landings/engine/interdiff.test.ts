@@ -105,7 +105,7 @@ describe('interdiffRevisions against git range-diff', () => {
     expect(changed).toBeGreaterThan(5);
     expect(unchanged).toBeGreaterThan(5);
     expect(other).toBeGreaterThan(3);
-  });
+  }, 180_000);
 });
 
 function rangeDiff(git: ReturnType<typeof scratchRepo>, a: string, b: string): string[] {

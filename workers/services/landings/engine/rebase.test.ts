@@ -86,7 +86,7 @@ describe('rebase against git rebase', () => {
     }
     expect(applied).toBeGreaterThan(8);
     expect(stopped).toBeGreaterThan(8);
-  });
+  }, 180_000);
 
   it('keeps change ids and extra headers, drops signatures, sets the committer', async () => {
     const mem = new MemoryRepo();
