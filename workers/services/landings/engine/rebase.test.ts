@@ -125,6 +125,29 @@ describe('rebase against git rebase', () => {
     }
   });
 
+  it('copies headers and messages in other encodings byte for byte', async () => {
+    const mem = new MemoryRepo();
+    const base = mem.commit({ tree: mem.tree({ a: 'a\n' }) });
+    const target = mem.commit({ tree: mem.tree({ a: 'a\n', t: 't\n' }), parents: [base] });
+    const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+    const raw = latin1(
+      `tree ${mem.tree({ a: 'b\n' })}\nparent ${base}\n` +
+        'author Ren\xe9 <r@example.com> 1700000000 +0100\n' +
+        'committer Ren\xe9 <r@example.com> 1700000000 +0100\nencoding ISO-8859-1\n\ncaf\xe9\n',
+    );
+    const head = mem.put('commit', raw);
+    const objects = new NewObjects(mem);
+    const lander = { ...LANDER, name: 'Zoë' };
+    const got = await rebase(objects, await readRange(objects, head, base), target, lander);
+    if (!got.ok) throw new Error('conflict');
+    const body = (await objects.read(got.head))?.body as Uint8Array;
+    const text = Buffer.from(body).toString('latin1');
+    expect(text).toContain('author Ren\xe9 <r@example.com> 1700000000 +0100\n');
+    expect(text).toContain(`committer ${Buffer.from('Zoë', 'utf8').toString('latin1')} <lander`);
+    expect(text).toContain('encoding ISO-8859-1\n\ncaf\xe9\n');
+    expect(text.startsWith(`tree ${got.commits[0]?.tree}\nparent ${target}\nauthor`)).toBe(true);
+  });
+
   it('fast-forwards a range already on the target and refuses merges and strangers', async () => {
     const mem = new MemoryRepo();
     const base = mem.commit({ tree: mem.tree({ a: 'a\n' }) });

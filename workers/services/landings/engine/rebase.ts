@@ -99,13 +99,13 @@ export async function replay(
   let parent = onto;
   let parentTree = (await readCommit(objects, onto)).tree;
   let originalParentTree: string | undefined;
-  for (const { oid, commit } of range) {
+  for (const { oid, commit, body } of range) {
     const before = commit.parents[0];
     originalParentTree ??= before ? (await readCommit(objects, before)).tree : undefined;
     const merged = await mergeTrees(objects, originalParentTree, parentTree, commit.tree, {
       prefer: opts.prefer ?? 'theirs',
     });
-    const rebased = rewriteCommit(objects, commit, {
+    const rebased = rewriteCommit(objects, body, {
       tree: merged.tree,
       parents: [parent],
       committer,
