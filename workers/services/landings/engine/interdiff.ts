@@ -1,11 +1,11 @@
 /**
- * Interdiffs between two revisions of a landing (design note §3): what the author changed
- * between them with the move of the base factored out. When both sit on the same parent it is
- * a plain tree diff; otherwise the old side is first rebased in memory onto the new side's
- * parent (one three-way merge of trees, as jj's interdiff does) and then diffed. A rebase that
- * conflicts still gives a diff: conflicting paths keep the old revision's side, and the hunks
- * that touch a conflicting region are marked, since they may come from the rebase rather than
- * from the author. Multi-commit revisions are compared commit by commit too, paired by change id
+ * Interdiffs between two revisions of a landing (docs/design/landing-requests.md §3): what the
+ * author changed between them with the move of the base factored out. When both sit on the same
+ * parent it is a plain tree diff; otherwise the old side is first rebased in memory onto the new
+ * side's parent (one three-way merge of trees, as jj's interdiff does) and then diffed. A rebase
+ * that conflicts still gives a diff: conflicting paths keep the old revision's side, and the hunks
+ * that touch a conflicting region are marked, since they may come from the rebase rather than from
+ * the author. Multi-commit revisions are compared commit by commit too, paired by change id
  * (pairing.ts pairs the rest).
  */
 import { readCommit } from '../../browse/objects';

@@ -13,7 +13,7 @@ import { treeEntryKind, type TreeEntry } from '../../../../common/git/object';
 import { mergeBytes, type ConflictRegion } from './diff3';
 import type { NewObjects } from './objects';
 
-/** What kind of conflict a path has (the kinds design note §6 lists). */
+/** What kind of conflict a path has (the kinds docs/design/landing-requests.md §6 lists). */
 export type ConflictKind =
   'content' | 'modify/delete' | 'add/add' | 'mode' | 'file/directory' | 'binary';
 

@@ -1,8 +1,8 @@
 /**
  * Mergeability of a landing: the three-way tree merge of its head onto the target's tip over the
- * landing's base (design note §6), with the key it is cached under. The answer depends only on
- * the two tips (and the base, which the landing's head fixes), so a cached answer for the same
- * (target tip, landing tip) never goes stale.
+ * landing's base (docs/design/landing-requests.md §6), with the key it is cached under. The answer
+ * depends only on the two tips (and the base, which the landing's head fixes), so a cached answer
+ * for the same (target tip, landing tip) never goes stale.
  */
 import { readCommit } from '../../browse/objects';
 import { mergeTrees, type FileConflict } from './merge-trees';

@@ -1,9 +1,9 @@
 /**
- * Pairs the commits of two revisions of a landing (design note §3): by change id first; the
- * commits left (no change id, split or squashed changes) the way `git range-diff` does, by a
- * cost matrix solved as an assignment problem: pairing two commits costs the size of the diff
- * between their patches, leaving one unpaired costs its patch size times the creation factor
- * (60%, range-diff's default), and the cheapest assignment wins (Hungarian method).
+ * Pairs the commits of two revisions of a landing (docs/design/landing-requests.md §3): by change
+ * id first; the commits left (no change id, split or squashed changes) the way `git range-diff`
+ * does, by a cost matrix solved as an assignment problem: pairing two commits costs the size of
+ * the diff between their patches, leaving one unpaired costs its patch size times the creation
+ * factor (60%, range-diff's default), and the cheapest assignment wins (Hungarian method).
  */
 import { readCommit } from '../../browse/objects';
 import { diffTreesFull } from '../../browse/diff/file-diff';

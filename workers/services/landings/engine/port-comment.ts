@@ -1,11 +1,12 @@
 /**
- * Porting a review comment to a later revision (design note §4). A comment is stored where it
- * was written: path, side, line range and a hash of the anchored text, on revision A. To show it
- * on revision B, the file's diff between the two moves lines outside changed hunks; a line inside
- * a changed hunk goes to the nearest line that survived (as Gerrit does); a path that is gone is
- * followed through a rename (the browse code's detection), or else the comment becomes a
- * file-level one. Independently of where it lands, it is `outdated` when the text under it is not
- * the text it was written on (as GitHub does).
+ * Porting a review comment to a later revision (docs/design/landing-requests.md §4). A comment is
+ * stored where it was written: path, side, line range and a hash of the anchored text, on revision
+ * A. To show it on revision B, the file's diff between the two moves lines outside changed hunks;
+ * a line inside a changed hunk goes to the line that replaced it, else to the nearest line that
+ * survived (as Gerrit does); a path
+ * that is gone is followed through a rename (the browse code's detection), or else the comment
+ * becomes a file-level one. Independently of where it lands, it is `outdated` when the text under
+ * it is not the text it was written on (as GitHub does).
  */
 import { fromUtf8, utf8 } from '../../../../common/git/bytes';
 import { sha1Hex } from '../../../../common/git/native';
