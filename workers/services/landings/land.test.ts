@@ -34,7 +34,11 @@ export default {
     const onError = (e) => console.error(String(e && e.stack || e));
     if (url.pathname === '/land') {
       try {
-        return Response.json(await land(ctx, await req.json()));
+        const pushed = [];
+        const result = await land(ctx, await req.json(), {
+          onPushed: async (refs, head) => { pushed.push({ refs, head }); },
+        });
+        return Response.json({ ...result, pushed });
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
         const conflicts = e instanceof LandConflictError ? e.conflicts : undefined;
@@ -230,6 +234,16 @@ describe('land() in workerd', () => {
       gitIn(local.dir, ['rev-list', '--reverse', `${root0}..${head}`]).split('\n'),
     );
     expect(result.pack).toMatch(/^repos\/7\/packs\/pack-.*\.pack$/);
+    // The push hooks hear of both refs, as after a push.
+    expect(landed.body.pushed).toEqual([
+      {
+        head: 'refs/heads/main',
+        refs: [
+          { ref: 'refs/heads/main', oldOid: moved, newOid: result.newTarget, ok: true },
+          { ref: 'refs/landings/1/1', oldOid: '0'.repeat(40), newOid: head, ok: true },
+        ],
+      },
+    ]);
 
     const clone = cloneFresh();
     expect(gitIn(clone, ['fsck', '--strict', '--no-dangling'])).toBe('');

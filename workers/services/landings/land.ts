@@ -16,6 +16,7 @@ import type { PushRequest } from '../../../durable-objects/formats';
 import { writeObjectsPack } from '../../git/storage/write-objects';
 import type { RepoObjects } from '../../git/storage/repo-objects';
 import { pushKeepsExact } from '../git/push-exactness';
+import type { PushedRef } from '../git/receive-pack';
 import { openObjects, type GitRepoContext } from '../git/repo-context';
 import type { FileConflict } from './engine/merge-trees';
 import type { NewObject } from './engine/objects';
@@ -47,6 +48,16 @@ export interface LandRequest {
   alsoUpdate?: RefCommand[];
 }
 
+/** What happens after the refs moved, as for a push (receive-pack.ts's hooks). */
+export interface LandHooks {
+  /**
+   * Hears of the refs that moved, like a push's (pass the git route's `onPushed`: workflow
+   * `push` events, caches, references). Its errors go to `onError`; the land stands.
+   */
+  onPushed?(refs: PushedRef[], head: string): Promise<void>;
+  onError?(err: unknown): void;
+}
+
 export interface LandResult {
   method: LandMethod;
   targetRef: string;
@@ -73,7 +84,11 @@ export class LandConflictError extends AppError {
 }
 
 /** Lands a landing's commits on its target branch; see the module comment. */
-export async function land(ctx: GitRepoContext, req: LandRequest): Promise<LandResult> {
+export async function land(
+  ctx: GitRepoContext,
+  req: LandRequest,
+  hooks: LandHooks = {},
+): Promise<LandResult> {
   const state = await ctx.refs.state(ctx.repo.defaultBranch);
   const oldTarget = state.refs.find((r) => r.name === req.targetRef)?.oid;
   if (!oldTarget) throw AppError.notFound(`Branch ${req.targetRef} does not exist`, 'no_target');
@@ -140,6 +155,12 @@ export async function land(ctx: GitRepoContext, req: LandRequest): Promise<LandR
     const why = outcome.results.find((r) => !r.ok && r.reason !== 'atomic push failure');
     throw AppError.conflict(`Landing refused: ${why?.ref} ${why?.reason}`, 'land_refused');
   }
+  await hooks
+    .onPushed?.(
+      commands.map((c) => ({ ...c, ok: true })),
+      outcome.head,
+    )
+    .catch((e: unknown) => hooks.onError?.(e));
   return {
     method: req.method,
     targetRef: req.targetRef,

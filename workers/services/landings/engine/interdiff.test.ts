@@ -13,7 +13,7 @@ import {
   seeded,
   type Snapshot,
 } from '../../../../test/helpers/memory-history';
-import { interdiffRevisions } from './interdiff';
+import { interdiffRevisions, onlyRebased } from './interdiff';
 import { assignment } from './pairing';
 
 const SYMBOL = { unchanged: '=', changed: '!', removed: '<', added: '>' } as const;
@@ -156,6 +156,8 @@ describe('interdiff of a conflicting rebase', () => {
     const same = await interdiffRevisions(mem, { head: r1, base }, { head: r4, base: base2 });
     expect(same.whole.empty).toBe(true);
     expect(same.commits.map((c) => c.verdict)).toEqual(['unchanged']);
+    expect(onlyRebased(same)).toBe(true);
+    expect(onlyRebased(got)).toBe(false);
   });
 });
 

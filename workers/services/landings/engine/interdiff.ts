@@ -186,3 +186,16 @@ async function commitInterdiff(
   const verdict = diff.empty && !messageChanged ? 'unchanged' : 'changed';
   return { ...p, verdict, messageChanged, diff };
 }
+
+/**
+ * Whether revision 2 only rebased revision 1 (no file, commit or message differs once the base
+ * move is factored out, and the rebase did not conflict): an approval of revision 1 then still
+ * holds (docs/design/landing-requests.md §7, as Gerrit's trivial-rebase copy condition).
+ */
+export function onlyRebased(d: RevisionInterdiff): boolean {
+  return (
+    d.whole.empty &&
+    d.whole.conflicts.length === 0 &&
+    d.commits.every((c) => c.verdict === 'unchanged')
+  );
+}
