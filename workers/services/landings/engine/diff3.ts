@@ -1,13 +1,15 @@
 /**
- * A line three-way merge (diff3) on the Myers diff the browse code already has, with git's
- * rules for what conflicts (xdiff's xdl_merge at the "zealous" level, which merge-ort uses):
- * changes of the two sides conflict when they overlap or touch (no unchanged base line between
- * them), and a conflicting region whose two resulting texts are equal is taken once, cleanly.
+ * A line three-way merge (diff3) with git's rules for what conflicts (xdiff's xdl_merge at the
+ * "zealous" level, which merge-ort uses): changes of the two sides conflict when they overlap or
+ * touch (no unchanged base line between them), and a conflicting region whose two resulting texts
+ * are equal is taken once, cleanly. Each side is diffed against the base as merge-ort does:
+ * histogram diff (histogram.ts, falling back to the browse code's Myers diff) and git's change
+ * compaction, so repeated lines (braces, blank lines) align as in git and the same merges conflict.
  * Lines keep their terminator and are compared as bytes (decoded as Latin-1), so a missing
  * final newline is a change and any encoding merges byte-exactly.
  */
 import { fromLatin1 } from '../../../../common/git/bytes';
-import { diffLines } from '../../browse/diff/myers';
+import { compactChanges, histogramDiff } from './histogram';
 
 /** A run of base lines [baseStart, baseEnd) replaced by side lines [sideStart, sideEnd). */
 interface Change {
@@ -65,24 +67,25 @@ export function linesToBytes(lines: readonly string[]): Uint8Array {
 
 /** The changes turning `base` into `side`, in base order. */
 export function changesBetween(base: readonly string[], side: readonly string[]): Change[] {
-  const ops = diffLines(base, side);
+  const { changedA, changedB } = histogramDiff(base, side);
+  compactChanges(changedA, base, changedB);
+  compactChanges(changedB, side, changedA);
   const out: Change[] = [];
-  let b = 0;
-  let s = 0;
-  let open: Change | undefined;
-  for (const o of ops) {
-    if (o.op === ' ') {
-      if (open) out.push(open);
-      open = undefined;
-      b++;
-      s++;
+  let i = 0;
+  let j = 0;
+  while (i < base.length || j < side.length) {
+    if (i < base.length && j < side.length && !changedA[i] && !changedB[j]) {
+      i++;
+      j++;
       continue;
     }
-    open ??= { baseStart: b, baseEnd: b, sideStart: s, sideEnd: s };
-    if (o.op === '-') open.baseEnd = ++b;
-    else open.sideEnd = ++s;
+    const c: Change = { baseStart: i, baseEnd: i, sideStart: j, sideEnd: j };
+    while (i < base.length && changedA[i]) i++;
+    while (j < side.length && changedB[j]) j++;
+    c.baseEnd = i;
+    c.sideEnd = j;
+    out.push(c);
   }
-  if (open) out.push(open);
   return out;
 }
 

@@ -57,6 +57,54 @@ describe('mergeTrees against git merge-tree --write-tree', () => {
   }, 180_000);
 });
 
+describe('line merges of repetitive text against git merge-tree', () => {
+  const git = scratchRepo(true);
+  afterAll(() => git.remove());
+
+  // Lines that repeat (braces, blank lines) make many alignments equally short: only diffing as
+  // git does (histogram, change compaction) gives git's verdicts here.
+  it('agrees with git when lines repeat', async () => {
+    const pool = ['{\n', '}\n', 'return x;\n', '\n', 'a\n', 'b\n', 'foo();\n'];
+    let conflicted = 0;
+    for (let seed = 1; seed <= 120; seed++) {
+      const rnd = seeded(1000 + seed);
+      const text = (n: number) =>
+        Array.from({ length: n }, () => pool[Math.floor(rnd() * pool.length)]).join('');
+      const edit = (t: string) => {
+        const lines = t.split(/(?<=\n)/);
+        for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++) {
+          const at = Math.floor(rnd() * (lines.length + 1));
+          const add = text(Math.floor(rnd() * 3))
+            .split(/(?<=\n)/)
+            .filter(Boolean);
+          lines.splice(at, Math.floor(rnd() * 3), ...add);
+        }
+        return lines.join('');
+      };
+      const mem = new MemoryRepo();
+      const base = { f: text(5 + (seed % 50)) };
+      const ours = { f: edit(base.f) };
+      const theirs = { f: edit(base.f) };
+      const b = mem.commit({ tree: mem.tree(base) });
+      const o = mem.commit({ tree: mem.tree(ours), parents: [b] });
+      const t = mem.commit({ tree: mem.tree(theirs), parents: [b], message: 't\n' });
+      mem.exportTo(git, { [`refs/heads/o${seed}`]: o, [`refs/heads/t${seed}`]: t });
+      const expected = gitMerge(git, `o${seed}`, `t${seed}`);
+      const got = await mergeTrees(
+        new NewObjects(mem),
+        mem.tree(base),
+        mem.tree(ours),
+        mem.tree(theirs),
+      );
+      expect(got.conflicts.length === 0, `seed ${seed}`).toBe(expected.clean);
+      if (expected.clean) expect(got.tree, `seed ${seed}`).toBe(expected.tree);
+      else conflicted++;
+    }
+    expect(conflicted).toBeGreaterThan(20);
+    expect(conflicted).toBeLessThan(110);
+  }, 180_000);
+});
+
 function pickSome(rnd: () => number, snap: Snapshot): Snapshot {
   const out: Snapshot = {};
   for (const [k, v] of Object.entries(snap)) if (rnd() < 0.5) out[k] = v;
