@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryRepo, seeded } from '../../../../test/helpers/memory-history';
-import { anchorHash, portComment, portLines } from './port-comment';
+import { anchorHash, portComment, portCommentToRevision, portLines } from './port-comment';
 
 const lines = (s: string) => s.split('\n');
 const anchorOn = (file: string[], startLine: number, endLine = startLine) => ({
@@ -105,6 +105,41 @@ describe('portComment', () => {
       endLine: 6,
       outdated: false,
       moved: false,
+    });
+  });
+
+  it('ports between revisions on the side the comment was written on', async () => {
+    const mem = new MemoryRepo();
+    const base = mem.commit({ tree: mem.tree({ f: body.join('\n') + '\n' }) });
+    const head1 = mem.commit({
+      tree: mem.tree({ f: ['top', ...body].join('\n') + '\n' }),
+      parents: [base],
+    });
+    const base2 = mem.commit({
+      tree: mem.tree({ f: ['x', 'y', ...body].join('\n') + '\n' }),
+      parents: [base],
+    });
+    const head2 = mem.commit({
+      tree: mem.tree({ f: ['x', 'y', 'top', ...body].join('\n') + '\n' }),
+      parents: [base2],
+    });
+    const on = (side: 'base' | 'head', file: string[], line: number) => ({
+      path: 'f',
+      side,
+      ...anchorOn(file, line),
+    });
+    const r1 = { head: head1, base };
+    const r2 = { head: head2, base: base2 };
+    // Line 4 of the head ("line 3 …") is line 6 of revision 2's head; line 3 of the base is 5.
+    expect(await portCommentToRevision(mem, on('head', ['top', ...body], 4), r1, r2)).toMatchObject(
+      {
+        startLine: 6,
+        outdated: false,
+      },
+    );
+    expect(await portCommentToRevision(mem, on('base', body, 3), r1, r2)).toMatchObject({
+      startLine: 5,
+      outdated: false,
     });
   });
 });

@@ -14,7 +14,7 @@ import { splitLines } from '../../browse/diff/hunks';
 import { diffLines } from '../../browse/diff/myers';
 import { detectRenames } from '../../browse/diff/renames';
 import { diffTrees } from '../../browse/diff/tree-diff';
-import { entryAt, readBlob, splitPath, type ObjectReader } from '../../browse/objects';
+import { entryAt, readBlob, readCommit, splitPath, type ObjectReader } from '../../browse/objects';
 
 export interface CommentAnchor {
   path: string;
@@ -169,4 +169,22 @@ async function followRename(
   const { changes } = await diffTrees(reader, fromTree, toTree);
   const { changes: paired } = await detectRenames(reader, changes);
   return paired.find((c) => c.status === 'renamed' && c.previousPath === path)?.path;
+}
+
+/** Which side of a revision's diff a comment was written on: its base (left) or head (right). */
+export type CommentSide = 'base' | 'head';
+
+/**
+ * Ports a comment written on `side` of revision `from` to the same side of revision `to`
+ * (revisions as commit ids: the head and the commit its range sits on).
+ */
+export async function portCommentToRevision(
+  reader: ObjectReader,
+  anchor: CommentAnchor & { side: CommentSide },
+  from: { head: string; base: string },
+  to: { head: string; base: string },
+): Promise<PortedComment> {
+  const treeOf = async (r: { head: string; base: string }) =>
+    (await readCommit(reader, anchor.side === 'head' ? r.head : r.base)).tree;
+  return portComment(reader, anchor, await treeOf(from), await treeOf(to));
 }
