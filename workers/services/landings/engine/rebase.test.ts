@@ -88,6 +88,59 @@ describe('rebase against git rebase', () => {
     expect(stopped).toBeGreaterThan(8);
   }, 180_000);
 
+  it('agrees with git rebase on text whose lines repeat', async () => {
+    const pool = ['{\n', '}\n', 'return x;\n', '\n', 'a\n', 'b\n'];
+    let stopped = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const rnd = seeded(500 + seed);
+      const text = (n: number) =>
+        Array.from({ length: n }, () => pool[Math.floor(rnd() * pool.length)]).join('');
+      const edit = (t: string) => {
+        const lines = t.split(/(?<=\n)/);
+        const at = Math.floor(rnd() * (lines.length + 1));
+        lines.splice(
+          at,
+          Math.floor(rnd() * 3),
+          ...text(Math.floor(rnd() * 3))
+            .split(/(?<=\n)/)
+            .filter(Boolean),
+        );
+        return lines.join('');
+      };
+      const mem = new MemoryRepo();
+      let f = text(10 + (seed % 30));
+      const base = mem.commit({ tree: mem.tree({ f }), message: 'base\n' });
+      const target = mem.commit({
+        tree: mem.tree({ f: edit(f) }),
+        parents: [base],
+        message: 't\n',
+      });
+      let head = base;
+      for (let i = 0; i < 3; i++) {
+        f = edit(f);
+        head = mem.commit({
+          tree: mem.tree({ f }),
+          parents: [head],
+          message: `s${i}\n`,
+          time: i + 1,
+        });
+      }
+      mem.exportTo(git, { [`refs/heads/rs${seed}`]: head, [`refs/heads/rt${seed}`]: target });
+      const expected = gitRebase(git, base, `rt${seed}`, `rs${seed}`);
+      const objects = new NewObjects(mem);
+      const got = await rebase(objects, await readRange(objects, head, base), target, LANDER);
+      if (expected.stoppedAt) {
+        expect(got.ok ? 'applied' : got.at, `seed ${seed}`).toBe(expected.stoppedAt);
+        stopped++;
+      } else {
+        expect(got.ok && got.commits.map((c) => c.tree), `seed ${seed}`).toEqual(expected.trees);
+      }
+    }
+    // Both outcomes occur: some stacks stop on a conflict, most apply.
+    expect(stopped).toBeGreaterThan(0);
+    expect(stopped).toBeLessThan(30);
+  }, 180_000);
+
   it('keeps change ids and extra headers, drops signatures, sets the committer', async () => {
     const mem = new MemoryRepo();
     const base = mem.commit({ tree: mem.tree({ a: '1\n2\n3\n' }) });
