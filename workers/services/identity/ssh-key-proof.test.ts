@@ -59,6 +59,31 @@ describe('SSH key proofs (signatures over the authentication request)', () => {
     expect(await keyProofValid(blobOf(key), good)).toBe(true);
   });
 
+  it('refuses truncated and random ECDSA and RSA signatures (DER and raw) without throwing', async () => {
+    for (const [type, bits] of [
+      ['ecdsa', 384],
+      ['rsa', 2048],
+    ] as const) {
+      const key = await kit.keygen(`fuzz-${type}`, type, bits);
+      const good = keyProof(key);
+      const sig = Buffer.from(good.signature, 'base64');
+      for (let n = 0; n < sig.length; n += 5) {
+        const cut = { ...good, signature: sig.subarray(0, n).toString('base64') };
+        expect(await keyProofValid(blobOf(key), cut), `${type} ${n}`).toBe(false);
+      }
+      for (let i = 0; i < 30; i++) {
+        const junk = { ...good, signature: randomBytes(i * 9).toString('base64') };
+        expect(await keyProofValid(blobOf(key), junk)).toBe(false);
+      }
+      // A DER sequence that claims more than it holds, and one with a third integer.
+      for (const der of ['3081ff0201010201', '3009020101020101020101']) {
+        const odd = { ...good, signature: Buffer.from(der, 'hex').toString('base64') };
+        expect(await keyProofValid(blobOf(key), odd)).toBe(false);
+      }
+      expect(await keyProofValid(blobOf(key), good)).toBe(true);
+    }
+  });
+
   it('holds an RSA signature to the hash its algorithm names', async () => {
     const key = await kit.keygen('rsa-hash', 'rsa', 2048);
     // keyProof signs with SHA-1 (`ssh-rsa`); claimed as rsa-sha2-512 it must not verify.
