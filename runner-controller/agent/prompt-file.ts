@@ -87,7 +87,12 @@ export function parsePromptFile(file: string, text: string): PromptFile {
     fail(lineAt(firstError.pos[0]), `frontmatter: ${firstError.message.split('\n')[0] ?? ''}`);
   if (!isMap(doc.contents)) fail(2, 'the frontmatter must be a YAML map (name: …, type: …)');
   const keyLine = (path: (string | number)[]): number | null => lineOfPath(doc, path, lineAt);
-  const fm = doc.toJS({ maxAliasCount: 10 }) as Record<string, unknown>;
+  let fm: Record<string, unknown> = {};
+  try {
+    fm = doc.toJS({ maxAliasCount: 10 }) as Record<string, unknown>;
+  } catch (err) {
+    fail(null, `frontmatter: ${err instanceof Error ? err.message : String(err)}`);
+  }
   for (const key of Object.keys(fm)) {
     if (!KEYS.has(key))
       fail(keyLine([key]), `unknown key ${JSON.stringify(key)}; use ${[...KEYS].join(', ')}`);
@@ -116,13 +121,13 @@ export function parsePromptFile(file: string, text: string): PromptFile {
     for (const [k, spec] of Object.entries(fm.inputs as Record<string, unknown>)) {
       if (!FIELD_NAME.test(k))
         fail(keyLine(['inputs', k]), `invalid input name ${JSON.stringify(k)}`);
-      inputs[k] = typeAt(spec, () => keyLine(['inputs', k]), fail, `input ${k}`);
+      inputs[k] = typeAt(spec, (sub) => keyLine(['inputs', k, ...sub]), fail, `input ${k}`);
     }
   }
   const output =
     fm.output === undefined || fm.output === null
       ? null
-      : typeAt(fm.output, () => keyLine(['output']), fail, 'output');
+      : typeAt(fm.output, (sub) => keyLine(['output', ...sub]), fail, 'output');
   const tools = toolsOf(
     fm.tools,
     type as 'llm' | 'agent',
@@ -153,14 +158,19 @@ export function parsePromptFile(file: string, text: string): PromptFile {
 
 function typeAt(
   spec: unknown,
-  line: () => number | null,
+  line: (sub: (string | number)[]) => number | null,
   fail: (line: number | null, detail: string) => never,
   what: string,
 ): ValueType {
   try {
     return parseValueType(spec);
   } catch (err) {
-    if (err instanceof TypeSyntaxError) fail(line(), `${what}: ${err.message}`);
+    if (err instanceof TypeSyntaxError) {
+      fail(
+        line(err.path),
+        `${[what, ...err.path.filter((p) => typeof p === 'string')].join('.')}: ${err.message}`,
+      );
+    }
     throw err;
   }
 }
@@ -212,5 +222,5 @@ function lineOfPath(
       node = item;
     } else break;
   }
-  return line === null ? null : line + 1;
+  return line;
 }

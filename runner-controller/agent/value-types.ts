@@ -13,7 +13,19 @@ export type ValueType =
   | { kind: 'array'; of: ValueType }
   | { kind: 'object'; fields: Record<string, ValueType> };
 
-export class TypeSyntaxError extends Error {}
+export class TypeSyntaxError extends Error {
+  /** Where inside a nested type (field names, list item 0), for the error's line. */
+  path: (string | number)[] = [];
+}
+
+function within<T>(part: string | number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TypeSyntaxError) err.path.unshift(part);
+    throw err;
+  }
+}
 
 const SCALARS = new Set(['string', 'integer', 'float', 'boolean']);
 const ENUM_VALUE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -27,7 +39,7 @@ export function parseValueType(spec: unknown, depth = 0): ValueType {
     const fields: Record<string, ValueType> = {};
     for (const [name, inner] of Object.entries(spec)) {
       if (!FIELD_NAME.test(name)) throw new TypeSyntaxError(`invalid field name ${quote(name)}`);
-      fields[name] = parseValueType(inner, depth + 1);
+      fields[name] = within(name, () => parseValueType(inner, depth + 1));
     }
     if (Object.keys(fields).length === 0) throw new TypeSyntaxError('an object needs fields');
     return { kind: 'object', fields };
@@ -36,7 +48,7 @@ export function parseValueType(spec: unknown, depth = 0): ValueType {
     // `[T]` in YAML: a list of T (the way to write a list of objects).
     if (spec.length !== 1)
       throw new TypeSyntaxError('a list type is written [T], with one item type');
-    return { kind: 'array', of: parseValueType(spec[0], depth + 1) };
+    return { kind: 'array', of: within(0, () => parseValueType(spec[0], depth + 1)) };
   }
   if (typeof spec !== 'string') {
     throw new TypeSyntaxError(
