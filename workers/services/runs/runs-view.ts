@@ -57,6 +57,10 @@ export function stepView(step: StepRow, runApiUrl: string) {
     status: apiStatus(step.status),
     conclusion: step.conclusion,
     exit_code: step.exit_code,
+    note: step.note,
+    // llm/agent steps: turns, tokens in/out, wall time, cost estimate; and the validated output.
+    ...(step.usage ? { usage: step.usage } : {}),
+    ...(step.output !== null && step.output !== undefined ? { output: step.output } : {}),
     started_at: iso(step.started_at),
     completed_at: iso(step.completed_at),
     log_bytes: Number(step.log_bytes),
