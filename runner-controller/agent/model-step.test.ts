@@ -209,6 +209,34 @@ describe('model steps', () => {
     expect(usage?.cost_usd).toBeCloseTo((420 * 3 + 90 * 15) / 1e6, 9);
   });
 
+  it("masks the run's secrets in the model's text, tool inputs and tool results", async () => {
+    const secret = 'hunter2-secret-value';
+    const r = await execute(
+      [modelStep('mask')],
+      [
+        {
+          blocks: [
+            { text: `the token is ${secret}, see` },
+            { tool: 'shell', input: { command: `echo ${secret}` } },
+          ],
+        },
+        submit({ summary: `used ${secret}`, changed: [] }),
+      ],
+    );
+    const log = JSON.stringify(r.of('mask'));
+    expect(log).not.toContain(secret);
+    expect(
+      r
+        .of('mask')
+        .filter((e) => e.type === 'llm_token')
+        .map((e) => (e as { data: string }).data)
+        .join(''),
+    ).toBe('the token is ***, see');
+    expect(log).toContain('echo ***');
+    expect(log).toContain('exit code 0\\n***\\n');
+    expect(r.completed('mask').output).toEqual({ summary: 'used ***', changed: [] });
+  });
+
   it('stops at max_turns', async () => {
     const read: FakeReply = { blocks: [{ tool: 'list', input: { path: '.' } }] };
     const r = await execute(

@@ -51,6 +51,7 @@ Announce: {{ summary }}
 const PROBE = [
   'echo "--env"; env',
   'echo "--proc"; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f"; done',
+  'echo "--cmdline"; for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done',
   'echo "--grep"; grep -rl "sk-ant-e2e" . /tmp; echo "grep exit $?"',
 ].join('; ');
 
@@ -163,6 +164,7 @@ describe('model steps in a run', () => {
     expect(fake.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`)).toBe(true);
 
     const jobs = await repo.get<{
+      usage?: Record<string, unknown>;
       jobs: { id: string; conclusion: string; usage?: Record<string, unknown>; output?: unknown }[];
     }>(`/actions/runs/${id}/jobs`);
     const byId = Object.fromEntries(jobs.jobs.map((j) => [j.id, j]));
@@ -170,6 +172,13 @@ describe('model steps in a run', () => {
       conclusion: 'success',
       output: { summary: 'greeting fixed' },
       usage: { model: 'claude-e2e', turns: 4, input_tokens: 400, output_tokens: 80 },
+    });
+    expect(jobs.usage).toMatchObject({
+      model_steps: 2,
+      turns: 5,
+      input_tokens: 450,
+      output_tokens: 85,
+      cost_usd: null,
     });
     expect(byId.announce).toMatchObject({
       output: 'Announcing: greeting fixed',
