@@ -5,7 +5,7 @@
  * fresh read-only directory mounted at /plue-call; the kit is mounted read-only at /opt/plue-agent.
  * The sandbox gets the step's environment and nothing of the controller's (no provider key).
  */
-import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,9 +13,17 @@ import { fileURLToPath } from 'node:url';
 import type { SandboxBackend } from '../sandbox/types';
 
 const KIT_DIR = fileURLToPath(new URL('./kit/', import.meta.url));
-const NUNJUCKS_DIR = dirname(
-  realpathSync(createRequire(import.meta.url).resolve('nunjucks/browser/nunjucks.js')),
-);
+
+/**
+ * The directory holding nunjucks' standalone build: beside the kit in the controller's image
+ * (the Dockerfile copies it there), else the package's own, resolved when first needed.
+ */
+function nunjucksDir(): string {
+  if (existsSync(join(KIT_DIR, 'nunjucks.js'))) return KIT_DIR;
+  return dirname(
+    realpathSync(createRequire(import.meta.url).resolve('nunjucks/browser/nunjucks.js')),
+  );
+}
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export interface SandboxSite {
@@ -57,7 +65,7 @@ async function runWithInput(
       mounts: [
         { source: dir, target: '/plue-call' },
         { source: KIT_DIR, target: '/opt/plue-agent' },
-        { source: NUNJUCKS_DIR, target: '/opt/plue-nunjucks' },
+        { source: nunjucksDir(), target: '/opt/plue-nunjucks' },
       ],
       maxOutputBytes: MAX_ANSWER_BYTES,
       signal: site.signal,
@@ -125,7 +133,8 @@ export async function renderTemplate(
 ): Promise<{ text: string } | { error: string; line: number | null }> {
   const a = await kitCall(
     site,
-    'exec /usr/bin/node /opt/plue-agent/render.cjs',
+    // `node` from the sandbox's PATH: /usr/bin on a host, /usr/local/bin in the controller's image.
+    'exec node /opt/plue-agent/render.cjs',
     { template, vars },
     30_000,
   );
