@@ -237,6 +237,15 @@ describe('model steps', () => {
     expect(r.completed('mask').output).toEqual({ summary: 'used ***', changed: [] });
   });
 
+  it("ends a model step at its timeout, the provider's answer still pending", async () => {
+    const r = await execute(
+      [modelStep('slow', { timeout: 1 } as Partial<PlanStep>)],
+      [{ blocks: [{ text: 'late' }], delayMs: 4000 }],
+    );
+    expect(r.completed('slow')).toMatchObject({ status: 'timed_out', note: 'step timed out' });
+    expect(r.summary.conclusion).toBe('failure');
+  });
+
   it('stops at max_turns', async () => {
     const read: FakeReply = { blocks: [{ tool: 'list', input: { path: '.' } }] };
     const r = await execute(
