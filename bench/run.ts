@@ -13,6 +13,7 @@ const benches: Record<string, string> = {
   workflows: './workflows.ts',
   issues: './issues.ts',
   'sandbox-network': './sandbox-network.ts',
+  agents: './agents.ts',
 };
 
 const only = process.argv.slice(2);

@@ -1,12 +1,12 @@
 // Model steps through the plan executor with the real local sandbox and a loopback server that
-// speaks the Messages API streaming protocol (test/helpers/fake-anthropic.ts): tools in the
+// speaks the Messages API streaming protocol (scripts/clients/fake-anthropic.ts): tools in the
 // sandbox, max_turns, malformed tool input, output validation and repair, provider retries,
 // inputs checked before any call, template errors at file:line, outputs feeding later steps.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeReply } from '../../test/helpers/fake-anthropic';
+import { startFakeAnthropic, type FakeReply } from '../../scripts/clients/fake-anthropic';
 import type { ExecutorEvent } from '../executor/events';
 import type { PlanStep, WorkflowPlan } from '../executor/plan';
 import { runPlan } from '../executor/run-plan';

@@ -1,7 +1,7 @@
 /**
  * Model steps end to end: a pushed workflow with an agent step and an llm step, the real Worker,
  * a runner controller in this process with the local sandbox, and a loopback server speaking the
- * Messages API (test/helpers/fake-anthropic.ts). The agent reads a file, edits it and runs
+ * Messages API (scripts/clients/fake-anthropic.ts). The agent reads a file, edits it and runs
  * commands in the sandbox; its output feeds the next step; the transcript streams through the
  * run's RunStream; accounting reaches the jobs API and the run page (Chromium). The provider key
  * (in the controller's environment and configuration) is absent from the sandbox's environment,
@@ -14,7 +14,11 @@ import { agentConfigFromEnv } from '../../runner-controller/agent/provider';
 import type { Controller } from '../../runner-controller/controller/controller';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
-import { startFakeAnthropic, type FakeAnthropic, type FakeReply } from '../helpers/fake-anthropic';
+import {
+  startFakeAnthropic,
+  type FakeAnthropic,
+  type FakeReply,
+} from '../../scripts/clients/fake-anthropic';
 import { GitSandbox } from '../helpers/git';
 import { pushRepo, testController, type RunJson } from './workflows-client';
 
