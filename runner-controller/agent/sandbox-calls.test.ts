@@ -51,7 +51,8 @@ describe('agent file tools in the sandbox', () => {
   });
 
   it('edits exactly one match, and refuses none or several', async () => {
-    writeFileSync(join(workspace, 'e.txt'), 'aXa\n');
+    // Written by the step's user, as a step's files are.
+    expect((await fileTool(site, 'write_file', { path: 'e.txt', content: 'aXa\n' })).ok).toBe(true);
     expect(
       await fileTool(site, 'edit_file', { path: 'e.txt', old_string: 'X', new_string: 'Y' }),
     ).toEqual({
