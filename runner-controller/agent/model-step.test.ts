@@ -364,6 +364,33 @@ describe('model steps', () => {
     );
   });
 
+  it("runs a prompt without a type as the step's kind, and refuses a mismatch", async () => {
+    const untyped = '---\nname: untyped\n---\nList the files.\n';
+    const r = await execute(
+      [
+        modelStep('as-agent', {
+          prompt: '.plue/prompts/u.prompt.md',
+          vars: {},
+        } as Partial<PlanStep>),
+        modelStep('mismatch', { type: 'llm', vars: {} } as Partial<PlanStep>),
+      ],
+      [{ blocks: [{ tool: 'list', input: {} }] }, { blocks: [{ text: 'two files' }] }],
+      { '.plue/prompts/u.prompt.md': untyped },
+    );
+    expect(r.completed('as-agent')).toMatchObject({ status: 'success', output: 'two files' });
+    expect(r.requests[0]?.body.tools?.map((t) => t.name)).toEqual([
+      'read_file',
+      'write_file',
+      'edit_file',
+      'list',
+      'grep',
+      'shell',
+    ]);
+    expect(r.completed('mismatch').note).toBe(
+      ".plue/prompts/fixer.prompt.md: the prompt is type agent but step mismatch is ctx.llm; use ctx.agent or change the prompt's type",
+    );
+  });
+
   it("feeds an llm step's output to a later step's vars", async () => {
     const summarise = `---\nname: summarise\ntype: llm\noutput:\n  summary: string\n  score: integer\n---\nSummarise.\n`;
     const r = await execute(

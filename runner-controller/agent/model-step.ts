@@ -11,7 +11,7 @@ import type { PlanStep } from '../executor/plan';
 import type { StepRunOutcome, StepUsage } from '../executor/run-step';
 import { runLoop, type LoopUsage } from './agent-loop';
 import { outputEnvelope } from './agent-tools';
-import { parsePromptFile, PromptError, type PromptFile } from './prompt-file';
+import { parsePromptFile, PromptError, SANDBOX_TOOLS, type PromptFile } from './prompt-file';
 import { ProviderError, resolveModel, type Provider } from './provider';
 import { fileTool, renderTemplate, type SandboxSite } from './sandbox-calls';
 import { Transcript } from './transcript';
@@ -50,7 +50,7 @@ export async function runModelStep(input: ModelStepInput): Promise<StepRunOutcom
   });
   try {
     for (const n of input.notices) await transcript.notice(n);
-    const prompt = await loadPrompt(input.site, step.prompt);
+    const prompt = await loadPrompt(input.site, step);
     const problems = checkInputs(prompt, input.vars);
     if (problems.length > 0)
       throw new PromptError(step.prompt, null, `inputs: ${problems.join('; ')}`);
@@ -105,10 +105,26 @@ export async function runModelStep(input: ModelStepInput): Promise<StepRunOutcom
   }
 }
 
-async function loadPrompt(site: SandboxSite, path: string): Promise<PromptFile> {
+/** The prompt as this step runs it: its type, else the step's (ctx.llm / ctx.agent). */
+async function loadPrompt(site: SandboxSite, step: ModelPlanStep): Promise<PromptFile> {
+  const path = step.prompt;
   const read = await fileTool(site, 'read_file', { path });
   if (!read.ok) throw new PromptError(path, null, `cannot read the prompt file: ${read.text}`);
-  return parsePromptFile(path, read.text);
+  const prompt = parsePromptFile(path, read.text);
+  if (prompt.typeGiven && prompt.type !== step.type) {
+    throw new PromptError(
+      path,
+      null,
+      `the prompt is type ${prompt.type} but step ${step.name} is ctx.${step.type}; use ctx.${prompt.type} or change the prompt's type`,
+    );
+  }
+  if (prompt.type === step.type) return prompt;
+  // No type written: a ctx.agent step runs it as an agent with every tool unless it lists some.
+  return {
+    ...prompt,
+    type: step.type,
+    tools: prompt.toolsGiven ? prompt.tools : [...SANDBOX_TOOLS],
+  };
 }
 
 /** Problems of `vars` against the prompt's inputs (every input checked, unknown vars refused). */

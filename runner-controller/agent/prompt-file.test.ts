@@ -62,11 +62,18 @@ describe('prompt files', () => {
   it('defaults: an llm without tools, an agent with every sandbox tool', () => {
     expect(parsePromptFile('p', '---\nname: a\n---\nx')).toMatchObject({
       type: 'llm',
+      typeGiven: false,
       tools: [],
+      toolsGiven: false,
       output: null,
       model: null,
     });
     expect(parsePromptFile('p', '---\nname: a\ntype: agent\n---\n').tools).toHaveLength(6);
+    expect(parsePromptFile('p', '---\nname: a\ntools: [grep]\n---\n')).toMatchObject({
+      type: 'agent',
+      typeGiven: false,
+      tools: ['grep'],
+    });
   });
 
   it.each([
@@ -87,7 +94,7 @@ describe('prompt files', () => {
       'tool comment (forge tools) is coming',
     ],
     ['---\nname: a\ntype: agent\ntools: [rm_rf]\n---\n', 4, 'unknown tool "rm_rf"'],
-    ['---\nname: a\ntools: [shell]\n---\n', 3, 'an llm prompt makes one call'],
+    ['---\nname: a\ntype: llm\ntools: [shell]\n---\n', 4, 'an llm prompt makes one call'],
     ['---\nname: a\nmax_turns: 0\n---\n', 3, 'max_turns must be an integer'],
     ['---\nname: a\nname: b\n---\n', 3, 'frontmatter:'],
     ['---\nname: [a\n---\n', 2, 'frontmatter:'],

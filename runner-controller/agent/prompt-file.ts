@@ -38,10 +38,13 @@ export interface PromptFile {
   name: string;
   model: string | null;
   type: 'llm' | 'agent';
+  /** Whether `type` was written (else a ctx.agent step makes it an agent with every tool). */
+  typeGiven: boolean;
   inputs: Record<string, ValueType>;
   /** null: free text (the step's output is the final text). */
   output: ValueType | null;
   tools: SandboxTool[];
+  toolsGiven: boolean;
   maxTurns: number | null;
   body: string;
   /** Line of the file where the body starts (template errors are reported against it). */
@@ -104,7 +107,9 @@ export function parsePromptFile(file: string, text: string): PromptFile {
       'name: a short name (letters, digits, - _ . and spaces) is required',
     );
   }
-  const type = fm.type ?? 'llm';
+  // Without `type`, a prompt that lists tools is an agent's; else the step decides (model-step.ts).
+  const typeGiven = fm.type !== undefined;
+  const type = fm.type ?? (Array.isArray(fm.tools) && fm.tools.length > 0 ? 'agent' : 'llm');
   if (type !== 'llm' && type !== 'agent') fail(keyLine(['type']), 'type must be llm or agent');
   const model = fm.model ?? null;
   if (
@@ -147,9 +152,11 @@ export function parsePromptFile(file: string, text: string): PromptFile {
     name: name as string,
     model: model as string | null,
     type: type as 'llm' | 'agent',
+    typeGiven,
     inputs,
     output,
     tools,
+    toolsGiven: fm.tools !== undefined && fm.tools !== null,
     maxTurns,
     body: lines.slice(end + 1).join('\n'),
     bodyLine: end + 2,
