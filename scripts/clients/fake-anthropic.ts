@@ -27,6 +27,8 @@ export type FakeReply =
       delayMs?: number;
       /** Send an `error` event of this type after the first block instead of finishing. */
       errorMidStream?: string;
+      /** Answer only once this settles (a test holds a run at a known point). */
+      after?: Promise<unknown>;
     }
   | { status: number; type?: string; message?: string; retryAfterMs?: number };
 
@@ -216,8 +218,9 @@ export async function startFakeAnthropic(opts: {
         for (const f of frames(reply, body.model, i)) res.write(f);
         res.end();
       };
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
-      else send();
+      const go = () => (reply.delayMs ? setTimeout(send, reply.delayMs) : send());
+      if (reply.after) void reply.after.then(go, go);
+      else go();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

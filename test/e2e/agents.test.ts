@@ -59,6 +59,12 @@ const PROBE = [
   'echo "--grep"; grep -rl "sk-ant-e2e" . /tmp; echo "grep exit $?"',
 ].join('; ');
 
+// The last turn of the agent waits until the test has seen the transcript arrive live.
+let release: () => void = () => undefined;
+const released = new Promise<void>((resolve) => {
+  release = resolve;
+});
+
 const SCRIPT: FakeReply[] = [
   {
     blocks: [
@@ -77,6 +83,7 @@ const SCRIPT: FakeReply[] = [
       { text: 'Done: the greeting is fixed.' },
       { tool: 'submit_output', input: { summary: 'greeting fixed' } },
     ],
+    after: released,
   },
   { blocks: [{ text: 'Announcing: greeting fixed' }], usage: { input: 50, output: 5 } },
 ];
@@ -129,6 +136,24 @@ describe('model steps in a run', () => {
     });
     const [queued] = await repo.waitForRuns(sha);
     const id = (queued as RunJson).id;
+
+    // Live: the run page shows the transcript while the agent works (its last turn is held).
+    browser = await launchChromium();
+    const context = await browser.newContext();
+    const [name, value] = alice.cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: base }]);
+    const page = await context.newPage();
+    const runPage = `${base}/${alice.user.login}/agents-e2e/actions/runs/${id}`;
+    await page.goto(runPage);
+    const fixStep = page.locator('details.step[data-step="fix"]');
+    await fixStep.locator('.transcript details.tool.ok').nth(2).waitFor({ timeout: 60_000 });
+    expect(await fixStep.getAttribute('data-state')).toBe('running');
+    expect(await fixStep.locator('.transcript .md').first().textContent()).toBe(
+      'Reading hello.sh first.',
+    );
+    expect(await fixStep.locator('.transcript details.tool.ok').count()).toBe(3);
+    release();
+
     const events = await repo.stream(id);
     const run = await repo.waitForRun(id);
     expect(run.conclusion).toBe('success');
@@ -198,13 +223,9 @@ describe('model steps in a run', () => {
     expect(plain).toContain('▶ edit_file');
     expect(plain).toContain('Reading **hello.sh** first.');
 
-    // The run page renders the transcript (markdown, tool calls with outputs) and the accounting.
-    browser = await launchChromium();
-    const context = await browser.newContext();
-    const [name, value] = alice.cookie.split('=') as [string, string];
-    await context.addCookies([{ name, value, url: base }]);
-    const page = await context.newPage();
-    await page.goto(`${base}/${alice.user.login}/agents-e2e/actions/runs/${id}`);
+    // Replayed: the finished run's page renders the transcript (markdown, tool calls with
+    // outputs) and the accounting from the stored log.
+    await page.goto(runPage);
     await page
       .locator('details.step[data-step="fix"] .transcript details.tool.ok')
       .nth(3)
