@@ -1,7 +1,8 @@
 /**
  * receive-pack (push) over smart HTTP, in named phases: read the request (commands, shallow
  * lines, capabilities), take in and check the pack (receive-objects.ts: storage, fsck,
- * connectivity), check each new ref value, let RepoObject compare-and-swap all ref updates in one
+ * connectivity), check each new ref value and let the guard judge it (branch protection,
+ * receive-protection.ts), let RepoObject compare-and-swap all ref updates in one
  * transaction, then answer with report-status (receive-report.ts) and tell the hooks. A failed or
  * interrupted push publishes nothing: the staged pack is deleted and no ref moves. Every refusal
  * reaches git as text it prints.
@@ -24,6 +25,7 @@ import {
   writeRequestRefusal,
   type RefReport,
 } from './receive-report';
+import { guardedObjects, type PushGuard } from './receive-protection';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { bodyChunks, drainBody } from './request-body';
 import { GitResponseWriter } from './response-writer';
@@ -45,6 +47,8 @@ export interface PushedRef extends ReceiveCommand {
 }
 
 export interface ReceiveHooks {
+  /** Judges the commands before the compare-and-swap (branch protection, receive-protection.ts). */
+  guard?: PushGuard | undefined;
   /** Called after refs changed (events, cache invalidation). Errors are logged, not reported. */
   onPushed?(refs: PushedRef[], head: string): Promise<void>;
   onError?(err: unknown): void;
@@ -92,7 +96,7 @@ async function run(
       : await receiveObjects(ctx, req, input, state, progressLine(out, req.caps), hooks.onError);
     pushed = got.unpackError
       ? { results: await refusePack(ctx, req.commands, got), head: state.head }
-      : await updateRefs(ctx, req, state, got, await checkNewValues(ctx, req, state, got));
+      : await updateRefs(ctx, req, state, got, await checkRefs(ctx, req, state, got, hooks.guard));
     await answer(out, req, input, got, pushed.results);
   } catch (err) {
     // A fault of ours (storage, RepoObject) after the request was read: say so in words git
@@ -174,6 +178,23 @@ async function checkNewValues(
       reasons.set(c.ref, `trying to write non-commit object ${c.newOid} to branch`);
     }
   }
+  return reasons;
+}
+
+/** Phase 3 and the guard's judgement of what phase 3 let through; its lines go on band 2. */
+async function checkRefs(
+  ctx: GitRepoContext,
+  req: Request,
+  state: RepoState,
+  got: ReceivedObjects,
+  guard: PushGuard | undefined,
+): Promise<Map<string, string>> {
+  const reasons = await checkNewValues(ctx, req, state, got);
+  if (!guard) return reasons;
+  const open = req.commands.filter((c) => !reasons.has(c.ref));
+  const judged = await guard.check(open, () => guardedObjects(ctx, state, got));
+  for (const [ref, why] of judged.reasons) reasons.set(ref, why);
+  got.warnings.push(...judged.lines);
   return reasons;
 }
 
