@@ -245,6 +245,11 @@ describe('model steps in a run', () => {
       'shell',
       'submit_output',
     ]);
+    expect(
+      JSON.parse(
+        (await page.locator('details.step[data-step="fix"] .tx-output pre').textContent()) ?? '',
+      ),
+    ).toEqual({ summary: 'greeting fixed' });
     await tools.nth(0).locator('summary').click();
     expect(await tools.nth(0).locator('.tool-out').textContent()).toBe('echo helo world\n');
     expect(await page.locator('details.step[data-step="fix"] .usage').textContent()).toBe(

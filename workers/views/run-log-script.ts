@@ -209,6 +209,7 @@ function onRecord(r) {
     st.el.querySelector('.why').textContent = why.join(' · ');
     const use = st.el.querySelector('.usage');
     if (use && d.usage) use.textContent = usageText(d.usage);
+    if (st.model && d.output !== undefined) txOutput(st, d.output);
     if (c === 'success' || c === 'skipped') st.el.open = false;
   } else if (r.event === 'run_started') {
     setRun('running', 'running');

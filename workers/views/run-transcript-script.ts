@@ -4,7 +4,8 @@
  * `llm_token` text is shown as markdown (a small renderer that escapes everything first and
  * only then adds code, emphasis, headings and lists: no links, no HTML from the model), each
  * `tool_start` as a collapsed <details> with the call's input, filled by its `tool_end` with the
- * output and marked ok or failed. Notices (`step_output`) appear as lines between them. It is
+ * output and marked ok or failed. Notices (`step_output`) appear as lines between them, and the
+ * step's validated output (from its `step_completed`) closes the transcript. It is
  * built from the same stream as the logs, so it is live and, on reload, replayed from the start.
  * A finished step shows its accounting (turns, tokens, cost) beside its name.
  */
@@ -81,6 +82,13 @@ function txTool(st, r) {
     el.querySelector('.tool-out').textContent = typeof d.output === 'string' ? d.output : JSON.stringify(d.output);
     if (typeof d.duration_ms === 'number') el.querySelector('.tool-dur').textContent = d.duration_ms + ' ms';
   }
+}
+function txOutput(st, output) {
+  const tx = txOf(st); tx.text = null;
+  const box = document.createElement('div'); box.className = 'tx-output';
+  box.innerHTML = '<div class="muted">output</div><pre></pre>';
+  box.querySelector('pre').textContent = typeof output === 'string' ? output : JSON.stringify(output, null, 2);
+  tx.el.appendChild(box);
 }
 function usageText(u) {
   if (!u || typeof u !== 'object') return '';

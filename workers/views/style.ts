@@ -79,6 +79,7 @@ details.step .why, details.step .usage { font-size: 0.85rem; }
 .transcript details.tool.ok { border-left-color: var(--ok); }
 .transcript details.tool > summary { cursor: pointer; font-family: ui-monospace, Menlo, Consolas, monospace; }
 .transcript .tool-in, .transcript .tool-out { white-space: pre-wrap; word-break: break-all; margin: 0.2rem 0; }
+.transcript .tx-output pre { white-space: pre-wrap; margin: 0.2rem 0; }
 .transcript .tx-notice { color: var(--muted); font-family: ui-monospace, Menlo, Consolas, monospace; }
 #run.disconnected::before { content: "Reconnecting…"; display: block; color: var(--muted); }
 .a-b { font-weight: 700; } .a-i { font-style: italic; } .a-u { text-decoration: underline; }
