@@ -246,6 +246,24 @@ describe('model steps', () => {
     expect(r.summary.conclusion).toBe('failure');
   });
 
+  it('keeps large tool inputs and outputs out of the log, and refuses an oversized output', async () => {
+    const big = 'x'.repeat(300 * 1024);
+    const r = await execute(
+      [modelStep('big')],
+      [
+        { blocks: [{ tool: 'write_file', input: { path: 'big.txt', content: big } }] },
+        submit({ summary: big, changed: [] }),
+      ],
+    );
+    expect(readFileSync(join(r.workspace, 'big.txt'), 'utf8')).toBe(big);
+    const start = r.of('big').find((e) => e.type === 'tool_start') as {
+      data: { input: { content: string } };
+    };
+    expect(start.data.input.content).toMatch(/^x{16384}\[… 290816 more characters\]$/);
+    expect(r.completed('big').status).toBe('failure');
+    expect(r.completed('big').note).toMatch(/^the output is \d+ bytes of JSON; at most 262144$/);
+  });
+
   it('stops at max_turns', async () => {
     const read: FakeReply = { blocks: [{ tool: 'list', input: { path: '.' } }] };
     const r = await execute(

@@ -17,6 +17,9 @@ import { fileTool, renderTemplate, type SandboxSite } from './sandbox-calls';
 import { Transcript } from './transcript';
 import { checkValue, jsonSchemaOf } from './value-types';
 
+/** A step's output travels in its step_completed event (one log chunk, at most 1 MiB). */
+const MAX_OUTPUT_JSON = 256 * 1024;
+
 export type ModelPlanStep = Extract<PlanStep, { type: 'llm' | 'agent' }>;
 
 export interface ModelStepInput {
@@ -91,6 +94,12 @@ export async function runModelStep(input: ModelStepInput): Promise<StepRunOutcom
     if (!result.ok) {
       await transcript.notice(result.error);
       return outcome('failure', { note: result.error });
+    }
+    const size = JSON.stringify(result.output ?? null).length;
+    if (size > MAX_OUTPUT_JSON) {
+      const note = `the output is ${size} bytes of JSON; at most ${MAX_OUTPUT_JSON}`;
+      await transcript.notice(note);
+      return outcome('failure', { note });
     }
     return outcome('success', { output: transcript.mask(result.output) });
   } catch (err) {

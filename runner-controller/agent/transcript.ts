@@ -59,7 +59,7 @@ export class Transcript {
       type: 'tool_start',
       step_id: this.stepId,
       seq: ++this.seq,
-      data: { id, name, input: this.mask(input) },
+      data: { id, name, input: this.mask(clip(input)) },
     });
   }
 
@@ -113,6 +113,23 @@ export class Transcript {
     this.last = this.last.then(() => this.emit(e));
     return this.last;
   }
+}
+
+/** A tool input for the log: every string cut to LOGGED_TOOL_OUTPUT characters (a written file's
+ *  content can be large; one log chunk holds at most 1 MiB). */
+function clip(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') {
+    return value.length > LOGGED_TOOL_OUTPUT
+      ? `${value.slice(0, LOGGED_TOOL_OUTPUT)}[… ${value.length - LOGGED_TOOL_OUTPUT} more characters]`
+      : value;
+  }
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.slice(0, 100).map((v) => clip(v, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value)
+      .slice(0, 100)
+      .map(([k, v]) => [k, clip(v, depth + 1)]),
+  );
 }
 
 function maskDeep<T>(value: T, patterns: string[]): T {
