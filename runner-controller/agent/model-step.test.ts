@@ -332,17 +332,19 @@ describe('model steps', () => {
     );
   });
 
-  it('retries a provider 529 and an overloaded error inside the stream', async () => {
+  it('retries a provider 529, 429 and 500 and an overloaded error inside the stream', async () => {
     const r = await execute(
       [modelStep('retry')],
       [
         { status: 529, retryAfterMs: 10 },
+        { status: 429, retryAfterMs: 10 },
+        { status: 500, retryAfterMs: 10 },
         { blocks: [{ text: 'partial' }], errorMidStream: 'overloaded_error' },
         submit({ summary: 'done', changed: [] }),
       ],
     );
     expect(r.completed('retry')).toMatchObject({ status: 'success' });
-    expect(r.requests).toHaveLength(3);
+    expect(r.requests).toHaveLength(5);
     expect(JSON.stringify(r.of('retry'))).toContain(
       'provider error (overloaded_error); retrying the turn',
     );
