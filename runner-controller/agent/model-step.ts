@@ -60,12 +60,15 @@ export async function runModelStep(input: ModelStepInput): Promise<StepRunOutcom
     const vars: Record<string, unknown> = Object.fromEntries(
       Object.keys(prompt.inputs).map((k) => [k, input.vars[k] ?? null]),
     );
-    const rendered = await renderTemplate(input.site, prompt.body, {
-      ...vars,
-      output_schema: prompt.output
-        ? JSON.stringify(jsonSchemaOf(outputEnvelope(prompt.output)), null, 2)
-        : '',
-    });
+    // A body without template syntax is the prompt as it is: no sandbox start for it.
+    const rendered = !/\{[{%#]/.test(prompt.body)
+      ? { text: prompt.body }
+      : await renderTemplate(input.site, prompt.body, {
+          ...vars,
+          output_schema: prompt.output
+            ? JSON.stringify(jsonSchemaOf(outputEnvelope(prompt.output)), null, 2)
+            : '',
+        });
     if ('error' in rendered) {
       throw new PromptError(
         step.prompt,
