@@ -106,12 +106,18 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
         .filter((e) => e.valueFrom?.secretKeyRef)
         .map((e) => ({ variable: e.name, secret: e.valueFrom?.secretKeyRef?.name }));
     };
-    expect(secretEnv('plue-ssh-bridge')).toEqual([
-      { variable: 'PLUE_BRIDGE_SECRET', secret: 'plue-ssh-bridge' },
-    ]);
-    expect(secretEnv('plue-runner-controller')).toEqual([
-      { variable: 'PLUE_CONTROLLER_SECRET', secret: 'plue-runner-controller' },
-    ]);
+    // Each Deployment reads only its own Secret, and of the component credentials only its own.
+    const credentials = (name: string) =>
+      secretEnv(name)
+        .map((e) => e.variable)
+        .filter((v) => /^PLUE_.*SECRET/.test(v));
+    for (const [name, own] of [
+      ['plue-ssh-bridge', 'PLUE_BRIDGE_SECRET'],
+      ['plue-runner-controller', 'PLUE_CONTROLLER_SECRET'],
+    ] as const) {
+      expect(new Set(secretEnv(name).map((e) => e.secret)), name).toEqual(new Set([name]));
+      expect(credentials(name), name).toEqual([own]);
+    }
     // Neither pod mounts the other's Secret as a volume either.
     const volumes = (name: string) =>
       (podTemplates([find(production, 'Deployment', name)])[0]?.spec.volumes ?? [])

@@ -13,13 +13,15 @@
  * the sandbox user can reach it, else under the temp directory),
  * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts),
  * PLUE_STEP_MEMORY_MB / PLUE_STEP_PIDS_MAX / PLUE_STEP_CPUS (default step limits, sandbox/limits.ts;
- * the start log says which of them hold here).
+ * the start log says which of them hold here), and the model provider's ANTHROPIC_API_KEY,
+ * PLUE_LLM_* (agent/provider.ts agentConfigFromEnv).
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { COMPONENT_CREDENTIALS, componentSecretProblem } from '../common/dev-secret';
+import { agentConfigFromEnv } from './agent/provider';
 import { startController } from './controller/controller';
 
 /** Whether every directory above `dir` lets others pass (the sandbox's uid must reach it). */
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     secret,
     concurrency,
     dataDir,
+    agent: agentConfigFromEnv(env),
   });
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
