@@ -12,7 +12,9 @@ const benches: Record<string, string> = {
   'run-stream': './run-stream.ts',
   workflows: './workflows.ts',
   issues: './issues.ts',
+  landings: './landings.ts',
   'sandbox-network': './sandbox-network.ts',
+  agents: './agents.ts',
 };
 
 const only = process.argv.slice(2);

@@ -1,13 +1,16 @@
 /**
- * One claimed run: check the repository out at the run's commit, execute the plan with the
+ * One claimed run: check the repository out at the run's commit (with the run's token, the
+ * only credential that reads it), execute the plan with the
  * sandbox backend, forward every event to the run's log, heartbeat the lease (kill the steps
  * when it is lost or a cancel was requested), and complete the run, fenced by the lease epoch.
  * A controller that is shutting down abandons its runs without completing them: their leases
  * expire and the Worker requeues them (an infrastructure loss, retried once).
  */
+import type { Provider } from '../agent/provider';
 import { runPlan, type RunSummary } from '../executor/run-plan';
 import { workflowPlanSchema } from '../executor/plan';
 import type { SandboxBackend } from '../sandbox/types';
+import { limitsForRun, type StepLimits } from '../sandbox/limits';
 import { LeaseLostError, type ClaimedRun, type ControllerApi, type RunResult } from './api';
 import { EventForwarder } from './forwarder';
 import { checkout, type Workspace } from './workspace';
@@ -15,6 +18,8 @@ import { checkout, type Workspace } from './workspace';
 export interface RunContext {
   api: ControllerApi;
   backend: SandboxBackend;
+  /** The controller's default step limits; a workflow's own settings apply on top. */
+  limits: StepLimits;
   dataDir?: string | undefined;
   /** Steps of one run at once. */
   stepConcurrency: number;
@@ -22,6 +27,8 @@ export interface RunContext {
   log(message: string): void;
   /** Aborted when the controller stops: the run is abandoned (not completed). */
   abandon: AbortSignal;
+  /** The model provider for llm/agent steps (it holds the key; steps never see it). */
+  models?: Provider | undefined;
 }
 
 export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<void> {
@@ -60,10 +67,9 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
     try {
       ws = await checkout({
         baseUrl: ctx.api.baseUrl,
-        secret: ctx.api.secret,
+        job: { kind: 'run', id, token },
         repo: claimed.repo.full_name,
         sha: run.head_sha,
-        userId: run.actor_id,
         dataDir: ctx.dataDir,
         signal: stop.signal,
       });
@@ -96,7 +102,10 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
           PLUE_WORKFLOW: run.workflow_name,
         },
         concurrency: ctx.stepConcurrency,
+        ...limitsForRun(ctx.limits, parsed.data.limits),
         signal: stop.signal,
+        models: ctx.models,
+        repo: claimed.repo.full_name,
         // An abandoned run reports nothing more, as if this controller had crashed.
         onEvent: (e) =>
           ctx.abandon.aborted ? Promise.reject(new Error('abandoned')) : forwarder.push(e),

@@ -16,6 +16,7 @@ import type { ExecutorEvent } from '../../executor/events';
 import { maskPatterns } from '../../executor/masker';
 import { runStep } from '../../executor/run-step';
 import type { OutputStream, RunSpec } from '../types';
+import { DEFAULT_STEP_LIMITS, describeLimits } from '../limits';
 import { selectBackend } from '../select';
 import { KubernetesBackend, stepScript } from './backend';
 import { DEFAULT_SETTINGS, parseBytes, settingsFromEnv, type KubernetesSettings } from './config';
@@ -277,7 +278,15 @@ describe('kubernetes backend', () => {
     const b = backend();
     const { limits, notHeld } = b.limitsFor({ memoryBytes: 1024 ** 3, cpus: 0.5, pidsMax: 100 });
     expect(limits).toMatchObject({ memoryBytes: 1024 ** 3, cpus: 0.5 });
-    expect(notHeld.join()).toMatch(/pids \(100\).*podPidsLimit/);
+    expect(notHeld.join()).toMatch(/process limit \(100\) does not hold.*podPidsLimit/);
+    // The controller's default is reported once at start, not on every step.
+    expect(b.limitsFor({ pidsMax: DEFAULT_SETTINGS.pidsMax }).notHeld).toEqual([]);
+    expect(describeLimits(DEFAULT_STEP_LIMITS, b.limitSupport)).toEqual([
+      'memory 2 GiB per step: holds (set by the backend)',
+      'pids 2048 per step: DOES NOT HOLD: ' +
+        "Kubernetes has no per-pod process limit: the sandbox node pool's podPidsLimit bounds each pod",
+      'cpu 2 per step: holds (set by the backend)',
+    ]);
   });
 });
 
@@ -311,6 +320,15 @@ describe('warm pool', () => {
     };
     expect(job.metadata.labels['plue.dev/pool']).toBe('cold');
     expect(b.pool.readyCount(false)).toBe(1);
+    // Evaluation (read-only, smaller limits) takes the warm pod instead of waiting for a cold one.
+    const before = fake.createdJobs.length;
+    await b.run(
+      spec(workspace(), 'true', { memoryBytes: 256 * 1024 ** 2, workspaceReadOnly: true }),
+    );
+    expect((fake.createdJobs[before] as unknown as V1Job).metadata?.labels?.['plue.dev/pool']).toBe(
+      'warm',
+    );
+    await expect.poll(() => b.pool.readyCount(false)).toBe(1);
     // So does a workflow with an image of its own, which its pod runs.
     await b.run(spec(workspace(), 'true', { image: 'registry.example/build:3' }));
     const imaged = fake.createdJobs.at(-1) as unknown as V1Job;
@@ -369,7 +387,7 @@ describe('selectBackend with PLUE_SANDBOX_BACKEND=kubernetes', () => {
       KUBECONFIG: kubeconfig,
       PLUE_K8S_WARM_POOL: '0',
       PLUE_K8S_WARM_POOL_NETWORK: '0',
-      PLUE_K8S_MEMORY: '1Gi',
+      PLUE_STEP_MEMORY_MB: '1024',
     };
     const { backend: chosen, detail } = await selectBackend({ env });
     expect(chosen).toBeInstanceOf(KubernetesBackend);
@@ -406,7 +424,7 @@ describe('settings and status parsing', () => {
       }
     }
     expect(() => settingsFromEnv({ PLUE_K8S_WARM_POOL: '-2' })).toThrow(/whole number/);
-    expect(() => settingsFromEnv({ PLUE_K8S_CPU: 'lots' })).toThrow(/positive number/);
+    expect(() => settingsFromEnv({ PLUE_STEP_CPUS: 'lots' })).toThrow(/positive number/);
   });
 
   it('reads exit codes from exec statuses, truncated and random ones included', () => {

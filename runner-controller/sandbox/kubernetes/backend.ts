@@ -28,6 +28,7 @@ import {
   type RunSpec,
   type SandboxBackend,
 } from '../types';
+import type { LimitSupport } from '../cgroup';
 import type { KubernetesSettings, PodLimits } from './config';
 import { labelValue, STEP_CONTAINER } from './job-manifest';
 import { execInPod } from './pod-exec';
@@ -44,9 +45,10 @@ export interface KubernetesBackendOptions {
   log?: (message: string) => void;
 }
 
-/** The spec's limits as h-cred's RunSpec carries them (pidsMax, cpus), where present. */
-type SpecLimits = { memoryBytes?: number; pidsMax?: number; cpus?: number };
-type KubernetesRunResult = RunResult & { limitsNotHeld?: string[] };
+type SpecLimits = Pick<RunSpec, 'memoryBytes' | 'pidsMax' | 'cpus'>;
+
+const PIDS_NOT_HELD =
+  "Kubernetes has no per-pod process limit: the sandbox node pool's podPidsLimit bounds each pod";
 
 /** `'…'` for /bin/sh: nothing inside is expanded. */
 export function shellQuote(text: string): string {
@@ -72,6 +74,11 @@ export class KubernetesBackend implements SandboxBackend {
   private readonly settings: KubernetesSettings;
   private readonly log: (message: string) => void;
   readonly pool: WarmPool;
+  /** Memory and CPU hold (pod limits); a per-step process limit cannot (see the header). */
+  readonly limitSupport: LimitSupport = {
+    version: undefined,
+    problems: { memory: undefined, cpu: undefined, pids: PIDS_NOT_HELD },
+  };
   private started: Promise<void> | undefined;
 
   constructor(private readonly opts: KubernetesBackendOptions) {
@@ -107,9 +114,8 @@ export class KubernetesBackend implements SandboxBackend {
       ok: true,
       detail:
         `kubernetes at ${server}: namespace ${s.namespace}, image ${s.image}, runtimeClass ` +
-        `${s.runtimeClassName}, warm pool ${s.warmPool} (+${s.warmPoolNetwork} with network); ` +
-        `limits that hold: memory, cpu, ephemeral-storage (pod limits); per-step pids: not per ` +
-        `pod (the nodes' podPidsLimit)`,
+        `${s.runtimeClassName}, warm pool ${s.warmPool} (+${s.warmPoolNetwork} with network), ` +
+        `ephemeral-storage ${s.limits.ephemeralBytes} bytes per pod`,
     };
   }
 
@@ -129,21 +135,29 @@ export class KubernetesBackend implements SandboxBackend {
     const limits = { ...this.settings.limits };
     if (spec.memoryBytes !== undefined) limits.memoryBytes = spec.memoryBytes;
     if (spec.cpus !== undefined) limits.cpus = spec.cpus;
+    // The default is reported once at start (limitSupport); a workflow's own value per step.
     const notHeld =
-      spec.pidsMax !== undefined
-        ? [
-            `pids (${spec.pidsMax}): Kubernetes has no per-pod process limit; the nodes' podPidsLimit applies`,
-          ]
+      spec.pidsMax !== undefined && spec.pidsMax !== this.settings.pidsMax
+        ? [`the process limit (${spec.pidsMax}) does not hold: ${PIDS_NOT_HELD}`]
         : [];
     return { limits, notHeld };
   }
 
-  async run(spec: RunSpec): Promise<KubernetesRunResult> {
+  async run(spec: RunSpec): Promise<RunResult> {
     const started = performance.now();
     const empty = { exitCode: null, timedOut: false, outputBytes: 0, droppedBytes: 0 };
     if (spec.signal?.aborted) return { ...empty, cancelled: true, durationMs: 0 };
     await this.start();
-    const { limits, notHeld } = this.limitsFor(spec as RunSpec & SpecLimits);
+    const asked = this.limitsFor(spec);
+    const { notHeld } = asked;
+    // Workflow evaluation (read-only, seconds long, on the push → first line path) takes a warm
+    // pod when its smaller limits fit in the pool's, rather than waiting for a cold one.
+    const pool = this.settings.limits;
+    const fits =
+      asked.limits.memoryBytes <= pool.memoryBytes &&
+      asked.limits.cpus <= pool.cpus &&
+      asked.limits.ephemeralBytes <= pool.ephemeralBytes;
+    const limits = spec.workspaceReadOnly && fits ? pool : asked.limits;
     const stop = new AbortController();
     let timedOut = false;
     let cancelled = false;

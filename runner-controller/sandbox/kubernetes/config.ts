@@ -2,8 +2,11 @@
  * Settings of the `kubernetes` sandbox backend (PLUE_SANDBOX_BACKEND=kubernetes), read from the
  * controller's environment in one place. Every setting has a default that matches deploy/ (the
  * `plue-sandbox` namespace, the `gvisor` RuntimeClass, the LimitRange's default limits), so a
- * controller deployed from the manifests needs only the step image. Documented in docs/deploy.md.
+ * controller deployed from the manifests needs only the step image. A pod's memory and CPU are the
+ * controller's step limits (PLUE_STEP_MEMORY_MB, PLUE_STEP_CPUS: sandbox/limits.ts), the same
+ * settings the local backend enforces with cgroups. Documented in docs/deploy.md.
  */
+import { stepLimitsFromEnv } from '../limits';
 
 /** The step pod's limits (container resources; the workspace's emptyDir size). */
 export interface PodLimits {
@@ -33,6 +36,8 @@ export interface KubernetesSettings {
   nameservers: string[];
   /** uid/gid the step runs as (the step image's `runner`). */
   uid: number;
+  /** The controller's default process limit (a step asking for another is told it cannot hold). */
+  pidsMax: number;
 }
 
 export const DEFAULT_SETTINGS: KubernetesSettings = {
@@ -47,6 +52,7 @@ export const DEFAULT_SETTINGS: KubernetesSettings = {
   startTimeoutMs: 300_000,
   nameservers: ['8.8.8.8', '1.1.1.1'],
   uid: 1001,
+  pidsMax: 2048,
 };
 
 /** A size such as `2Gi`, `512Mi`, `1G` or plain bytes. */
@@ -76,9 +82,7 @@ function count(name: string, text: string | undefined, fallback: number): number
 /** The backend's settings from PLUE_K8S_* (see docs/deploy.md); throws on a malformed value. */
 export function settingsFromEnv(env: Record<string, string | undefined>): KubernetesSettings {
   const d = DEFAULT_SETTINGS;
-  const cpus = env.PLUE_K8S_CPU ? Number(env.PLUE_K8S_CPU) : d.limits.cpus;
-  if (!(cpus > 0))
-    throw new Error(`PLUE_K8S_CPU must be a positive number, not ${env.PLUE_K8S_CPU}`);
+  const step = stepLimitsFromEnv(env);
   return {
     namespace: env.PLUE_K8S_NAMESPACE || d.namespace,
     image: env.PLUE_K8S_STEP_IMAGE || d.image,
@@ -90,8 +94,8 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Kubern
       d.warmPoolNetwork,
     ),
     limits: {
-      memoryBytes: env.PLUE_K8S_MEMORY ? parseBytes(env.PLUE_K8S_MEMORY) : d.limits.memoryBytes,
-      cpus,
+      memoryBytes: step.memoryBytes,
+      cpus: step.cpus,
       ephemeralBytes: env.PLUE_K8S_EPHEMERAL_STORAGE
         ? parseBytes(env.PLUE_K8S_EPHEMERAL_STORAGE)
         : d.limits.ephemeralBytes,
@@ -105,5 +109,6 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Kubern
       .map((s) => s.trim())
       .filter(Boolean),
     uid: d.uid,
+    pidsMax: step.pidsMax,
   };
 }

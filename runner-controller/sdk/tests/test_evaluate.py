@@ -53,6 +53,42 @@ class EvaluateCase(unittest.TestCase):
         return doc["error"]
 
 
+class LimitsTest(EvaluateCase):
+    def test_limits_go_into_the_plan(self):
+        doc = self.evaluate("""\
+            from plue import workflow, push
+
+            @workflow(triggers=[push()], memory="512m", pids=64, cpus=1.5)
+            def ci(ctx):
+                ctx.run(name="t", cmd="true")
+            """)
+        [wf] = doc["workflows"]
+        self.assertEqual(wf["limits"], {"memory_bytes": 512 * 1024**2, "pids": 64, "cpus": 1.5})
+
+    def test_no_limits_is_null(self):
+        [wf] = self.evaluate(ISSUE_EXAMPLE)["workflows"]
+        self.assertIsNone(wf["limits"])
+
+    def test_bad_limits_point_at_the_decorator(self):
+        for bad, message in [
+            ('memory="lots"', "memory must be"),
+            ('memory="1m"', "between 16 MiB"),
+            ("pids=3", "pids must be"),
+            ("pids=True", "pids must be"),
+            ("cpus=0", "cpus must be"),
+            ('cpus="2"', "cpus must be"),
+        ]:
+            err = self.error(f"""\
+                from plue import workflow, push
+
+                @workflow(triggers=[push()], {bad})
+                def ci(ctx):
+                    ctx.run(name="t", cmd="true")
+                """)
+            self.assertIn(message, err["message"], bad)
+            self.assertEqual(err["line"], 3, bad)
+
+
 class PlanTest(EvaluateCase):
     def test_issue_example(self):
         doc = self.evaluate(ISSUE_EXAMPLE)
@@ -162,6 +198,35 @@ class PlanTest(EvaluateCase):
         self.assertEqual(agent["max_turns"], 5)
         self.assertEqual(agent["depends_on"], ["summarise"])
         self.assertEqual(agent["prompt"], ".plue/prompts/review.prompt.md")
+
+    def test_step_outputs_feed_later_steps(self):
+        doc = self.evaluate(
+            """
+            from plue import workflow, push
+            @workflow(triggers=[push()])
+            def review(ctx):
+                s = ctx.llm("summarise", prompt=".plue/prompts/review.prompt.md")
+                ctx.agent("fix", prompt=".plue/prompts/review.prompt.md",
+                          vars={"goal": s.output.summary, "first": s.output["items"][0], "n": [1, {"a": None}]})
+            """,
+            {"type": "push", "ref": "refs/heads/main"},
+        )
+        _, fix = doc["workflows"][0]["steps"]
+        self.assertEqual(fix["depends_on"], ["summarise"])
+        self.assertEqual(fix["vars"]["goal"], {"$output": {"step": "summarise", "path": ["summary"]}})
+        self.assertEqual(fix["vars"]["first"], {"$output": {"step": "summarise", "path": ["items", 0]}})
+        self.assertEqual(fix["vars"]["n"], [1, {"a": None}])
+        for body, message in [
+            ('b = ctx.run("b", "true")\n    ctx.agent("c", prompt=".plue/prompts/review.prompt.md", vars={"x": b.output})',
+             "only llm and agent steps have an output"),
+            ('s = ctx.llm("s", prompt=".plue/prompts/review.prompt.md")\n    ctx.run("c", f"echo {s.output.summary}")',
+             "is only known when step 's' has run"),
+        ]:
+            err = self.error(
+                "from plue import workflow, push\n@workflow(triggers=[push()])\ndef w(ctx):\n    " + body + "\n",
+                {"type": "push", "ref": "refs/heads/main"},
+            )
+            self.assertIn(message, err["message"])
 
     def test_fail_result_and_forward_name_dependencies(self):
         doc = self.evaluate(
