@@ -58,6 +58,8 @@ export interface RunResult {
   cancelled: boolean;
   /** True when the memory limit was hit and the kernel killed a process of the step. */
   oomKilled?: boolean;
+  /** Set when the workspace passed its size limit and the step was stopped: the size seen. */
+  diskExceededBytes?: number;
   /** Forks the pids limit refused (the step tried to run more processes than allowed). */
   pidsRefused?: number;
   /** Limits asked for that this backend could not set here, each with why (never silent). */
