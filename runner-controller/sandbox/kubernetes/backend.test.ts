@@ -3,7 +3,7 @@
 // shaped like the step pod: the Job it creates, output, exit status, environment and workspace,
 // masking through runStep, cancel and timeout deleting the Job, eviction, the warm pool and its
 // refill, and the pod watch resuming after a dropped stream and relisting after 410 Gone.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -14,6 +14,9 @@ import { validateObject, type K8sObject } from '../../../deploy/render';
 import { FakeKubernetes } from '../../../test/helpers/fake-kubernetes/server';
 import type { ExecutorEvent } from '../../executor/events';
 import { maskPatterns } from '../../executor/masker';
+import { workflowPlanSchema } from '../../executor/plan';
+import { runPlan } from '../../executor/run-plan';
+import { evaluateWorkflows } from '../../evaluate';
 import { runStep } from '../../executor/run-step';
 import type { OutputStream, RunSpec } from '../types';
 import { DEFAULT_STEP_LIMITS, describeLimits } from '../limits';
@@ -374,6 +377,39 @@ describe('warm pool', () => {
       .toBe(true);
     await b.run(spec(workspace(), 'true'));
     await expect.poll(() => b.pool.readyCount(false)).toBe(1);
+  });
+});
+
+describe('the controller paths on the kubernetes backend', () => {
+  it('evaluates a workflow file in a pod (SDK from the image, the event copied to /run/plue)', async () => {
+    const ws = workspace();
+    mkdirSync(join(ws, '.plue/workflows'), { recursive: true });
+    writeFileSync(
+      join(ws, '.plue/workflows/ci.py'),
+      'from plue import workflow, push\n@workflow(triggers=[push(branches=["main"])])\n' +
+        'def ci(ctx):\n    b = ctx.run(name="build", cmd="echo built > out.txt")\n' +
+        '    ctx.run(name="check", cmd="cat out.txt", depends_on=[b])\n',
+    );
+    const b = backend({ warmPool: 1 });
+    const event = { type: 'push', repo: 'a/b', ref: 'refs/heads/main', sha: 'c'.repeat(40) };
+    const [result] = await evaluateWorkflows({ workspace: ws, event, backend: b });
+    if (!result || !('workflows' in result)) throw new Error(JSON.stringify(result));
+    const plan = result.workflows[0];
+    expect(plan?.matched).toBe(true);
+    expect(plan?.steps?.map((st) => st.name)).toEqual(['build', 'check']);
+    // The plan runs: the second step sees what the first left in the shared workspace.
+    const events: ExecutorEvent[] = [];
+    const summary = await runPlan({
+      plan: workflowPlanSchema.parse(plan),
+      backend: b,
+      workspace: ws,
+      batchMs: 20,
+      onEvent: (e) => {
+        events.push(e);
+      },
+    });
+    expect(summary.conclusion, JSON.stringify(events)).toBe('success');
+    expect(JSON.stringify(events)).toContain('built\\n');
   });
 });
 
