@@ -42,8 +42,8 @@ import { viewerOfIssue, watchFormFor } from './notifications';
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
 
-/** Comments in place of their `commented` events, with their rendered bodies. */
-async function timelineOf(
+/** Comments in place of their `commented` events, with their rendered bodies (landing pages too). */
+export async function timelineOf(
   s: RepoScope,
   data: IssuePageData,
   can: IssuePermissions,

@@ -44,7 +44,7 @@ export const updateLandingInput = z.object({
   base: branch.optional(),
   draft: z.boolean({ error: 'must be true or false' }).optional(),
 });
-export type UpdateLandingInput = z.output<typeof updateLandingInput>;
+export type UpdateLandingInput = Partial<z.output<typeof updateLandingInput>>;
 
 export const landingListQuery = z.object({
   state: z
