@@ -337,7 +337,7 @@ export async function updateLanding(
       actorId: user.id,
       now: s.now,
     });
-    if (closing || reopen) {
+    if (closing) {
       const last = (await listRevisions(db, landing.id)).pop();
       if (last) {
         await recordLandingEvent(
@@ -349,7 +349,7 @@ export async function updateLanding(
             revision: last.number,
             head: last.head_oid,
           },
-          closing ? 'closed' : 'reopened',
+          'closed',
           user.id,
         );
       }

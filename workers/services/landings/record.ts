@@ -29,7 +29,8 @@ export interface RevisionFacts {
   parentChangeId: string | null;
 }
 
-export type PullRequestAction = 'opened' | 'synchronize' | 'closed' | 'reopened';
+/** The SDK's `pull_request` types this module records (`landed` is the land operation's). */
+export type PullRequestAction = 'opened' | 'synchronize' | 'closed';
 
 /** Records a `pull_request` workflow event for the landing's head. */
 export async function recordLandingEvent(

@@ -221,11 +221,15 @@ export function LandingPage(p: LandingPageProps) {
           Files changed
         </a>
       </nav>
-      <section aria-label="Revisions">
+      <section aria-label="Revisions" class="landing-view">
         <h3>Revisions</h3>
         <Revisions revisions={p.revisions} current={rev} href={(n) => href(p.tab, n)} now={p.now} />
       </section>
-      {p.tab === 'conversation' ? <Conversation {...p} base={base} /> : null}
+      {p.tab === 'conversation' ? (
+        <div class="landing-view">
+          <Conversation {...p} base={base} />
+        </div>
+      ) : null}
       {p.tab === 'commits' ? <CommitList r={repo} commits={p.commits} now={p.now} /> : null}
       {p.tab === 'files' && p.diff ? (
         <DiffView
