@@ -222,7 +222,7 @@ class PushReview {
     };
   }
 
-  /** Same commit, or same tree, message and parent change (design note §3). */
+  /** Same commit, or same tree, message and parent change (docs/design/landing-requests.md §3). */
   private async unchanged(
     lastHead: string,
     lastParentChange: string | null,
