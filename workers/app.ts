@@ -30,6 +30,7 @@ import { newRepoRoutes } from './routes/pages/new-repo';
 import { notificationPageRoutes } from './routes/pages/notifications';
 import { peopleRoutes } from './routes/pages/people';
 import { repoSettingsRoutes } from './routes/pages/repo-settings';
+import { branchRuleRoutes } from './routes/pages/branch-rules';
 import { runPageRoutes } from './routes/pages/runs';
 import { faviconRoutes, staticRoutes } from './routes/pages/static';
 import { workflowPageRoutes } from './routes/pages/workflows';
@@ -74,6 +75,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.route('/', landingPageRoutes);
   app.route('/', notificationPageRoutes);
   app.route('/', repoSettingsRoutes);
+  app.route('/', branchRuleRoutes);
   // After every fixed top-level page: `/{user}` takes any single segment that is not reserved.
   app.route('/', peopleRoutes);
   // Last: the code browser's /:owner/:repo/... pages must not shadow more specific routes.

@@ -13,6 +13,7 @@ import { advertiseReceivePack, advertiseUploadPackV2 } from '../services/git/adv
 import { onPushed } from '../services/git/after-push';
 import { compactIfNeeded } from '../services/git/compaction';
 import { receivePack } from '../services/git/receive-pack';
+import { protectionGuard } from '../services/git/receive-protection';
 import { gitRepoContext } from '../services/git/repo-context';
 import { decodedBody, readLimited } from '../services/git/request-body';
 import { parseV2Request, uploadPack } from '../services/git/upload-pack';
@@ -151,6 +152,9 @@ export const gitRoutes = new Hono<AppEnv>()
     const actorId = c.var.user?.id;
     const exec = c.executionCtx;
     const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
+    // Branch protection rules are read before the pack arrives (the request's database handle
+    // may be gone by the time the commands are judged).
+    const guard = await protectionGuard(c.var.db, ctx.repo.id, c.var.user);
     const [owner = '', name = ''] = ctx.repo.fullName.split('/');
     // `refs/for/<branch>` opens or revises landing requests (services/landings/push-review.ts).
     const review =
@@ -164,6 +168,7 @@ export const gitRoutes = new Hono<AppEnv>()
             now: () => new Date(),
           });
     const push = receivePack(ctx, decodedBody(c.req.raw), {
+      guard,
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
       onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
       ...(review ? { review } : {}),

@@ -1,11 +1,14 @@
 /**
  * A repository's settings page (admins only): general (description, default branch),
- * visibility, collaborators, Actions secrets (names only; values are never shown again) and the
- * danger zone (rename, transfer, delete), each destructive form asking for the repository's name
- * typed out. Plain forms: every action works without JavaScript and answers with a redirect.
+ * visibility, branch protection rules (settings/branch-rules.tsx), collaborators, Actions
+ * secrets (names only; values are never shown again) and the danger zone (rename, transfer,
+ * delete), each destructive form asking for the repository's name typed out. Plain forms:
+ * every action works without JavaScript and answers with a redirect.
  */
 import type { CollaboratorRow } from '../../db/queries/repositories';
 import type { CurrentUser } from '../env';
+import type { ProtectionRule } from '../services/repos/branch-protection';
+import { BranchRulesSection } from './settings/branch-rules';
 import { RepoPage, type RepoRef } from './browse/common';
 import {
   CollaboratorsSection,
@@ -22,6 +25,8 @@ export interface RepoSettingsProps {
   branches: string[];
   collaborators: CollaboratorRow[];
   secrets: Array<{ name: string; updated_at: Date }>;
+  /** Branch protection rules, oldest first. */
+  rules: ProtectionRule[];
   error?: string | undefined;
   notice?: string | undefined;
 }
@@ -109,6 +114,7 @@ export function RepoSettingsPage(p: RepoSettingsProps) {
 
       <GeneralSection {...p} base={base} />
       <VisibilitySection repo={p.repo} base={base} />
+      <BranchRulesSection rules={p.rules} base={base} />
       <CollaboratorsSection collaborators={p.collaborators} base={base} />
       <SecretsSection secrets={p.secrets} base={base} />
       <DangerZone repo={p.repo} base={base} />

@@ -187,6 +187,22 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/contents`]: { kind: 'repo', cached: true },
   [`GET ${api}/contents/:path{.+}`]: { kind: 'repo', cached: true },
   [`GET ${api}/branches`]: { kind: 'repo' },
+  // Branch protection: admin only; the owner's GET is 404 "Branch not protected" until a rule.
+  [`GET ${api}/branches/:branch{.+}/protection`]: {
+    kind: 'repo',
+    fill: { branch: 'branch' },
+    ownerStatus: [200, 404],
+  },
+  [`PUT ${api}/branches/:branch{.+}/protection`]: {
+    kind: 'repo',
+    fill: { branch: { literal: 'probe' } },
+    body: { json: { required_status_checks: null, enforce_admins: true, restrictions: null } },
+  },
+  [`DELETE ${api}/branches/:branch{.+}/protection`]: {
+    kind: 'repo',
+    fill: { branch: { literal: 'probe' } },
+  },
+  [`GET ${api}/branches/:branch{.+}`]: { kind: 'repo', fill: { branch: 'branch' } },
   [`GET ${api}/tags`]: { kind: 'repo' },
   [`GET ${api}/git/trees/:sha`]: { kind: 'repo', fill: { sha: 'tree' }, cached: true },
   [`GET ${api}/git/blobs/:sha`]: { kind: 'repo', fill: { sha: 'blob' }, cached: true },
@@ -391,6 +407,15 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { name: 'secret' },
     body: { form: {} },
+  },
+  'GET /:owner/:repo/settings/branches': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/settings/branches': {
+    kind: 'repo',
+    body: { form: { pattern: 'probe/*', required_approvals: '1' } },
+  },
+  'POST /:owner/:repo/settings/branches/delete': {
+    kind: 'repo',
+    body: { form: { pattern: 'probe/*' } },
   },
   'POST /:owner/:repo/settings/rename': {
     kind: 'repo',

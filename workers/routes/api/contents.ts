@@ -12,6 +12,8 @@ import { refsView } from '../../services/browse/data-history';
 import { pathView } from '../../services/browse/data-tree';
 import { objectSize, readBlob, splitPath } from '../../services/browse/objects';
 import { headBranch } from '../../services/browse/resolve-ref';
+import { ruleFor } from '../../services/repos/branch-protection';
+import { protectionRules } from '../../services/repos/branch-protection-store';
 import { archiveResponse } from '../pages/browse/archive';
 import { isFullOid, openBrowse, resolve, type Browse } from '../pages/browse/context';
 import { base64, urlsOf } from './git-data';
@@ -98,12 +100,13 @@ async function refList(c: Context<AppEnv>, kind: 'branches' | 'tags'): Promise<R
   );
   const u = urlsOf(c, b);
   const slice = refs.slice((page.page - 1) * page.perPage, page.page * page.perPage);
+  const rules = kind === 'branches' ? await protectionRules(c.var.db, b.repo.row.id) : [];
   return c.json(
     slice.map((r) => {
       const sha = r.commit?.oid ?? r.oid;
       const commit = { sha, url: `${u.api}/commits/${sha}` };
       return kind === 'branches'
-        ? { name: r.name, commit, protected: false }
+        ? { name: r.name, commit, protected: ruleFor(rules, r.name) !== undefined }
         : { name: r.name, commit, node_id: r.oid };
     }),
   );

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { authRoutes } from './auth';
+import { branchProtectionRoutes } from './branch-protection';
 import { commitRoutes } from './commits';
 import { contentRoutes } from './contents';
 import { gitDataRoutes } from './git-data';
@@ -29,6 +30,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', landingRoutes)
   .route('/', notificationRoutes)
   .route('/', contentRoutes)
+  .route('/', branchProtectionRoutes)
   .route('/', gitDataRoutes)
   // Before commitRoutes: its `commits/{ref}` would take `commits/{ref}/status`.
   .route('/', workflowApiRoutes)

@@ -21,6 +21,7 @@ import { branchesOf, repoDeleted, repoUpdated } from '../../services/repos/repo-
 import { deleteRepoRecord, transferRepoRecord, updateRepoRecord } from '../../services/repos/repos';
 import { repoAccessChanged, revokeRunViewers } from '../../services/runs/run-viewer-access';
 import { listedSecrets, putSecret, removeSecret } from '../../services/workflows/workflow-secrets';
+import { protectionRules } from '../../services/repos/branch-protection-store';
 import { RepoSettingsPage } from '../../views/repo-settings-page';
 import { actorOf } from '../api/request';
 import { formInput, formText } from '../input';
@@ -41,10 +42,11 @@ async function render(
   status: 200 | 400 | 404 | 409 | 413 = 200,
 ) {
   const actor = actorOf(c);
-  const [branches, collaborators, secrets] = await Promise.all([
+  const [branches, collaborators, secrets, rules] = await Promise.all([
     branchesOf(c.env, row),
     collaboratorsOf(c.var.db, actor, row.owner_login, row.name),
     listedSecrets(c.var.db, row.id),
+    protectionRules(c.var.db, row.id),
   ]);
   c.header('Cache-Control', 'no-store');
   const repo = {
@@ -62,6 +64,7 @@ async function render(
       branches={branches}
       collaborators={collaborators}
       secrets={secrets}
+      rules={rules}
       {...extra}
     />,
     status,
@@ -78,11 +81,12 @@ interface Done {
 
 /**
  * Authorises admin on `:owner/:repo`, runs `action`, and redirects with a flash; user errors
- * re-render the page (with the status the API would answer).
+ * re-render the page (with the status the API would answer), or answer `onError` when given.
  */
-async function settingsAction(
+export async function settingsAction(
   c: Context<AppEnv>,
   action: (row: RepoRow, user: CurrentUser) => Promise<Done>,
+  onError?: (row: RepoRow, user: CurrentUser, err: AppError) => Response | Promise<Response>,
 ) {
   const actor = actorOf(c);
   const { owner, repo } = c.req.param() as { owner: string; repo: string };
@@ -97,6 +101,7 @@ async function settingsAction(
   } catch (err) {
     const kinds = ['invalid', 'conflict', 'not_found', 'too_large'];
     if (err instanceof AppError && kinds.includes(err.kind)) {
+      if (onError) return onError(row, user, err);
       return render(c, user, row, { error: err.message }, err.status as 400 | 404 | 409 | 413);
     }
     throw err;

@@ -1,7 +1,8 @@
 /**
  * receive-pack (push) over smart HTTP, in named phases: read the request (commands, shallow
  * lines, capabilities), take in and check the pack (receive-objects.ts: storage, fsck,
- * connectivity), check each new ref value, let RepoObject compare-and-swap all ref updates in one
+ * connectivity), check each new ref value and let the guard judge it (branch protection,
+ * receive-protection.ts), let RepoObject compare-and-swap all ref updates in one
  * transaction, then answer with report-status (receive-report.ts) and tell the hooks. A failed or
  * interrupted push publishes nothing: the staged pack is deleted and no ref moves. Every refusal
  * reaches git as text it prints.
@@ -25,6 +26,7 @@ import {
   writeRequestRefusal,
   type RefReport,
 } from './receive-report';
+import { guardedObjects, type PushGuard } from './receive-protection';
 import { openObjects, type GitRepoContext } from './repo-context';
 import { bodyChunks, drainBody } from './request-body';
 import { GitResponseWriter } from './response-writer';
@@ -47,6 +49,8 @@ export interface PushedRef extends ReceiveCommand {
 }
 
 export interface ReceiveHooks {
+  /** Judges the commands before the compare-and-swap (branch protection, receive-protection.ts). */
+  guard?: PushGuard | undefined;
   /** Called after refs changed (events, cache invalidation). Errors are logged, not reported. */
   onPushed?(refs: PushedRef[], head: string): Promise<void>;
   onError?(err: unknown): void;
@@ -103,7 +107,7 @@ async function run(
           applied: [],
           lines: [],
         }
-      : await applyCommands(ctx, req, state, got, hooks.review);
+      : await applyCommands(ctx, req, state, got, hooks);
     pushed = done;
     applied = done.applied;
     await answer(out, req, input, got, pushed.results, done.lines);
@@ -123,7 +127,7 @@ async function run(
 }
 
 /**
- * Phases 3 and 4 for a pack that was taken in: check the new values, turn `refs/for/…` into
+ * Phases 3 and 4 for a pack that was taken in: check the new values (and the guard), turn `refs/for/…` into
  * landing refs (receive-review.ts), compare-and-swap, and report each command as sent.
  */
 async function applyCommands(
@@ -131,10 +135,10 @@ async function applyCommands(
   req: Request,
   state: RepoState,
   got: ReceivedObjects,
-  review: ReviewHook | undefined,
+  hooks: ReceiveHooks,
 ): Promise<{ results: RefReport[]; head: string; applied: PushedRef[]; lines: string[] }> {
-  const reasons = await checkNewValues(ctx, req, state, got);
-  const plan = await planReview(ctx, req.commands, req.options, state, got, reasons, review);
+  const reasons = await checkRefs(ctx, req, state, got, hooks.guard);
+  const plan = await planReview(ctx, req.commands, req.options, state, got, reasons, hooks.review);
   const moved = await updateRefs(
     ctx,
     { ...req, commands: plan.commands },
@@ -216,6 +220,23 @@ async function checkNewValues(
       reasons.set(c.ref, `trying to write non-commit object ${c.newOid} to branch`);
     }
   }
+  return reasons;
+}
+
+/** Phase 3 and the guard's judgement of what phase 3 let through; its lines go on band 2. */
+async function checkRefs(
+  ctx: GitRepoContext,
+  req: Request,
+  state: RepoState,
+  got: ReceivedObjects,
+  guard: PushGuard | undefined,
+): Promise<Map<string, string>> {
+  const reasons = await checkNewValues(ctx, req, state, got);
+  if (!guard) return reasons;
+  const open = req.commands.filter((c) => !reasons.has(c.ref));
+  const judged = await guard.check(open, () => guardedObjects(ctx, state, got));
+  for (const [ref, why] of judged.reasons) reasons.set(ref, why);
+  got.warnings.push(...judged.lines);
   return reasons;
 }
 
