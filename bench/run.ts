@@ -12,6 +12,7 @@ const benches: Record<string, string> = {
   'run-stream': './run-stream.ts',
   workflows: './workflows.ts',
   issues: './issues.ts',
+  landings: './landings.ts',
   'sandbox-network': './sandbox-network.ts',
 };
 
