@@ -183,6 +183,86 @@ describe('landing requests', () => {
     expect(again.stderr).toContain(`Landing !${n} revision 2:`);
   });
 
+  it('opens one landing per change of a stack, and refuses shared ids and refs/landings/', async () => {
+    await g.ok(dir, ['checkout', '-q', '-B', 'stack', 'main']);
+    const [lower, upper] = [newChangeId(), newChangeId()];
+    const c1 = await jjCommit(g, dir, {
+      file: 's1.txt',
+      content: '1\n',
+      message: 'Lower',
+      changeId: lower,
+    });
+    const c2 = await jjCommit(g, dir, {
+      file: 's2.txt',
+      content: '2\n',
+      message: 'Upper',
+      changeId: upper,
+    });
+    const push = await g.git(dir, [
+      'push',
+      '-o',
+      'title=Top of stack',
+      writerRemote,
+      'HEAD:refs/for/main/stk',
+    ]);
+    expect(push.code, push.stderr).toBe(0);
+    const numbers = [...push.stderr.matchAll(/Landing !(\d+) revision 1:/g)].map((m) =>
+      Number(m[1]),
+    );
+    expect(numbers).toHaveLength(2);
+    const [a, b] = numbers as [number, number];
+    expect(await json(owner, 'GET', `${api}/landings/${a}`)).toMatchObject({
+      title: 'Lower',
+      change_id: lower,
+      topic: 'stk',
+    });
+    expect((await json(owner, 'GET', `${api}/landings/${b}`)).title).toBe('Top of stack');
+    // Each landing shows its own change only; the upper one names the lower change as parent.
+    const upperRevs = await json(owner, 'GET', `${api}/landings/${b}/revisions`);
+    expect(upperRevs[0]).toMatchObject({ head_sha: c2, base_sha: c1, parent_change_id: lower });
+    expect((await json(owner, 'GET', `${api}/landings/${b}/commits`)).map((c) => c.sha)).toEqual([
+      c2,
+    ]);
+
+    // Two commits with one change id in a push are refused, naming both.
+    const twin = await jjCommit(g, dir, {
+      file: 's3.txt',
+      content: '3\n',
+      message: 'Twin',
+      changeId: upper,
+    });
+    const dup = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main']);
+    expect(dup.code).not.toBe(0);
+    expect(dup.stderr).toContain(
+      `commits ${c2.slice(0, 10)} and ${twin.slice(0, 10)} share change`,
+    );
+    // refs/landings/ is Plue's.
+    const forged = await g.git(dir, ['push', writerRemote, `HEAD:refs/landings/${a}/9`]);
+    expect(forged.code).not.toBe(0);
+    expect(forged.stderr).toContain('refs/landings/ is kept by Plue');
+
+    // Opening by change id through the API: the change must be on a branch above the target.
+    await g.ok(dir, ['push', '-q', '-f', writerRemote, `${c2}:refs/heads/stack`]);
+    const third = newChangeId();
+    await jjCommit(g, dir, { file: 's4.txt', content: '4\n', message: 'By id', changeId: third });
+    await g.ok(dir, ['push', '-q', '-f', writerRemote, 'HEAD:refs/heads/stack']);
+    const byId = await json(
+      writer,
+      'POST',
+      `${api}/landings`,
+      { base: 'main', change_id: third },
+      201,
+    );
+    expect(byId).toMatchObject({ title: 'By id', change_id: third, head: { ref: null } });
+    const again = await call(writer, 'POST', `${api}/landings`, { base: 'main', change_id: third });
+    expect(again.status).toBe(409);
+    const missing = await call(writer, 'POST', `${api}/landings`, {
+      base: 'main',
+      change_id: newChangeId(),
+    });
+    expect(missing.status).toBe(400);
+  });
+
   it('opens from a branch through the API and revises it when the branch is pushed', async () => {
     await g.ok(dir, ['checkout', '-q', '-B', 'feature', 'main']);
     const c1 = await g.commitFile(dir, 'f.txt', 'f1\n', 'Feature part 1\n\nDetails.');
