@@ -75,6 +75,8 @@ describe('landing requests', () => {
     expect(m, push.stderr).not.toBeNull();
     const n = Number(m?.[1]);
     expect(m?.[2]).toBe(`${base}/${owner.user.login}/${name}/landings/${n}`);
+    // report-status-v2 tells git which ref the push really created, and git prints it.
+    expect(push.stderr).toMatch(new RegExp(`\\[new reference\\] +HEAD -> refs/landings/${n}/1`));
     const landing = await json(stranger, 'GET', `${api}/landings/${n}`);
     expect(landing).toMatchObject({
       number: n,

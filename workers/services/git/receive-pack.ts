@@ -318,7 +318,8 @@ async function answer(
     if (!req.exhausted) await drainBody(input, DRAIN_AFTER_REFUSAL);
   }
   await writeRemoteLines(out, req.caps, [...got.warnings, ...lines]);
-  await writeReport(out, req.caps.has('side-band-64k'), got.unpackError, results);
+  const v2 = req.caps.has('report-status-v2');
+  await writeReport(out, req.caps.has('side-band-64k'), got.unpackError, results, v2);
   await out.close();
 }
 

@@ -3,7 +3,8 @@
  * `refs/for/<target>[/<topic>]` is never applied as written. The review hook (the landings
  * service, given by the route) turns it into creations of `refs/landings/<n>/<revision>`, which
  * go through RepoObject's compare-and-swap with the push's other commands; the `refs/for/`
- * command is then reported `ok` when all of them landed, and the hook's lines (`Landing !12
+ * command is then reported `ok` when all of them landed (with report-status-v2, once per landing
+ * ref with its `option refname`), and the hook's lines (`Landing !12
  * revision 3: <url>`) are printed on band 2. `refs/landings/` is Plue's: clients cannot push it.
  */
 import type { RepoState } from '../../../durable-objects/formats';
@@ -113,10 +114,11 @@ export async function planReview(
         if (out.has(c.ref)) continue;
         const mine = plan.updates.get(c.ref) ?? [];
         const failed = results.find((r) => !r.ok && mine.some((m) => m.ref === r.ref));
+        const updated = mine.map((m) => ({ refname: m.ref, oldOid: m.oldOid, newOid: m.newOid }));
         mapped.push(
           failed
             ? { ref: c.ref, ok: false, reason: failed.reason ?? 'failed' }
-            : { ref: c.ref, ok: true },
+            : { ref: c.ref, ok: true, updated },
         );
       }
       const applied = new Set([...ok].filter((r) => r.startsWith(LANDINGS_PREFIX)));
