@@ -254,3 +254,12 @@ export async function latestRevisions(
   );
   return new Map(rows.map((r) => [r.landing_id, r]));
 }
+
+/** The landing state of issue `issueId` (undefined for a plain issue). */
+export async function landingStateOf(db: Db, issueId: string): Promise<LandingState | undefined> {
+  const rows = await db.query<{ state: LandingState }>(
+    `SELECT state FROM landings WHERE issue_id = $1`,
+    [issueId],
+  );
+  return rows[0]?.state;
+}

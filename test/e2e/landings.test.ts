@@ -307,6 +307,11 @@ describe('landing requests', () => {
     expect(res.headers.get('x-closed-count')).toBe('1');
     expect(((await res.json()) as Json[]).map((l) => l.number)).toEqual([n]);
     await json(owner, 'PATCH', path, { state: 'open' });
+    // Closed as an issue (same number), the landing follows.
+    await json(owner, 'PATCH', `${api}/issues/${n}`, { state: 'closed' });
+    expect((await json(owner, 'GET', path)).landing_state).toBe('closed');
+    await json(owner, 'PATCH', `${api}/issues/${n}`, { state: 'open' });
+    expect((await json(owner, 'GET', path)).landing_state).toBe('open');
   });
 });
 
