@@ -14,6 +14,7 @@ import {
   latestRevisions,
   listLandings,
   listRevisions,
+  markLanded,
   updateLanding,
 } from './queries/landings';
 
@@ -123,6 +124,14 @@ describe.each(BACKENDS)('landing tables on %s', (kind) => {
         change_id: CHANGE,
         landing_state: 'open',
         revisions_count: 2,
+      });
+      expect(await markLanded(db, id, { landerId: o.id, oid: oid('c'), now })).toBe(true);
+      expect(await markLanded(db, id, { landerId: o.id, oid: oid('d'), now })).toBe(false);
+      expect((await listLandings(db, repoId, 'landed', { limit: 5, offset: 0 }))[0]).toMatchObject({
+        landed_oid: oid('c'),
+        landed_by_login: 'lowner',
+        state: 'closed',
+        state_reason: 'completed',
       });
       await updateLanding(db, id, { state: 'closed', draft: true }, now);
       expect(await countLandings(db, repoId)).toEqual({ open: 0, closed: 1, landed: 0 });

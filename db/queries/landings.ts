@@ -263,3 +263,23 @@ export async function landingStateOf(db: Db, issueId: string): Promise<LandingSt
   );
   return rows[0]?.state;
 }
+
+/** Marks a landing landed (its issue closed as completed), once: false when it was not open. */
+export async function markLanded(
+  db: Db,
+  issueId: string,
+  l: { landerId: string | null; oid: string; now: Date },
+): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE landings SET state = 'landed', landed_by = $2, landed_at = $4, landed_oid = $3,
+       updated_at = $4 WHERE issue_id = $1 AND state = 'open' RETURNING issue_id`,
+    [issueId, l.landerId, l.oid, l.now],
+  );
+  if (rows.length === 0) return false;
+  await db.query(
+    `UPDATE issues SET state = 'closed', state_reason = 'completed', closed_by_id = $2,
+       closed_at = $3, updated_at = $3 WHERE id = $1`,
+    [issueId, l.landerId, l.now],
+  );
+  return true;
+}

@@ -2,13 +2,14 @@
  * The writes every way of opening or updating a landing shares (the web form, the API, a push
  * to `refs/for/…`, a push to a landing's source branch): the issue and landing rows, a revision,
  * the timeline event through the issue machinery (issues/events.ts, which also notifies), and
- * the `pull_request` workflow event (types `opened`, `synchronize`, `closed`; `landed` is the
- * land operation's). The caller has already created `refs/landings/<n>/<revision>`.
+ * the `pull_request` workflow event (types `opened`, `synchronize`, `closed`, and `landed` through
+ * `recordLanded`, for the land operation). The caller has already created the revision refs.
  */
 import type { Db } from '../../../db/client';
 import {
   insertLanding,
   insertRevision,
+  markLanded,
   type LandingRow,
   type NewLanding,
 } from '../../../db/queries/landings';
@@ -29,8 +30,8 @@ export interface RevisionFacts {
   parentChangeId: string | null;
 }
 
-/** The SDK's `pull_request` types this module records (`landed` is the land operation's). */
-export type PullRequestAction = 'opened' | 'synchronize' | 'closed';
+/** The SDK's `pull_request` types. */
+export type PullRequestAction = 'opened' | 'synchronize' | 'closed' | 'landed';
 
 /** Records a `pull_request` workflow event for the landing's head. */
 export async function recordLandingEvent(
@@ -107,4 +108,41 @@ export async function addRevisionRows(
     pusher.id,
     pusher.before,
   );
+}
+
+/**
+ * Records that a landing landed (for the land operation, after its compare-and-swap moved the
+ * target to `oid`): the landing's state, its issue closed as completed, the `landed` timeline
+ * event and the `landed` workflow event on the landed commit. False when it was not open.
+ */
+export async function recordLanded(
+  db: Db,
+  landing: LandingRow,
+  l: { landerId: string | null; oid: string; revision: number; now: Date },
+): Promise<boolean> {
+  if (!(await markLanded(db, landing.id, l))) return false;
+  await recordActivity(db, landing.id, {
+    events: [
+      {
+        issueId: landing.id,
+        actorId: l.landerId,
+        event: 'landed',
+        data: { commit_id: l.oid, revision: l.revision },
+        now: l.now,
+      },
+    ],
+  });
+  await recordLandingEvent(
+    db,
+    {
+      repoId: landing.repo_id,
+      number: landing.number,
+      target: landing.target_branch,
+      revision: l.revision,
+      head: l.oid,
+    },
+    'landed',
+    l.landerId,
+  );
+  return true;
 }
