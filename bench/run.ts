@@ -14,6 +14,7 @@ const benches: Record<string, string> = {
   issues: './issues.ts',
   landings: './landings.ts',
   'sandbox-network': './sandbox-network.ts',
+  agents: './agents.ts',
 };
 
 const only = process.argv.slice(2);

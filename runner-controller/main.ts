@@ -10,13 +10,15 @@
  * Worker and this server on loopback; PLUE_ENV=production refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
- * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts).
+ * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts),
+ * and the model provider's ANTHROPIC_API_KEY, PLUE_LLM_* (agent/provider.ts agentConfigFromEnv).
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../common/dev-secret';
+import { agentConfigFromEnv } from './agent/provider';
 import { startController } from './controller/controller';
 
 /** Whether every directory above `dir` lets others pass (the sandbox's uid must reach it). */
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     secret,
     concurrency,
     dataDir,
+    agent: agentConfigFromEnv(env),
   });
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {

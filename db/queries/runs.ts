@@ -49,6 +49,9 @@ export interface StepRow {
   exit_code: number | null;
   /** Why the step ended as it did, when its producer said (e.g. a skipped step's reason). */
   note: string | null;
+  /** A model step's accounting and output (JSON, from its step_completed event). */
+  usage: Record<string, unknown> | null;
+  output: unknown;
   started_at: Date | null;
   completed_at: Date | null;
   log_bytes: string;
@@ -80,7 +83,8 @@ export const RUN_COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number
   log_bytes::text AS log_bytes, log_archived_at, created_at, updated_at, started_at, completed_at`;
 
 const STEP_COLUMNS = `run_id::text AS run_id, step_id, position, name, type, depends_on, status,
-  conclusion, exit_code, note, started_at, completed_at, log_bytes::text AS log_bytes`;
+  conclusion, exit_code, note, usage, output, started_at, completed_at,
+  log_bytes::text AS log_bytes`;
 
 /** Inserts a queued run with the next run number of its repository, and its planned steps. */
 export async function insertRun(db: Db, r: NewRun): Promise<RunRow> {
@@ -266,19 +270,36 @@ export async function markStepStarted(
 export async function markStepCompleted(
   db: Db,
   runId: string,
-  step: { stepId: string; conclusion: Conclusion; exitCode: number | null; note?: string | null },
+  step: {
+    stepId: string;
+    conclusion: Conclusion;
+    exitCode: number | null;
+    note?: string | null;
+    /** JSON text of a model step's usage and output (already bounded by the caller). */
+    usage?: string | null;
+    output?: string | null;
+  },
   at: Date,
 ): Promise<boolean> {
   const rows = await db.query(
     `INSERT INTO workflow_steps (run_id, step_id, position, name, status, conclusion, exit_code,
-       completed_at, note)
+       completed_at, note, usage, output)
      VALUES ($1, $2, (SELECT COALESCE(max(position) + 1, 0) FROM workflow_steps WHERE run_id = $1),
-             $2, 'completed', $3, $4, $5, $6)
+             $2, 'completed', $3, $4, $5, $6, $7::jsonb, $8::jsonb)
      ON CONFLICT (run_id, step_id) DO UPDATE SET status = 'completed', conclusion = $3,
-       exit_code = $4, completed_at = $5, note = $6
+       exit_code = $4, completed_at = $5, note = $6, usage = $7::jsonb, output = $8::jsonb
        WHERE workflow_steps.status <> 'completed'
      RETURNING step_id`,
-    [runId, step.stepId, step.conclusion, step.exitCode, at, step.note ?? null],
+    [
+      runId,
+      step.stepId,
+      step.conclusion,
+      step.exitCode,
+      at,
+      step.note ?? null,
+      step.usage ?? null,
+      step.output ?? null,
+    ],
   );
   return rows.length > 0;
 }

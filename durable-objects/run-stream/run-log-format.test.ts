@@ -5,6 +5,7 @@ import {
   lineHead,
   parseAfter,
   parseChunks,
+  plainTextOf,
   recordLine,
   sseFrame,
 } from './run-log-format';
@@ -100,5 +101,22 @@ describe('record lines and frames', () => {
     expect(parseAfter('abc')).toBe(0);
     expect(parseAfter(null)).toBe(0);
     expect(parseAfter('9'.repeat(40))).toBe(0);
+  });
+});
+
+describe("a model step's plain text", () => {
+  it('keeps text as it is and writes tool calls as one line each, with their output', () => {
+    expect(plainTextOf('llm_token', 'Reading the file.')).toBe('Reading the file.');
+    expect(plainTextOf('tool_start', { id: 't1', name: 'read_file', input: { path: 'a' } })).toBe(
+      '\n▶ read_file {"path":"a"}\n',
+    );
+    expect(plainTextOf('tool_end', { id: 't1', name: 'read_file', ok: true, output: 'x' })).toBe(
+      '◀ read_file ok\nx\n',
+    );
+    expect(plainTextOf('tool_end', { name: 'shell', ok: false, output: '' })).toBe(
+      '◀ shell error\n',
+    );
+    expect(plainTextOf('tool_start', 'not an object')).toBeUndefined();
+    expect(plainTextOf('step_completed', { status: 'success' })).toBeUndefined();
   });
 });

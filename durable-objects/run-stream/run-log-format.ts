@@ -146,6 +146,24 @@ export function parseChunks(body: unknown, limits: ChunkLimits = DEFAULT_CHUNK_L
   return list.map((raw, i) => parseOne(raw, i, limits));
 }
 
+/**
+ * What a sequenced chunk adds to its step's plain-text log: output as it is, a model step's
+ * text as it is, a tool call as `▶ name {input}` and its result as `◀ name ok|error` and the
+ * output. Undefined for chunks without text.
+ */
+export function plainTextOf(event: EventName, data: unknown): string | undefined {
+  if (event === 'step_output' || event === 'llm_token')
+    return typeof data === 'string' ? data : undefined;
+  if (!isObject(data)) return undefined;
+  const name = typeof data.name === 'string' ? data.name : 'tool';
+  if (event === 'tool_start') return `\n▶ ${name} ${JSON.stringify(data.input ?? {})}\n`;
+  if (event === 'tool_end') {
+    const output = typeof data.output === 'string' ? data.output : '';
+    return `◀ ${name} ${data.ok === false ? 'error' : 'ok'}\n${output}${output.endsWith('\n') || output === '' ? '' : '\n'}`;
+  }
+  return undefined;
+}
+
 /** The record as one JSON line (no newline), keys in a fixed order starting with id and event. */
 export function recordLine(r: LogRecord): string {
   const o: Record<string, unknown> = { id: r.id, event: r.event };

@@ -17,6 +17,7 @@
  */
 import {
   cutUtf8,
+  plainTextOf,
   recordLine,
   utf8Length,
   type Chunk,
@@ -275,7 +276,7 @@ export class RunLogStore {
         { event: c.event, step_id: st.step_id, stream: c.stream, seq, data: c.data },
         now,
         out,
-        c.event === 'step_output' ? text : undefined,
+        plainTextOf(c.event, c.data),
       );
       return;
     }

@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { Provider, type AgentConfig } from '../agent/provider';
 import { selectBackend } from '../sandbox/select';
 import type { SandboxBackend } from '../sandbox/types';
 import { ControllerApi } from './api';
@@ -33,6 +34,9 @@ export interface ControllerOptions {
   backend?: SandboxBackend;
   /** Claim only work of repositories owned by this user (a dedicated pool; tests). */
   repoOwner?: string;
+  /** The model provider for llm/agent steps (main.ts reads it from the environment); absent:
+   *  those steps fail with a note saying how to configure one. */
+  agent?: AgentConfig;
   /** This controller's lease owner id (default host-pid-random). */
   id?: string;
   log?: (message: string) => void;
@@ -86,6 +90,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     heartbeatMs: opts.heartbeatMs ?? 10_000,
     log,
     abandon: abandon.signal,
+    models: opts.agent ? new Provider(opts.agent) : undefined,
   };
 
   const step = async (): Promise<boolean> => {

@@ -41,9 +41,11 @@ export class EventForwarder {
       return;
     }
     const chunk: Record<string, unknown> = { ...e };
-    if (e.type === 'step_output') chunk.seq = e.seq + (this.offsets.get(e.step_id) ?? 0);
+    // Output and a model step's transcript share one sequence per step.
+    if ('seq' in e) chunk.seq = e.seq + (this.offsets.get(e.step_id) ?? 0);
     this.queue.push(chunk);
-    this.queuedBytes += e.type === 'step_output' ? e.data.length : 100;
+    this.queuedBytes +=
+      e.type === 'step_output' || e.type === 'llm_token' ? e.data.length : 'seq' in e ? 1000 : 100;
     this.kick();
     if (this.queuedBytes > MAX_QUEUED_BYTES) await this.drain();
   }

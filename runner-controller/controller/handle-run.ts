@@ -5,6 +5,7 @@
  * A controller that is shutting down abandons its runs without completing them: their leases
  * expire and the Worker requeues them (an infrastructure loss, retried once).
  */
+import type { Provider } from '../agent/provider';
 import { runPlan, type RunSummary } from '../executor/run-plan';
 import { workflowPlanSchema } from '../executor/plan';
 import type { SandboxBackend } from '../sandbox/types';
@@ -22,6 +23,8 @@ export interface RunContext {
   log(message: string): void;
   /** Aborted when the controller stops: the run is abandoned (not completed). */
   abandon: AbortSignal;
+  /** The model provider for llm/agent steps (it holds the key; steps never see it). */
+  models?: Provider | undefined;
 }
 
 export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<void> {
@@ -97,6 +100,8 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
         },
         concurrency: ctx.stepConcurrency,
         signal: stop.signal,
+        models: ctx.models,
+        repo: claimed.repo.full_name,
         // An abandoned run reports nothing more, as if this controller had crashed.
         onEvent: (e) =>
           ctx.abandon.aborted ? Promise.reject(new Error('abandoned')) : forwarder.push(e),

@@ -4,9 +4,11 @@
  *
  *   run_started → (step_started → step_output* → step_completed | step_completed)* → run_completed
  *
- * `step_output.seq` counts from 1 per step; `data` is masked UTF-8 text.
+ * A model step's `step_output*` is its transcript: `llm_token`, `tool_start`, `tool_end` (and
+ * `step_output` notices). `seq` counts from 1 per step across all of them; text is masked.
  */
 import type { OutputStream } from '../sandbox/types';
+import type { StepUsage } from './run-step';
 
 export type StepStatus = 'success' | 'failure' | 'skipped' | 'cancelled' | 'timed_out';
 export type RunConclusion = 'success' | 'failure' | 'cancelled' | 'timed_out';
@@ -19,6 +21,15 @@ export type ExecutorEvent =
     }
   | { type: 'step_started'; step_id: string }
   | { type: 'step_output'; step_id: string; stream: OutputStream; seq: number; data: string }
+  /** A model step's transcript: text as it streams, tool calls and their results. */
+  | { type: 'llm_token'; step_id: string; seq: number; data: string }
+  | {
+      type: 'tool_start';
+      step_id: string;
+      seq: number;
+      data: { id: string; name: string; input: unknown };
+    }
+  | { type: 'tool_end'; step_id: string; seq: number; data: Record<string, unknown> }
   | {
       type: 'step_completed';
       step_id: string;
@@ -30,5 +41,8 @@ export type ExecutorEvent =
       oom_killed?: boolean;
       /** Output bytes dropped past the per-step cap. */
       output_truncated_bytes?: number;
+      /** A model step's output and accounting. */
+      output?: unknown;
+      usage?: StepUsage;
     }
   | { type: 'run_completed'; conclusion: RunConclusion; message?: string };

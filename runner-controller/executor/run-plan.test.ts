@@ -1,5 +1,6 @@
 // The plan executor with the real local sandbox and real commands: ordering, parallelism,
-// skips, continue_on_error, timeouts, cancellation, masking, batching, agent steps.
+// skips, continue_on_error, timeouts, cancellation, masking, batching, model steps without a
+// provider (agent/model-step.test.ts runs them with one).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -269,7 +270,7 @@ describe('runPlan', () => {
     expect(r.output('loud')).toContain('plue: output truncated: 4000 more bytes');
   });
 
-  it('skips agent and llm steps with a note, and their dependants', async () => {
+  it('fails model steps without a provider, with a note, and skips their dependants', async () => {
     const r = await execute(
       plan([
         { id: 'review', type: 'agent' },
@@ -277,9 +278,10 @@ describe('runPlan', () => {
         { id: 'plain', cmd: 'true' },
       ]),
     );
-    expect(r.completed('review')).toMatchObject({ status: 'skipped', note: AGENT_STEP_NOTE });
+    expect(r.completed('review')).toMatchObject({ status: 'failure', note: AGENT_STEP_NOTE });
     expect(r.completed('after')).toMatchObject({ status: 'skipped' });
-    expect(r.summary.conclusion).toBe('success');
+    expect(r.completed('plain')).toMatchObject({ status: 'success' });
+    expect(r.summary.conclusion).toBe('failure');
   });
 
   it('a plan that failed at evaluation runs nothing and fails', async () => {

@@ -10,16 +10,23 @@
  *
  * Scheduling: a step starts as soon as all its dependencies are done and ok (success, or a
  * failure/timeout of a step marked continue_on_error), up to `concurrency` at once, in plan
- * order. A dependency that is not ok skips its dependants. `llm`/`agent` steps are skipped for
- * now (the agents capability executes them). The workflow timeout bounds the whole run.
+ * order. A dependency that is not ok skips its dependants. `llm`/`agent` steps run the model loop
+ * (agent/model-step.ts) with `models`, their tools in the same sandbox and workspace as shell
+ * steps; without `models` they fail with a note saying how to configure a provider. A model
+ * step's output is kept for later steps, whose `vars` name it (`{"$output": {step, path}}`, what
+ * the SDK writes for `review.output.summary`). The workflow timeout bounds the whole run.
  */
+import { runModelStep, type ModelPlanStep } from '../agent/model-step';
+import type { Provider } from '../agent/provider';
 import type { SandboxBackend } from '../sandbox/types';
 import type { ExecutorEvent, RunConclusion, StepStatus } from './events';
 import { maskPatterns } from './masker';
 import type { PlanStep, WorkflowPlan } from './plan';
+import { resolveOutputRefs } from './output-refs';
 import { runStep, type StepRunOutcome } from './run-step';
 
-export const AGENT_STEP_NOTE = 'agent steps are executed by the agents capability';
+export const AGENT_STEP_NOTE =
+  'model steps need a model provider: set ANTHROPIC_API_KEY (and PLUE_LLM_BASE_URL, PLUE_LLM_MODELS) for the runner controller';
 
 export interface RunPlanOptions {
   plan: WorkflowPlan;
@@ -37,6 +44,10 @@ export interface RunPlanOptions {
   batchMs?: number;
   batchBytes?: number;
   signal?: AbortSignal;
+  /** The model provider for llm/agent steps (absent: they fail with AGENT_STEP_NOTE). */
+  models?: Provider | undefined;
+  /** owner/name, for a model step's system prompt. */
+  repo?: string;
   onEvent(e: ExecutorEvent): void | Promise<void>;
 }
 
@@ -154,8 +165,14 @@ class PlanRun {
         await this.skip(step, 'skipped', `dependency ${bad} ${status}`);
       } else if (!step.depends_on.every((d) => this.outcomes.has(d))) {
         return false;
-      } else if (step.type !== 'run') {
-        await this.skip(step, 'skipped', AGENT_STEP_NOTE);
+      } else if (step.type !== 'run' && !this.opts.models) {
+        await this.emit({ type: 'step_started', step_id: step.id });
+        await this.complete(step, {
+          status: 'failure',
+          exitCode: null,
+          durationMs: 0,
+          note: AGENT_STEP_NOTE,
+        });
       } else if (this.running.size < this.concurrency) {
         this.start(step);
       } else {
@@ -176,8 +193,8 @@ class PlanRun {
     );
   }
 
-  private start(step: RunStep): void {
-    const task = this.runOne(step);
+  private start(step: PlanStep): void {
+    const task = step.type === 'run' ? this.runOne(step) : this.runModel(step);
     this.running.set(step.id, task);
     void task.finally(() => this.running.delete(step.id));
   }
@@ -208,6 +225,46 @@ class PlanRun {
     await this.complete(step, outcome);
   }
 
+  private async runModel(step: ModelPlanStep): Promise<void> {
+    const { opts } = this;
+    const { env, notices } = stepEnv(step, opts.env ?? {}, this.secrets);
+    await this.emit({ type: 'step_started', step_id: step.id });
+    const timeout = AbortSignal.timeout(step.timeout * 1000);
+    const signal = AbortSignal.any([this.stop.signal, timeout]);
+    const resolved = resolveOutputRefs(step.vars, (id) => this.outcomes.get(id)?.output);
+    let outcome: StepRunOutcome;
+    if ('error' in resolved) {
+      outcome = { status: 'failure', exitCode: null, durationMs: 0, note: resolved.error };
+    } else {
+      outcome = await runModelStep({
+        step,
+        vars: resolved.vars,
+        // Checked in decide(): model steps start only with a provider.
+        provider: opts.models as Provider,
+        site: {
+          backend: opts.backend,
+          workspace: opts.workspace,
+          env,
+          network: step.network,
+          signal,
+          memoryBytes: opts.memoryBytes,
+        },
+        maskPatterns: this.patterns,
+        repo: opts.repo ?? '',
+        emit: (e) => this.emit(e),
+        notices,
+      });
+    }
+    if (outcome.status === 'cancelled' && timeout.aborted && !this.stop.signal.aborted) {
+      outcome.status = 'timed_out';
+      outcome.note = 'step timed out';
+    } else if (outcome.status === 'cancelled' && this.timedOut) {
+      outcome.status = 'timed_out';
+      outcome.note = 'workflow timed out';
+    }
+    await this.complete(step, outcome);
+  }
+
   private skip(step: PlanStep, status: StepStatus, note: string): Promise<void> {
     return this.complete(step, { status, exitCode: null, durationMs: 0, note });
   }
@@ -223,6 +280,8 @@ class PlanRun {
       ...(outcome.note ? { note: outcome.note } : {}),
       ...(outcome.oomKilled ? { oom_killed: true } : {}),
       ...(outcome.droppedBytes ? { output_truncated_bytes: outcome.droppedBytes } : {}),
+      ...(outcome.output !== undefined ? { output: outcome.output } : {}),
+      ...(outcome.usage ? { usage: outcome.usage } : {}),
     });
   }
 

@@ -34,6 +34,20 @@ export interface StepRunOutcome {
   note?: string;
   oomKilled?: boolean;
   droppedBytes?: number;
+  /** A model step's output (what later steps read as `<step>.output`). */
+  output?: unknown;
+  /** A model step's accounting. */
+  usage?: StepUsage;
+}
+
+/** What a model step used: turns, tokens, wall time and a cost estimate (null: no price known). */
+export interface StepUsage {
+  model: string | null;
+  turns: number;
+  input_tokens: number;
+  output_tokens: number;
+  wall_ms: number;
+  cost_usd: number | null;
 }
 
 /** Run the step; never throws (a sandbox error becomes a failed step with a note). */

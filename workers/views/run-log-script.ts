@@ -8,8 +8,11 @@
  * up; `#<step>-L<n>` anchors every line; finished successful steps collapse; stderr lines are
  * marked (class `err`). The stream also drives the rest of the page: the run's state, its
  * duration and each step's (ticking while they run, on the server's clock), a failed step's exit
- * code and a skipped step's reason, and the Cancel / Re-run buttons (run-actions.tsx).
+ * code and a skipped step's reason, and the Cancel / Re-run buttons (run-actions.tsx). A model
+ * step (data-type llm/agent) shows a transcript instead of lines (run-transcript-script.ts).
  */
+import { RUN_TRANSCRIPT_SCRIPT } from './run-transcript-script';
+
 export const RUN_LOG_SCRIPT = `(() => {
 'use strict';
 const root = document.getElementById('run');
@@ -58,7 +61,8 @@ function stepOf(id) {
     el.querySelector('.name').textContent = id;
     root.querySelector('.steps').appendChild(el);
   }
-  st = { el, log: el.querySelector('.log'), n: 0, open: null, blk: null, buf: '', ansi: {}, started: null };
+  st = { el, log: el.querySelector('.log'), n: 0, open: null, blk: null, buf: '', ansi: {}, started: null,
+    model: el.dataset.type === 'llm' || el.dataset.type === 'agent', tx: null };
   steps.set(id, st);
   return st;
 }
@@ -171,16 +175,21 @@ addEventListener('scroll', () => {
 
 function onRecord(r) {
   lastId = Math.max(lastId, r.id);
-  if (r.event === 'step_output' || r.event === 'llm_token') {
+  const mst = r.step_id ? stepOf(r.step_id) : null;
+  if (mst && (r.event === 'llm_token' || r.event === 'tool_start' || r.event === 'tool_end')) mst.model = true;
+  if (mst && mst.model && r.event === 'llm_token') {
+    txText(mst, typeof r.data === 'string' ? r.data : '');
+  } else if (mst && mst.model && (r.event === 'tool_start' || r.event === 'tool_end')) {
+    txTool(mst, r);
+  } else if (mst && mst.model && r.event === 'step_output') {
+    txNotice(mst, typeof r.data === 'string' ? r.data : '');
+  } else if (r.event === 'step_output') {
     const st = stepOf(r.step_id);
     const text = typeof r.data === 'string' ? r.data : (r.data && r.data.text) || '';
     // A marker only where the stream switches, so none is left dangling after a final newline.
     const err = r.stream === 'stderr';
     if (err !== !!st.err) { st.buf += err ? ERR_ON : ERR_OFF; st.err = err; }
     st.buf += text; schedule();
-  } else if (r.event === 'tool_start' || r.event === 'tool_end') {
-    const st = stepOf(r.step_id);
-    st.buf += (st.buf.endsWith('\\n') || st.n === 0 ? '' : '\\n') + '\\x1b[2m[' + r.event + '] ' + JSON.stringify(r.data) + '\\x1b[0m\\n'; schedule();
   } else if (r.event === 'step_started') {
     const st = stepOf(r.step_id);
     st.started = r.t; st.el.open = true; setState(st, 'running', 'running');
@@ -198,6 +207,9 @@ function onRecord(r) {
     if (d.note) why.push(String(d.note));
     if (d.oom_killed) why.push('out of memory');
     st.el.querySelector('.why').textContent = why.join(' · ');
+    const use = st.el.querySelector('.usage');
+    if (use && d.usage) use.textContent = usageText(d.usage);
+    if (st.model && d.output !== undefined) txOutput(st, d.output);
     if (c === 'success' || c === 'skipped') st.el.open = false;
   } else if (r.event === 'run_started') {
     setRun('running', 'running');
@@ -220,6 +232,7 @@ function onRecord(r) {
     done = true; if (es) es.close();
   }
 }
+${RUN_TRANSCRIPT_SCRIPT}
 function setRun(state, word) {
   const s = document.getElementById('run-status');
   if (s) { s.textContent = (SYM[state] || '') + ' ' + word; s.className = 'state-' + state; }

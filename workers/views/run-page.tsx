@@ -32,6 +32,34 @@ export function stepWhy(s: Pick<StepRow, 'exit_code' | 'conclusion' | 'note'>): 
   return why.join(' · ');
 }
 
+/** A model step's accounting in one line: turns, tokens in and out, the cost estimate. */
+export function usageLine(u: Record<string, unknown> | null): string {
+  if (!u) return '';
+  const turns = Number(u.turns ?? 0);
+  const parts = [
+    `${turns} turn${turns === 1 ? '' : 's'}`,
+    `${Number(u.input_tokens ?? 0)} in / ${Number(u.output_tokens ?? 0)} out tokens`,
+  ];
+  if (typeof u.cost_usd === 'number') parts.push(`≈ $${u.cost_usd.toFixed(4)}`);
+  return parts.join(' · ');
+}
+
+/** The model steps' accounting summed over the run (empty when it has none). */
+function runUsage(steps: StepRow[]): string {
+  const used = steps.filter((s) => s.usage);
+  if (used.length === 0) return '';
+  const sum = (k: string) => used.reduce((n, s) => n + Number(s.usage?.[k] ?? 0), 0);
+  const costs = used
+    .map((s) => s.usage?.cost_usd)
+    .filter((c): c is number => typeof c === 'number');
+  return usageLine({
+    turns: sum('turns'),
+    input_tokens: sum('input_tokens'),
+    output_tokens: sum('output_tokens'),
+    cost_usd: costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : null,
+  });
+}
+
 export function RunPage({ user, canWrite, repo, run, steps, commitSubject, now }: RunPageProps) {
   const at = now ?? new Date();
   const full = `${repo.owner_login}/${repo.name}`;
@@ -54,12 +82,21 @@ export function RunPage({ user, canWrite, repo, run, steps, commitSubject, now }
           {steps.map((s) => {
             const st = stateOf(s);
             return (
-              <details class="step" data-step={s.step_id} data-state={st} open={st !== 'success'}>
+              <details
+                class="step"
+                data-step={s.step_id}
+                data-type={s.type}
+                data-state={st}
+                open={st !== 'success'}
+              >
                 <summary>
                   <span class={`st state-${st}`}>
                     <StateWord state={st} />
                   </span>{' '}
                   <span class="name">{s.name}</span> <span class="why">{stepWhy(s)}</span>{' '}
+                  {s.type === 'llm' || s.type === 'agent' ? (
+                    <span class="usage muted">{usageLine(s.usage)}</span>
+                  ) : null}{' '}
                   <span
                     class="dur muted"
                     data-started={s.started_at?.getTime()}
@@ -76,6 +113,7 @@ export function RunPage({ user, canWrite, repo, run, steps, commitSubject, now }
             );
           })}
         </div>
+        {runUsage(steps) ? <p class="muted run-usage">Model use: {runUsage(steps)}</p> : null}
         <noscript>
           <p>Live logs need JavaScript; the links above give each step's plain-text log.</p>
         </noscript>

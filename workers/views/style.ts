@@ -70,7 +70,17 @@ details.step > summary { padding: 0.3rem 0.5rem; cursor: pointer; font-family: u
 .run-actions form[hidden] { display: none; }
 .notice { border: 2px solid var(--line); padding: 0.4rem 0.6rem; }
 .log .line.err { border-left: 2px solid var(--muted); }
-details.step .why { font-size: 0.85rem; }
+details.step .why, details.step .usage { font-size: 0.85rem; }
+/* A model step's transcript (run-transcript-script.ts): markdown text, collapsible tool calls. */
+.log .transcript { white-space: normal; word-break: normal; padding: 0.3rem 0.6rem; font-family: system-ui, sans-serif; }
+.transcript .md pre { background: var(--bg); padding: 0.3rem; white-space: pre-wrap; }
+.transcript details.tool { border-left: 3px solid var(--line); margin: 0.3rem 0; padding-left: 0.4rem; }
+.transcript details.tool.failed { border-left-color: var(--bad); }
+.transcript details.tool.ok { border-left-color: var(--ok); }
+.transcript details.tool > summary { cursor: pointer; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.transcript .tool-in, .transcript .tool-out { white-space: pre-wrap; word-break: break-all; margin: 0.2rem 0; }
+.transcript .tx-output pre { white-space: pre-wrap; margin: 0.2rem 0; }
+.transcript .tx-notice { color: var(--muted); font-family: ui-monospace, Menlo, Consolas, monospace; }
 #run.disconnected::before { content: "Reconnecting…"; display: block; color: var(--muted); }
 .a-b { font-weight: 700; } .a-i { font-style: italic; } .a-u { text-decoration: underline; }
 .a-fg0 { color: #555; } .a-fg1 { color: #c91b00; } .a-fg2 { color: #00a600; } .a-fg3 { color: #a68a00; }

@@ -12,7 +12,7 @@ import shlex
 from typing import Any
 
 from .errors import WorkflowError, user_line
-from .handles import SECRET_NAME, Group, Result, SecretRef, Secrets, StepHandle, flatten_deps
+from .handles import SECRET_NAME, Group, OutputRef, Result, SecretRef, Secrets, StepHandle, flatten_deps
 from .limits import (
     MAX_CMD_BYTES,
     MAX_ENV_VALUE_BYTES,
@@ -82,7 +82,7 @@ class Context:
         extra = {
             "prompt": self._prompt(prompt),
             "model": _opt_str(options.pop("model", None), "model"),
-            "vars": _vars(options.pop("vars", None)),
+            "vars": _vars(options.pop("vars", None), options),
         }
         return self._add(name, "llm", extra, options)
 
@@ -94,7 +94,7 @@ class Context:
         extra = {
             "prompt": self._prompt(prompt),
             "model": _opt_str(options.pop("model", None), "model"),
-            "vars": _vars(options.pop("vars", None)),
+            "vars": _vars(options.pop("vars", None), options),
             "max_turns": max_turns,
         }
         return self._add(name, "agent", extra, options)
@@ -242,12 +242,38 @@ def _opt_str(value: Any, what: str) -> str | None:
     return value
 
 
-def _vars(value: Any) -> dict[str, Any]:
+def _vars(value: Any, options: dict[str, Any]) -> dict[str, Any]:
+    """Plain values, lists and dicts of them, and earlier steps' outputs (`review.output.x`);
+    a step whose output is used becomes a dependency (added to options["depends_on"])."""
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise WorkflowError("vars= must be a dict with string keys")
+    out: dict[str, Any] = {}
     for k, v in value.items():
-        if not isinstance(v, (str, int, float, bool, type(None))):
-            raise WorkflowError(f"vars[{k!r}] must be a string, number, bool or None")
-    return dict(value)
+        if isinstance(v, OutputRef):
+            deps = flatten_deps(options.get("depends_on"))
+            if v._handle not in deps:
+                deps.append(v._handle)
+            options["depends_on"] = deps
+            out[k] = v.to_json()
+        elif _plain(v):
+            out[k] = copy.deepcopy(v)
+        else:
+            raise WorkflowError(
+                f"vars[{k!r}] must be a string, number, bool, None, a list or dict of those, "
+                f"or a step's output"
+            )
+    return out
+
+
+def _plain(v: Any, depth: int = 0) -> bool:
+    if depth > 8:
+        return False
+    if isinstance(v, (str, int, float, bool, type(None))):
+        return True
+    if isinstance(v, list):
+        return all(_plain(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _plain(x, depth + 1) for k, x in v.items())
+    return False

@@ -59,11 +59,60 @@ class Secrets:
         return list(self._names or [])
 
 
+class OutputRef:
+    """`review.output.summary`: a later step's view of a model step's output.
+
+    Its value exists only once that step has run, so at plan time it can only be passed in
+    another llm/agent step's `vars=` (which then depends on the step); the runner fills it in.
+    """
+
+    def __init__(self, step: "StepHandle", path: tuple[str | int, ...] = ()) -> None:
+        self._handle = step
+        self._path = path
+
+    def __getattr__(self, name: str) -> "OutputRef":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return OutputRef(self._handle, self._path + (name,))
+
+    def __getitem__(self, key: str | int) -> "OutputRef":
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise WorkflowError(f"{self!r}: index with a field name or a list position")
+        return OutputRef(self._handle, self._path + (key,))
+
+    def _refuse(self, *_: Any) -> str:
+        raise WorkflowError(
+            f"{self!r} is only known when step {self._handle.name!r} has run; pass it to a "
+            f"model step's vars= instead of putting it into a string"
+        )
+
+    __str__ = _refuse
+    __format__ = _refuse
+    __add__ = _refuse
+    __radd__ = _refuse
+
+    def __bool__(self) -> bool:
+        raise WorkflowError(f"{self!r} has no value at plan time; it cannot decide an if")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"$output": {"step": self._handle.id, "path": list(self._path)}}
+
+    def __repr__(self) -> str:
+        return ".".join([self._handle.name, "output", *(str(p) for p in self._path)])
+
+
 class StepHandle:
-    """What `ctx.run`/`ctx.llm`/`ctx.agent` return: pass it in another step's `depends_on`."""
+    """What `ctx.run`/`ctx.llm`/`ctx.agent` return: pass it in another step's `depends_on`;
+    the output of an llm/agent step is `handle.output` (e.g. `review.output.summary`)."""
 
     def __init__(self, step: dict[str, Any]) -> None:
         self._step = step
+
+    @property
+    def output(self) -> OutputRef:
+        if self._step["type"] == "run":
+            raise WorkflowError(f"step {self.name!r} runs a command; only llm and agent steps have an output")
+        return OutputRef(self)
 
     @property
     def id(self) -> str:

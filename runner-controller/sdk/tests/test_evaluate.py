@@ -163,6 +163,35 @@ class PlanTest(EvaluateCase):
         self.assertEqual(agent["depends_on"], ["summarise"])
         self.assertEqual(agent["prompt"], ".plue/prompts/review.prompt.md")
 
+    def test_step_outputs_feed_later_steps(self):
+        doc = self.evaluate(
+            """
+            from plue import workflow, push
+            @workflow(triggers=[push()])
+            def review(ctx):
+                s = ctx.llm("summarise", prompt=".plue/prompts/review.prompt.md")
+                ctx.agent("fix", prompt=".plue/prompts/review.prompt.md",
+                          vars={"goal": s.output.summary, "first": s.output["items"][0], "n": [1, {"a": None}]})
+            """,
+            {"type": "push", "ref": "refs/heads/main"},
+        )
+        _, fix = doc["workflows"][0]["steps"]
+        self.assertEqual(fix["depends_on"], ["summarise"])
+        self.assertEqual(fix["vars"]["goal"], {"$output": {"step": "summarise", "path": ["summary"]}})
+        self.assertEqual(fix["vars"]["first"], {"$output": {"step": "summarise", "path": ["items", 0]}})
+        self.assertEqual(fix["vars"]["n"], [1, {"a": None}])
+        for body, message in [
+            ('b = ctx.run("b", "true")\n    ctx.agent("c", prompt=".plue/prompts/review.prompt.md", vars={"x": b.output})',
+             "only llm and agent steps have an output"),
+            ('s = ctx.llm("s", prompt=".plue/prompts/review.prompt.md")\n    ctx.run("c", f"echo {s.output.summary}")',
+             "is only known when step 's' has run"),
+        ]:
+            err = self.error(
+                "from plue import workflow, push\n@workflow(triggers=[push()])\ndef w(ctx):\n    " + body + "\n",
+                {"type": "push", "ref": "refs/heads/main"},
+            )
+            self.assertIn(message, err["message"])
+
     def test_fail_result_and_forward_name_dependencies(self):
         doc = self.evaluate(
             """

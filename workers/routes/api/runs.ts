@@ -17,7 +17,7 @@ import {
   runTextResponse,
   stepLogResponse,
 } from '../../services/runs/runs-logs';
-import { runFilterOf, runView, stepView } from '../../services/runs/runs-view';
+import { runFilterOf, runUsageOf, runView, stepView } from '../../services/runs/runs-view';
 import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
 import { z } from 'zod';
 import { queryInput, queryNumber } from '../input';
@@ -57,7 +57,13 @@ export const runRoutes = new Hono<AppEnv>()
     const { repo: r, run } = await loadRunForViewer(c.var.db, actorOf(c), owner, repo, id);
     const steps = await stepsOfRun(c.var.db, run.id);
     const api = runView(run, r, publicOrigin(c.env)).url;
-    return c.json({ total_count: steps.length, jobs: steps.map((s) => stepView(s, api)) });
+    const usage = runUsageOf(steps);
+    return c.json({
+      total_count: steps.length,
+      jobs: steps.map((s) => stepView(s, api)),
+      // The run's model steps summed: turns, tokens in and out, wall time, cost estimate.
+      ...(usage ? { usage } : {}),
+    });
   })
   .get(`${BASE}/:id/logs`, async (c) => {
     const { owner, repo, id } = c.req.param();

@@ -57,10 +57,32 @@ export function stepView(step: StepRow, runApiUrl: string) {
     status: apiStatus(step.status),
     conclusion: step.conclusion,
     exit_code: step.exit_code,
+    note: step.note,
+    // llm/agent steps: turns, tokens in/out, wall time, cost estimate; and the validated output.
+    ...(step.usage ? { usage: step.usage } : {}),
+    ...(step.output !== null && step.output !== undefined ? { output: step.output } : {}),
     started_at: iso(step.started_at),
     completed_at: iso(step.completed_at),
     log_bytes: Number(step.log_bytes),
     logs_url: `${runApiUrl}/steps/${step.step_id}/log`,
+  };
+}
+
+/** The model steps' accounting summed over a run; undefined when it has none. */
+export function runUsageOf(steps: StepRow[]): Record<string, number | null> | undefined {
+  const used = steps.filter((s) => s.usage);
+  if (used.length === 0) return undefined;
+  const sum = (k: string) => used.reduce((n, s) => n + Number(s.usage?.[k] ?? 0), 0);
+  const costs = used
+    .map((s) => s.usage?.cost_usd)
+    .filter((c): c is number => typeof c === 'number');
+  return {
+    model_steps: used.length,
+    turns: sum('turns'),
+    input_tokens: sum('input_tokens'),
+    output_tokens: sum('output_tokens'),
+    wall_ms: sum('wall_ms'),
+    cost_usd: costs.length > 0 ? Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : null,
   };
 }
 

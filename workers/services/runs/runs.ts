@@ -179,6 +179,32 @@ function noteOf(data: Record<string, unknown>): string | null {
   return data.oom_killed === true ? 'out of memory' : null;
 }
 
+const USAGE_KEYS = ['model', 'turns', 'input_tokens', 'output_tokens', 'wall_ms', 'cost_usd'];
+/** Bytes of a model step's output kept in its row (the log keeps the whole event). */
+const MAX_OUTPUT_JSON = 64 * 1024;
+
+/** A model step's accounting from its step_completed payload: known keys, numbers or a name. */
+function usageOf(data: Record<string, unknown>): string | null {
+  const u = isObject(data.usage) ? data.usage : undefined;
+  if (!u) return null;
+  const kept: Record<string, unknown> = {};
+  for (const k of USAGE_KEYS) {
+    const v = u[k];
+    if ((typeof v === 'number' && Number.isFinite(v)) || v === null) kept[k] = v;
+    else if (k === 'model' && typeof v === 'string') kept[k] = v.slice(0, 100);
+  }
+  return JSON.stringify(kept);
+}
+
+/** A model step's output as JSON text, or a marker when it is too large to keep here. */
+function outputOf(data: Record<string, unknown>): string | null {
+  if (!('output' in data)) return null;
+  const text = JSON.stringify(data.output ?? null);
+  return text.length <= MAX_OUTPUT_JSON
+    ? text
+    : JSON.stringify({ truncated: true, bytes: text.length });
+}
+
 /** Mirrors lifecycle events into the run and step rows (idempotent: every change is a CAS). */
 async function project(db: Db, runId: string, chunks: Chunk[], now: Date): Promise<void> {
   for (const c of chunks) {
@@ -209,6 +235,8 @@ async function project(db: Db, runId: string, chunks: Chunk[], now: Date): Promi
           conclusion: conclusionOf(data, exit === 0 ? 'success' : 'failure'),
           exitCode: typeof exit === 'number' && Number.isInteger(exit) ? exit : null,
           note: noteOf(data),
+          usage: usageOf(data),
+          output: outputOf(data),
         },
         now,
       );

@@ -1,0 +1,122 @@
+/**
+ * The tools a model step may call, as the model sees them (name, description, JSON Schema) and
+ * as they run: every input is checked against its schema before anything runs (a malformed or
+ * ill-typed input becomes an `is_error` tool result, the loop goes on), then the file tools and
+ * the shell run inside the step's sandbox (sandbox-calls.ts). `submit_output` is not a sandbox
+ * tool: the loop handles it (the step's structured output).
+ */
+import type { SandboxTool } from './prompt-file';
+import { fileTool, shellTool, type SandboxSite } from './sandbox-calls';
+import type { ToolParam } from './provider';
+import { checkValue, jsonSchemaOf, parseValueType, type ValueType } from './value-types';
+
+export const SUBMIT_OUTPUT = 'submit_output';
+/** Bytes of a shell command's output kept for the model (the tail past it is dropped). */
+const SHELL_OUTPUT_BYTES = 64 * 1024;
+const DEFAULT_SHELL_TIMEOUT_S = 120;
+const MAX_SHELL_TIMEOUT_S = 1800;
+
+const DEFS: Record<SandboxTool, { description: string; input: ValueType }> = {
+  read_file: {
+    description: 'Read a text file of the workspace (path relative to the repository root).',
+    input: parseValueType({ path: 'string' }),
+  },
+  write_file: {
+    description: 'Create or overwrite a file of the workspace with the given content.',
+    input: parseValueType({ path: 'string', content: 'string' }),
+  },
+  edit_file: {
+    description:
+      'Replace exactly one occurrence of old_string with new_string in a file. Fails when old_string does not occur, or occurs more than once (add context to make it unique).',
+    input: parseValueType({ path: 'string', old_string: 'string', new_string: 'string' }),
+  },
+  list: {
+    description:
+      'List a directory of the workspace (recursive: every file below it, .git excluded).',
+    input: parseValueType({ path: 'string?', recursive: 'boolean?' }),
+  },
+  grep: {
+    description: 'Search files for a regular expression (Python syntax); answers path:line: text.',
+    input: parseValueType({ pattern: 'string', path: 'string?' }),
+  },
+  shell: {
+    description: `Run a shell command (sh -c) in the workspace; answers its exit code and output. timeout in seconds (default ${DEFAULT_SHELL_TIMEOUT_S}).`,
+    input: parseValueType({ command: 'string', timeout: 'integer?' }),
+  },
+};
+
+/** The Messages API tool list for `tools`, plus submit_output when the step declares an output. */
+export function toolParams(tools: SandboxTool[], output: ValueType | null): ToolParam[] {
+  const list: ToolParam[] = tools.map((name) => ({
+    name,
+    description: DEFS[name].description,
+    input_schema: jsonSchemaOf(DEFS[name].input) as ToolParam['input_schema'],
+  }));
+  if (output) {
+    list.push({
+      name: SUBMIT_OUTPUT,
+      description:
+        'Submit the final output of this step. Call it once, when done; it must match the schema.',
+      input_schema: jsonSchemaOf(outputEnvelope(output)) as ToolParam['input_schema'],
+    });
+  }
+  return list;
+}
+
+/** A tool's input is an object: a non-object output type travels as `{value: …}`. */
+export function outputEnvelope(output: ValueType): ValueType {
+  return output.kind === 'object' ? output : { kind: 'object', fields: { value: output } };
+}
+
+/** The step's output from submit_output's input. */
+export function unwrapOutput(output: ValueType, input: Record<string, unknown>): unknown {
+  return output.kind === 'object' ? input : input.value;
+}
+
+export interface ToolAnswer {
+  ok: boolean;
+  /** What the model is told. */
+  text: string;
+  exitCode?: number | null;
+}
+
+/** Runs a sandbox tool after checking its input; never throws for a tool's own failure. */
+export async function runTool(
+  site: SandboxSite,
+  allowed: SandboxTool[],
+  name: string,
+  input: Record<string, unknown> | undefined,
+  raw: string,
+): Promise<ToolAnswer> {
+  if (!(allowed as string[]).includes(name)) {
+    return {
+      ok: false,
+      text: `unknown tool ${JSON.stringify(name)}; available: ${allowed.join(', ')}`,
+    };
+  }
+  if (input === undefined) {
+    return { ok: false, text: `the tool input is not a JSON object: ${raw.slice(0, 200)}` };
+  }
+  const tool = name as SandboxTool;
+  const problems = checkValue(input, DEFS[tool].input, 'input');
+  if (problems.length > 0) return { ok: false, text: `invalid input: ${problems.join('; ')}` };
+  if (tool === 'shell') {
+    const seconds = Math.min(
+      MAX_SHELL_TIMEOUT_S,
+      Math.max(1, Number(input.timeout ?? DEFAULT_SHELL_TIMEOUT_S)),
+    );
+    const r = await shellTool(site, String(input.command), seconds * 1000, SHELL_OUTPUT_BYTES);
+    const note = r.timedOut
+      ? `\n[timed out after ${seconds} s]`
+      : r.droppedBytes > 0
+        ? `\n[${r.droppedBytes} more bytes of output not kept]`
+        : '';
+    return {
+      ok: r.exitCode === 0 && !r.timedOut,
+      text: `exit code ${r.exitCode ?? 'none'}\n${r.output}${note}`,
+      exitCode: r.exitCode,
+    };
+  }
+  const r = await fileTool(site, tool, input);
+  return { ok: r.ok, text: r.text };
+}
