@@ -283,3 +283,44 @@ export async function markLanded(
   );
   return true;
 }
+
+export interface StackNeighbour {
+  number: number;
+  title: string;
+  landing_state: LandingState;
+}
+
+/**
+ * The open landings next to one in its stack, onto the same target: the one owning
+ * `parentChangeId` (below) and those whose latest revision sits on `changeId` (above).
+ */
+export async function stackNeighbours(
+  db: Db,
+  repoId: string,
+  target: string,
+  changeId: string | null,
+  parentChangeId: string | null,
+): Promise<{ below: StackNeighbour | undefined; above: StackNeighbour[] }> {
+  const below =
+    parentChangeId === null
+      ? []
+      : await db.query<StackNeighbour>(
+          `SELECT l.number::int AS number, i.title, l.state AS landing_state
+             FROM landings l JOIN issues i ON i.id = l.issue_id
+            WHERE l.repo_id = $1 AND l.target_branch = $2 AND l.change_id = $3 AND l.state = 'open'`,
+          [repoId, target, parentChangeId],
+        );
+  const above =
+    changeId === null
+      ? []
+      : await db.query<StackNeighbour>(
+          `SELECT l.number::int AS number, i.title, l.state AS landing_state
+             FROM landings l JOIN issues i ON i.id = l.issue_id
+             JOIN LATERAL (SELECT r.parent_change_id FROM landing_revisions r
+                            WHERE r.landing_id = l.issue_id ORDER BY r.number DESC LIMIT 1) last ON true
+            WHERE l.repo_id = $1 AND l.target_branch = $2 AND l.state = 'open'
+              AND last.parent_change_id = $3 ORDER BY l.number`,
+          [repoId, target, changeId],
+        );
+  return { below: below[0], above };
+}

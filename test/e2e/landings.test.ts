@@ -225,6 +225,14 @@ describe('landing requests', () => {
     expect((await json(owner, 'GET', `${api}/landings/${b}/commits`)).map((c) => c.sha)).toEqual([
       c2,
     ]);
+    // Each page shows the stack: the lower one under the upper one.
+    const [, upperPage] = await page(owner, `/${owner.user.login}/${name}/landings/${b}`);
+    const stackLine = /<p class="landing-stack"[^>]*>(.*?)<\/p>/s.exec(upperPage)?.[1] ?? '';
+    expect(stackLine).toContain(`!${a} Lower`);
+    const [, lowerPage] = await page(owner, `/${owner.user.login}/${name}/landings/${a}`);
+    expect(/<p class="landing-stack"[^>]*>(.*?)<\/p>/s.exec(lowerPage)?.[1] ?? '').toContain(
+      `!${b} Top of stack`,
+    );
 
     // Two commits with one change id in a push are refused, naming both.
     const twin = await jjCommit(g, dir, {

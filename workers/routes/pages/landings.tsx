@@ -157,6 +157,7 @@ export const landingPageRoutes = new Hono<AppEnv>()
         commits={data.commits}
         diff={data.diff}
         statuses={data.statuses}
+        stack={data.stack}
         now={s.now.getTime()}
       />,
     );

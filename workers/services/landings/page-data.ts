@@ -3,7 +3,13 @@
  * the landing page the selected revision's commits, its files (only when that view is shown)
  * and the checks (commit statuses) of its head.
  */
-import { latestRevisions, type LandingRow, type RevisionRow } from '../../../db/queries/landings';
+import {
+  latestRevisions,
+  stackNeighbours,
+  type LandingRow,
+  type RevisionRow,
+  type StackNeighbour,
+} from '../../../db/queries/landings';
 import type { StatusRow, StatusState } from '../../../db/queries/commit-statuses';
 import { commitInfo, type CommitInfo } from '../browse/data-tree';
 import type { TreeDiff } from '../browse/diff/file-diff';
@@ -32,6 +38,8 @@ export interface LandingPageData {
   commits: CommitInfo[];
   diff: TreeDiff | undefined;
   statuses: { state: StatusState; latest: StatusRow[] };
+  /** The open landings below and above this one in its stack. */
+  stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
 }
 
 /** Revision `rev` (the latest when undefined) of landing `number`, as its page shows it. */
@@ -54,6 +62,14 @@ export async function landingPageData(
     s.repo.name,
     revision.head_oid,
   );
+  const latest = revisions[revisions.length - 1] ?? revision;
+  const stack = await stackNeighbours(
+    s.db,
+    s.repo.id,
+    landing.target_branch,
+    landing.change_id,
+    latest.parent_change_id,
+  );
   return {
     landing,
     revisions,
@@ -61,5 +77,6 @@ export async function landingPageData(
     commits,
     diff,
     statuses: { state: found.state, latest: found.latest },
+    stack,
   };
 }

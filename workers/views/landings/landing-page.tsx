@@ -7,7 +7,7 @@
  * with the land engine; the page leaves their place in the revisions table.
  */
 import { raw } from 'hono/html';
-import type { LandingRow, RevisionRow } from '../../../db/queries/landings';
+import type { LandingRow, RevisionRow, StackNeighbour } from '../../../db/queries/landings';
 import type { StatusRow, StatusState } from '../../../db/queries/commit-statuses';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { CommitInfo } from '../../services/browse/data-tree';
@@ -39,7 +39,28 @@ export interface LandingPageProps {
   commits: CommitInfo[];
   diff: TreeDiff | undefined;
   statuses: { state: StatusState; latest: StatusRow[] };
+  stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
   now: number;
+}
+
+/** `!3 Lower → !4 this → !5 Upper`: the open landings this one sits on and under. */
+function Stack(p: { base: string; number: number; stack: LandingPageProps['stack'] }) {
+  const { below, above } = p.stack;
+  if (!below && above.length === 0) return null;
+  const link = (n: StackNeighbour) => (
+    <a href={`${p.base}/landings/${n.number}`}>
+      !{n.number} {n.title}
+    </a>
+  );
+  return (
+    <p class="landing-stack" aria-label="Stack">
+      Stack: {below ? <>{link(below)} → </> : null}
+      <b>!{p.number}</b>
+      {above.map((n) => (
+        <> → {link(n)}</>
+      ))}
+    </p>
+  );
 }
 
 function Revisions(p: {
@@ -197,6 +218,7 @@ export function LandingPage(p: LandingPageProps) {
           </>
         ) : null}
       </p>
+      <Stack base={base} number={landing.number} stack={p.stack} />
       {p.revision ? (
         <p class="landing-checks" aria-label="Checks">
           Head <ShortSha oid={p.revision.head_oid} href={`${base}/commit/${p.revision.head_oid}`} />{' '}
