@@ -11,6 +11,7 @@
  * default 500, on the small bench repository), side by side on both servers, and clone and fetch
  * of the result: the same goals, and the clones must hold the same number of objects.
  */
+import { COMPONENT_CREDENTIALS } from '../common/dev-secret';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -25,8 +26,8 @@ import { benchRepo, fullSize } from './lib/repo';
 
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
 const git = (args: string[], cwd?: string) => sh('git', args, { cwd, env: gitEnv });
-/** The local stack's development internal secret (GET /internal/…/packs says when packs are exact). */
-const INTERNAL_SECRET = 'dev-internal-secret-change-me';
+/** The local stack's development operator credential (GET /internal/…/packs says when packs are exact). */
+const OPERATOR_SECRET = COMPONENT_CREDENTIALS.operator.devDefault;
 
 export async function run(): Promise<void> {
   const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });
@@ -163,7 +164,7 @@ export async function run(): Promise<void> {
     );
     const listPacks = async (name: string) => {
       const res = await fetch(`${stack.url}/internal/repos/${user.user.login}/${name}/packs`, {
-        headers: { 'X-Plue-Internal-Secret': INTERNAL_SECRET },
+        headers: { 'X-Plue-Operator-Secret': OPERATOR_SECRET },
       });
       return (await res.json()) as { exact: boolean };
     };

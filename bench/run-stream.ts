@@ -30,7 +30,7 @@ import { treeCpuMs } from './lib/process-cpu';
 import { nowMs as now, type ViewerStats } from './lib/sse-socket-viewer';
 import { startSseViewers } from './lib/sse-viewer-threads';
 import { scratchDatabase } from '../scripts/clients/scratch-database';
-import { INTERNAL, makeRun, post, type TestRun } from '../scripts/clients/run-stream-client';
+import { OPERATOR, makeRun, post, type TestRun } from '../scripts/clients/run-stream-client';
 
 const env = (k: string, d: number) => {
   const n = Number(process.env[k]);
@@ -262,7 +262,7 @@ export async function run(): Promise<void> {
     const sse = await measureSse(base, sseRun, stack.worker.pid as number);
     const sseHist = sse.hist;
     console.log(`SSE:     ${summary(sse.stats)}`);
-    const state = await fetch(`${base}/internal/runs/${sseRun.runId}/stream`, { headers: INTERNAL })
+    const state = await fetch(`${base}/internal/runs/${sseRun.runId}/stream`, { headers: OPERATOR })
       .then((r) => (r.ok ? (r.json() as Promise<{ dropped: number }>) : undefined))
       .catch(() => undefined);
     console.log(

@@ -17,6 +17,7 @@
  * Defaults N=20, Q=20; PLUE_BENCH_QUICK=1: N=5, Q=6. Override with BENCH_WF_PUSHES, BENCH_WF_QUEUED;
  * BENCH_WF_LOG=1 prints the controller's log. Phases of (b) come from the run's timestamps.
  */
+import { COMPONENT_CREDENTIALS } from '../common/dev-secret';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +30,7 @@ import { BENCH_WORKER_VARS } from './lib/direct';
 import { fullSize } from './lib/repo';
 import { BenchApi, now, RecordingBackend, type RunInfo } from './lib/workflow-clients';
 
-const DEV_SECRET = 'dev-internal-secret-change-me';
+const DEV_SECRET = COMPONENT_CREDENTIALS.controller.devDefault;
 const WORKFLOW = `from plue import workflow, push
 
 @workflow(triggers=[push()])

@@ -97,6 +97,36 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
     }
   });
 
+  it('give the bridge and the controller each its own credential, from its own Secret', () => {
+    const secretEnv = (name: string) => {
+      const c = container(production, name) as {
+        env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+      };
+      return (c.env ?? [])
+        .filter((e) => e.valueFrom?.secretKeyRef)
+        .map((e) => ({ variable: e.name, secret: e.valueFrom?.secretKeyRef?.name }));
+    };
+    // Each Deployment reads only its own Secret, and of the component credentials only its own.
+    const credentials = (name: string) =>
+      secretEnv(name)
+        .map((e) => e.variable)
+        .filter((v) => /^PLUE_.*SECRET/.test(v));
+    for (const [name, own] of [
+      ['plue-ssh-bridge', 'PLUE_BRIDGE_SECRET'],
+      ['plue-runner-controller', 'PLUE_CONTROLLER_SECRET'],
+    ] as const) {
+      expect(new Set(secretEnv(name).map((e) => e.secret)), name).toEqual(new Set([name]));
+      expect(credentials(name), name).toEqual([own]);
+    }
+    // Neither pod mounts the other's Secret as a volume either.
+    const volumes = (name: string) =>
+      (podTemplates([find(production, 'Deployment', name)])[0]?.spec.volumes ?? [])
+        .map((v) => v.secret?.secretName)
+        .filter((v) => v !== undefined);
+    expect(volumes('plue-runner-controller')).not.toContain('plue-ssh-bridge');
+    expect(volumes('plue-ssh-bridge')).not.toContain('plue-runner-controller');
+  });
+
   it('validate against the Kubernetes OpenAPI schemas', async () => {
     for (const objects of [base, production]) {
       const problems = (await Promise.all(objects.map(validateObject))).flat();

@@ -5,19 +5,22 @@
  * claiming and waits up to 10 s for the runs in progress, then abandons them (so does a second
  * signal): their leases expire and the Worker requeues them.
  *
- * Environment: PLUE_URL (the Worker, default http://127.0.0.1:8787), PLUE_INTERNAL_SECRET
- * (default: the development secret of wrangler.toml, accepted only in development mode with the
- * Worker and this server on loopback; PLUE_ENV=production refuses it), PLUE_RUNNER_PORT (default 8790),
+ * Environment: PLUE_URL (the Worker, default http://127.0.0.1:8787), PLUE_CONTROLLER_SECRET
+ * (the controller's own credential; default: the development value of wrangler.toml, accepted
+ * only in development mode with the Worker and this server on loopback; PLUE_ENV=production
+ * refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
  * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts),
- * and the model provider's ANTHROPIC_API_KEY, PLUE_LLM_* (agent/provider.ts agentConfigFromEnv).
+ * PLUE_STEP_MEMORY_MB / PLUE_STEP_PIDS_MAX / PLUE_STEP_CPUS (default step limits, sandbox/limits.ts;
+ * the start log says which of them hold here), and the model provider's ANTHROPIC_API_KEY,
+ * PLUE_LLM_* (agent/provider.ts agentConfigFromEnv).
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../common/dev-secret';
+import { COMPONENT_CREDENTIALS, componentSecretProblem } from '../common/dev-secret';
 import { agentConfigFromEnv } from './agent/provider';
 import { startController } from './controller/controller';
 
@@ -53,8 +56,9 @@ async function main(): Promise<void> {
   const url = env.PLUE_URL ?? 'http://127.0.0.1:8787';
   const port = Number(env.PLUE_RUNNER_PORT ?? 8790);
   const host = env.PLUE_RUNNER_HOST ?? '127.0.0.1';
-  const secret = env.PLUE_INTERNAL_SECRET || DEV_INTERNAL_SECRET;
-  const problem = internalSecretProblem({
+  const secret = env.PLUE_CONTROLLER_SECRET || COMPONENT_CREDENTIALS.controller.devDefault;
+  const problem = componentSecretProblem({
+    component: 'controller',
     mode: env.PLUE_ENV || 'development',
     secret,
     addresses: [url, host],

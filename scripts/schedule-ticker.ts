@@ -4,13 +4,13 @@
  * `scheduled` handler) shortly after each minute starts. Scheduled workflows then fire and lost
  * runs are requeued or failed whether or not a runner controller is running.
  */
-/** The header of the internal secret (workers/middleware/auth.ts). */
-const INTERNAL_SECRET_HEADER_NAME = 'X-Plue-Internal-Secret';
+/** The header of the controller's credential (common/dev-secret.ts): the tick is its job. */
+const CONTROLLER_SECRET_HEADER_NAME = 'X-Plue-Controller-Secret';
 
 export interface TickerOptions {
   /** The Worker's base URL. */
   url: string;
-  /** The internal secret the Worker was started with. */
+  /** The controller credential the Worker was started with (PLUE_CONTROLLER_SECRET). */
   secret: string;
   /** Time between ticks; default one minute, aligned to the start of each minute. */
   intervalMs?: number;
@@ -35,7 +35,10 @@ export function startScheduleTicker(opts: TickerOptions): Ticker {
     try {
       const res = await fetch(`${opts.url}/internal/controller/tick`, {
         method: 'POST',
-        headers: { [INTERNAL_SECRET_HEADER_NAME]: opts.secret, 'content-type': 'application/json' },
+        headers: {
+          [CONTROLLER_SECRET_HEADER_NAME]: opts.secret,
+          'content-type': 'application/json',
+        },
         body: '{}',
         signal: AbortSignal.timeout(Math.max(interval, 30_000)),
       });

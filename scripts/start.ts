@@ -6,8 +6,12 @@
  * which `wrangler dev` never fires. Ctrl-C stops everything; the next start finds the data again.
  *
  * PLUE_PUBLIC_URL (default http://<PLUE_HOST>:<PORT>) is where users reach Plue: sign-in
- * messages must name it. PLUE_INTERNAL_SECRET, when unset, is a fresh random secret per start,
- * shared by the Worker, the SSH bridge and the runner controller (never the public dev default).
+ * messages must name it. Each component gets its own credential: PLUE_BRIDGE_SECRET (the Worker
+ * and the SSH bridge) and PLUE_CONTROLLER_SECRET (the Worker, the runner controller and the
+ * schedule tick), each, when unset, a fresh random secret per start (never the public dev
+ * default), and each given only to the program that uses it. PLUE_OPERATOR_SECRET (the operator
+ * endpoints) is passed to the Worker when set, and otherwise unset: those endpoints stay closed.
+ * PLUE_SECRETS_KEY, the Worker's own key, goes to the Worker alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -27,17 +31,44 @@ const databaseUrl = env.DATABASE_URL || undefined;
 const anyAddress = host === '0.0.0.0' || host === '::';
 const publicUrl =
   env.PLUE_PUBLIC_URL || `http://${anyAddress ? '127.0.0.1' : urlHost(host)}:${port}`;
-const internalSecret = env.PLUE_INTERNAL_SECRET || randomBytes(32).toString('hex');
+const bridgeSecret = env.PLUE_BRIDGE_SECRET || randomBytes(32).toString('hex');
+const controllerSecret = env.PLUE_CONTROLLER_SECRET || randomBytes(32).toString('hex');
 
-/** Node services started beside the Worker once their entry points exist. */
-const services = [
-  { name: 'ssh-bridge', entry: 'ssh-bridge/main.ts', listen: `ssh://git@${host}:${sshPort}` },
+/** Node services started beside the Worker once their entry points exist, each with its secret. */
+const services: Array<{
+  name: string;
+  entry: string;
+  listen: string;
+  secrets: Record<string, string>;
+}> = [
+  {
+    name: 'ssh-bridge',
+    entry: 'ssh-bridge/main.ts',
+    listen: `ssh://git@${host}:${sshPort}`,
+    secrets: { PLUE_BRIDGE_SECRET: bridgeSecret },
+  },
   {
     name: 'runner-controller',
     entry: 'runner-controller/main.ts',
     listen: `http://${host}:${runnerPort}`,
+    secrets: { PLUE_CONTROLLER_SECRET: controllerSecret },
   },
 ];
+
+/** The environment of a component: ours without any credential, plus its own. */
+function componentEnv(secrets: Record<string, string>): NodeJS.ProcessEnv {
+  const rest: NodeJS.ProcessEnv = { ...env };
+  for (const k of [
+    'PLUE_BRIDGE_SECRET',
+    'PLUE_CONTROLLER_SECRET',
+    'PLUE_OPERATOR_SECRET',
+    'PLUE_SECRETS_KEY',
+    'PLUE_INTERNAL_SECRET',
+  ]) {
+    delete rest[k];
+  }
+  return { ...rest, ...secrets };
+}
 
 const children: ChildProcess[] = [];
 let stack: Stack | undefined;
@@ -73,7 +104,11 @@ async function main(): Promise<void> {
       PLUE_SSH_URL: sshUrl,
       PLUE_SSH_FINGERPRINT: hostKey.fingerprint,
       PLUE_PUBLIC_URL: publicUrl,
-      PLUE_INTERNAL_SECRET: internalSecret,
+      PLUE_BRIDGE_SECRET: bridgeSecret,
+      PLUE_CONTROLLER_SECRET: controllerSecret,
+      // When unset, a value no one knows replaces wrangler.toml's dev default: the operator
+      // endpoints stay closed.
+      PLUE_OPERATOR_SECRET: env.PLUE_OPERATOR_SECRET || randomBytes(32).toString('hex'),
     },
     stdio: 'inherit',
     log: (l) => console.log(`  ${l}`),
@@ -81,7 +116,7 @@ async function main(): Promise<void> {
   const lines = [`  Web        ${publicUrl}`, `  API        ${publicUrl}/api/v1/health`];
   ticker = startScheduleTicker({
     url: stack.url,
-    secret: internalSecret,
+    secret: controllerSecret,
     onError: (m) => console.error(m),
     // Quiet while nothing happens; one line when the tick did something.
     onTick: (r) => {
@@ -102,9 +137,8 @@ async function main(): Promise<void> {
         cwd: ROOT,
         stdio: 'inherit',
         env: {
-          ...env,
+          ...componentEnv(s.secrets),
           PLUE_URL: stack.url,
-          PLUE_INTERNAL_SECRET: internalSecret,
           PLUE_SSH_PORT: String(sshPort),
           PLUE_RUNNER_PORT: String(runnerPort),
           PLUE_DATA_DIR: dataDir,

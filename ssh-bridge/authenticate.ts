@@ -1,12 +1,15 @@
 /**
  * Public-key authentication of one SSH connection: the signature is verified here, the key's
  * owner is looked up through the Worker's internal API (lookups of one key in flight at the same
- * time are shared between connections), and too many failed attempts end the connection.
+ * time are shared between connections), and too many failed attempts end the connection. The
+ * signed attempt goes to the Worker with the signature itself, which checks it again and only
+ * then answers the session ticket the bridge acts for the user with: the bridge's credential
+ * alone names nobody.
  */
 // ssh2 is CommonJS: Node's ESM loader exposes only its default export.
 import ssh2, { type AuthContext, type Connection } from 'ssh2';
 import { fingerprintOf } from './host-key';
-import type { SshUser, Upstream } from './upstream';
+import type { KeyOwner, KeyProof, SshUser, Upstream } from './upstream';
 
 /** Who an authenticated connection belongs to. */
 export interface Identity {
@@ -32,12 +35,12 @@ function keyTypeOf(blob: Buffer): string | undefined {
  * way (a window of one round trip to the Worker).
  */
 export class KeyLookups {
-  private readonly inFlight = new Map<string, Promise<SshUser | undefined>>();
+  private readonly inFlight = new Map<string, Promise<KeyOwner | undefined>>();
 
   constructor(private readonly upstream: Upstream) {}
 
   /** The owner of a key (`undefined`: no such key), sharing a lookup already on its way. */
-  lookup(fingerprint: string, keyLine: string): Promise<SshUser | undefined> {
+  lookup(fingerprint: string, keyLine: string): Promise<KeyOwner | undefined> {
     let p = this.inFlight.get(fingerprint);
     if (!p) {
       p = this.upstream.lookupKey(keyLine);
@@ -48,6 +51,11 @@ export class KeyLookups {
       p.then(done, done);
     }
     return p;
+  }
+
+  /** The key's owner with a session ticket, once the Worker has checked the signature too. */
+  prove(keyLine: string, proof: KeyProof): Promise<SshUser | undefined> {
+    return this.upstream.proveKey(keyLine, proof);
   }
 }
 
@@ -70,7 +78,7 @@ export function authenticateConnection(client: Connection, opts: AuthOptions): v
   let identity: Identity | undefined;
   let failures = 0;
   // One lookup per key per connection: the query (no signature) and the signed request share it.
-  const lookups = new Map<string, Promise<SshUser | undefined>>();
+  const lookups = new Map<string, Promise<KeyOwner | undefined>>();
   const grace = setTimeout(() => client.end(), opts.loginGraceMs);
 
   const refuse = (ctx: AuthContext, why: string, fields: Record<string, unknown> = {}): void => {
@@ -102,6 +110,24 @@ export function authenticateConnection(client: Connection, opts: AuthOptions): v
       ) {
         return refuse(ctx, 'bad signature', { fingerprint });
       }
+      // The Worker checks the signature again before it names the user (a ticket).
+      const hash: KeyProof['hash'] =
+        ctx.hashAlgo === 'sha256' ? 'sha256' : ctx.hashAlgo === 'sha512' ? 'sha512' : undefined;
+      const proof = {
+        blob: ctx.blob.toString('base64'),
+        signature: ctx.signature.toString('base64'),
+        ...(hash === undefined ? {} : { hash }),
+      };
+      opts.keys.prove(`${type} ${blob.toString('base64')}`, proof).then(
+        (user) => {
+          if (!user) return refuse(ctx, 'unknown key or proof refused', { fingerprint });
+          identity = { user, fingerprint };
+          ctx.accept();
+        },
+        (err: unknown) =>
+          refuse(ctx, 'key lookup failed', { fingerprint, error: (err as Error).message }),
+      );
+      return;
     }
     let lookup = lookups.get(fingerprint);
     if (!lookup) {
@@ -111,7 +137,6 @@ export function authenticateConnection(client: Connection, opts: AuthOptions): v
     lookup.then(
       (user) => {
         if (!user) return refuse(ctx, 'unknown key', { fingerprint });
-        if (ctx.signature) identity = { user, fingerprint };
         ctx.accept();
       },
       (err: unknown) => {

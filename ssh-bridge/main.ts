@@ -4,12 +4,13 @@
  *   PLUE_URL               the Worker (default http://127.0.0.1:8787)
  *   PLUE_SSH_HOST / PORT   where to listen (default 127.0.0.1:2222)
  *   PLUE_DATA_DIR          where the host key is kept (default .plue)
- *   PLUE_INTERNAL_SECRET   shared secret for the Worker's internal API; the dev default of
- *                          wrangler.toml only in development mode with everything on loopback
+ *   PLUE_BRIDGE_SECRET     the bridge's own credential for the Worker's internal API; the dev
+ *                          default of wrangler.toml only in development mode with everything
+ *                          on loopback
  *   PLUE_ENV               `production` refuses to start with the dev default (default development)
  *   PLUE_SSH_MAX_SESSIONS, PLUE_SSH_MAX_SESSIONS_PER_KEY, PLUE_SSH_IDLE_TIMEOUT_S   limits
  */
-import { DEV_INTERNAL_SECRET, internalSecretProblem } from '../common/dev-secret';
+import { COMPONENT_CREDENTIALS, componentSecretProblem } from '../common/dev-secret';
 import { DEFAULT_LIMITS, startBridge, type Limits } from './server';
 
 function intFromEnv(name: string, fallback: number): number {
@@ -22,10 +23,11 @@ function intFromEnv(name: string, fallback: number): number {
 
 async function main(): Promise<void> {
   const env = process.env;
-  const secret = env.PLUE_INTERNAL_SECRET || DEV_INTERNAL_SECRET;
+  const secret = env.PLUE_BRIDGE_SECRET || COMPONENT_CREDENTIALS.bridge.devDefault;
   const host = env.PLUE_SSH_HOST || '127.0.0.1';
   const upstreamUrl = env.PLUE_URL || 'http://127.0.0.1:8787';
-  const problem = internalSecretProblem({
+  const problem = componentSecretProblem({
+    component: 'bridge',
     mode: env.PLUE_ENV || 'development',
     secret,
     addresses: [upstreamUrl, host],

@@ -41,7 +41,7 @@ export const DEFAULT_LIMITS: Limits = {
 export interface BridgeOptions {
   /** The Worker's base URL. */
   upstreamUrl: string;
-  /** Shared secret for the Worker's internal API. */
+  /** The bridge's credential for the Worker's internal API (PLUE_BRIDGE_SECRET). */
   secret: string;
   /** Where the host key lives (`ssh_host_ed25519_key`). */
   dataDir: string;

@@ -1,6 +1,8 @@
 /**
  * The bridge's HTTP side: the Worker's internal key lookup and its git smart-HTTP endpoints,
- * called as the SSH user (`X-Plue-Internal-Secret` + `X-Plue-User-Id`). Uses node:http(s) so
+ * called with the bridge's own credential (`X-Plue-Bridge-Secret`) for the SSH user whose key it
+ * looked up: the lookup answers a session ticket the Worker signed for that user, and every
+ * later request carries it (`X-Plue-Ssh-Ticket`); the bridge cannot name a user by itself. Uses node:http(s) so
  * request bodies stream with back-pressure and can be aborted (a truncated push must reach the
  * Worker as a broken request, never as a complete one). Also turns the Worker's git error
  * answers into the stderr lines git users know from other forges. The internal API's bodies and
@@ -17,17 +19,27 @@ import {
   type sshLookupRequest,
 } from '../common/schemas/internal-ssh';
 
-export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
-export const USER_ID_HEADER = 'X-Plue-User-Id';
-export const USER_LOGIN_HEADER = 'X-Plue-User-Login';
+export const BRIDGE_SECRET_HEADER = 'X-Plue-Bridge-Secret';
+/** The Worker's signed session ticket for the user a key lookup found. */
+export const SSH_TICKET_HEADER = 'X-Plue-Ssh-Ticket';
 /** Carries the Worker's signed authorisation of one git command (see /internal/ssh/grant). */
 export const REPO_GRANT_HEADER = 'X-Plue-Repo-Grant';
 const USER_AGENT = 'plue-ssh-bridge';
 
-export interface SshUser {
+/** The owner of a key, as a lookup without proof answers it. */
+export interface KeyOwner {
   id: number;
   login: string;
 }
+
+/** An authenticated user: the owner of a key whose signature the Worker checked too. */
+export interface SshUser extends KeyOwner {
+  /** The Worker's session ticket for this user (from the key lookup with the proof). */
+  ticket: string;
+}
+
+/** The client's signature over its authentication request (see /internal/ssh/lookup). */
+export type KeyProof = NonNullable<z.input<typeof sshLookupRequest>['proof']>;
 
 export interface UpstreamOptions {
   /** The Worker's base URL, e.g. http://127.0.0.1:8787 */
@@ -61,7 +73,7 @@ export class Upstream {
     const req = mod.request(url, {
       method,
       agent: this.agent,
-      headers: { 'User-Agent': USER_AGENT, [INTERNAL_SECRET_HEADER]: this.secret, ...headers },
+      headers: { 'User-Agent': USER_AGENT, [BRIDGE_SECRET_HEADER]: this.secret, ...headers },
     });
     const response = new Promise<IncomingMessage>((resolve, reject) => {
       req.once('response', resolve);
@@ -74,8 +86,8 @@ export class Upstream {
 
   /** Headers that make the Worker treat a request as coming from `user` over SSH. */
   asUser(user: SshUser): Record<string, string> {
-    // The login rides along so the Worker need not look the user up on every git request.
-    return { [USER_ID_HEADER]: String(user.id), [USER_LOGIN_HEADER]: user.login };
+    // The ticket names the user (and their login, which spares the Worker a database read).
+    return { [SSH_TICKET_HEADER]: user.ticket };
   }
 
   /**
@@ -126,15 +138,32 @@ export class Upstream {
   }
 
   /** The user owning `keyLine` (`<type> <base64>`), or undefined when no one has it. */
-  async lookupKey(keyLine: string): Promise<SshUser | undefined> {
+  async lookupKey(keyLine: string): Promise<KeyOwner | undefined> {
+    const found = await this.lookup({ key: keyLine });
+    return found?.user;
+  }
+
+  /**
+   * The user owning `keyLine` with the session ticket the Worker signs once it has checked the
+   * client's signature itself; undefined when no one has the key or the proof fails.
+   */
+  async proveKey(keyLine: string, proof: KeyProof): Promise<SshUser | undefined> {
+    const found = await this.lookup({ key: keyLine, proof });
+    if (found?.ticket === undefined) return undefined;
+    return { ...found.user, ticket: found.ticket };
+  }
+
+  private async lookup(
+    ask: z.input<typeof sshLookupRequest>,
+  ): Promise<z.output<typeof sshLookupAnswer> | undefined> {
     const { req, response } = this.request('POST', '/internal/ssh/lookup', {
       'Content-Type': 'application/json',
     });
-    const ask: z.input<typeof sshLookupRequest> = { key: keyLine };
     req.end(JSON.stringify(ask));
     const res = await response;
     const body = await readBody(res, 64 * 1024);
-    if (res.statusCode === 404) return undefined;
+    // 404: nobody has the key; 401 with a proof: the signature did not verify.
+    if (res.statusCode === 404 || (res.statusCode === 401 && ask.proof)) return undefined;
     if (res.statusCode !== 200) {
       throw new Error(`key lookup: HTTP ${res.statusCode}: ${body.toString('utf8').slice(0, 200)}`);
     }
@@ -146,7 +175,7 @@ export class Upstream {
     }
     const found = sshLookupAnswer.safeParse(parsed);
     if (!found.success) throw new Error('key lookup: unexpected answer');
-    return found.data.user;
+    return found.data;
   }
 
   close(): void {

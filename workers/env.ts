@@ -6,6 +6,8 @@ import type { Db } from '../db/client';
 import type { NonceObject, RateLimiter, RepoObject, RunStream } from '../durable-objects';
 import type { Logger } from '../common/log';
 import type { MemoryTiers } from './services/cache/memory-cache';
+import type { Component } from '../common/dev-secret';
+import type { JobScope } from './services/runs/job-credentials';
 
 export interface Env {
   /** postgres:// URL of the database (Neon in production). */
@@ -53,8 +55,15 @@ export interface Env {
   SIWE_CHAIN_IDS?: string;
   /** JSON-RPC URL used to verify contract-wallet (EIP-1271/6492) signatures; unset: EOAs only. */
   ETH_RPC_URL?: string;
-  /** Shared secret of internal callers (the SSH bridge), sent as `X-Plue-Internal-Secret`. */
-  PLUE_INTERNAL_SECRET?: string;
+  /**
+   * The SSH bridge's credential (`X-Plue-Bridge-Secret`): key lookups, grants and git for the
+   * user whose key it has just looked up (common/dev-secret.ts, middleware/components.ts).
+   */
+  PLUE_BRIDGE_SECRET?: string;
+  /** The runner controller's credential (`X-Plue-Controller-Secret`): /internal/controller/*. */
+  PLUE_CONTROLLER_SECRET?: string;
+  /** Operators' and tests' credential (`X-Plue-Operator-Secret`); unset: those endpoints close. */
+  PLUE_OPERATOR_SECRET?: string;
   /** Requests per minute per client IP on /api/v1/auth/* (default 60). */
   RATE_LIMIT_AUTH_PER_MIN?: string;
   /** API writes per minute per client (default 600). */
@@ -74,7 +83,11 @@ export interface Env {
    * go out), and the client reconnects and is authorised afresh.
    */
   RUN_VIEWER_GRANT_MS?: string;
-  /** Key (any string; SHA-256 of it is the AES-256-GCM key) for repository secrets at rest. */
+  /**
+   * The Worker's own key (any string), held by no other component: SHA-256 of it is the
+   * AES-256-GCM key of repository secrets at rest, and keys derived from it sign SSH tickets,
+   * repository grants and event checkout tokens (services/identity/worker-signing.ts).
+   */
   PLUE_SECRETS_KEY?: string;
   /** Default lease of a claimed workflow run or event, in seconds (default 30). */
   PLUE_RUN_LEASE_SECONDS?: string;
@@ -93,9 +106,17 @@ export interface CurrentUser {
 
 /** How a request authenticated, and what it may do. */
 export interface AuthInfo {
-  kind: 'session' | 'token' | 'ssh' | 'anonymous';
+  /**
+   * `ssh`: the SSH bridge for the user of its ticket; `component`: the controller or an
+   * operator (no user); `job`: a run's or a claimed event's token (reads its repository by git).
+   */
+  kind: 'session' | 'token' | 'ssh' | 'component' | 'job' | 'anonymous';
   /** `repo:read`, `repo:write`, `admin` (sessions and the SSH bridge hold all three). */
   scopes: Set<string>;
+  /** The internal component whose credential the request carries. */
+  component?: Component;
+  /** For `job`: the one repository it may read. */
+  job?: JobScope;
   /** The session id (SHA-256 of the cookie token), for logout. */
   sessionId?: string;
 }

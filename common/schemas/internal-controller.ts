@@ -118,6 +118,8 @@ export const claimedEventAnswer = z.object({
   }),
   sdk_event: z.record(z.string(), z.unknown()),
   lease: leaseAnswer,
+  /** Reads the event's repository over git (`event-<id>` as the Basic user) while the claim holds. */
+  token: z.string().min(1),
 });
 
 /** The answer to a run claim (200; a 204 means nothing is queued). */

@@ -1,7 +1,8 @@
 /**
  * The controller's HTTP client for the Worker's internal API (workers/routes/internal/
- * controller.ts and runs.ts): claims, reports, heartbeats and completions with the internal
- * secret; run events with the run-scoped token. A lost lease or a finished run is a
+ * controller.ts and runs.ts): claims, reports, heartbeats and completions with the controller's
+ * credential (`X-Plue-Controller-Secret`, valid on /internal/controller/* only); run events with
+ * the run-scoped token, which is also what reads the run's repository (workspace.ts). A lost lease or a finished run is a
  * `LeaseLostError`; transient failures (network, 5xx) are retried with back-off. Bodies and
  * answers are typed and checked by the schemas the Worker uses (common/schemas/).
  */
@@ -20,7 +21,7 @@ import {
 import { appendAnswer } from '../../common/schemas/internal-runs';
 import { describeInputError } from '../../common/schemas/input-error';
 
-export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
+export const CONTROLLER_SECRET_HEADER = 'X-Plue-Controller-Secret';
 
 export class LeaseLostError extends Error {}
 
@@ -66,10 +67,6 @@ export class ControllerApi {
     return this.opts.baseUrl.replace(/\/+$/, '');
   }
 
-  get secret(): string {
-    return this.opts.secret;
-  }
-
   /** POSTs JSON; returns the status and parsed body (null for 204). Retries transient errors. */
   async post(
     path: string,
@@ -87,7 +84,7 @@ export class ControllerApi {
             'content-type': 'application/json',
             ...(auth.token
               ? { authorization: `Bearer ${auth.token}` }
-              : { [INTERNAL_SECRET_HEADER]: this.opts.secret }),
+              : { [CONTROLLER_SECRET_HEADER]: this.opts.secret }),
           },
           body: JSON.stringify(body),
           signal: AbortSignal.timeout(30_000),

@@ -13,12 +13,15 @@ import type { SandboxBackend } from '../sandbox/types';
 import { ControllerApi } from './api';
 import { handleEvent } from './handle-event';
 import { handleRun } from './handle-run';
+import { describeLimits, stepLimitsFromEnv, type StepLimits } from '../sandbox/limits';
 
 export interface ControllerOptions {
   /** The Worker's origin, e.g. http://127.0.0.1:8787. */
   url: string;
-  /** The internal secret (X-Plue-Internal-Secret). */
+  /** The controller's credential (PLUE_CONTROLLER_SECRET, sent as X-Plue-Controller-Secret). */
   secret: string;
+  /** Default per-step limits (default: PLUE_STEP_MEMORY_MB, _PIDS_MAX, _CPUS or built-ins). */
+  stepLimits?: StepLimits;
   /** Runs at once (default 2); steps of one run at once (default 2). */
   concurrency?: number;
   stepConcurrency?: number;
@@ -82,9 +85,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       };
     });
 
+  const limits = opts.stepLimits ?? stepLimitsFromEnv(process.env);
   const runCtx = {
     api,
     backend,
+    limits,
     dataDir: opts.dataDir,
     stepConcurrency: Math.max(1, opts.stepConcurrency ?? 2),
     heartbeatMs: opts.heartbeatMs ?? 10_000,
@@ -139,6 +144,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   log(`${id} polling ${opts.url} with the ${backend.name} backend, ${concurrency} run(s) at once`);
   // What the backend's own check found (e.g. whether steps with network=True can run here).
   if (selected.detail) log(`sandbox: ${selected.detail}`);
+  // Exactly which step limits hold here, one line each: none is dropped without a word.
+  const support = backend.limitSupport;
+  if (support) for (const line of describeLimits(limits, support)) log(`limit: ${line}`);
+  else log(`limit: none holds: the ${backend.name} backend sets no step limits`);
   return {
     id,
     backend,

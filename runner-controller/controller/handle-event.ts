@@ -1,5 +1,6 @@
 /**
- * One claimed event: check the repository out at the event's commit, evaluate every
+ * One claimed event: check the repository out at the event's commit (with the claim's event
+ * token, which reads that repository only while the claim holds), evaluate every
  * `.plue/workflows/*.py` in the sandbox against the event, and report the plans and errors to
  * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
  */
@@ -22,10 +23,9 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
   try {
     ws = await checkout({
       baseUrl: ctx.api.baseUrl,
-      secret: ctx.api.secret,
+      job: { kind: 'event', id: event.id, token: claimed.token },
       repo: event.repo.full_name,
       sha: event.sha,
-      userId: event.actor_id,
       dataDir: ctx.dataDir,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });

@@ -1,5 +1,6 @@
 /**
- * One claimed run: check the repository out at the run's commit, execute the plan with the
+ * One claimed run: check the repository out at the run's commit (with the run's token, the
+ * only credential that reads it), execute the plan with the
  * sandbox backend, forward every event to the run's log, heartbeat the lease (kill the steps
  * when it is lost or a cancel was requested), and complete the run, fenced by the lease epoch.
  * A controller that is shutting down abandons its runs without completing them: their leases
@@ -9,6 +10,7 @@ import type { Provider } from '../agent/provider';
 import { runPlan, type RunSummary } from '../executor/run-plan';
 import { workflowPlanSchema } from '../executor/plan';
 import type { SandboxBackend } from '../sandbox/types';
+import { limitsForRun, type StepLimits } from '../sandbox/limits';
 import { LeaseLostError, type ClaimedRun, type ControllerApi, type RunResult } from './api';
 import { EventForwarder } from './forwarder';
 import { checkout, type Workspace } from './workspace';
@@ -16,6 +18,8 @@ import { checkout, type Workspace } from './workspace';
 export interface RunContext {
   api: ControllerApi;
   backend: SandboxBackend;
+  /** The controller's default step limits; a workflow's own settings apply on top. */
+  limits: StepLimits;
   dataDir?: string | undefined;
   /** Steps of one run at once. */
   stepConcurrency: number;
@@ -63,10 +67,9 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
     try {
       ws = await checkout({
         baseUrl: ctx.api.baseUrl,
-        secret: ctx.api.secret,
+        job: { kind: 'run', id, token },
         repo: claimed.repo.full_name,
         sha: run.head_sha,
-        userId: run.actor_id,
         dataDir: ctx.dataDir,
         signal: stop.signal,
       });
@@ -99,6 +102,7 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
           PLUE_WORKFLOW: run.workflow_name,
         },
         concurrency: ctx.stepConcurrency,
+        ...limitsForRun(ctx.limits, parsed.data.limits),
         signal: stop.signal,
         models: ctx.models,
         repo: claimed.repo.full_name,

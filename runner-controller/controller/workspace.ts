@@ -1,10 +1,11 @@
 /**
  * Checks a repository out at one commit into a fresh temporary workspace, over smart HTTP from
  * the Worker: `git init` + `git fetch --depth 1 <url> <sha>` + `git checkout --detach`, with the
- * internal secret and the acting user's id as extra headers (as the SSH bridge authenticates),
- * so private repositories work with exactly that user's access. The secret goes through git's
- * environment config (GIT_CONFIG_*), never the command line, and git runs with no user or
- * system config, so nothing of the credentials is left in the workspace's `.git`.
+ * job's own credential as HTTP Basic (`run-<id>:<run token>` or `event-<id>:<event token>`),
+ * which reads that job's repository and nothing else, while the job is held; never the
+ * controller's secret, and never as a user. The credential goes through git's environment
+ * config (GIT_CONFIG_*), never the command line, and git runs with no user or system config, so
+ * nothing of it is left in the workspace's `.git`.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,12 +14,11 @@ import { join } from 'node:path';
 
 export interface CheckoutOptions {
   baseUrl: string;
-  secret: string;
+  /** The job whose token reads the repository (the claim's run or event). */
+  job: { kind: 'run' | 'event'; id: number; token: string };
   /** owner/name */
   repo: string;
   sha: string;
-  /** Acts as this user (their read access); undefined: anonymous (public repositories). */
-  userId: number | null;
   /** Parent directory for workspaces (default: the OS temp directory). */
   dataDir?: string;
   timeoutMs?: number;
@@ -64,8 +64,8 @@ export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
   const dir = mkdtempSync(join(parent, 'plue-ws-'));
   chmodSync(dir, 0o755);
   const remove = () => rmSync(dir, { recursive: true, force: true });
-  const headers = [`X-Plue-Internal-Secret: ${opts.secret}`];
-  if (opts.userId !== null) headers.push(`X-Plue-User-Id: ${opts.userId}`);
+  const basic = Buffer.from(`${opts.job.kind}-${opts.job.id}:${opts.job.token}`).toString('base64');
+  const headers = [`Authorization: Basic ${basic}`];
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: dir,

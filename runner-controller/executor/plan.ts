@@ -49,6 +49,15 @@ export const workflowPlanSchema = z.object({
   env: z.record(z.string(), z.string()),
   matched: z.boolean().nullable(),
   steps: z.array(planStepSchema).max(256).nullable(),
+  /** `@workflow(memory=…, pids=…, cpus=…)`; unset fields take the controller's defaults. */
+  limits: z
+    .object({
+      memory_bytes: z.number().int().positive().nullable().default(null),
+      pids: z.number().int().positive().nullable().default(null),
+      cpus: z.number().positive().nullable().default(null),
+    })
+    .nullable()
+    .optional(),
   result: z
     .object({ status: z.enum(['success', 'failure']), message: z.string().nullable() })
     .nullable(),

@@ -38,7 +38,10 @@ export interface RunPlanOptions {
   env?: Record<string, string>;
   /** Steps running at once (default 2). */
   concurrency?: number;
+  /** Per-step limits (sandbox/limits.ts), where the backend can enforce them. */
   memoryBytes?: number;
+  pidsMax?: number;
+  cpus?: number;
   maxOutputBytes?: number;
   /** Output batching bounds (default 500 ms / 64 KiB). */
   batchMs?: number;
@@ -212,6 +215,8 @@ class PlanRun {
       maskPatterns: this.patterns,
       timeoutMs: step.timeout * 1000,
       ...(opts.memoryBytes !== undefined ? { memoryBytes: opts.memoryBytes } : {}),
+      ...(opts.pidsMax !== undefined ? { pidsMax: opts.pidsMax } : {}),
+      ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
       ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
       batchMs: opts.batchMs ?? 500,
       batchBytes: opts.batchBytes ?? 64 * 1024,

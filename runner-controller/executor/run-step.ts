@@ -20,6 +20,8 @@ export interface StepRunInput {
   maskPatterns: string[];
   timeoutMs: number;
   memoryBytes?: number;
+  pidsMax?: number;
+  cpus?: number;
   maxOutputBytes?: number;
   batchMs: number;
   batchBytes: number;
@@ -73,6 +75,8 @@ export async function runStep(input: StepRunInput): Promise<StepRunOutcome> {
       env: input.env,
       timeoutMs: input.timeoutMs,
       ...(input.memoryBytes !== undefined ? { memoryBytes: input.memoryBytes } : {}),
+      ...(input.pidsMax !== undefined ? { pidsMax: input.pidsMax } : {}),
+      ...(input.cpus !== undefined ? { cpus: input.cpus } : {}),
       ...(input.maxOutputBytes !== undefined ? { maxOutputBytes: input.maxOutputBytes } : {}),
       network: step.network,
       signal: input.signal,
@@ -103,6 +107,14 @@ export async function runStep(input: StepRunInput): Promise<StepRunOutcome> {
   if (result.oomKilled) {
     batcher.add('stderr', '\nplue: the step ran out of memory and was killed\n');
   }
+  if (result.pidsRefused) {
+    batcher.add(
+      'stderr',
+      `\nplue: the step hit its process limit (${input.pidsMax ?? 'the default'}): ${result.pidsRefused} fork(s) refused\n`,
+    );
+  }
+  // A limit that does not hold here is said in the log, never dropped silently.
+  for (const why of result.limitsNotHeld ?? []) batcher.add('stderr', `\nplue: ${why}\n`);
   await batcher.flush();
   return { ...statusOf(result), durationMs: result.durationMs };
 }
@@ -112,14 +124,17 @@ function statusOf(r: RunResult): Omit<StepRunOutcome, 'durationMs'> {
     ...(r.oomKilled ? { oomKilled: true } : {}),
     ...(r.droppedBytes > 0 ? { droppedBytes: r.droppedBytes } : {}),
   };
+  const pids = r.pidsRefused ? ' (process limit reached)' : '';
   if (r.timedOut)
-    return { status: 'timed_out', exitCode: r.exitCode, note: 'step timed out', ...extra };
+    return { status: 'timed_out', exitCode: r.exitCode, note: `step timed out${pids}`, ...extra };
   if (r.cancelled) return { status: 'cancelled', exitCode: r.exitCode, ...extra };
   if (r.exitCode === 0) return { status: 'success', exitCode: 0, ...extra };
   const note = r.oomKilled
     ? 'out of memory'
-    : r.exitCode === null
-      ? `killed by ${r.signal ?? 'a signal'}`
-      : undefined;
+    : r.pidsRefused
+      ? 'process limit reached'
+      : r.exitCode === null
+        ? `killed by ${r.signal ?? 'a signal'}`
+        : undefined;
   return { status: 'failure', exitCode: r.exitCode, ...(note ? { note } : {}), ...extra };
 }

@@ -2,7 +2,7 @@
  * The `local` backend: each step runs under bubblewrap on this host (docs/design/sandbox.md
  * §2.3–2.6). As root it first drops to an unprivileged uid with setpriv (as root, bwrap's user
  * namespace maps the step to host root and the workspace handling goes wrong), and places the step
- * in per-step cgroups (memory, pids) through a tiny `sh` wrapper that writes its own PID into
+ * in per-step cgroups (memory, pids, cpu; v1 or v2, cgroup.ts) through a tiny `sh` wrapper that writes its own PID into
  * `cgroup.procs` before exec'ing setpriv → bwrap, so every descendant inherits the limits. bwrap
  * runs with --die-with-parent in a new PID namespace: killing the outer bwrap kills the whole tree;
  * the cgroup sweep is the backstop. The step gets exactly its own environment, never the
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { bwrapArgs } from './bwrap-args';
-import { StepCgroup } from './cgroup';
+import { LIMIT_KINDS, probeLimits, StepCgroup, type LimitSupport } from './cgroup';
 import { runProcess } from './spawn-step';
 import {
   attachStepNetwork,
@@ -96,6 +96,8 @@ export class LocalBackend implements SandboxBackend {
   private readonly blockedNets: string[];
   private readonly asRoot = process.getuid?.() === 0;
   private etcDir: string | undefined;
+  /** Which limits hold here, found by `check()`. */
+  limitSupport: LimitSupport | undefined;
 
   constructor(opts: LocalBackendOptions = {}) {
     this.bwrap = opts.bwrap ?? '/usr/bin/bwrap';
@@ -142,9 +144,12 @@ export class LocalBackend implements SandboxBackend {
     } finally {
       rmSync(ws, { recursive: true, force: true });
     }
-    const cg = StepCgroup.open(`plue-check-${process.pid}`, {});
-    const limits = cg ? 'cgroup v1 memory/pids limits' : 'no cgroup limits (not writable)';
-    await cg?.close();
+    this.limitSupport = probeLimits();
+    const held = LIMIT_KINDS.filter((k) => this.limitSupport?.problems[k] === undefined);
+    const limits =
+      held.length === 0
+        ? 'no cgroup limits (not writable)'
+        : `cgroup v${this.limitSupport.version} ${held.join('/')} limits`;
     const [uid] = out.split('\n');
     const network = await this.checkNetwork();
     return { ok: true, detail: `${version}, steps run as uid ${uid}, ${limits}; ${network}` };
@@ -197,20 +202,26 @@ export class LocalBackend implements SandboxBackend {
       `plue-step-${process.pid}-${++counter}-${randomBytes(4).toString('hex')}`,
       {
         ...(spec.memoryBytes !== undefined ? { memoryBytes: spec.memoryBytes } : {}),
-        pidsMax: this.pidsMax,
+        pidsMax: spec.pidsMax ?? this.pidsMax,
+        ...(spec.cpus !== undefined ? { cpus: spec.cpus } : {}),
       },
     );
-    const argv = cgroup
-      ? [
-          '/bin/sh',
-          '-c',
-          'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
-          'plue-cgroup',
-          ...cgroup.procsFiles(),
-          '--',
-          ...isolated,
-        ]
-      : isolated;
+    const limitsNotHeld = LIMIT_KINDS.flatMap((k) => {
+      const why = cgroup.missing[k];
+      return why === undefined ? [] : [`${k} limit not applied: ${why}`];
+    });
+    const argv =
+      cgroup.procsFiles().length > 0
+        ? [
+            '/bin/sh',
+            '-c',
+            'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"',
+            'plue-cgroup',
+            ...cgroup.procsFiles(),
+            '--',
+            ...isolated,
+          ]
+        : isolated;
     // The step's environment goes to bwrap alone, through a pipe (--args): not in argv, which
     // anyone can list, and not in the environment of the wrappers, which run as root.
     const env = { ...spec.env, PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE };
@@ -231,11 +242,16 @@ export class LocalBackend implements SandboxBackend {
           if (spec.network) uplink = await this.attachUplink(child);
         },
       });
-      const oomKilled = cgroup ? cgroup.oomKills() > 0 : false;
-      return { ...outcome, ...(cgroup ? { oomKilled } : {}) };
+      const pidsRefused = cgroup.pidsRefusals();
+      return {
+        ...outcome,
+        oomKilled: cgroup.oomKills() > 0,
+        ...(pidsRefused > 0 ? { pidsRefused } : {}),
+        ...(limitsNotHeld.length > 0 ? { limitsNotHeld } : {}),
+      };
     } finally {
       await uplink?.close();
-      await cgroup?.close();
+      await cgroup.close();
       if (rulesFile) rmSync(rulesFile, { force: true });
     }
   }

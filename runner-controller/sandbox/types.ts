@@ -5,6 +5,8 @@
  * needs comes in the spec; everything it learned comes back in the result — no ambient state.
  */
 
+import type { LimitSupport } from './cgroup';
+
 export type OutputStream = 'stdout' | 'stderr';
 
 /** An extra read-only mount (e.g. the plue SDK for workflow evaluation). */
@@ -25,6 +27,9 @@ export interface RunSpec {
   timeoutMs: number;
   /** Memory limit for the whole step (all its processes), where the backend can enforce it. */
   memoryBytes?: number;
+  /** Processes the step may have at once, and CPUs' worth of time it may use. */
+  pidsMax?: number;
+  cpus?: number;
   /** Whether the step may use the network; without it only its own loopback exists. */
   network: boolean;
   /**
@@ -50,6 +55,10 @@ export interface RunResult {
   cancelled: boolean;
   /** True when the memory limit was hit and the kernel killed a process of the step. */
   oomKilled?: boolean;
+  /** Forks the pids limit refused (the step tried to run more processes than allowed). */
+  pidsRefused?: number;
+  /** Limits asked for that this backend could not set here, each with why (never silent). */
+  limitsNotHeld?: string[];
   durationMs: number;
   /** Output bytes delivered to onOutput, and bytes dropped past maxOutputBytes. */
   outputBytes: number;
@@ -58,6 +67,8 @@ export interface RunResult {
 
 export interface SandboxBackend {
   readonly name: string;
+  /** Which step limits hold (cgroup.ts), once `check()` ran; undefined: this backend sets none. */
+  readonly limitSupport?: LimitSupport | undefined;
   /** Probe the backend once at start: can it really isolate a step here? */
   check(): Promise<{ ok: boolean; detail: string }>;
   run(spec: RunSpec): Promise<RunResult>;

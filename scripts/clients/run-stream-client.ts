@@ -3,9 +3,18 @@
  * producer posting chunks with the run token, and an SSE reader that parses frames as they
  * arrive (and can be cut off mid-stream).
  */
+import { COMPONENT_CREDENTIALS, type Component } from '../../common/dev-secret';
 import { signUp, type SignUp } from './auth';
 
-export const INTERNAL = { 'X-Plue-Internal-Secret': 'dev-internal-secret-change-me' };
+/** The header of a component's development credential (the local stack's wrangler.toml). */
+export function devCredential(component: Component): Record<string, string> {
+  const c = COMPONENT_CREDENTIALS[component];
+  return { [c.header]: c.devDefault };
+}
+/** Run creation, a run stream's state and restart, the pack listing (operators and tests). */
+export const OPERATOR = devCredential('operator');
+/** The runner controller's /internal/controller/* (claims, sweeps, the tick). */
+export const CONTROLLER = devCredential('controller');
 
 export interface TestRun {
   owner: SignUp;
@@ -31,7 +40,7 @@ export async function makeRun(
   const steps = (opts.steps ?? ['build', 'test']).map((id) => ({ id, name: id, type: 'run' }));
   const c = await fetch(`${base}/internal/runs`, {
     method: 'POST',
-    headers: { ...INTERNAL, 'content-type': 'application/json' },
+    headers: { ...OPERATOR, 'content-type': 'application/json' },
     body: JSON.stringify({
       owner: owner.user.login,
       repo: name,

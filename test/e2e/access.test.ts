@@ -2,6 +2,7 @@
  * Personal access tokens, SSH keys (with the bridge's lookup and identity) and the same-origin
  * check for cookie-authenticated writes, against the running stack.
  */
+import { bridgeTicket, DEV_BRIDGE_SECRET, SshKit } from '../helpers/ssh';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,13 +132,13 @@ describe('SSH keys and the bridge lookup', () => {
         .split(' ')[1] ?? '';
     return { line: readFileSync(`${file}.pub`, 'utf8').trim(), fp };
   };
-  const SECRET = 'dev-internal-secret-change-me';
+  const SECRET = DEV_BRIDGE_SECRET;
   const lookup = (key: string, secret?: string) =>
     fetch(`${base}/internal/ssh/lookup`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(secret ? { 'X-Plue-Internal-Secret': secret } : {}),
+        ...(secret ? { 'X-Plue-Bridge-Secret': secret } : {}),
       },
       body: JSON.stringify({ key }),
     });
@@ -168,6 +169,7 @@ describe('SSH keys and the bridge lookup', () => {
     expect((await lookup(key.line, 'wrong-secret')).status).toBe(401);
     const found = await lookup(key.line, SECRET);
     expect(found.status).toBe(200);
+    // Without the client's signature there is no ticket (credentials.test.ts has the rest).
     expect(await found.json()).toEqual({ user: { id: a.user.id, login: a.user.login } });
 
     const del = await fetch(`${base}/api/v1/user/keys/${added.id}`, {
@@ -178,14 +180,36 @@ describe('SSH keys and the bridge lookup', () => {
     expect((await lookup(key.line, SECRET)).status).toBe(404);
   });
 
-  it('accepts the bridge identity (internal secret + user id) as an ssh actor', async () => {
+  it('never lets the bridge act as a user on the API, even with a genuine ticket', async () => {
     const a = await signUp(base);
-    const headers = { 'X-Plue-Internal-Secret': SECRET, 'X-Plue-User-Id': String(a.user.id) };
+    const kit = new SshKit();
+    let ticket: string;
+    try {
+      const key = await kit.keygen('laptop');
+      await fetch(`${base}/api/v1/user/keys`, {
+        method: 'POST',
+        headers: a.headers,
+        body: JSON.stringify({ title: 'laptop', key: key.publicLine }),
+      });
+      ticket = await bridgeTicket(base, key);
+    } finally {
+      kit.cleanup();
+    }
+    const headers = { 'X-Plue-Bridge-Secret': SECRET, 'X-Plue-Ssh-Ticket': ticket };
     const me = await fetch(`${base}/api/v1/user`, { headers });
-    expect(me.status).toBe(200);
-    expect(((await me.json()) as { login: string }).login).toBe(a.user.login);
+    expect(me.status).toBe(403);
+    expect(await errorCode(me)).toBe('credential_out_of_scope');
+    // The old shared header and the user-id header it came with are refused outright.
+    const old = await fetch(`${base}/api/v1/user`, {
+      headers: {
+        'X-Plue-Internal-Secret': 'dev-internal-secret-change-me',
+        'X-Plue-User-Id': String(a.user.id),
+      },
+    });
+    expect(old.status).toBe(401);
+    expect(await errorCode(old)).toBe('internal_secret_retired');
     const bad = await fetch(`${base}/api/v1/user`, {
-      headers: { ...headers, 'X-Plue-Internal-Secret': 'nope' },
+      headers: { ...headers, 'X-Plue-Bridge-Secret': 'nope' },
     });
     expect(bad.status).toBe(401);
   });

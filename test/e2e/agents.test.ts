@@ -179,7 +179,9 @@ describe('model steps in a run', () => {
     expect(shell.output).toContain(`PLUE_RUN_ID=${id}`);
     expect(shell.output).toContain('grep exit 1');
     expect(shell.output).not.toContain(KEY);
-    expect(shell.output).not.toMatch(/ANTHROPIC|PLUE_LLM|PLUE_INTERNAL_SECRET/);
+    expect(shell.output).not.toMatch(
+      /ANTHROPIC|PLUE_LLM|PLUE_INTERNAL_SECRET|PLUE_CONTROLLER_SECRET/,
+    );
     // The edit happened in the run's workspace: the next command ran the fixed script.
     expect(shell.output.startsWith('exit code 0\nhello world')).toBe(true);
 

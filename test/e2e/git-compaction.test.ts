@@ -5,6 +5,7 @@
  * (held mid-stream by not reading its response) still receives a complete, valid pack. R2 is
  * observed through GET /internal/repos/:owner/:repo/packs.
  */
+import { COMPONENT_CREDENTIALS } from '../../common/dev-secret';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { encodePktLine, PktLineReader } from '../../common/git/pkt-line';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
-const SECRET = 'dev-internal-secret-change-me';
+const SECRET = COMPONENT_CREDENTIALS.operator.devDefault;
 const GRACE_MS = 15_000;
 
 interface Stored {
@@ -68,7 +69,7 @@ describe('pack compaction with a delayed sweep', () => {
 
   const packs = async (repo: string): Promise<PackListing> => {
     const res = await fetch(`${stack.url}/internal/repos/${alice.user.login}/${repo}/packs`, {
-      headers: { 'X-Plue-Internal-Secret': SECRET },
+      headers: { 'X-Plue-Operator-Secret': SECRET },
     });
     expect(res.status).toBe(200);
     return (await res.json()) as PackListing;
@@ -83,14 +84,14 @@ describe('pack compaction with a delayed sweep', () => {
     }
   };
 
-  it('lists packs for the internal secret only', async () => {
+  it('lists packs for the operator credential only', async () => {
     await alice.createRepo('guarded');
     const url = `${stack.url}/internal/repos/${alice.user.login}/guarded/packs`;
     expect((await fetch(url)).status).toBe(401);
-    const wrong = await fetch(url, { headers: { 'X-Plue-Internal-Secret': 'nope' } });
+    const wrong = await fetch(url, { headers: { 'X-Plue-Operator-Secret': 'nope' } });
     expect(wrong.status).toBe(401);
     const missing = await fetch(`${stack.url}/internal/repos/${alice.user.login}/none/packs`, {
-      headers: { 'X-Plue-Internal-Secret': SECRET },
+      headers: { 'X-Plue-Operator-Secret': SECRET },
     });
     expect(missing.status).toBe(404);
     expect(await packs('guarded')).toMatchObject({ packs: [], retired: [], stray: [] });

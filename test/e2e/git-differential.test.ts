@@ -20,6 +20,7 @@
  * it serves and really cloned every 10th step (the same objects by construction, and half the
  * work on a busy 2-core machine).
  */
+import { COMPONENT_CREDENTIALS } from '../../common/dev-secret';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -37,7 +38,7 @@ import { runDifferential, type Endpoints, type ScriptedOp } from '../helpers/git
 import type { Protocol } from '../helpers/git-diff/snapshot';
 
 const base = inject('baseUrl');
-const SECRET = 'dev-internal-secret-change-me';
+const SECRET = COMPONENT_CREDENTIALS.operator.devDefault;
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
 
 describe('git differential: Plue against git http-backend', () => {
@@ -73,7 +74,7 @@ describe('git differential: Plue against git http-backend', () => {
         side === 'plue' ? remoteUrl(proxyBase, login, name, token) : `${proxyBase}/${name}.git`,
       packState: async () => {
         const res = await fetch(`${base}/internal/repos/${login}/${name}/packs`, {
-          headers: { 'X-Plue-Internal-Secret': SECRET },
+          headers: { 'X-Plue-Operator-Secret': SECRET },
         });
         if (res.status !== 200) throw new Error(`packs listing: HTTP ${res.status}`);
         const l = (await res.json()) as {

@@ -6,6 +6,7 @@
  * is checked twice: right after the push (whatever compaction has done by then) and once the
  * background repack has made the packs exact again (then the clone streams the stored packs).
  */
+import { COMPONENT_CREDENTIALS } from '../../common/dev-secret';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 
 const base = inject('baseUrl');
-const SECRET = 'dev-internal-secret-change-me';
+const SECRET = COMPONENT_CREDENTIALS.operator.devDefault;
 const ZERO = '0'.repeat(40);
 
 describe('git integrity across rewrites', () => {
@@ -32,7 +33,7 @@ describe('git integrity across rewrites', () => {
 
   const listing = async (repo: string) => {
     const res = await fetch(`${base}/internal/repos/${alice.user.login}/${repo}/packs`, {
-      headers: { 'X-Plue-Internal-Secret': SECRET },
+      headers: { 'X-Plue-Operator-Secret': SECRET },
     });
     expect(res.status).toBe(200);
     return (await res.json()) as { exact: boolean; packs: Array<{ cruft: boolean }> };

@@ -3,10 +3,12 @@
  * strings (the run events' `limit`, pagination), API bodies, the UI's `?page=` and forms (a
  * readable page) and internal-API bodies (the controller's and the SSH bridge's).
  */
+import { BRIDGE, bridgeTicket, SshKit } from '../helpers/ssh';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import {
-  INTERNAL,
+  CONTROLLER,
+  OPERATOR,
   makeRun,
   outputs,
   post,
@@ -14,7 +16,7 @@ import {
 } from '../../scripts/clients/run-stream-client';
 
 const base = inject('baseUrl');
-const JSON_INTERNAL = { ...INTERNAL, 'content-type': 'application/json' };
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 async function refusal(res: Response): Promise<{ status: number; code: string; message: string }> {
   const body = (await res.json()) as { error?: { code?: string; message?: string } };
@@ -144,10 +146,13 @@ describe('forms', () => {
 });
 
 describe('internal API bodies', () => {
+  // Each internal path with the credential of the component it belongs to.
+  const credentialOf = (path: string): Record<string, string> =>
+    path.startsWith('/ssh/') ? BRIDGE : path.startsWith('/controller/') ? CONTROLLER : OPERATOR;
   const internal = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}/internal${path}`, {
       method: 'POST',
-      headers: { ...JSON_INTERNAL, ...headers },
+      headers: { ...JSON_TYPE, ...credentialOf(path), ...headers },
       body: JSON.stringify(body),
     });
 
@@ -188,11 +193,25 @@ describe('internal API bodies', () => {
     const run = await refusal(await internal('/runs', { repo_id: 'abc', workflow: 'ci' }));
     expect(run).toMatchObject({ status: 400, code: 'repo_id_invalid' });
     const user = await signUp(base);
+    const kit = new SshKit();
+    let ticket: string;
+    try {
+      const key = await kit.keygen('validation');
+      const added = await fetch(`${base}/api/v1/user/keys`, {
+        method: 'POST',
+        headers: user.headers,
+        body: JSON.stringify({ title: 'k', key: key.publicLine }),
+      });
+      expect(added.status).toBe(201);
+      ticket = await bridgeTicket(base, key);
+    } finally {
+      kit.cleanup();
+    }
     const grant = await refusal(
       await internal(
         '/ssh/grant',
         { owner: user.user.login, repo: 'x', action: 'delete' },
-        { 'X-Plue-User-Id': String(user.user.id), 'X-Plue-User-Login': user.user.login },
+        { 'X-Plue-Ssh-Ticket': ticket },
       ),
     );
     expect(grant).toMatchObject({ status: 400, code: 'body_invalid' });

@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
-import { INTERNAL, makeRun, outputs, post, type TestRun } from '../../scripts/clients/run-stream-client';
+import {
+  OPERATOR,
+  makeRun,
+  outputs,
+  post,
+  type TestRun,
+} from '../../scripts/clients/run-stream-client';
 import { poll, pushRepo, testController } from './workflows-client';
 
 const base = inject('baseUrl');
@@ -210,7 +216,7 @@ describe('live run pages in Chromium', () => {
       await page.locator(`tr[data-run="${run.runId}"]`).waitFor();
       const c = await fetch(`${base}/internal/runs`, {
         method: 'POST',
-        headers: { ...INTERNAL, 'content-type': 'application/json' },
+        headers: { ...OPERATOR, 'content-type': 'application/json' },
         body: JSON.stringify({
           owner: run.owner.user.login,
           repo: run.repo,

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { expect, vi } from 'vitest';
 import WebSocket from 'ws';
 import {
-  INTERNAL,
+  OPERATOR,
   makeRun,
   outputs,
   post,
@@ -52,7 +52,7 @@ function waitFor<T>(fn: () => Promise<T | undefined>, ms: number, what: string):
 }
 
 async function streamState(base: string, runId: number) {
-  const r = await fetch(`${base}/internal/runs/${runId}/stream`, { headers: INTERNAL });
+  const r = await fetch(`${base}/internal/runs/${runId}/stream`, { headers: OPERATOR });
   expect(r.status).toBe(200);
   return (await r.json()) as { dropped: number; sse_viewers: number; last_id: number };
 }

@@ -2,7 +2,8 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { signUp } from '../../scripts/clients/auth';
 import {
-  INTERNAL,
+  CONTROLLER,
+  OPERATOR,
   makeRun,
   outputs,
   post,
@@ -123,7 +124,7 @@ describe('run streams', () => {
     expect((await post(base, run, outputs('s', 1, ['first token\n']))).status).toBe(200);
     const claim = await fetch(`${base}/internal/controller/runs/claim`, {
       method: 'POST',
-      headers: { ...INTERNAL, 'content-type': 'application/json' },
+      headers: { ...CONTROLLER, 'content-type': 'application/json' },
       body: JSON.stringify({ owner: 'rotation-test', repo_owner: run.owner.user.login }),
     });
     expect(claim.status).toBe(200);
@@ -140,7 +141,7 @@ describe('run streams', () => {
     });
     await fetch(`${base}/internal/runs/${run.runId}/restart`, {
       method: 'POST',
-      headers: INTERNAL,
+      headers: OPERATOR,
     });
     expect((await post(base, run, outputs('s', 3, ['old again\n']))).status).toBe(401);
     await post(base, rotated, outputs('s', 3, ['after restart\n']));
@@ -160,7 +161,7 @@ describe('run streams', () => {
     await post(base, run, outputs('s', 1, ['before\n']));
     const restart = await fetch(`${base}/internal/runs/${run.runId}/restart`, {
       method: 'POST',
-      headers: INTERNAL,
+      headers: OPERATOR,
     });
     expect(restart.status).toBe(204);
     // The retried chunk is still a duplicate after the restart; numbering continues.
@@ -172,7 +173,7 @@ describe('run streams', () => {
     // A fresh instance after the archive serves the same log (from R2).
     await fetch(`${base}/internal/runs/${run.runId}/restart`, {
       method: 'POST',
-      headers: INTERNAL,
+      headers: OPERATOR,
     });
     const again = await readSse(`${run.api}/stream?after=1`);
     expect(again.events.map((e) => e.data)).toEqual(replay.events.slice(1).map((e) => e.data));
@@ -196,7 +197,7 @@ describe('run streams', () => {
     // Restart so nothing is cached in the instance: the archive and its index are read afresh.
     await fetch(`${base}/internal/runs/${run.runId}/restart`, {
       method: 'POST',
-      headers: INTERNAL,
+      headers: OPERATOR,
     });
     for (const after of [0, 998, 999, 1000, 1001, 1999, 2000, 2001, 2598, 2599, 2600]) {
       const page = (await (await fetch(`${run.api}/events?after=${after}&limit=5`)).json()) as {

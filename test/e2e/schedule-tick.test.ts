@@ -9,7 +9,7 @@ import type { Controller } from '../../runner-controller/controller/controller';
 import { startScheduleTicker, type Ticker } from '../../scripts/schedule-ticker';
 import { signUp } from '../../scripts/clients/auth';
 import { GitSandbox } from '../helpers/git';
-import { INTERNAL, makeRun } from '../../scripts/clients/run-stream-client';
+import { CONTROLLER, makeRun } from '../../scripts/clients/run-stream-client';
 import { DEV_SECRET, outputOf, poll, pushRepo, testController } from './workflows-client';
 
 const base = inject('baseUrl');
@@ -33,7 +33,7 @@ describe('the schedule under npm start', () => {
   const claim = async (repoOwner: string) => {
     const res = await fetch(`${base}/internal/controller/runs/claim`, {
       method: 'POST',
-      headers: { ...INTERNAL, 'content-type': 'application/json' },
+      headers: { ...CONTROLLER, 'content-type': 'application/json' },
       body: JSON.stringify({
         owner: 'vanishing-controller',
         lease_seconds: 2,
@@ -60,7 +60,7 @@ describe('the schedule under npm start', () => {
     }, 30_000);
   });
 
-  it('refuses the tick without the internal secret', async () => {
+  it('refuses the tick without the controller credential', async () => {
     const res = await fetch(`${base}/internal/controller/tick`, { method: 'POST' });
     expect(res.status).toBe(401);
   });

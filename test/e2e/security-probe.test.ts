@@ -342,7 +342,7 @@ describe('security probe', () => {
     owner.close();
   });
 
-  it('refuses every internal route without the internal secret', async () => {
+  it('refuses every internal route without a component credential', async () => {
     const findings: Finding[] = [];
     const internal = routes.filter((r) => ROUTES[r.key]?.kind === 'internal');
     const facts = world.privateRepo;

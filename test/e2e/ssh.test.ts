@@ -10,11 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Bridge } from '../../ssh-bridge/server';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
+import { BRIDGE, bridgeTicket, SshKit, type SshKey, startTestBridge } from '../helpers/ssh';
 
 const base = inject('baseUrl');
-// The Worker's dev default from wrangler.toml [vars]; the e2e stack does not override it.
-const SECRET = 'dev-internal-secret-change-me';
 
 let kit: SshKit;
 let bridge: Bridge;
@@ -234,6 +232,21 @@ describe('SSH access', () => {
     expect(revoked.stderr).toContain('Permission denied (publickey)');
   });
 
+  it('accepts every key type it allows; the Worker checks each signature before naming the user', async () => {
+    for (const [type, bits] of [
+      ['ecdsa', 256],
+      ['ecdsa', 384],
+      ['ecdsa', 521],
+      ['rsa', 3072],
+    ] as const) {
+      const key = await kit.keygen(`${type}-${bits}`, type, bits);
+      const id = await addKey(bob, key);
+      const r = await kit.ssh(bridge.port, key);
+      expect(r.stderr, `${type} ${bits}`).toContain(`Hi ${bob.user.login}!`);
+      expect((await api(bob, 'DELETE', `/user/keys/${id}`)).status).toBe(204);
+    }
+  });
+
   it("hides someone else's private repository and denies pushes without write access", async () => {
     const a = alice.user.login;
     const o = { port: bridge.port, key: bobKey };
@@ -251,10 +264,13 @@ describe('SSH access', () => {
 
   it('honours a repository grant only for its user, repository and action', async () => {
     const a = alice.user.login;
+    const tickets = new Map([
+      [alice, await bridgeTicket(base, aliceKey)],
+      [bob, await bridgeTicket(base, bobKey)],
+    ]);
     const as = (u: SignUp, extra: Record<string, string> = {}) => ({
-      'X-Plue-Internal-Secret': SECRET,
-      'X-Plue-User-Id': String(u.user.id),
-      'X-Plue-User-Login': u.user.login,
+      ...BRIDGE,
+      'X-Plue-Ssh-Ticket': tickets.get(u) ?? '',
       ...extra,
     });
     const grant = async (u: SignUp, repo: string, action: string): Promise<Response> =>
@@ -299,7 +315,7 @@ describe('SSH access', () => {
     };
     const forged = `${Buffer.from(JSON.stringify({ ...body, u: String(bob.user.id) })).toString('base64url')}.${mac}`;
     expect((await refs('secret', 'git-upload-pack', withGrant(bob, forged))).status).toBe(404);
-    // Without the internal secret the header is never looked at.
+    // Without the bridge's credential the header is never looked at.
     const anon = await fetch(`${base}/${a}/secret.git/info/refs?service=git-upload-pack`, {
       headers: { 'X-Plue-Repo-Grant': aliceGrant, 'Git-Protocol': 'version=2' },
     });

@@ -13,8 +13,10 @@ import type { SignUp } from '../../scripts/clients/auth';
 import type { GitSandbox } from '../helpers/git';
 import { remoteUrl } from '../helpers/git';
 import { readSse, type SseEvent } from '../../scripts/clients/run-stream-client';
+import { COMPONENT_CREDENTIALS } from '../../common/dev-secret';
 
-export const DEV_SECRET = 'dev-internal-secret-change-me';
+/** The controller's development credential (the test stack's wrangler.toml). */
+export const DEV_SECRET = COMPONENT_CREDENTIALS.controller.devDefault;
 
 export interface RunJson {
   id: number;

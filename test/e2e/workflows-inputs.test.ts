@@ -165,7 +165,7 @@ def nightly(ctx):
     const tick = async (at: string) => {
       const res = await fetch(`${base}/internal/controller/schedule`, {
         method: 'POST',
-        headers: { 'X-Plue-Internal-Secret': DEV_SECRET, 'content-type': 'application/json' },
+        headers: { 'X-Plue-Controller-Secret': DEV_SECRET, 'content-type': 'application/json' },
         body: JSON.stringify({ at }),
       });
       expect(res.status).toBe(200);

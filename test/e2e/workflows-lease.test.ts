@@ -93,7 +93,7 @@ def hangs(ctx):
     const finished = await poll(async () => {
       const swept = await fetch(`${base}/internal/controller/sweep`, {
         method: 'POST',
-        headers: { 'X-Plue-Internal-Secret': DEV_SECRET },
+        headers: { 'X-Plue-Controller-Secret': DEV_SECRET },
       });
       expect(swept.status).toBe(200);
       const r = await repo.get<RunJson>(`/actions/runs/${id}`);
@@ -114,13 +114,13 @@ def hangs(ctx):
   it('refuses fenced writes from a controller whose lease is gone', async () => {
     const claim = await fetch(`${base}/internal/controller/runs/1/heartbeat`, {
       method: 'POST',
-      headers: { 'X-Plue-Internal-Secret': DEV_SECRET, 'content-type': 'application/json' },
+      headers: { 'X-Plue-Controller-Secret': DEV_SECRET, 'content-type': 'application/json' },
       body: JSON.stringify({ lease_owner: 'nobody', lease_epoch: '999' }),
     });
     expect(claim.status).toBe(409);
     const complete = await fetch(`${base}/internal/controller/runs/1/complete`, {
       method: 'POST',
-      headers: { 'X-Plue-Internal-Secret': DEV_SECRET, 'content-type': 'application/json' },
+      headers: { 'X-Plue-Controller-Secret': DEV_SECRET, 'content-type': 'application/json' },
       body: JSON.stringify({ lease_owner: 'nobody', lease_epoch: '999', conclusion: 'success' }),
     });
     expect(complete.status).toBe(409);

@@ -1,6 +1,6 @@
 /**
  * A push over SSH (OpenSSH → the SSH bridge → the Worker) records push events too, and the
- * controller fetches a private repository with the pusher's access. Branch filters of the
+ * controller fetches the private repository with the claimed event's and run's own tokens. Branch filters of the
  * trigger decide which refs start runs.
  */
 import { mkdirSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
 import { startBridge, type Bridge } from '../../ssh-bridge/server';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { SshKit, type SshKey } from '../helpers/ssh';
-import { DEV_SECRET, outputOf, testController, WorkflowRepo } from './workflows-client';
+import { DEV_BRIDGE_SECRET, SshKit, type SshKey } from '../helpers/ssh';
+import { outputOf, testController, WorkflowRepo } from './workflows-client';
 
 const base = inject('baseUrl');
 
@@ -33,7 +33,7 @@ describe('workflows started by an SSH push', () => {
     expect(res.status).toBe(201);
     bridge = await startBridge({
       upstreamUrl: base,
-      secret: DEV_SECRET,
+      secret: DEV_BRIDGE_SECRET,
       dataDir: join(kit.root, 'data'),
       port: 0,
       log: () => undefined,

@@ -1,7 +1,8 @@
 /**
  * A loopback stand-in for the Worker's bridge-facing surface, for the SSH bridge's own tests:
  * `POST /internal/ssh/lookup` against a key table, `POST /internal/ssh/grant` by `access`, and git smart HTTP served by git's real
- * `git http-backend` (CGI) over bare repositories, with the Worker's identity headers, its
+ * `git http-backend` (CGI) over bare repositories, with the Worker's identity headers (the
+ * bridge's credential; a session ticket, here simply `ticket-<user id>`, names the user), its
  * 404/403 plain-text refusals; upload-pack in every protocol version (v0/v1 stateless-rpc as the
  * bridge sends it), with filters and any-object wants allowed. Records every git request and whether
  * its body arrived complete, so tests can see an aborted push.
@@ -127,18 +128,23 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     void (async () => {
-      if (req.headers['x-plue-internal-secret'] !== opts.secret)
-        return text(res, 401, 'Bad internal secret');
+      if (req.headers['x-plue-bridge-secret'] !== opts.secret)
+        return text(res, 401, 'Bad bridge secret');
+      const ticket = /^ticket-(\d+)$/.exec(String(req.headers['x-plue-ssh-ticket'] ?? ''));
+      const ticketUser = ticket?.[1];
       const url = new URL(req.url ?? '/', 'http://x');
       if (req.method === 'POST' && url.pathname === '/internal/ssh/lookup') {
-        const { key } = JSON.parse(await readAll(req)) as { key: string };
+        const body = JSON.parse(await readAll(req)) as { key: string; proof?: unknown };
+        const { key } = body;
         const user = keys.get(key);
         if (!user) {
           res.writeHead(404, { 'Content-Type': 'application/json' });
           return res.end('{"error":{"code":"ssh_key_unknown","message":"No user has this key"}}');
         }
+        // The real Worker checks the proof's signature; the stand-in only wants one for a ticket.
+        const proved = typeof body.proof === 'object' && body.proof !== null;
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        return res.end(JSON.stringify({ user }));
+        return res.end(JSON.stringify(proved ? { user, ticket: `ticket-${user.id}` } : { user }));
       }
       if (req.method === 'POST' && url.pathname === '/internal/ssh/grant') {
         // The Worker's one authorisation per git command; the git routes below check anyway.
@@ -147,7 +153,8 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
           res.writeHead(503, { 'Content-Type': 'application/json' });
           return res.end('{"error":{"code":"unavailable","message":"database unreachable"}}');
         }
-        const userId = Number(req.headers['x-plue-user-id']);
+        if (ticketUser === undefined) return text(res, 401, 'No ticket');
+        const userId = Number(ticketUser);
         const { owner, repo, action } = JSON.parse(await readAll(req)) as Record<string, string>;
         const access = opts.access(userId, owner ?? '', repo ?? '');
         const refuse = (status: number, message: string): void => {
@@ -161,7 +168,7 @@ export async function startFakeWorker(opts: FakeWorkerOptions): Promise<FakeWork
         return res.end(JSON.stringify({ grant: `fake.${userId}` }));
       }
       const m = GIT_PATH.exec(url.pathname);
-      const userId = req.headers['x-plue-user-id'] as string | undefined;
+      const userId = ticketUser;
       const rec: RecordedRequest = {
         method: req.method ?? '',
         path: url.pathname,

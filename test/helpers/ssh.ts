@@ -7,11 +7,13 @@
  *   const key = await kit.keygen('alice');
  *   await kit.git(dir, ['clone', `ssh://git@127.0.0.1:${port}/alice/repo.git`], { port, key });
  */
+import { COMPONENT_CREDENTIALS } from '../../common/dev-secret';
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBridge, type Bridge } from '../../ssh-bridge/server';
+import { keyProof } from './ssh-proof';
 
 export interface RunResult {
   code: number;
@@ -46,13 +48,14 @@ export class SshKit {
     );
   }
 
-  /** A new ed25519 key pair without passphrase. */
-  async keygen(name: string): Promise<SshKey> {
+  /** A new key pair without passphrase (ed25519 unless `type` says otherwise). */
+  async keygen(name: string, type = 'ed25519', bits?: number): Promise<SshKey> {
     const path = join(this.root, `key-${name}`);
     const r = await this.run('ssh-keygen', [
       '-q',
       '-t',
-      'ed25519',
+      type,
+      ...(bits === undefined ? [] : ['-b', String(bits)]),
       '-N',
       '',
       '-C',
@@ -208,8 +211,8 @@ export class SshKit {
   }
 }
 
-/** The test stacks' development internal secret (loopback, development mode only). */
-export const DEV_INTERNAL_SECRET = 'dev-internal-secret-change-me';
+/** The test stacks' development bridge credential (loopback, development mode only). */
+export const DEV_BRIDGE_SECRET = COMPONENT_CREDENTIALS.bridge.devDefault;
 
 /**
  * Starts an SSH bridge on a free port in front of the Worker at `base`, state under `kit`; its
@@ -222,9 +225,33 @@ export function startTestBridge(
 ): Promise<Bridge> {
   return startBridge({
     upstreamUrl: base,
-    secret: DEV_INTERNAL_SECRET,
+    secret: DEV_BRIDGE_SECRET,
     dataDir: join(kit.root, 'data'),
     port: 0,
     log,
   });
+}
+
+/** The bridge credential's header, as the bridge sends it to the test stack. */
+export const BRIDGE = { [COMPONENT_CREDENTIALS.bridge.header]: DEV_BRIDGE_SECRET };
+
+export { keyProof } from './ssh-proof';
+
+/**
+ * What the bridge gets for a key it authenticated: the Worker's session ticket for the key's
+ * owner (`POST /internal/ssh/lookup` with the bridge's credential and the client's signature).
+ */
+export async function bridgeTicket(base: string, key: SshKey): Promise<string> {
+  const res = await fetch(`${base}/internal/ssh/lookup`, {
+    method: 'POST',
+    headers: { ...BRIDGE, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      key: key.publicLine.split(' ').slice(0, 2).join(' '),
+      proof: keyProof(key),
+    }),
+  });
+  if (res.status !== 200) throw new Error(`key lookup: HTTP ${res.status} ${await res.text()}`);
+  const { ticket } = (await res.json()) as { ticket?: string };
+  if (!ticket) throw new Error('key lookup answered no ticket');
+  return ticket;
 }

@@ -1,65 +1,26 @@
 /**
  * Authenticates every request and sets `c.var.user` (or undefined) and `c.var.auth`:
- * - the SSH bridge: `X-Plue-Internal-Secret` (constant-time compared) + `X-Plue-User-Id` → 'ssh';
+ * - an internal component's credential (middleware/components.ts): the SSH bridge with the
+ *   session ticket of the user it looked up by key → 'ssh' as that user, on its paths only; the
+ *   runner controller or an operator → 'component', never a user;
+ * - git's HTTP Basic `run-<id>:<token>` / `event-<id>:<token>` on git paths → 'job' (read of
+ *   that job's repository only; services/runs/job-credentials.ts);
  * - `Authorization: Bearer plue_pat_…`, or HTTP Basic with the token as password → 'token';
  * - the `plue_session` cookie of a live (unrevoked, unexpired) session → 'session';
- * - otherwise 'anonymous'. A bad token or internal secret is a 401, a dead cookie is anonymous.
+ * - otherwise 'anonymous'. A bad token, ticket or credential is a 401, a dead cookie is anonymous.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import type { AppEnv, AuthInfo, CurrentUser, Env } from '../env';
+import type { AppEnv, AuthInfo, CurrentUser } from '../env';
 import { AppError } from '../../common/errors';
-import { internalSecretProblem } from '../../common/dev-secret';
-import { constantTimeEqual } from '../services/identity/secrets';
+import type { Component } from '../../common/dev-secret';
 import { userOfSession } from '../services/identity/sign-in';
+import { SSH_TICKET_HEADER, userOfSshTicket } from '../services/identity/ssh-tickets';
 import { ALL_SCOPES, authenticateToken } from '../services/identity/tokens';
-import { currentUserById } from '../services/identity/users';
+import { jobCredentialOf, jobScopeOf } from '../services/runs/job-credentials';
+import { isGitPath, presentedComponent } from './components';
 
 export const SESSION_COOKIE = 'plue_session';
-export const INTERNAL_SECRET_HEADER = 'X-Plue-Internal-Secret';
-
-/**
- * True when `presented` is the configured internal secret and that secret may be used here: the
- * public dev default only in development mode, with a loopback PLUE_PUBLIC_URL, for a caller
- * on loopback (`clientIp`, Cloudflare's CF-Connecting-IP, when the request has one).
- */
-export function internalSecretValid(
-  env: Env,
-  presented: string | undefined,
-  clientIp?: string,
-): boolean {
-  const secret = env.PLUE_INTERNAL_SECRET;
-  if (!secret || presented === undefined) return false;
-  const problem = internalSecretProblem({
-    mode: env.PLUE_ENV,
-    secret,
-    addresses: [env.PLUE_PUBLIC_URL, ...(clientIp === undefined ? [] : [clientIp])],
-  });
-  if (problem !== undefined) return false;
-  return constantTimeEqual(presented, secret);
-}
-
-/** `internalSecretValid` for a request: its header and its client address. */
-export function requestHasInternalSecret(c: Context<AppEnv>): boolean {
-  return internalSecretValid(
-    c.env,
-    c.req.header(INTERNAL_SECRET_HEADER),
-    c.req.header('CF-Connecting-IP'),
-  );
-}
-
-/** Throws `unauthenticated` unless the request carries the internal secret. */
-export function requireInternalSecret(c: Context<AppEnv>): void {
-  if (!requestHasInternalSecret(c)) {
-    throw AppError.unauthenticated('Internal endpoint', 'internal_secret_invalid');
-  }
-}
-
-/** Middleware for routes only the bridge, the runner controller and operators may call. */
-export const internalSecretOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireInternalSecret(c);
-  await next();
-};
 
 /** The token presented in Authorization (Bearer, or Basic's password), if any. */
 export function presentedToken(header: string | undefined): string | undefined {
@@ -91,6 +52,30 @@ function setIdentity(c: Context<AppEnv>, user: CurrentUser | undefined, auth: Au
   c.set('auth', auth);
 }
 
+/**
+ * The identity of a component's request: the bridge acts for the user of its ticket (required
+ * on grants and git requests, which the Worker signed when the bridge looked the key up), the
+ * controller and operators for no one.
+ */
+async function identifyComponent(c: Context<AppEnv>, component: Component, now: Date) {
+  if (component !== 'bridge' || c.req.path === '/internal/ssh/lookup') {
+    setIdentity(c, undefined, { kind: 'component', scopes: new Set(), component });
+    return;
+  }
+  const user = await userOfSshTicket(c.env, c.req.header(SSH_TICKET_HEADER), now);
+  if (!user) {
+    throw AppError.unauthenticated(
+      'The SSH session ticket is missing, forged or expired',
+      'ssh_ticket_invalid',
+    );
+  }
+  setIdentity(
+    c,
+    { id: user.id, login: user.login, wallet_address: '' },
+    { kind: 'ssh', scopes: new Set(ALL_SCOPES), component },
+  );
+}
+
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const now = new Date();
@@ -99,35 +84,25 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     // The stylesheet and other static files need no identity (and no database round trip).
     if (c.req.path.startsWith('/static/')) return next();
 
-    const internal = c.req.header(INTERNAL_SECRET_HEADER);
-    if (internal !== undefined) {
-      if (!requestHasInternalSecret(c)) {
-        throw AppError.unauthenticated('Bad internal secret', 'internal_secret_invalid');
-      }
-      const userId = c.req.header('X-Plue-User-Id');
-      if (userId !== undefined) {
-        if (!/^\d{1,18}$/.test(userId)) {
-          throw AppError.unauthenticated('Unknown user', 'internal_user_unknown');
-        }
-        // The bridge (already authenticated by the secret) may name the login it looked up with
-        // the key, which spares a database read on every git request of an SSH session.
-        const login = c.req.header('X-Plue-User-Login');
-        if (login !== undefined && /^[A-Za-z0-9-]{1,39}$/.test(login)) {
-          setIdentity(
-            c,
-            { id: userId, login, wallet_address: '' },
-            { kind: 'ssh', scopes: new Set(ALL_SCOPES) },
-          );
-          return next();
-        }
-        const u = await currentUserById(db, userId);
-        if (!u) throw AppError.unauthenticated('Unknown user', 'internal_user_unknown');
-        setIdentity(c, u, { kind: 'ssh', scopes: new Set(ALL_SCOPES) });
-      }
+    const component = presentedComponent(c);
+    if (component !== undefined) {
+      await identifyComponent(c, component, now);
       return next();
     }
 
     const authorization = c.req.header('Authorization');
+    const job = isGitPath(c.req.path) ? jobCredentialOf(authorization) : undefined;
+    if (job !== undefined) {
+      const scope = await jobScopeOf(db, c.env, job, now);
+      if (!scope) {
+        throw AppError.unauthenticated(
+          `The ${job.kind} token is unknown, or its ${job.kind} is not held any more`,
+          'job_token_invalid',
+        );
+      }
+      setIdentity(c, undefined, { kind: 'job', scopes: new Set(['repo:read']), job: scope });
+      return next();
+    }
     // Run-scoped tokens are checked by the internal runs API itself (routes/internal/runs.ts).
     if (authorization !== undefined && !c.req.path.startsWith('/internal/runs/')) {
       const token = presentedToken(authorization);

@@ -2,7 +2,8 @@
  * Same-origin check for state-changing requests (POST/PUT/PATCH/DELETE), as hono's `csrf`
  * middleware does, extended to Referer: a cookie-authenticated request must carry an Origin (or,
  * without one, a Referer) of this origin; any request carrying a foreign Origin is refused too
- * (that covers sign-in CSRF). Requests authenticated by token or internal secret are exempt.
+ * (that covers sign-in CSRF). Requests authenticated by a token or the SSH bridge are exempt;
+ * component requests carry no cookie, so only a foreign Origin refuses them.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
@@ -22,7 +23,8 @@ function originOf(value: string | undefined): string | undefined {
 export function csrf(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const kind = c.var.auth.kind;
-    if (SAFE.has(c.req.method) || kind === 'token' || kind === 'ssh') return next();
+    if (SAFE.has(c.req.method) || kind === 'token' || kind === 'ssh' || kind === 'job')
+      return next();
     const self = new URL(c.req.url).origin;
     const origin = originOf(c.req.header('Origin'));
     const source = origin ?? originOf(c.req.header('Referer'));

@@ -1,7 +1,7 @@
 /**
  * Per-client rate limits: /api/v1/auth/* per client IP (`RATE_LIMIT_AUTH_PER_MIN`, default 60)
  * and API writes per user, or per IP when anonymous (`RATE_LIMIT_WRITE_PER_MIN`, default 600).
- * Internal (SSH bridge) requests are not limited here.
+ * Requests of internal components (the SSH bridge, the controller, operators) are not limited here.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
@@ -11,7 +11,7 @@ const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function rateLimits(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.var.auth.kind === 'ssh') return next();
+    if (c.var.auth.component !== undefined) return next();
     const path = c.req.path;
     const ip = c.req.header('CF-Connecting-IP') ?? 'unknown';
     if (path.startsWith('/api/v1/auth/')) {

@@ -1,14 +1,15 @@
 /**
  * git smart HTTP: `GET /{owner}/{repo}(.git)/info/refs?service=…`, `POST …/git-upload-pack`,
- * `POST …/git-receive-pack`. Handlers authenticate (token as Basic password, session, or the SSH
- * bridge's internal identity), authorise through the one authorisation service, and hand the
- * stream to the git services. Errors become plain-text git answers in middleware/common/errors.ts.
+ * `POST …/git-receive-pack`. Handlers authenticate (token as Basic password, session, the SSH
+ * bridge for the user of its ticket, or a run's or claimed event's token for its own repository),
+ * authorise through the one authorisation service, and hand the stream to the git services. Errors become plain-text git answers in middleware/common/errors.ts.
  */
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../../common/errors';
 import { loadRepoForAction, REPO_GRANT_HEADER, repoFromGrant } from '../services/repos/authz';
 import { edgeCache } from '../services/cache/cache';
+import { loadRepoForJob } from '../services/runs/job-credentials';
 import { advertiseReceivePack, advertiseUploadPackV2 } from '../services/git/advertise';
 import { onPushed } from '../services/git/after-push';
 import { compactIfNeeded } from '../services/git/compaction';
@@ -41,10 +42,19 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
     const cache = edgeCache((p) => ctx.waitUntil(p), c.var.memory);
     // The SSH bridge authorises a git command once and carries the signed answer through its
     // requests (services/repos/authz.ts), so they need no database read.
+    const job = c.var.auth.job;
+    if (c.var.auth.kind === 'job' && job !== undefined) {
+      const row = await loadRepoForJob(c.var.db, job, owner, name, action);
+      return gitRepoContext(c.env, {
+        id: row.id,
+        fullName: `${row.owner_login}/${row.name}`,
+        defaultBranch: row.default_branch,
+      });
+    }
     const granted =
       c.var.auth.kind === 'ssh'
         ? await repoFromGrant(
-            c.env.PLUE_INTERNAL_SECRET,
+            c.env,
             c.req.header(REPO_GRANT_HEADER),
             actor,
             owner,
@@ -65,7 +75,7 @@ async function openRepo(c: Context<AppEnv>, action: 'read' | 'write') {
   } catch (err) {
     // Anonymous git clients are asked for credentials instead of told "not found", so a user
     // with access gets a password prompt; strangers learn nothing either way.
-    if (err instanceof AppError && err.kind === 'not_found' && c.var.user === undefined) {
+    if (err instanceof AppError && err.kind === 'not_found' && c.var.auth.kind === 'anonymous') {
       throw AppError.unauthenticated('Authentication required', 'auth_required');
     }
     throw err;

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from .context import env_value
 from .errors import WorkflowError, user_line
-from .limits import DEFAULT_TIMEOUT, MAX_WORKFLOWS_PER_FILE, parse_timeout
+from .limits import DEFAULT_TIMEOUT, MAX_WORKFLOWS_PER_FILE, parse_limits, parse_timeout
 from .triggers import Trigger
 
 _IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]*$")
@@ -29,6 +29,7 @@ class WorkflowDef:
         timeout: int,
         env: dict[str, str],
         line: int | None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         self.fn = fn
         self.name = name
@@ -37,6 +38,7 @@ class WorkflowDef:
         self.timeout = timeout
         self.env = env
         self.line = line
+        self.limits = limits
 
 
 # Filled while one workflow file executes; the evaluator clears it before each file.
@@ -49,8 +51,15 @@ def workflow(
     timeout: Any = None,
     env: Any = None,
     name: Any = None,
+    memory: Any = None,
+    pids: Any = None,
+    cpus: Any = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare a workflow: `@workflow(triggers=[push(branches=["main"])], image=..., ...)`."""
+    """Declare a workflow: `@workflow(triggers=[push(branches=["main"])], image=..., ...)`.
+
+    memory= ('2g'), pids= (512) and cpus= (1.5) set each step's limits; unset, the controller's
+    defaults apply.
+    """
     line = user_line()
     if callable(triggers) and not isinstance(triggers, Trigger):
         raise WorkflowError("use @workflow(triggers=[...]) with parentheses", line)
@@ -73,6 +82,10 @@ def workflow(
     env_json = {str(k): env_value(str(k), v) for k, v in (env or {}).items()}
     if name is not None and (not isinstance(name, str) or not name.strip()):
         raise WorkflowError("name= must be a non-empty string", line)
+    try:
+        limits = parse_limits(memory, pids, cpus)
+    except WorkflowError as e:
+        raise WorkflowError(e.message, line) from None
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         if not callable(fn):
@@ -83,7 +96,7 @@ def workflow(
         if len(registry) >= MAX_WORKFLOWS_PER_FILE:
             raise WorkflowError(f"at most {MAX_WORKFLOWS_PER_FILE} workflows per file", line)
         registry.append(
-            WorkflowDef(fn, wf_name, list(triggers), image, seconds, env_json, line)
+            WorkflowDef(fn, wf_name, list(triggers), image, seconds, env_json, line, limits)
         )
         return fn
 

@@ -164,6 +164,7 @@ def evaluate_file(path: str, event: dict[str, Any] | None, root: str | None = No
                 "image": wf.image,
                 "timeout": wf.timeout,
                 "env": wf.env,
+                "limits": wf.limits,
                 "matched": None,
                 "steps": None,
                 "result": None,

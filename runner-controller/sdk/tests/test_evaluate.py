@@ -53,6 +53,42 @@ class EvaluateCase(unittest.TestCase):
         return doc["error"]
 
 
+class LimitsTest(EvaluateCase):
+    def test_limits_go_into_the_plan(self):
+        doc = self.evaluate("""\
+            from plue import workflow, push
+
+            @workflow(triggers=[push()], memory="512m", pids=64, cpus=1.5)
+            def ci(ctx):
+                ctx.run(name="t", cmd="true")
+            """)
+        [wf] = doc["workflows"]
+        self.assertEqual(wf["limits"], {"memory_bytes": 512 * 1024**2, "pids": 64, "cpus": 1.5})
+
+    def test_no_limits_is_null(self):
+        [wf] = self.evaluate(ISSUE_EXAMPLE)["workflows"]
+        self.assertIsNone(wf["limits"])
+
+    def test_bad_limits_point_at_the_decorator(self):
+        for bad, message in [
+            ('memory="lots"', "memory must be"),
+            ('memory="1m"', "between 16 MiB"),
+            ("pids=3", "pids must be"),
+            ("pids=True", "pids must be"),
+            ("cpus=0", "cpus must be"),
+            ('cpus="2"', "cpus must be"),
+        ]:
+            err = self.error(f"""\
+                from plue import workflow, push
+
+                @workflow(triggers=[push()], {bad})
+                def ci(ctx):
+                    ctx.run(name="t", cmd="true")
+                """)
+            self.assertIn(message, err["message"], bad)
+            self.assertEqual(err["line"], 3, bad)
+
+
 class PlanTest(EvaluateCase):
     def test_issue_example(self):
         doc = self.evaluate(ISSUE_EXAMPLE)

@@ -11,7 +11,7 @@ import { randomClientIp, signUp, type SignUp } from '../../../scripts/clients/au
 import { GitSandbox, remoteUrl } from '../git';
 import type { RepoFacts } from './routes';
 
-const INTERNAL = { 'X-Plue-Internal-Secret': 'dev-internal-secret-change-me' };
+import { OPERATOR } from '../../../scripts/clients/run-stream-client';
 
 export interface ProbeActor {
   name: 'anonymous' | 'stranger' | 'reader' | 'removed' | 'owner';
@@ -69,7 +69,7 @@ async function makeRepo(
 
   const c = await fetch(`${base}/internal/runs`, {
     method: 'POST',
-    headers: { ...INTERNAL, 'content-type': 'application/json' },
+    headers: { ...OPERATOR, 'content-type': 'application/json' },
     body: JSON.stringify({
       owner: owner.user.login,
       repo: name,

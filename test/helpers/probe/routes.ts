@@ -150,7 +150,8 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /api/v1/users/:user': { kind: 'site', why: 'public profile' },
   'GET /:user': { kind: 'site', why: 'profile listing (probed separately)' },
 
-  // Internal API: the internal secret or a run token, never a user's credentials.
+  // Internal API: a component's credential (bridge, controller, operator) or a run token, never a
+  // user's credentials.
   'POST /internal/ssh/lookup': { kind: 'internal' },
   'POST /internal/ssh/grant': { kind: 'internal' },
   'POST /internal/runs': { kind: 'internal' },

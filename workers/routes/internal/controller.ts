@@ -1,12 +1,14 @@
 /**
- * The runner controller's internal API (internal secret only; see workflow-evaluation.ts and
+ * The runner controller's internal API (its own credential, `X-Plue-Controller-Secret`, only; see workflow-evaluation.ts and
  * workflow-leases.ts). Every write after a claim carries `{lease_owner, lease_epoch}`; a lost
  * lease is a 409 `lease_lost`, and the controller stops working on that item.
  *
- * - POST /internal/controller/events/claim {owner, lease_seconds?, repo_owner?} → 200 {event, sdk_event, lease} | 204
+ * - POST /internal/controller/events/claim {owner, lease_seconds?, repo_owner?} → 200 {event, sdk_event,
+ *   lease, token} | 204 (the token reads the event's repository while the claim holds)
  * - POST /internal/controller/events/:id/evaluation {lease…, sha, files:[…]} → 201 {runs}
  * - POST /internal/controller/events/:id/fail {lease…, error} → 204
  * - POST /internal/controller/runs/claim {owner, lease_seconds?, repo_owner?} → 200 {run, token, secrets, lease} | 204
+ *   (the run token appends the run's log and reads its repository: services/runs/job-credentials.ts)
  * - POST /internal/controller/runs/:id/heartbeat {lease…} → {cancel_requested}
  * - POST /internal/controller/runs/:id/complete {lease…, conclusion, steps, message?} → 204
  * - POST /internal/controller/sweep → {events, requeued, lost}
@@ -17,7 +19,7 @@
 import { Hono, type Context } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
-import { internalSecretOnly } from '../../middleware/auth';
+import { componentOnly } from '../../middleware/components';
 import { publicOrigin } from '../../services/platform/public-url';
 import { runIdOf } from '../../services/runs/runs';
 import {
@@ -52,7 +54,7 @@ const eventIdOf = (raw: string): string => {
 const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 
 export const internalControllerRoutes = new Hono<AppEnv>()
-  .use('*', internalSecretOnly)
+  .use('*', componentOnly('controller'))
   .post('/events/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
     const claimed = await claimEvent(

@@ -1,5 +1,5 @@
 /**
- * Internal repository storage API for operators and tests (internal secret only):
+ * Internal repository storage API for operators and tests (the operator credential only):
  * - GET /internal/repos/:owner/:repo/packs → {repo_id, packs (with cruft), exact, retired, stray, sweep_at,
  *   grace_ms, now}: the pack catalog and the packs compaction retired (kept in R2 until
  *   `delete_after`, then deleted by RepoObject's alarm), each with whether its .pack and .idx are
@@ -11,12 +11,12 @@ import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
 import { r2ObjectStore } from '../../git/storage/object-store';
 import { idxKeyOf, repoPrefix } from '../../git/storage/pack-keys';
-import { internalSecretOnly } from '../../middleware/auth';
+import { componentOnly } from '../../middleware/components';
 import { repoStub } from '../../services/git/repo-context';
 import { internalRepoByName } from '../../services/repos/repo-lookup';
 
 export const internalRepoRoutes = new Hono<AppEnv>()
-  .use(internalSecretOnly)
+  .use(componentOnly('operator'))
   .get('/:owner/:repo/packs', async (c) => {
     const row = await internalRepoByName(c.var.db, c.req.param('owner'), c.req.param('repo'));
     if (!row) throw AppError.notFound('Repository not found');

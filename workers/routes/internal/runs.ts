@@ -1,25 +1,22 @@
 /**
  * Internal run API for producers (the runner controller) and tests:
  * - POST /internal/runs {repo_id | owner+repo, workflow, head_sha, head_branch, event, plan}
- *   creates a queued run → 201 {run, token} (internal secret only);
+ *   creates a queued run → 201 {run, token} (the operator credential only: tests and operators);
  * - POST /internal/runs/:id/events {chunks:[…]} appends to the run's log and mirrors lifecycle
  *   events into the database → {accepted, duplicates, pending, next_seq, last_id, …};
  *   `Authorization: Bearer <run token>` (checked by the run's RunStream; the database only when
- *   the DO cannot vouch for it) or the internal secret;
+ *   the DO cannot vouch for it) or the operator credential; never the controller's own;
  * - GET /internal/runs/:id/stream: the stream's state (last id, viewers, slow viewers dropped
- *   since the instance started), internal secret; tests and operators;
+ *   since the instance started), operator credential; tests and operators;
  * - POST /internal/runs/:id/restart resets the run's Durable Object, as an eviction would
- *   (internal secret; tests).
+ *   (operator credential; tests).
  * The auth middleware leaves Authorization on /internal/runs/* to these handlers.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
-import {
-  requestHasInternalSecret,
-  presentedToken,
-  requireInternalSecret,
-} from '../../middleware/auth';
+import { presentedToken } from '../../middleware/auth';
+import { componentOnly } from '../../middleware/components';
 import {
   createRun,
   createRunInputOf,
@@ -36,8 +33,7 @@ import { createRunRequest } from '../../../common/schemas/internal-runs';
 import { jsonInput } from '../input';
 
 export const internalRunRoutes = new Hono<AppEnv>()
-  .post('/', async (c) => {
-    requireInternalSecret(c);
+  .post('/', componentOnly('operator'), async (c) => {
     const body = await jsonInput(c, createRunRequest);
     const repo =
       body.repo_id !== undefined
@@ -53,7 +49,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
     return c.json({ run: runView(run, repo, publicOrigin(c.env)), token }, 201);
   })
   .post('/:id/events', async (c) => {
-    const internal = requestHasInternalSecret(c);
+    const internal = c.var.auth.component === 'operator';
     const token = presentedToken(c.req.header('Authorization'));
     const readBody = async (): Promise<unknown> => {
       try {
@@ -80,8 +76,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
       archived: r.archived,
     });
   })
-  .get('/:id/stream', async (c) => {
-    requireInternalSecret(c);
+  .get('/:id/stream', componentOnly('operator'), async (c) => {
     const id = runIdOf(c.req.param('id'));
     const s = await runStream(c.env, id).snapshot(id);
     return c.json({
@@ -93,8 +88,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
       dropped: s.dropped,
     });
   })
-  .post('/:id/restart', async (c) => {
-    requireInternalSecret(c);
+  .post('/:id/restart', componentOnly('operator'), async (c) => {
     const id = runIdOf(c.req.param('id'));
     try {
       await runStream(c.env, id).restart();

@@ -1,10 +1,13 @@
 /**
- * Internal API for the SSH bridge, authenticated by `X-Plue-Internal-Secret` (constant-time
- * compared to PLUE_INTERNAL_SECRET), with bodies checked against common/schemas/internal-ssh.ts,
- * which the bridge shares:
- * - POST /internal/ssh/lookup {key} → {user:{id,login}}: the owner of a public key (per SSH
- *   connection);
- * - POST /internal/ssh/grant {owner, repo, action} as the SSH user (`X-Plue-User-Id`) →
+ * Internal API for the SSH bridge, authenticated by its own credential (`X-Plue-Bridge-Secret`,
+ * middleware/components.ts), with bodies checked against common/schemas/internal-ssh.ts, which
+ * the bridge shares:
+ * - POST /internal/ssh/lookup {key, proof?} → {user:{id,login}, ticket?}: the owner of a public
+ *   key (per SSH connection); with the client's signature over its authentication request
+ *   (`proof`, checked here: services/identity/ssh-key-proof.ts) also the session ticket the
+ *   bridge then acts for that user with (services/identity/ssh-tickets.ts). A proof that does
+ *   not verify is a 401;
+ * - POST /internal/ssh/grant {owner, repo, action} as the ticket's user (`X-Plue-Ssh-Ticket`) →
  *   {grant}: authorises one git command once (read for upload-pack, write for receive-pack) and
  *   signs the answer, which the bridge sends back on that command's git requests (see
  *   `issueRepoGrant` in services/repos/authz.ts). Refusals are the git routes' own: 404 for a
@@ -14,18 +17,29 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
 import { AppError } from '../../../common/errors';
-import { internalSecretOnly } from '../../middleware/auth';
+import { componentOnly } from '../../middleware/components';
 import { issueRepoGrant, loadRepoForAction } from '../../services/repos/authz';
 import { edgeCache } from '../../services/cache/cache';
 import { lookupSshKey } from '../../services/identity/ssh-keys';
+import { issueSshTicket } from '../../services/identity/ssh-tickets';
+import { keyProofValid } from '../../services/identity/ssh-key-proof';
 import { sshGrantRequest, sshLookupRequest } from '../../../common/schemas/internal-ssh';
 import { jsonInput } from '../input';
 
 export const internalSshRoutes = new Hono<AppEnv>()
-  .use(internalSecretOnly)
+  .use(componentOnly('bridge'))
   .post('/lookup', async (c) => {
     const body = await jsonInput(c, sshLookupRequest, 'ssh_key_invalid');
-    return c.json({ user: await lookupSshKey(c.var.db, body.key, new Date()) });
+    const now = new Date();
+    const { fingerprint, blob, ...user } = await lookupSshKey(c.var.db, body.key, now);
+    if (body.proof === undefined) return c.json({ user });
+    if (!(await keyProofValid(blob, body.proof))) {
+      throw AppError.unauthenticated(
+        'The signature does not prove the key',
+        'ssh_key_proof_invalid',
+      );
+    }
+    return c.json({ user, ticket: await issueSshTicket(c.env, user, fingerprint, now) });
   })
   .post('/grant', async (c) => {
     const user = c.var.user;
@@ -44,12 +58,10 @@ export const internalSshRoutes = new Hono<AppEnv>()
       edgeCache((p) => ctx.waitUntil(p), c.var.memory),
       { follow: true },
     );
-    // internalSecretValid above guarantees the secret is set.
-    const secret = c.env.PLUE_INTERNAL_SECRET ?? '';
     // Reached through an old name: the grant also covers that name, which the session uses.
     const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
     const asked =
       same(row.owner_login, owner) && same(row.name, repo) ? undefined : { owner, name: repo };
-    const grant = await issueRepoGrant(secret, user.id, row, action, new Date(), asked);
+    const grant = await issueRepoGrant(c.env, user.id, row, action, new Date(), asked);
     return c.json({ grant });
   });

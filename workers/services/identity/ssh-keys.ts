@@ -71,9 +71,14 @@ export async function lookupSshKey(
   db: Db,
   key: unknown,
   now: Date,
-): Promise<{ id: number; login: string }> {
+): Promise<{ id: number; login: string; fingerprint: string; blob: Uint8Array }> {
   const parsed = parseSshPublicKey(key);
   const user = await useSshKey(db, parsed.fingerprint, now);
   if (!user) throw AppError.notFound('No user has this key', 'ssh_key_unknown');
-  return { id: Number(user.id), login: user.username };
+  return {
+    id: Number(user.id),
+    login: user.username,
+    fingerprint: parsed.fingerprint,
+    blob: Uint8Array.from(atob(parsed.blob), (ch) => ch.charCodeAt(0)),
+  };
 }

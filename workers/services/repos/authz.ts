@@ -18,6 +18,8 @@ import {
 import { findRedirectedRepo } from '../../../db/queries/redirects';
 import { AppError } from '../../../common/errors';
 import { repoMetaCache, type EdgeCache } from '../cache/cache';
+import type { Env } from '../../env';
+import { signBody, verifiedBody } from '../identity/worker-signing';
 
 export type Action = 'read' | 'write' | 'admin';
 export type Level = 'none' | Action;
@@ -170,14 +172,16 @@ export function requireUser<A extends Actor>(
 
 /**
  * Repository grants: one authorisation carried through the requests of one SSH session. The
- * bridge asks `/internal/ssh/grant` once per git command; the Worker authorises the user there
- * (`loadRepoForAction`) and answers with the repository record signed (HMAC-SHA-256 under the
- * internal secret) together with the user, the action and an expiry. The bridge sends it back on
- * each git request of the session (`X-Plue-Repo-Grant`), which then needs no database read and
- * no edge-cache lookup, however long the machine takes between them. A grant is honoured only on
- * requests that also carry the internal secret and the same user, for the same repository and an
- * action it covers, until it expires: a permission or visibility change reaches sessions that
- * start after it at once, and a running session within `REPO_GRANT_TTL_MS`.
+ * bridge asks `/internal/ssh/grant` once per git command with the session ticket of the user it
+ * authenticated; the Worker authorises the user there (`loadRepoForAction`) and answers with the
+ * repository record signed (services/identity/worker-signing.ts: a key only the Worker holds)
+ * together with the user, the action and an expiry. The bridge sends it back on each git request
+ * of the session (`X-Plue-Repo-Grant`), which then needs no database read and no edge-cache
+ * lookup, however long the machine takes between them. A grant is honoured only on requests of
+ * the bridge for the same user (its ticket), the same repository and an action it covers, until
+ * it expires: a permission or visibility change reaches sessions that start after it at once,
+ * and a running session within `REPO_GRANT_TTL_MS` (after that its requests are authorised
+ * afresh as the ticket's user).
  */
 export const REPO_GRANT_HEADER = 'X-Plue-Repo-Grant';
 export const REPO_GRANT_TTL_MS = 60_000;
@@ -193,38 +197,9 @@ interface GrantBody {
   p?: string;
 }
 
-const encoder = new TextEncoder();
-
-function toBase64Url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined;
-  try {
-    const s = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
-
-function grantKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
-  // Domain-separated from every other use of the internal secret.
-  return crypto.subtle.importKey(
-    'raw',
-    encoder.encode(`plue-repo-grant-v1:${secret}`),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    [usage],
-  );
-}
-
 /** Signs a grant for `userId` to do `action` on `repo` (which the caller has just authorised). */
 export async function issueRepoGrant(
-  secret: string,
+  env: Env,
   userId: string,
   repo: RepoRow,
   action: Action,
@@ -233,13 +208,7 @@ export async function issueRepoGrant(
 ): Promise<string> {
   const body: GrantBody = { u: userId, a: action, e: now.getTime() + REPO_GRANT_TTL_MS, r: repo };
   if (asked) body.p = `${asked.owner}/${asked.name}`.toLowerCase();
-  const payload = toBase64Url(encoder.encode(JSON.stringify(body)));
-  const mac = await crypto.subtle.sign(
-    'HMAC',
-    await grantKey(secret, 'sign'),
-    encoder.encode(payload),
-  );
-  return `${payload}.${toBase64Url(new Uint8Array(mac))}`;
+  return signBody(env, 'repo-grant', body);
 }
 
 /**
@@ -247,7 +216,7 @@ export async function issueRepoGrant(
  * covers `action`; undefined otherwise (the caller then authorises the usual way).
  */
 export async function repoFromGrant(
-  secret: string | undefined,
+  env: Env,
   grant: string | undefined,
   actor: Actor,
   owner: string,
@@ -255,21 +224,9 @@ export async function repoFromGrant(
   action: Action,
   now: Date,
 ): Promise<RepoRow | undefined> {
-  if (!secret || !grant || grant.length > 16_384 || actor.user === undefined) return undefined;
-  const [payload, mac, extra] = grant.split('.');
-  if (payload === undefined || mac === undefined || extra !== undefined) return undefined;
-  const sig = fromBase64Url(mac);
-  if (!sig) return undefined;
-  const key = await grantKey(secret, 'verify');
-  if (!(await crypto.subtle.verify('HMAC', key, sig, encoder.encode(payload)))) return undefined;
-  const raw = fromBase64Url(payload);
-  if (!raw) return undefined;
-  let body: GrantBody;
-  try {
-    body = JSON.parse(new TextDecoder().decode(raw)) as GrantBody;
-  } catch {
-    return undefined;
-  }
+  if (actor.user === undefined) return undefined;
+  const body = (await verifiedBody(env, 'repo-grant', grant)) as GrantBody | undefined;
+  if (typeof body !== 'object' || body === null) return undefined;
   if (body.u !== actor.user.id || !(body.e > now.getTime()) || !(RANK[body.a] >= RANK[action])) {
     return undefined;
   }

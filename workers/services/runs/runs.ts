@@ -139,7 +139,7 @@ export async function loadRunForViewer(
   return { repo, run };
 }
 
-/** The run a producer may write to: with the internal secret, or the run's own token. */
+/** The run a producer may write to: with the operator credential, or the run's own token. */
 export async function authorizeProducer(
   db: Db,
   runId: string,

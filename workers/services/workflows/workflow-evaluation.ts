@@ -27,6 +27,7 @@ import {
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRun, ingestEvents } from '../runs/runs';
+import { eventCheckoutToken } from '../runs/job-credentials';
 import { sdkEventOf, shortRef } from './workflow-events';
 import { leaseOf, leaseSecondsOf, sweepLeases, type Lease } from '../runs/workflow-leases';
 import { secretNames } from './workflow-secrets';
@@ -74,6 +75,8 @@ export async function claimEvent(
       },
       sdk_event: sdkEventOf(e, repo, await secretNames(db, repo.id)),
       lease: { owner, epoch: e.lease_epoch, expires_at: e.lease_expires_at, seconds },
+      // Reads the event's repository (git) while this claim holds: services/runs/job-credentials.ts.
+      token: await eventCheckoutToken(env, e.id, e.lease_epoch),
     };
   }
 }
