@@ -347,7 +347,9 @@ describe('warm pool', () => {
       fake.watches.filter((w) => w.labelSelector === 'plue.dev/controller=watcher');
     const first = mine().length;
     fake.dropWatches();
-    await expect.poll(() => mine().length).toBeGreaterThan(first);
+    // A dropped stream ends the watch either cleanly (resumed at once) or with an error (the
+    // pool restarts the informer after a second): both resume from the last resourceVersion.
+    await expect.poll(() => mine().length, { timeout: 10_000 }).toBeGreaterThan(first);
     // Resumed from where it was, not from a fresh list.
     expect(Number(mine().at(-1)?.resourceVersion)).toBeGreaterThan(0);
     // A claim and the refill are seen through the resumed watch.
@@ -370,10 +372,10 @@ describe('warm pool', () => {
     fake.store.compact();
     const expired = fake.expired;
     fake.dropWatches();
-    await expect.poll(() => fake.expired).toBeGreaterThan(expired);
+    await expect.poll(() => fake.expired, { timeout: 10_000 }).toBeGreaterThan(expired);
     // After 410 Gone it listed again and watches from the list's resourceVersion.
     await expect
-      .poll(() => mine().some((w) => Number(w.resourceVersion) >= compactedAt))
+      .poll(() => mine().some((w) => Number(w.resourceVersion) >= compactedAt), { timeout: 10_000 })
       .toBe(true);
     await b.run(spec(workspace(), 'true'));
     await expect.poll(() => b.pool.readyCount(false)).toBe(1);
