@@ -135,8 +135,9 @@ export async function claimRun(
   origin: string,
   now: Date,
   repoOwner?: string,
+  sweep = true,
 ) {
-  await sweepLeases(db, env, origin, now);
+  if (sweep) await sweepLeases(db, env, origin, now);
   const seconds = leaseSecondsOf(env, askedLease);
   const token = RUN_TOKEN_PREFIX + randomBase62(256);
   const tokenHash = sha256Hex(token);

@@ -56,8 +56,9 @@ export async function claimEvent(
   origin: string,
   now: Date,
   repoOwner?: string,
+  sweep = true,
 ) {
-  await sweepLeases(db, env, origin, now);
+  if (sweep) await sweepLeases(db, env, origin, now);
   const seconds = leaseSecondsOf(env, leaseSeconds);
   for (;;) {
     const e = await claimNextEvent(db, owner, seconds, now, repoOwner, repoLimitOf(env));
