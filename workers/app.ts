@@ -25,6 +25,7 @@ import { browsePageRoutes } from './routes/pages/browse';
 import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { issuePageRoutes } from './routes/pages/issues';
+import { landingPageRoutes } from './routes/pages/landings';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { notificationPageRoutes } from './routes/pages/notifications';
 import { peopleRoutes } from './routes/pages/people';
@@ -71,6 +72,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.route('/', workflowPageRoutes);
   app.route('/', commitStatusRoutes);
   app.route('/', issuePageRoutes);
+  app.route('/', landingPageRoutes);
   app.route('/', notificationPageRoutes);
   app.route('/', repoSettingsRoutes);
   app.route('/', branchRuleRoutes);

@@ -23,7 +23,13 @@ export type IssueEventKind =
   | 'unlocked'
   | 'pinned'
   | 'unpinned'
-  | 'transferred';
+  | 'transferred'
+  // A landing request's own events (db/migrations/0013_landings.sql).
+  | 'revision_pushed'
+  | 'landed'
+  | 'ready_for_review'
+  | 'converted_to_draft'
+  | 'target_changed';
 
 export interface IssueEventRow {
   id: string;

@@ -2,7 +2,8 @@
  * Issue search within one repository: the structured form of GitHub's qualifiers (built by
  * workers/services/issues/search-query.ts) turned into one SQL query over indexed columns, with
  * free text matched by PostgreSQL full-text search (`issues.search`, a GIN-indexed tsvector),
- * plus counts per state for the same filter.
+ * plus counts per state for the same filter. Landing requests (issues of kind `landing`) are
+ * listed by landings.ts, not here.
  */
 import type { Db } from '../client';
 import type { AssigneeRow, LabelRow } from './issue-meta';
@@ -96,14 +97,14 @@ export async function searchIssues(
   // The page first, then its rows' labels and assignees: never computed for rows not shown.
   const rows = await db.query<SearchRow>(
     `SELECT p.*, ${EXTRAS} FROM (SELECT ${ISSUE_COLUMNS} FROM ${ISSUE_FROM}
-      WHERE i.repo_id = $1${where.sql}${stateSql}
+      WHERE i.repo_id = $1 AND i.kind = 'issue'${where.sql}${stateSql}
       ORDER BY ${col} ${dir}, i.id ${dir}
       LIMIT ${Math.trunc(page.limit)} OFFSET ${Math.trunc(page.offset)}) p
       ORDER BY ${col.replace('i.', 'p.')} ${dir}, p.id::bigint ${dir}`,
     [repoId, ...where.params, ...stateParams],
   );
   const counts = await db.query<{ state: 'open' | 'closed'; n: number }>(
-    `SELECT i.state, count(*)::int AS n FROM issues i WHERE i.repo_id = $1${where.sql}
+    `SELECT i.state, count(*)::int AS n FROM issues i WHERE i.repo_id = $1 AND i.kind = 'issue'${where.sql}
       GROUP BY i.state`,
     [repoId, ...where.params],
   );

@@ -21,6 +21,9 @@ import { parseV2Request, uploadPack } from '../services/git/upload-pack';
 import { uploadPackV0, uploadPackV0Advertisement } from '../services/git/upload-pack-v0';
 import { parseUploadPackV0Request } from '../services/git/upload-pack-v0-request';
 import { errorFields } from '../../common/log';
+import { landingReviewHook } from '../services/landings/push-review';
+import { openDb } from '../services/platform/database';
+import { publicOrigin } from '../services/platform/public-url';
 import { VERSION } from '../version';
 
 const AGENT = `plue/${VERSION}`;
@@ -162,10 +165,23 @@ export const gitRoutes = new Hono<AppEnv>()
     // Branch protection rules are read before the pack arrives (the request's database handle
     // may be gone by the time the commands are judged).
     const guard = await protectionGuard(c.var.db, ctx.repo.id, c.var.user);
+    const [owner = '', name = ''] = ctx.repo.fullName.split('/');
+    // `refs/for/<branch>` opens or revises landing requests (services/landings/push-review.ts).
+    const review =
+      actorId === undefined
+        ? undefined
+        : landingReviewHook({
+            openDb: () => openDb(env),
+            repo: { id: ctx.repo.id, owner, name },
+            pusherId: actorId,
+            origin: publicOrigin(env),
+            now: () => new Date(),
+          });
     const push = receivePack(ctx, decodedBody(c.req.raw), {
       guard,
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
       onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
+      ...(review ? { review } : {}),
     });
     c.executionCtx.waitUntil(push.done);
     return gitResponse(push.body, 'application/x-git-receive-pack-result');

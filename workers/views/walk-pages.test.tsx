@@ -77,7 +77,9 @@ describe('repository pages link only to pages that exist', () => {
     expect(tabs).toContain('>Code<');
     expect(tabs).toContain('>Runs<');
     expect(tabs).toContain('>Issues<');
-    expect(tabs).not.toMatch(/Landings|Settings/);
+    expect(tabs).toContain('>Landings<');
+    expect(tabs).not.toMatch(/Settings/);
+    expect(page).toContain('href="/alice/app/landings"');
     expect(page).toContain('href="/alice/app/issues"');
     expect(page).not.toContain('/alice/app/settings');
     expect(page).toContain('href="/alice"');

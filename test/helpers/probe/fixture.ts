@@ -105,6 +105,15 @@ async function makeRepo(
   const reaction = JSON.parse(
     await api(base, owner, 'POST', `${issues}/issues/1/reactions`, { content: 'eyes' }),
   ) as { id: number };
+  // A landing request from a branch (number 2), for the landing routes.
+  await git.ok(dir, ['checkout', '-q', '-b', 'topic']);
+  writeFileSync(join(dir, 'topic.txt'), 'topic\n');
+  await git.ok(dir, ['add', '.']);
+  await git.ok(dir, ['commit', '-q', '-m', 'topic']);
+  await git.ok(dir, ['push', '-q', remoteUrl(base, owner.user.login, name, token), 'topic']);
+  const landing = JSON.parse(
+    await api(base, owner, 'POST', `${issues}/landings`, { base: 'main', head: 'topic' }),
+  ) as { number: number };
   return {
     owner: owner.user.login,
     repo: name,
@@ -120,6 +129,7 @@ async function makeRepo(
     secret: 'PROBE_SECRET',
     change: 'k'.repeat(32),
     issue: '1',
+    landing: String(landing.number),
     comment: String(comment.id),
     label: 'bug',
     milestone: '1',

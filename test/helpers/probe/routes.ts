@@ -22,6 +22,7 @@ export interface RepoFacts {
   secret: string;
   change: string;
   issue: string;
+  landing: string;
   comment: string;
   label: string;
   milestone: string;
@@ -248,6 +249,38 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/actions/runs/:id/stream/ws`]: { kind: 'repo', ownerStatus: [400] },
 
   // Issues (API).
+  // Landing requests (their conversation is the issue routes').
+  [`GET ${api}/landings`]: { kind: 'repo', ownerStatus: [200] },
+  [`POST ${api}/landings`]: {
+    kind: 'repo',
+    body: { json: { base: 'main', head: 'topic' } },
+    readerWrites: true,
+  },
+  [`GET ${api}/landings/:number{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  [`PATCH ${api}/landings/:number{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { json: { title: 'probe' } },
+  },
+  [`GET ${api}/landings/:number{[0-9]+}/revisions`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  [`GET ${api}/landings/:number{[0-9]+}/commits`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  [`GET ${api}/landings/:number{[0-9]+}/files`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
   [`GET ${api}/issues`]: { kind: 'repo', ownerStatus: [200] },
   [`POST ${api}/issues`]: { kind: 'repo', body: { json: { title: 'probe' } }, readerWrites: true },
   [`GET ${api}/issues/:number{[0-9]+}`]: { kind: 'repo', ownerStatus: [200] },
@@ -432,6 +465,24 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { '*': { literal: 'main/README.md' } },
     cached: true,
+  },
+  // Landing pages and their forms.
+  'GET /:owner/:repo/landings': { kind: 'repo', ownerStatus: [200] },
+  'GET /:owner/:repo/landings/new': { kind: 'repo', ownerStatus: [200] },
+  'POST /:owner/:repo/landings/new': {
+    kind: 'repo',
+    body: { form: { base: 'main', head: 'topic' } },
+    readerWrites: true,
+  },
+  'GET /:owner/:repo/landings/:number{[0-9]+}': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  'POST /:owner/:repo/landings/:number{[0-9]+}/state': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { form: { draft: 'true' } },
   },
   // Issue pages and their forms.
   'GET /:owner/:repo/issues': { kind: 'repo', ownerStatus: [200] },

@@ -10,6 +10,7 @@ import { healthRoutes } from './health';
 import { issueCommentRoutes } from './issue-comments';
 import { issueLabelRoutes } from './issue-labels';
 import { issueRoutes } from './issues';
+import { landingRoutes } from './landings';
 import { notificationRoutes } from './notifications';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
@@ -26,6 +27,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', issueRoutes)
   .route('/', issueCommentRoutes)
   .route('/', issueLabelRoutes)
+  .route('/', landingRoutes)
   .route('/', notificationRoutes)
   .route('/', contentRoutes)
   .route('/', branchProtectionRoutes)

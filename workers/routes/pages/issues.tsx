@@ -27,6 +27,7 @@ import {
   type CommitSource,
 } from '../../services/issues/render';
 import { DEFAULT_QUERY } from '../../services/issues/search-query';
+import { isLanding } from '../../services/landings/landings';
 import { transferredTo } from '../../services/issues/transfer';
 import { CommentHistoryPage } from '../../views/issues/comment-history-page';
 import { IssuePage } from '../../views/issues/issue-page';
@@ -41,8 +42,8 @@ import { viewerOfIssue, watchFormFor } from './notifications';
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
 
-/** Comments in place of their `commented` events, with their rendered bodies. */
-async function timelineOf(
+/** Comments in place of their `commented` events, with their rendered bodies (landing pages too). */
+export async function timelineOf(
   s: RepoScope,
   data: IssuePageData,
   can: IssuePermissions,
@@ -167,6 +168,9 @@ export const issuePageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/issues/:number{[0-9]+}', async (c) => {
     const s = await scope(c);
     const number = numberOf(c);
+    // A landing request's number shares the counter: its page is under /landings/, as on GitHub.
+    if (await isLanding(s, number))
+      return c.redirect(`/${s.repo.owner_login}/${s.repo.name}/landings/${number}`, 301);
     const one = await getIssue(s, number).catch(async (err: unknown) => {
       const to =
         err instanceof AppError && err.code === 'issue_not_found'

@@ -31,6 +31,12 @@ interface Painted {
 
 const timeOf = (p: Painted): number => p.commit.committer.timestamp;
 
+/** Each walked commit with the sides that reach it (1: base, 2: head, 3: both). */
+export interface PaintedWalk {
+  painted: Map<string, { commit: Commit; sides: number }>;
+  capped: boolean;
+}
+
 export async function aheadBehind(
   r: ObjectReader,
   base: string,
@@ -38,6 +44,23 @@ export async function aheadBehind(
   limit = 10_000,
 ): Promise<Divergence> {
   if (base === head) return { ahead: 0, behind: 0, capped: false };
+  const { painted, capped } = await paintDivergence(r, base, head, limit);
+  let ahead = 0;
+  let behind = 0;
+  for (const p of painted.values()) {
+    if (p.sides === HEAD) ahead++;
+    else if (p.sides === BASE) behind++;
+  }
+  return { ahead, behind, capped };
+}
+
+/** The walk of `aheadBehind`, keeping every painted commit (landings read the ahead commits). */
+export async function paintDivergence(
+  r: ObjectReader,
+  base: string,
+  head: string,
+  limit = 10_000,
+): Promise<PaintedWalk> {
   const painted = new Map<string, Painted>();
   const queue: Painted[] = []; // sorted by committer time, newest last
   let unshared = 0; // queued commits not reached by both sides
@@ -90,11 +113,5 @@ export async function aheadBehind(
     if (next.sides !== BOTH) unshared--;
     for (const parent of next.commit.parents) await paint(parent, next.sides);
   }
-  let ahead = 0;
-  let behind = 0;
-  for (const p of painted.values()) {
-    if (p.sides === HEAD) ahead++;
-    else if (p.sides === BASE) behind++;
-  }
-  return { ahead, behind, capped };
+  return { painted, capped };
 }

@@ -3,13 +3,16 @@
  * (pushed_at, updated_at, and the default branch when the first push chose HEAD) and its edge copy
  * is dropped; a `push` workflow event is recorded per updated ref (workflow-events.ts); the packs
  * are compacted when they need it (compaction.ts); commit messages reference issues and `Fixes #n`
- * on the default branch closes them (issues/push-references.ts). Later capabilities hook in here.
+ * on the default branch closes them (issues/push-references.ts); a branch that is the source of
+ * open landing requests gives each a new revision (landings/branch-sync.ts). Later capabilities
+ * hook in here.
  */
 import { markRepoPushed } from '../../../db/queries/repositories';
 import type { Env } from '../../env';
 import { errorFields, type Logger } from '../../../common/log';
 import { purgeRepoMeta, type EdgeCache } from '../cache/cache';
 import { recordPushReferences } from '../issues/push-references';
+import { syncBranchLandings } from '../landings/branch-sync';
 import { openDb } from '../platform/database';
 import { recordPushEvents } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
@@ -62,6 +65,12 @@ export async function onPushed(
         }
       } catch (err) {
         log.error('recording issue references failed', errorFields(err));
+      }
+      try {
+        const revised = await syncBranchLandings(db, ctx, push.refs, push.actorId, new Date());
+        if (revised.length > 0) log.info('landings revised by push', { revised });
+      } catch (err) {
+        log.error('revising landings failed', errorFields(err));
       }
     } finally {
       await db.end();

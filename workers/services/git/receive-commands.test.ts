@@ -31,6 +31,31 @@ describe('readReceiveCommands', () => {
     expect(new TextDecoder().decode(r.pkts.takeRest())).toBe('PACK');
   });
 
+  it('keeps push options in order, after the commands', async () => {
+    const body =
+      pkt(`${Z} ${B} refs/for/main\0report-status push-options\n`) +
+      '0000' +
+      pkt('title=Fix the parser\n') +
+      pkt('description=line one\n') +
+      pkt('draft') +
+      '0000PACK';
+    const r = await read(body, 4096);
+    expect(r.options).toEqual(['title=Fix the parser', 'description=line one', 'draft']);
+    expect(new TextDecoder().decode(r.pkts.takeRest())).toBe('PACK');
+    // Without the capability, what follows the flush is the pack, not options.
+    const plain = await read(pkt(`${Z} ${B} refs/heads/x\0report-status\n`) + '0000PACK');
+    expect(plain.options).toEqual([]);
+  });
+
+  it('refuses more than 100 push options', async () => {
+    const many = Array.from({ length: 101 }, (_, i) => pkt(`o${i}=1\n`)).join('');
+    const err = await read(
+      pkt(`${Z} ${B} refs/for/main\0push-options side-band-64k\n`) + '0000' + many + '0000',
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReceiveRequestError);
+    expect((err as ReceiveRequestError).message).toMatch(/more than 100 push options/);
+  });
+
   it('keeps a ref name with spaces or control characters whole, to be refused by name', async () => {
     const r = await read(pkt(`${Z} ${B} refs/heads/a b\tc\0report-status\n`) + '0000');
     expect(r.commands[0]?.ref).toBe('refs/heads/a b\tc');

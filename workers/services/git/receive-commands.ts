@@ -21,6 +21,8 @@ export interface ReceiveRequest {
   caps: Set<string>;
   /** The client's shallow boundaries (commits whose parents it does not have). */
   shallow: string[];
+  /** Push options (`git push -o k=v`), when the client sent them. */
+  options: string[];
   /** Reader positioned after the command section (and push options); the pack follows. */
   pkts: PktLineReader;
 }
@@ -36,6 +38,7 @@ export class ReceiveRequestError extends AppError {
 
 const MAX_COMMANDS = 10_000;
 const MAX_SHALLOW = 100_000;
+const MAX_OPTIONS = 100;
 
 function fail(err: AppError, caps: Set<string>): never {
   const e = new ReceiveRequestError(err.kind, err.message, { code: err.code });
@@ -73,7 +76,7 @@ export async function readReceiveCommands(
       fail(AppError.invalid('malformed pkt-line in receive-pack request'), caps);
     }
     if (!p) {
-      if (commands.length === 0) return { commands, caps, shallow, pkts, exhausted };
+      if (commands.length === 0) return { commands, caps, shallow, options: [], pkts, exhausted };
       fail(
         AppError.invalid('receive-pack request ended before the flush after its commands'),
         caps,
@@ -115,6 +118,7 @@ export async function readReceiveCommands(
     if (commands.length > MAX_COMMANDS)
       fail(AppError.tooLarge(`more than ${MAX_COMMANDS} ref updates in one push`), caps);
   }
+  const options: string[] = [];
   if (caps.has('push-options')) {
     for (;;) {
       let p: Pkt | undefined;
@@ -124,9 +128,14 @@ export async function readReceiveCommands(
         fail(AppError.invalid('malformed pkt-line in push options'), caps);
       }
       if (!p || p.type === 'flush') break;
+      if (p.type !== 'data') fail(AppError.invalid('unexpected packet in push options'), caps);
+      if (options.length >= MAX_OPTIONS)
+        fail(AppError.tooLarge(`more than ${MAX_OPTIONS} push options`), caps);
+      const text = fromUtf8(p.data);
+      options.push(text.endsWith('\n') ? text.slice(0, -1) : text);
     }
   }
-  return { commands, caps, shallow, pkts, exhausted };
+  return { commands, caps, shallow, options, pkts, exhausted };
 }
 
 /** True when every command deletes a ref (then no pack follows). */

@@ -18,6 +18,7 @@ import {
   type ReceiveRequest,
 } from './receive-commands';
 import { pushKeepsExact } from './push-exactness';
+import { planReview, type ReviewHook } from './receive-review';
 import { receivedNothing, receiveObjects, type ReceivedObjects } from './receive-objects';
 import {
   writeRemoteLines,
@@ -34,6 +35,7 @@ export const RECEIVE_CAPABILITIES = [
   'report-status',
   'report-status-v2',
   'delete-refs',
+  'push-options',
   'side-band-64k',
   'quiet',
   'atomic',
@@ -52,6 +54,8 @@ export interface ReceiveHooks {
   /** Called after refs changed (events, cache invalidation). Errors are logged, not reported. */
   onPushed?(refs: PushedRef[], head: string): Promise<void>;
   onError?(err: unknown): void;
+  /** Turns `refs/for/<branch>` commands into landing revisions (receive-review.ts). */
+  review?: ReviewHook;
 }
 
 /** How much of a refused push's remaining body is read before answering. */
@@ -89,15 +93,24 @@ async function run(
     return;
   }
   let pushed: { results: RefReport[]; head: string };
+  // The ref updates RepoObject applied (landing refs in place of `refs/for/…`), for the hooks.
+  let applied: PushedRef[] = [];
   try {
     const state = await ctx.refs.state(ctx.repo.defaultBranch);
     const got = onlyDeletes(req.commands)
       ? receivedNothing(req)
       : await receiveObjects(ctx, req, input, state, progressLine(out, req.caps), hooks.onError);
-    pushed = got.unpackError
-      ? { results: await refusePack(ctx, req.commands, got), head: state.head }
-      : await updateRefs(ctx, req, state, got, await checkRefs(ctx, req, state, got, hooks.guard));
-    await answer(out, req, input, got, pushed.results);
+    const done = got.unpackError
+      ? {
+          results: await refusePack(ctx, req.commands, got),
+          head: state.head,
+          applied: [],
+          lines: [],
+        }
+      : await applyCommands(ctx, req, state, got, hooks);
+    pushed = done;
+    applied = done.applied;
+    await answer(out, req, input, got, pushed.results, done.lines);
   } catch (err) {
     // A fault of ours (storage, RepoObject) after the request was read: say so in words git
     // prints instead of breaking the connection.
@@ -110,7 +123,36 @@ async function run(
     await out.close();
     return;
   }
-  await notify(hooks, req.commands, pushed);
+  await notify(hooks, applied, pushed.head);
+}
+
+/**
+ * Phases 3 and 4 for a pack that was taken in: check the new values (and the guard), turn `refs/for/…` into
+ * landing refs (receive-review.ts), compare-and-swap, and report each command as sent.
+ */
+async function applyCommands(
+  ctx: GitRepoContext,
+  req: Request,
+  state: RepoState,
+  got: ReceivedObjects,
+  hooks: ReceiveHooks,
+): Promise<{ results: RefReport[]; head: string; applied: PushedRef[]; lines: string[] }> {
+  const reasons = await checkRefs(ctx, req, state, got, hooks.guard);
+  const plan = await planReview(ctx, req.commands, req.options, state, got, reasons, hooks.review);
+  const moved = await updateRefs(
+    ctx,
+    { ...req, commands: plan.commands },
+    state,
+    got,
+    plan.reasons,
+  );
+  const finished = await plan.finish(moved.results);
+  return {
+    results: finished.results,
+    head: moved.head,
+    applied: plan.commands.map((c, i) => ({ ...c, ok: moved.results[i]?.ok ?? false })),
+    lines: [...plan.lines, ...finished.lines],
+  };
 }
 
 /** Phase 1: the commands; a request that cannot be read is refused (ERR or band 3). */
@@ -267,6 +309,7 @@ async function answer(
   input: AsyncIterator<Uint8Array>,
   got: ReceivedObjects,
   results: RefReport[],
+  lines: string[],
 ): Promise<void> {
   if (got.unpackError) {
     // A pack refused part way was not read to its end: read the rest first (up to a bound),
@@ -274,18 +317,14 @@ async function answer(
     // bridge relays the body as it comes and loses the answer if the request breaks under it).
     if (!req.exhausted) await drainBody(input, DRAIN_AFTER_REFUSAL);
   }
-  await writeRemoteLines(out, req.caps, got.warnings);
-  await writeReport(out, req.caps.has('side-band-64k'), got.unpackError, results);
+  await writeRemoteLines(out, req.caps, [...got.warnings, ...lines]);
+  const v2 = req.caps.has('report-status-v2');
+  await writeReport(out, req.caps.has('side-band-64k'), got.unpackError, results, v2);
   await out.close();
 }
 
 /** Phase 6: the hooks hear of the refs that moved. */
-async function notify(
-  hooks: ReceiveHooks,
-  commands: ReceiveCommand[],
-  pushed: { results: RefReport[]; head: string },
-): Promise<void> {
-  const refs = commands.map((c, i) => ({ ...c, ok: pushed.results[i]?.ok ?? false }));
+async function notify(hooks: ReceiveHooks, refs: PushedRef[], head: string): Promise<void> {
   if (refs.some((p) => p.ok))
-    await hooks.onPushed?.(refs, pushed.head).catch((e: unknown) => hooks.onError?.(e));
+    await hooks.onPushed?.(refs, head).catch((e: unknown) => hooks.onError?.(e));
 }

@@ -30,6 +30,33 @@ function lines(bytes: Uint8Array, sideband: boolean): string[] {
 }
 
 describe('writeReport', () => {
+  it('reports the refs a command really updated with report-status-v2 options', async () => {
+    const Z = '0'.repeat(40);
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    const r = {
+      ref: 'refs/for/main',
+      ok: true,
+      updated: [
+        { refname: 'refs/landings/3/1', oldOid: Z, newOid: a },
+        { refname: 'refs/landings/4/2', oldOid: Z, newOid: b },
+      ],
+    };
+    const v2 = lines(await collect((out) => writeReport(out, false, undefined, [r], true)), false);
+    expect(v2).toEqual([
+      'unpack ok',
+      'ok refs/for/main',
+      'option refname refs/landings/3/1',
+      `option old-oid ${Z}`,
+      `option new-oid ${a}`,
+      'ok refs/for/main',
+      'option refname refs/landings/4/2',
+      `option old-oid ${Z}`,
+      `option new-oid ${b}`,
+    ]);
+    const v1 = lines(await collect((out) => writeReport(out, false, undefined, [r])), false);
+    expect(v1).toEqual(['unpack ok', 'ok refs/for/main']);
+  });
+
   it('writes unpack and per-ref status, plain or in band 1', async () => {
     for (const sideband of [false, true]) {
       const bytes = await collect((out) =>

@@ -14,6 +14,11 @@ export interface RefReport {
   ref: string;
   ok: boolean;
   reason?: string;
+  /**
+   * The refs the command really updated, when they differ from the one named (a push to
+   * `refs/for/main` creates `refs/landings/<n>/<revision>`): report-status-v2's `option` lines.
+   */
+  updated?: Array<{ refname: string; oldOid: string; newOid: string }>;
 }
 
 /** Refuses a whole request: band 3 when the client asked for side-band, else `ERR`. */
@@ -56,17 +61,29 @@ function statusLine(prefix: string, rest: string): Uint8Array {
   return encodePktLine(`${prefix}${cut}\n`);
 }
 
-/** Writes report-status (in band 1 when `sideband`), then a flush. */
+/** `ok <ref>`, or with report-status-v2 one `ok` per updated ref with its `option` lines. */
+function okLines(r: RefReport, v2: boolean): Uint8Array[] {
+  if (!v2 || !r.updated || r.updated.length === 0) return [statusLine('ok ', r.ref)];
+  return r.updated.flatMap((u) => [
+    statusLine('ok ', r.ref),
+    statusLine('option refname ', u.refname),
+    statusLine('option old-oid ', u.oldOid),
+    statusLine('option new-oid ', u.newOid),
+  ]);
+}
+
+/** Writes report-status (in band 1 when `sideband`; `v2`: report-status-v2), then a flush. */
 export async function writeReport(
   out: GitResponseWriter,
   sideband: boolean,
   unpackError: string | undefined,
   results: readonly RefReport[],
+  v2 = false,
 ): Promise<void> {
   const pkts = [
     statusLine('unpack ', unpackError ?? 'ok'),
-    ...results.map((r) =>
-      r.ok ? statusLine('ok ', r.ref) : statusLine(`ng ${r.ref} `, r.reason ?? 'failed'),
+    ...results.flatMap((r) =>
+      r.ok ? okLines(r, v2) : [statusLine(`ng ${r.ref} `, r.reason ?? 'failed')],
     ),
     FLUSH_PKT,
   ];

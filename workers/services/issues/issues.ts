@@ -14,6 +14,8 @@ import {
   type IssueRow,
   type LockReason,
 } from '../../../db/queries/issues';
+import { landingStateOf, updateLanding as setLandingRow } from '../../../db/queries/landings';
+import type { Db } from '../../../db/client';
 import { AppError } from '../../../common/errors';
 import {
   conversant,
@@ -133,6 +135,18 @@ export async function createIssue(s: RepoScope, input: CreateIssueInput): Promis
   return (await findIssueById(s.db, issue.id)) ?? issue;
 }
 
+/** Keeps a landing request's state with its issue row's (a no-op for a plain issue). */
+async function setLandingState(
+  db: Db,
+  issueId: string,
+  state: 'open' | 'closed',
+  now: Date,
+): Promise<void> {
+  if ((await landingStateOf(db, issueId)) !== undefined) {
+    await setLandingRow(db, issueId, { state }, now);
+  }
+}
+
 /** Applies a GitHub-style PATCH, checking each part's permission before writing anything. */
 export async function updateIssue(
   s: RepoScope,
@@ -144,6 +158,11 @@ export async function updateIssue(
   if (input.title !== undefined || input.body !== undefined) await editorOf(s, issue.author_id);
   if (input.state !== undefined && input.state !== issue.state) {
     if (issue.author_id !== user.id) await requireLevel(s, 'write');
+    // A landing request closed or reopened as an issue keeps its own state in step.
+    const landing = await landingStateOf(s.db, issue.id);
+    if (landing === 'landed') {
+      throw AppError.invalid('This landing request has landed; it can no longer change', 'landed');
+    }
   }
   if (input.labels || input.assignees || input.milestone !== undefined) {
     await requireLevel(s, 'write');
@@ -186,6 +205,7 @@ export async function updateIssue(
       }
     }
     await updateIssueRow(db, issue.id, patch, s.now);
+    if (patch.state !== undefined) await setLandingState(db, issue.id, patch.state, s.now);
     if (input.labels) await applyLabels(t, issue, input.labels, 'set');
     if (input.assignees) await applyAssignees(t, issue, input.assignees, 'set');
     const mentioned = patch.body !== undefined ? findReferences(patch.body).mentions : [];

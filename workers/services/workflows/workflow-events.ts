@@ -128,5 +128,17 @@ export function sdkEventOf(
     };
   }
   if (e.type === 'schedule') return { type: 'schedule', ...common, cron: e.payload.cron };
+  if (e.type === 'pull_request') {
+    // A landing request's event (services/landings/record.ts); `ref` is its revision's ref.
+    return {
+      type: 'pull_request',
+      ...common,
+      action: e.payload.action,
+      number: e.payload.number,
+      base_ref: e.payload.target,
+      revision: e.payload.revision,
+      before: e.before_sha ?? '0'.repeat(40),
+    };
+  }
   return { type: e.type, ...common, before: e.before_sha ?? '0'.repeat(40), deleted: false };
 }

@@ -18,8 +18,8 @@ export interface RepoRef {
   admin?: boolean | undefined;
 }
 
-/** The repository tabs that lead somewhere today (Landings are coming). */
-export type Tab = 'code' | 'issues' | 'runs' | 'settings';
+/** The repository tabs. */
+export type Tab = 'code' | 'issues' | 'landings' | 'runs' | 'settings';
 
 /** `/{owner}/{repo}` */
 export const repoBase = (r: RepoRef): string =>
@@ -114,6 +114,7 @@ export function RepoPage(props: PageProps) {
   const tabs: Array<[Tab, string, string]> = [
     ['code', 'Code', base],
     ['issues', 'Issues', `${base}/issues`],
+    ['landings', 'Landings', `${base}/landings`],
     ['runs', 'Runs', `${base}/actions`],
   ];
   // Only for those who may use it (the page itself checks again).

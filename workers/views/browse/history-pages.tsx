@@ -1,4 +1,5 @@
 /** The commit log, a commit with its diff, a comparison, the branch and tag lists, a jj change. */
+import { NewLandingForm } from '../landings/new-page';
 import type { CommitInfo } from '../../services/browse/data-tree';
 import type {
   ChangeView,
@@ -236,6 +237,15 @@ export function ComparePage(p: {
         {' · '}
         {p.view.commits.length} commit{p.view.commits.length === 1 ? '' : 's'}
       </p>
+      {p.refs !== undefined && p.view.commits.length > 0 && p.view.mergeBase ? (
+        <details class="open-landing">
+          <summary>Open landing request</summary>
+          <NewLandingForm
+            base={repoBase(p.r)}
+            values={{ base: p.base, head: p.head, title: '', body: '', draft: false }}
+          />
+        </details>
+      ) : null}
       <CommitList r={p.r} commits={p.view.commits} now={p.now} />
       <DiffView
         files={p.view.diff.files}

@@ -106,6 +106,29 @@ function describe(e: IssueEventRow, base: string) {
           transferred this issue from {str(obj(d.from).repository)} to {str(obj(d.to).repository)}
         </>
       );
+    case 'revision_pushed': {
+      const head = str(d.head);
+      return (
+        <>
+          pushed revision {typeof d.revision === 'number' ? d.revision : '?'}{' '}
+          <a class="sha" href={`${base}/commit/${head}`} title={head}>
+            {head.slice(0, 10)}
+          </a>
+        </>
+      );
+    }
+    case 'landed':
+      return <>landed this</>;
+    case 'ready_for_review':
+      return <>marked this ready for review</>;
+    case 'converted_to_draft':
+      return <>converted this to a draft</>;
+    case 'target_changed':
+      return (
+        <>
+          changed the target from <code>{str(d.from)}</code> to <code>{str(d.to)}</code>
+        </>
+      );
     default:
       return <>{e.event}</>;
   }

@@ -1,0 +1,164 @@
+/**
+ * The landing pages: the list (`/{owner}/{repo}/landings?state=`), the new-landing form reached
+ * from Compare (`/landings/new?base=&head=`, a plain POST), one landing with its conversation,
+ * revisions, commits and files (`/landings/{n}?tab=&revision=`), and its state form (close,
+ * reopen, draft). Comments and reactions post to the issue forms under the same number, which
+ * redirect back here through the issue page's redirect.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../../env';
+import { AppError } from '../../../common/errors';
+import { issuePermissions } from '../../services/issues/access';
+import { issuePageData } from '../../services/issues/page-data';
+import { reactionSummary } from '../../services/issues/reaction-summary';
+import { renderIssueTexts, repoCommits } from '../../services/issues/render';
+import {
+  createLanding,
+  listLandings,
+  mayManage,
+  updateLanding,
+  type LandingScope,
+} from '../../services/landings/landings';
+import { landingPageData } from '../../services/landings/page-data';
+import { LandingListPage } from '../../views/landings/list-page';
+import { LandingPage, type LandingTab } from '../../views/landings/landing-page';
+import { NewLandingPage, type NewLandingValues } from '../../views/landings/new-page';
+import { formInput, formText, queryInput, queryNumber, uiPageQuery } from '../input';
+import { numberOf, scope } from './issue-forms';
+import { timelineOf } from './issues';
+import { viewerOfIssue } from './notifications';
+
+const PER_PAGE = 25;
+const listQuery = uiPageQuery.extend({
+  state: z.enum(['open', 'closed', 'landed', 'all']).catch('open').default('open'),
+});
+const pageQuery = z.object({
+  tab: z.enum(['conversation', 'commits', 'files']).catch('conversation').default('conversation'),
+  revision: queryNumber('a revision number').optional(),
+});
+const newQuery = z.object({
+  base: z.string().max(255).default(''),
+  head: z.string().max(255).default(''),
+});
+const newForm = z.object({
+  base: formText,
+  head: formText,
+  title: formText.default(''),
+  body: formText.default(''),
+  draft: z.literal('true').optional(),
+});
+const stateForm = z.object({
+  state: z.enum(['open', 'closed']).optional(),
+  draft: z.enum(['true', 'false']).optional(),
+});
+
+async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
+  return { ...(await scope(c)), env: c.env };
+}
+
+const landingPath = (s: LandingScope, n: number) =>
+  `/${s.repo.owner_login}/${s.repo.name}/landings/${n}`;
+
+export const landingPageRoutes = new Hono<AppEnv>()
+  .get('/:owner/:repo/landings', async (c) => {
+    const s = await landingScope(c);
+    const q = queryInput(c, listQuery);
+    const list = await listLandings(s, q.state, { page: q.page, perPage: PER_PAGE });
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(
+      <LandingListPage
+        user={c.var.user}
+        repo={s.repo}
+        state={q.state}
+        items={list.items}
+        counts={list.counts}
+        total={list.total}
+        page={q.page}
+        perPage={PER_PAGE}
+        now={s.now.getTime()}
+      />,
+    );
+  })
+  .get('/:owner/:repo/landings/new', async (c) => {
+    const s = await landingScope(c);
+    const q = queryInput(c, newQuery);
+    const user = c.var.user;
+    const here = `/${s.repo.owner_login}/${s.repo.name}/landings/new?${new URLSearchParams(q)}`;
+    if (!user) return c.redirect(`/login?next=${encodeURIComponent(here)}`, 303);
+    const values: NewLandingValues = {
+      base: q.base || s.repo.default_branch,
+      head: q.head,
+      title: '',
+      body: '',
+      draft: false,
+    };
+    return c.html(<NewLandingPage user={user} repo={s.repo} values={values} />);
+  })
+  .post('/:owner/:repo/landings/new', async (c) => {
+    const s = await landingScope(c);
+    const user = c.var.user;
+    if (!user) return c.redirect(`/login?next=/${s.repo.owner_login}/${s.repo.name}/landings`, 303);
+    const form = await formInput(c, newForm);
+    const values = { ...form, draft: form.draft === 'true' };
+    try {
+      const landing = await createLanding(s, {
+        base: form.base.trim(),
+        head: form.head.trim(),
+        title: form.title.trim() === '' ? undefined : form.title.trim().slice(0, 256),
+        body: form.body === '' ? undefined : form.body,
+        draft: values.draft,
+      });
+      return c.redirect(landingPath(s, landing.number), 303);
+    } catch (err) {
+      if (err instanceof AppError && (err.kind === 'invalid' || err.kind === 'conflict')) {
+        return c.html(
+          <NewLandingPage user={user} repo={s.repo} values={values} error={err.message} />,
+          400,
+        );
+      }
+      throw err;
+    }
+  })
+  .post('/:owner/:repo/landings/:number{[0-9]+}/state', async (c) => {
+    const s = await landingScope(c);
+    const n = numberOf(c);
+    if (!c.var.user) return c.redirect(`/login?next=${landingPath(s, n)}`, 303);
+    const form = await formInput(c, stateForm);
+    await updateLanding(s, n, {
+      ...(form.state ? { state: form.state } : {}),
+      ...(form.draft ? { draft: form.draft === 'true' } : {}),
+    });
+    return c.redirect(landingPath(s, n), 303);
+  })
+  .get('/:owner/:repo/landings/:number{[0-9]+}', async (c) => {
+    const s = await landingScope(c);
+    const q = queryInput(c, pageQuery);
+    const tab: LandingTab = q.tab;
+    const data = await landingPageData(s, numberOf(c), q.revision, tab === 'files');
+    const issue = data.landing;
+    const commits = repoCommits(c.env, s.repo);
+    const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [issue.body], commits);
+    const can = issuePermissions(s, issue);
+    const thread = await issuePageData(s, issue, false);
+    c.header('Cache-Control', 'private, no-cache');
+    return c.html(
+      <LandingPage
+        user={await viewerOfIssue(c, issue.id)}
+        repo={s.repo}
+        landing={issue}
+        bodyHtml={bodyHtml ?? ''}
+        timeline={await timelineOf(s, thread, can, commits)}
+        reactions={await reactionSummary(s, issue)}
+        can={{ ...can, manage: await mayManage(s, issue) }}
+        revisions={data.revisions}
+        revision={data.revision}
+        tab={tab}
+        commits={data.commits}
+        diff={data.diff}
+        statuses={data.statuses}
+        stack={data.stack}
+        now={s.now.getTime()}
+      />,
+    );
+  });

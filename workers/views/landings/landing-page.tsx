@@ -1,0 +1,265 @@
+/**
+ * One landing request (`/{owner}/{repo}/landings/{n}`): title, state, where it comes from and
+ * goes, the checks of its head commit, its revisions, and three views of the selected revision
+ * (`?revision=`, the latest by default): the conversation (the issue thread: comments,
+ * reactions, timeline, the comment form posting to the issue routes), its commits, and the
+ * files it changes against its base (`?tab=commits|files`). Interdiffs and the land button come
+ * with the land engine; the page leaves their place in the revisions table.
+ */
+import { raw } from 'hono/html';
+import type { LandingRow, RevisionRow, StackNeighbour } from '../../../db/queries/landings';
+import type { StatusRow, StatusState } from '../../../db/queries/commit-statuses';
+import type { RepoRow } from '../../../db/queries/repositories';
+import type { CommitInfo } from '../../services/browse/data-tree';
+import type { TreeDiff } from '../../services/browse/diff/file-diff';
+import type { IssuePermissions } from '../../services/issues/access';
+import type { ReactionSummary } from '../../services/issues/reaction-summary';
+import { RepoPage, ShortSha } from '../browse/common';
+import { DiffView } from '../browse/diff-view';
+import { CommitList } from '../browse/history-pages';
+import { StatusesFragment } from '../commit-statuses';
+import { repoRefOf, When } from '../issues/parts';
+import { Reactions } from '../issues/reactions';
+import { Timeline, type TimelineEntry } from '../issues/timeline';
+import { LandingBadge, SourceOf } from './parts';
+
+export type LandingTab = 'conversation' | 'commits' | 'files';
+
+export interface LandingPageProps {
+  user?: { login: string } | undefined;
+  repo: RepoRow;
+  landing: LandingRow;
+  bodyHtml: string;
+  timeline: TimelineEntry[];
+  reactions: ReactionSummary;
+  can: IssuePermissions & { manage: boolean };
+  revisions: RevisionRow[];
+  revision: RevisionRow | undefined;
+  tab: LandingTab;
+  commits: CommitInfo[];
+  diff: TreeDiff | undefined;
+  statuses: { state: StatusState; latest: StatusRow[] };
+  stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
+  now: number;
+}
+
+/** `!3 Lower → !4 this → !5 Upper`: the open landings this one sits on and under. */
+function Stack(p: { base: string; number: number; stack: LandingPageProps['stack'] }) {
+  const { below, above } = p.stack;
+  if (!below && above.length === 0) return null;
+  const link = (n: StackNeighbour) => (
+    <a href={`${p.base}/landings/${n.number}`}>
+      !{n.number} {n.title}
+    </a>
+  );
+  return (
+    <p class="landing-stack" aria-label="Stack">
+      Stack: {below ? <>{link(below)} → </> : null}
+      <b>!{p.number}</b>
+      {above.map((n) => (
+        <> → {link(n)}</>
+      ))}
+    </p>
+  );
+}
+
+function Revisions(p: {
+  revisions: RevisionRow[];
+  current?: number | undefined;
+  href: (n: number) => string;
+  now: number;
+}) {
+  return (
+    <table class="issues revisions" aria-label="Revisions">
+      <thead>
+        <tr>
+          <th>Revision</th>
+          <th>Head</th>
+          <th>Base</th>
+          <th>Pushed</th>
+        </tr>
+      </thead>
+      <tbody>
+        {[...p.revisions].reverse().map((r) => (
+          <tr aria-current={r.number === p.current ? 'true' : undefined}>
+            <td>
+              <a href={p.href(r.number)}>#{r.number}</a>
+            </td>
+            <td>
+              <ShortSha oid={r.head_oid} />{' '}
+              {r.change_id ? (
+                <span class="chg" title={r.change_id}>
+                  {r.change_id.slice(0, 8)}
+                </span>
+              ) : null}
+            </td>
+            <td>
+              <ShortSha oid={r.base_oid} />
+            </td>
+            <td class="muted">
+              by {r.pusher_login ?? 'ghost'} <When at={r.created_at} now={p.now} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function StateForms(p: { action: string; landing: LandingRow }) {
+  const { landing } = p;
+  if (landing.landing_state === 'landed') return null;
+  return (
+    <form method="post" action={`${p.action}/state`} class="bar">
+      {landing.landing_state === 'open' ? (
+        <>
+          {landing.draft ? (
+            <button type="submit" name="draft" value="false">
+              Ready for review
+            </button>
+          ) : (
+            <button type="submit" name="draft" value="true">
+              Convert to draft
+            </button>
+          )}
+          <button type="submit" name="state" value="closed">
+            Close landing request
+          </button>
+        </>
+      ) : (
+        <button type="submit" name="state" value="open">
+          Reopen landing request
+        </button>
+      )}
+    </form>
+  );
+}
+
+function Conversation(p: LandingPageProps & { base: string }) {
+  const issuePath = `${p.base}/issues/${p.landing.number}`;
+  const { landing, can } = p;
+  return (
+    <>
+      <article class="entry">
+        <header>
+          <b>{landing.author_login ?? 'ghost'}</b> wrote
+        </header>
+        <div class="markdown">
+          {landing.body.trim() === '' ? (
+            <p class="muted">No description provided.</p>
+          ) : (
+            raw(p.bodyHtml)
+          )}
+        </div>
+        <Reactions
+          groups={p.reactions.get('') ?? []}
+          addAction={can.comment ? `${issuePath}/reactions` : undefined}
+          issuePath={issuePath}
+        />
+      </article>
+      <Timeline
+        entries={p.timeline}
+        base={p.base}
+        issuePath={issuePath}
+        now={p.now}
+        reactions={p.reactions}
+        canReact={can.comment}
+      />
+      {can.comment ? (
+        <form method="post" action={`${issuePath}/comments`} class="comment-form">
+          <label for="comment-body">Add a comment (Markdown)</label>
+          <textarea id="comment-body" name="body" required />
+          <p class="bar">
+            <button type="submit">Comment</button>
+          </p>
+        </form>
+      ) : (
+        <p class="muted">{p.user ? 'You cannot comment here.' : 'Sign in to comment.'}</p>
+      )}
+      {can.manage ? (
+        <StateForms action={`${p.base}/landings/${landing.number}`} landing={landing} />
+      ) : null}
+    </>
+  );
+}
+
+export function LandingPage(p: LandingPageProps) {
+  const base = `/${p.repo.owner_login}/${p.repo.name}`;
+  const self = `${base}/landings/${p.landing.number}`;
+  const { landing } = p;
+  const repo = repoRefOf(p.repo);
+  const href = (tab: LandingTab, rev?: number) => {
+    const q = new URLSearchParams({
+      ...(tab !== 'conversation' ? { tab } : {}),
+      ...(rev !== undefined ? { revision: String(rev) } : {}),
+    }).toString();
+    return q === '' ? self : `${self}?${q}`;
+  };
+  const rev = p.revision?.number;
+  return (
+    <RepoPage
+      title={`${landing.title} · Landing !${landing.number}`}
+      user={p.user}
+      repo={repo}
+      tab="landings"
+    >
+      <h2>
+        {landing.title} <span class="muted">!{landing.number}</span>
+      </h2>
+      <p>
+        <LandingBadge landing={landing} /> <b>{landing.author_login ?? 'ghost'}</b> wants to land{' '}
+        <SourceOf landing={landing} /> onto <code>{landing.target_branch}</code> ·{' '}
+        {p.revisions.length} revision{p.revisions.length === 1 ? '' : 's'} · opened{' '}
+        <When at={landing.created_at} now={p.now} />
+        {landing.topic ? (
+          <>
+            {' '}
+            · topic <code>{landing.topic}</code>
+          </>
+        ) : null}
+      </p>
+      <Stack base={base} number={landing.number} stack={p.stack} />
+      {p.revision ? (
+        <p class="landing-checks" aria-label="Checks">
+          Head <ShortSha oid={p.revision.head_oid} href={`${base}/commit/${p.revision.head_oid}`} />{' '}
+          {p.statuses.latest.length === 0 ? (
+            <span class="muted">no checks reported</span>
+          ) : (
+            <StatusesFragment state={p.statuses.state} latest={p.statuses.latest} />
+          )}
+        </p>
+      ) : null}
+      <nav class="tabs" aria-label="Landing request">
+        <a
+          href={href('conversation', rev)}
+          aria-current={p.tab === 'conversation' ? 'page' : undefined}
+        >
+          Conversation
+        </a>
+        <a href={href('commits', rev)} aria-current={p.tab === 'commits' ? 'page' : undefined}>
+          Commits ({p.commits.length})
+        </a>
+        <a href={href('files', rev)} aria-current={p.tab === 'files' ? 'page' : undefined}>
+          Files changed
+        </a>
+      </nav>
+      <section aria-label="Revisions" class="landing-view">
+        <h3>Revisions</h3>
+        <Revisions revisions={p.revisions} current={rev} href={(n) => href(p.tab, n)} now={p.now} />
+      </section>
+      {p.tab === 'conversation' ? (
+        <div class="landing-view">
+          <Conversation {...p} base={base} />
+        </div>
+      ) : null}
+      {p.tab === 'commits' ? <CommitList r={repo} commits={p.commits} now={p.now} /> : null}
+      {p.tab === 'files' && p.diff ? (
+        <DiffView
+          files={p.diff.files}
+          truncated={p.diff.truncated}
+          renameLimitReached={p.diff.renameLimitReached}
+        />
+      ) : null}
+    </RepoPage>
+  );
+}
