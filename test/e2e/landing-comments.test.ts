@@ -12,7 +12,7 @@ import { forgeClient, uniq, type Json } from './forge-client';
 import { jjCommit, newChangeId } from './landing-fixture';
 
 const base = inject('baseUrl');
-const { call, json } = forgeClient(base);
+const { call, json, page } = forgeClient(base);
 
 const lines = (n: number, f: (i: number) => string) =>
   Array.from({ length: n }, (_, i) => f(i + 1)).join('\n') + '\n';
@@ -149,6 +149,14 @@ describe('review comments on landings', () => {
     const onOne = await json(reader, 'GET', `${L}/comments?revision=1`);
     expect(byId(onOne, kept.id)).toMatchObject({ line: 5, outdated: false });
     expect(byId(onOne, changed.id)).toMatchObject({ start_line: 7, line: 8, outdated: false });
+
+    // The Files view shows both threads inline on revision 2, the changed one marked outdated.
+    const [status, html] = await page(reader, `/${full}/landings/${n}?tab=files`);
+    expect(status).toBe(200);
+    expect(html).toContain(`id="comment-${String(kept.id)}"`);
+    expect(html).toContain('Why five?');
+    expect(html).toMatch(/outdated/);
+    expect(html).toContain('aria-label="Suggested change"');
 
     // The reader replies (read access may comment) and mentions the writer.
     const reply = await json(
