@@ -11,6 +11,7 @@ import { issueCommentRoutes } from './issue-comments';
 import { issueLabelRoutes } from './issue-labels';
 import { issueRoutes } from './issues';
 import { landingRoutes } from './landings';
+import { landingReviewRoutes } from './landing-reviews';
 import { notificationRoutes } from './notifications';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
@@ -28,6 +29,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', issueCommentRoutes)
   .route('/', issueLabelRoutes)
   .route('/', landingRoutes)
+  .route('/', landingReviewRoutes)
   .route('/', notificationRoutes)
   .route('/', contentRoutes)
   .route('/', branchProtectionRoutes)
