@@ -134,9 +134,9 @@ export async function dismissReview(
 ): Promise<ReviewRow> {
   const user = participant(s);
   const landing = await landingOf(s, number);
+  await requireLevel(s, 'write');
   const review = await findReview(s.db, landing.id, id);
   if (!review) throw AppError.notFound('Review not found', 'review_not_found');
-  await requireLevel(s, 'write');
   if (review.state !== 'approved' && review.state !== 'changes_requested') {
     throw AppError.invalid(`A ${review.state} review cannot be dismissed`, 'not_dismissable');
   }
