@@ -114,9 +114,7 @@ describe('approve and land from the page', () => {
     expect(await mine.locator('button:has-text("Delete branch")').count()).toBe(0);
     const refs = await g.ok(g.root, ['ls-remote', remote]);
     expect(refs).not.toContain('refs/heads/feature');
-    const landed = (await json(writer, 'GET', `/repos/${owner.user.login}/${name}/landings/1`)) as {
-      landing_state: string;
-    };
+    const landed = await json(writer, 'GET', `/repos/${owner.user.login}/${name}/landings/1`);
     expect(landed.landing_state).toBe('landed');
   });
 });
