@@ -335,6 +335,40 @@ export const ROUTES: Record<string, RouteSpec> = {
     body: { json: { reviewers: ['probe-nobody'] } },
     ownerStatus: [400],
   },
+  // Reviews and land (a wrong `sha` keeps the owner's land from landing the fixture).
+  [`GET ${api}/landings/:number{[0-9]+}/reviews`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  [`POST ${api}/landings/:number{[0-9]+}/reviews`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { json: { event: 'COMMENT', body: 'probe' } },
+    readerWrites: true,
+  },
+  [`PUT ${api}/landings/:number{[0-9]+}/reviews/:id{[0-9]+}/dismissals`]: {
+    kind: 'repo',
+    fill: { number: 'landing', id: { literal: '999999' } },
+    body: { json: { message: 'probe' } },
+    ownerStatus: [404],
+  },
+  [`GET ${api}/landings/:number{[0-9]+}/merge`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [404],
+  },
+  [`GET ${api}/landings/:number{[0-9]+}/mergeability`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  [`PUT ${api}/landings/:number{[0-9]+}/merge`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { json: { merge_method: 'merge', sha: '0'.repeat(40) } },
+    ownerStatus: [409],
+  },
   [`GET ${api}/issues`]: { kind: 'repo', ownerStatus: [200] },
   [`POST ${api}/issues`]: { kind: 'repo', body: { json: { title: 'probe' } }, readerWrites: true },
   [`GET ${api}/issues/:number{[0-9]+}`]: { kind: 'repo', ownerStatus: [200] },
@@ -537,6 +571,23 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { number: 'landing' },
     body: { form: { draft: 'true' } },
+  },
+  'POST /:owner/:repo/landings/:number{[0-9]+}/reviews': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { form: { event: 'COMMENT', body: 'probe' } },
+    readerWrites: true,
+  },
+  'POST /:owner/:repo/landings/:number{[0-9]+}/land': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { form: { method: 'merge', sha: '0'.repeat(40) } },
+  },
+  'POST /:owner/:repo/landings/:number{[0-9]+}/delete-branch': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { form: {} },
+    ownerStatus: [409],
   },
   // Issue pages and their forms.
   'GET /:owner/:repo/issues': { kind: 'repo', ownerStatus: [200] },

@@ -12,6 +12,7 @@ import { issueLabelRoutes } from './issue-labels';
 import { issueRoutes } from './issues';
 import { landingCommentRoutes } from './landing-comments';
 import { landingRoutes } from './landings';
+import { landingReviewRoutes } from './landing-reviews';
 import { notificationRoutes } from './notifications';
 import { repoRoutes } from './repos';
 import { runRoutes } from './runs';
@@ -30,6 +31,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', issueLabelRoutes)
   .route('/', landingRoutes)
   .route('/', landingCommentRoutes)
+  .route('/', landingReviewRoutes)
   .route('/', notificationRoutes)
   .route('/', contentRoutes)
   .route('/', branchProtectionRoutes)

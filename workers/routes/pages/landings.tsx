@@ -23,6 +23,13 @@ import {
 import { landingPageData } from '../../services/landings/page-data';
 import { lineCommentsOf } from '../../services/landings/line-comments';
 import { threadsByLine } from '../../views/landings/review-threads';
+import { deleteSourceBranch, landPanel } from '../../services/landings/land-panel';
+import { landLanding } from '../../services/landings/landing-land';
+import { reviewInput, submitReview } from '../../services/landings/reviews';
+import { edgeCache } from '../../services/cache/cache';
+import { onPushed } from '../../services/git/after-push';
+import { objectsOf } from '../../services/landings/landings';
+import { errorFields } from '../../../common/log';
 import { LandingListPage } from '../../views/landings/list-page';
 import { LandingPage, type LandingTab } from '../../views/landings/landing-page';
 import { NewLandingPage, type NewLandingValues } from '../../views/landings/new-page';
@@ -38,6 +45,16 @@ const listQuery = uiPageQuery.extend({
 const pageQuery = z.object({
   tab: z.enum(['conversation', 'commits', 'files']).catch('conversation').default('conversation'),
   revision: queryNumber('a revision number').optional(),
+  land_error: z.string().max(1000).optional().catch(undefined),
+});
+const reviewForm = z.object({
+  event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
+  body: formText.default(''),
+  commit_id: formText.optional(),
+});
+const landForm = z.object({
+  method: z.enum(['rebase', 'merge', 'fast-forward']).default('rebase'),
+  sha: formText.optional(),
 });
 const newQuery = z.object({
   base: z.string().max(255).default(''),
@@ -54,6 +71,14 @@ const stateForm = z.object({
   state: z.enum(['open', 'closed']).optional(),
   draft: z.enum(['true', 'false']).optional(),
 });
+
+/** A refusal the page shows in its land box (others answer with their own status). */
+function shownOnPage(err: unknown): err is AppError {
+  return (
+    err instanceof AppError &&
+    (err.kind === 'conflict' || err.kind === 'invalid' || err.code === 'protected_branch')
+  );
+}
 
 async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
   return { ...(await scope(c)), env: c.env };
@@ -152,6 +177,68 @@ export const landingPageRoutes = new Hono<AppEnv>()
     });
     return c.redirect(landingPath(s, n), 303);
   })
+  .post('/:owner/:repo/landings/:number{[0-9]+}/reviews', async (c) => {
+    const s = await landingScope(c);
+    const n = numberOf(c);
+    if (!c.var.user) return c.redirect(`/login?next=${landingPath(s, n)}`, 303);
+    const form = await formInput(c, reviewForm);
+    const input = reviewInput.parse({
+      event: form.event,
+      body: form.body,
+      ...(form.commit_id ? { commit_id: form.commit_id } : {}),
+    });
+    try {
+      await submitReview(s, n, input);
+    } catch (err) {
+      if (shownOnPage(err)) {
+        return c.redirect(
+          `${landingPath(s, n)}?land_error=${encodeURIComponent(err.message)}`,
+          303,
+        );
+      }
+      throw err;
+    }
+    return c.redirect(landingPath(s, n), 303);
+  })
+  .post('/:owner/:repo/landings/:number{[0-9]+}/land', async (c) => {
+    const s = await landingScope(c);
+    const n = numberOf(c);
+    if (!c.var.user) return c.redirect(`/login?next=${landingPath(s, n)}`, 303);
+    const form = await formInput(c, landForm);
+    const env = c.env;
+    const log = c.var.log;
+    const exec = c.executionCtx;
+    const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
+    const { ctx } = await objectsOf(s);
+    const actorId = c.var.user.id;
+    try {
+      await landLanding(
+        s,
+        n,
+        { method: form.method, ...(form.sha ? { sha: form.sha } : {}) },
+        {
+          onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
+          onError: (e) => log.error('after land failed', errorFields(e)),
+        },
+      );
+    } catch (err) {
+      if (shownOnPage(err)) {
+        return c.redirect(
+          `${landingPath(s, n)}?land_error=${encodeURIComponent(err.message)}`,
+          303,
+        );
+      }
+      throw err;
+    }
+    return c.redirect(landingPath(s, n), 303);
+  })
+  .post('/:owner/:repo/landings/:number{[0-9]+}/delete-branch', async (c) => {
+    const s = await landingScope(c);
+    const n = numberOf(c);
+    if (!c.var.user) return c.redirect(`/login?next=${landingPath(s, n)}`, 303);
+    await deleteSourceBranch(s, n);
+    return c.redirect(landingPath(s, n), 303);
+  })
   .get('/:owner/:repo/landings/:number{[0-9]+}', async (c) => {
     const s = await landingScope(c);
     const q = queryInput(c, pageQuery);
@@ -184,6 +271,7 @@ export const landingPageRoutes = new Hono<AppEnv>()
         threads={threads}
         statuses={data.statuses}
         stack={data.stack}
+        land={{ ...(await landPanel(s, issue.number)), error: q.land_error }}
         now={s.now.getTime()}
       />,
     );

@@ -22,6 +22,8 @@ import { StatusesFragment } from '../commit-statuses';
 import { repoRefOf, When } from '../issues/parts';
 import { Reactions } from '../issues/reactions';
 import { Timeline, type TimelineEntry } from '../issues/timeline';
+import type { LandPanel } from '../../services/landings/land-panel';
+import { LandBox, ReviewForm, Reviewers, ReviewList } from './land-box';
 import { LandingBadge, SourceOf } from './parts';
 
 export type LandingTab = 'conversation' | 'commits' | 'files';
@@ -43,6 +45,8 @@ export interface LandingPageProps {
   threads?: Map<string, ShownThread[]>;
   statuses: { state: StatusState; latest: StatusRow[] };
   stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
+  /** Reviews and the land box (land-box.tsx). */
+  land?: LandPanel | undefined;
   now: number;
 }
 
@@ -168,6 +172,10 @@ function Conversation(p: LandingPageProps & { base: string }) {
         reactions={p.reactions}
         canReact={can.comment}
       />
+      {p.land ? <ReviewList panel={p.land} /> : null}
+      {p.land ? (
+        <ReviewForm action={`${p.base}/landings/${landing.number}`} panel={p.land} />
+      ) : null}
       {can.comment ? (
         <form method="post" action={`${issuePath}/comments`} class="comment-form">
           <label for="comment-body">Add a comment (Markdown)</label>
@@ -222,6 +230,8 @@ export function LandingPage(p: LandingPageProps) {
         ) : null}
       </p>
       <Stack base={base} number={landing.number} stack={p.stack} />
+      {p.land ? <Reviewers panel={p.land} /> : null}
+      {p.land ? <LandBox action={self} landing={landing} panel={p.land} /> : null}
       {p.revision ? (
         <p class="landing-checks" aria-label="Checks">
           Head <ShortSha oid={p.revision.head_oid} href={`${base}/commit/${p.revision.head_oid}`} />{' '}

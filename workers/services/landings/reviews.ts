@@ -1,0 +1,210 @@
+/**
+ * Review verdicts on landing requests (GitHub's pull request reviews): comment (read access),
+ * approve or request changes (write access; never on one's own landing), dismiss (write), and
+ * the approvals that still count for branch protection. An approval of an older revision is
+ * stale only when the interdiff since that revision is not empty (docs/design/landing-requests.md
+ * §7): a trivial rebase keeps it; when the rule dismisses stale approvals, the others are
+ * dismissed (recorded) the first time they are judged.
+ */
+import { z } from 'zod';
+import { AppError } from '../../../common/errors';
+import {
+  dismissReviews,
+  findReview,
+  insertReview,
+  listReviews,
+  type ReviewRow,
+} from '../../../db/queries/landing-reviews';
+import { listRevisions, type LandingRow, type RevisionRow } from '../../../db/queries/landings';
+import { upsertThreads } from '../../../db/queries/notifications';
+import type { ObjectReader } from '../browse/objects';
+import { participant, requireLevel, type RepoScope } from '../issues/access';
+import { interdiffRevisions, onlyRebased } from './engine/interdiff';
+import { landingOf } from './landings';
+
+export type { ReviewRow };
+
+export const reviewInput = z.object({
+  event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
+  body: z.string().max(65536).optional(),
+  /** GitHub's commit_id: the head the reviewer saw; refused when the landing moved since. */
+  commit_id: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
+});
+export type ReviewInput = z.infer<typeof reviewInput>;
+
+export const dismissInput = z.object({ message: z.string().min(1).max(1024) });
+
+const STATE = {
+  APPROVE: 'approved',
+  REQUEST_CHANGES: 'changes_requested',
+  COMMENT: 'commented',
+} as const;
+
+/** GitHub's review shape. */
+export function reviewView(r: ReviewRow, htmlUrl: string) {
+  return {
+    id: Number(r.id),
+    user: r.reviewer_login === null ? null : { login: r.reviewer_login },
+    body: r.body,
+    state: r.state.toUpperCase(),
+    commit_id: r.commit_oid,
+    revision: r.revision,
+    submitted_at: r.created_at.toISOString(),
+    html_url: `${htmlUrl}#review-${r.id}`,
+    ...(r.dismissed_at
+      ? {
+          dismissed: {
+            at: r.dismissed_at.toISOString(),
+            by: r.dismissed_by_login,
+            reason: r.dismissed_reason,
+            was: r.dismissed_state?.toUpperCase() ?? null,
+          },
+        }
+      : {}),
+  };
+}
+
+/** Submits a review on the landing's latest revision. */
+export async function submitReview(
+  s: RepoScope,
+  number: number,
+  input: ReviewInput,
+): Promise<ReviewRow> {
+  const user = participant(s);
+  const landing = await landingOf(s, number);
+  const state = STATE[input.event];
+  if (state !== 'commented') {
+    await requireLevel(s, 'write');
+    if (landing.author_id === user.id) {
+      throw AppError.invalid(
+        state === 'approved'
+          ? 'You cannot approve your own landing request'
+          : 'You cannot request changes on your own landing request',
+        'own_landing',
+      );
+    }
+    if (landing.landing_state !== 'open') {
+      throw AppError.invalid('This landing request is not open', 'landing_not_open');
+    }
+  }
+  if (state !== 'approved' && (input.body ?? '').trim() === '') {
+    throw AppError.invalid('This review needs a body', 'body_required');
+  }
+  const latest = (await listRevisions(s.db, landing.id)).pop();
+  if (!latest) throw AppError.conflict('The landing has no revision yet', 'no_revision');
+  if (input.commit_id !== undefined && input.commit_id !== latest.head_oid) {
+    throw AppError.conflict(
+      `The landing moved to ${latest.head_oid.slice(0, 7)} since you reviewed ${input.commit_id.slice(0, 7)}`,
+      'landing_moved',
+    );
+  }
+  const review = await insertReview(s.db, {
+    landingId: landing.id,
+    revision: latest.number,
+    reviewerId: user.id,
+    state,
+    body: input.body ?? '',
+    commitOid: latest.head_oid,
+    now: s.now,
+  });
+  if (landing.author_id !== null && landing.author_id !== user.id) {
+    await upsertThreads(s.db, landing.id, [{ userId: landing.author_id, reason: 'author' }], {
+      actorId: user.id,
+      event: 'reviewed',
+      commentId: null,
+      now: s.now,
+    });
+  }
+  return review;
+}
+
+export async function reviewsOf(s: RepoScope, number: number): Promise<ReviewRow[]> {
+  return listReviews(s.db, (await landingOf(s, number)).id);
+}
+
+/** Dismisses a review (write access; approvals and change requests only). */
+export async function dismissReview(
+  s: RepoScope,
+  number: number,
+  id: string,
+  message: string,
+): Promise<ReviewRow> {
+  const user = participant(s);
+  const landing = await landingOf(s, number);
+  await requireLevel(s, 'write');
+  const review = await findReview(s.db, landing.id, id);
+  if (!review) throw AppError.notFound('Review not found', 'review_not_found');
+  if (review.state !== 'approved' && review.state !== 'changes_requested') {
+    throw AppError.invalid(`A ${review.state} review cannot be dismissed`, 'not_dismissable');
+  }
+  await dismissReviews(s.db, landing.id, [review.id], { by: user.id, reason: message, now: s.now });
+  return (await findReview(s.db, landing.id, id)) ?? review;
+}
+
+/** Each reviewer's latest verdict (a comment does not replace an approval), for the page. */
+export function latestVerdicts(reviews: ReviewRow[]): Map<string, ReviewRow> {
+  const out = new Map<string, ReviewRow>();
+  for (const r of reviews) {
+    const who = r.reviewer_login ?? '';
+    if (r.state === 'commented' && out.has(who)) continue;
+    out.set(who, r);
+  }
+  return out;
+}
+
+/**
+ * The approvals that count on the current revision, as LandFacts wants them: each reviewer's
+ * latest verdict when it is an approval, with the revision it is on. An approval of an older
+ * revision whose interdiff to the current one is empty (a trivial rebase) counts as the current
+ * revision's; one whose interdiff is not is dismissed when `dismissStale`, else kept on its own
+ * revision (evaluateLand ignores it only when stale ones are dismissed).
+ */
+export async function countedApprovals(
+  s: RepoScope,
+  landing: LandingRow,
+  revisions: RevisionRow[],
+  objects: ObjectReader,
+  dismissStale: boolean,
+): Promise<Array<{ user: string; revision: number }>> {
+  const current = revisions[revisions.length - 1];
+  if (!current) return [];
+  const reviews = await listReviews(s.db, landing.id);
+  const out: Array<{ user: string; revision: number }> = [];
+  const stale: string[] = [];
+  const trivial = new Map<number, boolean>();
+  for (const r of latestVerdicts(reviews).values()) {
+    if (r.state !== 'approved' || r.reviewer_id === null) continue;
+    if (r.revision === current.number) {
+      out.push({ user: r.reviewer_id, revision: r.revision });
+      continue;
+    }
+    let same = trivial.get(r.revision);
+    if (same === undefined) {
+      const old = revisions.find((x) => x.number === r.revision);
+      same =
+        old !== undefined &&
+        onlyRebased(
+          await interdiffRevisions(
+            objects,
+            { head: old.head_oid, base: old.base_oid },
+            { head: current.head_oid, base: current.base_oid },
+          ),
+        );
+      trivial.set(r.revision, same);
+    }
+    if (same) out.push({ user: r.reviewer_id, revision: current.number });
+    else if (dismissStale) stale.push(r.id);
+    else out.push({ user: r.reviewer_id, revision: r.revision });
+  }
+  if (stale.length > 0) {
+    await dismissReviews(s.db, landing.id, stale, {
+      by: null,
+      reason: `Stale: revision ${current.number} changed the change since it was approved`,
+      now: s.now,
+    });
+  }
+  return out;
+}
