@@ -16,6 +16,7 @@ import {
   type FakeAnthropic,
   type FakeReply,
 } from '../../scripts/clients/fake-anthropic';
+import { launchChromium } from '../helpers/browser';
 import { GitSandbox } from '../helpers/git';
 import {
   poll,
@@ -279,6 +280,46 @@ describe('agents answering on issues', () => {
     } finally {
       globalThis.fetch = realFetch;
       release();
+    }
+  });
+
+  it('answers a mention posted from the issue page, in Chromium', async () => {
+    const repo = await mentionRepo(g, alice, token, 'mention-browser', {
+      '.plue/prompts/answer.prompt.md': prompt('comment'),
+      '.plue/workflows/mention.py': workflow('answer'),
+    });
+    script.push(
+      { blocks: [{ tool: 'comment', input: { body: 'Hi from **the agent**.' } }] },
+      {
+        blocks: [{ text: 'Replied.' }],
+      },
+    );
+    const issue = await api<{ number: number }>(repo, 'POST', '/issues', {
+      title: 'Browser mention',
+      body: 'Asked from the page.',
+    });
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ javaScriptEnabled: false });
+      const eq = alice.cookie.indexOf('=');
+      await context.addCookies([
+        { name: alice.cookie.slice(0, eq), value: alice.cookie.slice(eq + 1), url: base },
+      ]);
+      const page = await context.newPage();
+      const url = `${base}/${alice.user.login}/mention-browser/issues/${issue.json.number}`;
+      await page.goto(url);
+      await page.fill('#comment-body', '@plue say hi');
+      await page.click('button:has-text("Comment")');
+      await page.waitForURL(/#issuecomment-\d+$/);
+      const run = await waitForCommentRun(repo);
+      await repo.waitForRun(run.id);
+      await page.goto(url);
+      const reply = page.locator('.entry', { hasText: 'Hi from' });
+      expect(await reply.locator('strong').first().textContent()).toBe('the agent');
+      expect(await reply.textContent()).toContain('plue-agent');
+      expect(await reply.locator(`a[href$="/actions/runs/${run.id}"]`).count()).toBe(1);
+    } finally {
+      await browser.close();
     }
   });
 });
