@@ -61,16 +61,21 @@ export async function declaredForgeTools(
   if (!step || step.type !== 'agent' || typeof step.prompt !== 'string') {
     throw AppError.forbidden(`Step ${stepId} is not an agent step of this run`, 'not_agent_step');
   }
-  const text = await fileAt(env, f.repo, f.run.head_sha, step.prompt);
+  return forgeToolsDeclaredIn(await fileAt(env, f.repo, f.run.head_sha, step.prompt));
+}
+
+/** The forge tools a prompt file's frontmatter lists in `tools:`; none for anything unreadable. */
+export function forgeToolsDeclaredIn(text: string | undefined): ForgeTool[] {
   const m = /^---\r?\n([\s\S]*?)\r?\n---/.exec(text ?? '');
   let tools: unknown;
   try {
-    tools = m ? (parseYaml(m[1] as string) as { tools?: unknown } | null)?.tools : undefined;
+    const fm: unknown = m ? parseYaml(m[1] as string) : undefined;
+    tools = fm && typeof fm === 'object' ? (fm as { tools?: unknown }).tools : undefined;
   } catch {
     tools = undefined;
   }
   if (!Array.isArray(tools)) return [];
-  return FORGE_TOOLS.filter((t) => tools.includes(t));
+  return FORGE_TOOLS.filter((t) => (tools as unknown[]).includes(t));
 }
 
 /** Refuses unless the step's prompt declares `tool`. */
