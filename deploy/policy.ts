@@ -11,7 +11,7 @@
  * - pods in the sandbox namespace, and the runner controller's (it runs steps today), use the
  *   `gvisor` RuntimeClass;
  * - RBAC: no cluster-wide roles or bindings; Roles only in the sandbox namespace, only on Jobs,
- *   Pods and pods/log, with no wildcard and no verb beyond get/list/watch/create/delete;
+ *   Pods, pods/log and pods/exec, with no wildcard and no verb beyond get/list/watch/create/delete;
  * - the sandbox namespace: Pod Security `restricted`, a default-deny NetworkPolicy, egress only
  *   to public IPv4 ranges, a ResourceQuota and a LimitRange;
  * - every Deployment has a PodDisruptionBudget that selects its pods.
@@ -39,6 +39,7 @@ const ALLOWED_RBAC: Record<string, string[]> = {
   'batch/jobs': ['get', 'list', 'watch', 'create', 'delete'],
   '/pods': ['get', 'list', 'watch', 'create', 'delete'],
   '/pods/log': ['get'],
+  '/pods/exec': ['create', 'get'],
 };
 
 interface PodTemplate {
@@ -145,7 +146,9 @@ function ruleProblems(id: string, rule: IPolicyRule): string[] {
     for (const resource of rule.resources ?? []) {
       const allowed = ALLOWED_RBAC[`${group}/${resource}`];
       if (!allowed) {
-        p.push(`${id}: grants ${group || 'core'}/${resource}, outside Jobs, Pods and pods/log`);
+        p.push(
+          `${id}: grants ${group || 'core'}/${resource}, outside Jobs, Pods, pods/log and pods/exec`,
+        );
         continue;
       }
       for (const verb of rule.verbs) {

@@ -11,7 +11,8 @@
  * refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
- * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 (see sandbox/select.ts),
+ * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 and
+ * PLUE_SANDBOX_BACKEND=local|kubernetes with the PLUE_K8S_* settings (see sandbox/select.ts),
  * PLUE_STEP_MEMORY_MB / PLUE_STEP_PIDS_MAX / PLUE_STEP_CPUS (default step limits, sandbox/limits.ts;
  * the start log says which of them hold here), and the model provider's ANTHROPIC_API_KEY,
  * PLUE_LLM_* (agent/provider.ts agentConfigFromEnv).
@@ -101,8 +102,11 @@ async function main(): Promise<void> {
       signals === 1 ? 'runner-controller: stopping…' : 'runner-controller: abandoning runs',
     );
     const grace = setTimeout(() => void controller.stop({ abandon: true }), 10_000);
-    void controller.stop({ abandon: signals > 1 }).then(() => {
+    void controller.stop({ abandon: signals > 1 }).then(async () => {
       clearTimeout(grace);
+      // The kubernetes backend deletes its idle warm pods; the local one its generated /etc.
+      const backend = controller.backend as { close?: () => void | Promise<void> };
+      await Promise.resolve(backend.close?.()).catch(() => undefined);
       if (fallback) rmSync(dataDir, { recursive: true, force: true });
       server.close();
       process.exit(0);

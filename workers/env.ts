@@ -91,6 +91,8 @@ export interface Env {
   PLUE_SECRETS_KEY?: string;
   /** Default lease of a claimed workflow run or event, in seconds (default 30). */
   PLUE_RUN_LEASE_SECONDS?: string;
+  /** Runs (and events in evaluation) of one repository at once, across controllers (default 4). */
+  PLUE_REPO_CONCURRENCY?: string;
   /** Public origin for links made outside a request (cron sweeps), e.g. https://plue.dev. */
   PLUE_PUBLIC_URL?: string;
 }

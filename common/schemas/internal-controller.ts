@@ -33,6 +33,12 @@ export const claimRequest = z.object({
     .regex(/^[A-Za-z0-9-]{1,39}$/, 'must be a user name')
     .nullish()
     .transform((v) => v ?? undefined),
+  /** Long poll: hold the claim up to this many seconds (0–25) until work is queued. */
+  wait_seconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be 0 to 25')
+    .max(25, 'must be 0 to 25')
+    .optional(),
 });
 
 /** POST …/events/:id/fail. */

@@ -1,26 +1,70 @@
 /**
- * The queue step shared by run and event claims: lock the oldest row in a given state,
- * optionally only of repositories owned by `repoOwner`, skipping rows other claimers hold
- * (`FOR UPDATE SKIP LOCKED`). Call inside a transaction; the caller updates the row it gets.
+ * The queue step shared by run and event claims, fair across owners and repositories (issue
+ * #21): of the repositories with a claimable row (optionally only those owned by `repoOwner`) and
+ * fewer than `perRepoLimit` rows in progress, take the owner served least recently, then its
+ * repository served least recently (never served first), then the oldest row of that repository.
+ * One repository's flood (10,000 events from one push) therefore delays another repository by
+ * one claim, not by the flood. Rows other claimers hold are skipped (`FOR UPDATE SKIP LOCKED`);
+ * the turn is recorded in `claim_turns` (migration 0019). Call inside a transaction; the caller
+ * updates the row it gets. The limit is checked without a lock: two claimers at the same instant
+ * can each take the last free place (a soft limit).
  */
 import type { Db } from '../client';
 
 export type ClaimQueue =
   { table: 'workflow_runs'; status: 'queued' } | { table: 'workflow_events'; status: 'pending' };
 
-/** The id of the oldest claimable row, locked until the transaction ends; undefined if none. */
+/** Items of one repository in progress at once, unless the caller says otherwise. */
+export const DEFAULT_REPO_LIMIT = 4;
+
+/** Candidates looked at per claim (the heads of this many repositories' queues). */
+const CANDIDATES = 8;
+
+const BUSY: Record<ClaimQueue['table'], string> = {
+  workflow_runs: 'running',
+  workflow_events: 'claimed',
+};
+
+/** The id of the fairest claimable row, locked until the transaction ends; undefined if none. */
 export async function lockOldest(
   tx: Db,
   queue: ClaimQueue,
   repoOwner: string | undefined,
+  perRepoLimit: number = DEFAULT_REPO_LIMIT,
 ): Promise<string | undefined> {
-  // Table and status come from the closed `ClaimQueue` union, never from input.
-  const [next] = await tx.query<{ id: string }>(
-    `SELECT id::text AS id FROM ${queue.table} WHERE status = '${queue.status}'
-       AND ($1::text IS NULL OR repo_id IN (SELECT r.id FROM repositories r
-         JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
-     ORDER BY created_at, id FOR UPDATE SKIP LOCKED LIMIT 1`,
-    [repoOwner ?? null],
+  // Table and statuses come from the closed `ClaimQueue` union, never from input.
+  const { table, status } = queue;
+  const candidates = await tx.query<{ id: string; repo_id: string; owner_id: string }>(
+    `WITH heads AS (
+       SELECT DISTINCT ON (q.repo_id) q.id, q.repo_id, q.created_at FROM ${table} q
+        WHERE q.status = '${status}'
+          AND ($1::text IS NULL OR q.repo_id IN (SELECT r.id FROM repositories r
+            JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
+        ORDER BY q.repo_id, q.created_at, q.id)
+     SELECT h.id::text AS id, h.repo_id::text AS repo_id, r.owner_id::text AS owner_id
+       FROM heads h JOIN repositories r ON r.id = h.repo_id
+       LEFT JOIN claim_turns tu ON tu.queue = $2 AND tu.key = 'u' || r.owner_id
+       LEFT JOIN claim_turns tr ON tr.queue = $2 AND tr.key = 'r' || h.repo_id
+      WHERE (SELECT count(*) FROM ${table} b
+              WHERE b.repo_id = h.repo_id AND b.status = '${BUSY[table]}') < $3
+      ORDER BY tu.served NULLS FIRST, tr.served NULLS FIRST, h.created_at, h.id
+      LIMIT ${CANDIDATES}`,
+    [repoOwner ?? null, table, perRepoLimit],
   );
-  return next?.id;
+  if (candidates.length === 0) return undefined;
+  const ids = candidates.map((c) => c.id);
+  const [locked] = await tx.query<{ id: string }>(
+    `SELECT id::text AS id FROM ${table} WHERE id = ANY($1::bigint[]) AND status = '${status}'
+      ORDER BY array_position($1::bigint[], id) FOR UPDATE SKIP LOCKED LIMIT 1`,
+    [ids],
+  );
+  const chosen = locked && candidates.find((c) => c.id === locked.id);
+  if (!chosen) return undefined;
+  await tx.query(
+    `INSERT INTO claim_turns (queue, key, served)
+     VALUES ($1, 'u' || $2, nextval('claim_turns_seq')), ($1, 'r' || $3, nextval('claim_turns_seq'))
+     ON CONFLICT (queue, key) DO UPDATE SET served = excluded.served`,
+    [table, chosen.owner_id, chosen.repo_id],
+  );
+  return chosen.id;
 }

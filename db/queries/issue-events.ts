@@ -29,7 +29,11 @@ export type IssueEventKind =
   | 'landed'
   | 'ready_for_review'
   | 'converted_to_draft'
-  | 'target_changed';
+  | 'target_changed'
+  // Review comments and requests (db/migrations/0017_landing_comments.sql).
+  | 'line_commented'
+  | 'review_requested'
+  | 'review_request_removed';
 
 export interface IssueEventRow {
   id: string;

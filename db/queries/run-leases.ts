@@ -47,8 +47,9 @@ export async function setRunOrigin(
 }
 
 /**
- * Claims the oldest queued run (of repositories owned by `repoOwner` when given); `tokenHash`
- * replaces the run token's digest.
+ * Claims the next queued run, fairly across owners and repositories and at most `perRepoLimit`
+ * running per repository (claim-oldest.ts; of repositories owned by `repoOwner` when given);
+ * `tokenHash` replaces the run token's digest.
  */
 export async function claimRunLease(
   db: Db,
@@ -57,9 +58,11 @@ export async function claimRunLease(
   tokenHash: string,
   now: Date,
   repoOwner?: string,
+  perRepoLimit?: number,
 ): Promise<LeasedRun | undefined> {
   return db.transaction(async (tx) => {
-    const nextId = await lockOldest(tx, { table: 'workflow_runs', status: 'queued' }, repoOwner);
+    const queue = { table: 'workflow_runs', status: 'queued' } as const;
+    const nextId = await lockOldest(tx, queue, repoOwner, perRepoLimit);
     if (nextId === undefined) return undefined;
     const [run] = await tx.query<LeasedRun>(
       `UPDATE workflow_runs SET status = 'running', lease_owner = $2,

@@ -53,6 +53,30 @@ export async function insertEvent(db: Db, e: NewEvent): Promise<EventRow> {
   return row;
 }
 
+/** Inserts many events in one statement (a push of thousands of refs), in the given order. */
+export async function insertEvents(db: Db, events: NewEvent[]): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  const col = <T>(f: (e: NewEvent) => T) => events.map(f);
+  return db.query<EventRow>(
+    `INSERT INTO workflow_events (repo_id, type, ref, before_sha, after_sha, actor_id, payload)
+     SELECT repo_id, type, ref, before_sha, after_sha, actor_id, payload::jsonb
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+                   $7::text[]) WITH ORDINALITY
+         AS e(repo_id, type, ref, before_sha, after_sha, actor_id, payload, n)
+      ORDER BY n
+     RETURNING ${COLUMNS}`,
+    [
+      col((e) => e.repoId),
+      col((e) => e.type),
+      col((e) => e.ref),
+      col((e) => e.beforeSha),
+      col((e) => e.afterSha),
+      col((e) => e.actorId),
+      col((e) => JSON.stringify(e.payload ?? {})),
+    ],
+  );
+}
+
 export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
   const rows = await db.query<EventRow>(`SELECT ${COLUMNS} FROM workflow_events WHERE id = $1`, [
     id,
@@ -61,8 +85,9 @@ export async function findEvent(db: Db, id: string): Promise<EventRow | undefine
 }
 
 /**
- * Claims the oldest pending event for `owner` (of repositories owned by `repoOwner` when given);
- * undefined when none is pending.
+ * Claims the next pending event for `owner`, fairly across owners and repositories
+ * (claim-oldest.ts; of repositories owned by `repoOwner` when given); undefined when none is
+ * pending or every repository with one is at `perRepoLimit` events in evaluation.
  */
 export async function claimNextEvent(
   db: Db,
@@ -70,9 +95,11 @@ export async function claimNextEvent(
   leaseSeconds: number,
   now: Date,
   repoOwner?: string,
+  perRepoLimit?: number,
 ): Promise<EventRow | undefined> {
   return db.transaction(async (tx) => {
-    const nextId = await lockOldest(tx, { table: 'workflow_events', status: 'pending' }, repoOwner);
+    const queue = { table: 'workflow_events', status: 'pending' } as const;
+    const nextId = await lockOldest(tx, queue, repoOwner, perRepoLimit);
     if (nextId === undefined) return undefined;
     const [row] = await tx.query<EventRow>(
       `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,

@@ -34,6 +34,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A long-polled claim: how long the Worker may hold it, and what abandons it. */
+export interface ClaimWait {
+  seconds?: number;
+  signal?: AbortSignal;
+}
+
 /** A claim's lease, sent back with every fenced write. */
 export type Lease = ClaimedEvent['lease'];
 export type ClaimedEvent = z.output<typeof claimedEventAnswer>;
@@ -71,7 +77,7 @@ export class ControllerApi {
   async post(
     path: string,
     body: unknown,
-    auth: { token?: string } = {},
+    auth: { token?: string; signal?: AbortSignal } = {},
   ): Promise<{ status: number; body: Record<string, unknown> | null }> {
     const attempts = this.opts.retries ?? 5;
     let last: unknown;
@@ -87,7 +93,9 @@ export class ControllerApi {
               : { [CONTROLLER_SECRET_HEADER]: this.opts.secret }),
           },
           body: JSON.stringify(body),
-          signal: AbortSignal.timeout(30_000),
+          signal: auth.signal
+            ? AbortSignal.any([auth.signal, AbortSignal.timeout(30_000)])
+            : AbortSignal.timeout(30_000),
         });
         const text = await res.text();
         const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
@@ -104,19 +112,34 @@ export class ControllerApi {
         return { status: res.status, body: parsed };
       } catch (err) {
         if (err instanceof LeaseLostError || err instanceof ApiError) throw err;
+        if (auth.signal?.aborted) throw err;
         last = err;
       }
     }
     throw last instanceof Error ? last : new Error(String(last));
   }
 
-  private claimBody(owner: string, leaseSeconds: number): z.input<typeof claimRequest> {
-    return { owner, lease_seconds: leaseSeconds, repo_owner: this.opts.repoOwner };
+  private claimBody(
+    owner: string,
+    leaseSeconds: number,
+    wait: ClaimWait,
+  ): z.input<typeof claimRequest> {
+    return {
+      owner,
+      lease_seconds: leaseSeconds,
+      repo_owner: this.opts.repoOwner,
+      ...(wait.seconds ? { wait_seconds: wait.seconds } : {}),
+    };
   }
 
-  async claimEvent(owner: string, leaseSeconds: number): Promise<ClaimedEvent | undefined> {
+  /** Claims an event; with `wait.seconds` the Worker holds the request until one is queued. */
+  async claimEvent(
+    owner: string,
+    leaseSeconds: number,
+    wait: ClaimWait = {},
+  ): Promise<ClaimedEvent | undefined> {
     const path = '/internal/controller/events/claim';
-    const r = await this.post(path, this.claimBody(owner, leaseSeconds));
+    const r = await this.post(path, this.claimBody(owner, leaseSeconds, wait), wait);
     return r.status === 204 ? undefined : answer(claimedEventAnswer, path, r.body);
   }
 
@@ -144,9 +167,14 @@ export class ControllerApi {
     await this.post(`/internal/controller/events/${id}/fail`, body);
   }
 
-  async claimRun(owner: string, leaseSeconds: number): Promise<ClaimedRun | undefined> {
+  /** Claims a run; with `wait.seconds` the Worker holds the request until one is queued. */
+  async claimRun(
+    owner: string,
+    leaseSeconds: number,
+    wait: ClaimWait = {},
+  ): Promise<ClaimedRun | undefined> {
     const path = '/internal/controller/runs/claim';
-    const r = await this.post(path, this.claimBody(owner, leaseSeconds));
+    const r = await this.post(path, this.claimBody(owner, leaseSeconds, wait), wait);
     return r.status === 204 ? undefined : answer(claimedRunAnswer, path, r.body);
   }
 

@@ -1,7 +1,8 @@
 /**
- * The controller loop: claim an event (evaluate it, report), claim runs while fewer than
- * `concurrency` run here (each executes in the background), and back off while idle (doubling
- * up to `maxIdleMs`). `stop()` stops claiming and waits for the runs in progress; `stop({abandon:
+ * The controller's two claim loops, each a long poll (the Worker holds a claim until work is
+ * queued, up to `claimWaitSeconds`): events (evaluate, report), and runs while fewer than
+ * `concurrency` run here (each executes in the background). Failed claims back off (doubling up
+ * to `maxIdleMs`). `stop()` stops claiming and waits for the runs in progress; `stop({abandon:
  * true})` abandons them at once without completing (their leases expire and the Worker requeues
  * them), which is also how tests simulate a crashed controller.
  */
@@ -10,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Provider, type AgentConfig } from '../agent/provider';
 import { selectBackend } from '../sandbox/select';
 import type { SandboxBackend } from '../sandbox/types';
-import { ControllerApi } from './api';
+import { ControllerApi, type ClaimedRun, type ClaimWait } from './api';
 import { handleEvent } from './handle-event';
 import { handleRun } from './handle-run';
 import { describeLimits, stepLimitsFromEnv, type StepLimits } from '../sandbox/limits';
@@ -31,8 +32,10 @@ export interface ControllerOptions {
   leaseSeconds?: number;
   eventLeaseSeconds?: number;
   heartbeatMs?: number;
-  /** Longest idle back-off between polls (default 2000 ms). */
+  /** Longest back-off after a failed or unheld claim (default 2000 ms). */
   maxIdleMs?: number;
+  /** How long the Worker may hold each claim until work is queued (0–25 s, default 20). */
+  claimWaitSeconds?: number;
   /** The sandbox backend; default: selectBackend() (bubblewrap, or refuse). */
   backend?: SandboxBackend;
   /** Claim only work of repositories owned by this user (a dedicated pool; tests). */
@@ -70,19 +73,27 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const maxIdle = opts.maxIdleMs ?? 2000;
+  const claimWait = Math.min(Math.max(opts.claimWaitSeconds ?? 20, 0), 25);
   const abandon = new AbortController();
+  // Aborts the claims the Worker is holding when the controller stops.
+  const claims = new AbortController();
   const running = new Set<Promise<void>>();
   const stats = { events: 0, runs: 0, lastError: null as string | null };
   let stopping = false;
-  let wake: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
+  const wakeAll = () => {
+    for (const wake of [...sleepers]) wake();
+  };
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms);
-      wake = () => {
+      const wake = () => {
         clearTimeout(t);
+        sleepers.delete(wake);
         resolve();
       };
+      const t = setTimeout(wake, ms);
+      sleepers.add(wake);
     });
 
   const limits = opts.stepLimits ?? stepLimitsFromEnv(process.env);
@@ -98,50 +109,60 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     models: opts.agent ? new Provider(opts.agent) : undefined,
   };
 
-  const step = async (): Promise<boolean> => {
-    let worked = false;
-    const ev = await api.claimEvent(id, opts.eventLeaseSeconds ?? 120);
-    if (ev && !stopping) {
-      worked = true;
-      stats.events++;
-      await handleEvent({ api, backend, dataDir: opts.dataDir, log, signal: abandon.signal }, ev);
-    }
-    while (!stopping && running.size < concurrency) {
-      const claimed = await api.claimRun(id, opts.leaseSeconds ?? 30);
-      if (!claimed) break;
-      worked = true;
-      stats.runs++;
-      const task = handleRun(runCtx, claimed)
-        .catch((err: unknown) => {
-          stats.lastError = String(err);
-          log(`run ${claimed.run.id}: ${String(err)}`);
-        })
-        .finally(() => {
-          running.delete(task);
-          wake?.();
-        });
-      running.add(task);
-    }
-    return worked;
+  const startRun = (claimed: ClaimedRun) => {
+    stats.runs++;
+    const task = handleRun(runCtx, claimed)
+      .catch((err: unknown) => {
+        stats.lastError = String(err);
+        log(`run ${claimed.run.id}: ${String(err)}`);
+      })
+      .finally(() => {
+        running.delete(task);
+        wakeAll();
+      });
+    running.add(task);
   };
 
-  const loop = (async () => {
-    let idle = 100;
-    while (!stopping) {
-      let worked = false;
-      try {
-        worked = await step();
-      } catch (err) {
-        stats.lastError = String(err);
-        log(`poll failed: ${String(err)}`);
-      }
-      if (stopping) break;
-      idle = worked ? 100 : Math.min(idle * 2, maxIdle);
-      if (!worked || running.size >= concurrency) await nap(worked ? maxIdle : idle);
-    }
-  })();
+  const loop: LoopContext = {
+    stopping: () => stopping,
+    claimWait,
+    signal: claims.signal,
+    maxIdle,
+    nap,
+    failed: (what, err) => {
+      stats.lastError = String(err);
+      log(`${what} claim failed: ${String(err)}`);
+    },
+  };
+  const loops = Promise.all([
+    claimLoop(
+      loop,
+      'event',
+      () => true,
+      async (wait) => {
+        const ev = await api.claimEvent(id, opts.eventLeaseSeconds ?? 120, wait);
+        if (!ev || stopping) return false;
+        stats.events++;
+        await handleEvent({ api, backend, dataDir: opts.dataDir, log, signal: abandon.signal }, ev);
+        return true;
+      },
+    ),
+    claimLoop(
+      loop,
+      'run',
+      () => running.size < concurrency,
+      async (wait) => {
+        const claimed = await api.claimRun(id, opts.leaseSeconds ?? 30, wait);
+        if (!claimed) return false;
+        startRun(claimed);
+        return true;
+      },
+    ),
+  ]);
 
-  log(`${id} polling ${opts.url} with the ${backend.name} backend, ${concurrency} run(s) at once`);
+  log(
+    `${id} claiming from ${opts.url} (long poll, ${claimWait} s) with the ${backend.name} backend, ${concurrency} run(s) at once`,
+  );
   // What the backend's own check found (e.g. whether steps with network=True can run here).
   if (selected.detail) log(`sandbox: ${selected.detail}`);
   // Exactly which step limits hold here, one line each: none is dropped without a word.
@@ -158,9 +179,55 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     async stop(o = {}) {
       stopping = true;
       if (o.abandon) abandon.abort();
-      wake?.();
-      await loop;
+      // A claim the Worker answers at this instant is dropped: its lease expires into a retry.
+      claims.abort();
+      wakeAll();
+      await loops;
       await Promise.all([...running]);
     },
   };
+}
+
+interface LoopContext {
+  stopping(): boolean;
+  claimWait: number;
+  signal: AbortSignal;
+  maxIdle: number;
+  nap(ms: number): Promise<void>;
+  failed(what: string, err: unknown): void;
+}
+
+/**
+ * One claim loop: ask (held by the Worker up to `claimWait` s), handle what comes, ask again at
+ * once. An answer that came back early and empty (a Worker that does not hold claims) or an error
+ * backs off, doubling up to `maxIdle`; `ready()` false (no free run slot) waits for a wake-up.
+ */
+async function claimLoop(
+  ctx: LoopContext,
+  what: string,
+  ready: () => boolean,
+  claimOne: (wait: ClaimWait) => Promise<boolean>,
+): Promise<void> {
+  let idle = 100;
+  while (!ctx.stopping()) {
+    if (!ready()) {
+      await ctx.nap(ctx.maxIdle);
+      continue;
+    }
+    const asked = Date.now();
+    let held = false;
+    try {
+      if (await claimOne({ seconds: ctx.claimWait, signal: ctx.signal })) {
+        idle = 100;
+        continue;
+      }
+      held = ctx.claimWait > 0 && Date.now() - asked >= ctx.claimWait * 500;
+    } catch (err) {
+      if (ctx.stopping()) break;
+      ctx.failed(what, err);
+    }
+    if (ctx.stopping() || held) continue;
+    await ctx.nap(idle);
+    idle = Math.min(idle * 2, ctx.maxIdle);
+  }
 }

@@ -2,11 +2,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OutputBatcher, splitAtBytes, type OutputBatch } from './batcher';
 
-function collect(maxBytes = 64 * 1024, maxDelayMs = 500) {
+function collect(maxBytes = 64 * 1024, maxDelayMs = 500, idleMs = 500) {
   const batches: OutputBatch[] = [];
   const b = new OutputBatcher({
     maxBytes,
     maxDelayMs,
+    idleMs,
     emit: async (batch) => {
       batches.push(batch);
     },
@@ -28,6 +29,41 @@ describe('OutputBatcher', () => {
     expect(batches).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(batches).toEqual([{ stream: 'stdout', seq: 1, data: 'ab' }]);
+  });
+
+  it('sends as soon as the pipe is idle, not after the fixed delay', () => {
+    vi.useFakeTimers();
+    const { b, batches } = collect(64 * 1024, 500, 2);
+    b.add('stdout', 'line 1\n');
+    vi.advanceTimersByTime(1);
+    b.add('stdout', 'line 2\n');
+    vi.advanceTimersByTime(1);
+    expect(batches).toEqual([]); // still arriving: the idle timer restarted
+    vi.advanceTimersByTime(1);
+    expect(batches).toEqual([{ stream: 'stdout', seq: 1, data: 'line 1\nline 2\n' }]);
+    b.add('stdout', 'line 3\n');
+    vi.advanceTimersByTime(2);
+    expect(batches.map((x) => [x.seq, x.data])).toEqual([
+      [1, 'line 1\nline 2\n'],
+      [2, 'line 3\n'],
+    ]);
+  });
+
+  it('output that never pauses is still sent by the deadline from its first byte', () => {
+    vi.useFakeTimers();
+    const { b, batches } = collect(64 * 1024, 20, 5);
+    for (let i = 0; i < 19; i++) {
+      b.add('stdout', `${i} `);
+      vi.advanceTimersByTime(1);
+    }
+    expect(batches).toEqual([]);
+    b.add('stdout', 'last');
+    vi.advanceTimersByTime(1);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.data.startsWith('0 1 2 ')).toBe(true);
+    expect(batches[0]?.data.endsWith('last')).toBe(true);
+    vi.advanceTimersByTime(100);
+    expect(batches).toHaveLength(1); // nothing left, no empty batch
   });
 
   it('splits at the byte bound without breaking characters', async () => {

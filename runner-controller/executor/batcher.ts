@@ -1,7 +1,9 @@
 /**
  * Batches one step's output into `step_output` events (docs/design/sandbox.md §4.2): a batch is
- * sent after at most `maxDelayMs` (500 ms) or once it holds `maxBytes` (64 KiB), whichever comes
- * first, and whenever the stream (stdout/stderr) changes. Sequence numbers start at 1 per step.
+ * sent as soon as the pipe goes idle (no output for `idleMs`, default 2 ms: what one burst of
+ * reads delivered goes out together), once it holds `maxBytes` (64 KiB), or at the latest
+ * `maxDelayMs` after its first byte (a step that prints without pause), and whenever the stream
+ * (stdout/stderr) changes. Sequence numbers start at 1 per step.
  * Text arrives already decoded and masked; `add` returns the emit promise when it sent a batch, so
  * the caller can pass back-pressure on to the sandbox.
  */
@@ -14,7 +16,10 @@ export interface OutputBatch {
 }
 
 export interface BatcherOptions {
+  /** Upper bound on how long a byte waits while output keeps arriving. */
   maxDelayMs: number;
+  /** Send once no output arrived for this long (default 2 ms). */
+  idleMs?: number;
   maxBytes: number;
   emit(batch: OutputBatch): Promise<void>;
 }
@@ -25,6 +30,7 @@ export class OutputBatcher {
   private bytes = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  private idle: NodeJS.Timeout | undefined;
   private last: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: BatcherOptions) {}
@@ -60,11 +66,20 @@ export class OutputBatcher {
         this.stream = stream;
       }
     }
-    if (this.bytes > 0 && !this.timer) {
-      this.timer = setTimeout(() => {
+    if (this.bytes > 0) {
+      // The deadline starts at the batch's first byte; the idle timer restarts with every add.
+      this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.flush();
       }, this.opts.maxDelayMs);
+      if (this.idle) clearTimeout(this.idle);
+      this.idle = setTimeout(
+        () => {
+          this.idle = undefined;
+          this.flush();
+        },
+        Math.min(this.opts.idleMs ?? 2, this.opts.maxDelayMs),
+      );
     }
     return flushed ? this.last : undefined;
   }
@@ -74,6 +89,10 @@ export class OutputBatcher {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
+    }
+    if (this.idle) {
+      clearTimeout(this.idle);
+      this.idle = undefined;
     }
     if (this.bytes > 0 && this.stream !== null) {
       const batch = { stream: this.stream, seq: ++this.seq, data: this.text };

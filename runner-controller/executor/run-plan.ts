@@ -221,6 +221,7 @@ class PlanRun {
       ...(opts.pidsMax !== undefined ? { pidsMax: opts.pidsMax } : {}),
       ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
       ...(opts.maxOutputBytes !== undefined ? { maxOutputBytes: opts.maxOutputBytes } : {}),
+      ...(this.plan.image ? { image: this.plan.image } : {}),
       batchMs: opts.batchMs ?? 500,
       batchBytes: opts.batchBytes ?? 64 * 1024,
       signal: this.stop.signal,

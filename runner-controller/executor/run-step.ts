@@ -23,6 +23,8 @@ export interface StepRunInput {
   pidsMax?: number;
   cpus?: number;
   maxOutputBytes?: number;
+  /** The workflow's image (kubernetes backend). */
+  image?: string;
   batchMs: number;
   batchBytes: number;
   signal: AbortSignal;
@@ -78,6 +80,7 @@ export async function runStep(input: StepRunInput): Promise<StepRunOutcome> {
       ...(input.pidsMax !== undefined ? { pidsMax: input.pidsMax } : {}),
       ...(input.cpus !== undefined ? { cpus: input.cpus } : {}),
       ...(input.maxOutputBytes !== undefined ? { maxOutputBytes: input.maxOutputBytes } : {}),
+      ...(input.image ? { image: input.image } : {}),
       network: step.network,
       signal: input.signal,
       onOutput: (stream, chunk) => {
@@ -104,6 +107,12 @@ export async function runStep(input: StepRunInput): Promise<StepRunOutcome> {
       `\nplue: output truncated: ${result.droppedBytes} more bytes were not kept\n`,
     );
   }
+  if (result.diskExceededBytes !== undefined) {
+    batcher.add(
+      'stderr',
+      `\nplue: the step's workspace grew past its disk limit (${Math.round(result.diskExceededBytes / 1024 ** 2)} MiB seen) and the step was stopped\n`,
+    );
+  }
   if (result.oomKilled) {
     batcher.add('stderr', '\nplue: the step ran out of memory and was killed\n');
   }
@@ -128,6 +137,14 @@ function statusOf(r: RunResult): Omit<StepRunOutcome, 'durationMs'> {
   if (r.timedOut)
     return { status: 'timed_out', exitCode: r.exitCode, note: `step timed out${pids}`, ...extra };
   if (r.cancelled) return { status: 'cancelled', exitCode: r.exitCode, ...extra };
+  if (r.diskExceededBytes !== undefined) {
+    return {
+      status: 'failure',
+      exitCode: r.exitCode,
+      note: 'workspace disk limit exceeded',
+      ...extra,
+    };
+  }
   if (r.exitCode === 0) return { status: 'success', exitCode: 0, ...extra };
   const note = r.oomKilled
     ? 'out of memory'

@@ -83,7 +83,8 @@ const SHOWN: Record<LimitKind, (l: StepLimits) => string> = {
  * `cpu 2 per step: DOES NOT HOLD: no writable cgroup v1 cpu controller`.
  */
 export function describeLimits(defaults: StepLimits, support: LimitSupport): string[] {
-  const where = support.version === undefined ? 'no cgroups' : `cgroup v${support.version}`;
+  // Without cgroups a limit holds only where the backend sets it otherwise (kubernetes: the pod).
+  const where = support.version === undefined ? 'set by the backend' : `cgroup v${support.version}`;
   return LIMIT_KINDS.map((k) => {
     const problem = support.problems[k];
     const what = `${SHOWN[k](defaults)} per step`;

@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import type { Readable, Writable } from 'node:stream';
 import { bwrapArgs } from './bwrap-args';
 import { LIMIT_KINDS, probeLimits, StepCgroup, type LimitSupport } from './cgroup';
+import { watchWorkspace, type DiskWatch } from './disk-watch';
 import { runProcess } from './spawn-step';
 import {
   attachStepNetwork,
@@ -53,6 +54,11 @@ export interface LocalBackendOptions {
   gid?: number;
   /** Limit on processes per step (cgroup pids controller), where writable. */
   pidsMax?: number;
+  /**
+   * Most bytes a step's workspace may hold before the step is stopped (disk-watch.ts; default:
+   * PLUE_STEP_DISK_MB, else 10 GiB; 0: no limit).
+   */
+  workspaceMaxBytes?: number;
   /** Between SIGTERM and SIGKILL on timeout/cancel. */
   killGraceMs?: number;
   /** slirp4netns, unshare, nft and ip, for steps with network. */
@@ -81,6 +87,11 @@ function extraPipe<T>(child: ChildProcess, fd: number): T {
   return (child.stdio as readonly unknown[])[fd] as T;
 }
 
+/** The step's abort signal, also aborted when its workspace passes its size limit. */
+function stopSignal(spec: RunSpec, disk: DiskWatch): AbortSignal {
+  return spec.signal ? AbortSignal.any([spec.signal, disk.signal]) : disk.signal;
+}
+
 /** Makes per-step cgroup names unique within this process (with a random suffix across processes). */
 let counter = 0;
 
@@ -91,6 +102,7 @@ export class LocalBackend implements SandboxBackend {
   private readonly uid: number;
   private readonly gid: number;
   private readonly pidsMax: number;
+  private readonly workspaceMaxBytes: number;
   private readonly killGraceMs: number;
   private readonly networkTools: StepNetworkTools;
   private readonly blockedNets: string[];
@@ -105,6 +117,9 @@ export class LocalBackend implements SandboxBackend {
     this.uid = opts.uid ?? 1001;
     this.gid = opts.gid ?? 1001;
     this.pidsMax = opts.pidsMax ?? 2048;
+    const diskMb = Number(process.env.PLUE_STEP_DISK_MB ?? 10 * 1024);
+    this.workspaceMaxBytes =
+      opts.workspaceMaxBytes ?? (Number.isFinite(diskMb) && diskMb >= 0 ? diskMb * 1024 ** 2 : 0);
     this.killGraceMs = opts.killGraceMs ?? 2000;
     this.networkTools = opts.networkTools ?? DEFAULT_NETWORK_TOOLS;
     this.blockedNets =
@@ -227,9 +242,13 @@ export class LocalBackend implements SandboxBackend {
     const env = { ...spec.env, PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE };
     const envArgs = ['--clearenv', ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v])];
     let uplink: StepNetwork | undefined;
+    const disk =
+      this.workspaceMaxBytes > 0 && !spec.workspaceReadOnly
+        ? watchWorkspace(spec.cwd, this.workspaceMaxBytes)
+        : undefined;
     try {
       // cwd '/': the wrapper shell would otherwise export the controller's directory as $PWD.
-      const outcome = await runProcess(spec, {
+      const outcome = await runProcess(disk ? { ...spec, signal: stopSignal(spec, disk) } : spec, {
         argv,
         env: HOST_ENV,
         cwd: '/',
@@ -243,13 +262,18 @@ export class LocalBackend implements SandboxBackend {
         },
       });
       const pidsRefused = cgroup.pidsRefusals();
+      const diskExceededBytes = disk?.exceededAt;
       return {
         ...outcome,
+        ...(diskExceededBytes !== undefined
+          ? { diskExceededBytes, cancelled: spec.signal?.aborted === true }
+          : {}),
         oomKilled: cgroup.oomKills() > 0,
         ...(pidsRefused > 0 ? { pidsRefused } : {}),
         ...(limitsNotHeld.length > 0 ? { limitsNotHeld } : {}),
       };
     } finally {
+      disk?.stop();
       await uplink?.close();
       await cgroup.close();
       if (rulesFile) rmSync(rulesFile, { force: true });

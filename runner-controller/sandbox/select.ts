@@ -1,9 +1,12 @@
 /**
- * Chooses the sandbox backend at controller start: the `local` bubblewrap backend when its
+ * Chooses the sandbox backend at controller start. PLUE_SANDBOX_BACKEND=kubernetes picks the
+ * `kubernetes` backend (kubernetes/backend.ts), which must pass its check or the controller
+ * refuses to start (never a fallback to anything weaker). Otherwise: the `local` bubblewrap backend when its
  * check passes; otherwise the `unsandboxed` backend only if the operator set
  * PLUE_ALLOW_UNSANDBOXED=1 (with a loud warning); otherwise refuse to start.
  */
 import { AppError } from '../../common/errors';
+import { kubernetesBackendFromEnv } from './kubernetes/from-env';
 import { LocalBackend, type LocalBackendOptions } from './local';
 import type { SandboxBackend } from './types';
 import { UnsandboxedBackend } from './unsandboxed';
@@ -23,6 +26,22 @@ export async function selectBackend(
 ): Promise<{ backend: SandboxBackend; detail: string }> {
   const env = opts.env ?? process.env;
   const warn = opts.warn ?? ((m: string) => console.error(m));
+  const wanted = env.PLUE_SANDBOX_BACKEND || 'local';
+  if (wanted === 'kubernetes') {
+    const k8s = opts.candidate ?? kubernetesBackendFromEnv(env, warn);
+    const check = await k8s.check();
+    if (check.ok) return { backend: k8s, detail: check.detail };
+    throw new AppError(
+      'unavailable',
+      `the kubernetes sandbox backend is not usable: ${check.detail}`,
+    );
+  }
+  if (wanted !== 'local') {
+    throw new AppError(
+      'invalid',
+      `PLUE_SANDBOX_BACKEND must be local or kubernetes, not ${wanted}`,
+    );
+  }
   const local = opts.candidate ?? new LocalBackend(opts.local);
   const check = await local.check();
   if (check.ok) return { backend: local, detail: check.detail };

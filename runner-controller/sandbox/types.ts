@@ -1,8 +1,9 @@
 /**
  * The sandbox backend interface: how the controller runs one untrusted command. Backends:
  * `local` (bubblewrap on this host, local.ts), `unsandboxed` (explicit operator opt-in only,
- * unsandboxed.ts) and, later, `kubernetes` (a Job per step on gVisor). Everything a backend
- * needs comes in the spec; everything it learned comes back in the result — no ambient state.
+ * unsandboxed.ts) and `kubernetes` (a Job per step on gVisor, kubernetes/backend.ts). Everything
+ * a backend needs comes in the spec; everything it learned comes back in the result — no ambient
+ * state.
  */
 
 import type { LimitSupport } from './cgroup';
@@ -45,6 +46,8 @@ export interface RunSpec {
   mounts?: ReadOnlyMount[];
   /** Bytes of output delivered to onOutput at most; the rest is drained and counted. */
   maxOutputBytes?: number;
+  /** The workflow's container image; only the `kubernetes` backend uses it (default: its own). */
+  image?: string;
 }
 
 export interface RunResult {
@@ -55,6 +58,8 @@ export interface RunResult {
   cancelled: boolean;
   /** True when the memory limit was hit and the kernel killed a process of the step. */
   oomKilled?: boolean;
+  /** Set when the workspace passed its size limit and the step was stopped: the size seen. */
+  diskExceededBytes?: number;
   /** Forks the pids limit refused (the step tried to run more processes than allowed). */
   pidsRefused?: number;
   /** Limits asked for that this backend could not set here, each with why (never silent). */

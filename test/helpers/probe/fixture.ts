@@ -114,6 +114,13 @@ async function makeRepo(
   const landing = JSON.parse(
     await api(base, owner, 'POST', `${issues}/landings`, { base: 'main', head: 'topic' }),
   ) as { number: number };
+  const reviewComment = JSON.parse(
+    await api(base, owner, 'POST', `${issues}/landings/${landing.number}/comments`, {
+      body: 'secret review comment',
+      path: 'topic.txt',
+      line: 1,
+    }),
+  ) as { id: number };
   return {
     owner: owner.user.login,
     repo: name,
@@ -131,6 +138,7 @@ async function makeRepo(
     issue: '1',
     landing: String(landing.number),
     comment: String(comment.id),
+    reviewComment: String(reviewComment.id),
     label: 'bug',
     milestone: '1',
     reaction: String(reaction.id),

@@ -24,6 +24,8 @@ export interface RepoFacts {
   issue: string;
   landing: string;
   comment: string;
+  /** A review comment on the landing's code. */
+  reviewComment: string;
   label: string;
   milestone: string;
   reaction: string;
@@ -281,6 +283,58 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { number: 'landing' },
     ownerStatus: [200],
+  },
+  // Review comments on a landing's code and review requests.
+  [`GET ${api}/landings/:number{[0-9]+}/comments`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  [`POST ${api}/landings/:number{[0-9]+}/comments`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { json: { body: 'probe', path: 'topic.txt', line: 1 } },
+    readerWrites: true,
+  },
+  [`GET ${api}/landings/comments/:id{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { id: 'reviewComment' },
+    ownerStatus: [200],
+  },
+  [`PATCH ${api}/landings/comments/:id{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { id: 'reviewComment' },
+    body: { json: { body: 'probe' } },
+  },
+  [`DELETE ${api}/landings/comments/:id{[0-9]+}`]: {
+    kind: 'repo',
+    fill: { id: 'reviewComment' },
+  },
+  [`PUT ${api}/landings/comments/:id{[0-9]+}/resolution`]: {
+    kind: 'repo',
+    fill: { id: 'reviewComment' },
+  },
+  [`DELETE ${api}/landings/comments/:id{[0-9]+}/resolution`]: {
+    kind: 'repo',
+    fill: { id: 'reviewComment' },
+  },
+  [`GET ${api}/landings/:number{[0-9]+}/requested_reviewers`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
+  // The owner wrote the landing, and cannot be asked to review it: 400 shows the route was reached.
+  [`POST ${api}/landings/:number{[0-9]+}/requested_reviewers`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { json: { reviewers: ['probe-nobody'] } },
+    ownerStatus: [400],
+  },
+  [`DELETE ${api}/landings/:number{[0-9]+}/requested_reviewers`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { json: { reviewers: ['probe-nobody'] } },
+    ownerStatus: [400],
   },
   [`GET ${api}/issues`]: { kind: 'repo', ownerStatus: [200] },
   [`POST ${api}/issues`]: { kind: 'repo', body: { json: { title: 'probe' } }, readerWrites: true },

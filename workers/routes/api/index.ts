@@ -10,6 +10,7 @@ import { healthRoutes } from './health';
 import { issueCommentRoutes } from './issue-comments';
 import { issueLabelRoutes } from './issue-labels';
 import { issueRoutes } from './issues';
+import { landingCommentRoutes } from './landing-comments';
 import { landingRoutes } from './landings';
 import { notificationRoutes } from './notifications';
 import { repoRoutes } from './repos';
@@ -28,6 +29,7 @@ export const apiRoutes = new Hono<AppEnv>()
   .route('/', issueCommentRoutes)
   .route('/', issueLabelRoutes)
   .route('/', landingRoutes)
+  .route('/', landingCommentRoutes)
   .route('/', notificationRoutes)
   .route('/', contentRoutes)
   .route('/', branchProtectionRoutes)

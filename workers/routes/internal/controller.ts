@@ -3,11 +3,13 @@
  * workflow-leases.ts). Every write after a claim carries `{lease_owner, lease_epoch}`; a lost
  * lease is a 409 `lease_lost`, and the controller stops working on that item.
  *
- * - POST /internal/controller/events/claim {owner, lease_seconds?, repo_owner?} → 200 {event, sdk_event,
- *   lease, token} | 204 (the token reads the event's repository while the claim holds)
+ * - POST /internal/controller/events/claim {owner, lease_seconds?, repo_owner?, wait_seconds?} →
+ *   200 {event, sdk_event, lease, token} | 204 (the token reads the event's repository while the
+ *   claim holds; with wait_seconds the claim is held until work comes: services/runs/claim-wait.ts)
  * - POST /internal/controller/events/:id/evaluation {lease…, sha, files:[…]} → 201 {runs}
  * - POST /internal/controller/events/:id/fail {lease…, error} → 204
- * - POST /internal/controller/runs/claim {owner, lease_seconds?, repo_owner?} → 200 {run, token, secrets, lease} | 204
+ * - POST /internal/controller/runs/claim {owner, lease_seconds?, repo_owner?, wait_seconds?} →
+ *   200 {run, token, secrets, lease} | 204
  *   (the run token appends the run's log and reads its repository: services/runs/job-credentials.ts)
  * - POST /internal/controller/runs/:id/heartbeat {lease…} → {cancel_requested}
  * - POST /internal/controller/runs/:id/complete {lease…, conclusion, steps, message?} → 204
@@ -34,6 +36,7 @@ import {
   leaseOf,
   sweepLeases,
 } from '../../services/runs/workflow-leases';
+import { waitForClaim } from '../../services/runs/claim-wait';
 import { scheduledTick } from '../../services/workflows/workflow-cron';
 import { recordScheduledEvents } from '../../services/workflows/workflow-schedule';
 import {
@@ -57,14 +60,20 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   .use('*', componentOnly('controller'))
   .post('/events/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
-    const claimed = await claimEvent(
-      c.var.db,
-      c.env,
-      body.owner,
-      body.lease_seconds,
-      origin(c),
-      new Date(),
-      body.repo_owner,
+    const claimed = await waitForClaim(
+      (first) =>
+        claimEvent(
+          c.var.db,
+          c.env,
+          body.owner,
+          body.lease_seconds,
+          origin(c),
+          new Date(),
+          body.repo_owner,
+          first,
+        ),
+      body.wait_seconds,
+      c.req.raw.signal,
     );
     return claimed ? c.json(claimed) : c.body(null, 204);
   })
@@ -82,14 +91,20 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   })
   .post('/runs/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
-    const claimed = await claimRun(
-      c.var.db,
-      c.env,
-      body.owner,
-      body.lease_seconds,
-      origin(c),
-      new Date(),
-      body.repo_owner,
+    const claimed = await waitForClaim(
+      (first) =>
+        claimRun(
+          c.var.db,
+          c.env,
+          body.owner,
+          body.lease_seconds,
+          origin(c),
+          new Date(),
+          body.repo_owner,
+          first,
+        ),
+      body.wait_seconds,
+      c.req.raw.signal,
     );
     return claimed ? c.json(claimed) : c.body(null, 204);
   })

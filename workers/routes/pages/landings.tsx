@@ -21,6 +21,8 @@ import {
   type LandingScope,
 } from '../../services/landings/landings';
 import { landingPageData } from '../../services/landings/page-data';
+import { lineCommentsOf } from '../../services/landings/line-comments';
+import { threadsByLine } from '../../views/landings/review-threads';
 import { LandingListPage } from '../../views/landings/list-page';
 import { LandingPage, type LandingTab } from '../../views/landings/landing-page';
 import { NewLandingPage, type NewLandingValues } from '../../views/landings/new-page';
@@ -55,6 +57,25 @@ const stateForm = z.object({
 
 async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
   return { ...(await scope(c)), env: c.env };
+}
+
+/** The review threads placed on revision `rev`, by line, with their bodies rendered. */
+async function reviewThreads(
+  s: LandingScope,
+  number: number,
+  rev: number,
+  commits: ReturnType<typeof repoCommits>,
+) {
+  const { comments } = await lineCommentsOf(s, number, rev);
+  const html = await renderIssueTexts(
+    s.db,
+    s.actor,
+    s.repo,
+    comments.map((x) => x.row.body),
+    commits,
+  );
+  const byId = new Map(comments.map((x, k) => [x.row.id, html[k] ?? '']));
+  return threadsByLine(comments, byId);
 }
 
 const landingPath = (s: LandingScope, n: number) =>
@@ -140,6 +161,10 @@ export const landingPageRoutes = new Hono<AppEnv>()
     const commits = repoCommits(c.env, s.repo);
     const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [issue.body], commits);
     const can = issuePermissions(s, issue);
+    const threads =
+      tab === 'files' && data.revision
+        ? await reviewThreads(s, issue.number, data.revision.number, commits)
+        : undefined;
     const thread = await issuePageData(s, issue, false);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
@@ -156,6 +181,7 @@ export const landingPageRoutes = new Hono<AppEnv>()
         tab={tab}
         commits={data.commits}
         diff={data.diff}
+        threads={threads}
         statuses={data.statuses}
         stack={data.stack}
         now={s.now.getTime()}

@@ -14,6 +14,8 @@ export interface IssueActivity {
   mentioned?: string[];
   /** User ids newly assigned. */
   assigned?: string[];
+  /** User ids newly asked to review (a landing's review requests). */
+  requested?: string[];
   /** A new comment's id, for "comment on a thread you take part in". */
   commentId?: string;
   /** Who made the change and when, for changes that record no events (an edit that mentions). */
@@ -44,6 +46,7 @@ async function notify(
     events: activity.events.map((e) => e.event),
     mentionedIds: activity.mentionedIds,
     assignedIds: activity.assigned ?? [],
+    requestedIds: activity.requested ?? [],
     commentId: activity.commentId,
     now: activity.now ?? first?.now ?? new Date(0),
   });

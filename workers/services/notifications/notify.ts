@@ -6,7 +6,9 @@
  * - Who is notified, and why (GitHub's reasons): newly assigned users (`assign`), newly
  *   mentioned users (`mention`); on opened, commented, closed and reopened also the thread's
  *   subscribers (`author`, `comment`, `mention`, `assign`, `manual` after how they joined) and
- *   users watching the repository (`subscribed`) who did not unsubscribe from the thread.
+ *   users watching the repository (`subscribed`) who did not unsubscribe from the thread;
+ *   users asked to review a landing (`review_requested`), and on a review comment
+ *   (`line_commented`) the thread's subscribers as on a comment.
  * - Never the actor themself, never a user who ignores the repository, and never a user who
  *   cannot read the repository (the one authorisation service decides: `readersAmong`).
  */
@@ -33,19 +35,22 @@ export interface IssueChange {
   /** Users newly mentioned, and newly assigned. */
   mentionedIds: string[];
   assignedIds: string[];
+  /** Users newly asked to review a landing (`review_requested`). */
+  requestedIds?: string[];
   /** The new comment, when the change is one. */
   commentId?: string | undefined;
   now: Date;
 }
 
 /** Events that notify a thread's subscribers and the repository's watchers. */
-const THREAD_EVENTS = new Set(['opened', 'commented', 'closed', 'reopened']);
+const THREAD_EVENTS = new Set(['opened', 'commented', 'line_commented', 'closed', 'reopened']);
 
 /** What the thread shows as its last happening. */
 function lastEvent(change: IssueChange): string | undefined {
   if (change.commentId !== undefined) return 'commented';
   const e = change.events.find((k) => THREAD_EVENTS.has(k));
   if (e) return e;
+  if ((change.requestedIds ?? []).length > 0) return 'review_requested';
   if (change.assignedIds.length > 0) return 'assigned';
   if (change.mentionedIds.length > 0) return 'mentioned';
   return undefined;
@@ -69,7 +74,8 @@ export async function notifyIssueChange(
   if (actor !== null && change.events.includes('opened')) {
     await subscribe(db, issueId, await readable([actor]), 'author', false);
   }
-  if (actor !== null && change.commentId !== undefined) {
+  const commented = change.commentId !== undefined || change.events.includes('line_commented');
+  if (actor !== null && commented) {
     await subscribe(db, issueId, await readable([actor]), 'comment', true);
   }
   await subscribe(db, issueId, await readable(change.mentionedIds), 'mention', false);
@@ -80,6 +86,7 @@ export async function notifyIssueChange(
   const add = (id: string, reason: NotificationReason) => {
     if (!reasons.has(id)) reasons.set(id, reason);
   };
+  for (const id of change.requestedIds ?? []) add(id, 'review_requested');
   for (const id of change.assignedIds) add(id, 'assign');
   for (const id of change.mentionedIds) add(id, 'mention');
   const watches = await watchersOf(db, repo.id);

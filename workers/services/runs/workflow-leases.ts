@@ -45,6 +45,12 @@ export function leaseSecondsOf(env: Env, asked: number | undefined): number {
   return Number.isFinite(d) && d >= 2 ? d : 30;
 }
 
+/** Items of one repository in progress at once: PLUE_REPO_CONCURRENCY (1–1000), else 4. */
+export function repoLimitOf(env: Env): number | undefined {
+  const n = Number(env.PLUE_REPO_CONCURRENCY);
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : undefined;
+}
+
 /** The `{lease_owner, lease_epoch}` a controller sends with every fenced write. */
 export function leaseOf(body: { lease_owner: string; lease_epoch: string }): Lease {
   return { owner: body.lease_owner, epoch: body.lease_epoch };
@@ -120,7 +126,7 @@ export async function sweepLeases(
   return { events, requeued: swept.requeued.length, lost: swept.lost.length };
 }
 
-/** Claims the oldest queued run for `owner`; undefined when none is queued. */
+/** Claims the next queued run for `owner` (fair across repositories); undefined when none. */
 export async function claimRun(
   db: Db,
   env: Env,
@@ -129,12 +135,13 @@ export async function claimRun(
   origin: string,
   now: Date,
   repoOwner?: string,
+  sweep = true,
 ) {
-  await sweepLeases(db, env, origin, now);
+  if (sweep) await sweepLeases(db, env, origin, now);
   const seconds = leaseSecondsOf(env, askedLease);
   const token = RUN_TOKEN_PREFIX + randomBase62(256);
   const tokenHash = sha256Hex(token);
-  const run = await claimRunLease(db, owner, seconds, tokenHash, now, repoOwner);
+  const run = await claimRunLease(db, owner, seconds, tokenHash, now, repoOwner, repoLimitOf(env));
   if (!run) return undefined;
   // The run's RunStream checks appends against this hash; if it cannot be told, the claim fails
   // and the lease expires into a requeue (the old token must not keep working).

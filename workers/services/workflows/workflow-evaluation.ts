@@ -29,7 +29,13 @@ import { AppError } from '../../../common/errors';
 import { createRun, ingestEvents } from '../runs/runs';
 import { eventCheckoutToken } from '../runs/job-credentials';
 import { sdkEventOf, shortRef } from './workflow-events';
-import { leaseOf, leaseSecondsOf, sweepLeases, type Lease } from '../runs/workflow-leases';
+import {
+  leaseOf,
+  leaseSecondsOf,
+  repoLimitOf,
+  sweepLeases,
+  type Lease,
+} from '../runs/workflow-leases';
 import { secretNames } from './workflow-secrets';
 import { postRunStatus } from '../repos/statuses';
 import { cronProblem } from './cron';
@@ -50,11 +56,12 @@ export async function claimEvent(
   origin: string,
   now: Date,
   repoOwner?: string,
+  sweep = true,
 ) {
-  await sweepLeases(db, env, origin, now);
+  if (sweep) await sweepLeases(db, env, origin, now);
   const seconds = leaseSecondsOf(env, leaseSeconds);
   for (;;) {
-    const e = await claimNextEvent(db, owner, seconds, now, repoOwner);
+    const e = await claimNextEvent(db, owner, seconds, now, repoOwner, repoLimitOf(env));
     if (!e) return undefined;
     const repo = await findRepoById(db, e.repo_id);
     if (!repo) continue;

@@ -8,7 +8,12 @@
 import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
-import { insertEvent, type EventRow } from '../../../db/queries/workflow-events';
+import {
+  insertEvent,
+  insertEvents,
+  type EventRow,
+  type NewEvent,
+} from '../../../db/queries/workflow-events';
 import { findWorkflow } from '../../../db/queries/workflows';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
@@ -32,20 +37,23 @@ export async function recordPushEvents(
   refs: UpdatedRef[],
   actorId: string | undefined,
 ): Promise<EventRow[]> {
-  const out: EventRow[] = [];
+  const events: NewEvent[] = [];
   for (const r of refs) {
     if (!r.ok || ZERO.test(r.newOid) || !SHA.test(r.newOid)) continue;
     if (!r.ref.startsWith('refs/heads/') && !r.ref.startsWith('refs/tags/')) continue;
-    out.push(
-      await insertEvent(db, {
-        repoId,
-        type: 'push',
-        ref: r.ref,
-        beforeSha: ZERO.test(r.oldOid) || !SHA.test(r.oldOid) ? null : r.oldOid,
-        afterSha: r.newOid,
-        actorId: actorId ?? null,
-      }),
-    );
+    events.push({
+      repoId,
+      type: 'push',
+      ref: r.ref,
+      beforeSha: ZERO.test(r.oldOid) || !SHA.test(r.oldOid) ? null : r.oldOid,
+      afterSha: r.newOid,
+      actorId: actorId ?? null,
+    });
+  }
+  // A statement per 1,000 refs: a push of 10,000 refs is 10 round trips, not 10,000.
+  const out: EventRow[] = [];
+  for (let i = 0; i < events.length; i += 1000) {
+    out.push(...(await insertEvents(db, events.slice(i, i + 1000))));
   }
   return out;
 }

@@ -3,6 +3,7 @@
  * is large), with hunk headers and old/new line numbers; a renamed file shows "old → new" with
  * its similarity and only the lines that changed. Works without JavaScript.
  */
+import type { Child } from 'hono/jsx';
 import type { FileDiff } from '../../services/browse/diff/file-diff';
 import { hunkHeader } from '../../services/browse/diff/hunks';
 
@@ -37,6 +38,8 @@ export function DiffView(props: {
   files: FileDiff[];
   truncated?: boolean;
   renameLimitReached?: boolean;
+  /** Rows shown under a line (review threads): by path, side and that side's line number. */
+  annotate?: (path: string, side: 'base' | 'head', line: number) => Child;
 }) {
   const total = props.files.reduce(
     (acc, f) => ({ a: acc.a + f.additions, d: acc.d + f.deletions }),
@@ -98,14 +101,22 @@ export function DiffView(props: {
                           <td>{hunkHeader(h)}</td>
                         </tr>
                         {h.lines.map((l) => (
-                          <tr class={l.op === '+' ? 'a' : l.op === '-' ? 'd' : undefined}>
-                            <td class="ln">{l.oldNo ?? ''}</td>
-                            <td class="ln">{l.newNo ?? ''}</td>
-                            <td>
-                              {l.op === '+' ? '+' : l.op === '-' ? '−' : ' '}
-                              {l.text}
-                            </td>
-                          </tr>
+                          <>
+                            <tr class={l.op === '+' ? 'a' : l.op === '-' ? 'd' : undefined}>
+                              <td class="ln">{l.oldNo ?? ''}</td>
+                              <td class="ln">{l.newNo ?? ''}</td>
+                              <td>
+                                {l.op === '+' ? '+' : l.op === '-' ? '−' : ' '}
+                                {l.text}
+                              </td>
+                            </tr>
+                            {props.annotate && l.op === '-' && l.oldNo !== undefined
+                              ? props.annotate(f.path, 'base', l.oldNo)
+                              : null}
+                            {props.annotate && l.op !== '-' && l.newNo !== undefined
+                              ? props.annotate(f.path, 'head', l.newNo)
+                              : null}
+                          </>
                         ))}
                       </>
                     ))}

@@ -16,6 +16,7 @@ import type { IssuePermissions } from '../../services/issues/access';
 import type { ReactionSummary } from '../../services/issues/reaction-summary';
 import { RepoPage, ShortSha } from '../browse/common';
 import { DiffView } from '../browse/diff-view';
+import { lineKey, ThreadRows, type ShownThread } from './review-threads';
 import { CommitList } from '../browse/history-pages';
 import { StatusesFragment } from '../commit-statuses';
 import { repoRefOf, When } from '../issues/parts';
@@ -38,6 +39,8 @@ export interface LandingPageProps {
   tab: LandingTab;
   commits: CommitInfo[];
   diff: TreeDiff | undefined;
+  /** Review threads on the revision shown, by line (`lineKey`). */
+  threads?: Map<string, ShownThread[]>;
   statuses: { state: StatusState; latest: StatusRow[] };
   stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
   now: number;
@@ -258,6 +261,9 @@ export function LandingPage(p: LandingPageProps) {
           files={p.diff.files}
           truncated={p.diff.truncated}
           renameLimitReached={p.diff.renameLimitReached}
+          annotate={(path, side, line) => (
+            <ThreadRows threads={p.threads?.get(lineKey(path, side, line))} />
+          )}
         />
       ) : null}
     </RepoPage>

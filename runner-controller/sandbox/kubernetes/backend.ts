@@ -1,0 +1,234 @@
+/**
+ * The `kubernetes` sandbox backend (docs/design/sandbox.md §3): each step runs in a pod of its
+ * own on the gVisor RuntimeClass, taken from a warm pool (warm-pool.ts) when its limits are the
+ * pool's, else started cold. The workspace goes in and comes back as tar over exec
+ * (workspace-sync.ts); the step itself is one more exec.
+ *
+ * Why exec rather than the pod log: a warm pod was started before its step existed, so the
+ * command must be handed to a running container, which only exec (or attach) can do; exec also
+ * keeps stdout and stderr apart (a pod log merges them), reports the exit status on its status
+ * channel without a pod status round trip, and carries the step's environment on stdin, so
+ * secrets are in no pod spec (which anyone who may read pods sees, and etcd keeps) and in no URL
+ * (which audit logs keep). The step runs under `env -i` with exactly the spec's environment plus
+ * PATH and HOME, as locally; not the container's (KUBERNETES_SERVICE_HOST and the like).
+ *
+ * A timeout or a cancel deletes the step's Job (propagationPolicy Background), which ends the pod
+ * and with it the exec. Limits map to the pod: memory, CPU and scratch disk hold (container
+ * limits and emptyDir sizes; the kubelet evicts a pod past its disk limit, and the step's log
+ * says so); a per-step process limit does not exist per pod (the nodes' podPidsLimit is the
+ * only one), and a step that asks for one is told so.
+ */
+import { BatchV1Api, CoreV1Api, Exec, type KubeConfig } from '@kubernetes/client-node';
+import { Readable } from 'node:stream';
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  SANDBOX_PATH,
+  SANDBOX_WORKSPACE,
+  type RunResult,
+  type RunSpec,
+  type SandboxBackend,
+} from '../types';
+import type { LimitSupport } from '../cgroup';
+import type { KubernetesSettings, PodLimits } from './config';
+import { labelValue, STEP_CONTAINER } from './job-manifest';
+import { execInPod } from './pod-exec';
+import { WarmPool, type PodLease } from './warm-pool';
+import { downloadWorkspace, uploadInputs, type PodRef } from './workspace-sync';
+
+export interface KubernetesBackendOptions {
+  kubeConfig: KubeConfig;
+  settings: KubernetesSettings;
+  /** This controller's id (pods carry it as a label). */
+  controllerId: string;
+  /** Longest step the controller runs (a pod's Job deadline allows for it). */
+  maxStepSeconds?: number;
+  log?: (message: string) => void;
+}
+
+type SpecLimits = Pick<RunSpec, 'memoryBytes' | 'pidsMax' | 'cpus'>;
+
+const PIDS_NOT_HELD =
+  "Kubernetes has no per-pod process limit: the sandbox node pool's podPidsLimit bounds each pod";
+
+/** `'…'` for /bin/sh: nothing inside is expanded. */
+export function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The script a step's exec reads on stdin: exactly its environment, then its command. */
+export function stepScript(cmd: string, env: Record<string, string>): string {
+  const vars = { ...env, PATH: SANDBOX_PATH, HOME: SANDBOX_WORKSPACE };
+  const assignments = Object.entries(vars)
+    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map(([k, v]) => shellQuote(`${k}=${v}`));
+  return (
+    `cd ${SANDBOX_WORKSPACE} || exit 125\n` +
+    `exec /usr/bin/env -i ${assignments.join(' ')} /bin/sh -c ${shellQuote(cmd)} </dev/null\n`
+  );
+}
+
+export class KubernetesBackend implements SandboxBackend {
+  readonly name = 'kubernetes';
+  private readonly core: CoreV1Api;
+  private readonly exec: Exec;
+  private readonly settings: KubernetesSettings;
+  private readonly log: (message: string) => void;
+  readonly pool: WarmPool;
+  /** Memory and CPU hold (pod limits); a per-step process limit cannot (see the header). */
+  readonly limitSupport: LimitSupport = {
+    version: undefined,
+    problems: { memory: undefined, cpu: undefined, pids: PIDS_NOT_HELD },
+  };
+  private started: Promise<void> | undefined;
+
+  constructor(private readonly opts: KubernetesBackendOptions) {
+    this.settings = opts.settings;
+    this.log = opts.log ?? ((m) => console.error(`runner-controller: ${m}`));
+    this.core = opts.kubeConfig.makeApiClient(CoreV1Api);
+    this.exec = new Exec(opts.kubeConfig);
+    this.pool = new WarmPool({
+      kubeConfig: opts.kubeConfig,
+      core: this.core,
+      batch: opts.kubeConfig.makeApiClient(BatchV1Api),
+      settings: opts.settings,
+      controller: labelValue(opts.controllerId),
+      maxStepSeconds: opts.maxStepSeconds ?? 6 * 3600,
+      log: this.log,
+    });
+  }
+
+  /** Reach the API (list pods in the namespace), then start the warm pool. */
+  async check(): Promise<{ ok: boolean; detail: string }> {
+    const s = this.settings;
+    const server = this.opts.kubeConfig.getCurrentCluster()?.server ?? 'no cluster';
+    try {
+      await this.core.listNamespacedPod({ namespace: s.namespace, limit: 1 });
+      await this.start();
+    } catch (err) {
+      return {
+        ok: false,
+        detail: `kubernetes API at ${server}, namespace ${s.namespace}: ${String(err)}`,
+      };
+    }
+    return {
+      ok: true,
+      detail:
+        `kubernetes at ${server}: namespace ${s.namespace}, image ${s.image}, runtimeClass ` +
+        `${s.runtimeClassName}, warm pool ${s.warmPool} (+${s.warmPoolNetwork} with network), ` +
+        `ephemeral-storage ${s.limits.ephemeralBytes} bytes per pod`,
+    };
+  }
+
+  /** Start watching pods and filling the pool (once). */
+  start(): Promise<void> {
+    this.started ??= this.pool.start();
+    return this.started;
+  }
+
+  /** Stop the pool and delete its idle pods. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** The pod limits a step gets: the settings', with the spec's where it sets one. */
+  limitsFor(spec: SpecLimits): { limits: PodLimits; notHeld: string[] } {
+    const limits = { ...this.settings.limits };
+    if (spec.memoryBytes !== undefined) limits.memoryBytes = spec.memoryBytes;
+    if (spec.cpus !== undefined) limits.cpus = spec.cpus;
+    // The default is reported once at start (limitSupport); a workflow's own value per step.
+    const notHeld =
+      spec.pidsMax !== undefined && spec.pidsMax !== this.settings.pidsMax
+        ? [`the process limit (${spec.pidsMax}) does not hold: ${PIDS_NOT_HELD}`]
+        : [];
+    return { limits, notHeld };
+  }
+
+  async run(spec: RunSpec): Promise<RunResult> {
+    const started = performance.now();
+    const empty = { exitCode: null, timedOut: false, outputBytes: 0, droppedBytes: 0 };
+    if (spec.signal?.aborted) return { ...empty, cancelled: true, durationMs: 0 };
+    await this.start();
+    const asked = this.limitsFor(spec);
+    const { notHeld } = asked;
+    // Workflow evaluation (read-only, seconds long, on the push → first line path) takes a warm
+    // pod when its smaller limits fit in the pool's, rather than waiting for a cold one.
+    const pool = this.settings.limits;
+    const fits =
+      asked.limits.memoryBytes <= pool.memoryBytes &&
+      asked.limits.cpus <= pool.cpus &&
+      asked.limits.ephemeralBytes <= pool.ephemeralBytes;
+    const limits = spec.workspaceReadOnly && fits ? pool : asked.limits;
+    const stop = new AbortController();
+    let timedOut = false;
+    let cancelled = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop.abort();
+    }, spec.timeoutMs);
+    const onAbort = () => {
+      cancelled = true;
+      stop.abort();
+    };
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    let lease: PodLease | undefined;
+    try {
+      lease = await this.pool.acquire(spec.network, limits, stop.signal, spec.image);
+      // The Job goes as soon as the step is stopped: that ends the pod and the exec with it.
+      const current = lease;
+      stop.signal.addEventListener('abort', () => void this.pool.release(current), { once: true });
+      const outcome = await this.runInPod(spec, lease, stop.signal);
+      const failure =
+        outcome.exitCode === null && !stop.signal.aborted ? this.pool.failure(lease) : undefined;
+      if (failure) throw new Error(`the step's pod ended: ${failure}`);
+      return {
+        ...outcome,
+        timedOut,
+        cancelled: cancelled && !timedOut,
+        durationMs: Math.round(performance.now() - started),
+        ...(notHeld.length ? { limitsNotHeld: notHeld } : {}),
+      };
+    } catch (err) {
+      if (!stop.signal.aborted) throw err;
+      return {
+        ...empty,
+        timedOut,
+        cancelled: cancelled && !timedOut,
+        durationMs: Math.round(performance.now() - started),
+      };
+    } finally {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+      if (lease) await this.pool.release(lease);
+    }
+  }
+
+  /** Inputs in, the step, the workspace out (unless read-only or stopped). */
+  private async runInPod(
+    spec: RunSpec,
+    lease: PodLease,
+    signal: AbortSignal,
+  ): Promise<{ exitCode: number | null; outputBytes: number; droppedBytes: number }> {
+    const ref: PodRef = {
+      exec: this.exec,
+      namespace: this.settings.namespace,
+      pod: lease.pod,
+      container: STEP_CONTAINER,
+      signal,
+    };
+    await uploadInputs(ref, spec.cwd, spec.mounts ?? []);
+    const res = await execInPod({
+      ...ref,
+      command: ['/bin/sh', '-s'],
+      stdin: Readable.from([Buffer.from(stepScript(spec.cmd, spec.env))]),
+      maxOutputBytes: spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      onOutput: (stream, chunk) => spec.onOutput(stream, chunk),
+    });
+    if (res.exitCode === null && res.error && !signal.aborted) {
+      throw new Error(`exec in the step's pod failed: ${res.error}`);
+    }
+    if (!spec.workspaceReadOnly && res.exitCode !== null && !signal.aborted) {
+      await downloadWorkspace(ref, spec.cwd);
+    }
+    return res;
+  }
+}

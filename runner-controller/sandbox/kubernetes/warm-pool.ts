@@ -1,0 +1,311 @@
+/**
+ * The sandbox pods of one controller: a warm pool of pods started ahead of any step (one pool
+ * for steps without network, one for steps with it; sizes from the settings), refilled whenever
+ * a pod is claimed or lost, and cold pods for steps whose limits differ from the pool's. Pod
+ * state comes from an informer (the client's list + watch, which resumes from the last
+ * resourceVersion after a dropped watch and relists after 410 Gone); an informer error restarts
+ * it after a pause. Each pod lives in a Job of its own; a pod is used by one step and then its
+ * Job is deleted with propagationPolicy Background. Nothing here is shared between controllers:
+ * every object carries this controller's label, and what a crashed controller leaves behind ends
+ * at its Jobs' activeDeadlineSeconds.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  makeInformer,
+  type BatchV1Api,
+  type CoreV1Api,
+  type Informer,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import type { KubernetesSettings, PodLimits } from './config';
+import { buildJob, LABEL_CONTROLLER, STEP_CONTAINER } from './job-manifest';
+
+export interface PoolOptions {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  batch: BatchV1Api;
+  settings: KubernetesSettings;
+  /** Label value naming this controller. */
+  controller: string;
+  /** Seconds a claimed pod may run a step at most (added to its Job's deadline). */
+  maxStepSeconds: number;
+  log(message: string): void;
+}
+
+/** A pod that is this step's alone; `release` ends it. */
+export interface PodLease {
+  job: string;
+  pod: string;
+  warm: boolean;
+}
+
+interface JobState {
+  network: boolean;
+  warm: boolean;
+  claimed: boolean;
+  pod?: string;
+  ready: boolean;
+  /** Why the pod ended before it was ready (or was lost while idle). */
+  failed?: string;
+  waiters: { resolve(): void; reject(err: Error): void }[];
+}
+
+const JOB_NAME_LABELS = ['batch.kubernetes.io/job-name', 'job-name'];
+
+function jobOf(pod: V1Pod): string | undefined {
+  const labels = pod.metadata?.labels ?? {};
+  for (const key of JOB_NAME_LABELS) if (labels[key]) return labels[key];
+  return undefined;
+}
+
+/** Why a pod can no longer run a step, or undefined while it can (or still may). */
+export function podEnded(pod: V1Pod): string | undefined {
+  if (pod.metadata?.deletionTimestamp) return 'the pod is being deleted';
+  const phase = pod.status?.phase;
+  if (phase === 'Failed' || phase === 'Succeeded') {
+    const why = [pod.status?.reason, pod.status?.message].filter(Boolean).join(': ');
+    return `the pod ended (${phase}${why ? `: ${why}` : ''})`;
+  }
+  return undefined;
+}
+
+function podReady(pod: V1Pod): boolean {
+  if (pod.status?.phase !== 'Running') return false;
+  const c = pod.status.containerStatuses?.find((s) => s.name === STEP_CONTAINER);
+  return c?.ready === true || c?.state?.running !== undefined;
+}
+
+export class WarmPool {
+  private readonly jobs = new Map<string, JobState>();
+  private informer: Informer<V1Pod> | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** Names of the Jobs this pool created, oldest first (for tests and reports). */
+  readonly created: string[] = [];
+
+  constructor(private readonly opts: PoolOptions) {}
+
+  /** List and watch this controller's pods, then fill the pool. */
+  async start(): Promise<void> {
+    const { settings, controller } = this.opts;
+    const labelSelector = `${LABEL_CONTROLLER}=${controller}`;
+    const path = `/api/v1/namespaces/${settings.namespace}/pods`;
+    const informer = makeInformer<V1Pod>(
+      this.opts.kubeConfig,
+      path,
+      () => this.opts.core.listNamespacedPod({ namespace: settings.namespace, labelSelector }),
+      labelSelector,
+    );
+    informer.on('add', (pod) => this.observe(pod));
+    informer.on('update', (pod) => this.observe(pod));
+    informer.on('delete', (pod) => this.lost(pod, 'the pod was deleted'));
+    informer.on('error', (err: unknown) => {
+      if (this.closed) return;
+      this.opts.log(`sandbox pod watch failed (${String(err)}); restarting it`);
+      this.retry = setTimeout(() => void informer.start().catch(() => undefined), 1000);
+    });
+    this.informer = informer;
+    await informer.start();
+    this.refill();
+  }
+
+  /** Warm pods that are ready now, by network flag (for reports and tests). */
+  readyCount(network: boolean): number {
+    return [...this.jobs.values()].filter(
+      (j) => j.warm && !j.claimed && j.ready && j.network === network,
+    ).length;
+  }
+
+  /**
+   * A pod for one step: a warm one when the limits and image are the pool's, else a cold one
+   * (`image` undefined: the settings' image).
+   */
+  async acquire(
+    network: boolean,
+    limits: PodLimits,
+    signal?: AbortSignal,
+    image?: string,
+  ): Promise<PodLease> {
+    const poolLimits =
+      sameLimits(limits, this.opts.settings.limits) &&
+      (image === undefined || image === this.opts.settings.image);
+    let name: string | undefined;
+    if (poolLimits) {
+      const free = [...this.jobs.entries()].filter(
+        ([, j]) => j.warm && !j.claimed && !j.failed && j.network === network,
+      );
+      // A ready one first; else the warm pod that is furthest along (it was started earlier).
+      name = (free.find(([, j]) => j.ready) ?? free[0])?.[0];
+    }
+    const warm = name !== undefined;
+    if (name === undefined) name = await this.create(false, network, limits, image);
+    const state = this.jobs.get(name);
+    if (!state) throw new Error(`sandbox job ${name} vanished`);
+    state.claimed = true;
+    this.refill();
+    try {
+      await this.whenReady(name, state, signal);
+    } catch (err) {
+      await this.release({ job: name, pod: state.pod ?? '', warm });
+      throw err;
+    }
+    // whenReady resolved, so the pod is known.
+    return { job: name, pod: state.pod ?? '', warm };
+  }
+
+  /** Why a claimed pod ended on its own (evicted, deadline, deleted), if it did. */
+  failure(lease: PodLease): string | undefined {
+    return this.jobs.get(lease.job)?.failed;
+  }
+
+  /** End the step's pod: its Job is deleted, and the pod with it (in the background). */
+  async release(lease: PodLease): Promise<void> {
+    this.jobs.delete(lease.job);
+    await this.deleteJob(lease.job);
+  }
+
+  /** Stop watching and delete the idle warm pods. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    await this.informer?.stop();
+    const idle = [...this.jobs.entries()].filter(([, j]) => !j.claimed).map(([n]) => n);
+    for (const n of idle) this.jobs.delete(n);
+    await Promise.all(idle.map((n) => this.deleteJob(n)));
+  }
+
+  private async deleteJob(name: string): Promise<void> {
+    try {
+      await this.opts.batch.deleteNamespacedJob({
+        name,
+        namespace: this.opts.settings.namespace,
+        propagationPolicy: 'Background',
+      });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) {
+        this.opts.log(`cannot delete sandbox job ${name}: ${String(err)}`);
+      }
+    }
+  }
+
+  /** Start enough warm Jobs that each pool holds its size of unclaimed pods. */
+  private refill(): void {
+    if (this.closed) return;
+    const { warmPool, warmPoolNetwork, limits } = this.opts.settings;
+    for (const [network, size] of [
+      [false, warmPool],
+      [true, warmPoolNetwork],
+    ] as const) {
+      const have = [...this.jobs.values()].filter(
+        (j) => j.warm && !j.claimed && !j.failed && j.network === network,
+      ).length;
+      for (let i = have; i < size; i++) {
+        this.create(true, network, limits).catch((err: unknown) => {
+          this.opts.log(`cannot start a warm sandbox pod: ${String(err)}; retrying`);
+          if (!this.retry && !this.closed) {
+            this.retry = setTimeout(() => {
+              this.retry = undefined;
+              this.refill();
+            }, 5000);
+          }
+        });
+      }
+    }
+  }
+
+  private async create(
+    warm: boolean,
+    network: boolean,
+    limits: PodLimits,
+    image?: string,
+  ): Promise<string> {
+    const { controller, maxStepSeconds } = this.opts;
+    const settings = image ? { ...this.opts.settings, image } : this.opts.settings;
+    const name = `plue-step-${randomBytes(5).toString('hex')}`;
+    this.jobs.set(name, { network, warm, claimed: false, ready: false, waiters: [] });
+    const deadlineSeconds = (warm ? settings.warmIdleSeconds : 0) + maxStepSeconds;
+    try {
+      await this.opts.batch.createNamespacedJob({
+        namespace: settings.namespace,
+        body: buildJob({
+          name,
+          settings,
+          controller,
+          pool: warm ? 'warm' : 'cold',
+          network,
+          limits,
+          deadlineSeconds,
+        }),
+      });
+    } catch (err) {
+      this.jobs.delete(name);
+      throw err;
+    }
+    this.created.push(name);
+    return name;
+  }
+
+  private whenReady(name: string, state: JobState, signal?: AbortSignal): Promise<void> {
+    if (state.failed) return Promise.reject(new Error(state.failed));
+    if (state.ready) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => fail(new Error(`no sandbox pod for ${name} within the start timeout`)),
+        this.opts.settings.startTimeoutMs,
+      );
+      const onAbort = () => fail(new Error('aborted while the sandbox pod started'));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (err: Error) => {
+        done();
+        reject(err);
+      };
+      state.waiters.push({
+        resolve: () => {
+          done();
+          resolve();
+        },
+        reject: fail,
+      });
+    });
+  }
+
+  private observe(pod: V1Pod): void {
+    const job = jobOf(pod);
+    const state = job ? this.jobs.get(job) : undefined;
+    if (!state) return;
+    state.pod = pod.metadata?.name;
+    const ended = podEnded(pod);
+    if (ended) {
+      this.lost(pod, ended);
+      return;
+    }
+    if (!state.ready && podReady(pod)) {
+      state.ready = true;
+      for (const w of state.waiters.splice(0)) w.resolve();
+    }
+  }
+
+  private lost(pod: V1Pod, why: string): void {
+    const job = jobOf(pod);
+    const state = job ? this.jobs.get(job) : undefined;
+    if (!job || !state || state.failed) return;
+    state.failed = why;
+    for (const w of state.waiters.splice(0)) w.reject(new Error(why));
+    if (!state.claimed) {
+      this.jobs.delete(job);
+      void this.deleteJob(job);
+      this.refill();
+    }
+  }
+}
+
+function sameLimits(a: PodLimits, b: PodLimits): boolean {
+  return (
+    a.memoryBytes === b.memoryBytes && a.cpus === b.cpus && a.ephemeralBytes === b.ephemeralBytes
+  );
+}

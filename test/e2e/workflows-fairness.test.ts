@@ -1,0 +1,117 @@
+/**
+ * Fair queues (issue #21): a real git push creating 1,000 branches (FAIRNESS_BRANCHES) at one commit queues 1,001
+ * push events in one repository; a push to another repository afterwards is claimed in its turn
+ * (round-robin by repository, db/queries/claim-oldest.ts), so its run's first log line arrives
+ * while the flood has hardly started, instead of after 1,001 evaluations. The test asserts the
+ * order (how little of the flood ran first), not wall time; `npm run bench -- workflows` times it.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Controller } from '../../runner-controller/controller/controller';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
+import { GitSandbox, remoteUrl } from '../helpers/git';
+import { ControllerApi } from '../../runner-controller/controller/api';
+import { handleEvent } from '../../runner-controller/controller/handle-event';
+import { selectBackend } from '../../runner-controller/sandbox/select';
+import { DEV_SECRET, outputOf, poll, pushRepo, testController } from './workflows-client';
+
+const base = inject('baseUrl');
+// 10,000 in the database test (db/fair-claims.test.ts); a real push of 10,000 refs takes minutes here.
+const BRANCHES = Number(process.env.FAIRNESS_BRANCHES ?? 1000);
+
+const workflow = (word: string) => `from plue import workflow, push
+
+@workflow(triggers=[push()])
+def ci(ctx):
+    ctx.run(name="say", cmd="echo ${word} says hi")
+`;
+
+describe('fair queues', () => {
+  const g = new GitSandbox();
+  let alice: SignUp;
+  let token: string;
+  let controller: Controller | undefined;
+
+  beforeAll(async () => {
+    alice = await signUp(base);
+    token = await alice.token(['repo:read', 'repo:write', 'admin']);
+  });
+  afterAll(async () => {
+    await controller?.stop({ abandon: true });
+    g.cleanup();
+  });
+
+  it('a push of many branches does not hold back the next repository', async () => {
+    const flood = await pushRepo(base, g, alice, token, 'flood', {
+      '.plue/workflows/ci.py': workflow('flood'),
+    });
+    const refs = Array.from(
+      { length: BRANCHES },
+      (_, i) => `create refs/heads/f${String(i).padStart(5, '0')} ${flood.sha}\n`,
+    ).join('');
+    execFileSync('git', ['update-ref', '--stdin'], { cwd: flood.dir, input: refs });
+    const url = remoteUrl(base, alice.user.login, 'flood', token);
+    const pushed = await g.git(flood.dir, ['push', '-q', url, 'refs/heads/f*:refs/heads/f*'], {
+      timeoutMs: 240_000,
+    });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const heads = await g.ok(flood.dir, ['ls-remote', '--heads', url]);
+    expect(heads.trim().split('\n')).toHaveLength(BRANCHES + 1);
+
+    controller = await testController(base, alice, { concurrency: 2 });
+    // The flood is being served: its events are recorded and runs come out of them.
+    await poll(async () => {
+      const r = await flood.repo.get<{ total_count: number }>(`/actions/runs?per_page=1`);
+      return r.total_count >= 1 ? r : undefined;
+    }, 90_000);
+
+    const calm = await pushRepo(base, g, alice, token, 'calm', {
+      '.plue/workflows/ci.py': workflow('calm'),
+    });
+    const [run] = await calm.repo.waitForRuns(calm.sha, 1, 90_000);
+    if (!run) throw new Error('no run for the calm repository');
+    const events = await calm.repo.stream(run.id, (ev) => outputOf(ev).includes('calm says hi'));
+    expect(outputOf(events)).toContain('calm says hi');
+
+    // By then the flood has had only a few turns: nowhere near all its events.
+    const served = await flood.repo.get<{ total_count: number }>(`/actions/runs?per_page=1`);
+    expect(served.total_count).toBeGreaterThanOrEqual(1);
+    expect(served.total_count).toBeLessThan(100);
+    await controller.stop({ abandon: true });
+    controller = undefined;
+    // The flood's pending events go with its repository.
+    const gone = await fetch(flood.repo.api, {
+      method: 'DELETE',
+      headers: flood.repo.headers,
+    });
+    expect(gone.status).toBe(204);
+  }, 480_000);
+
+  it('a claim held by the Worker is handed the event and the run queued while it waits', async () => {
+    const api = new ControllerApi({
+      baseUrl: base,
+      secret: DEV_SECRET,
+      repoOwner: alice.user.login,
+    });
+    const { backend } = await selectBackend();
+    // Both claims are asked before anything is queued; the Worker holds them.
+    const eventClaim = api.claimEvent('waiter', 60, { seconds: 20 });
+    const runClaim = api.claimRun('waiter', 60, { seconds: 20 });
+    const pushed = await pushRepo(base, g, alice, token, 'waited', {
+      '.plue/workflows/ci.py': workflow('waited'),
+    });
+    const ev = await eventClaim;
+    expect(ev?.event).toMatchObject({
+      sha: pushed.sha,
+      repo: { full_name: `${alice.user.login}/waited` },
+    });
+    if (!ev) throw new Error('the held event claim got nothing');
+    await handleEvent({ api, backend, log: () => undefined }, ev);
+    const run = await runClaim;
+    expect(run?.run).toMatchObject({ head_sha: pushed.sha, workflow_name: 'ci' });
+    if (!run) throw new Error('the held run claim got nothing');
+    await api.complete(run.run.id, run.lease, { conclusion: 'cancelled' });
+    // Nothing queued: a held claim ends empty (204) after its wait.
+    expect(await api.claimRun('waiter', 60, { seconds: 1 })).toBeUndefined();
+  }, 120_000);
+});
