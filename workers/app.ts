@@ -19,6 +19,7 @@ import { gitRoutes } from './routes/git';
 import { internalControllerRoutes } from './routes/internal/controller';
 import { internalRepoRoutes } from './routes/internal/repos';
 import { internalRunRoutes } from './routes/internal/runs';
+import { internalForgeRoutes } from './routes/internal/forge';
 import { internalSshRoutes } from './routes/internal/ssh';
 import { accountRoutes } from './routes/pages/account';
 import { browsePageRoutes } from './routes/pages/browse';
@@ -60,6 +61,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.route('/api/v1', apiRoutes);
   app.route('/internal/ssh', internalSshRoutes);
   app.route('/internal/runs', internalRunRoutes);
+  app.route('/internal/runs', internalForgeRoutes);
   app.route('/internal/controller', internalControllerRoutes);
   app.route('/internal/repos', internalRepoRoutes);
   app.route('/static', staticRoutes);

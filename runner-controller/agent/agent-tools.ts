@@ -5,7 +5,7 @@
  * the shell run inside the step's sandbox (sandbox-calls.ts). `submit_output` is not a sandbox
  * tool: the loop handles it (the step's structured output).
  */
-import type { SandboxTool } from './prompt-file';
+import type { ForgeTool, SandboxTool } from './prompt-file';
 import { fileTool, shellTool, type SandboxSite } from './sandbox-calls';
 import type { ToolParam } from './provider';
 import { checkValue, jsonSchemaOf, parseValueType, type ValueType } from './value-types';
@@ -45,13 +45,37 @@ const DEFS: Record<SandboxTool, { description: string; input: ValueType }> = {
   },
 };
 
+const FORGE_DEFS: Record<ForgeTool, { description: string; input: ValueType }> = {
+  comment: {
+    description:
+      'Post a comment (markdown) on the issue or landing request this run answers, as the agent account. The forge adds a link to this run.',
+    input: parseValueType({ body: 'string' }),
+  },
+};
+
+/** Calls a forge tool through the Worker's API with the run's token (forge-client.ts). */
+export interface ForgeCaller {
+  call(tool: ForgeTool, input: Record<string, unknown>): Promise<ToolAnswer>;
+}
+
 /** The Messages API tool list for `tools`, plus submit_output when the step declares an output. */
-export function toolParams(tools: SandboxTool[], output: ValueType | null): ToolParam[] {
+export function toolParams(
+  tools: SandboxTool[],
+  output: ValueType | null,
+  forgeTools: ForgeTool[] = [],
+): ToolParam[] {
   const list: ToolParam[] = tools.map((name) => ({
     name,
     description: DEFS[name].description,
     input_schema: jsonSchemaOf(DEFS[name].input) as ToolParam['input_schema'],
   }));
+  for (const name of forgeTools) {
+    list.push({
+      name,
+      description: FORGE_DEFS[name].description,
+      input_schema: jsonSchemaOf(FORGE_DEFS[name].input) as ToolParam['input_schema'],
+    });
+  }
   if (output) {
     list.push({
       name: SUBMIT_OUTPUT,
@@ -78,6 +102,29 @@ export interface ToolAnswer {
   /** What the model is told. */
   text: string;
   exitCode?: number | null;
+}
+
+/** Runs a declared forge tool after checking its input; the server decides whether it may. */
+export async function runForgeTool(
+  forge: ForgeCaller | undefined,
+  tool: ForgeTool,
+  input: Record<string, unknown> | undefined,
+  raw: string,
+): Promise<ToolAnswer> {
+  if (input === undefined) {
+    return { ok: false, text: `the tool input is not a JSON object: ${raw.slice(0, 200)}` };
+  }
+  const problems = checkValue(input, FORGE_DEFS[tool].input, 'input');
+  if (problems.length > 0) return { ok: false, text: `invalid input: ${problems.join('; ')}` };
+  if (!forge) return { ok: false, text: `${tool} is not available in this run` };
+  try {
+    return await forge.call(tool, input);
+  } catch (err) {
+    return {
+      ok: false,
+      text: `${tool} failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
 }
 
 /** Runs a sandbox tool after checking its input; never throws for a tool's own failure. */

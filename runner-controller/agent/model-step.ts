@@ -11,6 +11,7 @@ import type { PlanStep } from '../executor/plan';
 import type { StepRunOutcome, StepUsage } from '../executor/run-step';
 import { runLoop, type LoopUsage } from './agent-loop';
 import { outputEnvelope } from './agent-tools';
+import { forgeCaller, type ForgeEndpoint } from './forge-client';
 import { parsePromptFile, PromptError, SANDBOX_TOOLS, type PromptFile } from './prompt-file';
 import { ProviderError, resolveModel, type Provider } from './provider';
 import { fileTool, renderTemplate, type SandboxSite } from './sandbox-calls';
@@ -32,6 +33,8 @@ export interface ModelStepInput {
   repo: string;
   /** Notices from the executor for the top of the step's log (e.g. a missing secret). */
   notices: string[];
+  /** Where forge tools go (the Worker, with the run's token); absent outside a claimed run. */
+  forge?: ForgeEndpoint | undefined;
   emit(e: ExecutorEvent): Promise<void>;
 }
 
@@ -91,6 +94,7 @@ export async function runModelStep(input: ModelStepInput): Promise<StepRunOutcom
       transcript,
       signal: input.site.signal,
       context: { step: step.name, repo: input.repo },
+      forge: input.forge ? forgeCaller(input.forge, step.id, input.site.signal) : undefined,
     });
     model.usage = result.usage;
     await transcript.endText();
@@ -134,6 +138,7 @@ async function loadPrompt(site: SandboxSite, step: ModelPlanStep): Promise<Promp
   // No type written: a ctx.agent step runs it as an agent with every tool unless it lists some.
   return {
     ...prompt,
+    forgeTools: prompt.toolsGiven ? prompt.forgeTools : [],
     type: step.type,
     tools: prompt.toolsGiven ? prompt.tools : [...SANDBOX_TOOLS],
   };

@@ -89,9 +89,9 @@ describe('prompt files', () => {
     ],
     ['---\nname: a\noutput:\n  a: b |\n---\n', 4, 'invalid enum value ""'],
     [
-      '---\nname: a\ntype: agent\ntools:\n  - read_file\n  - comment\n---\n',
+      '---\nname: a\ntype: agent\ntools:\n  - read_file\n  - review\n---\n',
       6,
-      'tool comment (forge tools) is coming',
+      'tool review (forge tools) is coming',
     ],
     ['---\nname: a\ntype: agent\ntools: [rm_rf]\n---\n', 4, 'unknown tool "rm_rf"'],
     ['---\nname: a\ntype: llm\ntools: [shell]\n---\n', 4, 'an llm prompt makes one call'],

@@ -19,8 +19,14 @@ export const SANDBOX_TOOLS = [
   'shell',
 ] as const;
 export type SandboxTool = (typeof SANDBOX_TOOLS)[number];
+/**
+ * Forge tools act on the forge through the Worker's API with the run's token; listing one in
+ * `tools:` is the prompt's declaration of that safe output, which the server checks again.
+ */
+export const FORGE_TOOLS = ['comment'] as const;
+export type ForgeTool = (typeof FORGE_TOOLS)[number];
 /** Tools named in the design that are not built yet: refused with a clear message. */
-const COMING_TOOLS = new Set(['comment', 'review', 'open_landing_request']);
+const COMING_TOOLS = new Set(['review', 'open_landing_request']);
 const KEYS = new Set([
   'name',
   'description',
@@ -44,6 +50,8 @@ export interface PromptFile {
   /** null: free text (the step's output is the final text). */
   output: ValueType | null;
   tools: SandboxTool[];
+  /** Forge tools the prompt declares (none unless listed: an agent has no forge tool by default). */
+  forgeTools: ForgeTool[];
   toolsGiven: boolean;
   maxTurns: number | null;
   body: string;
@@ -133,7 +141,7 @@ export function parsePromptFile(file: string, text: string): PromptFile {
     fm.output === undefined || fm.output === null
       ? null
       : typeAt(fm.output, (sub) => keyLine(['output', ...sub]), fail, 'output');
-  const tools = toolsOf(
+  const { tools, forgeTools } = toolsOf(
     fm.tools,
     type as 'llm' | 'agent',
     (i) => keyLine(i === null ? ['tools'] : ['tools', i]),
@@ -156,6 +164,7 @@ export function parsePromptFile(file: string, text: string): PromptFile {
     inputs,
     output,
     tools,
+    forgeTools,
     toolsGiven: fm.tools !== undefined && fm.tools !== null,
     maxTurns,
     body: lines.slice(end + 1).join('\n'),
@@ -187,24 +196,33 @@ function toolsOf(
   type: 'llm' | 'agent',
   line: (i: number | null) => number | null,
   fail: (line: number | null, detail: string) => never,
-): SandboxTool[] {
-  if (value === undefined || value === null) return type === 'agent' ? [...SANDBOX_TOOLS] : [];
+): { tools: SandboxTool[]; forgeTools: ForgeTool[] } {
+  if (value === undefined || value === null)
+    return { tools: type === 'agent' ? [...SANDBOX_TOOLS] : [], forgeTools: [] };
   if (!Array.isArray(value))
     fail(line(null), `tools must be a list, e.g. [${SANDBOX_TOOLS.join(', ')}]`);
   if (type === 'llm' && (value as unknown[]).length > 0) {
     fail(line(null), 'an llm prompt makes one call and uses no tools; use type: agent');
   }
   const out: SandboxTool[] = [];
+  const forge: ForgeTool[] = [];
   (value as unknown[]).forEach((t, i) => {
     if (typeof t === 'string' && COMING_TOOLS.has(t)) {
       fail(line(i), `tool ${t} (forge tools) is coming, not built yet`);
     }
+    if (typeof t === 'string' && (FORGE_TOOLS as readonly string[]).includes(t)) {
+      if (!forge.includes(t as ForgeTool)) forge.push(t as ForgeTool);
+      return;
+    }
     if (typeof t !== 'string' || !(SANDBOX_TOOLS as readonly string[]).includes(t)) {
-      fail(line(i), `unknown tool ${JSON.stringify(t)}; use ${SANDBOX_TOOLS.join(', ')}`);
+      fail(
+        line(i),
+        `unknown tool ${JSON.stringify(t)}; use ${[...SANDBOX_TOOLS, ...FORGE_TOOLS].join(', ')}`,
+      );
     }
     if (!out.includes(t as SandboxTool)) out.push(t as SandboxTool);
   });
-  return out;
+  return { tools: out, forgeTools: forge };
 }
 
 /** Line (1-based, within the frontmatter, plus the opening "---") of a key or list item. */

@@ -106,6 +106,7 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
         signal: stop.signal,
         models: ctx.models,
         repo: claimed.repo.full_name,
+        forge: { baseUrl: ctx.api.baseUrl, runId: String(id), token },
         // An abandoned run reports nothing more, as if this controller had crashed.
         onEvent: (e) =>
           ctx.abandon.aborted ? Promise.reject(new Error('abandoned')) : forwarder.push(e),

@@ -16,6 +16,7 @@
  * step's output is kept for later steps, whose `vars` name it (`{"$output": {step, path}}`, what
  * the SDK writes for `review.output.summary`). The workflow timeout bounds the whole run.
  */
+import type { ForgeEndpoint } from '../agent/forge-client';
 import { runModelStep, type ModelPlanStep } from '../agent/model-step';
 import type { Provider } from '../agent/provider';
 import type { SandboxBackend } from '../sandbox/types';
@@ -51,6 +52,8 @@ export interface RunPlanOptions {
   models?: Provider | undefined;
   /** owner/name, for a model step's system prompt. */
   repo?: string;
+  /** The Worker and the run's token, for agent steps' forge tools. */
+  forge?: ForgeEndpoint | undefined;
   onEvent(e: ExecutorEvent): void | Promise<void>;
 }
 
@@ -257,6 +260,7 @@ class PlanRun {
         },
         maskPatterns: this.patterns,
         repo: opts.repo ?? '',
+        forge: opts.forge,
         emit: (e) => this.emit(e),
         notices,
       });

@@ -160,6 +160,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /internal/runs/:id/events': { kind: 'internal' },
   'GET /internal/runs/:id/stream': { kind: 'internal' },
   'POST /internal/runs/:id/restart': { kind: 'internal' },
+  'POST /internal/runs/:id/forge/comment': { kind: 'internal' },
   'POST /internal/controller/events/claim': { kind: 'internal' },
   'POST /internal/controller/events/:id/evaluation': { kind: 'internal' },
   'POST /internal/controller/events/:id/fail': { kind: 'internal' },

@@ -17,6 +17,7 @@ import {
   reactionsOf,
   unreact,
 } from '../../services/issues/comments';
+import { recordCommentEvent } from '../../services/agents/comment-events';
 import { commentInput, reactionInput } from '../../services/issues/inputs';
 import { commentView, reactionView } from '../../services/issues/views';
 import { jsonInput } from '../input';
@@ -45,6 +46,7 @@ export const issueCommentRoutes = new Hono<AppEnv>()
     const s = await scopeOf(c);
     const { body } = await jsonInput(c, commentInput);
     const { issue, comment } = await createComment(s, pathNumber(c, 'number'), body);
+    await recordCommentEvent(s.db, c.env, s.repo, issue, comment);
     const [html] = await bodiesHtml(c, s, [comment.body]);
     return c.json(commentView(comment, issue.number, publicOrigin(c.env), s.repo, html), 201);
   })

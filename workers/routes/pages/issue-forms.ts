@@ -19,6 +19,7 @@ import {
   react,
   unreact,
 } from '../../services/issues/comments';
+import { recordCommentEvent } from '../../services/agents/comment-events';
 import { reactionInput } from '../../services/issues/inputs';
 import { applyAssignees, applyLabels } from '../../services/issues/issue-meta';
 import { deleteIssue, setLocked, setPinned, updateIssue } from '../../services/issues/issues';
@@ -85,7 +86,8 @@ export const issueFormRoutes = new Hono<AppEnv>()
     issueAction(async (c, s, n) => {
       const { body } = await formInput(c, commentForm);
       if (body.trim() === '') throw AppError.invalid('body: must not be empty', 'body_invalid');
-      const { comment } = await createComment(s, n, body);
+      const { issue, comment } = await createComment(s, n, body);
+      await recordCommentEvent(s.db, c.env, s.repo, issue, comment);
       return `${issuePath(s, n)}#issuecomment-${comment.id}`;
     }),
   )

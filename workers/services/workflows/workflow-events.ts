@@ -140,5 +140,16 @@ export function sdkEventOf(
       before: e.before_sha ?? '0'.repeat(40),
     };
   }
+  if (e.type === 'issue_comment') {
+    // A comment on an issue or landing (services/agents/comment-events.ts): the thread is data.
+    return {
+      type: 'issue_comment',
+      ...common,
+      action: e.payload.action,
+      issue: e.payload.issue,
+      comment: e.payload.comment,
+      thread: e.payload.thread ?? [],
+    };
+  }
   return { type: e.type, ...common, before: e.before_sha ?? '0'.repeat(40), deleted: false };
 }
