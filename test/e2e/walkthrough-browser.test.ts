@@ -135,7 +135,7 @@ describe('a new user follows the README', () => {
       .poll(() => page.locator('.markdown').textContent())
       .toContain('Hello from the walkthrough.');
     const tabs = await page.locator('nav.tabs a').allTextContents();
-    expect(tabs).toEqual(['Code', 'Issues', 'Runs', 'Settings']);
+    expect(tabs).toEqual(['Code', 'Issues', 'Landings', 'Runs', 'Settings']);
     // The description, "1 branch" (not "1 branches"), and a download of the tree that unzips.
     expect(await page.locator('main').textContent()).toContain('A first repository');
     expect(await page.locator('.bar').first().textContent()).toContain('1 branch');
