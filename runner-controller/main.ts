@@ -74,6 +74,9 @@ async function main(): Promise<void> {
     concurrency,
     dataDir,
     agent: agentConfigFromEnv(env),
+    // Off by default: a stopped controller's held claim can still take work the Worker finds
+    // for it (workerd's dev server does not pass the disconnect on), which then waits out a lease.
+    claimWaitSeconds: Number(env.PLUE_CLAIM_WAIT_SECONDS ?? 0) || 0,
   });
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {

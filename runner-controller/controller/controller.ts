@@ -73,7 +73,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const maxIdle = opts.maxIdleMs ?? 2000;
-  const claimWait = Math.min(Math.max(opts.claimWaitSeconds ?? 20, 0), 25);
+  const claimWait = Math.min(Math.max(opts.claimWaitSeconds ?? 0, 0), 25);
   const abandon = new AbortController();
   // Aborts the claims the Worker is holding when the controller stops.
   const claims = new AbortController();
@@ -161,7 +161,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   ]);
 
   log(
-    `${id} claiming from ${opts.url} (long poll, ${claimWait} s) with the ${backend.name} backend, ${concurrency} run(s) at once`,
+    `${id} claiming from ${opts.url} (${claimWait > 0 ? `long poll, ${claimWait} s` : 'polling'}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
   );
   // What the backend's own check found (e.g. whether steps with network=True can run here).
   if (selected.detail) log(`sandbox: ${selected.detail}`);
