@@ -14,7 +14,7 @@ EVENTS = [
     {"type": "pull_request", "action": "opened", "sha": "abc"},
     {"type": "manual", "workflow": "deploy", "inputs": {"target": "staging", "dry_run": "no"}},
     {"type": "schedule", "cron": "0 3 * * *"},
-    {"type": "issue_comment", "comment": {"body": "@plue review please"}},
+    {"type": "issue_comment", "issue": {"number": 1, "title": "t", "body": ""}, "comment": {"body": "@plue review please"}},
 ]
 
 
@@ -27,6 +27,7 @@ class DocExamplesTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as root:
             os.makedirs(os.path.join(root, ".plue", "prompts"))
             open(os.path.join(root, ".plue", "prompts", "review.prompt.md"), "w").close()
+            open(os.path.join(root, ".plue", "prompts", "answer.prompt.md"), "w").close()
             matched = 0
             for i, block in enumerate(blocks):
                 path = os.path.join(root, f"example{i}.py")
