@@ -5,6 +5,7 @@
  * `POST …/settings/branches/delete` deletes one. The form becomes the API's request body, so
  * both go through the same checks.
  */
+import { repoRefOf } from '../../views/issues/parts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, CurrentUser } from '../../env';
@@ -81,13 +82,7 @@ async function rulePage(
 ) {
   const rules = await protectionRules(c.var.db, row.id);
   c.header('Cache-Control', 'no-store');
-  const repo = {
-    owner: row.owner_login,
-    name: row.name,
-    private: row.private,
-    description: row.description,
-    admin: true,
-  };
+  const repo = { ...repoRefOf(row), description: row.description, admin: true };
   return c.html(
     <BranchRulePage
       user={user}

@@ -5,6 +5,7 @@
  * form the user got wrong re-renders the page with the message. Rename, transfer and delete need
  * the name typed out. After a transfer or delete the user lands on their profile.
  */
+import { repoRefOf } from '../../views/issues/parts';
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { RepoRow } from '../../services/repos/repo-lookup';
@@ -49,13 +50,7 @@ async function render(
     protectionRules(c.var.db, row.id),
   ]);
   c.header('Cache-Control', 'no-store');
-  const repo = {
-    owner: row.owner_login,
-    name: row.name,
-    private: row.private,
-    description: row.description,
-    admin: true,
-  };
+  const repo = { ...repoRefOf(row), description: row.description, admin: true };
   return c.html(
     <RepoSettingsPage
       user={user}
