@@ -93,7 +93,7 @@ describe('landing pages', () => {
 
     await page.goto(`${repoUrl}/landings/1`);
     await page.fill('#comment-body', 'Reviewed, **fine**');
-    await page.click('button:has-text("Comment")');
+    await page.click('.comment-form button[type="submit"]');
     await page.waitForURL(/\/landings\/1#issuecomment-\d+$/);
     expect(await page.textContent('body')).toContain('Reviewed, fine');
     await page.click('button:has-text("Ready for review")');
