@@ -3,8 +3,11 @@
  * token, which reads that repository only while the claim holds), evaluate every
  * `.plue/workflows/*.py` in the sandbox against the event, and report the plans and errors to
  * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
+ * A claim that brings `siblings` (other push events at the same commit, issue #21) is checked
+ * out once and its workflow files are evaluated once for all the events; each event is still
+ * reported (and fenced by its own lease) on its own.
  */
-import { evaluateWorkflows } from '../evaluate';
+import { evaluateWorkflows, evaluateWorkflowsForEvents, type FileEvaluation } from '../evaluate';
 import type { SandboxBackend } from '../sandbox/types';
 import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
 import { checkout } from './workspace';
@@ -31,22 +34,64 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
     });
   } catch (err) {
     ctx.log(`event ${event.id}: checkout failed: ${String(err)}`);
-    await ctx.api.failEvent(event.id, lease, `checkout failed: ${String(err)}`.slice(0, 2000));
+    const why = `checkout failed: ${String(err)}`.slice(0, 2000);
+    await ctx.api.failEvent(event.id, lease, why);
+    for (const s of claimed.siblings ?? []) await ctx.api.failEvent(s.event.id, s.lease, why);
     return;
   }
   try {
-    const results = await evaluateWorkflows({
-      workspace: ws.dir,
-      event: claimed.sdk_event,
-      backend: ctx.backend,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    const batch = [claimed, ...(claimed.siblings ?? [])];
+    const evaluated =
+      batch.length === 1
+        ? [
+            await evaluateWorkflows({
+              workspace: ws.dir,
+              event: claimed.sdk_event,
+              backend: ctx.backend,
+              ...(ctx.signal ? { signal: ctx.signal } : {}),
+            }),
+          ]
+        : await evaluateWorkflowsForEvents({
+            workspace: ws.dir,
+            events: batch.map((b) => b.sdk_event),
+            backend: ctx.backend,
+            ...(ctx.signal ? { signal: ctx.signal } : {}),
+          });
+    const commit = ws.commit;
+    await inLanes(batch.length, REPORT_LANES, async (i) => {
+      const one = batch[i] as (typeof batch)[number];
+      await report(ctx, one, commit, evaluated[i] ?? []);
     });
+  } finally {
+    ws.remove();
+  }
+}
+
+/** Reports sent at once for a batch (each is one transaction in the Worker). */
+const REPORT_LANES = 4;
+
+async function inLanes(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < n; i = next++) await fn(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, n) }, lane));
+}
+
+async function report(
+  ctx: EventContext,
+  claimed: Pick<ClaimedEvent, 'event' | 'lease'>,
+  commit: string,
+  results: FileEvaluation[],
+): Promise<void> {
+  const { event, lease } = claimed;
+  try {
     const files = results.map((r) =>
       'error' in r
         ? { file: r.file, error: r.error, log: r.log.slice(-8000) }
         : { file: r.file, workflows: r.workflows },
     );
-    await ctx.api.reportEvaluation(event.id, lease, ws.commit, files);
+    await ctx.api.reportEvaluation(event.id, lease, commit, files);
     const matched = results.flatMap((r) => ('workflows' in r ? r.workflows : []));
     ctx.log(
       `event ${event.id} (${event.type} ${event.repo.full_name} ${event.ref}): ${results.length} file(s), ` +
@@ -55,7 +100,5 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
   } catch (err) {
     if (err instanceof LeaseLostError) ctx.log(`event ${event.id}: lease lost`);
     else throw err;
-  } finally {
-    ws.remove();
   }
 }
