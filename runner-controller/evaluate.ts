@@ -41,6 +41,8 @@ export interface EvaluateOptions {
   memoryBytes?: number;
   /** Files evaluated at once (default: 4, at most the CPUs available). */
   concurrency?: number;
+  /** Only these of the workspace's workflow files (default: all of them). */
+  files?: string[];
   signal?: AbortSignal;
 }
 
@@ -71,7 +73,7 @@ export function listWorkflowFiles(workspace: string): string[] {
 
 /** Evaluate every workflow file of the workspace against `event`, each in its own sandbox. */
 export async function evaluateWorkflows(opts: EvaluateOptions): Promise<FileEvaluation[]> {
-  const files = listWorkflowFiles(opts.workspace);
+  const files = opts.files ?? listWorkflowFiles(opts.workspace);
   if (files.length === 0) return [];
   const eventDir = mkdtempSync(join(tmpdir(), 'plue-event-'));
   try {
@@ -195,7 +197,7 @@ function fileResult(file: string, doc: unknown, log: string): FileEvaluation {
 export async function evaluateWorkflowsForEvents(
   opts: Omit<EvaluateOptions, 'event'> & { events: Array<Record<string, unknown>> },
 ): Promise<FileEvaluation[][]> {
-  const files = listWorkflowFiles(opts.workspace);
+  const files = opts.files ?? listWorkflowFiles(opts.workspace);
   const n = opts.events.length;
   if (files.length === 0) return opts.events.map(() => []);
   const eventDir = mkdtempSync(join(tmpdir(), 'plue-events-'));

@@ -5,9 +5,12 @@
  * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
  * A claim that brings `siblings` (other push events at the same commit, issue #21) is checked
  * out once and its workflow files are evaluated once for all the events; each event is still
- * reported (and fenced by its own lease) on its own.
+ * reported (and fenced by its own lease) on its own. Files that no event of the claim can match
+ * are answered from their cached definitions while their blob ids are unchanged
+ * (evaluation-cache.ts).
  */
-import { evaluateWorkflows, evaluateWorkflowsForEvents, type FileEvaluation } from '../evaluate';
+import type { FileEvaluation } from '../evaluate';
+import { EvaluationCache } from '../evaluation-cache';
 import type { SandboxBackend } from '../sandbox/types';
 import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
 import { checkout } from './workspace';
@@ -18,7 +21,12 @@ export interface EventContext {
   dataDir?: string | undefined;
   log(message: string): void;
   signal?: AbortSignal;
+  /** Definitions of unchanged workflow files (evaluation-cache.ts); default: one per process. */
+  cache?: EvaluationCache;
 }
+
+/** The process's cache when the caller brings none: definitions are the same for every caller. */
+const sharedCache = new EvaluationCache();
 
 export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Promise<void> {
   const { event, lease } = claimed;
@@ -41,22 +49,12 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
   }
   try {
     const batch = [claimed, ...(claimed.siblings ?? [])];
-    const evaluated =
-      batch.length === 1
-        ? [
-            await evaluateWorkflows({
-              workspace: ws.dir,
-              event: claimed.sdk_event,
-              backend: ctx.backend,
-              ...(ctx.signal ? { signal: ctx.signal } : {}),
-            }),
-          ]
-        : await evaluateWorkflowsForEvents({
-            workspace: ws.dir,
-            events: batch.map((b) => b.sdk_event),
-            backend: ctx.backend,
-            ...(ctx.signal ? { signal: ctx.signal } : {}),
-          });
+    const evaluated = await (ctx.cache ?? sharedCache).evaluate({
+      workspace: ws.dir,
+      events: batch.map((b) => b.sdk_event),
+      backend: ctx.backend,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
     const commit = ws.commit;
     await inLanes(batch.length, REPORT_LANES, async (i) => {
       const one = batch[i] as (typeof batch)[number];
