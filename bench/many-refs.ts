@@ -4,6 +4,9 @@
  * HTTPS with the real git client to Plue (front door of the `npm start` stack) and to git's own
  * `git http-backend` in the same run; prints both times, the ratio and how many refs git
  * reported ok. PLUE_PROFILE=1 also prints the Worker isolate's top self time during Plue's push.
+ * Then (unless BENCH_CONTROLLER=0) a runner controller evaluates the pushes' events (a one-step
+ * `push()` workflow): the time until every event has its run, and how many evaluator sandboxes
+ * that took (one per workflow file and commit, up to 1,001 events each).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,14 +19,27 @@ import { BENCH_WORKER_VARS } from './lib/direct';
 import { startProfile, summarise } from './lib/cpu-profile';
 import { fullSize } from './lib/repo';
 import { rawCreateRefs } from './lib/raw-receive-pack';
+import { BenchApi, RecordingBackend } from './lib/workflow-clients';
+import { COMPONENT_CREDENTIALS } from '../common/dev-secret';
+import { startController } from '../runner-controller/controller/controller';
+import { LocalBackend } from '../runner-controller/sandbox/local';
 
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
 const git = (args: string[], cwd: string) => sh('git', args, { cwd, env: gitEnv });
+const WORKFLOW = `from plue import workflow, push
+
+@workflow(triggers=[push()])
+def ci(ctx):
+    ctx.run(name="say", cmd="echo hi")
+`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** A repository with `commits` commits on main and `refs` branches `many/NNNNN` over them. */
 export async function manyRefsRepo(dir: string, commits: number, refs: number): Promise<string[]> {
   await git(['init', '-q', '-b', 'main', dir], tmpdir());
+  mkdirSync(join(dir, '.plue', 'workflows'), { recursive: true });
+  writeFileSync(join(dir, '.plue', 'workflows', 'ci.py'), WORKFLOW);
+  await git(['add', '.plue'], dir);
   const oids: string[] = [];
   for (let i = 0; i < commits; i++) {
     await sh('sh', ['-c', `printf '%s\\n' "$1" > f.txt`, 'sh', `line ${i}`], { cwd: dir });
@@ -58,6 +74,35 @@ async function gitPush(src: string, url: string): Promise<{ ms: number; ok: numb
 
 const line = (label: string, r: { ms: number; ok: number }, n: number) =>
   console.log(`${label.padEnd(44)} ${s(r.ms).padStart(9)}   ${r.ok}/${n} ok`);
+
+/** Starts a controller and times until `events` runs exist (every event evaluated). */
+async function evaluateAll(url: string, owner: string, api: BenchApi, events: number) {
+  const backend = new RecordingBackend(new LocalBackend());
+  const t0 = performance.now();
+  const controller = await startController({
+    url,
+    secret: COMPONENT_CREDENTIALS.controller.devDefault,
+    concurrency: 1,
+    backend,
+    repoOwner: owner,
+    log: () => undefined,
+  });
+  try {
+    for (;;) {
+      const r = await api.get<{ total_count: number }>('/actions/runs?per_page=1');
+      if (r.total_count >= events) break;
+      if (performance.now() - t0 > 1_800_000) throw new Error(`only ${r.total_count} runs`);
+      await new Promise((done) => setTimeout(done, 500));
+    }
+    const ms = performance.now() - t0;
+    const evaluations = backend.calls.filter((c) => c.kind === 'evaluate').length;
+    console.log(
+      `${events} push events evaluated and reported: ${s(ms)} (${((events * 1000) / ms).toFixed(0)} events/s), ${evaluations} evaluator sandbox(es)`,
+    );
+  } finally {
+    await controller.stop({ abandon: true });
+  }
+}
 
 export async function run(): Promise<void> {
   const refs = Number(process.env.BENCH_REFS ?? (fullSize() ? 10_000 : 2_000));
@@ -106,6 +151,10 @@ export async function run(): Promise<void> {
       const plue = await gitPush(src, plueUrl);
       line('plue, git push', plue, refs);
       console.log(`ratio plue / git http-backend (git push): ${(plue.ms / base.ms).toFixed(2)}`);
+    }
+    if (process.env.BENCH_CONTROLLER !== '0') {
+      const api = new BenchApi(stack.url, `${user.user.login}/many`, token);
+      await evaluateAll(stack.url, user.user.login, api, 1 + refs * (withClient ? 2 : 1));
     }
   } finally {
     await baseline.close();

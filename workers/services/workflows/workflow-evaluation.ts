@@ -80,13 +80,16 @@ export async function claimEvent(
     const repo = await findRepoById(db, e.repo_id);
     if (!repo) continue;
     const names = await secretNames(db, repo.id);
-    const siblings = await claimPushSiblings(db, e, owner, seconds, now, PUSH_EVENT_SIBLINGS);
+    // Siblings are reported after the claimed event, a few at a time: their leases allow for
+    // five reports a second on top of the claim's own lease.
+    const later = seconds + PUSH_EVENT_SIBLINGS / 5;
+    const siblings = await claimPushSiblings(db, e, owner, later, now, PUSH_EVENT_SIBLINGS);
     return {
       ...claimedOf(e, repo, names, owner, seconds),
       // Reads the event's repository (git) while this claim holds: services/runs/job-credentials.ts.
       token: await eventCheckoutToken(env, e.id, e.lease_epoch),
       ...(siblings.length > 0
-        ? { siblings: siblings.map((s) => claimedOf(s, repo, names, owner, seconds)) }
+        ? { siblings: siblings.map((s) => claimedOf(s, repo, names, owner, later)) }
         : {}),
     };
   }
