@@ -274,7 +274,10 @@ describe('kubernetes backend', () => {
         },
       }),
     );
-    await expect(running).rejects.toThrow(/Evicted: Pod ephemeral local storage usage exceeds/);
+    // Past its disk limit, as the local backend reports it, with the kubelet's words in the log.
+    const res = await running;
+    expect(res.diskExceededBytes).toBe(DEFAULT_SETTINGS.limits.ephemeralBytes);
+    expect(out.text('stderr')).toContain('Evicted: Pod ephemeral local storage usage exceeds');
   });
 
   it('maps limits to the pod and says which do not hold', () => {

@@ -6,8 +6,13 @@
  * history, DELETE with propagationPolicy (Background/Foreground delete a Job's pods, Orphan
  * leaves them, as the garbage collector does), and a job controller that makes one pod per Job
  * and starts it (or holds it Pending until the test releases it). Exec runs the command for real
- * (pod-process.ts). What tests need to look at is recorded: created Jobs as sent, deletions with
- * their policy, watch requests with their resourceVersion, exec commands.
+ * (pod-process.ts). The kubelet's and job controller's ways of ending a pod are played on demand
+ * with the status shapes they write: an OOM kill (the exec answers exit 137, then the container
+ * is `terminated` with reason `OOMKilled`), the pod's activeDeadlineSeconds (phase Failed, reason
+ * `DeadlineExceeded`), the Job's (a `Failed` condition with reason `DeadlineExceeded`, then its
+ * pods deleted) and an eviction (phase Failed, reason `Evicted`, a `DisruptionTarget` condition).
+ * What tests need to look at is recorded: created Jobs as sent, deletions with their policy,
+ * watch requests with their resourceVersion, exec commands.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -92,6 +97,13 @@ export class FakeKubernetes {
     return this.runtimes.get(name)?.dirs;
   }
 
+  /** The pod a Job made (the job controller's `job-name` label). */
+  podOf(job: string): KObject | undefined {
+    return [...this.store.objects.Pod.values()].find(
+      (p) => p.metadata.labels?.['job-name'] === job,
+    );
+  }
+
   /** Evict a pod as the kubelet does when it passes its ephemeral-storage limit. */
   evict(name: string, message: string): void {
     const pod = this.store.objects.Pod.get(name);
@@ -99,8 +111,78 @@ export class FakeKubernetes {
     this.runtimes.get(name)?.killAll();
     this.store.write('MODIFIED', {
       ...pod,
-      status: { phase: 'Failed', reason: 'Evicted', message },
+      status: {
+        phase: 'Failed',
+        reason: 'Evicted',
+        message,
+        conditions: [
+          { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message },
+        ],
+        containerStatuses: [terminatedStep(137, 'Error')],
+      },
     });
+  }
+
+  /**
+   * The container passed its memory limit: the kernel kills every process in it (cgroup v2's
+   * group OOM kill), so an exec in it answers exit 137; the kubelet reports the container
+   * `OOMKilled` `afterMs` later, when it notices.
+   */
+  oomKill(name: string, afterMs = 0): void {
+    this.runtimes.get(name)?.killAll(false);
+    setTimeout(() => {
+      const pod = this.store.objects.Pod.get(name);
+      if (!pod) return;
+      this.store.write('MODIFIED', {
+        ...pod,
+        status: { phase: 'Failed', containerStatuses: [terminatedStep(137, 'OOMKilled')] },
+      });
+    }, afterMs);
+  }
+
+  /** The pod's own activeDeadlineSeconds passed: the kubelet kills it and says why. */
+  podDeadline(name: string): void {
+    const pod = this.store.objects.Pod.get(name);
+    if (!pod) return;
+    this.runtimes.get(name)?.killAll();
+    this.store.write('MODIFIED', {
+      ...pod,
+      status: {
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'Pod was active on the node longer than the specified deadline',
+        containerStatuses: [terminatedStep(137, 'Error')],
+      },
+    });
+  }
+
+  /** The Job's activeDeadlineSeconds passed: the job controller fails it and deletes its pods. */
+  jobDeadline(name: string): void {
+    const job = this.store.objects.Job.get(name);
+    if (!job) return;
+    const now = new Date().toISOString();
+    const condition = (type: string) => ({
+      type,
+      status: 'True',
+      reason: 'DeadlineExceeded',
+      message: 'Job was active longer than specified deadline',
+      lastProbeTime: now,
+      lastTransitionTime: now,
+    });
+    this.store.write('MODIFIED', {
+      ...job,
+      status: { conditions: [condition('FailureTarget')], failed: 0, active: 1 },
+    });
+    for (const pod of [...this.store.objects.Pod.values()]) {
+      if (pod.metadata.labels?.['job-name'] === name) this.remove(pod, 'Background');
+    }
+    const current = this.store.objects.Job.get(name);
+    if (current) {
+      this.store.write('MODIFIED', {
+        ...current,
+        status: { conditions: [condition('FailureTarget'), condition('Failed')], failed: 1 },
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -309,6 +391,17 @@ export class FakeKubernetes {
       }
     }
   }
+}
+
+/** The step container's status once it has ended, as the kubelet writes it. */
+function terminatedStep(exitCode: number, reason: string) {
+  const now = new Date().toISOString();
+  return {
+    name: 'step',
+    ready: false,
+    restartCount: 0,
+    state: { terminated: { exitCode, reason, startedAt: now, finishedAt: now } },
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
