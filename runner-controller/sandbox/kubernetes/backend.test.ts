@@ -11,6 +11,7 @@ import { BatchV1Api, type V1Job, type V1Status } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyProblems } from '../../../deploy/policy';
 import { validateObject, type K8sObject } from '../../../deploy/render';
+import { evict } from '../../../test/helpers/fake-kubernetes/kubelet';
 import { FakeKubernetes } from '../../../test/helpers/fake-kubernetes/server';
 import type { ExecutorEvent } from '../../executor/events';
 import { maskPatterns } from '../../executor/masker';
@@ -281,7 +282,8 @@ describe('kubernetes backend', () => {
             (p) => p.metadata.labels?.['job-name'] === job,
           );
           if (pod)
-            fake.evict(
+            evict(
+              fake,
               pod.metadata.name,
               'Pod ephemeral local storage usage exceeds the total limit of containers 4Gi.',
             );

@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  evict,
+  jobDeadline,
+  oomKill,
+  podDeadline,
+} from '../../../test/helpers/fake-kubernetes/kubelet';
 import { FakeKubernetes } from '../../../test/helpers/fake-kubernetes/server';
 import type { ExecutorEvent } from '../../executor/events';
 import { runStep, type StepRunOutcome } from '../../executor/run-step';
@@ -105,7 +111,7 @@ describe('a step stopped by a limit of its pod', () => {
   it('is out of memory when its container was OOM-killed, even though the exec said 137', async () => {
     // The kubelet reports the container's end a moment after the exec ended.
     const { outcome, log } = await step(backend(), 'echo started; sleep 60', (pod) =>
-      fake.oomKill(pod, 300),
+      oomKill(fake, pod, 300),
     );
     expect(outcome).toMatchObject({
       status: 'failure',
@@ -119,7 +125,7 @@ describe('a step stopped by a limit of its pod', () => {
 
   it('timed out when the pod passed its activeDeadlineSeconds', async () => {
     const { outcome, log } = await step(backend(), 'echo started; sleep 60', (pod) =>
-      fake.podDeadline(pod),
+      podDeadline(fake, pod),
     );
     expect(outcome).toMatchObject({ status: 'timed_out', note: 'step timed out' });
     expect(log).toContain('DeadlineExceeded');
@@ -127,7 +133,7 @@ describe('a step stopped by a limit of its pod', () => {
 
   it("timed out when its Job passed its activeDeadlineSeconds (the pod deleted, the Job's condition read)", async () => {
     const { outcome, log } = await step(backend(), 'echo started; sleep 60', (_pod, job) =>
-      fake.jobDeadline(job),
+      jobDeadline(fake, job),
     );
     expect(outcome).toMatchObject({ status: 'timed_out', note: 'step timed out' });
     expect(log).toContain('Job was active longer than specified deadline');
@@ -135,7 +141,8 @@ describe('a step stopped by a limit of its pod', () => {
 
   it('past its disk limit when evicted for ephemeral storage', async () => {
     const { outcome, log } = await step(backend(), 'echo started; sleep 60', (pod) =>
-      fake.evict(
+      evict(
+        fake,
         pod,
         'Pod ephemeral local storage usage exceeds the total limit of containers 4Gi. ',
       ),
@@ -147,7 +154,7 @@ describe('a step stopped by a limit of its pod', () => {
 
   it('an error naming the reason when the node evicted it for its own trouble', async () => {
     const { outcome } = await step(backend(), 'echo started; sleep 60', (pod) =>
-      fake.evict(pod, 'The node was low on resource: memory. '),
+      evict(fake, pod, 'The node was low on resource: memory. '),
     );
     expect(outcome.status).toBe('failure');
     expect(outcome.note).toMatch(

@@ -6,11 +6,7 @@
  * history, DELETE with propagationPolicy (Background/Foreground delete a Job's pods, Orphan
  * leaves them, as the garbage collector does), and a job controller that makes one pod per Job
  * and starts it (or holds it Pending until the test releases it). Exec runs the command for real
- * (pod-process.ts). The kubelet's and job controller's ways of ending a pod are played on demand
- * with the status shapes they write: an OOM kill (the exec answers exit 137, then the container
- * is `terminated` with reason `OOMKilled`), the pod's activeDeadlineSeconds (phase Failed, reason
- * `DeadlineExceeded`), the Job's (a `Failed` condition with reason `DeadlineExceeded`, then its
- * pods deleted) and an eviction (phase Failed, reason `Evicted`, a `DisruptionTarget` condition).
+ * (pod-process.ts); the kubelet's and job controller's ways of ending a pod are in kubelet.ts.
  * What tests need to look at is recorded: created Jobs as sent, deletions with their policy,
  * watch requests with their resourceVersion, exec commands.
  */
@@ -54,7 +50,8 @@ export class FakeKubernetes {
   expired = 0;
   /** While true, new pods stay Pending (scheduling, image pull) until `releasePods()`. */
   holdPods = false;
-  private readonly runtimes = new Map<string, FakePodRuntime>();
+  /** The pods' processes, by pod name. */
+  readonly runtimes = new Map<string, FakePodRuntime>();
   private readonly open = new Set<ServerResponse>();
   private readonly root = mkdtempSync(join(tmpdir(), 'plue-fake-kube-'));
   private server!: Server;
@@ -102,87 +99,6 @@ export class FakeKubernetes {
     return [...this.store.objects.Pod.values()].find(
       (p) => p.metadata.labels?.['job-name'] === job,
     );
-  }
-
-  /** Evict a pod as the kubelet does when it passes its ephemeral-storage limit. */
-  evict(name: string, message: string): void {
-    const pod = this.store.objects.Pod.get(name);
-    if (!pod) return;
-    this.runtimes.get(name)?.killAll();
-    this.store.write('MODIFIED', {
-      ...pod,
-      status: {
-        phase: 'Failed',
-        reason: 'Evicted',
-        message,
-        conditions: [
-          { type: 'DisruptionTarget', status: 'True', reason: 'TerminationByKubelet', message },
-        ],
-        containerStatuses: [terminatedStep(137, 'Error')],
-      },
-    });
-  }
-
-  /**
-   * The container passed its memory limit: the kernel kills every process in it (cgroup v2's
-   * group OOM kill), so an exec in it answers exit 137; the kubelet reports the container
-   * `OOMKilled` `afterMs` later, when it notices.
-   */
-  oomKill(name: string, afterMs = 0): void {
-    this.runtimes.get(name)?.killAll(false);
-    setTimeout(() => {
-      const pod = this.store.objects.Pod.get(name);
-      if (!pod) return;
-      this.store.write('MODIFIED', {
-        ...pod,
-        status: { phase: 'Failed', containerStatuses: [terminatedStep(137, 'OOMKilled')] },
-      });
-    }, afterMs);
-  }
-
-  /** The pod's own activeDeadlineSeconds passed: the kubelet kills it and says why. */
-  podDeadline(name: string): void {
-    const pod = this.store.objects.Pod.get(name);
-    if (!pod) return;
-    this.runtimes.get(name)?.killAll();
-    this.store.write('MODIFIED', {
-      ...pod,
-      status: {
-        phase: 'Failed',
-        reason: 'DeadlineExceeded',
-        message: 'Pod was active on the node longer than the specified deadline',
-        containerStatuses: [terminatedStep(137, 'Error')],
-      },
-    });
-  }
-
-  /** The Job's activeDeadlineSeconds passed: the job controller fails it and deletes its pods. */
-  jobDeadline(name: string): void {
-    const job = this.store.objects.Job.get(name);
-    if (!job) return;
-    const now = new Date().toISOString();
-    const condition = (type: string) => ({
-      type,
-      status: 'True',
-      reason: 'DeadlineExceeded',
-      message: 'Job was active longer than specified deadline',
-      lastProbeTime: now,
-      lastTransitionTime: now,
-    });
-    this.store.write('MODIFIED', {
-      ...job,
-      status: { conditions: [condition('FailureTarget')], failed: 0, active: 1 },
-    });
-    for (const pod of [...this.store.objects.Pod.values()]) {
-      if (pod.metadata.labels?.['job-name'] === name) this.remove(pod, 'Background');
-    }
-    const current = this.store.objects.Job.get(name);
-    if (current) {
-      this.store.write('MODIFIED', {
-        ...current,
-        status: { conditions: [condition('FailureTarget'), condition('Failed')], failed: 1 },
-      });
-    }
   }
 
   async close(): Promise<void> {
@@ -375,7 +291,8 @@ export class FakeKubernetes {
     });
   }
 
-  private remove(obj: KObject, policy: string | undefined): void {
+  /** Delete an object as the API server and garbage collector do (a Job's pods by `policy`). */
+  remove(obj: KObject, policy: string | undefined): void {
     this.store.write('DELETED', obj);
     if (obj.kind === 'Pod') {
       this.runtimes.get(obj.metadata.name)?.killAll();
@@ -391,17 +308,6 @@ export class FakeKubernetes {
       }
     }
   }
-}
-
-/** The step container's status once it has ended, as the kubelet writes it. */
-function terminatedStep(exitCode: number, reason: string) {
-  const now = new Date().toISOString();
-  return {
-    name: 'step',
-    ready: false,
-    restartCount: 0,
-    state: { terminated: { exitCode, reason, startedAt: now, finishedAt: now } },
-  };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
