@@ -206,6 +206,26 @@ describe('landing review loop in the browser', () => {
     expect(await ap.textContent(`#thread-${third} .meta`)).not.toContain('resolved');
     await ap.screenshot({ path: join(ARTIFACTS, 'landing-review-thread.png'), fullPage: true });
 
+    // The author applies a suggestion made on revision 2: revision 3 of the same change.
+    await rp.goto(`${L}?tab=files`);
+    await rp.click('a[aria-label="Comment on code.txt line 12"]');
+    await rp.fill('#line-comment-body', '```suggestion\nline ten\n```');
+    await rp.click('button:has-text("Add review comment")');
+    await rp.waitForURL(/#comment-\d+$/);
+    const fourth = /#comment-(\d+)$/.exec(rp.url())?.[1] ?? '';
+    // Only writers see the button; the reviewer is one, so it shows for them too.
+    await ap.goto(`${L}?tab=files`);
+    await ap.click(`#thread-${fourth} button:has-text("Apply suggestion")`);
+    await ap.waitForURL(/\?tab=files$/);
+    expect(await ap.textContent('table.revisions')).toContain('#3');
+    expect(await ap.textContent('section[aria-label="Changes"]')).toContain('line ten');
+    const revs = await json(author, 'GET', `/repos/${full}/landings/${n}/revisions`);
+    expect(revs.map((r: Json) => r.change_id)).toEqual([change, change, change]);
+    await ap.screenshot({
+      path: join(ARTIFACTS, 'landing-suggestion-applied.png'),
+      fullPage: true,
+    });
+
     // A commit page in split view.
     const head = (await g.ok(dir, ['rev-parse', 'HEAD'])).trim();
     await rp.goto(`${repoUrl}/commit/${head}?diff=split`);

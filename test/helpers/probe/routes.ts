@@ -607,6 +607,13 @@ export const ROUTES: Record<string, RouteSpec> = {
     fill: { number: 'landing', id: 'reviewComment' },
     body: { form: { resolved: 'true' } },
   },
+  // The fixture's comment holds no suggestion: 404 for the owner shows the route was reached.
+  'POST /:owner/:repo/landings/:number{[0-9]+}/comments/:id{[0-9]+}/apply': {
+    kind: 'repo',
+    fill: { number: 'landing', id: 'reviewComment' },
+    body: { form: {} },
+    ownerStatus: [404],
+  },
   // The owner wrote the landing, and cannot be asked to review it: 400 shows the route was reached.
   'POST /:owner/:repo/landings/:number{[0-9]+}/requested_reviewers': {
     kind: 'repo',

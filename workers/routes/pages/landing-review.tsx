@@ -1,14 +1,19 @@
 /**
  * The landing page's review forms (plain POSTs behind the same-origin check, no script): a
  * review comment on a line of a revision or a reply to a thread, resolving or unresolving a
- * thread, and asking for (or withdrawing) reviews. Each calls the service the API uses and
+ * thread, applying a suggested change (apply-suggestion.ts), and asking for (or withdrawing)
+ * reviews. Each calls the service the API uses and
  * redirects back to the page it came from (`back`, only ever a path under this landing).
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { lineCommentInput, reviewersInput } from '../../services/landings/comment-inputs';
-import type { LandingScope } from '../../services/landings/landings';
+import { AppError } from '../../../common/errors';
+import { applySuggestion } from '../../services/landings/apply-suggestion';
+import { edgeCache } from '../../services/cache/cache';
+import { onPushed } from '../../services/git/after-push';
+import { objectsOf, type LandingScope } from '../../services/landings/landings';
 import { createLineComment, resolveThread } from '../../services/landings/line-comments';
 import { changeReviewRequests } from '../../services/landings/review-requests';
 import { formInput, formText, parseInput } from '../input';
@@ -31,6 +36,12 @@ const commentForm = z.object({
 const resolutionForm = z.object({
   resolved: z.enum(['true', 'false']),
   back: formText.optional(),
+});
+const applyForm = z.object({
+  head: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
 });
 const reviewersForm = z.object({
   reviewers: z.union([formText, z.array(formText)]),
@@ -81,6 +92,34 @@ export const landingReviewRoutes = new Hono<AppEnv>()
     const f = await formInput(c, resolutionForm);
     const root = await resolveThread(s, c.req.param('id'), f.resolved === 'true');
     return c.redirect(backTo(s, n, f.back, `#comment-${root.id}`), 303);
+  })
+  .post(`${LANDING}/comments/:id{[0-9]+}/apply`, async (c) => {
+    const s = await landingScope(c);
+    const n = numberOf(c);
+    if (!c.var.user) return c.redirect(`/login?next=${landingPath(s, n)}`, 303);
+    const f = await formInput(c, applyForm);
+    const env = c.env;
+    const log = c.var.log;
+    const exec = c.executionCtx;
+    const actorId = c.var.user.id;
+    try {
+      const applied = await applySuggestion(s, n, c.req.param('id'), f.head);
+      if (applied.refs.length > 0) {
+        // A branch moved: what a push does next, which adds the landing's revision.
+        const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
+        const { ctx } = await objectsOf(s);
+        await onPushed(env, ctx, cache, { refs: applied.refs, head: '', actorId }, log);
+      }
+    } catch (err) {
+      if (err instanceof AppError && (err.kind === 'conflict' || err.code === 'protected_branch')) {
+        return c.redirect(
+          `${landingPath(s, n)}?land_error=${encodeURIComponent(err.message)}`,
+          303,
+        );
+      }
+      throw err;
+    }
+    return c.redirect(`${landingPath(s, n)}?tab=files`, 303);
   })
   .post(`${LANDING}/requested_reviewers`, async (c) => {
     const s = await landingScope(c);

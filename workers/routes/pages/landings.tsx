@@ -304,6 +304,13 @@ export const landingPageRoutes = new Hono<AppEnv>()
           back: filesHref(self, { ...state, comment: undefined }),
           reply: can.comment,
           resolve: (authorId) => can.triage || (userId !== undefined && authorId === userId),
+          apply:
+            can.triage &&
+            issue.landing_state === 'open' &&
+            state.from === undefined &&
+            data.revision.number === data.revisions[data.revisions.length - 1]?.number
+              ? { head: data.revision.head_oid }
+              : undefined,
         },
       };
     }

@@ -71,6 +71,22 @@ export interface ThreadActions {
   reply: boolean;
   /** Whether the viewer may resolve a thread whose first comment `authorId` wrote. */
   resolve: (authorId: string | null) => boolean;
+  /** Present when the viewer may apply suggestions here: the head they apply to. */
+  apply?: { head: string } | undefined;
+}
+
+/** "Apply suggestion": amends the head with it (landing-review.tsx's route). */
+function ApplyForm(p: { c: ShownComment; a: ThreadActions }) {
+  const { apply } = p.a;
+  const root = p.c.root;
+  if (!apply || p.c.outdated || root.side !== 'head' || root.resolved_at !== null) return null;
+  if (!parseSuggestion(p.c.row.body)) return null;
+  return (
+    <form method="post" action={`${p.a.action}/comments/${p.c.row.id}/apply`} class="bar">
+      <input type="hidden" name="head" value={apply.head} />
+      <button type="submit">Apply suggestion</button>
+    </form>
+  );
 }
 
 function ThreadForms(p: { t: ShownThread; a: ThreadActions }) {
@@ -124,7 +140,10 @@ export function ThreadRows(p: {
               {t.root.root.resolved_at !== null ? <span class="label"> resolved</span> : null}
             </p>
             {[t.root, ...t.replies].map((c) => (
-              <Comment c={c} html={t.html.get(c.row.id)} />
+              <>
+                <Comment c={c} html={t.html.get(c.row.id)} />
+                {p.actions ? <ApplyForm c={c} a={p.actions} /> : null}
+              </>
             ))}
             {p.actions ? <ThreadForms t={t} a={p.actions} /> : null}
           </td>
