@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { lineCommentInput, reviewersInput } from '../../services/landings/comment-inputs';
 import { AppError } from '../../../common/errors';
+import { errorFields } from '../../../common/log';
 import { applySuggestion } from '../../services/landings/apply-suggestion';
 import { edgeCache } from '../../services/cache/cache';
 import { onPushed } from '../../services/git/after-push';
@@ -108,7 +109,14 @@ export const landingReviewRoutes = new Hono<AppEnv>()
         // A branch moved: what a push does next, which adds the landing's revision.
         const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
         const { ctx } = await objectsOf(s);
-        await onPushed(env, ctx, cache, { refs: applied.refs, head: '', actorId }, log);
+        // The refs moved: a failure from here on is logged, and the page shows what there is.
+        await onPushed(
+          env,
+          ctx,
+          cache,
+          { refs: applied.refs, head: applied.headRef, actorId },
+          log,
+        ).catch((e: unknown) => log.error('after applying a suggestion failed', errorFields(e)));
       }
     } catch (err) {
       if (err instanceof AppError && (err.kind === 'conflict' || err.code === 'protected_branch')) {

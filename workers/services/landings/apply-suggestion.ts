@@ -57,6 +57,8 @@ export interface Applied {
   head: string;
   /** The refs that moved (for after-push, when a branch moved). */
   refs: PushedRef[];
+  /** What HEAD names after the update (after-push's `head`). */
+  headRef: string;
   /** The revision added here (change sources); branch sources get theirs from after-push. */
   revision?: number;
 }
@@ -159,7 +161,9 @@ export async function applySuggestion(
     throw AppError.conflict(`The head moved meanwhile (${ref}); reload`, 'suggestion_stale');
   }
   await resolveThread(s, c.root.id, true);
-  if (branch !== null) return { head: amended, refs: [{ ...command, ok: true }] };
+  if (branch !== null) {
+    return { head: amended, refs: [{ ...command, ok: true }], headRef: outcome.head };
+  }
   const target = state.refs.find((r) => r.name === `refs/heads/${landing.target_branch}`)?.oid;
   await s.db.transaction((db) =>
     addRevisionRows(
@@ -176,5 +180,5 @@ export async function applySuggestion(
       { id: user.id, now: s.now, before: revision.head_oid },
     ),
   );
-  return { head: amended, refs: [], revision: next };
+  return { head: amended, refs: [], headRef: outcome.head, revision: next };
 }

@@ -14,6 +14,8 @@ export interface LineHooks {
   annotate?: (path: string, side: DiffSide, line: number, cols: number) => Child;
   /** Something beside a line's number (a link opening a comment form on it). */
   lineAction?: (path: string, side: DiffSide, line: number) => Child;
+  /** A note after a hunk's header (the interdiff's "may come from the rebase"). */
+  hunkNote?: (hunk: Hunk) => string | undefined;
 }
 
 const sign = (l: DiffLine) => (l.op === '+' ? '+' : l.op === '-' ? '−' : ' ');
@@ -51,7 +53,10 @@ export function UnifiedRows(p: { path: string; hunks: Hunk[]; hooks: LineHooks }
           <tr class="h">
             <td class="ln">…</td>
             <td class="ln">…</td>
-            <td>{hunkHeader(hunk)}</td>
+            <td>
+              {hunkHeader(hunk)}
+              {h.hunkNote?.(hunk) ?? ''}
+            </td>
           </tr>
           {hunk.lines.map((l) => (
             <>
@@ -124,7 +129,10 @@ export function SplitRows(p: { path: string; hunks: Hunk[]; hooks: LineHooks }) 
         <>
           <tr class="h">
             <td class="ln">…</td>
-            <td colspan={3}>{hunkHeader(hunk)}</td>
+            <td colspan={3}>
+              {hunkHeader(hunk)}
+              {h.hunkNote?.(hunk) ?? ''}
+            </td>
           </tr>
           {splitPairs(hunk.lines).map(([old, neu]) => (
             <>

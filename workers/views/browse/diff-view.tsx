@@ -90,6 +90,7 @@ export function DiffView(
   const hooks: LineHooks = {
     ...(props.annotate ? { annotate: props.annotate } : {}),
     ...(props.lineAction ? { lineAction: props.lineAction } : {}),
+    ...(props.hunkNote ? { hunkNote: props.hunkNote } : {}),
   };
   const split = props.split === true;
   const total = props.files.reduce(

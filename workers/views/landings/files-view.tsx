@@ -7,7 +7,11 @@
  */
 import type { RevisionRow } from '../../../db/queries/landings';
 import type { FileDiff, TreeDiff } from '../../services/browse/diff/file-diff';
-import type { InterdiffFile, RevisionInterdiff } from '../../services/landings/engine/interdiff';
+import type {
+  InterdiffFile,
+  InterdiffHunk,
+  RevisionInterdiff,
+} from '../../services/landings/engine/interdiff';
 import { ShortSha } from '../browse/common';
 import type { DiffSide } from '../browse/diff-rows';
 import { DiffView } from '../browse/diff-view';
@@ -189,6 +193,11 @@ export function FilesView(p: FilesViewProps) {
         split={st.split}
         modeHref={(split) => filesHref(p.self, { ...st, split, comment: undefined })}
         fileNote={conflictNote}
+        hunkNote={(h) =>
+          (h as InterdiffHunk).fromRebaseConflict
+            ? '  ⚠ touches a region where the rebase conflicted: may come from the rebase'
+            : undefined
+        }
         lineAction={(path, side, line) =>
           commentable(side) ? (
             <a
