@@ -6,8 +6,9 @@
  * the push intake (write-objects.ts) and the refs move in one RepoObject compare-and-swap, as
  * land.ts does: for a branch source the branch moves (write access and the branch's protection
  * judged as for a push; after-push's branch sync then adds the revision), for a change source a
- * new `refs/landings/<n>/<revision>` is created and the revision recorded here. A head that
- * moved since the page was shown is refused, never overwritten.
+ * new `refs/landings/<n>/<revision>` is created and the revision recorded here (dismissing the
+ * approvals it made stale, as push-review does). A head that moved since the page was shown is
+ * refused, never overwritten.
  */
 import { AppError } from '../../../common/errors';
 import { ZERO_OID } from '../../../common/git/refs';
@@ -23,7 +24,9 @@ import { NewObjects } from './engine/objects';
 import { rewriteCommit } from './engine/commits';
 import { objectsOf, type LandingScope } from './landings';
 import { lineCommentsOf, resolveThread } from './line-comments';
+import { protectionRules } from '../repos/branch-protection-store';
 import { addRevisionRows, revisionRef } from './record';
+import { dismissOnNewRevision } from './stale-approvals';
 import { parseSuggestion } from './suggestion';
 
 /** Replaces lines `start`..`end` (1-based, inclusive) of `text` with `lines`. */
@@ -180,5 +183,8 @@ export async function applySuggestion(
       { id: user.id, now: s.now, before: revision.head_oid },
     ),
   );
+  // As a push of the new revision would: approvals it made stale go when the rule says so.
+  const rules = await protectionRules(s.db, s.repo.id);
+  await dismissOnNewRevision(s.db, objects, landing, rules, { actorId: user.id, now: s.now });
   return { head: amended, refs: [], headRef: outcome.head, revision: next };
 }
