@@ -7,6 +7,7 @@
 import { evaluateWorkflows } from '../evaluate';
 import type { SandboxBackend } from '../sandbox/types';
 import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
+import type { Trace } from './trace';
 import { checkout } from './workspace';
 
 export interface EventContext {
@@ -15,6 +16,7 @@ export interface EventContext {
   dataDir?: string | undefined;
   log(message: string): void;
   signal?: AbortSignal;
+  trace?: Trace | undefined;
 }
 
 export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Promise<void> {
@@ -34,6 +36,7 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
     await ctx.api.failEvent(event.id, lease, `checkout failed: ${String(err)}`.slice(0, 2000));
     return;
   }
+  ctx.trace?.('event_checked_out', event.id);
   try {
     const results = await evaluateWorkflows({
       workspace: ws.dir,
@@ -46,7 +49,9 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
         ? { file: r.file, error: r.error, log: r.log.slice(-8000) }
         : { file: r.file, workflows: r.workflows },
     );
+    ctx.trace?.('event_evaluated', event.id);
     await ctx.api.reportEvaluation(event.id, lease, ws.commit, files);
+    ctx.trace?.('event_reported', event.id);
     const matched = results.flatMap((r) => ('workflows' in r ? r.workflows : []));
     ctx.log(
       `event ${event.id} (${event.type} ${event.repo.full_name} ${event.ref}): ${results.length} file(s), ` +

@@ -13,6 +13,7 @@ import type { SandboxBackend } from '../sandbox/types';
 import { limitsForRun, type StepLimits } from '../sandbox/limits';
 import { LeaseLostError, type ClaimedRun, type ControllerApi, type RunResult } from './api';
 import { EventForwarder } from './forwarder';
+import type { Trace } from './trace';
 import { checkout, type Workspace } from './workspace';
 
 export interface RunContext {
@@ -29,6 +30,7 @@ export interface RunContext {
   abandon: AbortSignal;
   /** The model provider for llm/agent steps (it holds the key; steps never see it). */
   models?: Provider | undefined;
+  trace?: Trace | undefined;
 }
 
 export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<void> {
@@ -81,7 +83,8 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
       });
       return;
     }
-    const forwarder = new EventForwarder(ctx.api, id, token, run.attempt > 1);
+    ctx.trace?.('run_checked_out', id);
+    const forwarder = new EventForwarder(ctx.api, id, token, run.attempt > 1, ctx.trace);
     let summary: RunSummary;
     try {
       summary = await runPlan({
