@@ -15,6 +15,7 @@ import type { SandboxBackend } from '../sandbox/types';
 import { CLAIM_READY, ControllerApi, type ClaimedRun, type ClaimWait } from './api';
 import { handleEvent } from './handle-event';
 import type { Trace } from './trace';
+import { WorkspaceCache } from './workspace-cache';
 import { handleRun } from './handle-run';
 import { describeLimits, stepLimitsFromEnv, type StepLimits } from '../sandbox/limits';
 
@@ -86,6 +87,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let stopping = false;
   const { nap, wakeAll } = napper();
 
+  const workspaces = new WorkspaceCache();
   const limits = opts.stepLimits ?? stepLimitsFromEnv(process.env);
   const runCtx = {
     api,
@@ -98,6 +100,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     abandon: abandon.signal,
     models: opts.agent ? new Provider(opts.agent) : undefined,
     trace: opts.trace,
+    workspaces,
   };
 
   const startRun = (claimed: ClaimedRun) => {
@@ -139,7 +142,16 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         stats.events++;
         opts.trace?.('event_claimed', ev.event.id);
         const ctx = { api, backend, dataDir: opts.dataDir, log, signal: abandon.signal };
-        await handleEvent({ ...ctx, trace: opts.trace }, ev);
+        await handleEvent({ ...ctx, trace: opts.trace, workspaces }, ev);
+        // The runs the event just queued: claim one now rather than when the run loop's held
+        // claim next looks (a free slot only; the run loop claims the rest).
+        if (!stopping && running.size < concurrency) {
+          const run = await api.claimRun(id, opts.leaseSeconds ?? 30).catch(() => undefined);
+          if (run && run !== CLAIM_READY) {
+            opts.trace?.('run_claimed', run.run.id);
+            startRun(run);
+          }
+        }
         return 'claimed';
       },
     ),
@@ -157,15 +169,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     ),
   ]);
 
+  const how = claimWait > 0 ? `long poll, ${claimWait} s` : 'polling';
   log(
-    `${id} claiming from ${opts.url} (${claimWait > 0 ? `long poll, ${claimWait} s` : 'polling'}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
+    `${id} claiming from ${opts.url} (${how}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
   );
-  // What the backend's own check found (e.g. whether steps with network=True can run here).
-  if (selected.detail) log(`sandbox: ${selected.detail}`);
-  // Exactly which step limits hold here, one line each: none is dropped without a word.
-  const support = backend.limitSupport;
-  if (support) for (const line of describeLimits(limits, support)) log(`limit: ${line}`);
-  else log(`limit: none holds: the ${backend.name} backend sets no step limits`);
+  for (const line of startLines(selected.detail, backend, limits)) log(line);
   return {
     id,
     backend,
@@ -181,8 +189,18 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       wakeAll();
       await loops;
       await Promise.all([...running]);
+      workspaces.clear();
     },
   };
+}
+
+/** What the backend's check found and exactly which step limits hold: none dropped silently. */
+function startLines(detail: string | undefined, backend: SandboxBackend, limits: StepLimits) {
+  const lines = detail ? [`sandbox: ${detail}`] : [];
+  const support = backend.limitSupport;
+  if (!support)
+    return [...lines, `limit: none holds: the ${backend.name} backend sets no step limits`];
+  return [...lines, ...describeLimits(limits, support).map((l) => `limit: ${l}`)];
 }
 
 /** Naps that `wakeAll()` ends early (a run slot came free, or the controller is stopping). */
