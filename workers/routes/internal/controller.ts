@@ -37,7 +37,7 @@ import {
   leaseOf,
   sweepLeases,
 } from '../../services/runs/workflow-leases';
-import { waitForClaim, workReady } from '../../services/runs/claim-wait';
+import { sweepNeeded, waitForClaim, workReady } from '../../services/runs/claim-wait';
 import { scheduledTick } from '../../services/workflows/workflow-cron';
 import { recordScheduledEvents } from '../../services/workflows/workflow-schedule';
 import {
@@ -62,16 +62,20 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   .post('/events/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
     const claimed = await waitForClaim(
-      () =>
-        claimEvent(
+      async () => {
+        const now = new Date();
+        const sweep = await sweepNeeded(c.var.db, now);
+        return claimEvent(
           c.var.db,
           c.env,
           body.owner,
           body.lease_seconds,
           origin(c),
-          new Date(),
+          now,
           body.repo_owner,
-        ),
+          sweep,
+        );
+      },
       workReady(c.var.db, c.env, 'events', body.repo_owner),
       body.wait_seconds,
       c.req.raw.signal,
@@ -93,16 +97,20 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   .post('/runs/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
     const claimed = await waitForClaim(
-      () =>
-        claimRun(
+      async () => {
+        const now = new Date();
+        const sweep = await sweepNeeded(c.var.db, now);
+        return claimRun(
           c.var.db,
           c.env,
           body.owner,
           body.lease_seconds,
           origin(c),
-          new Date(),
+          now,
           body.repo_owner,
-        ),
+          sweep,
+        );
+      },
       workReady(c.var.db, c.env, 'runs', body.repo_owner),
       body.wait_seconds,
       c.req.raw.signal,

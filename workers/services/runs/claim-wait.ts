@@ -63,6 +63,14 @@ const QUEUES: Record<'runs' | 'events', ClaimQueue> = {
   events: { table: 'workflow_events', status: 'pending' },
 };
 
+/**
+ * Whether a claim should sweep expired leases first: only when one has expired, so a claim on
+ * the push → first line path does not pay the sweep's writes for nothing (the cron sweeps too).
+ */
+export function sweepNeeded(db: Db, now: Date): Promise<boolean> {
+  return expiredLeaseExists(db, now);
+}
+
 /** Whether a claim of runs or events for this controller would find work or sweep a lease. */
 export function workReady(
   db: Db,
