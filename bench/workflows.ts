@@ -15,7 +15,9 @@
  *       Q runs re-run at once (`POST …/rerun`), which queues runs without evaluating events first.
  *
  * Defaults N=20, Q=20; PLUE_BENCH_QUICK=1: N=5, Q=6. Override with BENCH_WF_PUSHES, BENCH_WF_QUEUED;
- * BENCH_WF_LOG=1 prints the controller's log. Phases of (b) come from the run's timestamps.
+ * BENCH_WF_LOG=1 prints the controller's log. Phases of (b) come from the run's timestamps; the
+ * breakdown of (a) from the controller's trace marks (runner-controller/controller/trace.ts), the
+ * recorded sandbox calls and the viewer's own clock.
  */
 import { COMPONENT_CREDENTIALS } from '../common/dev-secret';
 import { mkdtempSync, rmSync } from 'node:fs';
