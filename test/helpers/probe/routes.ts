@@ -161,6 +161,8 @@ export const ROUTES: Record<string, RouteSpec> = {
   'GET /internal/runs/:id/stream': { kind: 'internal' },
   'POST /internal/runs/:id/restart': { kind: 'internal' },
   'POST /internal/runs/:id/forge/comment': { kind: 'internal' },
+  'POST /internal/runs/:id/forge/review': { kind: 'internal' },
+  'POST /internal/runs/:id/forge/open_landing_request': { kind: 'internal' },
   'POST /internal/controller/events/claim': { kind: 'internal' },
   'POST /internal/controller/events/:id/evaluation': { kind: 'internal' },
   'POST /internal/controller/events/:id/fail': { kind: 'internal' },

@@ -4,7 +4,8 @@
  * the approvals that still count for branch protection. An approval of an older revision is
  * stale only when the interdiff since that revision is not empty (docs/design/landing-requests.md
  * §7): a trivial rebase keeps it; when the rule dismisses stale approvals, the others are
- * dismissed (recorded) the first time they are judged.
+ * dismissed (recorded) the first time they are judged. The agent account's approvals are shown but
+ * never counted (an agent's review is advice; required approvals come from people).
  */
 import { z } from 'zod';
 import { AppError } from '../../../common/errors';
@@ -18,6 +19,7 @@ import {
 import { listRevisions, type LandingRow, type RevisionRow } from '../../../db/queries/landings';
 import { upsertThreads } from '../../../db/queries/notifications';
 import type { ObjectReader } from '../browse/objects';
+import { AGENT_LOGIN } from '../agents/agent-account';
 import { participant, requireLevel, type RepoScope } from '../issues/access';
 import { interdiffRevisions, onlyRebased } from './engine/interdiff';
 import { landingOf } from './landings';
@@ -75,9 +77,23 @@ export async function submitReview(
 ): Promise<ReviewRow> {
   const user = participant(s);
   const landing = await landingOf(s, number);
+  if (STATE[input.event] !== 'commented') await requireLevel(s, 'write');
+  return recordReview(s, landing, user.id, input);
+}
+
+/**
+ * Records a review by `userId` whose right to give it the caller has checked (submitReview: write
+ * access for a verdict; the agent's review tool: its prompt's declaration, forge-review.ts).
+ */
+export async function recordReview(
+  s: RepoScope,
+  landing: LandingRow,
+  userId: string,
+  input: ReviewInput,
+): Promise<ReviewRow> {
+  const user = { id: userId };
   const state = STATE[input.event];
   if (state !== 'commented') {
-    await requireLevel(s, 'write');
     if (landing.author_id === user.id) {
       throw AppError.invalid(
         state === 'approved'
@@ -177,6 +193,8 @@ export async function countedApprovals(
   const trivial = new Map<number, boolean>();
   for (const r of latestVerdicts(reviews).values()) {
     if (r.state !== 'approved' || r.reviewer_id === null) continue;
+    // An agent's approval is advice: protection's required reviews come from people.
+    if (r.reviewer_login === AGENT_LOGIN) continue;
     if (r.revision === current.number) {
       out.push({ user: r.reviewer_id, revision: r.revision });
       continue;
