@@ -33,7 +33,9 @@ export type IssueEventKind =
   // Review comments and requests (db/migrations/0017_landing_comments.sql).
   | 'line_commented'
   | 'review_requested'
-  | 'review_request_removed';
+  | 'review_request_removed'
+  // Dismissed approvals (db/migrations/0022_land_loop.sql).
+  | 'review_dismissed';
 
 export interface IssueEventRow {
   id: string;

@@ -15,6 +15,7 @@ import { onPushed } from '../services/git/after-push';
 import { compactIfNeeded } from '../services/git/compaction';
 import { receivePack } from '../services/git/receive-pack';
 import { protectionGuard } from '../services/git/receive-protection';
+import { protectionRules } from '../services/repos/branch-protection-store';
 import { gitRepoContext } from '../services/git/repo-context';
 import { decodedBody, readLimited } from '../services/git/request-body';
 import { parseV2Request, uploadPack } from '../services/git/upload-pack';
@@ -162,9 +163,11 @@ export const gitRoutes = new Hono<AppEnv>()
     const actorId = c.var.user?.id;
     const exec = c.executionCtx;
     const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
-    // Branch protection rules are read before the pack arrives (the request's database handle
-    // may be gone by the time the commands are judged).
-    const guard = await protectionGuard(c.var.db, ctx.repo.id, c.var.user);
+    // Branch protection rules are read once per push, before the pack arrives (the request's
+    // database handle may be gone by the time the commands are judged); the landing hooks (stale
+    // approvals on a new revision) use the same list.
+    const rules = await protectionRules(c.var.db, ctx.repo.id);
+    const guard = await protectionGuard(c.var.db, ctx.repo.id, c.var.user, rules);
     const [owner = '', name = ''] = ctx.repo.fullName.split('/');
     // `refs/for/<branch>` opens or revises landing requests (services/landings/push-review.ts).
     const review =
@@ -176,11 +179,12 @@ export const gitRoutes = new Hono<AppEnv>()
             pusherId: actorId,
             origin: publicOrigin(env),
             now: () => new Date(),
+            rules,
           });
     const push = receivePack(ctx, decodedBody(c.req.raw), {
       guard,
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
-      onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
+      onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId, rules }, log),
       ...(review ? { review } : {}),
     });
     c.executionCtx.waitUntil(push.done);

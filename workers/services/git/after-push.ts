@@ -16,6 +16,7 @@ import { syncBranchLandings } from '../landings/branch-sync';
 import { openDb } from '../platform/database';
 import { recordPushEvents } from '../workflows/workflow-events';
 import { compactIfNeeded } from './compaction';
+import type { ProtectionRule } from '../repos/branch-protection';
 import type { PushedRef } from './receive-pack';
 import type { GitRepoContext } from './repo-context';
 
@@ -23,6 +24,8 @@ export interface PushSummary {
   refs: PushedRef[];
   head: string;
   actorId: string | undefined;
+  /** The repository's protection rules, when the push read them already (once per push). */
+  rules?: ProtectionRule[];
 }
 
 /** The branch HEAD names when it differs from the recorded default branch, else undefined. */
@@ -67,7 +70,14 @@ export async function onPushed(
         log.error('recording issue references failed', errorFields(err));
       }
       try {
-        const revised = await syncBranchLandings(db, ctx, push.refs, push.actorId, new Date());
+        const revised = await syncBranchLandings(
+          db,
+          ctx,
+          push.refs,
+          push.actorId,
+          new Date(),
+          push.rules,
+        );
         if (revised.length > 0) log.info('landings revised by push', { revised });
       } catch (err) {
         log.error('revising landings failed', errorFields(err));

@@ -67,14 +67,16 @@ async function pushActor(
 
 /**
  * The guard for a push to the repository by `user`, or undefined when no rule exists (the push
- * path then does nothing more). Reads the rules once, before the pack arrives.
+ * path then does nothing more). The rules are read once per push, before the pack arrives (by
+ * the caller, who hands the same list to the landing hooks, or here).
  */
 export async function protectionGuard(
   db: Db,
   repoId: string,
   user: { id: string; login: string } | undefined,
+  known?: ProtectionRule[],
 ): Promise<PushGuard | undefined> {
-  const rules = await protectionRules(db, repoId);
+  const rules = known ?? (await protectionRules(db, repoId));
   if (rules.length === 0) return undefined;
   const actor: ProtectionActor = user
     ? await pushActor(db, repoId, user, rules)

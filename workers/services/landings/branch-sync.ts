@@ -3,14 +3,21 @@
  * `synchronize`): the new tip under `refs/landings/<n>/<revision>` (through RepoObject, like any
  * ref), the revision row, the timeline event and the `pull_request` workflow event. Called after
  * the push's refs moved (git/after-push.ts); a push that leaves the tip where the last revision
- * was adds nothing.
+ * was adds nothing. A new revision dismisses the approvals it made stale when the target's rule
+ * says so (stale-approvals.ts). The repository state, its objects and the protection rules are
+ * read once per push, not once per branch.
  */
 import { ZERO_OID } from '../../../common/git/refs';
 import type { Db } from '../../../db/client';
 import { latestRevisions, openLandingsFromBranch } from '../../../db/queries/landings';
+import type { ObjectReader } from '../browse/objects';
 import type { GitRepoContext } from '../git/repo-context';
 import { openObjects } from '../git/repo-context';
+import type { ProtectionRule } from '../repos/branch-protection';
+import { protectionRules } from '../repos/branch-protection-store';
+import type { RepoState } from '../../../durable-objects/formats';
 import { addRevisionRows, revisionRef } from './record';
+import { dismissOnNewRevision } from './stale-approvals';
 import { readStack } from './stack-walk';
 
 export interface MovedRef {
@@ -27,8 +34,11 @@ export async function syncBranchLandings(
   refs: MovedRef[],
   pusherId: string | undefined,
   now: Date,
+  knownRules?: ProtectionRule[],
 ): Promise<string[]> {
   const added: string[] = [];
+  let repo: Promise<{ state: RepoState; objects: ObjectReader }> | undefined;
+  let rules: Promise<ProtectionRule[]> | undefined;
   const moved = refs.filter(
     (r) => r.ok && r.newOid !== ZERO_OID && r.ref.startsWith('refs/heads/'),
   );
@@ -43,8 +53,11 @@ export async function syncBranchLandings(
       db,
       landings.map((l) => l.id),
     );
-    const state = await ctx.refs.state(ctx.repo.defaultBranch);
-    const objects = await openObjects(ctx, state);
+    repo ??= (async () => {
+      const state = await ctx.refs.state(ctx.repo.defaultBranch);
+      return { state, objects: await openObjects(ctx, state) };
+    })();
+    const { state, objects } = await repo;
     for (const l of landings) {
       const last = latest.get(l.id);
       if (last?.head_oid === r.newOid) continue;
@@ -74,6 +87,8 @@ export async function syncBranchLandings(
           { id: pusherId ?? null, now, before: last?.head_oid ?? null },
         ),
       );
+      rules ??= knownRules ? Promise.resolve(knownRules) : protectionRules(db, ctx.repo.id);
+      await dismissOnNewRevision(db, objects, l, await rules, { actorId: pusherId ?? null, now });
       added.push(`!${l.number}/${number}`);
     }
   }

@@ -1,8 +1,9 @@
 /**
  * Landing a landing request (the API's `PUT …/merge` and the page's Land button): write access,
  * an open landing whose stack below has landed, the expected head (`sha`), mergeability computed
- * on the server (conflicts per file), then branch protection (landVerdict: approvals that still
- * count, the last pusher, required statuses on the revision's head, the lander), then land()'s
+ * on the server (conflicts per file, cached per head and target tip), then branch protection
+ * (evaluateLand on the governing rule, read once: approvals that still count, the last pusher,
+ * required statuses on the revision's head, the lander), then land()'s
  * one compare-and-swap, then recordLanded. Every refusal carries readable reasons.
  */
 import { AppError } from '../../../common/errors';
@@ -10,10 +11,13 @@ import { latestStatuses } from '../../../db/queries/commit-statuses';
 import { listRevisions, stackNeighbours, type LandingRow } from '../../../db/queries/landings';
 import { findUserById } from '../../../db/queries/users';
 import { holds, participant, requireLevel } from '../issues/access';
-import { landVerdict } from '../repos/branch-protection-store';
-import { checkMergeability, type Mergeability } from './engine/mergeability';
+import { evaluateLand, ruleFor } from '../repos/branch-protection';
+import { protectionRules } from '../repos/branch-protection-store';
+import type { ObjectReader } from '../browse/objects';
+import { checkMergeability } from './engine/mergeability';
 import { land, type LandHooks, type LandMethod, type LandResult } from './land';
 import { landingOf, objectsOf, type LandingScope } from './landings';
+import { cachedMergeability, type CachedMergeability } from './mergeability-cache';
 import { recordLanded } from './record';
 import { countedApprovals } from './reviews';
 
@@ -23,7 +27,8 @@ export interface LandCheck {
   targetTip: string | undefined;
   head: string;
   revision: number;
-  mergeability: Mergeability | undefined;
+  /** Conflicts per file; cached per (head, base, target tip): mergeability-cache.ts. */
+  mergeability: CachedMergeability | undefined;
   /** The open landing below in the stack, which must land first. */
   below: number | undefined;
   /** Protection's refusals (empty: allowed), and what an administrator bypasses. */
@@ -51,7 +56,7 @@ export async function checkLand(s: LandingScope, number: number): Promise<LandCh
   const mergeability =
     targetTip === undefined || landing.landing_state !== 'open'
       ? undefined
-      : await checkMergeability(objects, {
+      : await mergeabilityOf(s, landing.id, objects, {
           targetTip,
           base: current.base_oid,
           head: current.head_oid,
@@ -59,33 +64,26 @@ export async function checkLand(s: LandingScope, number: number): Promise<LandCh
   const user = s.actor.user;
   const login = user ? ((await findUserById(s.db, user.id))?.username ?? user.id) : '';
   const statuses = await latestStatuses(s.db, s.repo.id, current.head_oid);
-  const probe = await landVerdict(s.db, s.repo.id, landing.target_branch, {
-    approvals: [],
-    lastPusher: undefined,
-    currentRevision: current.number,
-    statuses: [],
-    lander: user?.id ?? '',
-    force: false,
-  });
-  const rule = probe.rule;
-  const approvals = await countedApprovals(
-    s,
-    landing,
-    revisions,
-    objects,
-    rule?.dismissStaleApprovals ?? false,
-  );
-  const lastPusher = revisions.length > 0 ? await pusherOf(s, current.pusher_login) : undefined;
-  const verdict = await landVerdict(s.db, s.repo.id, landing.target_branch, {
-    approvals,
-    lastPusher,
-    currentRevision: current.number,
-    statuses: statuses.map((x) => ({ context: x.context, state: x.state })),
-    lander: user?.id ?? '',
-    landerLogin: login,
-    landerIsAdmin: holds(s, 'admin'),
-    force: false,
-  });
+  // The rules are read once per judgement.
+  const rule = ruleFor(await protectionRules(s.db, s.repo.id), landing.target_branch);
+  const verdict = rule
+    ? evaluateLand(rule, {
+        approvals: await countedApprovals(
+          s,
+          landing,
+          revisions,
+          objects,
+          rule.dismissStaleApprovals,
+        ),
+        lastPusher: await pusherOf(s, current.pusher_login),
+        currentRevision: current.number,
+        statuses: statuses.map((x) => ({ context: x.context, state: x.state })),
+        lander: user?.id ?? '',
+        landerLogin: login,
+        landerIsAdmin: holds(s, 'admin'),
+        force: false,
+      })
+    : { ok: true as const, bypassed: [] };
   const latest = new Map(statuses.map((x) => [x.context, x.state]));
   return {
     landing,
@@ -101,6 +99,16 @@ export async function checkLand(s: LandingScope, number: number): Promise<LandCh
       state: latest.get(context),
     })),
   };
+}
+
+/** The landing's mergeability for these commits, from its cache row or computed. */
+function mergeabilityOf(
+  s: LandingScope,
+  landingId: string,
+  objects: ObjectReader,
+  key: { targetTip: string; base: string; head: string },
+): Promise<CachedMergeability> {
+  return cachedMergeability(s.db, landingId, key, () => checkMergeability(objects, key), s.now);
 }
 
 async function pusherOf(s: LandingScope, login: string | null): Promise<string | undefined> {

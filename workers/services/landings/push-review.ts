@@ -21,7 +21,10 @@ import type { RepoState } from '../../../durable-objects/formats';
 import { orAbsent, readCommit, type ObjectReader } from '../browse/objects';
 import type { ReceiveCommand } from '../git/receive-commands';
 import { FOR_PREFIX, type ReviewHook, type ReviewPlan } from '../git/receive-review';
+import { protectionRules } from '../repos/branch-protection-store';
+import type { ProtectionRule } from '../repos/branch-protection';
 import { addRevisionRows, openLandingRows, revisionRef, type RevisionFacts } from './record';
+import { dismissOnNewRevision } from './stale-approvals';
 import { readStack, type StackCommit } from './stack-walk';
 
 export interface PushReviewDeps {
@@ -32,6 +35,8 @@ export interface PushReviewDeps {
   /** The public origin, for the landing URLs printed to the pusher. */
   origin: string;
   now(): Date;
+  /** The repository's protection rules when the push already read them (once per push). */
+  rules?: ProtectionRule[];
 }
 
 interface PushOptions {
@@ -128,6 +133,7 @@ class PushReview {
   private readonly plans = new Map<string, CommandPlan>();
   readonly refused = new Map<string, string>();
   readonly lines: string[] = [];
+  private rules: Promise<ProtectionRule[]> | undefined;
 
   constructor(
     private readonly deps: PushReviewDeps,
@@ -239,6 +245,25 @@ class PushReview {
     );
   }
 
+  /** Dismisses the approvals a new revision made stale, when the target's rule says so. */
+  private async dismissStale(db: Db, l: LandingRow, n: number, now: Date): Promise<string[]> {
+    try {
+      // One read of the rules per push, whatever the number of landings it revises.
+      this.rules ??= this.deps.rules
+        ? Promise.resolve(this.deps.rules)
+        : protectionRules(db, this.deps.repo.id);
+      const landing = (await findLandingById(db, l.id)) ?? l;
+      const who = await dismissOnNewRevision(db, this.objects, landing, await this.rules, {
+        actorId: this.deps.pusherId,
+        now,
+      });
+      return who.map((u) => `Landing !${n}: ${u}'s approval dismissed (stale: a new revision)`);
+    } catch {
+      // The revision is recorded; judging the landing dismisses what is stale (reviews.ts).
+      return [`Landing !${n}: stale approvals will be dismissed when the landing is judged`];
+    }
+  }
+
   /** The landing refs each planned command creates. */
   updates(): Map<string, ReceiveCommand[]> {
     const out = new Map<string, ReceiveCommand[]>();
@@ -297,6 +322,7 @@ class PushReview {
           }
         });
         lines.push(`Landing !${n} revision ${r}: ${this.url(n)}`);
+        if (x.kind === 'revision') lines.push(...(await this.dismissStale(db, x.landing, n, now)));
       }
     }
     return lines;

@@ -4,8 +4,10 @@
  * the approvals that still count for branch protection. An approval of an older revision is
  * stale only when the interdiff since that revision is not empty (docs/design/landing-requests.md
  * §7): a trivial rebase keeps it; when the rule dismisses stale approvals, the others are
- * dismissed (recorded) the first time they are judged. The agent account's approvals are shown but
- * never counted (an agent's review is advice; required approvals come from people).
+ * dismissed as the new revision arrives (stale-approvals.ts), else the first time they are judged.
+ * Every dismissal, by hand or as stale, is a `review_dismissed` timeline event. The agent
+ * account's approvals are shown but never counted (an agent's review is advice; required
+ * approvals come from people).
  */
 import { z } from 'zod';
 import { AppError } from '../../../common/errors';
@@ -21,10 +23,12 @@ import { upsertThreads } from '../../../db/queries/notifications';
 import type { ObjectReader } from '../browse/objects';
 import { AGENT_LOGIN } from '../agents/agent-account';
 import { participant, requireLevel, type RepoScope } from '../issues/access';
-import { interdiffRevisions, onlyRebased } from './engine/interdiff';
+import { recordActivity } from '../issues/events';
 import { landingOf } from './landings';
+import { approvalStandings, dismissStale } from './stale-approvals';
 
 export type { ReviewRow };
+export { latestVerdicts } from './stale-approvals';
 
 export const reviewInput = z.object({
   event: z.enum(['APPROVE', 'REQUEST_CHANGES', 'COMMENT']),
@@ -157,72 +161,66 @@ export async function dismissReview(
     throw AppError.invalid(`A ${review.state} review cannot be dismissed`, 'not_dismissable');
   }
   await dismissReviews(s.db, landing.id, [review.id], { by: user.id, reason: message, now: s.now });
+  await recordActivity(s.db, landing.id, {
+    events: [
+      {
+        issueId: landing.id,
+        actorId: user.id,
+        event: 'review_dismissed',
+        data: {
+          // GitHub's review_dismissed shape, with the revision the review was on.
+          dismissed_review: {
+            state: review.state,
+            review_id: Number(review.id),
+            dismissal_message: message,
+            revision: review.revision,
+          },
+          reviewer: review.reviewer_login,
+          automatic: false,
+        },
+        now: s.now,
+      },
+    ],
+  });
   return (await findReview(s.db, landing.id, id)) ?? review;
-}
-
-/** Each reviewer's latest verdict (a comment does not replace an approval), for the page. */
-export function latestVerdicts(reviews: ReviewRow[]): Map<string, ReviewRow> {
-  const out = new Map<string, ReviewRow>();
-  for (const r of reviews) {
-    const who = r.reviewer_login ?? '';
-    if (r.state === 'commented' && out.has(who)) continue;
-    out.set(who, r);
-  }
-  return out;
 }
 
 /**
  * The approvals that count on the current revision, as LandFacts wants them: each reviewer's
  * latest verdict when it is an approval, with the revision it is on. An approval of an older
  * revision whose interdiff to the current one is empty (a trivial rebase) counts as the current
- * revision's; one whose interdiff is not is dismissed when `dismissStale`, else kept on its own
- * revision (evaluateLand ignores it only when stale ones are dismissed).
+ * revision's; a stale one is dismissed when `dismissStale` (normally it already was, when its
+ * revision arrived: stale-approvals.ts), else kept on its own revision (evaluateLand ignores it
+ * only when stale ones are dismissed).
  */
 export async function countedApprovals(
   s: RepoScope,
   landing: LandingRow,
   revisions: RevisionRow[],
   objects: ObjectReader,
-  dismissStale: boolean,
+  dismissStaleOnes: boolean,
 ): Promise<Array<{ user: string; revision: number }>> {
   const current = revisions[revisions.length - 1];
   if (!current) return [];
-  const reviews = await listReviews(s.db, landing.id);
+  const standings = await approvalStandings(
+    objects,
+    await listReviews(s.db, landing.id),
+    revisions,
+  );
   const out: Array<{ user: string; revision: number }> = [];
-  const stale: string[] = [];
-  const trivial = new Map<number, boolean>();
-  for (const r of latestVerdicts(reviews).values()) {
-    if (r.state !== 'approved' || r.reviewer_id === null) continue;
+  const stale: ReviewRow[] = [];
+  for (const { review: r, current: stands } of standings) {
     // An agent's approval is advice: protection's required reviews come from people.
     if (r.reviewer_login === AGENT_LOGIN) continue;
-    if (r.revision === current.number) {
-      out.push({ user: r.reviewer_id, revision: r.revision });
-      continue;
-    }
-    let same = trivial.get(r.revision);
-    if (same === undefined) {
-      const old = revisions.find((x) => x.number === r.revision);
-      same =
-        old !== undefined &&
-        onlyRebased(
-          await interdiffRevisions(
-            objects,
-            { head: old.head_oid, base: old.base_oid },
-            { head: current.head_oid, base: current.base_oid },
-          ),
-        );
-      trivial.set(r.revision, same);
-    }
-    if (same) out.push({ user: r.reviewer_id, revision: current.number });
-    else if (dismissStale) stale.push(r.id);
-    else out.push({ user: r.reviewer_id, revision: r.revision });
+    const user = r.reviewer_id ?? '';
+    if (stands) out.push({ user, revision: current.number });
+    else if (dismissStaleOnes) stale.push(r);
+    else out.push({ user, revision: r.revision });
   }
-  if (stale.length > 0) {
-    await dismissReviews(s.db, landing.id, stale, {
-      by: null,
-      reason: `Stale: revision ${current.number} changed the change since it was approved`,
-      now: s.now,
-    });
-  }
+  await dismissStale(s.db, landing, stale, {
+    revision: current.number,
+    actorId: null,
+    now: s.now,
+  });
   return out;
 }

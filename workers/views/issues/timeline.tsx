@@ -130,7 +130,27 @@ function describe(e: IssueEventRow, base: string) {
         </>
       );
     default:
-      return <>{e.event}</>;
+      return reviewEvent(e) ?? <>{e.event}</>;
+  }
+}
+
+/** What a landing's review event says (describe's overflow). */
+function reviewEvent(e: IssueEventRow) {
+  const d = e.data;
+  switch (e.event) {
+    case 'review_dismissed': {
+      const r = obj(d.dismissed_review);
+      return (
+        <>
+          dismissed {d.reviewer ? <b>{str(d.reviewer)}</b> : 'a reviewer'}’s{' '}
+          {r.state === 'changes_requested' ? 'change request' : 'approval'} of revision{' '}
+          {typeof r.revision === 'number' ? r.revision : '?'} · dismissed:{' '}
+          {str(r.dismissal_message)}
+        </>
+      );
+    }
+    default:
+      return undefined;
   }
 }
 
