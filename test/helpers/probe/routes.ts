@@ -163,6 +163,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /internal/runs/:id/forge/comment': { kind: 'internal' },
   'POST /internal/runs/:id/forge/review': { kind: 'internal' },
   'POST /internal/runs/:id/forge/open_landing_request': { kind: 'internal' },
+  'POST /internal/runs/:id/agent-budget': { kind: 'internal' },
   'POST /internal/controller/events/claim': { kind: 'internal' },
   'POST /internal/controller/events/:id/evaluation': { kind: 'internal' },
   'POST /internal/controller/events/:id/fail': { kind: 'internal' },

@@ -8,11 +8,14 @@
  * - POST …/forge/review {step_id, event: approve|request_changes|comment, body?} → 201 {id, html_url}
  * - POST …/forge/open_landing_request {step_id, title, body?, files: [{path, content_base64|null,
  *   executable?}]} → 201 {number, branch, html_url}
+ * - POST /internal/runs/:id/agent-budget {step_id} → 200 {running, tokens} | 429 agent_limit: may
+ *   this model step start (per-repository limits, services/agents/agent-budget.ts)
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { presentedToken } from '../../middleware/auth';
+import { agentLimitsOf, checkAgentBudget } from '../../services/agents/agent-budget';
 import { agentComment } from '../../services/agents/forge-comment';
 import { agentLanding, openLandingInput } from '../../services/agents/forge-landing';
 import { agentReview, reviewToolInput } from '../../services/agents/forge-review';
@@ -50,7 +53,20 @@ async function declared(
 const repoUrl = (c: Context<AppEnv>, f: ForgeRun): string =>
   `${publicOrigin(c.env)}/${f.repo.owner_login}/${f.repo.name}`;
 
+const budgetInput = z.object({ step_id: z.string().min(1).max(200) });
+
 export const internalForgeRoutes = new Hono<AppEnv>()
+  .post('/:id/agent-budget', async (c) => {
+    const input = await jsonInput(c, budgetInput);
+    const now = new Date();
+    const f = await forgeRunOf(
+      c.var.db,
+      c.req.param('id'),
+      presentedToken(c.req.header('Authorization')),
+      now,
+    );
+    return c.json(await checkAgentBudget(c.var.db, agentLimitsOf(c.env), f, input.step_id, now));
+  })
   .post('/:id/forge/comment', async (c) => {
     const input = await jsonInput(c, commentInput);
     const now = new Date();
