@@ -27,6 +27,7 @@ import { commitStatusRoutes } from './routes/pages/commit-statuses';
 import { homeRoutes } from './routes/pages/home';
 import { issuePageRoutes } from './routes/pages/issues';
 import { landingPageRoutes } from './routes/pages/landings';
+import { landingReviewRoutes } from './routes/pages/landing-review';
 import { newRepoRoutes } from './routes/pages/new-repo';
 import { notificationPageRoutes } from './routes/pages/notifications';
 import { peopleRoutes } from './routes/pages/people';
@@ -75,6 +76,7 @@ export function createApp(memory: MemoryTiers): Hono<AppEnv> {
   app.route('/', commitStatusRoutes);
   app.route('/', issuePageRoutes);
   app.route('/', landingPageRoutes);
+  app.route('/', landingReviewRoutes);
   app.route('/', notificationPageRoutes);
   app.route('/', repoSettingsRoutes);
   app.route('/', branchRuleRoutes);

@@ -287,6 +287,11 @@ export const ROUTES: Record<string, RouteSpec> = {
     fill: { number: 'landing' },
     ownerStatus: [200],
   },
+  [`GET ${api}/landings/:number{[0-9]+}/interdiff`]: {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    ownerStatus: [200],
+  },
   // Review comments on a landing's code and review requests.
   [`GET ${api}/landings/:number{[0-9]+}/comments`]: {
     kind: 'repo',
@@ -592,6 +597,32 @@ export const ROUTES: Record<string, RouteSpec> = {
     fill: { number: 'landing' },
     body: { form: {} },
     ownerStatus: [409],
+  },
+  // The landing page's review forms (line comments, threads, review requests).
+  'POST /:owner/:repo/landings/:number{[0-9]+}/comments': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { form: { body: 'probe', path: 'topic.txt', line: '1', side: 'RIGHT' } },
+    readerWrites: true,
+  },
+  'POST /:owner/:repo/landings/:number{[0-9]+}/comments/:id{[0-9]+}/resolution': {
+    kind: 'repo',
+    fill: { number: 'landing', id: 'reviewComment' },
+    body: { form: { resolved: 'true' } },
+  },
+  // The fixture's comment holds no suggestion: 404 for the owner shows the route was reached.
+  'POST /:owner/:repo/landings/:number{[0-9]+}/comments/:id{[0-9]+}/apply': {
+    kind: 'repo',
+    fill: { number: 'landing', id: 'reviewComment' },
+    body: { form: {} },
+    ownerStatus: [404],
+  },
+  // The owner wrote the landing, and cannot be asked to review it: 400 shows the route was reached.
+  'POST /:owner/:repo/landings/:number{[0-9]+}/requested_reviewers': {
+    kind: 'repo',
+    fill: { number: 'landing' },
+    body: { form: { reviewers: 'probe-nobody' } },
+    ownerStatus: [400],
   },
   // Issue pages and their forms.
   'GET /:owner/:repo/issues': { kind: 'repo', ownerStatus: [200] },

@@ -2,8 +2,8 @@
  * Landing requests over the API, shaped like GitHub's pulls API: list (state filter, `Link`
  * pagination, counts in headers), create (from a branch or a change id), get, update (title,
  * body, draft, state, target), revisions, and the commits and files of a revision (the latest
- * unless `?revision=`). Comments, labels, assignees and reactions are the issue routes', under
- * the same number. Authorisation is the issue rules' (services/issues/access.ts).
+ * unless `?revision=`), and the interdiff between two revisions (`?from=&to=`). Comments,
+ * labels, assignees and reactions are the issue routes', under the same number. Authorisation is the issue rules' (services/issues/access.ts).
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -35,6 +35,7 @@ import {
   revisionView,
 } from '../../services/landings/views';
 import { latestRevisionOf } from '../../services/landings/page-data';
+import { interdiffView, landingInterdiff } from '../../services/landings/revision-interdiff';
 import { jsonInput, queryInput, queryNumber } from '../input';
 import { bodiesHtml, scopeOf } from './issue-request';
 import { pageOf, setLinkHeader } from './request';
@@ -53,6 +54,10 @@ function landingNumber(c: Context<AppEnv>): number {
 }
 
 const revisionQuery = z.object({ revision: queryNumber('a revision number').optional() });
+const interdiffQuery = z.object({
+  from: queryNumber('a revision number').optional(),
+  to: queryNumber('a revision number').optional(),
+});
 
 async function views(c: Context<AppEnv>, s: LandingScope, rows: LandingRow[]) {
   const extras = await withExtras(s.db, s.repo.id, rows);
@@ -128,4 +133,9 @@ export const landingRoutes = new Hono<AppEnv>()
     const { objects } = await objectsOf(s);
     const diff = await revisionFiles(objects, revision);
     return c.json(diff.files.map(landingFileView));
+  })
+  .get('/repos/:owner/:repo/landings/:number{[0-9]+}/interdiff', async (c) => {
+    const s = await landingScope(c);
+    const q = queryInput(c, interdiffQuery.passthrough());
+    return c.json(interdiffView(await landingInterdiff(s, landingNumber(c), q.from, q.to)));
   });

@@ -1,8 +1,9 @@
 /**
  * The landing pages: the list (`/{owner}/{repo}/landings?state=`), the new-landing form reached
  * from Compare (`/landings/new?base=&head=`, a plain POST), one landing with its conversation,
- * revisions, commits and files (`/landings/{n}?tab=&revision=`), and its state form (close,
- * reopen, draft). Comments and reactions post to the issue forms under the same number, which
+ * revisions, commits and files (`/landings/{n}?tab=&revision=`, or `?tab=files&from=&to=` for an
+ * interdiff, `&diff=split` side by side), and its state form (close, reopen, draft). The review
+ * forms (line comments, threads, review requests) are landing-review.tsx's. Comments and reactions post to the issue forms under the same number, which
  * redirect back here through the issue page's redirect.
  */
 import { Hono, type Context } from 'hono';
@@ -31,7 +32,15 @@ import { onPushed } from '../../services/git/after-push';
 import { objectsOf } from '../../services/landings/landings';
 import { errorFields } from '../../../common/log';
 import { LandingListPage } from '../../views/landings/list-page';
-import { LandingPage, type LandingTab } from '../../views/landings/landing-page';
+import {
+  LandingPage,
+  type LandingPageProps,
+  type LandingTab,
+} from '../../views/landings/landing-page';
+import { filesHref, type FilesState } from '../../views/landings/files-view';
+import { isSplit } from '../../views/browse/diff-view';
+import { landingInterdiff } from '../../services/landings/revision-interdiff';
+import { reviewRequestsOf } from '../../services/landings/review-requests';
 import { NewLandingPage, type NewLandingValues } from '../../views/landings/new-page';
 import { formInput, formText, queryInput, queryNumber, uiPageQuery } from '../input';
 import { numberOf, scope } from './issue-forms';
@@ -46,6 +55,15 @@ const listQuery = uiPageQuery.extend({
 const pageQuery = z.object({
   tab: z.enum(['conversation', 'commits', 'files']).catch('conversation').default('conversation'),
   revision: queryNumber('a revision number').optional(),
+  // The Files tab: `rev` is `revision`; `from` (empty: the base) and `to` pick an interdiff.
+  rev: queryNumber('a revision number').optional(),
+  from: z.union([z.literal(''), queryNumber('a revision number')]).optional(),
+  to: queryNumber('a revision number').optional(),
+  diff: z.string().max(20).optional().catch(undefined),
+  // An open review comment form: on `line` of `path` on `side`.
+  path: z.string().max(4096).optional().catch(undefined),
+  side: z.enum(['LEFT', 'RIGHT']).optional().catch(undefined),
+  line: queryNumber('a line number').optional().catch(undefined),
   land_error: z.string().max(1000).optional().catch(undefined),
 });
 const reviewForm = z.object({
@@ -106,6 +124,20 @@ async function reviewThreads(
 
 const landingPath = (s: LandingScope, n: number) =>
   `/${s.repo.owner_login}/${s.repo.name}/landings/${n}`;
+
+/** The Files tab's state from the query: revision shown, interdiff start, mode, comment form. */
+function filesState(q: z.output<typeof pageQuery>, shown: number): FilesState {
+  const from = q.from === undefined || q.from === '' || q.from === shown ? undefined : q.from;
+  const comment =
+    q.path !== undefined && q.line !== undefined
+      ? {
+          path: q.path,
+          side: q.side === 'LEFT' ? ('base' as const) : ('head' as const),
+          line: q.line,
+        }
+      : undefined;
+  return { revision: shown, from, split: isSplit(q.diff), comment };
+}
 
 export const landingPageRoutes = new Hono<AppEnv>()
   .get('/:owner/:repo/landings', async (c) => {
@@ -244,15 +276,45 @@ export const landingPageRoutes = new Hono<AppEnv>()
     const s = await landingScope(c);
     const q = queryInput(c, pageQuery);
     const tab: LandingTab = q.tab;
-    const data = await landingPageData(s, numberOf(c), q.revision, tab === 'files');
+    const n = numberOf(c);
+    const wanted = q.to ?? q.revision ?? q.rev;
+    const interdiffFrom = tab === 'files' && q.from ? q.from : undefined;
+    const data = await landingPageData(s, n, wanted, tab === 'files' && !interdiffFrom);
     const issue = data.landing;
     const commits = repoCommits(c.env, s.repo);
     const [bodyHtml] = await renderIssueTexts(s.db, s.actor, s.repo, [issue.body], commits);
     const can = issuePermissions(s, issue);
-    const threads =
-      tab === 'files' && data.revision
-        ? await reviewThreads(s, issue.number, data.revision.number, commits)
-        : undefined;
+    const manage = await mayManage(s, issue);
+    const self = landingPath(s, n);
+    let files: LandingPageProps['files'];
+    if (tab === 'files' && data.revision) {
+      const state = filesState(q, data.revision.number);
+      const interdiff =
+        state.from !== undefined
+          ? (await landingInterdiff(s, n, state.from, state.revision)).interdiff
+          : undefined;
+      const userId = s.actor.user?.id;
+      files = {
+        state,
+        diff: data.diff,
+        interdiff,
+        threads: await reviewThreads(s, n, data.revision.number, commits),
+        canComment: can.comment,
+        actions: {
+          action: self,
+          back: filesHref(self, { ...state, comment: undefined }),
+          reply: can.comment,
+          resolve: (authorId) => can.triage || (userId !== undefined && authorId === userId),
+          apply:
+            can.triage &&
+            issue.landing_state === 'open' &&
+            state.from === undefined &&
+            data.revision.number === data.revisions[data.revisions.length - 1]?.number
+              ? { head: data.revision.head_oid }
+              : undefined,
+        },
+      };
+    }
     const thread = await issuePageData(s, issue, false);
     c.header('Cache-Control', 'private, no-cache');
     return c.html(
@@ -263,13 +325,19 @@ export const landingPageRoutes = new Hono<AppEnv>()
         bodyHtml={bodyHtml ?? ''}
         timeline={await timelineOf(s, thread, can, commits)}
         reactions={await reactionSummary(s, issue)}
-        can={{ ...can, manage: await mayManage(s, issue) }}
+        can={{ ...can, manage }}
         revisions={data.revisions}
         revision={data.revision}
         tab={tab}
         commits={data.commits}
-        diff={data.diff}
-        threads={threads}
+        files={files}
+        split={isSplit(q.diff)}
+        requested={{
+          requests: await reviewRequestsOf(s, n),
+          action: self,
+          manage,
+          now: s.now.getTime(),
+        }}
         statuses={data.statuses}
         stack={data.stack}
         land={{ ...(await landPanel(s, issue.number)), error: q.land_error }}

@@ -1,11 +1,12 @@
 /**
  * A diff as HTML: the file list with +/− counts, then each file in a disclosure (open unless it
- * is large), with hunk headers and old/new line numbers; a renamed file shows "old → new" with
- * its similarity and only the lines that changed. Works without JavaScript.
+ * is large), with hunk headers and old/new line numbers, unified or split (`?diff=split`, a
+ * link in the URL so each link keeps its mode); a renamed file shows "old → new" with its
+ * similarity and only the lines that changed. Works without JavaScript.
  */
 import type { Child } from 'hono/jsx';
 import type { FileDiff } from '../../services/browse/diff/file-diff';
-import { hunkHeader } from '../../services/browse/diff/hunks';
+import { SplitRows, UnifiedRows, type LineHooks } from './diff-rows';
 
 const COLLAPSE_LINES = 400;
 const STATUS: Record<string, string> = { added: 'A', removed: 'D', modified: 'M', renamed: 'R' };
@@ -34,19 +35,71 @@ export function DiffStat(props: { additions: number; deletions: number }) {
   );
 }
 
-export function DiffView(props: {
-  files: FileDiff[];
-  truncated?: boolean;
-  renameLimitReached?: boolean;
-  /** Rows shown under a line (review threads): by path, side and that side's line number. */
-  annotate?: (path: string, side: 'base' | 'head', line: number) => Child;
-}) {
+/** "Unified | Split": links to the same page in each mode, the current one marked. */
+export function DiffModeToggle(p: { split: boolean; href: (split: boolean) => string }) {
+  return (
+    <p class="diff-mode" aria-label="Diff view">
+      View:{' '}
+      <a href={p.href(false)} aria-current={p.split ? undefined : 'true'}>
+        Unified
+      </a>{' '}
+      |{' '}
+      <a href={p.href(true)} aria-current={p.split ? 'true' : undefined}>
+        Split
+      </a>
+    </p>
+  );
+}
+
+/** `?diff=split` of a page's query (anything else is unified). */
+export const isSplit = (q: string | undefined): boolean => q === 'split';
+
+/** `url` with `diff=split` set or removed. */
+export function withDiffMode(url: string, split: boolean): string {
+  const u = new URL(url, 'http://x');
+  if (split) u.searchParams.set('diff', 'split');
+  else u.searchParams.delete('diff');
+  return `${u.pathname}${u.search}${u.hash}`;
+}
+
+/** A diff page's mode: split or not, and its own URL (path and query) for the toggle's links. */
+export interface DiffMode {
+  split: boolean;
+  here: string;
+}
+
+/** DiffView's `split` and `modeHref` for a page in `mode`. */
+export function modeProps(mode: DiffMode | undefined) {
+  if (!mode) return {};
+  return { split: mode.split, modeHref: (split: boolean) => withDiffMode(mode.here, split) };
+}
+
+export function DiffView(
+  props: {
+    files: FileDiff[];
+    truncated?: boolean;
+    renameLimitReached?: boolean;
+    /** Side by side instead of unified. */
+    split?: boolean;
+    /** The Unified / Split links: the page's URL in each mode. */
+    modeHref?: (split: boolean) => string;
+    /** A note under a file's name (e.g. the interdiff's rebase conflict). */
+    fileNote?: (f: FileDiff) => Child;
+  } & LineHooks,
+) {
+  const hooks: LineHooks = {
+    ...(props.annotate ? { annotate: props.annotate } : {}),
+    ...(props.lineAction ? { lineAction: props.lineAction } : {}),
+    ...(props.hunkNote ? { hunkNote: props.hunkNote } : {}),
+  };
+  const split = props.split === true;
   const total = props.files.reduce(
     (acc, f) => ({ a: acc.a + f.additions, d: acc.d + f.deletions }),
     { a: 0, d: 0 },
   );
   return (
     <section aria-label="Changes">
+      {props.modeHref ? <DiffModeToggle split={split} href={props.modeHref} /> : null}
       <p>
         {props.files.length} file{props.files.length === 1 ? '' : 's'} changed,{' '}
         <DiffStat additions={total.a} deletions={total.d} />
@@ -83,6 +136,7 @@ export function DiffView(props: {
               {f.binary ? '(binary)' : <DiffStat additions={f.additions} deletions={f.deletions} />}
               {big ? ' — large diff, click to show' : ''}
             </summary>
+            {props.fileNote ? props.fileNote(f) : null}
             {f.binary ? (
               <p class="notice">Binary file changed.</p>
             ) : f.omitted ? (
@@ -91,35 +145,13 @@ export function DiffView(props: {
               <p class="notice">File renamed without changes.</p>
             ) : (
               <div class="code-wrap">
-                <table class="diff">
+                <table class={split ? 'diff split' : 'diff'}>
                   <tbody>
-                    {(f.hunks ?? []).map((h) => (
-                      <>
-                        <tr class="h">
-                          <td class="ln">…</td>
-                          <td class="ln">…</td>
-                          <td>{hunkHeader(h)}</td>
-                        </tr>
-                        {h.lines.map((l) => (
-                          <>
-                            <tr class={l.op === '+' ? 'a' : l.op === '-' ? 'd' : undefined}>
-                              <td class="ln">{l.oldNo ?? ''}</td>
-                              <td class="ln">{l.newNo ?? ''}</td>
-                              <td>
-                                {l.op === '+' ? '+' : l.op === '-' ? '−' : ' '}
-                                {l.text}
-                              </td>
-                            </tr>
-                            {props.annotate && l.op === '-' && l.oldNo !== undefined
-                              ? props.annotate(f.path, 'base', l.oldNo)
-                              : null}
-                            {props.annotate && l.op !== '-' && l.newNo !== undefined
-                              ? props.annotate(f.path, 'head', l.newNo)
-                              : null}
-                          </>
-                        ))}
-                      </>
-                    ))}
+                    {split ? (
+                      <SplitRows path={f.path} hunks={f.hunks ?? []} hooks={hooks} />
+                    ) : (
+                      <UnifiedRows path={f.path} hunks={f.hunks ?? []} hooks={hooks} />
+                    )}
                   </tbody>
                 </table>
               </div>

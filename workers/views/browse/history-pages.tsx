@@ -19,7 +19,7 @@ import {
   type RepoRef,
 } from './common';
 import { StatusesSlot } from '../commit-statuses';
-import { DiffView } from './diff-view';
+import { DiffView, modeProps, type DiffMode } from './diff-view';
 
 type User = { login: string } | undefined;
 
@@ -147,7 +147,13 @@ function CommitMeta(p: { r: RepoRef; c: CommitInfo; now: number }) {
   );
 }
 
-export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: number }) {
+export function CommitPage(p: {
+  r: RepoRef;
+  user: User;
+  view: CommitView;
+  now: number;
+  mode?: DiffMode;
+}) {
   const c = p.view.commit;
   const body = c.message.split('\n').slice(1).join('\n').trim();
   return (
@@ -162,6 +168,7 @@ export function CommitPage(p: { r: RepoRef; user: User; view: CommitView; now: n
         files={p.view.diff.files}
         truncated={p.view.diff.truncated}
         renameLimitReached={p.view.diff.renameLimitReached}
+        {...modeProps(p.mode)}
       />
     </RepoPage>
   );
@@ -220,6 +227,7 @@ export function ComparePage(p: {
   /** Ref names for the picker's suggestions (none on a page pinned to commit ids). */
   refs?: string[];
   now: number;
+  mode?: DiffMode;
 }) {
   return (
     <RepoPage title={`Compare ${p.base}...${p.head}`} user={p.user} repo={p.r}>
@@ -251,6 +259,7 @@ export function ComparePage(p: {
         files={p.view.diff.files}
         truncated={p.view.diff.truncated}
         renameLimitReached={p.view.diff.renameLimitReached}
+        {...modeProps(p.mode)}
       />
     </RepoPage>
   );

@@ -47,6 +47,12 @@ table.diff td.ln { width: 1%; color: var(--muted); text-align: right; user-selec
 table.diff tr.a { background: color-mix(in srgb, var(--ok) 14%, transparent); }
 table.diff tr.d { background: color-mix(in srgb, var(--bad) 14%, transparent); }
 table.diff tr.h td { background: var(--code-bg); color: var(--muted); }
+table.diff.split td.a { background: color-mix(in srgb, var(--ok) 14%, transparent); }
+table.diff.split td.d { background: color-mix(in srgb, var(--bad) 14%, transparent); }
+table.diff.split td.empty { background: var(--code-bg); }
+table.diff.split td:not(.ln) { width: 49%; white-space: pre-wrap; }
+table.diff td.ln a.add-comment { text-decoration: none; margin-right: 0.2rem; }
+.diff-mode a[aria-current="true"] { font-weight: 700; }
 pre.message { white-space: pre-wrap; overflow-wrap: anywhere; }
 .hljs-keyword, .hljs-built_in, .hljs-selector-tag, .hljs-section { color: #a626a4; }
 .hljs-string, .hljs-attr, .hljs-template-tag, .hljs-addition { color: #2f7d32; }

@@ -3,20 +3,19 @@
  * goes, the checks of its head commit, its revisions, and three views of the selected revision
  * (`?revision=`, the latest by default): the conversation (the issue thread: comments,
  * reactions, timeline, the comment form posting to the issue routes), its commits, and the
- * files it changes against its base (`?tab=commits|files`). Interdiffs and the land button come
- * with the land engine; the page leaves their place in the revisions table.
+ * files it changes against its base (`?tab=commits|files`), or the interdiff between two
+ * revisions (files-view.tsx); the reviewers box with review requests, and the land box.
  */
 import { raw } from 'hono/html';
 import type { LandingRow, RevisionRow, StackNeighbour } from '../../../db/queries/landings';
 import type { StatusRow, StatusState } from '../../../db/queries/commit-statuses';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { CommitInfo } from '../../services/browse/data-tree';
-import type { TreeDiff } from '../../services/browse/diff/file-diff';
 import type { IssuePermissions } from '../../services/issues/access';
 import type { ReactionSummary } from '../../services/issues/reaction-summary';
 import { RepoPage, ShortSha } from '../browse/common';
-import { DiffView } from '../browse/diff-view';
-import { lineKey, ThreadRows, type ShownThread } from './review-threads';
+import { FilesView, filesHref, type FilesViewProps } from './files-view';
+import { RequestedReviewers, type RequestedProps } from './requested-reviewers';
 import { CommitList } from '../browse/history-pages';
 import { StatusesFragment } from '../commit-statuses';
 import { repoRefOf, When } from '../issues/parts';
@@ -43,9 +42,12 @@ export interface LandingPageProps {
   revision: RevisionRow | undefined;
   tab: LandingTab;
   commits: CommitInfo[];
-  diff: TreeDiff | undefined;
-  /** Review threads on the revision shown, by line (`lineKey`). */
-  threads?: Map<string, ShownThread[]>;
+  /** The Files tab (when shown). */
+  files?: Omit<FilesViewProps, 'self' | 'revisions'> | undefined;
+  /** Split diffs (`?diff=split`), kept by the page's links. */
+  split: boolean;
+  /** Requested reviewers and the form asking for more. */
+  requested?: RequestedProps | undefined;
   statuses: { state: StatusState; latest: StatusRow[] };
   stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
   /** Reviews and the land box (land-box.tsx). */
@@ -77,6 +79,8 @@ function Revisions(p: {
   revisions: RevisionRow[];
   current?: number | undefined;
   href: (n: number) => string;
+  /** The Files tab's interdiff from revision `from` to `to`. */
+  compare: (from: number, to: number) => string;
   now: number;
 }) {
   return (
@@ -87,6 +91,7 @@ function Revisions(p: {
           <th>Head</th>
           <th>Base</th>
           <th>Pushed</th>
+          <th>Compare</th>
         </tr>
       </thead>
       <tbody>
@@ -108,6 +113,11 @@ function Revisions(p: {
             </td>
             <td class="muted">
               by {r.pusher_login ?? 'ghost'} <When at={r.created_at} now={p.now} />
+            </td>
+            <td>
+              {r.number > 1 ? (
+                <a href={p.compare(r.number - 1, r.number)}>compare with previous</a>
+              ) : null}
             </td>
           </tr>
         ))}
@@ -207,6 +217,7 @@ export function LandingPage(p: LandingPageProps) {
     const q = new URLSearchParams({
       ...(tab !== 'conversation' ? { tab } : {}),
       ...(rev !== undefined ? { revision: String(rev) } : {}),
+      ...(p.split ? { diff: 'split' } : {}),
     }).toString();
     return q === '' ? self : `${self}?${q}`;
   };
@@ -235,6 +246,7 @@ export function LandingPage(p: LandingPageProps) {
       </p>
       <Stack base={base} number={landing.number} stack={p.stack} />
       {p.land ? <Reviewers panel={p.land} /> : null}
+      {p.requested ? <RequestedReviewers {...p.requested} /> : null}
       {p.land ? <LandBox action={self} landing={landing} panel={p.land} /> : null}
       {p.revision ? (
         <p class="landing-checks" aria-label="Checks">
@@ -262,7 +274,13 @@ export function LandingPage(p: LandingPageProps) {
       </nav>
       <section aria-label="Revisions" class="landing-view">
         <h3>Revisions</h3>
-        <Revisions revisions={p.revisions} current={rev} href={(n) => href(p.tab, n)} now={p.now} />
+        <Revisions
+          revisions={p.revisions}
+          current={rev}
+          href={(n) => href(p.tab, n)}
+          compare={(from, to) => filesHref(self, { revision: to, from, split: p.split })}
+          now={p.now}
+        />
       </section>
       {p.tab === 'conversation' ? (
         <div class="landing-view">
@@ -270,15 +288,8 @@ export function LandingPage(p: LandingPageProps) {
         </div>
       ) : null}
       {p.tab === 'commits' ? <CommitList r={repo} commits={p.commits} now={p.now} /> : null}
-      {p.tab === 'files' && p.diff ? (
-        <DiffView
-          files={p.diff.files}
-          truncated={p.diff.truncated}
-          renameLimitReached={p.diff.renameLimitReached}
-          annotate={(path, side, line) => (
-            <ThreadRows threads={p.threads?.get(lineKey(path, side, line))} />
-          )}
-        />
+      {p.tab === 'files' && p.files ? (
+        <FilesView self={self} revisions={p.revisions} {...p.files} />
       ) : null}
     </RepoPage>
   );

@@ -7,4 +7,12 @@ export const LANDINGS_STYLE = `
 .open-landing { border: 2px solid var(--line); padding: 0.4rem 0.8rem; margin: 0 0 1rem; }
 .open-landing summary { font-weight: 700; cursor: pointer; }
 .landing-checks .statuses-list { margin-left: 0.3rem; }
+.requested-reviewers { border: 2px solid var(--line); padding: 0.4rem 0.8rem; margin: 0 0 1rem; }
+.requested-reviewers h3 { margin: 0 0 0.3rem; font-size: 1rem; }
+.requested-reviewers ul { margin: 0 0 0.4rem; padding-left: 1.2rem; }
+.requested-reviewers form.inline { display: inline; margin-left: 0.4rem; }
+.revision-picker { margin: 0.5rem 0; }
+.interdiff-summary { border-left: 4px solid var(--accent, var(--line)); padding-left: 0.6rem; }
+tr.new-comment textarea, tr.review-thread textarea { width: 100%; min-height: 5rem; }
+tr.review-thread td { white-space: normal; }
 `;

@@ -26,6 +26,7 @@ import {
   RefsPage,
 } from '../../../views/browse/history-pages';
 import { enc, repoBase } from '../../../views/browse/common';
+import { isSplit } from '../../../views/browse/diff-view';
 import {
   isFullOid,
   notModifiedPage,
@@ -55,6 +56,12 @@ function refNames(b: Browse): string[] {
   return b.repo.state.refs
     .filter((r) => /^refs\/(heads|tags)\//.test(r.name))
     .map((r) => r.name.replace(/^refs\/(heads|tags)\//, ''));
+}
+
+/** `?diff=split` and the page's own path and query, for the Unified / Split links. */
+function diffMode(c: Context<AppEnv>): { split: boolean; here: string } {
+  const u = new URL(c.req.url);
+  return { split: isSplit(c.req.query('diff')), here: `${u.pathname}${u.search}` };
 }
 
 export const historyPageRoutes = new Hono<AppEnv>()
@@ -99,7 +106,11 @@ export const historyPageRoutes = new Hono<AppEnv>()
     const early = notModifiedPage(c, headers);
     if (early) return early;
     const view = await commitView(b.repo, b.cache, resolved.commit);
-    return c.html(<CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} />, 200, headers);
+    return c.html(
+      <CommitPage r={b.ref} user={c.var.user} view={view} now={b.now} mode={diffMode(c)} />,
+      200,
+      headers,
+    );
   })
   .get('/:owner/:repo/compare', async (c) => {
     const b = await openBrowse(c);
@@ -153,6 +164,7 @@ export const historyPageRoutes = new Hono<AppEnv>()
         view={view}
         refs={pinned ? undefined : refNames(b)}
         now={b.now}
+        mode={diffMode(c)}
       />,
       200,
       headers,

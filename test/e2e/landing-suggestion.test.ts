@@ -1,0 +1,113 @@
+/**
+ * Applying a suggested change from the landing page's form (a plain POST as a browser without
+ * JavaScript sends it), on a landing whose source is a branch: the branch's head is amended
+ * (same parent, same change id, the suggested lines in place), which gives the landing a new
+ * revision of the same change and resolves the thread; a reader may not apply, a stale head is
+ * refused, and a protection rule that forbids rewriting the branch refuses it too.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { signUp, type SignUp } from '../../scripts/clients/auth';
+import { GitSandbox, remoteUrl } from '../helpers/git';
+import { forgeClient, uniq, type Json } from './forge-client';
+import { jjCommit, newChangeId } from './landing-fixture';
+
+const base = inject('baseUrl');
+const { json, post } = forgeClient(base);
+
+describe('applying a suggestion', () => {
+  let owner: SignUp;
+  let reader: SignUp;
+  let full = '';
+  let dir = '';
+  let remote = '';
+  const g = new GitSandbox();
+  beforeAll(async () => {
+    [owner, reader] = await Promise.all([signUp(base), signUp(base)]);
+    const name = uniq('suggest');
+    await owner.createRepo(name);
+    full = `${owner.user.login}/${name}`;
+    await json(
+      owner,
+      'PUT',
+      `/repos/${full}/collaborators/${reader.user.login}`,
+      { permission: 'read' },
+      204,
+    );
+    dir = await g.makeRepo(uniq('w'), 1);
+    remote = remoteUrl(base, owner.user.login, name, await owner.token());
+    await g.ok(dir, ['push', '-q', remote, 'main']);
+  }, 60_000);
+  afterAll(() => g.cleanup());
+
+  it('amends the branch head with the suggestion, keeping its change id', async () => {
+    const change = newChangeId();
+    await g.ok(dir, ['checkout', '-q', '-b', 'fix', 'main']);
+    const first = await jjCommit(g, dir, {
+      file: 'code.txt',
+      content: 'one\ntwo\nthree\n',
+      message: 'Add code',
+      changeId: change,
+    });
+    await g.ok(dir, ['push', '-q', remote, 'fix']);
+    const created = await json(
+      owner,
+      'POST',
+      `/repos/${full}/landings`,
+      { base: 'main', head: 'fix', title: 'Add code' },
+      201,
+    );
+    const n = Number(created.number);
+    const L = `/repos/${full}/landings/${n}`;
+    const comment = await json(
+      reader,
+      'POST',
+      `${L}/comments`,
+      { body: 'Capitals:\n```suggestion\nTWO\n```', path: 'code.txt', line: 2 },
+      201,
+    );
+    const apply = `/${full}/landings/${n}/comments/${String(comment.id)}/apply`;
+
+    // A reader may not apply; a head that is not the latest is refused.
+    expect((await post(reader, apply, { head: first })).status).toBe(403);
+    const stale = await post(owner, apply, { head: 'f'.repeat(40) });
+    expect(stale.status).toBe(303);
+    expect(stale.headers.get('location')).toContain('land_error=');
+
+    // A rule forbidding rewrites of the branch refuses it, even to its owner.
+    const rule = `/repos/${full}/branches/fix/protection`;
+    const plain = {
+      required_status_checks: null,
+      enforce_admins: true,
+      required_pull_request_reviews: null,
+      restrictions: null,
+    };
+    await json(owner, 'PUT', rule, plain);
+    const guarded = await post(owner, apply, { head: first });
+    expect(decodeURIComponent(guarded.headers.get('location') ?? '')).toContain(
+      'force push prohibited',
+    );
+    expect(await json(owner, 'GET', `${L}/revisions`)).toHaveLength(1);
+    await json(owner, 'DELETE', rule, undefined, 204);
+
+    const ok = await post(owner, apply, { head: first });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe(`/${full}/landings/${n}?tab=files`);
+
+    // The branch moved to an amended head: same parent, same change id, the suggested line.
+    await g.ok(dir, ['fetch', '-q', remote, 'fix']);
+    const tip = (await g.ok(dir, ['rev-parse', 'FETCH_HEAD'])).trim();
+    expect(tip).not.toBe(first);
+    const raw = await g.ok(dir, ['cat-file', '-p', tip]);
+    expect(raw).toContain(`change-id ${change}`);
+    expect(raw).toContain(`parent ${(await g.ok(dir, ['rev-parse', `${first}^`])).trim()}`);
+    expect(await g.ok(dir, ['show', `${tip}:code.txt`])).toBe('one\nTWO\nthree\n');
+
+    // …which is revision 2 of the same landing, and the thread is resolved.
+    const revisions = await json(owner, 'GET', `${L}/revisions`);
+    expect(revisions.map((r: Json) => r.head_sha)).toEqual([first, tip]);
+    const files = await json(owner, 'GET', `${L}/files`);
+    expect(String(files[0]?.patch)).toContain('+TWO');
+    const after = await json(owner, 'GET', `${L}/comments?revision=1`);
+    expect(after.find((x: Json) => x.id === comment.id)).toMatchObject({ resolved: true });
+  });
+});
