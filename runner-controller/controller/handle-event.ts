@@ -7,13 +7,16 @@
  * out once and its workflow files are evaluated once for all the events; each event is still
  * reported (and fenced by its own lease) on its own. Files that no event of the claim can match
  * are answered from their cached definitions while their blob ids are unchanged
- * (evaluation-cache.ts).
+ * (evaluation-cache.ts). The evaluated checkout is kept for the events' runs
+ * (workspace-cache.ts) when a cache is given.
  */
 import type { FileEvaluation } from '../evaluate';
 import { EvaluationCache } from '../evaluation-cache';
 import type { SandboxBackend } from '../sandbox/types';
 import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
+import type { Trace } from './trace';
 import { checkout } from './workspace';
+import type { WorkspaceCache } from './workspace-cache';
 
 export interface EventContext {
   api: ControllerApi;
@@ -21,6 +24,9 @@ export interface EventContext {
   dataDir?: string | undefined;
   log(message: string): void;
   signal?: AbortSignal;
+  trace?: Trace | undefined;
+  /** Keeps the checkout for the event's runs (workspace-cache.ts). */
+  workspaces?: WorkspaceCache | undefined;
   /** Definitions of unchanged workflow files (evaluation-cache.ts); default: one per process. */
   cache?: EvaluationCache;
 }
@@ -47,6 +53,8 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
     for (const s of claimed.siblings ?? []) await ctx.api.failEvent(s.event.id, s.lease, why);
     return;
   }
+  ctx.trace?.('event_checked_out', event.id);
+  let kept = false;
   try {
     const batch = [claimed, ...(claimed.siblings ?? [])];
     const evaluated = await (ctx.cache ?? sharedCache).evaluate({
@@ -55,13 +63,20 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
       backend: ctx.backend,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
+    ctx.trace?.('event_evaluated', event.id);
     const commit = ws.commit;
+    // Before the reports create the runs: one may be claimed here at once.
+    if (ctx.workspaces) {
+      ctx.workspaces.keep(event.repo.full_name, ws);
+      kept = true;
+    }
     await inLanes(batch.length, REPORT_LANES, async (i) => {
       const one = batch[i] as (typeof batch)[number];
       await report(ctx, one, commit, evaluated[i] ?? []);
     });
+    ctx.trace?.('event_reported', event.id);
   } finally {
-    ws.remove();
+    if (!kept) ws.remove();
   }
 }
 
