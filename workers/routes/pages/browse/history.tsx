@@ -17,14 +17,8 @@ import {
 import { splitPath } from '../../../services/browse/objects';
 import { queryInput, uiPageQuery } from '../../input';
 import { headBranch, splitRefPath } from '../../../services/browse/resolve-ref';
-import {
-  ChangePage,
-  CommitPage,
-  CommitsPage,
-  ComparePage,
-  CompareStartPage,
-  RefsPage,
-} from '../../../views/browse/history-pages';
+import { ChangePage, CommitPage, CommitsPage } from '../../../views/browse/history-pages';
+import { ComparePage, CompareStartPage, RefsPage } from '../../../views/browse/compare-refs-pages';
 import { enc, repoBase } from '../../../views/browse/common';
 import { isSplit } from '../../../views/browse/diff-view';
 import {
