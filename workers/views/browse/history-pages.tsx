@@ -1,5 +1,6 @@
-/** The commit log, a commit with its diff, a jj change (comparisons and ref lists: compare-refs-pages). */
+/** The commit log, a commit with its diff, a jj change with its "Open landing request" form (comparisons and ref lists: compare-refs-pages). */
 import type { CommitInfo } from '../../services/browse/data-tree';
+import { NewLandingForm } from '../landings/new-page';
 import type { ChangeView, CommitView } from '../../services/browse/data-history';
 import { ChangeId, RepoPage, refUrl, repoBase, ShortSha, Time, type RepoRef } from './common';
 import { StatusesSlot } from '../commit-statuses';
@@ -158,7 +159,14 @@ export function CommitPage(p: {
   );
 }
 
-export function ChangePage(p: { r: RepoRef; user: User; view: ChangeView; now: number }) {
+export function ChangePage(p: {
+  r: RepoRef;
+  user: User;
+  view: ChangeView;
+  now: number;
+  /** For a signed-in viewer: the "Open landing request" form's default target and branches. */
+  openLanding?: { base: string; branches: string[] } | undefined;
+}) {
   const v = p.view;
   const base = `${repoBase(p.r)}/change/${v.changeId}`;
   return (
@@ -171,6 +179,23 @@ export function ChangePage(p: { r: RepoRef; user: User; view: ChangeView; now: n
         first).
         {v.complete ? '' : ' The history scan stopped at its limit; older versions may exist.'}
       </p>
+      {p.user && p.openLanding ? (
+        <details class="open-landing">
+          <summary>Open landing request</summary>
+          <NewLandingForm
+            base={repoBase(p.r)}
+            values={{
+              base: p.openLanding.base,
+              head: v.changeId,
+              title: '',
+              body: '',
+              draft: false,
+            }}
+            editRefs
+            branches={p.openLanding.branches}
+          />
+        </details>
+      ) : null}
       <table class="files">
         <tbody>
           {v.versions.map((c, i) => (

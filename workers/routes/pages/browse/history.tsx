@@ -207,5 +207,16 @@ export const historyPageRoutes = new Hono<AppEnv>()
       'Cache-Control',
       b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
     );
-    return c.html(<ChangePage r={b.ref} user={c.var.user} view={view} now={b.now} />);
+    const branches = b.repo.state.refs
+      .filter((r) => r.name.startsWith('refs/heads/'))
+      .map((r) => r.name.slice('refs/heads/'.length));
+    return c.html(
+      <ChangePage
+        r={b.ref}
+        user={c.var.user}
+        view={view}
+        now={b.now}
+        openLanding={{ base: headBranch(b.repo.state), branches }}
+      />,
+    );
   });
