@@ -119,6 +119,10 @@ describe('opening a landing from a change id', () => {
       head: 'no-such',
     });
     expect((await refusal(noBranch)).message).toContain('there is no branch no-such');
+    const typo = await call(owner, 'POST', `${api}/landings`, { base: 'main', head: 'story' });
+    expect((await refusal(typo)).message).toContain(
+      'there is no branch story, and no branch or landing revision carries a change starting with story',
+    );
 
     // The new-landing form (a browser without JavaScript): a prefix works, an ambiguous one is
     // shown on the form again with the reason.

@@ -89,8 +89,11 @@ export async function resolveChangeSource(
   if (all.length === 1) return all[0] as ChangeSource; // length checked
   if (all.length === 0) {
     const full = /^([k-z]{32}|I[0-9a-f]{40})$/.test(prefix);
+    const what = `a change ${full ? '' : 'starting with '}${prefix} above ${target}`;
     throw AppError.invalid(
-      `${field}: no branch or landing revision carries a change ${full ? '' : 'starting with '}${prefix} above ${target}`,
+      field === 'head'
+        ? `head: there is no branch ${prefix}, and no branch or landing revision carries ${what}`
+        : `change_id: no branch or landing revision carries ${what}`,
       'change_id_invalid',
     );
   }
