@@ -6,7 +6,12 @@
  * baseline. Prints latency and requests served side by side, and the ratio. Between the two, the
  * same viewers and producer run against bench/fixtures/fanout, a bare Durable Object that only
  * fans batches out (no storage, auth or catch-up), in the same runtime: the floor that the
- * runtime's own cost per streamed write sets (BENCH_RUN_FLOOR=0 skips it).
+ * runtime's own cost per streamed write sets (BENCH_RUN_FLOOR=0 skips it). Then step output →
+ * viewer end to end (bench/lib/step-latency.ts): a real workflow run whose step prints stamped
+ * lines, through the sandbox, the runner controller, the Worker and RunStream to
+ * BENCH_RUN_E2E_VIEWERS (300) SSE viewers, printed beside the two figures above
+ * (BENCH_RUN_E2E=0 skips it; BENCH_RUN_E2E_LINES, default 400, quick 100, every
+ * BENCH_RUN_E2E_INTERVAL_MS, 50).
  *
  * Defaults: V=1000, C=10000, B=10, I=50 ms. PLUE_BENCH_QUICK=1: V=100, C=1000. Override with
  * BENCH_RUN_VIEWERS, BENCH_RUN_CHUNKS, BENCH_RUN_BATCH, BENCH_RUN_INTERVAL_MS; BENCH_RUN_POLL=0
@@ -28,6 +33,7 @@ import { BENCH_WORKER_VARS, directWorkerUrl } from './lib/direct';
 import { Histogram } from './lib/histogram';
 import { treeCpuMs } from './lib/process-cpu';
 import { nowMs as now, type ViewerStats } from './lib/sse-socket-viewer';
+import { measureStepLatency } from './lib/step-latency';
 import { startSseViewers } from './lib/sse-viewer-threads';
 import { scratchDatabase } from '../scripts/clients/scratch-database';
 import { OPERATOR, makeRun, post, type TestRun } from '../scripts/clients/run-stream-client';
@@ -207,7 +213,7 @@ function printCosts(r: SseResult): void {
  * fans batches out, in the same runtime. What it costs is the runtime's own price of a streamed
  * write per viewer, which no change to RunStream can go below.
  */
-async function floor(dataDir: string): Promise<void> {
+async function floor(dataDir: string): Promise<Latency> {
   const dev = await startWranglerDev({
     host: '127.0.0.1',
     port: await freePort(),
@@ -228,9 +234,57 @@ async function floor(dataDir: string): Promise<void> {
       `floor latency p50 ${r.hist.quantile(0.5).toFixed(1)} ms, p99 ${r.hist.quantile(0.99).toFixed(1)} ms`,
     );
     printCosts(r);
+    return { p50: r.hist.quantile(0.5), p99: r.hist.quantile(0.99) };
   } finally {
     await dev.stop();
   }
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Step output → viewer through the runner controller (bench/lib/step-latency.ts), printed beside
+ * RunStream fed directly and the fan-out floor: what the controller's path adds on top.
+ */
+async function endToEnd(url: string, base: string, direct: Latency, fanout?: Latency) {
+  const viewers = env('BENCH_RUN_E2E_VIEWERS', 300);
+  const lines = env('BENCH_RUN_E2E_LINES', quick ? 100 : 400);
+  const intervalMs = env('BENCH_RUN_E2E_INTERVAL_MS', 50);
+  const r = await measureStepLatency({
+    url,
+    viewerBase: base,
+    viewers,
+    threads: THREADS,
+    lines,
+    intervalMs,
+    warmupMs: env('BENCH_RUN_E2E_WARMUP_MS', 15_000),
+  });
+  const ended = r.stats.filter((v) => v.ended && v.inOrder).length;
+  const fewest = Math.min(...r.stats.map((v) => v.outputs));
+  console.log(
+    `\nend to end: a workflow step printing ${lines} lines every ${intervalMs} ms, through the ` +
+      `sandbox, the runner controller, the Worker and RunStream, to ${viewers} SSE viewers: ` +
+      `${ended}/${viewers} followed it to the end in order (fewest stamped outputs seen: ${fewest})` +
+      `; all connected in ${(r.connectMs / 1000).toFixed(1)} s` +
+      (r.connectedInTime
+        ? ', before the first stamped line'
+        : ', NOT before the first stamped line: raise BENCH_RUN_E2E_WARMUP_MS'),
+  );
+  const row = (name: string, l?: Latency) =>
+    console.log(
+      `  ${name.padEnd(58)}${l ? `p50 ${l.p50.toFixed(1).padStart(6)} ms  p99 ${l.p99.toFixed(1).padStart(6)} ms` : 'not measured'}`,
+    );
+  const e2e = { p50: r.hist.quantile(0.5), p99: r.hist.quantile(0.99) };
+  row(`step output → viewer, end to end (${viewers} viewers)`, e2e);
+  row(`append → viewer, RunStream fed directly (${VIEWERS} viewers)`, direct);
+  row(`fan-out floor, bare Durable Object (${VIEWERS} viewers)`, fanout);
+  console.log(
+    `  goal: end to end p50 ≤ 100 ms (${e2e.p50 <= 100 ? 'met' : 'missed'}), ` +
+      `p99 ≤ 250 ms (${e2e.p99 <= 250 ? 'met' : 'missed'})`,
+  );
 }
 
 export async function run(): Promise<void> {
@@ -258,7 +312,10 @@ export async function run(): Promise<void> {
         `${CHUNKS} chunks (batches of ${BATCH} every ${INTERVAL} ms)`,
     );
     // SSE.
-    const sseRun = await makeRun(base, { steps: ['s'] });
+    // Made at the public URL (sign-in messages and the CSRF check name it), then served at the
+    // Worker's socket.
+    const atSocket = (r: TestRun): TestRun => ({ ...r, api: r.api.replace(stack.url, base) });
+    const sseRun = atSocket(await makeRun(stack.url, { steps: ['s'] }));
     const sse = await measureSse(base, sseRun, stack.worker.pid as number);
     const sseHist = sse.hist;
     console.log(`SSE:     ${summary(sse.stats)}`);
@@ -270,11 +327,16 @@ export async function run(): Promise<void> {
         (state ? `; slow viewers dropped by the server: ${state.dropped}` : ''),
     );
     printCosts(sse);
-    if (process.env.BENCH_RUN_FLOOR !== '0') await floor(join(work, 'floor'));
+    const fanout =
+      process.env.BENCH_RUN_FLOOR !== '0' ? await floor(join(work, 'floor')) : undefined;
+    if (process.env.BENCH_RUN_E2E !== '0') {
+      const direct = { p50: sseHist.quantile(0.5), p99: sseHist.quantile(0.99) };
+      await endToEnd(stack.url, base, direct, fanout);
+    }
     if (process.env.BENCH_RUN_POLL === '0') return;
 
     // Polling every second.
-    const pollRun = await makeRun(base, { steps: ['s'] });
+    const pollRun = atSocket(await makeRun(stack.url, { steps: ['s'] }));
     const pollHist = new Histogram();
     const counter = { requests: 0, failed: 0 };
     const pollers = Array.from({ length: VIEWERS }, () => poller(pollRun.api, pollHist, counter));

@@ -15,13 +15,16 @@
  *       Q runs re-run at once (`POST …/rerun`), which queues runs without evaluating events first.
  *
  * Defaults N=20, Q=20; PLUE_BENCH_QUICK=1: N=5, Q=6. Override with BENCH_WF_PUSHES, BENCH_WF_QUEUED;
- * BENCH_WF_LOG=1 prints the controller's log. Phases of (b) come from the run's timestamps.
+ * BENCH_WF_LOG=1 prints the controller's log. Phases of (b) come from the run's timestamps; the
+ * breakdown of (a) from the controller's trace marks (runner-controller/controller/trace.ts), the
+ * recorded sandbox calls and the viewer's own clock.
  */
 import { COMPONENT_CREDENTIALS } from '../common/dev-secret';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startController } from '../runner-controller/controller/controller';
+import type { TraceMark } from '../runner-controller/controller/trace';
 import { LocalBackend } from '../runner-controller/sandbox/local';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../scripts/clients/auth';
@@ -135,6 +138,7 @@ export async function run(): Promise<void> {
     extraVars: BENCH_WORKER_VARS,
   });
   const backend = new RecordingBackend(new LocalBackend());
+  const marks: { mark: TraceMark; id: number; at: number }[] = [];
   let controller: Awaited<ReturnType<typeof startController>> | undefined;
   try {
     console.log(
@@ -153,6 +157,7 @@ export async function run(): Promise<void> {
       concurrency,
       backend,
       repoOwner: user.user.login,
+      trace: (mark, id) => marks.push({ mark, id, at: now() }),
       log: process.env.BENCH_WF_LOG
         ? (m) => console.error(`${new Date().toISOString()} controller: ${m}`)
         : () => undefined,
@@ -174,6 +179,7 @@ export async function run(): Promise<void> {
     const starts: number[] = [];
     const inside: number[] = [];
     const phases: number[][] = [];
+    const breakdown: number[][] = [];
     let pollRequests = 0;
     for (let i = 0; i < pushes; i++) {
       const sha = await commit(wt, 'README.md', `bench ${i}`, `bench ${i}`);
@@ -197,6 +203,28 @@ export async function run(): Promise<void> {
         ms(completed.run_started_at) - ms(completed.created_at),
         ms(completed.completed_at) - ms(completed.run_started_at),
       ]);
+      const at = (m: TraceMark) =>
+        marks.find((x) => x.mark === m && x.at >= t0 && x.at <= tDone)?.at;
+      const stepCall = backend.between(t0, tDone).find((c) => c.kind === 'step');
+      const evalCall = backend.between(t0, tDone).find((c) => c.kind === 'evaluate');
+      breakdown.push(
+        [
+          pushedAt,
+          at('event_claimed'),
+          at('event_checked_out'),
+          evalCall?.at,
+          at('event_evaluated'),
+          at('event_reported'),
+          at('run_claimed'),
+          at('run_checked_out'),
+          stepCall?.at,
+          stepCall?.firstOutputAt,
+          at('run_first_output'),
+          at('run_output_posted'),
+          viewer.foundAt,
+          viewer.firstLineAt,
+        ].map((v) => (v ?? NaN) - t0),
+      );
       const calls = backend.between(t0, tDone);
       starts.push(calls.length);
       inside.push(calls.reduce((a, c) => a + c.ms, 0));
@@ -221,6 +249,30 @@ export async function run(): Promise<void> {
         `checkout, evaluation) · queued → claimed ${phase(2)} · claimed → completed ${phase(3)} ` +
         `(checkout, step, log, completion)`,
     );
+    // Where push → first line goes: each moment's p50 offset from the push's start, and the
+    // p50 of each step between consecutive moments.
+    const MOMENTS = [
+      'git push returned',
+      'event claimed',
+      'event checked out',
+      'evaluation sandbox started',
+      'evaluated',
+      'evaluation reported (run queued)',
+      'run claimed',
+      'run checked out',
+      'step sandbox started',
+      'step printed (first output in the sandbox)',
+      'first output at the forwarder',
+      'first output posted (in RunStream)',
+      'viewer found the run id',
+      'first line at the SSE viewer',
+    ];
+    console.log('    push → first line, p50 of each moment from the push (and of the step to it):');
+    MOMENTS.forEach((name, i) => {
+      const abs = median(breakdown.map((b) => b[i] ?? NaN));
+      const step = i === 0 ? abs : median(breakdown.map((b) => (b[i] ?? NaN) - (b[i - 1] ?? NaN)));
+      console.log(`      ${name.padEnd(44)} ${s(abs)}  (+${step.toFixed(0)} ms)`);
+    });
     console.log(
       `    sandbox start: ${startsPerPush} sandbox(es) per push (evaluation + step) × ${overhead.toFixed(0)} ms ` +
         `(local backend running \`true\`, p50) = ${pct(startsPerPush * overhead, p50Done)} of (b)`,

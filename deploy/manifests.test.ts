@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { policyProblems, podTemplates } from './policy';
+import { buildJob } from '../runner-controller/sandbox/kubernetes/job-manifest';
+import { parseBytes, settingsFromEnv } from '../runner-controller/sandbox/kubernetes/config';
+import { deploymentEnv, policyProblems, podTemplates } from './policy';
 import {
   kubectlAvailable,
   objectId,
@@ -35,6 +37,20 @@ function find(objects: K8sObject[], kind: string, name: string): K8sObject {
   const obj = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!obj) throw new Error(`${kind}/${name} not rendered`);
   return obj;
+}
+
+/** The controller's generated sandbox ConfigMap (its name carries kustomize's hash). */
+function sandboxConfig(objects: K8sObject[]): Record<string, string> {
+  const map = objects.find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('plue-runner-controller-'),
+  );
+  if (!map) throw new Error('ConfigMap plue-runner-controller not rendered');
+  return map.data as Record<string, string>;
+}
+
+/** A Kubernetes CPU quantity (`2`, `500m`) in CPUs. */
+function cpus(q: string): number {
+  return q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q);
 }
 
 /** The first container of a Deployment's pod template, for mutating copies. */
@@ -82,6 +98,58 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
       type: 'LoadBalancer',
       ports: [{ port: 22, targetPort: 'ssh' }],
     });
+  });
+
+  it('run steps as pods on gVisor in the sandbox namespace, from the production settings', async () => {
+    const env = deploymentEnv(production, find(production, 'Deployment', 'plue-runner-controller'));
+    expect(env).toMatchObject({
+      PLUE_SANDBOX_BACKEND: 'kubernetes',
+      PLUE_K8S_NAMESPACE: 'plue-sandbox',
+      PLUE_K8S_RUNTIME_CLASS: 'gvisor',
+      PLUE_K8S_STEP_IMAGE: 'REGISTRY/plue-step:VERSION',
+    });
+    // The pods the controller would start with these settings (job-manifest.ts), with and
+    // without network, hold to the schemas, the rules, and the sandbox's LimitRange.
+    const settings = settingsFromEnv(env);
+    const range = (
+      find(production, 'LimitRange', 'plue-sandbox').spec as {
+        limits: { type: string; max: Record<string, string> }[];
+      }
+    ).limits.find((l) => l.type === 'Container')?.max;
+    if (!range) throw new Error('no Container max in the LimitRange');
+    const egress = find(production, 'NetworkPolicy', 'allow-public-egress').spec as {
+      podSelector: { matchLabels: Record<string, string> };
+    };
+    for (const network of [false, true]) {
+      const job = buildJob({
+        name: 'plue-step-check',
+        settings,
+        controller: 'plue-runner-controller-0',
+        pool: 'warm',
+        network,
+        limits: settings.limits,
+        deadlineSeconds: settings.warmIdleSeconds + 6 * 3600,
+      }) as unknown as K8sObject;
+      expect(job.metadata.namespace).toBe('plue-sandbox');
+      expect(await validateObject(job)).toEqual([]);
+      expect(policyProblems([...production, job])).toEqual([]);
+      const pod = podTemplates([job])[0];
+      expect(pod?.spec.runtimeClassName).toBe('gvisor');
+      expect(pod?.spec.containers[0]?.image).toBe('REGISTRY/plue-step:VERSION');
+      const limits = pod?.spec.containers[0]?.resources?.limits ?? {};
+      expect(parseBytes(String(limits.memory))).toBeLessThanOrEqual(
+        parseBytes(String(range.memory)),
+      );
+      expect(cpus(String(limits.cpu))).toBeLessThanOrEqual(cpus(String(range.cpu)));
+      expect(parseBytes(String(limits['ephemeral-storage']))).toBeLessThanOrEqual(
+        parseBytes(String(range['ephemeral-storage'])),
+      );
+      // Only a step that declared network is one the egress policy lets out.
+      const selected = Object.entries(egress.podSelector.matchLabels).every(
+        ([k, v]) => pod?.labels[k] === v,
+      );
+      expect(selected).toBe(network);
+    }
   });
 
   it('point envFrom at ConfigMaps that are rendered', () => {
@@ -245,6 +313,30 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
         'no ResourceQuota',
         (o) => {
           o.splice(o.indexOf(find(o, 'ResourceQuota', 'plue-sandbox')), 1);
+        },
+      ],
+      [
+        'PLUE_SANDBOX_BACKEND is unset (local), not kubernetes',
+        (o) => {
+          delete sandboxConfig(o).PLUE_SANDBOX_BACKEND;
+        },
+      ],
+      [
+        "step pods' RuntimeClass is runc, not gvisor",
+        (o) => {
+          sandboxConfig(o).PLUE_K8S_RUNTIME_CLASS = 'runc';
+        },
+      ],
+      [
+        'step pods would run in plue, not plue-sandbox',
+        (o) => {
+          sandboxConfig(o).PLUE_K8S_NAMESPACE = 'plue';
+        },
+      ],
+      [
+        'do not fit the plue-sandbox quota of 50 pods',
+        (o) => {
+          sandboxConfig(o).PLUE_K8S_WARM_POOL = '30';
         },
       ],
       [

@@ -8,8 +8,12 @@
  *   names), and per container a read-only root filesystem, no privilege escalation, capabilities
  *   dropped to none, and a memory limit (and a CPU limit on gVisor, or GKE Sandbox enforces
  *   neither);
- * - pods in the sandbox namespace, and the runner controller's (it runs steps today), use the
- *   `gvisor` RuntimeClass;
+ * - pods in the sandbox namespace, and the runner controller's (it unpacks the workspaces step
+ *   pods send back), use the `gvisor` RuntimeClass;
+ * - the runner controller runs steps with its `kubernetes` backend (its environment, ConfigMaps
+ *   included, says PLUE_SANDBOX_BACKEND=kubernetes), in the sandbox namespace, on `gvisor`, with
+ *   a step image named, a Role there for its ServiceAccount, and warm pools and concurrency that
+ *   fit the namespace's pod quota;
  * - RBAC: no cluster-wide roles or bindings; Roles only in the sandbox namespace, only on Jobs,
  *   Pods, pods/log and pods/exec, with no wildcard and no verb beyond get/list/watch/create/delete;
  * - the sandbox namespace: Pod Security `restricted`, a default-deny NetworkPolicy, egress only
@@ -19,6 +23,7 @@
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IPolicyRule } from 'kubernetes-models/rbac.authorization.k8s.io/v1/PolicyRule';
 import type { INetworkPolicySpec } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicySpec';
+import { DEFAULT_SETTINGS } from '../runner-controller/sandbox/kubernetes/config';
 import { objectId, type K8sObject } from './render';
 
 export const SANDBOX_NAMESPACE = 'plue-sandbox';
@@ -247,6 +252,77 @@ function disruptionProblems(objects: K8sObject[]): string[] {
   return p;
 }
 
+/**
+ * The environment a Deployment's first container gets, as the kubelet builds it: the data of
+ * the ConfigMaps its envFrom names (in the rendered set), then its own literal `env` values,
+ * which win. Values from Secrets or fields are left out.
+ */
+export function deploymentEnv(objects: K8sObject[], deployment: K8sObject): Record<string, string> {
+  const pod = podTemplates([deployment])[0];
+  const c = pod?.spec.containers[0];
+  const env: Record<string, string> = {};
+  for (const from of c?.envFrom ?? []) {
+    const name = from.configMapRef?.name;
+    const map = objects.find(
+      (o) =>
+        o.kind === 'ConfigMap' &&
+        o.metadata.name === name &&
+        o.metadata.namespace === deployment.metadata.namespace,
+    );
+    Object.assign(env, (map?.data ?? {}) as Record<string, string>);
+  }
+  for (const e of c?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  return env;
+}
+
+/** The runner controller's sandbox settings: where and how its step pods run. */
+function controllerProblems(objects: K8sObject[]): string[] {
+  const d = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === CONTROLLER_APP);
+  if (!d) return [];
+  const id = objectId(d);
+  const env = deploymentEnv(objects, d);
+  const p: string[] = [];
+  if (env.PLUE_SANDBOX_BACKEND !== 'kubernetes') {
+    p.push(
+      `${id}: PLUE_SANDBOX_BACKEND is ${env.PLUE_SANDBOX_BACKEND ?? 'unset (local)'}, not ` +
+        `kubernetes: steps would run inside the controller's own pod`,
+    );
+  }
+  const ns = env.PLUE_K8S_NAMESPACE || DEFAULT_SETTINGS.namespace;
+  if (ns !== SANDBOX_NAMESPACE)
+    p.push(`${id}: step pods would run in ${ns}, not ${SANDBOX_NAMESPACE}`);
+  const runtime = env.PLUE_K8S_RUNTIME_CLASS || DEFAULT_SETTINGS.runtimeClassName;
+  if (runtime !== 'gvisor') p.push(`${id}: step pods' RuntimeClass is ${runtime}, not gvisor`);
+  if (!env.PLUE_K8S_STEP_IMAGE) p.push(`${id}: PLUE_K8S_STEP_IMAGE names no step image`);
+  const sa = `${d.metadata.namespace}/${podTemplates([d])[0]?.spec.serviceAccountName ?? 'default'}`;
+  const hasRole = objects.some(
+    (o) =>
+      o.kind === 'RoleBinding' &&
+      o.metadata.namespace === ns &&
+      ((o.subjects ?? []) as { kind: string; name: string; namespace?: string }[]).some(
+        (s) => s.kind === 'ServiceAccount' && `${s.namespace ?? ns}/${s.name}` === sa,
+      ),
+  );
+  if (!hasRole) p.push(`${id}: its ServiceAccount ${sa} has no Role in ${ns}`);
+  // Each replica keeps its warm pools and runs up to its concurrency's steps (one pod each at
+  // least): all of them must fit in the sandbox's pod quota.
+  const whole = (v: string | undefined, fallback: number) => (v ? Number(v) : fallback);
+  const perReplica =
+    whole(env.PLUE_K8S_WARM_POOL, DEFAULT_SETTINGS.warmPool) +
+    whole(env.PLUE_K8S_WARM_POOL_NETWORK, DEFAULT_SETTINGS.warmPoolNetwork) +
+    whole(env.PLUE_RUNNER_CONCURRENCY, 2); // main.ts's default
+  const replicas = Number(dig(d, 'spec', 'replicas') ?? 1);
+  const quota = objects.find((o) => o.kind === 'ResourceQuota' && o.metadata.namespace === ns);
+  const pods = Number(dig(quota, 'spec', 'hard', 'pods') ?? Infinity);
+  if (!(replicas * perReplica <= pods)) {
+    p.push(
+      `${id}: ${replicas} replicas × ${perReplica} pods (warm pools + concurrency) do not fit ` +
+        `the ${ns} quota of ${pods} pods`,
+    );
+  }
+  return p;
+}
+
 /** Every broken rule in a rendered set of manifests, one line each. */
 export function policyProblems(objects: K8sObject[]): string[] {
   const bound = boundServiceAccounts(objects);
@@ -254,6 +330,7 @@ export function policyProblems(objects: K8sObject[]): string[] {
     ...podTemplates(objects).flatMap((pod) => podProblems(pod, bound)),
     ...rbacProblems(objects),
     ...sandboxProblems(objects),
+    ...controllerProblems(objects),
     ...disruptionProblems(objects),
   ];
 }

@@ -11,7 +11,8 @@
  * refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
- * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_ALLOW_UNSANDBOXED=1 and
+ * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_CLAIM_WAIT_SECONDS (how long the
+ * Worker holds an empty claim, 0–25, default 20; 0 polls), PLUE_ALLOW_UNSANDBOXED=1 and
  * PLUE_SANDBOX_BACKEND=local|kubernetes with the PLUE_K8S_* settings (see sandbox/select.ts),
  * PLUE_STEP_MEMORY_MB / PLUE_STEP_PIDS_MAX / PLUE_STEP_CPUS (default step limits, sandbox/limits.ts;
  * the start log says which of them hold here), and the model provider's ANTHROPIC_API_KEY,
@@ -52,6 +53,12 @@ function workspacesDir(dataDir: string | undefined): string {
   return fallback;
 }
 
+/** PLUE_CLAIM_WAIT_SECONDS: 0–25, default 20. */
+function claimWaitOf(raw: string | undefined): number {
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isFinite(n) ? Math.min(Math.max(n, 0), 25) : 20;
+}
+
 async function main(): Promise<void> {
   const env = process.env;
   const url = env.PLUE_URL ?? 'http://127.0.0.1:8787';
@@ -74,9 +81,9 @@ async function main(): Promise<void> {
     concurrency,
     dataDir,
     agent: agentConfigFromEnv(env),
-    // Off by default: a stopped controller's held claim can still take work the Worker finds
-    // for it (workerd's dev server does not pass the disconnect on), which then waits out a lease.
-    claimWaitSeconds: Number(env.PLUE_CLAIM_WAIT_SECONDS ?? 0) || 0,
+    // Long poll (default 20 s; 0 polls with back-off). A held claim claims nothing itself, so a
+    // controller that stops while one is held is never handed work.
+    claimWaitSeconds: claimWaitOf(env.PLUE_CLAIM_WAIT_SECONDS),
   });
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/health') {
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
           active_runs: controller.active,
           concurrency,
           handled: { events: controller.stats.events, runs: controller.stats.runs },
+          claims_asked: controller.stats.claims,
           last_error: controller.stats.lastError,
         }),
       );

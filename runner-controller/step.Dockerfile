@@ -1,6 +1,6 @@
 # The default image of a workflow step's pod for the `kubernetes` sandbox backend
-# (PLUE_SANDBOX_BACKEND=kubernetes, PLUE_K8S_STEP_IMAGE; with the default `local` backend steps see
-# the controller image's /usr instead). The backend runs tar, /bin/sh and /usr/bin/env in it. Build
+# (PLUE_SANDBOX_BACKEND=kubernetes, PLUE_K8S_STEP_IMAGE, as deploy/ sets them; with the `local`
+# backend steps see the controller image's /usr instead). The backend runs tar, /bin/sh and /usr/bin/env in it. Build
 # from the repository root:
 #   docker build -f runner-controller/step.Dockerfile -t plue-step .
 # It matches what a step sees locally (docs/workflows.md, "What a step sees"): /bin/sh, git and

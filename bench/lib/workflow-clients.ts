@@ -14,6 +14,8 @@ export interface SandboxCall {
   kind: 'evaluate' | 'step';
   at: number;
   ms: number;
+  /** When the command's first output reached the backend's caller. */
+  firstOutputAt?: number;
 }
 
 /** Wraps a backend and records the start time and duration of every call. */
@@ -28,11 +30,16 @@ export class RecordingBackend implements SandboxBackend {
   }
   async run(spec: RunSpec): Promise<RunResult> {
     const at = now();
+    let firstOutputAt: number | undefined;
+    const onOutput: RunSpec['onOutput'] = (...args) => {
+      firstOutputAt ??= now();
+      return spec.onOutput(...args);
+    };
     try {
-      return await this.inner.run(spec);
+      return await this.inner.run({ ...spec, onOutput });
     } finally {
       const kind = spec.cmd.includes('plue.evaluate') ? 'evaluate' : 'step';
-      this.calls.push({ kind, at, ms: now() - at });
+      this.calls.push({ kind, at, ms: now() - at, ...(firstOutputAt ? { firstOutputAt } : {}) });
     }
   }
   /** Calls that started in [from, to]. */
@@ -114,8 +121,9 @@ export class BenchApi {
     sha: string,
     line: string,
     discoverMs: number,
-  ): Promise<{ id: number; firstLineAt: number; streamDoneAt: number }> {
+  ): Promise<{ id: number; foundAt: number; firstLineAt: number; streamDoneAt: number }> {
     const id = await this.discover(sha, discoverMs);
+    const foundAt = now();
     let firstLineAt = 0;
     let streamDoneAt = 0;
     const r = await readSse(`${this.api}/actions/runs/${id}/stream`, {
@@ -133,7 +141,7 @@ export class BenchApi {
     if (r.status !== 200 || !firstLineAt || !streamDoneAt) {
       throw new Error(`SSE viewer of run ${id}: status ${r.status}, ${r.events.length} events`);
     }
-    return { id, firstLineAt, streamDoneAt };
+    return { id, foundAt, firstLineAt, streamDoneAt };
   }
 
   /**

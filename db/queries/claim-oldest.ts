@@ -25,17 +25,13 @@ const BUSY: Record<ClaimQueue['table'], string> = {
   workflow_events: 'claimed',
 };
 
-/** The id of the fairest claimable row, locked until the transaction ends; undefined if none. */
-export async function lockOldest(
-  tx: Db,
-  queue: ClaimQueue,
-  repoOwner: string | undefined,
-  perRepoLimit: number = DEFAULT_REPO_LIMIT,
-): Promise<string | undefined> {
-  // Table and statuses come from the closed `ClaimQueue` union, never from input.
-  const { table, status } = queue;
-  const candidates = await tx.query<{ id: string; repo_id: string; owner_id: string }>(
-    `WITH heads AS (
+/**
+ * The heads of the claimable repositories' queues, fairest first (parameters: $1 repo owner or
+ * null, $2 the queue's table name, $3 the per-repository limit). Table and statuses come from the
+ * closed `ClaimQueue` union, never from input.
+ */
+function candidatesSql({ table, status }: ClaimQueue, limit: number): string {
+  return `WITH heads AS (
        SELECT DISTINCT ON (q.repo_id) q.id, q.repo_id, q.created_at FROM ${table} q
         WHERE q.status = '${status}'
           AND ($1::text IS NULL OR q.repo_id IN (SELECT r.id FROM repositories r
@@ -48,7 +44,49 @@ export async function lockOldest(
       WHERE (SELECT count(*) FROM ${table} b
               WHERE b.repo_id = h.repo_id AND b.status = '${BUSY[table]}') < $3
       ORDER BY tu.served NULLS FIRST, tr.served NULLS FIRST, h.created_at, h.id
-      LIMIT ${CANDIDATES}`,
+      LIMIT ${limit}`;
+}
+
+/**
+ * Whether a claim of `queue` would find a row now (the same test as `lockOldest`, without
+ * locking or taking a turn). A held claim asks this, and only this, while it waits: it never
+ * claims on behalf of a controller that may have gone away (services/runs/claim-wait.ts).
+ */
+export async function claimableExists(
+  db: Db,
+  queue: ClaimQueue,
+  repoOwner: string | undefined,
+  perRepoLimit: number = DEFAULT_REPO_LIMIT,
+): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(candidatesSql(queue, 1), [
+    repoOwner ?? null,
+    queue.table,
+    perRepoLimit,
+  ]);
+  return rows.length > 0;
+}
+
+/** Whether a run or event lease has expired (a claim's sweep would requeue or fail it). */
+export async function expiredLeaseExists(db: Db, now: Date): Promise<boolean> {
+  const [row] = await db.query<{ expired: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM workflow_runs WHERE status = 'running' AND lease_expires_at < $1)
+         OR EXISTS (SELECT 1 FROM workflow_events WHERE status = 'claimed' AND lease_expires_at < $1)
+         AS expired`,
+    [now],
+  );
+  return row?.expired === true;
+}
+
+/** The id of the fairest claimable row, locked until the transaction ends; undefined if none. */
+export async function lockOldest(
+  tx: Db,
+  queue: ClaimQueue,
+  repoOwner: string | undefined,
+  perRepoLimit: number = DEFAULT_REPO_LIMIT,
+): Promise<string | undefined> {
+  const { table, status } = queue;
+  const candidates = await tx.query<{ id: string; repo_id: string; owner_id: string }>(
+    candidatesSql(queue, CANDIDATES),
     [repoOwner ?? null, table, perRepoLimit],
   );
   if (candidates.length === 0) return undefined;

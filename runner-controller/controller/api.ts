@@ -40,6 +40,9 @@ export interface ClaimWait {
   signal?: AbortSignal;
 }
 
+/** A held claim's answer when work came while it waited (it claims nothing): ask again now. */
+export const CLAIM_READY = 'ready' as const;
+
 /** A claim's lease, sent back with every fenced write. */
 export type Lease = ClaimedEvent['lease'];
 export type ClaimedEvent = z.output<typeof claimedEventAnswer>;
@@ -132,15 +135,20 @@ export class ControllerApi {
     };
   }
 
-  /** Claims an event; with `wait.seconds` the Worker holds the request until one is queued. */
+  /**
+   * Claims an event; with `wait.seconds` an empty claim is held until one is queued and then
+   * answered CLAIM_READY (nothing claimed: ask again).
+   */
   async claimEvent(
     owner: string,
     leaseSeconds: number,
     wait: ClaimWait = {},
-  ): Promise<ClaimedEvent | undefined> {
+  ): Promise<ClaimedEvent | typeof CLAIM_READY | undefined> {
     const path = '/internal/controller/events/claim';
     const r = await this.post(path, this.claimBody(owner, leaseSeconds, wait), wait);
-    return r.status === 204 ? undefined : answer(claimedEventAnswer, path, r.body);
+    if (r.status === 204) return undefined;
+    if (r.body?.ready === true) return CLAIM_READY;
+    return answer(claimedEventAnswer, path, r.body);
   }
 
   async reportEvaluation(
@@ -167,15 +175,17 @@ export class ControllerApi {
     await this.post(`/internal/controller/events/${id}/fail`, body);
   }
 
-  /** Claims a run; with `wait.seconds` the Worker holds the request until one is queued. */
+  /** Claims a run; with `wait.seconds` as `claimEvent`. */
   async claimRun(
     owner: string,
     leaseSeconds: number,
     wait: ClaimWait = {},
-  ): Promise<ClaimedRun | undefined> {
+  ): Promise<ClaimedRun | typeof CLAIM_READY | undefined> {
     const path = '/internal/controller/runs/claim';
     const r = await this.post(path, this.claimBody(owner, leaseSeconds, wait), wait);
-    return r.status === 204 ? undefined : answer(claimedRunAnswer, path, r.body);
+    if (r.status === 204) return undefined;
+    if (r.body?.ready === true) return CLAIM_READY;
+    return answer(claimedRunAnswer, path, r.body);
   }
 
   /** Extends the lease; resolves whether a cancel was requested. */

@@ -1,8 +1,9 @@
 /**
- * The controller's two claim loops, each a long poll (the Worker holds a claim until work is
- * queued, up to `claimWaitSeconds`): events (evaluate, report), and runs while fewer than
- * `concurrency` run here (each executes in the background). Failed claims back off (doubling up
- * to `maxIdleMs`). `stop()` stops claiming and waits for the runs in progress; `stop({abandon:
+ * The controller's two claim loops, each a long poll (the Worker holds an empty claim until work
+ * is queued, up to `claimWaitSeconds`, then answers "ready" without claiming and the loop asks
+ * again at once: a controller that left is never handed work, services/runs/claim-wait.ts):
+ * events (evaluate, report), and runs while fewer than `concurrency` run here (each executes in
+ * the background). Failed claims back off (doubling up to `maxIdleMs`). `stop()` stops claiming and waits for the runs in progress; `stop({abandon:
  * true})` abandons them at once without completing (their leases expire and the Worker requeues
  * them), which is also how tests simulate a crashed controller.
  */
@@ -11,8 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { Provider, type AgentConfig } from '../agent/provider';
 import { selectBackend } from '../sandbox/select';
 import type { SandboxBackend } from '../sandbox/types';
-import { ControllerApi, type ClaimedRun, type ClaimWait } from './api';
+import { CLAIM_READY, ControllerApi, type ClaimedRun, type ClaimWait } from './api';
 import { handleEvent } from './handle-event';
+import type { Trace } from './trace';
+import { WorkspaceCache } from './workspace-cache';
 import { handleRun } from './handle-run';
 import { describeLimits, stepLimitsFromEnv, type StepLimits } from '../sandbox/limits';
 
@@ -34,7 +37,7 @@ export interface ControllerOptions {
   heartbeatMs?: number;
   /** Longest back-off after a failed or unheld claim (default 2000 ms). */
   maxIdleMs?: number;
-  /** How long the Worker may hold each claim until work is queued (0–25 s, default 20). */
+  /** How long the Worker may hold each claim until work is queued (0–25 s, default 20; 0 polls). */
   claimWaitSeconds?: number;
   /** The sandbox backend; default: selectBackend() (bubblewrap, or refuse). */
   backend?: SandboxBackend;
@@ -43,6 +46,8 @@ export interface ControllerOptions {
   /** The model provider for llm/agent steps (main.ts reads it from the environment); absent:
    *  those steps fail with a note saying how to configure one. */
   agent?: AgentConfig;
+  /** Marks the moments of each event and run (benchmarks: where push → first line goes). */
+  trace?: Trace;
   /** This controller's lease owner id (default host-pid-random). */
   id?: string;
   log?: (message: string) => void;
@@ -53,8 +58,8 @@ export interface Controller {
   readonly backend: SandboxBackend;
   /** Runs executing now. */
   readonly active: number;
-  /** Items handled (events + runs), and the last loop error if any. */
-  readonly stats: { events: number; runs: number; lastError: string | null };
+  /** Items handled (events + runs), claim requests sent, and the last loop error if any. */
+  readonly stats: { events: number; runs: number; claims: number; lastError: string | null };
   stop(opts?: { abandon?: boolean }): Promise<void>;
 }
 
@@ -73,29 +78,16 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const maxIdle = opts.maxIdleMs ?? 2000;
-  const claimWait = Math.min(Math.max(opts.claimWaitSeconds ?? 0, 0), 25);
+  const claimWait = Math.min(Math.max(opts.claimWaitSeconds ?? 20, 0), 25);
   const abandon = new AbortController();
   // Aborts the claims the Worker is holding when the controller stops.
   const claims = new AbortController();
   const running = new Set<Promise<void>>();
-  const stats = { events: 0, runs: 0, lastError: null as string | null };
+  const stats = { events: 0, runs: 0, claims: 0, lastError: null as string | null };
   let stopping = false;
-  const sleepers = new Set<() => void>();
-  const wakeAll = () => {
-    for (const wake of [...sleepers]) wake();
-  };
+  const { nap, wakeAll } = napper();
 
-  const nap = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(t);
-        sleepers.delete(wake);
-        resolve();
-      };
-      const t = setTimeout(wake, ms);
-      sleepers.add(wake);
-    });
-
+  const workspaces = new WorkspaceCache();
   const limits = opts.stepLimits ?? stepLimitsFromEnv(process.env);
   const runCtx = {
     api,
@@ -107,6 +99,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     log,
     abandon: abandon.signal,
     models: opts.agent ? new Provider(opts.agent) : undefined,
+    trace: opts.trace,
+    workspaces,
   };
 
   const startRun = (claimed: ClaimedRun) => {
@@ -125,6 +119,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
 
   const loop: LoopContext = {
     stopping: () => stopping,
+    asked: () => void stats.claims++,
     claimWait,
     signal: claims.signal,
     maxIdle,
@@ -141,10 +136,23 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       () => true,
       async (wait) => {
         const ev = await api.claimEvent(id, opts.eventLeaseSeconds ?? 120, wait);
-        if (!ev || stopping) return false;
+        if (ev === CLAIM_READY || !ev) return ev ?? 'empty';
+        // Claimed as the controller stopped: dropped, its lease expires into a retry.
+        if (stopping) return 'empty';
         stats.events++;
-        await handleEvent({ api, backend, dataDir: opts.dataDir, log, signal: abandon.signal }, ev);
-        return true;
+        opts.trace?.('event_claimed', ev.event.id);
+        const ctx = { api, backend, dataDir: opts.dataDir, log, signal: abandon.signal };
+        await handleEvent({ ...ctx, trace: opts.trace, workspaces }, ev);
+        // The runs the event just queued: claim one now rather than when the run loop's held
+        // claim next looks (a free slot only; the run loop claims the rest).
+        if (!stopping && running.size < concurrency) {
+          const run = await api.claimRun(id, opts.leaseSeconds ?? 30).catch(() => undefined);
+          if (run && run !== CLAIM_READY) {
+            opts.trace?.('run_claimed', run.run.id);
+            startRun(run);
+          }
+        }
+        return 'claimed';
       },
     ),
     claimLoop(
@@ -153,22 +161,19 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       () => running.size < concurrency,
       async (wait) => {
         const claimed = await api.claimRun(id, opts.leaseSeconds ?? 30, wait);
-        if (!claimed) return false;
+        if (claimed === CLAIM_READY || !claimed) return claimed ?? 'empty';
+        opts.trace?.('run_claimed', claimed.run.id);
         startRun(claimed);
-        return true;
+        return 'claimed';
       },
     ),
   ]);
 
+  const how = claimWait > 0 ? `long poll, ${claimWait} s` : 'polling';
   log(
-    `${id} claiming from ${opts.url} (${claimWait > 0 ? `long poll, ${claimWait} s` : 'polling'}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
+    `${id} claiming from ${opts.url} (${how}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
   );
-  // What the backend's own check found (e.g. whether steps with network=True can run here).
-  if (selected.detail) log(`sandbox: ${selected.detail}`);
-  // Exactly which step limits hold here, one line each: none is dropped without a word.
-  const support = backend.limitSupport;
-  if (support) for (const line of describeLimits(limits, support)) log(`limit: ${line}`);
-  else log(`limit: none holds: the ${backend.name} backend sets no step limits`);
+  for (const line of startLines(selected.detail, backend, limits)) log(line);
   return {
     id,
     backend,
@@ -184,12 +189,44 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       wakeAll();
       await loops;
       await Promise.all([...running]);
+      workspaces.clear();
+    },
+  };
+}
+
+/** What the backend's check found and exactly which step limits hold: none dropped silently. */
+function startLines(detail: string | undefined, backend: SandboxBackend, limits: StepLimits) {
+  const lines = detail ? [`sandbox: ${detail}`] : [];
+  const support = backend.limitSupport;
+  if (!support)
+    return [...lines, `limit: none holds: the ${backend.name} backend sets no step limits`];
+  return [...lines, ...describeLimits(limits, support).map((l) => `limit: ${l}`)];
+}
+
+/** Naps that `wakeAll()` ends early (a run slot came free, or the controller is stopping). */
+function napper(): { nap(ms: number): Promise<void>; wakeAll(): void } {
+  const sleepers = new Set<() => void>();
+  return {
+    nap: (ms) =>
+      new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(t);
+          sleepers.delete(wake);
+          resolve();
+        };
+        const t = setTimeout(wake, ms);
+        sleepers.add(wake);
+      }),
+    wakeAll: () => {
+      for (const wake of [...sleepers]) wake();
     },
   };
 }
 
 interface LoopContext {
   stopping(): boolean;
+  /** Counts a claim request (the controller's /health shows how often it asks). */
+  asked(): void;
   claimWait: number;
   signal: AbortSignal;
   maxIdle: number;
@@ -199,14 +236,15 @@ interface LoopContext {
 
 /**
  * One claim loop: ask (held by the Worker up to `claimWait` s), handle what comes, ask again at
- * once. An answer that came back early and empty (a Worker that does not hold claims) or an error
- * backs off, doubling up to `maxIdle`; `ready()` false (no free run slot) waits for a wake-up.
+ * once; so also when the Worker says work is ready (a held claim claims nothing itself). An
+ * answer that came back early and empty (a Worker that does not hold claims) or an error backs
+ * off, doubling up to `maxIdle`; `ready()` false (no free run slot) waits for a wake-up.
  */
 async function claimLoop(
   ctx: LoopContext,
   what: string,
   ready: () => boolean,
-  claimOne: (wait: ClaimWait) => Promise<boolean>,
+  claimOne: (wait: ClaimWait) => Promise<'claimed' | typeof CLAIM_READY | 'empty'>,
 ): Promise<void> {
   let idle = 100;
   while (!ctx.stopping()) {
@@ -215,9 +253,10 @@ async function claimLoop(
       continue;
     }
     const asked = Date.now();
+    ctx.asked();
     let held = false;
     try {
-      if (await claimOne({ seconds: ctx.claimWait, signal: ctx.signal })) {
+      if ((await claimOne({ seconds: ctx.claimWait, signal: ctx.signal })) !== 'empty') {
         idle = 100;
         continue;
       }

@@ -11,6 +11,7 @@
  */
 import type { ExecutorEvent } from '../executor/events';
 import type { ControllerApi } from './api';
+import type { Trace } from './trace';
 
 const MAX_BATCH = 500;
 const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
@@ -28,7 +29,10 @@ export class EventForwarder {
     private readonly token: string,
     /** True on a retried attempt: renumber each step's output after what the log holds. */
     private readonly continueSeq: boolean,
+    /** Marks when the run's first output is queued here and when the log has it. */
+    private readonly trace?: Trace,
   ) {}
+  private outputSeen = false;
 
   /** Queues an event; rejects once forwarding failed for good (e.g. the lease was lost). */
   async push(e: ExecutorEvent): Promise<void> {
@@ -39,6 +43,10 @@ export class EventForwarder {
       const next = await this.api.postEvents(this.runId, this.token, [e]);
       this.offsets.set(e.step_id, Math.max(0, (next[e.step_id] ?? 1) - 1));
       return;
+    }
+    if (e.type === 'step_output' && !this.outputSeen) {
+      this.outputSeen = true;
+      this.trace?.('run_first_output', this.runId);
     }
     const chunk: Record<string, unknown> = { ...e };
     // Output and a model step's transcript share one sequence per step.
@@ -64,6 +72,9 @@ export class EventForwarder {
           const batch = this.queue.splice(0, MAX_BATCH);
           this.queuedBytes = this.queue.length === 0 ? 0 : this.queuedBytes;
           await this.api.postEvents(this.runId, this.token, batch);
+          if (this.trace && batch.some((c) => c.type === 'step_output')) {
+            this.trace('run_output_posted', this.runId);
+          }
         }
       } catch (err) {
         this.failure = err;

@@ -2,12 +2,15 @@
  * One claimed event: check the repository out at the event's commit (with the claim's event
  * token, which reads that repository only while the claim holds), evaluate every
  * `.plue/workflows/*.py` in the sandbox against the event, and report the plans and errors to
- * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
+ * the Worker (which creates the runs). A commit that cannot be fetched fails the event. The
+ * evaluated checkout is kept for the event's runs (workspace-cache.ts) when a cache is given.
  */
 import { evaluateWorkflows } from '../evaluate';
 import type { SandboxBackend } from '../sandbox/types';
 import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
+import type { Trace } from './trace';
 import { checkout } from './workspace';
+import type { WorkspaceCache } from './workspace-cache';
 
 export interface EventContext {
   api: ControllerApi;
@@ -15,6 +18,9 @@ export interface EventContext {
   dataDir?: string | undefined;
   log(message: string): void;
   signal?: AbortSignal;
+  trace?: Trace | undefined;
+  /** Keeps the checkout for the event's runs (workspace-cache.ts). */
+  workspaces?: WorkspaceCache | undefined;
 }
 
 export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Promise<void> {
@@ -34,6 +40,8 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
     await ctx.api.failEvent(event.id, lease, `checkout failed: ${String(err)}`.slice(0, 2000));
     return;
   }
+  ctx.trace?.('event_checked_out', event.id);
+  let kept = false;
   try {
     const results = await evaluateWorkflows({
       workspace: ws.dir,
@@ -46,7 +54,14 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
         ? { file: r.file, error: r.error, log: r.log.slice(-8000) }
         : { file: r.file, workflows: r.workflows },
     );
+    ctx.trace?.('event_evaluated', event.id);
+    // Before the report creates the runs: one may be claimed here at once.
+    if (ctx.workspaces) {
+      ctx.workspaces.keep(event.repo.full_name, ws);
+      kept = true;
+    }
     await ctx.api.reportEvaluation(event.id, lease, ws.commit, files);
+    ctx.trace?.('event_reported', event.id);
     const matched = results.flatMap((r) => ('workflows' in r ? r.workflows : []));
     ctx.log(
       `event ${event.id} (${event.type} ${event.repo.full_name} ${event.ref}): ${results.length} file(s), ` +
@@ -56,6 +71,6 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
     if (err instanceof LeaseLostError) ctx.log(`event ${event.id}: lease lost`);
     else throw err;
   } finally {
-    ws.remove();
+    if (!kept) ws.remove();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * One claimed run: check the repository out at the run's commit (with the run's token, the
- * only credential that reads it), execute the plan with the
+ * only credential that reads it; or copy this controller's checkout of the event that created
+ * the run, workspace-cache.ts), execute the plan with the
  * sandbox backend, forward every event to the run's log, heartbeat the lease (kill the steps
  * when it is lost or a cancel was requested), and complete the run, fenced by the lease epoch.
  * A controller that is shutting down abandons its runs without completing them: their leases
@@ -13,7 +14,9 @@ import type { SandboxBackend } from '../sandbox/types';
 import { limitsForRun, type StepLimits } from '../sandbox/limits';
 import { LeaseLostError, type ClaimedRun, type ControllerApi, type RunResult } from './api';
 import { EventForwarder } from './forwarder';
+import type { Trace } from './trace';
 import { checkout, type Workspace } from './workspace';
+import type { WorkspaceCache } from './workspace-cache';
 
 export interface RunContext {
   api: ControllerApi;
@@ -29,6 +32,9 @@ export interface RunContext {
   abandon: AbortSignal;
   /** The model provider for llm/agent steps (it holds the key; steps never see it). */
   models?: Provider | undefined;
+  trace?: Trace | undefined;
+  /** Event checkouts to start from instead of fetching again (workspace-cache.ts). */
+  workspaces?: WorkspaceCache | undefined;
 }
 
 export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<void> {
@@ -65,7 +71,8 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
   let ws: Workspace | undefined;
   try {
     try {
-      ws = await checkout({
+      ws = await ctx.workspaces?.copy(claimed.repo.full_name, run.head_sha, ctx.dataDir);
+      ws ??= await checkout({
         baseUrl: ctx.api.baseUrl,
         job: { kind: 'run', id, token },
         repo: claimed.repo.full_name,
@@ -81,7 +88,8 @@ export async function handleRun(ctx: RunContext, claimed: ClaimedRun): Promise<v
       });
       return;
     }
-    const forwarder = new EventForwarder(ctx.api, id, token, run.attempt > 1);
+    ctx.trace?.('run_checked_out', id);
+    const forwarder = new EventForwarder(ctx.api, id, token, run.attempt > 1, ctx.trace);
     let summary: RunSummary;
     try {
       summary = await runPlan({

@@ -8,7 +8,7 @@
  * nothing of it is left in the workspace's `.git`.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -88,7 +88,11 @@ export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
     await git(dir, ['init', '-q'], env, o);
     await git(dir, ['fetch', '-q', '--no-tags', '--depth', '1', url, opts.sha], env, o);
     await git(dir, ['checkout', '-q', '--detach', 'FETCH_HEAD'], env, o);
-    const commit = (await git(dir, ['rev-parse', 'HEAD'], env, o)).trim();
+    // A detached HEAD holds the commit id itself (a tag was peeled by the checkout): no
+    // `git rev-parse` process on the push → first line path.
+    const commit = readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim();
+    if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(commit))
+      throw new Error(`checkout left HEAD at ${commit}`);
     return { dir, commit, remove };
   } catch (err) {
     remove();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
-import { ControllerApi } from '../../runner-controller/controller/api';
+import { CLAIM_READY, ControllerApi } from '../../runner-controller/controller/api';
 import { handleEvent } from '../../runner-controller/controller/handle-event';
 import { selectBackend } from '../../runner-controller/sandbox/select';
 import { DEV_SECRET, outputOf, poll, pushRepo, testController } from './workflows-client';
@@ -87,7 +87,7 @@ describe('fair queues', () => {
     expect(gone.status).toBe(204);
   }, 480_000);
 
-  it('a claim held by the Worker is handed the event and the run queued while it waits', async () => {
+  it('a claim held by the Worker says when work is ready and claims nothing; asking again claims it', async () => {
     const api = new ControllerApi({
       baseUrl: base,
       secret: DEV_SECRET,
@@ -100,16 +100,18 @@ describe('fair queues', () => {
     const pushed = await pushRepo(base, g, alice, token, 'waited', {
       '.plue/workflows/ci.py': workflow('waited'),
     });
-    const ev = await eventClaim;
-    expect(ev?.event).toMatchObject({
+    expect(await eventClaim).toBe(CLAIM_READY);
+    const ev = await api.claimEvent('waiter', 60);
+    if (!ev || ev === CLAIM_READY) throw new Error('the event was not there to claim');
+    expect(ev.event).toMatchObject({
       sha: pushed.sha,
       repo: { full_name: `${alice.user.login}/waited` },
     });
-    if (!ev) throw new Error('the held event claim got nothing');
     await handleEvent({ api, backend, log: () => undefined }, ev);
-    const run = await runClaim;
-    expect(run?.run).toMatchObject({ head_sha: pushed.sha, workflow_name: 'ci' });
-    if (!run) throw new Error('the held run claim got nothing');
+    expect(await runClaim).toBe(CLAIM_READY);
+    const run = await api.claimRun('waiter', 60);
+    if (!run || run === CLAIM_READY) throw new Error('the run was not there to claim');
+    expect(run.run).toMatchObject({ head_sha: pushed.sha, workflow_name: 'ci', attempt: 1 });
     await api.complete(run.run.id, run.lease, { conclusion: 'cancelled' });
     // Nothing queued: a held claim ends empty (204) after its wait.
     expect(await api.claimRun('waiter', 60, { seconds: 1 })).toBeUndefined();

@@ -2,7 +2,9 @@
  * Controller crashes and lease expiry: a controller that stops without completing (abandons
  * its run, as a crash would) loses its lease; the run is requeued (attempt 2) and completed by
  * another controller, with both attempts' output in the log. Lost twice, it fails with "runner
- * lost" and an `error` commit status — never stuck running. Leases are 2–3 s here.
+ * lost" and an `error` commit status — never stuck running. Leases are 2–3 s here. A
+ * controller that goes away while the Worker holds its long-polled claims is never handed work
+ * (a held claim claims nothing; it answers "ready" and the controller asks again).
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Controller } from '../../runner-controller/controller/controller';
@@ -109,6 +111,52 @@ def hangs(ctx):
       `/commits/${sha}/status`,
     );
     expect(status.statuses[0]).toMatchObject({ state: 'error', description: 'Runner lost' });
+  });
+
+  it('never hands work to a controller that left while the Worker held its claims', async () => {
+    for (const c of controllers.splice(0)) await c.stop({ abandon: true });
+    // Claims held for a controller that then goes away: the client aborts, but workerd's dev
+    // server does not tell the Worker, which keeps holding them. They ask for 600-s leases: had
+    // one of them claimed the event or the run, it would sit there, claimed by nobody, until the
+    // test times out (the old held claim claimed for whoever asked).
+    const departed = new AbortController();
+    const held = ['events', 'runs', 'events', 'runs', 'events', 'runs'].map((queue) =>
+      fetch(`${base}/internal/controller/${queue}/claim`, {
+        method: 'POST',
+        headers: { 'X-Plue-Controller-Secret': DEV_SECRET, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          owner: 'departed',
+          lease_seconds: 600,
+          repo_owner: alice.user.login,
+          wait_seconds: 20,
+        }),
+        signal: departed.signal,
+      }).then(
+        (r) => r.status,
+        () => 'aborted',
+      ),
+    );
+    // Let the Worker take them up (each makes its one real claim on arrival: nothing is queued).
+    // eslint-disable-next-line no-restricted-syntax -- nothing observable marks a claim as held
+    await new Promise((r) => setTimeout(r, 1000));
+    departed.abort();
+    expect(await Promise.all(held)).toEqual(Array(6).fill('aborted'));
+
+    // A controller that stays, long-polling as npm start's does.
+    await start();
+    const { repo, sha } = await pushRepo(base, g, alice, token, 'lease-departed', {
+      '.plue/workflows/ci.py': `from plue import workflow, push
+
+@workflow(triggers=[push()])
+def quick(ctx):
+    ctx.run(name="hi", cmd='echo "attempt $PLUE_RUN_ATTEMPT"')
+`,
+    });
+    const [run] = await repo.waitForRuns(sha, 1, 60_000);
+    const finished = await repo.waitForRun((run as RunJson).id, undefined, 60_000);
+    // First attempt, first try: nothing was claimed for the departed controller and requeued.
+    expect(finished).toMatchObject({ status: 'completed', conclusion: 'success', run_attempt: 1 });
+    expect(outputOf(await repo.stream(finished.id))).toContain('attempt 1');
   });
 
   it('refuses fenced writes from a controller whose lease is gone', async () => {

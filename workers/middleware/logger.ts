@@ -7,13 +7,16 @@ import type { AppEnv } from '../env';
 import { createLogger, logLevelOf, type LogLevel } from '../../common/log';
 
 /**
- * The level of a request's line: `debug` for a runner controller's claim that found nothing
- * (204; it asks about twice a second per kind while idle), `info` for everything else.
+ * The level of a request's line: `debug` for what an idle Plue does on its own — a runner
+ * controller's claim that found nothing (204; one per held claim, or twice a second per kind
+ * when the controller polls) and `npm start`'s once-a-minute schedule tick that went through
+ * (its ticker prints a line itself when the tick did something) — `info` for everything else.
  */
 export function requestLevel(method: string, path: string, status: number): LogLevel {
   const idleClaim =
     status === 204 && method === 'POST' && /^\/internal\/controller\/[a-z]+\/claim$/.test(path);
-  return idleClaim ? 'debug' : 'info';
+  const tick = status === 200 && method === 'POST' && path === '/internal/controller/tick';
+  return idleClaim || tick ? 'debug' : 'info';
 }
 
 /** Assigns the request id, attaches a logger and logs one line per request. */

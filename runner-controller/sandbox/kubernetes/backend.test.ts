@@ -11,6 +11,7 @@ import { BatchV1Api, type V1Job, type V1Status } from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { policyProblems } from '../../../deploy/policy';
 import { validateObject, type K8sObject } from '../../../deploy/render';
+import { evict } from '../../../test/helpers/fake-kubernetes/kubelet';
 import { FakeKubernetes } from '../../../test/helpers/fake-kubernetes/server';
 import type { ExecutorEvent } from '../../executor/events';
 import { maskPatterns } from '../../executor/masker';
@@ -119,8 +120,18 @@ describe('kubernetes backend', () => {
       'ephemeral-storage': '4096Mi',
     });
     expect(pod.volumes?.find((v) => v.name === 'workspace')?.emptyDir?.sizeLimit).toBe('4096Mi');
-    expect(job.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
+    // A cold pod's Job ends by itself after the longest step, even if the controller is gone.
+    expect(job.spec?.activeDeadlineSeconds).toBe(6 * 3600);
     expect(job.spec?.template.metadata?.labels?.['plue.dev/network']).toBe('allowed');
+    // Writable only where the step's files go: emptyDir volumes, no host paths, no other mounts.
+    expect(c.volumeMounts?.map((m) => [m.name, m.mountPath, m.readOnly ?? false])).toEqual([
+      ['workspace', '/workspace', false],
+      ['tmp', '/tmp', false],
+      ['run', '/run/plue', false],
+    ]);
+    expect(pod.volumes?.every((v) => v.emptyDir && Object.keys(v).length === 2)).toBe(true);
+    expect(pod.hostNetwork ?? false).toBe(false);
+    expect(pod.dnsPolicy).toBe('None');
     const obj = job as unknown as K8sObject;
     expect(await validateObject(obj)).toEqual([]);
     expect(policyProblems([obj]).filter((p) => p.startsWith('Job/'))).toEqual([]);
@@ -130,6 +141,10 @@ describe('kubernetes backend', () => {
     expect(
       [...fake.store.objects.Pod.values()].some((p) => p.metadata.labels?.['job-name'] === name),
     ).toBe(false);
+    // A step that declared no network gets a pod the egress NetworkPolicy does not select.
+    await b.run(spec(workspace(), 'true'));
+    const closed = fake.createdJobs.at(-1) as unknown as V1Job;
+    expect(closed.spec?.template.metadata?.labels?.['plue.dev/network']).toBe('none');
   });
 
   it('streams stdout and stderr apart, gives the exit status, only the step environment, and the workspace both ways', async () => {
@@ -267,14 +282,18 @@ describe('kubernetes backend', () => {
             (p) => p.metadata.labels?.['job-name'] === job,
           );
           if (pod)
-            fake.evict(
+            evict(
+              fake,
               pod.metadata.name,
               'Pod ephemeral local storage usage exceeds the total limit of containers 4Gi.',
             );
         },
       }),
     );
-    await expect(running).rejects.toThrow(/Evicted: Pod ephemeral local storage usage exceeds/);
+    // Past its disk limit, as the local backend reports it, with the kubelet's words in the log.
+    const res = await running;
+    expect(res.diskExceededBytes).toBe(DEFAULT_SETTINGS.limits.ephemeralBytes);
+    expect(out.text('stderr')).toContain('Evicted: Pod ephemeral local storage usage exceeds');
   });
 
   it('maps limits to the pod and says which do not hold', () => {

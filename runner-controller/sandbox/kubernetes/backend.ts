@@ -14,9 +14,11 @@
  *
  * A timeout or a cancel deletes the step's Job (propagationPolicy Background), which ends the pod
  * and with it the exec. Limits map to the pod: memory, CPU and scratch disk hold (container
- * limits and emptyDir sizes; the kubelet evicts a pod past its disk limit, and the step's log
- * says so); a per-step process limit does not exist per pod (the nodes' podPidsLimit is the
- * only one), and a step that asks for one is told so.
+ * limits and emptyDir sizes); a per-step process limit does not exist per pod (the nodes'
+ * podPidsLimit is the only one), and a step that asks for one is told so. A step whose exec ends
+ * by SIGKILL or without a status is explained by its pod's status (pod-end.ts): OOMKilled is
+ * reported as out of memory, DeadlineExceeded as timed out, an ephemeral-storage eviction as past
+ * the disk limit, as the local backend reports them; any other end of the pod is an error.
  */
 import { BatchV1Api, CoreV1Api, Exec, type KubeConfig } from '@kubernetes/client-node';
 import { Readable } from 'node:stream';
@@ -31,7 +33,8 @@ import {
 import type { LimitSupport } from '../cgroup';
 import type { KubernetesSettings, PodLimits } from './config';
 import { labelValue, STEP_CONTAINER } from './job-manifest';
-import { execInPod } from './pod-exec';
+import type { PodEnd } from './pod-end';
+import { execInPod, type PodExecResult } from './pod-exec';
 import { WarmPool, type PodLease } from './warm-pool';
 import { downloadWorkspace, uploadInputs, type PodRef } from './workspace-sync';
 
@@ -46,6 +49,9 @@ export interface KubernetesBackendOptions {
 }
 
 type SpecLimits = Pick<RunSpec, 'memoryBytes' | 'pidsMax' | 'cpus'>;
+
+/** What a SIGKILLed process exits with (the kernel's OOM killer, a container runtime's kill). */
+const KILLED_EXIT = 128 + 9;
 
 const PIDS_NOT_HELD =
   "Kubernetes has no per-pod process limit: the sandbox node pool's podPidsLimit bounds each pod";
@@ -171,24 +177,40 @@ export class KubernetesBackend implements SandboxBackend {
     };
     spec.signal?.addEventListener('abort', onAbort, { once: true });
     let lease: PodLease | undefined;
+    const finish = (outcome: Omit<RunResult, 'durationMs' | 'cancelled'>): RunResult => ({
+      ...outcome,
+      cancelled: cancelled && !outcome.timedOut,
+      durationMs: Math.round(performance.now() - started),
+      ...(notHeld.length ? { limitsNotHeld: notHeld } : {}),
+    });
     try {
       lease = await this.pool.acquire(spec.network, limits, stop.signal, spec.image);
       // The Job goes as soon as the step is stopped: that ends the pod and the exec with it.
       const current = lease;
       stop.signal.addEventListener('abort', () => void this.pool.release(current), { once: true });
-      const outcome = await this.runInPod(spec, lease, stop.signal);
-      const failure =
-        outcome.exitCode === null && !stop.signal.aborted ? this.pool.failure(lease) : undefined;
-      if (failure) throw new Error(`the step's pod ended: ${failure}`);
-      return {
-        ...outcome,
-        timedOut,
-        cancelled: cancelled && !timedOut,
-        durationMs: Math.round(performance.now() - started),
-        ...(notHeld.length ? { limitsNotHeld: notHeld } : {}),
-      };
+      const ref = this.podRef(lease, stop.signal);
+      await uploadInputs(ref, spec.cwd, spec.mounts ?? []);
+      const { error: _error, ...outcome } = await this.runStepIn(ref, spec, stop.signal);
+      // Killed, or the connection dropped: did the pod end, and why?
+      const killed = outcome.exitCode === null || outcome.exitCode === KILLED_EXIT;
+      const end =
+        killed && !stop.signal.aborted
+          ? await this.pool.ending(lease, this.settings.endGraceMs)
+          : undefined;
+      if (end && !stop.signal.aborted) {
+        return finish({ ...outcome, timedOut, ...(await this.limitHit(spec, end, limits)) });
+      }
+      if (!spec.workspaceReadOnly && outcome.exitCode !== null && !stop.signal.aborted) {
+        await downloadWorkspace(ref, spec.cwd);
+      }
+      return finish({ ...outcome, timedOut });
     } catch (err) {
-      if (!stop.signal.aborted) throw err;
+      if (!stop.signal.aborted) {
+        // The exec or a copy failed because the pod ended under it (evicted, say).
+        const end = lease ? await this.pool.ending(lease, 0) : undefined;
+        if (!end) throw err;
+        return finish({ ...empty, timedOut, ...(await this.limitHit(spec, end, limits)) });
+      }
       return {
         ...empty,
         timedOut,
@@ -202,20 +224,34 @@ export class KubernetesBackend implements SandboxBackend {
     }
   }
 
-  /** Inputs in, the step, the workspace out (unless read-only or stopped). */
-  private async runInPod(
+  /**
+   * A step stopped by its pod's end: the limit it hit, as the local backend reports it (and the
+   * API's own words in the step's log); an end that is no limit of the step's is an error.
+   */
+  private async limitHit(
     spec: RunSpec,
-    lease: PodLease,
-    signal: AbortSignal,
-  ): Promise<{ exitCode: number | null; outputBytes: number; droppedBytes: number }> {
-    const ref: PodRef = {
+    end: PodEnd,
+    limits: PodLimits,
+  ): Promise<Partial<RunResult>> {
+    if (end.kind === 'other') throw new Error(`the step's pod ended: ${end.detail}`);
+    await spec.onOutput('stderr', Buffer.from(`\nplue: the step's pod ended: ${end.detail}\n`));
+    if (end.kind === 'oom') return { oomKilled: true };
+    if (end.kind === 'deadline') return { timedOut: true };
+    return { diskExceededBytes: limits.ephemeralBytes };
+  }
+
+  private podRef(lease: PodLease, signal: AbortSignal): PodRef {
+    return {
       exec: this.exec,
       namespace: this.settings.namespace,
       pod: lease.pod,
       container: STEP_CONTAINER,
       signal,
     };
-    await uploadInputs(ref, spec.cwd, spec.mounts ?? []);
+  }
+
+  /** The step itself, by exec (inputs are in; the workspace comes out after). */
+  private async runStepIn(ref: PodRef, spec: RunSpec, signal: AbortSignal): Promise<PodExecResult> {
     const res = await execInPod({
       ...ref,
       command: ['/bin/sh', '-s'],
@@ -225,9 +261,6 @@ export class KubernetesBackend implements SandboxBackend {
     });
     if (res.exitCode === null && res.error && !signal.aborted) {
       throw new Error(`exec in the step's pod failed: ${res.error}`);
-    }
-    if (!spec.workspaceReadOnly && res.exitCode !== null && !signal.aborted) {
-      await downloadWorkspace(ref, spec.cwd);
     }
     return res;
   }

@@ -32,6 +32,12 @@ export interface KubernetesSettings {
   warmIdleSeconds: number;
   /** Longest wait for a cold pod to be scheduled and its image pulled. */
   startTimeoutMs: number;
+  /**
+   * How long a step whose exec ended by SIGKILL (or without a status) waits for the watch to say
+   * whether its pod ended (OOM-killed, evicted, past its deadline) before it is reported as
+   * killed: the kubelet reports a container's end a moment after the processes in it died.
+   */
+  endGraceMs: number;
   /** Resolvers of a networked pod (the NetworkPolicy admits no cluster DNS). */
   nameservers: string[];
   /** uid/gid the step runs as (the step image's `runner`). */
@@ -50,6 +56,7 @@ export const DEFAULT_SETTINGS: KubernetesSettings = {
   requestRatio: 0.25,
   warmIdleSeconds: 3600,
   startTimeoutMs: 300_000,
+  endGraceMs: 5000,
   nameservers: ['8.8.8.8', '1.1.1.1'],
   uid: 1001,
   pidsMax: 2048,
@@ -104,6 +111,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Kubern
     warmIdleSeconds: count('PLUE_K8S_WARM_IDLE_SECONDS', env.PLUE_K8S_WARM_IDLE_SECONDS, 3600),
     startTimeoutMs:
       count('PLUE_K8S_START_TIMEOUT_SECONDS', env.PLUE_K8S_START_TIMEOUT_SECONDS, 300) * 1000,
+    endGraceMs: d.endGraceMs,
     nameservers: (env.PLUE_K8S_NAMESERVERS ?? d.nameservers.join(','))
       .split(',')
       .map((s) => s.trim())

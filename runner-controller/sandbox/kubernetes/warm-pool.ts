@@ -16,10 +16,12 @@ import {
   type CoreV1Api,
   type Informer,
   type KubeConfig,
+  type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { KubernetesSettings, PodLimits } from './config';
 import { buildJob, LABEL_CONTROLLER, STEP_CONTAINER } from './job-manifest';
+import { classifyPodEnd, type PodEnd } from './pod-end';
 
 export interface PoolOptions {
   kubeConfig: KubeConfig;
@@ -48,7 +50,11 @@ interface JobState {
   ready: boolean;
   /** Why the pod ended before it was ready (or was lost while idle). */
   failed?: string;
+  /** The pod as last seen (its status says why it ended). */
+  lastPod?: V1Pod;
   waiters: { resolve(): void; reject(err: Error): void }[];
+  /** Called once when the pod ends (ending() waits on it). */
+  endWaiters: (() => void)[];
 }
 
 const JOB_NAME_LABELS = ['batch.kubernetes.io/job-name', 'job-name'];
@@ -67,6 +73,10 @@ export function podEnded(pod: V1Pod): string | undefined {
     const why = [pod.status?.reason, pod.status?.message].filter(Boolean).join(': ');
     return `the pod ended (${phase}${why ? `: ${why}` : ''})`;
   }
+  // The step container stopped (OOM-killed, say) before the pod's phase caught up.
+  const c = pod.status?.containerStatuses?.find((s) => s.name === STEP_CONTAINER);
+  const term = c?.state?.terminated;
+  if (term) return `the step container ended (${term.reason ?? `exit code ${term.exitCode}`})`;
   return undefined;
 }
 
@@ -159,6 +169,47 @@ export class WarmPool {
     return this.jobs.get(lease.job)?.failed;
   }
 
+  /**
+   * Why a claimed pod ended, waiting up to `waitMs` for the watch to report it (the kubelet
+   * reports a container's end a moment after the exec in it ended); undefined when the pod is
+   * still running then. A pod deleted without a reason of its own is explained by its Job's
+   * conditions (activeDeadlineSeconds), read until the wait is over.
+   */
+  async ending(lease: PodLease, waitMs: number): Promise<PodEnd | undefined> {
+    const state = this.jobs.get(lease.job);
+    if (!state) return undefined;
+    const until = Date.now() + waitMs;
+    if (!state.failed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        state.endWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    if (!state.failed) return undefined;
+    const fromPod = classifyPodEnd(state.lastPod);
+    if (fromPod) return fromPod;
+    for (;;) {
+      const job = await this.readJob(lease.job);
+      const fromJob = job ? classifyPodEnd(state.lastPod, job) : undefined;
+      if (fromJob || Date.now() >= until) return fromJob ?? { kind: 'other', detail: state.failed };
+      await new Promise((r) => setTimeout(r, Math.min(250, Math.max(0, until - Date.now()))));
+    }
+  }
+
+  private async readJob(name: string): Promise<V1Job | undefined> {
+    try {
+      return await this.opts.batch.readNamespacedJob({
+        name,
+        namespace: this.opts.settings.namespace,
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
   /** End the step's pod: its Job is deleted, and the pod with it (in the background). */
   async release(lease: PodLease): Promise<void> {
     this.jobs.delete(lease.job);
@@ -223,7 +274,14 @@ export class WarmPool {
     const { controller, maxStepSeconds } = this.opts;
     const settings = image ? { ...this.opts.settings, image } : this.opts.settings;
     const name = `plue-step-${randomBytes(5).toString('hex')}`;
-    this.jobs.set(name, { network, warm, claimed: false, ready: false, waiters: [] });
+    this.jobs.set(name, {
+      network,
+      warm,
+      claimed: false,
+      ready: false,
+      waiters: [],
+      endWaiters: [],
+    });
     const deadlineSeconds = (warm ? settings.warmIdleSeconds : 0) + maxStepSeconds;
     try {
       await this.opts.batch.createNamespacedJob({
@@ -279,6 +337,7 @@ export class WarmPool {
     const state = job ? this.jobs.get(job) : undefined;
     if (!state) return;
     state.pod = pod.metadata?.name;
+    state.lastPod = pod;
     const ended = podEnded(pod);
     if (ended) {
       this.lost(pod, ended);
@@ -293,9 +352,12 @@ export class WarmPool {
   private lost(pod: V1Pod, why: string): void {
     const job = jobOf(pod);
     const state = job ? this.jobs.get(job) : undefined;
-    if (!job || !state || state.failed) return;
+    if (!job || !state) return;
+    state.lastPod = pod;
+    if (state.failed) return;
     state.failed = why;
     for (const w of state.waiters.splice(0)) w.reject(new Error(why));
+    for (const w of state.endWaiters.splice(0)) w();
     if (!state.claimed) {
       this.jobs.delete(job);
       void this.deleteJob(job);

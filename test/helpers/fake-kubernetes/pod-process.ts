@@ -103,10 +103,13 @@ export class FakePodRuntime {
     });
   }
 
-  /** The pod is gone: kill everything running in it. */
-  killAll(): void {
+  /**
+   * Kill everything running in the pod. `podGone` (the pod is deleted or its sandbox ended): the
+   * exec connections drop without a status; else each answers its process's exit 137.
+   */
+  killAll(podGone = true): void {
     for (const child of this.procs) {
-      (child as { podGone?: boolean }).podGone = true;
+      (child as { podGone?: boolean }).podGone = podGone;
       kill(child);
     }
   }

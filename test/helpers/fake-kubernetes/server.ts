@@ -6,8 +6,9 @@
  * history, DELETE with propagationPolicy (Background/Foreground delete a Job's pods, Orphan
  * leaves them, as the garbage collector does), and a job controller that makes one pod per Job
  * and starts it (or holds it Pending until the test releases it). Exec runs the command for real
- * (pod-process.ts). What tests need to look at is recorded: created Jobs as sent, deletions with
- * their policy, watch requests with their resourceVersion, exec commands.
+ * (pod-process.ts); the kubelet's and job controller's ways of ending a pod are in kubelet.ts.
+ * What tests need to look at is recorded: created Jobs as sent, deletions with their policy,
+ * watch requests with their resourceVersion, exec commands.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -49,7 +50,8 @@ export class FakeKubernetes {
   expired = 0;
   /** While true, new pods stay Pending (scheduling, image pull) until `releasePods()`. */
   holdPods = false;
-  private readonly runtimes = new Map<string, FakePodRuntime>();
+  /** The pods' processes, by pod name. */
+  readonly runtimes = new Map<string, FakePodRuntime>();
   private readonly open = new Set<ServerResponse>();
   private readonly root = mkdtempSync(join(tmpdir(), 'plue-fake-kube-'));
   private server!: Server;
@@ -92,15 +94,11 @@ export class FakeKubernetes {
     return this.runtimes.get(name)?.dirs;
   }
 
-  /** Evict a pod as the kubelet does when it passes its ephemeral-storage limit. */
-  evict(name: string, message: string): void {
-    const pod = this.store.objects.Pod.get(name);
-    if (!pod) return;
-    this.runtimes.get(name)?.killAll();
-    this.store.write('MODIFIED', {
-      ...pod,
-      status: { phase: 'Failed', reason: 'Evicted', message },
-    });
+  /** The pod a Job made (the job controller's `job-name` label). */
+  podOf(job: string): KObject | undefined {
+    return [...this.store.objects.Pod.values()].find(
+      (p) => p.metadata.labels?.['job-name'] === job,
+    );
   }
 
   async close(): Promise<void> {
@@ -293,7 +291,8 @@ export class FakeKubernetes {
     });
   }
 
-  private remove(obj: KObject, policy: string | undefined): void {
+  /** Delete an object as the API server and garbage collector do (a Job's pods by `policy`). */
+  remove(obj: KObject, policy: string | undefined): void {
     this.store.write('DELETED', obj);
     if (obj.kind === 'Pod') {
       this.runtimes.get(obj.metadata.name)?.killAll();

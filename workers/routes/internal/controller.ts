@@ -5,11 +5,12 @@
  *
  * - POST /internal/controller/events/claim {owner, lease_seconds?, repo_owner?, wait_seconds?} →
  *   200 {event, sdk_event, lease, token} | 204 (the token reads the event's repository while the
- *   claim holds; with wait_seconds the claim is held until work comes: services/runs/claim-wait.ts)
+ *   claim holds). With wait_seconds an empty claim is held until work comes and then answered
+ *   200 {ready: true} without claiming: the controller asks again (services/runs/claim-wait.ts)
  * - POST /internal/controller/events/:id/evaluation {lease…, sha, files:[…]} → 201 {runs}
  * - POST /internal/controller/events/:id/fail {lease…, error} → 204
  * - POST /internal/controller/runs/claim {owner, lease_seconds?, repo_owner?, wait_seconds?} →
- *   200 {run, token, secrets, lease} | 204
+ *   200 {run, token, secrets, lease} | 200 {ready: true} (as for events) | 204
  *   (the run token appends the run's log and reads its repository: services/runs/job-credentials.ts)
  * - POST /internal/controller/runs/:id/heartbeat {lease…} → {cancel_requested}
  * - POST /internal/controller/runs/:id/complete {lease…, conclusion, steps, message?} → 204
@@ -36,7 +37,7 @@ import {
   leaseOf,
   sweepLeases,
 } from '../../services/runs/workflow-leases';
-import { waitForClaim } from '../../services/runs/claim-wait';
+import { sweepNeeded, waitForClaim, workReady } from '../../services/runs/claim-wait';
 import { scheduledTick } from '../../services/workflows/workflow-cron';
 import { recordScheduledEvents } from '../../services/workflows/workflow-schedule';
 import {
@@ -61,17 +62,21 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   .post('/events/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
     const claimed = await waitForClaim(
-      (first) =>
-        claimEvent(
+      async () => {
+        const now = new Date();
+        const sweep = await sweepNeeded(c.var.db, now);
+        return claimEvent(
           c.var.db,
           c.env,
           body.owner,
           body.lease_seconds,
           origin(c),
-          new Date(),
+          now,
           body.repo_owner,
-          first,
-        ),
+          sweep,
+        );
+      },
+      workReady(c.var.db, c.env, 'events', body.repo_owner),
       body.wait_seconds,
       c.req.raw.signal,
     );
@@ -92,17 +97,21 @@ export const internalControllerRoutes = new Hono<AppEnv>()
   .post('/runs/claim', async (c) => {
     const body = await jsonInput(c, claimRequest);
     const claimed = await waitForClaim(
-      (first) =>
-        claimRun(
+      async () => {
+        const now = new Date();
+        const sweep = await sweepNeeded(c.var.db, now);
+        return claimRun(
           c.var.db,
           c.env,
           body.owner,
           body.lease_seconds,
           origin(c),
-          new Date(),
+          now,
           body.repo_owner,
-          first,
-        ),
+          sweep,
+        );
+      },
+      workReady(c.var.db, c.env, 'runs', body.repo_owner),
       body.wait_seconds,
       c.req.raw.signal,
     );

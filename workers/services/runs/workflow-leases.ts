@@ -3,7 +3,8 @@
  * lease (a fresh run token, the plan, the secrets its steps declare), heartbeat (extends the lease
  * only for the holder at its epoch; says whether a cancel was requested), complete (fenced by the
  * epoch), and the sweep of expired leases: a run is requeued once, then failed with "runner lost" —
- * never left running. The sweep runs on every claim and from the cron.
+ * never left running. The sweep runs on every claim that finds an expired lease
+ * (routes/internal/controller.ts) and from the cron.
  */
 import type { z } from 'zod';
 import type { Db } from '../../../db/client';
