@@ -148,6 +148,13 @@ describe('opening a landing from a change id', () => {
     expect(status).toBe(200);
     expect(form).toContain(`href="/${full}/change/${two}"`);
     expect(form).toContain('a jj change id (a unique prefix will do)');
+    // Reached without a source, from Compare's start page: the same form, fields empty.
+    const [, compare] = await page(owner, `/${full}/compare`);
+    expect(compare).toContain(`href="/${full}/landings/new"`);
+    const [blankStatus, blank] = await page(owner, `/${full}/landings/new`);
+    expect(blankStatus).toBe(200);
+    expect(blank).toContain('<h2>New landing request</h2>');
+    expect(blank).toMatch(/<input name="head" value="" required/);
   });
 
   it('finds a change that only a landing revision ref still carries', async () => {

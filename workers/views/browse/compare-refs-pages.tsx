@@ -50,6 +50,12 @@ export function CompareStartPage(p: {
     <RepoPage title="Compare" user={p.user} repo={p.r}>
       <h2>Compare changes</h2>
       <p>Choose two branches, tags or commits to see what changed between them.</p>
+      {p.user ? (
+        <p>
+          To land a jj change, <a href={`${repoBase(p.r)}/landings/new`}>open a landing request</a>{' '}
+          from its change id (a unique prefix will do).
+        </p>
+      ) : null}
       <ComparePicker r={p.r} base={p.base} head={p.head} refs={p.refs} />
     </RepoPage>
   );
