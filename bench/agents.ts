@@ -7,8 +7,8 @@
  *   tool call is (its tool_end duration);
  * - time to the first streamed token beyond D: from step_started to the first llm_token event
  *   (reading the prompt and rendering its template in the sandbox, then the first model turn).
- * p50 and p99 over RUNS runs (default 20; PLUE_BENCH_QUICK=1: 5). A mention on an issue, and the
- * viewer side, come with mentions (not built yet): this measures the controller's part.
+ * p50 and p99 over RUNS runs (default 20; PLUE_BENCH_QUICK=1: 5). This measures the controller's
+ * part; bench/agent-mentions.ts measures a mention on an issue to the first token at a viewer.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -15,6 +15,7 @@ const benches: Record<string, string> = {
   landings: './landings.ts',
   'sandbox-network': './sandbox-network.ts',
   agents: './agents.ts',
+  'agent-mentions': './agent-mentions.ts',
 };
 
 const only = process.argv.slice(2);

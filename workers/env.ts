@@ -95,6 +95,10 @@ export interface Env {
   PLUE_REPO_CONCURRENCY?: string;
   /** Public origin for links made outside a request (cron sweeps), e.g. https://plue.dev. */
   PLUE_PUBLIC_URL?: string;
+  /** Model steps (llm/agent) of one repository running at once (default 2; agent-budget.ts). */
+  PLUE_AGENT_CONCURRENCY?: string;
+  /** Tokens (in + out) one repository's model steps may use per 24 hours (default 2000000). */
+  PLUE_AGENT_TOKENS_PER_DAY?: string;
 }
 
 /** The signed-in user of a request. */

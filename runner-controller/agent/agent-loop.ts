@@ -161,7 +161,7 @@ class Loop {
         }
       } else if ((prompt.forgeTools as string[]).includes(use.name)) {
         const tool = use.name as (typeof prompt.forgeTools)[number];
-        answer = await runForgeTool(this.input.forge, tool, use.input, use.raw);
+        answer = await runForgeTool(this.input.forge, tool, use.input, use.raw, site);
       } else {
         answer = await runTool(site, prompt.tools, use.name, use.input, use.raw);
       }

@@ -6,7 +6,7 @@
  * tool: the loop handles it (the step's structured output).
  */
 import type { ForgeTool, SandboxTool } from './prompt-file';
-import { fileTool, shellTool, type SandboxSite } from './sandbox-calls';
+import { fileTool, shellTool, workspaceChanges, type SandboxSite } from './sandbox-calls';
 import type { ToolParam } from './provider';
 import { checkValue, jsonSchemaOf, parseValueType, type ValueType } from './value-types';
 
@@ -50,6 +50,16 @@ const FORGE_DEFS: Record<ForgeTool, { description: string; input: ValueType }> =
     description:
       'Post a comment (markdown) on the issue or landing request this run answers, as the agent account. The forge adds a link to this run.',
     input: parseValueType({ body: 'string' }),
+  },
+  review: {
+    description:
+      'Review the landing request this run answers, as the agent account: approve, request_changes or comment, with a body (markdown). Your approval is advice: it does not count towards required approvals.',
+    input: parseValueType({ event: 'approve | request_changes | comment', body: 'string?' }),
+  },
+  open_landing_request: {
+    description:
+      'Propose the changes you made to the workspace (every changed, added or deleted file) as a new landing request by the agent account, on a new branch, for a person to review and land. You cannot push; this is how your changes leave the sandbox.',
+    input: parseValueType({ title: 'string', body: 'string?' }),
   },
 };
 
@@ -104,12 +114,16 @@ export interface ToolAnswer {
   exitCode?: number | null;
 }
 
-/** Runs a declared forge tool after checking its input; the server decides whether it may. */
+/**
+ * Runs a declared forge tool after checking its input; the server decides whether it may.
+ * open_landing_request carries the workspace's changes, read in the sandbox at the call.
+ */
 export async function runForgeTool(
   forge: ForgeCaller | undefined,
   tool: ForgeTool,
   input: Record<string, unknown> | undefined,
   raw: string,
+  site?: SandboxSite,
 ): Promise<ToolAnswer> {
   if (input === undefined) {
     return { ok: false, text: `the tool input is not a JSON object: ${raw.slice(0, 200)}` };
@@ -118,6 +132,12 @@ export async function runForgeTool(
   if (problems.length > 0) return { ok: false, text: `invalid input: ${problems.join('; ')}` };
   if (!forge) return { ok: false, text: `${tool} is not available in this run` };
   try {
+    if (tool === 'open_landing_request') {
+      if (!site) return { ok: false, text: `${tool} needs the workspace` };
+      const files = await workspaceChanges(site);
+      if (files.length === 0) return { ok: false, text: 'the workspace has no changes to propose' };
+      return await forge.call(tool, { ...input, files });
+    }
     return await forge.call(tool, input);
   } catch (err) {
     return {

@@ -48,3 +48,32 @@ export function forgeCaller(
     },
   };
 }
+
+/**
+ * Asks the Worker whether step `stepId` may start its model calls (per-repository limits): the
+ * refusal's message, or undefined to go on. Answers other than a 429 (an older Worker, a
+ * transient error) let the step go on: the limits are the Worker's to enforce when it can.
+ */
+export async function agentBudgetRefusal(
+  endpoint: ForgeEndpoint,
+  stepId: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const url = `${endpoint.baseUrl.replace(/\/+$/, '')}/internal/runs/${endpoint.runId}/agent-budget`;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${endpoint.token}` },
+    body: JSON.stringify({ step_id: stepId }),
+    ...(signal ? { signal } : {}),
+  }).catch(() => undefined);
+  if (!res) return undefined;
+  const text = await res.text().catch(() => '');
+  if (res.status !== 429) return undefined;
+  try {
+    const err = (JSON.parse(text) as { error?: { message?: unknown } }).error;
+    if (typeof err?.message === 'string') return err.message;
+  } catch {
+    // not JSON: the generic message below
+  }
+  return 'the repository reached its limit for agent runs; re-run later';
+}

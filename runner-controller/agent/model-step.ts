@@ -11,7 +11,7 @@ import type { PlanStep } from '../executor/plan';
 import type { StepRunOutcome, StepUsage } from '../executor/run-step';
 import { runLoop, type LoopUsage } from './agent-loop';
 import { outputEnvelope } from './agent-tools';
-import { forgeCaller, type ForgeEndpoint } from './forge-client';
+import { agentBudgetRefusal, forgeCaller, type ForgeEndpoint } from './forge-client';
 import { parsePromptFile, PromptError, SANDBOX_TOOLS, type PromptFile } from './prompt-file';
 import { ProviderError, resolveModel, type Provider } from './provider';
 import { fileTool, renderTemplate, type SandboxSite } from './sandbox-calls';
@@ -56,6 +56,14 @@ export async function runModelStep(input: ModelStepInput): Promise<StepRunOutcom
   });
   try {
     for (const n of input.notices) await transcript.notice(n);
+    // The repository's limits for model steps, judged by the Worker before any model call.
+    const refusal = input.forge
+      ? await agentBudgetRefusal(input.forge, step.id, input.site.signal)
+      : undefined;
+    if (refusal) {
+      await transcript.notice(refusal);
+      return outcome('failure', { note: refusal.slice(0, 500) });
+    }
     const prompt = await loadPrompt(input.site, step);
     const problems = checkInputs(prompt, input.vars);
     if (problems.length > 0)

@@ -29,6 +29,17 @@ Review {{ diff }}.
 {% for t in tags %}- {{ t }}
 {% endfor %}`;
 
+describe('forge tools', () => {
+  it('separates declared forge tools (safe outputs) from sandbox tools', () => {
+    const p = parsePromptFile(
+      '.plue/prompts/f.prompt.md',
+      '---\nname: f\ntype: agent\ntools: [read_file, open_landing_request, shell, review, comment]\n---\nx',
+    );
+    expect(p.tools).toEqual(['read_file', 'shell']);
+    expect(p.forgeTools).toEqual(['open_landing_request', 'review', 'comment']);
+  });
+});
+
 function errorOf(text: string): PromptError {
   try {
     parsePromptFile('.plue/prompts/x.prompt.md', text);
@@ -88,11 +99,6 @@ describe('prompt files', () => {
       'input y: unknown type "str" (did you mean string?)',
     ],
     ['---\nname: a\noutput:\n  a: b |\n---\n', 4, 'invalid enum value ""'],
-    [
-      '---\nname: a\ntype: agent\ntools:\n  - read_file\n  - review\n---\n',
-      6,
-      'tool review (forge tools) is coming',
-    ],
     ['---\nname: a\ntype: agent\ntools: [rm_rf]\n---\n', 4, 'unknown tool "rm_rf"'],
     ['---\nname: a\ntype: llm\ntools: [shell]\n---\n', 4, 'an llm prompt makes one call'],
     ['---\nname: a\nmax_turns: 0\n---\n', 3, 'max_turns must be an integer'],

@@ -23,10 +23,8 @@ export type SandboxTool = (typeof SANDBOX_TOOLS)[number];
  * Forge tools act on the forge through the Worker's API with the run's token; listing one in
  * `tools:` is the prompt's declaration of that safe output, which the server checks again.
  */
-export const FORGE_TOOLS = ['comment'] as const;
+export const FORGE_TOOLS = ['comment', 'review', 'open_landing_request'] as const;
 export type ForgeTool = (typeof FORGE_TOOLS)[number];
-/** Tools named in the design that are not built yet: refused with a clear message. */
-const COMING_TOOLS = new Set(['review', 'open_landing_request']);
 const KEYS = new Set([
   'name',
   'description',
@@ -207,9 +205,6 @@ function toolsOf(
   const out: SandboxTool[] = [];
   const forge: ForgeTool[] = [];
   (value as unknown[]).forEach((t, i) => {
-    if (typeof t === 'string' && COMING_TOOLS.has(t)) {
-      fail(line(i), `tool ${t} (forge tools) is coming, not built yet`);
-    }
     if (typeof t === 'string' && (FORGE_TOOLS as readonly string[]).includes(t)) {
       if (!forge.includes(t as ForgeTool)) forge.push(t as ForgeTool);
       return;

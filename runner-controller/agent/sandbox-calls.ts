@@ -125,6 +125,27 @@ export async function fileTool(
   }
 }
 
+/** A changed file of the workspace, as open_landing_request sends it. */
+export interface WorkspaceChange {
+  path: string;
+  content_base64: string | null;
+  executable?: boolean;
+}
+
+/** The workspace's changes against its checkout, read in the sandbox (kit/tools.py `changes`). */
+export async function workspaceChanges(site: SandboxSite): Promise<WorkspaceChange[]> {
+  const a = await kitCall(
+    site,
+    'exec /usr/bin/python3 -s -B /opt/plue-agent/tools.py',
+    { tool: 'changes', input: {} },
+    60_000,
+  );
+  if (a.ok !== true) throw new Error(String(a.error ?? 'could not read the changes'));
+  const list: unknown = JSON.parse(String(a.output));
+  if (!Array.isArray(list)) throw new Error('the sandbox answered no list of changes');
+  return list as WorkspaceChange[];
+}
+
 /** Renders a nunjucks template with `vars` in the sandbox: `{text}` or `{error, line}`. */
 export async function renderTemplate(
   site: SandboxSite,

@@ -179,6 +179,7 @@ describe('sign-in with Ethereum', () => {
     expect(await ok.json()).toMatchObject({ login: name, id: a.user.id });
     expect((await patch(b.user.login.toUpperCase())).status).toBe(409);
     expect(await errorCode(await patch('settings'))).toBe('login_reserved');
+    expect(await errorCode(await patch('Plue-Agent'))).toBe('login_reserved');
     expect(await errorCode(await patch('-bad-'))).toBe('login_invalid');
   });
 });

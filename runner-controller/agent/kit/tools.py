@@ -5,9 +5,11 @@ JSON answer: {"ok": true, "output": text} or {"ok": false, "error": text}. Paths
 the workspace and must stay inside it (symbolic links are resolved first). Standard library only.
 """
 
+import base64
 import json
 import os
 import re
+import subprocess
 import sys
 
 ROOT = "/workspace"
@@ -131,8 +133,47 @@ def grep(a):
     return "\n".join(out) if out else "no matches"
 
 
+MAX_CHANGE_BYTES = 600_000
+MAX_CHANGES = 200
+
+
+def changes(_a):
+    """The workspace's changes against its checkout (git status): for open_landing_request.
+
+    Not a tool the model calls: the controller asks for it when the model calls the forge tool.
+    Answers a JSON list of {path, content_base64 (null: deleted), executable}.
+    """
+    r = subprocess.run(
+        ["git", "-c", "safe.directory=*", "-c", "core.quotepath=off", "status",
+         "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"],
+        cwd=ROOT, capture_output=True, timeout=60, check=False)
+    if r.returncode != 0:
+        raise ToolError("git status failed: " + r.stderr.decode("utf-8", "replace")[:500])
+    out, total = [], 0
+    for entry in r.stdout.split(b"\0"):
+        if len(entry) < 4:
+            continue
+        path = entry[3:].decode("utf-8", "surrogateescape")
+        full = os.path.join(ROOT, path)
+        if os.path.islink(full) or (os.path.exists(full) and not os.path.isfile(full)):
+            continue
+        if len(out) >= MAX_CHANGES:
+            raise ToolError(f"more than {MAX_CHANGES} changed files")
+        if not os.path.exists(full):
+            out.append({"path": path, "content_base64": None})
+            continue
+        with open(full, "rb") as f:
+            data = f.read(MAX_CHANGE_BYTES + 1)
+        total += len(data)
+        if total > MAX_CHANGE_BYTES:
+            raise ToolError(f"the changes exceed {MAX_CHANGE_BYTES} bytes")
+        out.append({"path": path, "content_base64": base64.b64encode(data).decode("ascii"),
+                    "executable": os.access(full, os.X_OK)})
+    return json.dumps(out)
+
+
 TOOLS = {"read_file": read_file, "write_file": write_file, "edit_file": edit_file,
-         "list": list_dir, "grep": grep}
+         "list": list_dir, "grep": grep, "changes": changes}
 
 
 def main():

@@ -29,6 +29,8 @@ import { formInput, formText } from '../input';
 
 export const issueForm = z.object({ title: formText.default(''), body: formText.default('') });
 const commentForm = z.object({ body: formText });
+/** The comment form, or the "Ask @plue" box (its text `ask` becomes a comment starting @plue). */
+const commentOrAsk = z.union([z.object({ ask: formText }), commentForm]);
 const stateForm = z.object({
   state_reason: z.enum(['completed', 'not_planned', 'reopened'], {
     error: 'must be completed, not_planned or reopened',
@@ -84,8 +86,10 @@ export const issueFormRoutes = new Hono<AppEnv>()
   .post(
     '/:owner/:repo/issues/:number{[0-9]+}/comments',
     issueAction(async (c, s, n) => {
-      const { body } = await formInput(c, commentForm);
-      if (body.trim() === '') throw AppError.invalid('body: must not be empty', 'body_invalid');
+      const form = await formInput(c, commentOrAsk);
+      const body = 'ask' in form ? `@plue ${form.ask.trim()}` : form.body;
+      const text = 'ask' in form ? form.ask : form.body;
+      if (text.trim() === '') throw AppError.invalid('body: must not be empty', 'body_invalid');
       const { issue, comment } = await createComment(s, n, body);
       await recordCommentEvent(s.db, c.env, s.repo, issue, comment);
       return `${issuePath(s, n)}#issuecomment-${comment.id}`;

@@ -38,6 +38,7 @@ import { queryInput, uiPageQuery, formInput } from '../input';
 import { issueMetaPageRoutes } from './issue-meta-pages';
 import { issueForm, issueFormRoutes, issuePath, numberOf, scope } from './issue-forms';
 import { viewerOfIssue, watchFormFor } from './notifications';
+import { answersMentions } from '../../services/agents/comment-events';
 
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({ q: z.string().max(1024).optional() });
@@ -200,6 +201,7 @@ export const issuePageRoutes = new Hono<AppEnv>()
         milestones={data.milestones}
         now={s.now.getTime()}
         reactions={await reactionSummary(s, one.issue)}
+        askPlue={can.comment && (await answersMentions(s.db, s.repo.id))}
       />,
     );
   });

@@ -47,6 +47,7 @@ import { formInput, formText, queryInput, queryNumber, uiPageQuery } from '../in
 import { numberOf, scope } from './issue-forms';
 import { timelineOf } from './issues';
 import { viewerOfIssue } from './notifications';
+import { answersMentions } from '../../services/agents/comment-events';
 
 const PER_PAGE = 25;
 const listQuery = uiPageQuery.extend({
@@ -358,6 +359,7 @@ export const landingPageRoutes = new Hono<AppEnv>()
         stack={data.stack}
         land={{ ...(await landPanel(s, issue.number)), error: q.land_error }}
         now={s.now.getTime()}
+        askPlue={can.comment && (await answersMentions(s.db, s.repo.id))}
       />,
     );
   });

@@ -1,11 +1,13 @@
 /**
  * `issue_comment` workflow events: a comment on an issue or a landing request starts the
  * workflows whose `issue_comment(contains=…)` trigger it matches (e.g. `@plue`). The event
- * carries the thread (title, body, recent comments) as data for an agent's prompt; it runs at
- * the default branch's head. Comments of the agent account start nothing (no reply loops).
+ * carries the thread (title, body, recent comments; for a landing also its branches and head,
+ * as GitHub's carries `issue.pull_request`) as data for an agent's prompt; it runs at the
+ * default branch's head (the workflow and prompt files people have landed, never a landing's). Comments of the agent account start nothing (no reply loops).
  */
 import type { Db } from '../../../db/client';
 import { listComments, type CommentRow } from '../../../db/queries/issue-comments';
+import { findLanding, listRevisions } from '../../../db/queries/landings';
 import type { IssueRow } from '../../../db/queries/issues';
 import type { RepoRow } from '../../../db/queries/repositories';
 import { insertEvent, type EventRow } from '../../../db/queries/workflow-events';
@@ -29,6 +31,12 @@ export function commentTriggerMatches(triggers: unknown[], body: string): boolea
     if (o.type !== 'issue_comment') return false;
     return typeof o.contains !== 'string' || body.toLowerCase().includes(o.contains.toLowerCase());
   });
+}
+
+/** Whether a comment starting `@plue` would start a run here (pages show "Ask @plue" then). */
+export async function answersMentions(db: Db, repoId: string): Promise<boolean> {
+  const workflows = await listWorkflows(db, repoId);
+  return workflows.some((w) => w.error === null && commentTriggerMatches(w.triggers, '@plue'));
 }
 
 /** Records an issue_comment event for `comment` when a workflow listens for it. */
@@ -55,9 +63,8 @@ export async function recordCommentEvent(
     limit: THREAD_COMMENTS,
     offset: Math.max(0, total - THREAD_COMMENTS),
   });
-  const [kind] = await db.query<{ kind: string }>(`SELECT kind FROM issues WHERE id = $1`, [
-    issue.id,
-  ]);
+  const landing = await findLanding(db, repo.id, issue.number);
+  const revision = landing ? (await listRevisions(db, landing.id)).pop() : undefined;
   return insertEvent(db, {
     repoId: repo.id,
     type: 'issue_comment',
@@ -72,8 +79,22 @@ export async function recordCommentEvent(
         title: clip(issue.title),
         body: clip(issue.body),
         author: issue.author_login,
-        is_landing: kind?.kind === 'landing',
+        is_landing: landing !== undefined,
         comments_total: total,
+        // GitHub's issue_comment on a pull request carries `issue.pull_request`; a landing's
+        // comment carries its branches and head here (the run itself is at the default branch).
+        ...(landing
+          ? {
+              landing: {
+                number: landing.number,
+                state: landing.landing_state,
+                head_ref: landing.source_branch,
+                head_sha: revision?.head_oid ?? null,
+                base_ref: landing.target_branch,
+                revision: revision?.number ?? null,
+              },
+            }
+          : {}),
       },
       comment: { id: comment.id, body: clip(comment.body), author: comment.author_login },
       thread: recent.map((c) => ({ id: c.id, author: c.author_login, body: clip(c.body) })),

@@ -8,6 +8,7 @@ import { findUserById } from '../../../db/queries/users';
 import type { CurrentUser } from '../../env';
 import { AppError } from '../../../common/errors';
 import { isReservedName } from '../repos/names';
+import { AGENT_LOGIN } from '../agents/agent-account';
 
 export interface UserView {
   login: string;
@@ -48,7 +49,10 @@ export async function changeUsername(db: Db, userId: string, login: unknown): Pr
       'login_invalid',
     );
   }
-  if (isReservedName(login)) throw AppError.invalid(`"${login}" is reserved`, 'login_reserved');
+  // The agent's bot account is Plue's too: a person holding its name would pass for the agent.
+  if (isReservedName(login) || login.toLowerCase() === AGENT_LOGIN) {
+    throw AppError.invalid(`"${login}" is reserved`, 'login_reserved');
+  }
   const before = await findUserById(db, userId);
   if (!before) throw AppError.notFound('User not found');
   let renamed: boolean;

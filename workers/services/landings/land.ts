@@ -184,7 +184,7 @@ async function discard(ctx: GitRepoContext, key: string): Promise<void> {
 }
 
 /** Whether the land keeps the live packs exact, judged as for a push (push-exactness.ts). */
-function keepsExact(
+export function keepsExact(
   state: { exact: boolean; refs: Array<{ name: string; oid: string }> },
   commands: RefCommand[],
   fresh: NewObject[],

@@ -5,7 +5,9 @@
  * stale only when the interdiff since that revision is not empty (docs/design/landing-requests.md
  * §7): a trivial rebase keeps it; when the rule dismisses stale approvals, the others are
  * dismissed as the new revision arrives (stale-approvals.ts), else the first time they are judged.
- * Every dismissal, by hand or as stale, is a `review_dismissed` timeline event.
+ * Every dismissal, by hand or as stale, is a `review_dismissed` timeline event. The agent
+ * account's approvals are shown but never counted (an agent's review is advice; required
+ * approvals come from people).
  */
 import { z } from 'zod';
 import { AppError } from '../../../common/errors';
@@ -19,6 +21,7 @@ import {
 import { listRevisions, type LandingRow, type RevisionRow } from '../../../db/queries/landings';
 import { upsertThreads } from '../../../db/queries/notifications';
 import type { ObjectReader } from '../browse/objects';
+import { AGENT_LOGIN } from '../agents/agent-account';
 import { participant, requireLevel, type RepoScope } from '../issues/access';
 import { recordActivity } from '../issues/events';
 import { landingOf } from './landings';
@@ -78,9 +81,23 @@ export async function submitReview(
 ): Promise<ReviewRow> {
   const user = participant(s);
   const landing = await landingOf(s, number);
+  if (STATE[input.event] !== 'commented') await requireLevel(s, 'write');
+  return recordReview(s, landing, user.id, input);
+}
+
+/**
+ * Records a review by `userId` whose right to give it the caller has checked (submitReview: write
+ * access for a verdict; the agent's review tool: its prompt's declaration, forge-review.ts).
+ */
+export async function recordReview(
+  s: RepoScope,
+  landing: LandingRow,
+  userId: string,
+  input: ReviewInput,
+): Promise<ReviewRow> {
+  const user = { id: userId };
   const state = STATE[input.event];
   if (state !== 'commented') {
-    await requireLevel(s, 'write');
     if (landing.author_id === user.id) {
       throw AppError.invalid(
         state === 'approved'
@@ -193,6 +210,8 @@ export async function countedApprovals(
   const out: Array<{ user: string; revision: number }> = [];
   const stale: ReviewRow[] = [];
   for (const { review: r, current: stands } of standings) {
+    // An agent's approval is advice: protection's required reviews come from people.
+    if (r.reviewer_login === AGENT_LOGIN) continue;
     const user = r.reviewer_id ?? '';
     if (stands) out.push({ user, revision: current.number });
     else if (dismissStaleOnes) stale.push(r);

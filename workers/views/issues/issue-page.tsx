@@ -13,6 +13,7 @@ import { Label, repoRefOf, StateBadge, TaskProgress, When } from './parts';
 import type { ReactionSummary } from '../../services/issues/reaction-summary';
 import { Reactions } from './reactions';
 import { Timeline, type TimelineEntry } from './timeline';
+import { AskPlue } from '../agents/ask-plue';
 
 export interface IssuePageProps extends IssueWithExtras {
   user?: { login: string } | undefined;
@@ -29,6 +30,8 @@ export interface IssuePageProps extends IssueWithExtras {
   notice?: string | undefined;
   now: number;
   reactions: ReactionSummary;
+  /** Show the "Ask @plue" box (a workflow answers mentions and the viewer may comment). */
+  askPlue?: boolean;
 }
 
 /** ` · edited`, linking to the earlier versions, once the text has been edited. */
@@ -264,6 +267,7 @@ export function IssuePage(p: IssuePageProps) {
             reactions={p.reactions}
             canReact={can.comment}
           />
+          {can.comment && p.askPlue ? <AskPlue issuePath={action} /> : null}
           {can.comment ? (
             <form method="post" action={`${action}/comments`} class="comment-form">
               <label for="comment-body">Add a comment (Markdown)</label>

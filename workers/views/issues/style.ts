@@ -19,7 +19,9 @@ export const ISSUES_STYLE = `
 .sidebar label { display: block; }
 .progress { display: inline-block; width: 6rem; height: 0.6rem; border: 1px solid var(--fg); vertical-align: middle; }
 .progress > span { display: block; height: 100%; background: var(--ok); }
-.comment-form textarea, .new-issue textarea { width: 100%; min-height: 8rem; font: inherit; }
+.comment-form textarea, .ask-plue textarea, .new-issue textarea { width: 100%; min-height: 8rem; font: inherit; }
+.ask-plue { border: 2px solid var(--fg); padding: 0.4rem 0.8rem; margin: 0.8rem 0; }
+.ask-plue label { display: block; }
 .new-issue input[name="title"] { width: 100%; font: inherit; }
 .reactions { display: flex; flex-wrap: wrap; gap: 0.3rem; align-items: center; padding: 0 0.8rem 0.5rem; }
 .reaction-form { display: inline; margin: 0; }

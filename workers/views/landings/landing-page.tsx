@@ -25,6 +25,7 @@ import { Timeline, type TimelineEntry } from '../issues/timeline';
 import type { LandPanel } from '../../services/landings/land-panel';
 import { LandBox, ReviewForm, Reviewers, ReviewList } from './land-box';
 import { LandingBadge, SourceOf } from './parts';
+import { AskPlue } from '../agents/ask-plue';
 
 export type LandingTab = 'conversation' | 'commits' | 'files';
 
@@ -35,6 +36,8 @@ export interface LandingPageProps {
   bodyHtml: string;
   timeline: TimelineEntry[];
   reactions: ReactionSummary;
+  /** Show the "Ask @plue" box (a workflow answers mentions and the viewer may comment). */
+  askPlue?: boolean;
   can: IssuePermissions & { manage: boolean };
   revisions: RevisionRow[];
   revision: RevisionRow | undefined;
@@ -207,6 +210,7 @@ function Conversation(p: LandingPageProps & { base: string }) {
       {p.land ? (
         <ReviewForm action={`${p.base}/landings/${landing.number}`} panel={p.land} />
       ) : null}
+      {can.comment && p.askPlue ? <AskPlue issuePath={issuePath} /> : null}
       {can.comment ? (
         <form method="post" action={`${issuePath}/comments`} class="comment-form">
           <label for="comment-body">Add a comment (Markdown)</label>
