@@ -2,7 +2,8 @@
  * The queue step shared by run and event claims, fair across owners and repositories (issue
  * #21): of the repositories with a claimable row (optionally only those owned by `repoOwner`) and
  * fewer than `perRepoLimit` rows in progress, take the owner served least recently, then its
- * repository served least recently (never served first), then the oldest row of that repository.
+ * repository served least recently (never served first), then the oldest row of that repository;
+ * when a concurrent claimer holds every queue's head, the next rows of the fairest queues.
  * One repository's flood (10,000 events from one push) therefore delays another repository by
  * one claim, not by the flood. Rows other claimers hold are skipped (`FOR UPDATE SKIP LOCKED`);
  * the turn is recorded in `claim_turns` (migration 0019). Call inside a transaction; the caller
@@ -17,8 +18,15 @@ export type ClaimQueue =
 /** Items of one repository in progress at once, unless the caller says otherwise. */
 export const DEFAULT_REPO_LIMIT = 4;
 
-/** Candidates looked at per claim (the heads of this many repositories' queues). */
+/** Candidates looked at per claim: every repository's head first, fairest first, then seconds. */
 const CANDIDATES = 8;
+
+/**
+ * Rows of one repository's queue a claim may fall back to when the ones before are locked by
+ * another claimer: with only each queue's head, two controllers claiming at once from one
+ * repository got one run and nothing, though two were queued.
+ */
+const PER_REPO_CANDIDATES = 4;
 
 const BUSY: Record<ClaimQueue['table'], string> = {
   workflow_runs: 'running',
@@ -32,18 +40,20 @@ const BUSY: Record<ClaimQueue['table'], string> = {
  */
 function candidatesSql({ table, status }: ClaimQueue, limit: number): string {
   return `WITH heads AS (
-       SELECT DISTINCT ON (q.repo_id) q.id, q.repo_id, q.created_at FROM ${table} q
+       SELECT q.id, q.repo_id, q.created_at,
+              row_number() OVER (PARTITION BY q.repo_id ORDER BY q.created_at, q.id) AS rn
+         FROM ${table} q
         WHERE q.status = '${status}'
           AND ($1::text IS NULL OR q.repo_id IN (SELECT r.id FROM repositories r
-            JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1)))
-        ORDER BY q.repo_id, q.created_at, q.id)
+            JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1))))
      SELECT h.id::text AS id, h.repo_id::text AS repo_id, r.owner_id::text AS owner_id
        FROM heads h JOIN repositories r ON r.id = h.repo_id
        LEFT JOIN claim_turns tu ON tu.queue = $2 AND tu.key = 'u' || r.owner_id
        LEFT JOIN claim_turns tr ON tr.queue = $2 AND tr.key = 'r' || h.repo_id
-      WHERE (SELECT count(*) FROM ${table} b
+      WHERE h.rn <= ${PER_REPO_CANDIDATES}
+        AND (SELECT count(*) FROM ${table} b
               WHERE b.repo_id = h.repo_id AND b.status = '${BUSY[table]}') < $3
-      ORDER BY tu.served NULLS FIRST, tr.served NULLS FIRST, h.created_at, h.id
+      ORDER BY h.rn, tu.served NULLS FIRST, tr.served NULLS FIRST, h.created_at, h.id
       LIMIT ${limit}`;
 }
 

@@ -136,8 +136,9 @@ describe('issues over the API', () => {
     }
     expect(timeline.find((e) => e.event === 'closed')).toMatchObject({ commit_id: fixSha });
 
-    // A short id of the pushed commit is linked (to the full id); one naming nothing is not.
-    const short = fixSha.slice(0, 9);
+    // A short id of the pushed commit is linked (to the full id); one naming nothing is not. An
+    // all-digit prefix is left alone as a number, so the prefix runs to its first letter.
+    const short = fixSha.slice(0, Math.max(9, fixSha.search(/[a-f]/) + 1));
     const c2 = await json(stranger, 'POST', `${path}/comments`, { body: `${short} 0000000a` }, 201);
     const shortHtml = await fetch(`${base}/api/v1${repo}/issues/comments/${c2.id}`, {
       headers: { accept: 'application/vnd.github.html+json' },
