@@ -9,7 +9,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import WebSocket from 'ws';
 import { freePort, startStack } from '../scripts/stack';
 import { signUp } from '../scripts/clients/auth';
 import { run as sh, timed } from './lib/measure';
@@ -18,63 +17,7 @@ import { childCpuMs, treeCpuMs } from './lib/process-cpu';
 import { sampleIsolate } from './lib/isolate-memory';
 import { startGitHttpBackend } from '../scripts/git-http-backend';
 import { benchRepo, fullSize } from './lib/repo';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-async function inspector(port: number) {
-  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as Array<{
-    webSocketDebuggerUrl: string;
-  }>;
-  const target = targets[0]?.webSocketDebuggerUrl;
-  if (!target) throw new Error('no Worker behind the inspector');
-  const ws = new WebSocket(target);
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  let id = 0;
-  const waiting = new Map<number, (r: unknown) => void>();
-  ws.on('message', (m: Buffer) => {
-    const msg = JSON.parse(String(m)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) waiting.get(msg.id)?.(msg.result);
-    if (msg.id !== undefined) waiting.delete(msg.id);
-  });
-  const call = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
-      const n = ++id;
-      waiting.set(n, resolve);
-      ws.send(JSON.stringify({ id: n, method, params }));
-    });
-  return { call, close: () => ws.close() };
-}
-
-function summarise(p: Profile): void {
-  const self = new Map<number, number>();
-  for (let i = 0; i < p.samples.length; i++) {
-    const n = p.samples[i] as number;
-    self.set(n, (self.get(n) ?? 0) + (p.timeDeltas[i] ?? 0));
-  }
-  const byFn = new Map<string, number>();
-  let total = 0;
-  for (const node of p.nodes) {
-    const us = self.get(node.id) ?? 0;
-    total += us;
-    const f = node.callFrame;
-    const file = f.url.split('/').slice(-2).join('/');
-    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + us);
-  }
-  console.log(`profiled ${(total / 1e6).toFixed(2)} s of isolate time; top self time:`);
-  for (const [k, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
-    console.log(`${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`);
-  }
-}
+import { inspector, summarise, type Profile } from './lib/cpu-profile';
 
 async function main(): Promise<void> {
   const src = benchRepo(fullSize() ? {} : { commits: 1000, files: 500 });

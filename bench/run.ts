@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 
 const benches: Record<string, string> = {
   git: './git-http.ts',
+  'many-refs': './many-refs.ts',
   ssh: './ssh-clone.ts',
   libgit2: './libgit2-clone.ts',
   browse: './browse.ts',

@@ -6,7 +6,12 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateWorkflows, listWorkflowFiles, type FileEvaluation } from './evaluate';
+import {
+  evaluateWorkflows,
+  evaluateWorkflowsForEvents,
+  listWorkflowFiles,
+  type FileEvaluation,
+} from './evaluate';
 import { LocalBackend } from './sandbox/local';
 import type { SandboxBackend } from './sandbox/types';
 
@@ -229,5 +234,59 @@ plue.evaluate.os._exit(0)
   it('returns nothing for a repository without workflows', async () => {
     const ws = repo({ 'README.md': 'hi' });
     expect(await evaluateWorkflows({ workspace: ws, event: PUSH_MAIN, backend })).toEqual([]);
+  });
+});
+
+describe('evaluateWorkflowsForEvents', () => {
+  it('evaluates each file once for all events, with results per event as if alone', async () => {
+    const ws = repo({
+      '.plue/workflows/ci.py': ISSUE_EXAMPLE,
+      '.plue/workflows/broken.py': 'from plue import workflow\ndef (:\n',
+    });
+    let runs = 0;
+    const counting: SandboxBackend = {
+      name: backend.name,
+      check: () => backend.check(),
+      run: (spec) => {
+        runs++;
+        return backend.run(spec);
+      },
+    };
+    const events = [
+      PUSH_MAIN,
+      { ...PUSH_MAIN, ref: 'refs/heads/other' },
+      { ...PUSH_MAIN, type: 'pull_request', action: 'opened' },
+    ];
+    const all = await evaluateWorkflowsForEvents({ workspace: ws, events, backend: counting });
+    expect(runs).toBe(2);
+    expect(all).toHaveLength(3);
+    const matched = all.map((results) => {
+      const ci = byFile(results)['ci.py'];
+      return ci && 'workflows' in ci ? ci.workflows[0]?.matched : undefined;
+    });
+    expect(matched).toEqual([true, false, true]);
+    const alone = byFile(await evaluateWorkflows({ workspace: ws, event: PUSH_MAIN, backend }));
+    const first = byFile(all[0] ?? []);
+    expect(first['ci.py'] && 'workflows' in first['ci.py'] && first['ci.py'].workflows).toEqual(
+      alone['ci.py'] && 'workflows' in alone['ci.py'] && alone['ci.py'].workflows,
+    );
+    for (const results of all) {
+      const broken = byFile(results)['broken.py'];
+      expect(broken && 'error' in broken && broken.error).toMatchObject({ line: 2 });
+    }
+  });
+
+  it('does not trust a forged document with the wrong number of results', async () => {
+    const ws = repo({
+      '.plue/workflows/forge.py': `import plue.evaluate
+plue.evaluate.sys.__stdout__.write('{"results": [{"workflows": []}]}\\n')
+plue.evaluate.sys.__stdout__.flush()
+plue.evaluate.os._exit(0)
+`,
+    });
+    const events = [PUSH_MAIN, { ...PUSH_MAIN, ref: 'refs/heads/b' }];
+    const all = await evaluateWorkflowsForEvents({ workspace: ws, events, backend });
+    expect(all).toHaveLength(2);
+    for (const [r] of all) expect(r && 'error' in r && r.error.message).toMatch(/invalid plan/);
   });
 });

@@ -9,6 +9,8 @@
  * A file can still print any well-formed plan for itself (it runs the evaluator's process) —
  * no more than its author could write as triggers and steps anyway. Decisions that must not be
  * up to the author (which secrets a fork's run gets) belong to the Worker, not to the plan.
+ * `evaluateWorkflowsForEvents` takes many events at one commit (a push of many branches): still
+ * one sandbox per file, in which the evaluator runs the file afresh for each event.
  */
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -39,6 +41,8 @@ export interface EvaluateOptions {
   memoryBytes?: number;
   /** Files evaluated at once (default: 4, at most the CPUs available). */
   concurrency?: number;
+  /** Only these of the workspace's workflow files (default: all of them). */
+  files?: string[];
   signal?: AbortSignal;
 }
 
@@ -69,7 +73,7 @@ export function listWorkflowFiles(workspace: string): string[] {
 
 /** Evaluate every workflow file of the workspace against `event`, each in its own sandbox. */
 export async function evaluateWorkflows(opts: EvaluateOptions): Promise<FileEvaluation[]> {
-  const files = listWorkflowFiles(opts.workspace);
+  const files = opts.files ?? listWorkflowFiles(opts.workspace);
   if (files.length === 0) return [];
   const eventDir = mkdtempSync(join(tmpdir(), 'plue-event-'));
   try {
@@ -98,13 +102,29 @@ async function evaluateFile(
   eventDir: string,
   opts: EvaluateOptions,
 ): Promise<FileEvaluation> {
-  const python = opts.python ?? '/usr/bin/python3';
   const eventArg = opts.event === null ? '' : ` --event-file ${EVENT_TARGET}/event.json`;
+  const out = await runEvaluator(file, eventDir, eventArg, opts, MAX_STDOUT, opts.timeoutMs);
+  if ('error' in out) return out;
+  return fileResult(file, out.doc, out.log);
+}
+
+/**
+ * One sandbox run of the evaluator for `file`; its stdout parsed as JSON, or the file's error
+ * (timeout, cancel, memory, no JSON) when there is nothing to parse.
+ */
+async function runEvaluator(
+  file: string,
+  eventDir: string,
+  eventArg: string,
+  opts: EvaluateOptions,
+  maxStdout: number,
+  timeoutMs = 10_000,
+): Promise<{ doc: unknown; log: string } | Extract<FileEvaluation, { error: unknown }>> {
+  const python = opts.python ?? '/usr/bin/python3';
   const stdout: Uint8Array[] = [];
   const stderr: Uint8Array[] = [];
   let stdoutBytes = 0;
   let stderrBytes = 0;
-  const timeoutMs = opts.timeoutMs ?? 10_000;
   const res = await opts.backend.run({
     // The file name comes from the repository: pass it through the environment, never the shell.
     cmd: `exec ${python} -s -B -m plue.evaluate "$PLUE_WORKFLOW_FILE" --root /workspace${eventArg}`,
@@ -126,10 +146,10 @@ async function evaluateFile(
       },
       { source: eventDir, target: EVENT_TARGET },
     ],
-    maxOutputBytes: MAX_STDOUT + MAX_LOG,
+    maxOutputBytes: maxStdout + MAX_LOG,
     ...(opts.signal ? { signal: opts.signal } : {}),
     onOutput: (stream, chunk) => {
-      if (stream === 'stdout' && stdoutBytes < MAX_STDOUT) {
+      if (stream === 'stdout' && stdoutBytes < maxStdout) {
         stdout.push(chunk);
         stdoutBytes += chunk.length;
       } else if (stream === 'stderr' && stderrBytes < MAX_LOG) {
@@ -139,20 +159,24 @@ async function evaluateFile(
     },
   });
   const log = Buffer.concat(stderr).toString('utf8').slice(0, MAX_LOG);
+  const fail = (message: string) => ({ file, error: { message, file, line: null }, log });
+  if (res.timedOut) return fail(`evaluation took longer than ${timeoutMs / 1000} s`);
+  if (res.cancelled) return fail('evaluation cancelled');
+  if (res.oomKilled) return fail('evaluation ran out of memory');
+  try {
+    return { doc: JSON.parse(Buffer.concat(stdout).toString('utf8')) as unknown, log };
+  } catch {
+    return fail(`the evaluator produced no plan (exit ${res.exitCode}): ${log.slice(-500)}`);
+  }
+}
+
+/** The evaluator's document for one file and event, checked (plan.ts). */
+function fileResult(file: string, doc: unknown, log: string): FileEvaluation {
   const fail = (message: string, line: number | null = null): FileEvaluation => ({
     file,
     error: { message, file, line },
     log,
   });
-  if (res.timedOut) return fail(`evaluation took longer than ${timeoutMs / 1000} s`);
-  if (res.cancelled) return fail('evaluation cancelled');
-  if (res.oomKilled) return fail('evaluation ran out of memory');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(Buffer.concat(stdout).toString('utf8'));
-  } catch {
-    return fail(`the evaluator produced no plan (exit ${res.exitCode}): ${log.slice(-500)}`);
-  }
   const parsed = evaluationSchema.safeParse(doc);
   if (!parsed.success)
     return fail(`the evaluator produced an invalid plan: ${parsed.error.message}`);
@@ -163,4 +187,59 @@ async function evaluateFile(
     wf.file = file;
   }
   return { file, workflows: parsed.data.workflows, log };
+}
+
+/**
+ * Evaluates every workflow file once for all of `events` (a push of many branches at one commit):
+ * one sandbox per file, in which the evaluator runs the file afresh for each event. Returns, per
+ * event in order, the files' results as `evaluateWorkflows` would give them for that event alone.
+ */
+export async function evaluateWorkflowsForEvents(
+  opts: Omit<EvaluateOptions, 'event'> & { events: Array<Record<string, unknown>> },
+): Promise<FileEvaluation[][]> {
+  const files = opts.files ?? listWorkflowFiles(opts.workspace);
+  const n = opts.events.length;
+  if (files.length === 0) return opts.events.map(() => []);
+  const eventDir = mkdtempSync(join(tmpdir(), 'plue-events-'));
+  try {
+    chmodSync(eventDir, 0o755);
+    writeFileSync(join(eventDir, 'events.json'), JSON.stringify(opts.events), { mode: 0o644 });
+    const arg = ` --events-file ${EVENT_TARGET}/events.json`;
+    // A budget per event on top of the one for the file; output bounded likewise.
+    const timeoutMs = (opts.timeoutMs ?? 10_000) + 100 * n;
+    const maxStdout = MAX_STDOUT + Math.min(n, 1000) * 64 * 1024;
+    const perFile: FileEvaluation[][] = new Array(files.length);
+    const width = Math.max(
+      1,
+      Math.min(opts.concurrency ?? Math.min(4, availableParallelism()), files.length),
+    );
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      for (let i = next++; i < files.length; i = next++) {
+        const file = files[i] as string;
+        const opt = { ...opts, event: null };
+        const out = await runEvaluator(file, eventDir, arg, opt, maxStdout, timeoutMs);
+        perFile[i] = manyResults(file, out, n);
+      }
+    };
+    await Promise.all(Array.from({ length: width }, lane));
+    return opts.events.map((_, e) => perFile.map((r) => r[e] as FileEvaluation));
+  } finally {
+    rmSync(eventDir, { recursive: true, force: true });
+  }
+}
+
+/** `{results: [...]}` split into one checked result per event; a failure applies to each. */
+function manyResults(
+  file: string,
+  out: Awaited<ReturnType<typeof runEvaluator>>,
+  n: number,
+): FileEvaluation[] {
+  if ('error' in out) return Array.from({ length: n }, () => out);
+  const results = (out.doc as { results?: unknown } | null)?.results;
+  if (!Array.isArray(results) || results.length !== n) {
+    const doc = Array.isArray(results) ? { error: 'wrong number of results' } : out.doc;
+    return Array.from({ length: n }, () => fileResult(file, doc, out.log));
+  }
+  return results.map((doc) => fileResult(file, doc, out.log));
 }

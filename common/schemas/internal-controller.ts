@@ -112,8 +112,8 @@ const leaseAnswer = z.object({
   seconds: z.number(),
 });
 
-/** The answer to an event claim (200; a 204 means nothing is pending). */
-export const claimedEventAnswer = z.object({
+/** One claimed event: what it is, the SDK's view of it and its lease. */
+const claimedEvent = z.object({
   event: z.object({
     id: z.number().int(),
     type: z.string(),
@@ -124,8 +124,17 @@ export const claimedEventAnswer = z.object({
   }),
   sdk_event: z.record(z.string(), z.unknown()),
   lease: leaseAnswer,
+});
+
+/** The answer to an event claim (200; a 204 means nothing is pending). */
+export const claimedEventAnswer = claimedEvent.extend({
   /** Reads the event's repository over git (`event-<id>` as the Basic user) while the claim holds. */
   token: z.string().min(1),
+  /**
+   * Other push events at the same commit claimed with this one (one push of many branches): one
+   * checkout and one evaluation of the workflow files serve them all; each is reported on its own.
+   */
+  siblings: z.array(claimedEvent).max(1000).optional(),
 });
 
 /** The answer to a run claim (200; a 204 means nothing is queued). */

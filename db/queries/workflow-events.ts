@@ -112,6 +112,34 @@ export async function claimNextEvent(
   });
 }
 
+/**
+ * Claims, under the same lease owner, up to `limit` more pending `push` events of `e`'s
+ * repository at `e`'s commit (a push of many branches at one commit, issue #21): the controller
+ * checks that commit out once and evaluates its workflow files once for all of them. Each keeps
+ * its own lease epoch, so each is reported and fenced on its own.
+ */
+export async function claimPushSiblings(
+  db: Db,
+  e: EventRow,
+  owner: string,
+  leaseSeconds: number,
+  now: Date,
+  limit: number,
+): Promise<EventRow[]> {
+  if (e.type !== 'push' || limit <= 0) return [];
+  return db.query<EventRow>(
+    `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
+       lease_epoch = lease_epoch + 1, attempt = attempt + 1,
+       lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
+     WHERE id IN (SELECT id FROM workflow_events
+                   WHERE repo_id = $5 AND after_sha = $6 AND type = 'push'
+                     AND status = 'pending' AND id <> $1
+                   ORDER BY id LIMIT $7 FOR UPDATE SKIP LOCKED)
+     RETURNING ${COLUMNS}`,
+    [e.id, owner, now, leaseSeconds, e.repo_id, e.after_sha, limit],
+  );
+}
+
 /** claimed → done | failed, only for the lease holder at `epoch` (fencing). */
 export async function finishEvent(
   db: Db,

@@ -117,7 +117,8 @@ describe('browsing in a browser', () => {
     page.setDefaultTimeout(20_000);
     await page.goto(`${R}/commits/main`);
     const icon = page.locator(`ol.commits .status-icon[data-sha="${fx.second}"]`);
-    await expect(icon.textContent()).resolves.toBe('✓'); // filled in live by the script
+    // Filled in live by the script after the page loaded: wait for it, not for a fixed time.
+    await expect.poll(() => icon.textContent(), { timeout: 15_000 }).toBe('✓');
     expect(await icon.getAttribute('title')).toBe('Checks: success');
     expect(await page.locator('ol.commits .status-icon.state-success').count()).toBe(1);
     await page.goto(`${R}/branches`);

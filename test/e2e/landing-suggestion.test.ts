@@ -3,7 +3,10 @@
  * JavaScript sends it), on a landing whose source is a branch: the branch's head is amended
  * (same parent, same change id, the suggested lines in place), which gives the landing a new
  * revision of the same change and resolves the thread; a reader may not apply, a stale head is
- * refused, and a protection rule that forbids rewriting the branch refuses it too.
+ * refused, and a protection rule that forbids rewriting the branch refuses it too. And through
+ * the API (`POST …/landings/{n}/comments/{id}/apply`): on a landing opened by `refs/for/main`
+ * (a change source) the amended head becomes revision 2 directly; a reader is refused, a stale
+ * `sha` is a 409, a branch whose rule forbids rewrites a 403.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
@@ -12,7 +15,7 @@ import { forgeClient, uniq, type Json } from './forge-client';
 import { jjCommit, newChangeId } from './landing-fixture';
 
 const base = inject('baseUrl');
-const { json, post } = forgeClient(base);
+const { call, json, post } = forgeClient(base);
 
 describe('applying a suggestion', () => {
   let owner: SignUp;
@@ -109,5 +112,85 @@ describe('applying a suggestion', () => {
     expect(String(files[0]?.patch)).toContain('+TWO');
     const after = await json(owner, 'GET', `${L}/comments?revision=1`);
     expect(after.find((x: Json) => x.id === comment.id)).toMatchObject({ resolved: true });
+  });
+
+  it('applies a suggestion through the API on a change pushed to refs/for/main', async () => {
+    const change = newChangeId();
+    await g.ok(dir, ['checkout', '-q', '-B', 'api', 'main']);
+    const first = await jjCommit(g, dir, {
+      file: 'api.txt',
+      content: 'alpha\nbeta\n',
+      message: 'Add api',
+      changeId: change,
+    });
+    const push = await g.git(dir, ['push', remote, 'HEAD:refs/for/main']);
+    expect(push.code, push.stderr).toBe(0);
+    const n = Number(/Landing !(\d+)/.exec(push.stderr)?.[1]);
+    const L = `/repos/${full}/landings/${n}`;
+    const comment = await json(
+      reader,
+      'POST',
+      `${L}/comments`,
+      { body: '```suggestion\nBETA\n```', path: 'api.txt', line: 2 },
+      201,
+    );
+    const apply = `${L}/comments/${String(comment.id)}/apply`;
+    expect((await call(reader, 'POST', apply, {})).status).toBe(403);
+    expect((await call(undefined, 'POST', apply, {})).status).toBe(401);
+    const stale = await call(owner, 'POST', apply, { sha: 'f'.repeat(40) });
+    expect(stale.status).toBe(409);
+    expect((await call(owner, 'POST', apply, { sha: 'nope' })).status).toBe(400);
+
+    const done = await json(owner, 'POST', apply, { sha: first });
+    expect(done).toMatchObject({ revision: 2, resolved: true });
+    const sha = String(done.sha);
+    const revisions = await json(owner, 'GET', `${L}/revisions`);
+    expect(revisions.map((r: Json) => r.head_sha)).toEqual([first, sha]);
+    await g.ok(dir, ['fetch', '-q', remote, `refs/landings/${n}/2`]);
+    const raw = await g.ok(dir, ['cat-file', '-p', 'FETCH_HEAD']);
+    expect(raw).toContain(`change-id ${change}`);
+    expect(await g.ok(dir, ['show', 'FETCH_HEAD:api.txt'])).toBe('alpha\nBETA\n');
+    // Applied once: the thread is resolved, so there is nothing left to apply.
+    expect([404, 409]).toContain((await call(owner, 'POST', apply, {})).status);
+  });
+
+  it('refuses through the API what the branch rule forbids', async () => {
+    const change = newChangeId();
+    await g.ok(dir, ['checkout', '-q', '-B', 'guarded', 'main']);
+    const head = await jjCommit(g, dir, {
+      file: 'g.txt',
+      content: 'x\n',
+      message: 'Add g',
+      changeId: change,
+    });
+    await g.ok(dir, ['push', '-q', remote, 'guarded']);
+    const created = await json(
+      owner,
+      'POST',
+      `/repos/${full}/landings`,
+      { base: 'main', head: 'guarded' },
+      201,
+    );
+    const L = `/repos/${full}/landings/${Number(created.number)}`;
+    const comment = await json(
+      owner,
+      'POST',
+      `${L}/comments`,
+      { body: '```suggestion\ny\n```', path: 'g.txt', line: 1 },
+      201,
+    );
+    await json(owner, 'PUT', `/repos/${full}/branches/guarded/protection`, {
+      required_status_checks: null,
+      enforce_admins: true,
+      required_pull_request_reviews: null,
+      restrictions: null,
+    });
+    const res = await call(owner, 'POST', `${L}/comments/${String(comment.id)}/apply`, {
+      sha: head,
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(403);
+    expect(text).toContain('force push prohibited');
+    expect(await json(owner, 'GET', `${L}/revisions`)).toHaveLength(1);
   });
 });

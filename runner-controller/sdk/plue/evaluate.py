@@ -2,6 +2,10 @@
 
 Prints exactly one JSON document on stdout and exits 0 for `{"workflows": [...]}` or 1 for
 `{"error": {"message", "file", "line"}}`. Whatever the workflow prints goes to stderr.
+`--events-file F` (a JSON list of events) evaluates the file once per event in this one process
+and prints `{"results": [document, ...]}` in the events' order, exit 0: the controller evaluates
+the events of one push (many branches at one commit) with one sandbox per file. The file is run
+afresh for each event, so no event's plan sees what another's left in module state.
 
 The file runs with a restricted `__import__` (only `plue` and a few pure standard-library
 modules) and without `open`/`input`. That rule keeps plans a function of the file and the event;
@@ -185,8 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file")
     parser.add_argument("--event", help="the event as JSON")
     parser.add_argument("--event-file", help="a file holding the event as JSON")
+    parser.add_argument("--events-file", help="a file holding a JSON list of events")
     parser.add_argument("--root", help="repository root (file paths are shown relative to it)")
     args = parser.parse_args(argv)
+    if args.events_file:
+        return _main_many(args.file, args.events_file, args.root)
     out = sys.stdout
     sys.stdout = sys.stderr  # the workflow's own prints must not corrupt the JSON document
     try:
@@ -209,6 +216,36 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 - a bug here must still yield one JSON document
             traceback.print_exc()
             doc = {"error": {"message": f"internal evaluator error: {exc}", "file": args.file, "line": None}}
+    finally:
+        sys.stdout = out
+    out.write(json.dumps(doc) + "\n")
+    out.flush()
+    return 1 if "error" in doc else 0
+
+
+def _main_many(path: str, events_file: str, root: str | None) -> int:
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        with builtins.open(events_file, encoding="utf-8") as f:
+            try:
+                events = json.loads(f.read())
+            except ValueError:
+                events = None
+        if not isinstance(events, list):
+            doc: dict[str, Any] = {"error": {"message": "the events must be a JSON list", "file": None, "line": None}}
+        else:
+            results = []
+            for event in events:
+                if not isinstance(event, dict):
+                    results.append({"error": {"message": "the event must be a JSON object", "file": None, "line": None}})
+                    continue
+                try:
+                    results.append(evaluate_file(path, event, root))
+                except Exception as exc:  # noqa: BLE001 - as in main(): one document per event
+                    traceback.print_exc()
+                    results.append({"error": {"message": f"internal evaluator error: {exc}", "file": path, "line": None}})
+            doc = {"results": results}
     finally:
         sys.stdout = out
     out.write(json.dumps(doc) + "\n")

@@ -435,6 +435,49 @@ class CliTest(unittest.TestCase):
             self.assertEqual(bad.returncode, 1)
             self.assertIn("JSON object", json.loads(bad.stdout)["error"]["message"])
 
+    def test_many_events_in_one_process(self):
+        source = """\
+from plue import workflow, push
+
+seen = []
+
+@workflow(triggers=[push(branches=["main", "b/*"])])
+def ci(ctx):
+    seen.append(ctx.event["ref"])
+    ctx.run(name="n" + str(len(seen)), cmd="echo " + ctx.event["ref"])
+"""
+        refs = ["refs/heads/main", "refs/heads/b/1", "refs/heads/other", "refs/heads/b/2"]
+        events = [{**PUSH_MAIN, "ref": r} for r in refs] + ["not an event"]
+        with tempfile.TemporaryDirectory() as root:
+            path = os.path.join(root, "ci.py")
+            with open(path, "w") as f:
+                f.write(source)
+            events_path = os.path.join(root, "events.json")
+            with open(events_path, "w") as f:
+                json.dump(events, f)
+            env = {**os.environ, "PYTHONPATH": SDK_DIR}
+            ok = subprocess.run(
+                [sys.executable, "-m", "plue.evaluate", path, "--events-file", events_path, "--root", root],
+                capture_output=True, text=True, env=env, timeout=20,
+            )
+            self.assertEqual(ok.returncode, 0, ok.stderr)
+            results = json.loads(ok.stdout)["results"]
+            self.assertEqual(len(results), 5)
+            matched = [r["workflows"][0]["matched"] for r in results[:4]]
+            self.assertEqual(matched, [True, True, False, True])
+            # Each event runs the file afresh: module state does not carry over.
+            self.assertEqual(results[3]["workflows"][0]["steps"][0]["name"], "n1")
+            self.assertIn("refs/heads/b/2", results[3]["workflows"][0]["steps"][0]["cmd"])
+            self.assertIn("JSON object", results[4]["error"]["message"])
+            with open(events_path, "w") as f:
+                f.write("{}")
+            bad = subprocess.run(
+                [sys.executable, "-m", "plue.evaluate", path, "--events-file", events_path],
+                capture_output=True, text=True, env=env, timeout=20,
+            )
+            self.assertEqual(bad.returncode, 1)
+            self.assertIn("JSON list", json.loads(bad.stdout)["error"]["message"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -326,6 +326,13 @@ export const ROUTES: Record<string, RouteSpec> = {
     kind: 'repo',
     fill: { id: 'reviewComment' },
   },
+  // The fixture's comment holds no suggestion: 404 for the owner shows the route was reached.
+  [`POST ${api}/landings/:number{[0-9]+}/comments/:id{[0-9]+}/apply`]: {
+    kind: 'repo',
+    fill: { number: 'landing', id: 'reviewComment' },
+    body: { json: {} },
+    ownerStatus: [404],
+  },
   [`GET ${api}/landings/:number{[0-9]+}/requested_reviewers`]: {
     kind: 'repo',
     fill: { number: 'landing' },

@@ -4,6 +4,9 @@
  * reviewers. `?revision=` places every thread on that revision (the latest by default): comments
  * of other revisions are ported while unresolved (line null when not shown there). Resolving a
  * thread, which GitHub does over GraphQL, is `PUT`/`DELETE .../comments/{id}/resolution`.
+ * Applying a comment's suggested change (GitHub has no REST call for it) is
+ * `POST .../landings/{n}/comments/{id}/apply` with an optional `{sha}` (the head it was seen on):
+ * the same service, permission and branch protection as the page's "Apply suggestion" button.
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
@@ -27,12 +30,23 @@ import {
   type RevisionRow,
 } from '../../services/landings/line-comments';
 import { changeReviewRequests, reviewRequestsOf } from '../../services/landings/review-requests';
-import { jsonInput, queryInput, queryNumber } from '../input';
+import { applySuggestion } from '../../services/landings/apply-suggestion';
+import { objectsOf } from '../../services/landings/landings';
+import { edgeCache } from '../../services/cache/cache';
+import { onPushed } from '../../services/git/after-push';
+import { errorFields } from '../../../common/log';
+import { jsonInput, optionalJsonInput, queryInput, queryNumber } from '../input';
 import { bodiesHtml, pathNumber, scopeOf } from './issue-request';
 
 const LANDING = '/repos/:owner/:repo/landings/:number{[0-9]+}';
 const COMMENT = '/repos/:owner/:repo/landings/comments/:id{[0-9]+}';
 const revisionQuery = z.object({ revision: queryNumber('a revision number').optional() });
+const applyInput = z.object({
+  sha: z
+    .string({ error: 'must be a commit id' })
+    .regex(/^[0-9a-f]{40}$/, 'must be a 40-hex commit id')
+    .optional(),
+});
 
 async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
   return { ...(await scopeOf(c)), env: c.env };
@@ -113,6 +127,34 @@ export const landingCommentRoutes = new Hono<AppEnv>()
     const root = await resolveThread(s, c.req.param('id'), false);
     const { landing } = await lineCommentOf(s, root.id);
     return c.json(await asWritten(c, s, landing.number, root, root));
+  })
+  .post(`${LANDING}/comments/:id{[0-9]+}/apply`, async (c) => {
+    const s = await landingScope(c);
+    const number = pathNumber(c, 'number');
+    const { sha } = await optionalJsonInput(c, applyInput);
+    const applied = await applySuggestion(s, number, c.req.param('id'), sha);
+    if (applied.refs.length > 0) {
+      // A branch moved: what a push does next, which adds the landing's revision.
+      const log = c.var.log;
+      const exec = c.executionCtx;
+      const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
+      const { ctx } = await objectsOf(s);
+      const actorId = s.actor.user?.id ?? '';
+      await onPushed(
+        c.env,
+        ctx,
+        cache,
+        { refs: applied.refs, head: applied.headRef, actorId },
+        log,
+      ).catch((e: unknown) => log.error('after applying a suggestion failed', errorFields(e)));
+    }
+    const revisions = await revisionsOf(s, number);
+    const latest = revisions[revisions.length - 1];
+    return c.json({
+      sha: applied.head,
+      revision: latest && latest.head_oid === applied.head ? latest.number : null,
+      resolved: true,
+    });
   })
   .get(`${LANDING}/requested_reviewers`, async (c) => {
     const s = await landingScope(c);

@@ -1,6 +1,7 @@
 /**
  * The landing pages: the list (`/{owner}/{repo}/landings?state=`), the new-landing form reached
- * from Compare (`/landings/new?base=&head=`, a plain POST), one landing with its conversation,
+ * from Compare or a change's page (`/landings/new?base=&head=`, head a branch or a change id, a
+ * plain POST), one landing with its conversation,
  * revisions, commits and files (`/landings/{n}?tab=&revision=`, or `?tab=files&from=&to=` for an
  * interdiff, `&diff=split` side by side), and its state form (close, reopen, draft). The review
  * forms (line comments, threads, review requests) are landing-review.tsx's. Comments and reactions post to the issue forms under the same number, which
@@ -122,6 +123,14 @@ async function reviewThreads(
   return threadsByLine(comments, byId);
 }
 
+/** The repository's branch names, offered by the new landing form. */
+async function branchesOf(s: LandingScope): Promise<string[]> {
+  const { state } = await objectsOf(s);
+  return state.refs
+    .filter((r) => r.name.startsWith('refs/heads/'))
+    .map((r) => r.name.slice('refs/heads/'.length));
+}
+
 const landingPath = (s: LandingScope, n: number) =>
   `/${s.repo.owner_login}/${s.repo.name}/landings/${n}`;
 
@@ -172,7 +181,9 @@ export const landingPageRoutes = new Hono<AppEnv>()
       body: '',
       draft: false,
     };
-    return c.html(<NewLandingPage user={user} repo={s.repo} values={values} />);
+    return c.html(
+      <NewLandingPage user={user} repo={s.repo} values={values} branches={await branchesOf(s)} />,
+    );
   })
   .post('/:owner/:repo/landings/new', async (c) => {
     const s = await landingScope(c);
@@ -192,7 +203,13 @@ export const landingPageRoutes = new Hono<AppEnv>()
     } catch (err) {
       if (err instanceof AppError && (err.kind === 'invalid' || err.kind === 'conflict')) {
         return c.html(
-          <NewLandingPage user={user} repo={s.repo} values={values} error={err.message} />,
+          <NewLandingPage
+            user={user}
+            repo={s.repo}
+            values={values}
+            branches={await branchesOf(s)}
+            error={err.message}
+          />,
           400,
         );
       }

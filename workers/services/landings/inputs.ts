@@ -1,5 +1,6 @@
 /** Input schemas of the landings API and forms (zod), in GitHub's pulls field names. */
 import { z } from 'zod';
+import { CHANGE_PREFIX } from './change-source';
 
 const title = z
   .string({ error: 'must be text' })
@@ -17,11 +18,12 @@ const changeId = z
   .string({ error: 'must be a change id' })
   .trim()
   .regex(
-    /^([k-z]{32}|I[0-9a-f]{40})$/,
-    'must be a jj change id (32 letters k–z) or a Gerrit I… id',
+    CHANGE_PREFIX,
+    'must be a jj change id (letters k–z; a unique prefix will do) or a Gerrit I… id',
   );
 
-/** GitHub's `POST /pulls` (head, base, title, body, draft), plus `change_id` instead of `head`. */
+/** GitHub's `POST /pulls` (head, base, title, body, draft), plus `change_id` instead of `head`
+ * (a change id or a unique prefix of one; a `head` that is no branch is tried as one too). */
 export const createLandingInput = z
   .object({
     title: title.optional(),

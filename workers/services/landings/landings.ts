@@ -1,11 +1,10 @@
 /**
  * Landing requests after authorisation (issues/access.ts rules: read to view and comment, the
  * author or write to edit and change state): list with counts per state, open from a branch or
- * from a change id, read, update (title, body, draft, state, target), and the revisions with
+ * from a change id (or a unique prefix of one, change-source.ts), read, update (title, body, draft, state, target), and the revisions with
  * their commits and changed files. Opening creates `refs/landings/<n>/1` through RepoObject's
  * compare-and-swap before the rows are written (record.ts).
  */
-import { changeIdentityOf } from '../../../common/git/change-id';
 import { ZERO_OID } from '../../../common/git/refs';
 import { AppError } from '../../../common/errors';
 import type { Commit } from '../../../common/git/object';
@@ -35,6 +34,7 @@ import type { CreateLandingInput, UpdateLandingInput } from './inputs';
 import { openLandingRows, recordLandingEvent, revisionRef, type RevisionFacts } from './record';
 import { titleAndBody } from './push-review';
 import { readStack, type StackCommit } from './stack-walk';
+import { CHANGE_PREFIX, resolveChangeSource } from './change-source';
 
 export type { LandingRow };
 
@@ -127,71 +127,55 @@ export async function revisionFiles(
 const branchTip = (state: RepoState, branch: string): string | undefined =>
   state.refs.find((r) => r.name === `refs/heads/${branch}`)?.oid;
 
-/** The newest commit carrying `changeId` on any branch, above its merge base with the target. */
-async function commitOfChange(
-  objects: ObjectReader,
-  state: RepoState,
-  target: string,
-  changeId: string,
-): Promise<{ sc: StackCommit; base: string; parentChange: string | null } | undefined> {
-  const tip = branchTip(state, target) ?? ZERO_OID;
-  for (const r of state.refs) {
-    if (!r.name.startsWith('refs/heads/') || r.name === `refs/heads/${target}`) continue;
-    const stack = await readStack(objects, tip, r.oid, { linear: false });
-    if (!stack.ok) continue;
-    const at = stack.commits.findIndex(
-      (c) => changeIdentityOf(c.commit.headers, c.commit.message)?.changeId === changeId,
-    );
-    const sc = stack.commits[at];
-    if (!sc) continue;
-    const below = stack.commits[at - 1];
-    const parentChange = below
-      ? (changeIdentityOf(below.commit.headers, below.commit.message)?.changeId ?? null)
-      : null;
-    return { sc, base: sc.commit.parents[0] ?? stack.base, parentChange };
-  }
-  return undefined;
-}
-
 /** What a new landing starts from: its first revision and default title. */
 async function startOf(
   s: LandingScope,
   input: CreateLandingInput,
-): Promise<{ rev: RevisionFacts; head: Commit; ctx: GitRepoContext }> {
+): Promise<{
+  rev: RevisionFacts;
+  head: Commit;
+  ctx: GitRepoContext;
+  sourceBranch: string | null;
+}> {
   const { ctx, state, objects } = await objectsOf(s);
   const tip = branchTip(state, input.base);
   if (tip === undefined) {
     throw AppError.invalid(`base: there is no branch ${input.base}`, 'base_invalid');
   }
-  if (input.change_id !== undefined) {
-    const found = await commitOfChange(objects, state, input.base, input.change_id);
-    if (!found) {
-      throw AppError.invalid(
-        `change_id: no branch carries change ${input.change_id} above ${input.base}`,
-        'change_id_invalid',
-      );
-    }
+  // A change id (or a unique prefix of one): given as change_id, or as a head that is no branch.
+  const headBranch = input.head === undefined ? undefined : branchTip(state, input.head);
+  const change =
+    input.change_id ??
+    (headBranch === undefined && CHANGE_PREFIX.test(input.head ?? '') ? input.head : undefined);
+  if (change !== undefined) {
+    const field = input.change_id !== undefined ? 'change_id' : 'head';
+    const found = await resolveChangeSource(objects, state, input.base, change, field);
     return {
       ctx,
       head: found.sc.commit,
+      sourceBranch: null,
       rev: {
         headOid: found.sc.oid,
         baseOid: found.base,
         targetOid: tip,
-        changeId: input.change_id,
+        changeId: found.changeId,
         parentChangeId: found.parentChange,
       },
     };
   }
-  const head = branchTip(state, input.head ?? '');
+  const head = headBranch;
   if (head === undefined)
-    throw AppError.invalid(`head: there is no branch ${input.head}`, 'head_invalid');
+    throw AppError.invalid(
+      `head: there is no branch ${input.head} (a change id or its prefix is accepted too)`,
+      'head_invalid',
+    );
   const stack = await readStack(objects, tip, head, { linear: false });
   if (!stack.ok) throw AppError.invalid(`head: ${stack.reason}`, 'head_invalid');
   const top = stack.commits[stack.commits.length - 1] as StackCommit; // ok: at least one
   return {
     ctx,
     head: top.commit,
+    sourceBranch: input.head ?? null,
     rev: {
       headOid: head,
       baseOid: stack.base,
@@ -249,7 +233,7 @@ export async function createLanding(
         title: input.title ?? text.title,
         body: input.body ?? (input.title === undefined ? text.body : ''),
         targetBranch: input.base,
-        sourceBranch: input.change_id === undefined ? (input.head ?? null) : null,
+        sourceBranch: start.sourceBranch,
         changeId: key,
         topic: null,
         draft: input.draft,

@@ -1,15 +1,9 @@
 /**
  * What the landing pages and the API read beyond the landing row: the latest revision, and for
  * the landing page the selected revision's commits, its files (only when that view is shown)
- * and the checks (commit statuses) of its head.
+ * the checks (commit statuses) of its head, and its whole stack (stack-view.ts).
  */
-import {
-  latestRevisions,
-  stackNeighbours,
-  type LandingRow,
-  type RevisionRow,
-  type StackNeighbour,
-} from '../../../db/queries/landings';
+import { latestRevisions, type LandingRow, type RevisionRow } from '../../../db/queries/landings';
 import type { StatusRow, StatusState } from '../../../db/queries/commit-statuses';
 import { commitInfo, type CommitInfo } from '../browse/data-tree';
 import type { TreeDiff } from '../browse/diff/file-diff';
@@ -22,6 +16,7 @@ import {
   revisionOf,
   type LandingScope,
 } from './landings';
+import { stackOf, type StackEntry } from './stack-view';
 
 /** The landing's latest revision (undefined only for a landing whose first push failed). */
 export async function latestRevisionOf(
@@ -38,8 +33,8 @@ export interface LandingPageData {
   commits: CommitInfo[];
   diff: TreeDiff | undefined;
   statuses: { state: StatusState; latest: StatusRow[] };
-  /** The open landings below and above this one in its stack. */
-  stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
+  /** The landing's whole stack, bottom first (itself alone when it is in none). */
+  stack: StackEntry[];
 }
 
 /** Revision `rev` (the latest when undefined) of landing `number`, as its page shows it. */
@@ -63,13 +58,14 @@ export async function landingPageData(
     revision.head_oid,
   );
   const latest = revisions[revisions.length - 1] ?? revision;
-  const stack = await stackNeighbours(
-    s.db,
-    s.repo.id,
-    landing.target_branch,
-    landing.change_id,
-    latest.parent_change_id,
-  );
+  const stack = await stackOf(s.db, s.repo.id, landing.target_branch, {
+    number: landing.number,
+    title: landing.title,
+    landing_state: landing.landing_state,
+    draft: landing.draft,
+    change_id: landing.change_id,
+    parent_change_id: latest.parent_change_id,
+  });
   return {
     landing,
     revisions,

@@ -54,5 +54,11 @@ describe('push for review', () => {
     expect(titleAndBody('Subject\n\nBody line\n')).toEqual({ title: 'Subject', body: 'Body line' });
     expect(titleAndBody('')).toEqual({ title: '(no message)', body: '' });
     expect(titleAndBody('one line')).toEqual({ title: 'one line', body: '' });
+    const id = `I${'ab12'.repeat(10)}`;
+    expect(titleAndBody(`Fix\n\nChange-Id: ${id}\n`)).toEqual({ title: 'Fix', body: '' });
+    expect(titleAndBody(`Fix\n\nWhy.\n\nSigned-off-by: A\nChange-Id: ${id}`)).toEqual({
+      title: 'Fix',
+      body: 'Why.\n\nSigned-off-by: A',
+    });
   });
 });

@@ -89,14 +89,19 @@ export function targetOf(
   return { target: best, topic: topic === '' ? null : topic };
 }
 
-/** A commit message as a landing's title and body. */
+/** A commit message as a landing's title and body (without a Gerrit `Change-Id:` trailer line). */
 export function titleAndBody(message: string): { title: string; body: string } {
   const text = message.replace(/\r\n/g, '\n').trim();
   const nl = text.indexOf('\n');
   const subject = (nl < 0 ? text : text.slice(0, nl)).trim();
+  // The Gerrit `Change-Id:` trailer is the change's identity, not part of its description.
+  const rest = (nl < 0 ? '' : text.slice(nl + 1))
+    .split('\n')
+    .filter((l) => !/^Change-Id:[ \t]*I[0-9a-f]{40}[ \t]*$/.test(l.trim()))
+    .join('\n');
   return {
     title: (subject === '' ? '(no message)' : subject).slice(0, 256),
-    body: (nl < 0 ? '' : text.slice(nl + 1).trim()).slice(0, 65536),
+    body: rest.trim().slice(0, 65536),
   };
 }
 

@@ -13,11 +13,16 @@
 import { z } from 'zod';
 import type { evaluationReport } from '../../../common/schemas/internal-controller';
 import type { Db } from '../../../db/client';
-import { findRepoById } from '../../../db/queries/repositories';
+import { findRepoById, type RepoRow } from '../../../db/queries/repositories';
 import { markRunCompleted, type RunRow } from '../../../db/queries/runs';
 import { hasEvaluationErrorRun } from '../../../db/queries/run-origins';
 import { setRunOrigin, settleStep } from '../../../db/queries/run-leases';
-import { claimNextEvent, finishEvent, type EventRow } from '../../../db/queries/workflow-events';
+import {
+  claimNextEvent,
+  claimPushSiblings,
+  finishEvent,
+  type EventRow,
+} from '../../../db/queries/workflow-events';
 import {
   listWorkflows,
   replaceWorkflows,
@@ -42,12 +47,21 @@ import { cronProblem } from './cron';
 
 const runEventName = (e: EventRow): string => e.type;
 
-/** Claims the oldest pending event for `owner` (optionally only `repoOwner`'s repositories). */
+/**
+ * Push events at the claimed event's commit handed out with it (claimPushSiblings): the
+ * controller evaluates the commit's workflow files once for all of them.
+ */
+export const PUSH_EVENT_SIBLINGS = 1000;
+
 /** The workflows of the repository's last evaluation of its default branch, by file and name. */
 export function workflowsOf(db: Db, repoId: string): Promise<WorkflowRow[]> {
   return listWorkflows(db, repoId);
 }
 
+/**
+ * Claims the fairest pending event for `owner` (optionally only `repoOwner`'s repositories),
+ * with up to PUSH_EVENT_SIBLINGS other push events at its commit as `siblings`.
+ */
 export async function claimEvent(
   db: Db,
   env: Env,
@@ -65,27 +79,42 @@ export async function claimEvent(
     if (!e) return undefined;
     const repo = await findRepoById(db, e.repo_id);
     if (!repo) continue;
+    const names = await secretNames(db, repo.id);
+    // Siblings are reported after the claimed event, a few at a time: their leases allow for
+    // five reports a second on top of the claim's own lease.
+    const later = seconds + PUSH_EVENT_SIBLINGS / 5;
+    const siblings = await claimPushSiblings(db, e, owner, later, now, PUSH_EVENT_SIBLINGS);
     return {
-      event: {
-        id: Number(e.id),
-        type: e.type,
-        ref: e.ref,
-        sha: e.after_sha,
-        before: e.before_sha,
-        actor_id: e.actor_id === null ? null : Number(e.actor_id),
-        attempt: e.attempt,
-        repo: {
-          id: Number(repo.id),
-          full_name: `${repo.owner_login}/${repo.name}`,
-          default_branch: repo.default_branch,
-        },
-      },
-      sdk_event: sdkEventOf(e, repo, await secretNames(db, repo.id)),
-      lease: { owner, epoch: e.lease_epoch, expires_at: e.lease_expires_at, seconds },
+      ...claimedOf(e, repo, names, owner, seconds),
       // Reads the event's repository (git) while this claim holds: services/runs/job-credentials.ts.
       token: await eventCheckoutToken(env, e.id, e.lease_epoch),
+      ...(siblings.length > 0
+        ? { siblings: siblings.map((s) => claimedOf(s, repo, names, owner, later)) }
+        : {}),
     };
   }
+}
+
+/** A claimed event as the controller sees it (common/schemas/internal-controller.ts). */
+function claimedOf(e: EventRow, repo: RepoRow, names: string[], owner: string, seconds: number) {
+  return {
+    event: {
+      id: Number(e.id),
+      type: e.type,
+      ref: e.ref,
+      sha: e.after_sha,
+      before: e.before_sha,
+      actor_id: e.actor_id === null ? null : Number(e.actor_id),
+      attempt: e.attempt,
+      repo: {
+        id: Number(repo.id),
+        full_name: `${repo.owner_login}/${repo.name}`,
+        default_branch: repo.default_branch,
+      },
+    },
+    sdk_event: sdkEventOf(e, repo, names),
+    lease: { owner, epoch: e.lease_epoch, expires_at: e.lease_expires_at, seconds },
+  };
 }
 
 /** Marks an event failed (e.g. its commit could not be fetched). */

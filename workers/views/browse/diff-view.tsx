@@ -1,11 +1,13 @@
 /**
  * A diff as HTML: the file list with +/− counts, then each file in a disclosure (open unless it
  * is large), with hunk headers and old/new line numbers, unified or split (`?diff=split`, a
- * link in the URL so each link keeps its mode); a renamed file shows "old → new" with its
+ * link in the URL so each link keeps its mode; the file list a table or, with `fileList="tree"`,
+ * a directory tree); a renamed file shows "old → new" with its
  * similarity and only the lines that changed. Works without JavaScript.
  */
 import type { Child } from 'hono/jsx';
 import type { FileDiff } from '../../services/browse/diff/file-diff';
+import { DiffFileTree } from './diff-file-tree';
 import { SplitRows, UnifiedRows, type LineHooks } from './diff-rows';
 
 const COLLAPSE_LINES = 400;
@@ -85,6 +87,8 @@ export function DiffView(
     modeHref?: (split: boolean) => string;
     /** A note under a file's name (e.g. the interdiff's rebase conflict). */
     fileNote?: (f: FileDiff) => Child;
+    /** The changed files as a flat table (default) or a nested directory tree. */
+    fileList?: 'table' | 'tree';
   } & LineHooks,
 ) {
   const hooks: LineHooks = {
@@ -108,25 +112,33 @@ export function DiffView(
           ? ' (too many added and removed files to look for renamed ones; only unchanged renames are shown)'
           : ''}
       </p>
-      <table class="files">
-        <tbody>
-          {props.files.map((f, i) => (
-            <tr>
-              <td class="mono" title={f.status}>
-                {STATUS[f.status] ?? '?'}
-              </td>
-              <td class="msg name">
-                <a href={`#${fileId(i)}`}>
-                  <FileName f={f} />
-                </a>
-              </td>
-              <td class="when">
-                {f.binary ? 'binary' : <DiffStat additions={f.additions} deletions={f.deletions} />}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {props.fileList === 'tree' ? (
+        <DiffFileTree files={props.files} anchor={fileId} />
+      ) : (
+        <table class="files">
+          <tbody>
+            {props.files.map((f, i) => (
+              <tr>
+                <td class="mono" title={f.status}>
+                  {STATUS[f.status] ?? '?'}
+                </td>
+                <td class="msg name">
+                  <a href={`#${fileId(i)}`}>
+                    <FileName f={f} />
+                  </a>
+                </td>
+                <td class="when">
+                  {f.binary ? (
+                    'binary'
+                  ) : (
+                    <DiffStat additions={f.additions} deletions={f.deletions} />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
       {props.files.map((f, i) => {
         const big = f.additions + f.deletions > COLLAPSE_LINES;
         return (

@@ -3,7 +3,8 @@
  * the interdiff from revision A to B with the base's move factored out), the diff unified or
  * split, the review threads under their lines, and for those who may comment a "+" beside each
  * line number that reopens the page with a comment form under that line (`?path=&side=&line=`,
- * no script needed). Links keep the view's mode (`diff=split`) and revisions.
+ * no script needed). The changed files are listed as a directory tree. Links keep the view's
+ * mode (`diff=split`) and revisions.
  */
 import type { RevisionRow } from '../../../db/queries/landings';
 import type { FileDiff, TreeDiff } from '../../services/browse/diff/file-diff';
@@ -191,6 +192,7 @@ export function FilesView(p: FilesViewProps) {
         truncated={interdiff ? interdiff.whole.truncated : p.diff?.truncated}
         renameLimitReached={interdiff ? undefined : p.diff?.renameLimitReached}
         split={st.split}
+        fileList="tree"
         modeHref={(split) => filesHref(p.self, { ...st, split, comment: undefined })}
         fileNote={conflictNote}
         hunkNote={(h) =>

@@ -7,7 +7,8 @@
  * revisions (files-view.tsx); the reviewers box with review requests, and the land box.
  */
 import { raw } from 'hono/html';
-import type { LandingRow, RevisionRow, StackNeighbour } from '../../../db/queries/landings';
+import type { LandingRow, RevisionRow } from '../../../db/queries/landings';
+import type { StackEntry } from '../../../db/queries/landing-stack';
 import type { StatusRow, StatusState } from '../../../db/queries/commit-statuses';
 import type { RepoRow } from '../../../db/queries/repositories';
 import type { CommitInfo } from '../../services/browse/data-tree';
@@ -49,27 +50,47 @@ export interface LandingPageProps {
   /** Requested reviewers and the form asking for more. */
   requested?: RequestedProps | undefined;
   statuses: { state: StatusState; latest: StatusRow[] };
-  stack: { below: StackNeighbour | undefined; above: StackNeighbour[] };
+  /** The landing's whole stack, bottom first. */
+  stack: StackEntry[];
   /** Reviews and the land box (land-box.tsx). */
   land?: LandPanel | undefined;
   now: number;
 }
 
-/** `!3 Lower → !4 this → !5 Upper`: the open landings this one sits on and under. */
-function Stack(p: { base: string; number: number; stack: LandingPageProps['stack'] }) {
-  const { below, above } = p.stack;
-  if (!below && above.length === 0) return null;
-  const link = (n: StackNeighbour) => (
-    <a href={`${p.base}/landings/${n.number}`}>
-      !{n.number} {n.title}
-    </a>
+const STACK_STATE = {
+  open: '○ open',
+  landed: '⇥ landed',
+  closed: '● closed',
+};
+
+/**
+ * `Stack (bottom first): !3 Lower ⇥ landed → !4 this ○ open → !5 Upper ○ draft`: every landing
+ * of this one's stack in order, each with its state.
+ */
+function Stack(p: { base: string; number: number; stack: StackEntry[] }) {
+  if (p.stack.length < 2) return null;
+  const state = (e: StackEntry) => (
+    <span class="stack-state">
+      {e.landing_state === 'open' && e.draft ? '○ draft' : STACK_STATE[e.landing_state]}
+    </span>
   );
   return (
     <p class="landing-stack" aria-label="Stack">
-      Stack: {below ? <>{link(below)} → </> : null}
-      <b>!{p.number}</b>
-      {above.map((n) => (
-        <> → {link(n)}</>
+      Stack (bottom first):{' '}
+      {p.stack.map((e, i) => (
+        <>
+          {i > 0 ? ' → ' : ''}
+          {e.number === p.number ? (
+            <b aria-current="true">
+              !{e.number} {e.title} (this one)
+            </b>
+          ) : (
+            <a href={`${p.base}/landings/${e.number}`}>
+              !{e.number} {e.title}
+            </a>
+          )}{' '}
+          {state(e)}
+        </>
       ))}
     </p>
   );

@@ -49,8 +49,9 @@ export function LandingListPage(p: LandingListProps) {
       {p.items.length === 0 ? (
         <p>
           No {p.state === 'all' ? '' : `${p.state} `}landing requests. Open one from{' '}
-          <a href={`${base}/compare`}>Compare</a>, or push a change for review:{' '}
-          <code>git push origin HEAD:refs/for/{p.repo.default_branch}</code>.
+          <a href={`${base}/compare`}>Compare</a>, from a jj change id on the{' '}
+          <a href={`${base}/landings/new`}>new landing request</a> form, or push a change for
+          review: <code>git push origin HEAD:refs/for/{p.repo.default_branch}</code>.
         </p>
       ) : (
         <table class="issues">

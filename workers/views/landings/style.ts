@@ -15,4 +15,9 @@ export const LANDINGS_STYLE = `
 .interdiff-summary { border-left: 4px solid var(--accent, var(--line)); padding-left: 0.6rem; }
 tr.new-comment textarea, tr.review-thread textarea { width: 100%; min-height: 5rem; }
 tr.review-thread td { white-space: normal; }
+.file-tree { border: 2px solid var(--line); padding: 0.3rem 0.6rem; margin: 0 0 1rem; }
+.file-tree ul { list-style: none; margin: 0; padding-left: 1.1rem; }
+.file-tree > ul { padding-left: 0; }
+.file-tree summary { cursor: pointer; }
+.file-tree .status { display: inline-block; width: 1ch; }
 `;

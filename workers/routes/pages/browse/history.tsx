@@ -17,14 +17,8 @@ import {
 import { splitPath } from '../../../services/browse/objects';
 import { queryInput, uiPageQuery } from '../../input';
 import { headBranch, splitRefPath } from '../../../services/browse/resolve-ref';
-import {
-  ChangePage,
-  CommitPage,
-  CommitsPage,
-  ComparePage,
-  CompareStartPage,
-  RefsPage,
-} from '../../../views/browse/history-pages';
+import { ChangePage, CommitPage, CommitsPage } from '../../../views/browse/history-pages';
+import { ComparePage, CompareStartPage, RefsPage } from '../../../views/browse/compare-refs-pages';
 import { enc, repoBase } from '../../../views/browse/common';
 import { isSplit } from '../../../views/browse/diff-view';
 import {
@@ -213,5 +207,16 @@ export const historyPageRoutes = new Hono<AppEnv>()
       'Cache-Control',
       b.repo.shared ? 'public, max-age=0, must-revalidate' : 'private, no-store',
     );
-    return c.html(<ChangePage r={b.ref} user={c.var.user} view={view} now={b.now} />);
+    const branches = b.repo.state.refs
+      .filter((r) => r.name.startsWith('refs/heads/'))
+      .map((r) => r.name.slice('refs/heads/'.length));
+    return c.html(
+      <ChangePage
+        r={b.ref}
+        user={c.var.user}
+        view={view}
+        now={b.now}
+        openLanding={{ base: headBranch(b.repo.state), branches }}
+      />,
+    );
   });
