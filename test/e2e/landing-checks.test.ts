@@ -14,7 +14,13 @@ import type { Controller } from '../../runner-controller/controller/controller';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { forgeClient, uniq } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import {
+  addCollaborator,
+  jjCommit,
+  protectMain,
+  pushForReview,
+  startChange,
+} from './landing-fixture';
 import { pushRepo, testController, type RunJson, type WorkflowRepo } from './workflows-client';
 
 const base = inject('baseUrl');
@@ -56,33 +62,17 @@ describe('land gated by a real workflow run', () => {
       '.plue/workflows/checks.py': WORKFLOW,
     });
     const api = `/repos/${owner.user.login}/${name}`;
-    await json(
-      owner,
-      'PUT',
-      `${api}/collaborators/${writer.user.login}`,
-      { permission: 'write' },
-      204,
-    );
-    await json(owner, 'PUT', `${api}/branches/main/protection`, {
-      required_status_checks: { strict: false, contexts: ['plue/ci'] },
-      enforce_admins: false,
-      required_pull_request_reviews: null,
-      restrictions: null,
-    });
+    await addCollaborator(base, owner, api, writer, 'write');
+    await protectMain(base, owner, api, { contexts: ['plue/ci'] });
     const ownerRemote = remoteUrl(base, owner.user.login, name, token);
     const writerRemote = remoteUrl(base, owner.user.login, name, await writer.token());
 
-    await g.ok(dir, ['checkout', '-q', '-b', 'work', 'main']);
-    const change = newChangeId();
-    const head1 = await jjCommit(g, dir, {
+    const { change, head: head1 } = await startChange(g, dir, 'work', {
       file: 'feature.txt',
       content: 'bad\n',
       message: 'Add feature',
-      changeId: change,
     });
-    const push1 = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main']);
-    expect(push1.code, push1.stderr).toBe(0);
-    const n = Number(/Landing !(\d+) revision 1/.exec(push1.stderr)?.[1]);
+    const { n } = await pushForReview(g, dir, writerRemote);
     const L = `${api}/landings/${n}`;
 
     // No controller yet, so no run and no status: refused, the context expected.
@@ -111,9 +101,8 @@ describe('land gated by a real workflow run', () => {
       changeId: change,
       parent: 'HEAD^',
     });
-    const push2 = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main']);
-    expect(push2.code, push2.stderr).toBe(0);
-    expect(push2.stderr).toContain(`Landing !${n} revision 2`);
+    const { stderr: push2 } = await pushForReview(g, dir, writerRemote);
+    expect(push2).toContain(`Landing !${n} revision 2`);
     const run2 = await finished(repo, head2);
     expect(run2).toMatchObject({ name: 'ci', conclusion: 'success' });
     const status = await json(writer, 'GET', `${api}/commits/${head2}/status`);

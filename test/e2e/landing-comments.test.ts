@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { forgeClient, uniq, type Json } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import { jjCommit, newChangeId, pushForReview, startChange } from './landing-fixture';
 
 const base = inject('baseUrl');
 const { call, json, page } = forgeClient(base);
@@ -57,17 +57,12 @@ describe('review comments on landings', () => {
   afterAll(() => g.cleanup());
 
   it('ports a comment to its moved line, outdates one on a changed line, threads and resolves', async () => {
-    const change = newChangeId();
-    await g.ok(dir, ['checkout', '-q', '-b', 'work', 'main']);
-    await jjCommit(g, dir, {
+    const { change } = await startChange(g, dir, 'work', {
       file: 'code.txt',
       content: lines(10, (i) => `line ${i}`),
       message: 'Add code',
-      changeId: change,
     });
-    const push = await g.git(dir, ['push', remote, 'HEAD:refs/for/main']);
-    expect(push.code, push.stderr).toBe(0);
-    const n = Number(/Landing !(\d+) revision 1/.exec(push.stderr)?.[1]);
+    const { n } = await pushForReview(g, dir, remote);
     const L = `${api}/landings/${n}`;
 
     // The owner comments on line 5 and on lines 7-8 of revision 1's head.

@@ -7,11 +7,10 @@
  * landed bottom-up (the upper ones refused while the one below is open).
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox, remoteUrl } from '../helpers/git';
+import { describe, expect, inject, it } from 'vitest';
+
 import { forgeClient, uniq } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import { jjCommit, newChangeId, protectMain, startChange, writerCast } from './landing-fixture';
 
 const base = inject('baseUrl');
 const { call, json } = forgeClient(base);
@@ -19,63 +18,28 @@ const msg = (body: Record<string, unknown>): string =>
   String((body.error as { message?: string } | undefined)?.message);
 
 describe('reviews and land', () => {
-  let owner: SignUp;
-  let writer: SignUp;
-  let name: string;
-  let api: string;
-  let ownerRemote: string;
-  let writerRemote: string;
-  let dir: string;
-  const g = new GitSandbox();
-
-  beforeAll(async () => {
-    [owner, writer] = await Promise.all([signUp(base), signUp(base)]);
-    name = uniq('landit');
-    await owner.createRepo(name);
-    api = `/repos/${owner.user.login}/${name}`;
-    await json(
-      owner,
-      'PUT',
-      `${api}/collaborators/${writer.user.login}`,
-      { permission: 'write' },
-      204,
-    );
-    dir = await g.makeRepo(uniq('w'), 2);
-    ownerRemote = remoteUrl(base, owner.user.login, name, await owner.token());
-    writerRemote = remoteUrl(base, owner.user.login, name, await writer.token());
-    await g.ok(dir, ['push', '-q', ownerRemote, 'main']);
-  });
-  afterAll(() => g.cleanup());
+  const cast = writerCast(base, 'landit');
+  const { g } = cast;
 
   const freshClone = async (): Promise<string> => {
     const to = join(g.root, uniq('clone'));
-    await g.ok(g.root, ['clone', '-q', ownerRemote, to]);
+    await g.ok(g.root, ['clone', '-q', cast.ownerRemote, to]);
     return to;
   };
 
   const pushForReview = async (): Promise<number[]> => {
-    const push = await g.git(dir, ['push', '-f', writerRemote, 'HEAD:refs/for/main']);
+    const push = await g.git(cast.dir, ['push', '-f', cast.writerRemote, 'HEAD:refs/for/main']);
     expect(push.code, push.stderr).toBe(0);
     return [...push.stderr.matchAll(/Landing !(\d+) revision \d+:/g)].map((m) => Number(m[1]));
   };
 
   it('lands by rebase only once protection is satisfied, keeping change ids', async () => {
-    await json(owner, 'PUT', `${api}/branches/main/protection`, {
-      required_status_checks: { strict: false, contexts: ['ci/test'] },
-      enforce_admins: false,
-      required_pull_request_reviews: {
-        dismiss_stale_reviews: true,
-        required_approving_review_count: 1,
-      },
-      restrictions: null,
-    });
-    await g.ok(dir, ['checkout', '-q', '-b', 'work', 'main']);
-    const change = newChangeId();
-    const first = await jjCommit(g, dir, {
+    const { owner, writer, name, api, dir, ownerRemote } = cast;
+    await protectMain(base, owner, api, { contexts: ['ci/test'], approvals: 1 });
+    const { change, head: first } = await startChange(g, dir, 'work', {
       file: 'feature.txt',
       content: 'v1\n',
       message: 'Add feature',
-      changeId: change,
     });
     const [n] = await pushForReview();
     const L = `${api}/landings/${n}`;
@@ -147,6 +111,7 @@ describe('reviews and land', () => {
   });
 
   it('lists conflicts per file and refuses to land them', async () => {
+    const { owner, api, dir, ownerRemote } = cast;
     await g.ok(dir, ['fetch', '-q', ownerRemote, 'main']);
     await g.ok(dir, ['checkout', '-q', '-B', 'clash', 'FETCH_HEAD']);
     await jjCommit(g, dir, { file: 'clash.txt', content: 'base\n', message: 'Base' });
@@ -171,6 +136,7 @@ describe('reviews and land', () => {
   });
 
   it('lands a 3-change stack bottom-up', async () => {
+    const { owner, api, dir, ownerRemote } = cast;
     await g.ok(dir, ['fetch', '-q', ownerRemote, 'main']);
     await g.ok(dir, ['checkout', '-q', '-B', 'stack3', 'FETCH_HEAD']);
     const ids = [newChangeId(), newChangeId(), newChangeId()];

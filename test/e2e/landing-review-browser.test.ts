@@ -16,7 +16,7 @@ import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { forgeClient, uniq, type Json } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import { jjCommit, pushForReview, startChange } from './landing-fixture';
 
 const base = inject('baseUrl');
 const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
@@ -81,17 +81,12 @@ describe('landing review loop in the browser', () => {
 
   it('comments, ports, interdiffs, resolves and splits', async () => {
     const repoUrl = `${base}/${full}`;
-    const change = newChangeId();
-    await g.ok(dir, ['checkout', '-q', '-b', 'work', 'main']);
-    await jjCommit(g, dir, {
+    const { change } = await startChange(g, dir, 'work', {
       file: 'code.txt',
       content: lines(10, (i) => `line ${i}`),
       message: 'Add code',
-      changeId: change,
     });
-    const push = await g.git(dir, ['push', remote, 'HEAD:refs/for/main']);
-    expect(push.code, push.stderr).toBe(0);
-    const n = Number(/Landing !(\d+) revision 1/.exec(push.stderr)?.[1]);
+    const { n } = await pushForReview(g, dir, remote);
     const L = `${repoUrl}/landings/${n}`;
 
     // The author asks the reviewer for a review from the sidebar.

@@ -7,70 +7,33 @@
  * interdiff), and counts. The same holds for a landing opened from a branch, revised by pushing
  * the branch.
  */
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox, remoteUrl } from '../helpers/git';
-import { forgeClient, uniq, type Json } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
+
+import { forgeClient, type Json } from './forge-client';
+import { jjCommit, protectMain, pushForReview, startChange, writerCast } from './landing-fixture';
 
 const base = inject('baseUrl');
 const { json, page } = forgeClient(base);
 
 describe('stale approvals at push time', () => {
-  let owner: SignUp;
-  let writer: SignUp;
-  let name: string;
-  let api: string;
-  let ownerRemote: string;
-  let writerRemote: string;
-  let dir: string;
-  const g = new GitSandbox();
-
-  beforeAll(async () => {
-    [owner, writer] = await Promise.all([signUp(base), signUp(base)]);
-    name = uniq('stale');
-    await owner.createRepo(name);
-    api = `/repos/${owner.user.login}/${name}`;
-    await json(
-      owner,
-      'PUT',
-      `${api}/collaborators/${writer.user.login}`,
-      { permission: 'write' },
-      204,
-    );
-    dir = await g.makeRepo(uniq('w'), 2);
-    ownerRemote = remoteUrl(base, owner.user.login, name, await owner.token());
-    writerRemote = remoteUrl(base, owner.user.login, name, await writer.token());
-    await g.ok(dir, ['push', '-q', ownerRemote, 'main']);
-    await json(owner, 'PUT', `${api}/branches/main/protection`, {
-      required_status_checks: null,
-      enforce_admins: false,
-      required_pull_request_reviews: {
-        dismiss_stale_reviews: true,
-        required_approving_review_count: 1,
-      },
-      restrictions: null,
-    });
-  });
-  afterAll(() => g.cleanup());
+  const cast = writerCast(base, 'stale');
+  const { g } = cast;
+  beforeAll(() => protectMain(base, cast.owner, cast.api, { approvals: 1 }));
 
   const dismissals = async (n: number): Promise<Json[]> =>
-    (await json(owner, 'GET', `/repos/${owner.user.login}/${name}/issues/${n}/timeline`)).filter(
+    (await json(cast.owner, 'GET', `${cast.api}/issues/${n}/timeline`)).filter(
       (e: Json) => e.event === 'review_dismissed',
     );
 
   it('dismisses on a refs/for push of a changed revision, keeps through a trivial rebase', async () => {
-    await g.ok(dir, ['checkout', '-q', '-b', 'work', 'main']);
-    const change = newChangeId();
-    const first = await jjCommit(g, dir, {
+    const { owner, writer, name, api, dir, ownerRemote, writerRemote } = cast;
+    const { change, head: first } = await startChange(g, dir, 'work', {
       file: 'feature.txt',
       content: 'v1\n',
       message: 'Add feature',
-      changeId: change,
     });
-    const push1 = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main']);
-    expect(push1.code, push1.stderr).toBe(0);
-    const n = Number(/Landing !(\d+) revision 1/.exec(push1.stderr)?.[1]);
+    const { n, stderr: push1 } = await pushForReview(g, dir, writerRemote);
+    expect(push1).toContain(`Landing !${n} revision 1`);
     const L = `${api}/landings/${n}`;
     await json(owner, 'POST', `${L}/reviews`, { event: 'APPROVE', commit_id: first });
 
@@ -81,9 +44,8 @@ describe('stale approvals at push time', () => {
       changeId: change,
       parent: 'HEAD^',
     });
-    const push2 = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main']);
-    expect(push2.code, push2.stderr).toBe(0);
-    expect(push2.stderr).toContain(`Landing !${n}: ${owner.user.login}'s approval dismissed`);
+    const { stderr: push2 } = await pushForReview(g, dir, writerRemote);
+    expect(push2).toContain(`Landing !${n}: ${owner.user.login}'s approval dismissed`);
     // Nothing judged the landing since the push: the push itself dismissed the approval.
     const reviews = await json(writer, 'GET', `${L}/reviews`);
     expect(reviews).toHaveLength(1);
@@ -119,10 +81,9 @@ describe('stale approvals at push time', () => {
       message: 'Add feature',
       changeId: change,
     });
-    const push3 = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main']);
-    expect(push3.code, push3.stderr).toBe(0);
-    expect(push3.stderr).toContain(`Landing !${n} revision 3`);
-    expect(push3.stderr).not.toContain('dismissed');
+    const { stderr: push3 } = await pushForReview(g, dir, writerRemote);
+    expect(push3).toContain(`Landing !${n} revision 3`);
+    expect(push3).not.toContain('dismissed');
     const after = await json(writer, 'GET', `${L}/reviews`);
     expect(after.map((r: Json) => r.state)).toEqual(['DISMISSED', 'APPROVED']);
     expect(await dismissals(n)).toHaveLength(1);
@@ -135,6 +96,7 @@ describe('stale approvals at push time', () => {
   });
 
   it('dismisses when the source branch of a landing is pushed with a change', async () => {
+    const { owner, writer, api, dir, ownerRemote, writerRemote } = cast;
     await g.ok(dir, ['fetch', '-q', ownerRemote, 'main']);
     await g.ok(dir, ['checkout', '-q', '-B', 'topic', 'FETCH_HEAD']);
     await g.commitFile(dir, 'topic.txt', 'one\n', 'Topic one');

@@ -10,9 +10,9 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox, remoteUrl } from '../helpers/git';
-import { forgeClient, uniq, type Json } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import { GitSandbox } from '../helpers/git';
+import { forgeClient, type Json } from './forge-client';
+import { landingRepo, pushForReview, startChange } from './landing-fixture';
 
 const base = inject('baseUrl');
 const { call, json, post } = forgeClient(base);
@@ -26,48 +26,33 @@ describe('applying a suggestion', () => {
   const g = new GitSandbox();
   beforeAll(async () => {
     [owner, reader] = await Promise.all([signUp(base), signUp(base)]);
-    const name = uniq('suggest');
-    await owner.createRepo(name);
-    full = `${owner.user.login}/${name}`;
-    await json(
-      owner,
-      'PUT',
-      `/repos/${full}/collaborators/${reader.user.login}`,
-      { permission: 'read' },
-      204,
-    );
-    dir = await g.makeRepo(uniq('w'), 1);
-    remote = remoteUrl(base, owner.user.login, name, await owner.token());
-    await g.ok(dir, ['push', '-q', remote, 'main']);
+    const repo = await landingRepo(base, g, owner, 'suggest', [[reader, 'read']], 1);
+    full = `${owner.user.login}/${repo.name}`;
+    ({ dir, ownerRemote: remote } = repo);
   }, 60_000);
   afterAll(() => g.cleanup());
 
+  /** Pushes `branch` and opens a landing from it onto `main`; its number and API path. */
+  const openFromBranch = async (branch: string, title?: string) => {
+    await g.ok(dir, ['push', '-q', remote, branch]);
+    const body = { base: 'main', head: branch, title };
+    const created = await json(owner, 'POST', `/repos/${full}/landings`, body, 201);
+    const n = Number(created.number);
+    return { n, L: `/repos/${full}/landings/${n}` };
+  };
+  /** A review comment by `u` on `path` line `line` of the landing at `L`. */
+  const commentOn = (u: SignUp, L: string, body: string, path: string, line: number) =>
+    json(u, 'POST', `${L}/comments`, { body, path, line }, 201);
+
   it('amends the branch head with the suggestion, keeping its change id', async () => {
-    const change = newChangeId();
-    await g.ok(dir, ['checkout', '-q', '-b', 'fix', 'main']);
-    const first = await jjCommit(g, dir, {
+    const { change, head: first } = await startChange(g, dir, 'fix', {
       file: 'code.txt',
       content: 'one\ntwo\nthree\n',
       message: 'Add code',
-      changeId: change,
     });
-    await g.ok(dir, ['push', '-q', remote, 'fix']);
-    const created = await json(
-      owner,
-      'POST',
-      `/repos/${full}/landings`,
-      { base: 'main', head: 'fix', title: 'Add code' },
-      201,
-    );
-    const n = Number(created.number);
-    const L = `/repos/${full}/landings/${n}`;
-    const comment = await json(
-      reader,
-      'POST',
-      `${L}/comments`,
-      { body: 'Capitals:\n```suggestion\nTWO\n```', path: 'code.txt', line: 2 },
-      201,
-    );
+    const { n, L } = await openFromBranch('fix', 'Add code');
+    const suggestion = 'Capitals:\n```suggestion\nTWO\n```';
+    const comment = await commentOn(reader, L, suggestion, 'code.txt', 2);
     const apply = `/${full}/landings/${n}/comments/${String(comment.id)}/apply`;
 
     // A reader may not apply; a head that is not the latest is refused.
@@ -115,25 +100,14 @@ describe('applying a suggestion', () => {
   });
 
   it('applies a suggestion through the API on a change pushed to refs/for/main', async () => {
-    const change = newChangeId();
-    await g.ok(dir, ['checkout', '-q', '-B', 'api', 'main']);
-    const first = await jjCommit(g, dir, {
+    const { change, head: first } = await startChange(g, dir, 'api', {
       file: 'api.txt',
       content: 'alpha\nbeta\n',
       message: 'Add api',
-      changeId: change,
     });
-    const push = await g.git(dir, ['push', remote, 'HEAD:refs/for/main']);
-    expect(push.code, push.stderr).toBe(0);
-    const n = Number(/Landing !(\d+)/.exec(push.stderr)?.[1]);
+    const { n } = await pushForReview(g, dir, remote);
     const L = `/repos/${full}/landings/${n}`;
-    const comment = await json(
-      reader,
-      'POST',
-      `${L}/comments`,
-      { body: '```suggestion\nBETA\n```', path: 'api.txt', line: 2 },
-      201,
-    );
+    const comment = await commentOn(reader, L, '```suggestion\nBETA\n```', 'api.txt', 2);
     const apply = `${L}/comments/${String(comment.id)}/apply`;
     expect((await call(reader, 'POST', apply, {})).status).toBe(403);
     expect((await call(undefined, 'POST', apply, {})).status).toBe(401);
@@ -155,30 +129,13 @@ describe('applying a suggestion', () => {
   });
 
   it('refuses through the API what the branch rule forbids', async () => {
-    const change = newChangeId();
-    await g.ok(dir, ['checkout', '-q', '-B', 'guarded', 'main']);
-    const head = await jjCommit(g, dir, {
+    const { head } = await startChange(g, dir, 'guarded', {
       file: 'g.txt',
       content: 'x\n',
       message: 'Add g',
-      changeId: change,
     });
-    await g.ok(dir, ['push', '-q', remote, 'guarded']);
-    const created = await json(
-      owner,
-      'POST',
-      `/repos/${full}/landings`,
-      { base: 'main', head: 'guarded' },
-      201,
-    );
-    const L = `/repos/${full}/landings/${Number(created.number)}`;
-    const comment = await json(
-      owner,
-      'POST',
-      `${L}/comments`,
-      { body: '```suggestion\ny\n```', path: 'g.txt', line: 1 },
-      201,
-    );
+    const { L } = await openFromBranch('guarded');
+    const comment = await commentOn(owner, L, '```suggestion\ny\n```', 'g.txt', 1);
     await json(owner, 'PUT', `/repos/${full}/branches/guarded/protection`, {
       required_status_checks: null,
       enforce_admins: true,

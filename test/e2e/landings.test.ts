@@ -13,7 +13,7 @@ import { changeIdToHex } from '../../common/git/commit';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
 import { GitSandbox, remoteUrl } from '../helpers/git';
 import { forgeClient, uniq, type Json } from './forge-client';
-import { jjCommit, newChangeId } from './landing-fixture';
+import { jjCommit, landingRepo, newChangeId, pushForReview, startChange } from './landing-fixture';
 import { poll } from './workflows-client';
 
 const base = inject('baseUrl');
@@ -31,35 +31,17 @@ describe('landing requests', () => {
 
   beforeAll(async () => {
     [owner, writer, stranger] = await Promise.all([signUp(base), signUp(base), signUp(base)]);
-    name = uniq('land');
-    await owner.createRepo(name);
-    api = `/repos/${owner.user.login}/${name}`;
-    await json(
-      owner,
-      'PUT',
-      `${api}/collaborators/${writer.user.login}`,
-      { permission: 'write' },
-      204,
-    );
-    dir = await g.makeRepo(uniq('w'), 2);
-    await g.ok(dir, [
-      'push',
-      '-q',
-      remoteUrl(base, owner.user.login, name, await owner.token()),
-      'main',
-    ]);
-    writerRemote = remoteUrl(base, owner.user.login, name, await writer.token());
+    const repo = await landingRepo(base, g, owner, 'land', [[writer, 'write']]);
+    ({ name, api, dir } = repo);
+    writerRemote = await repo.remote(writer);
   });
   afterAll(() => g.cleanup());
 
   it('opens a landing by pushing to refs/for/main and revises it by change id', async () => {
-    await g.ok(dir, ['checkout', '-q', '-b', 'work', 'main']);
-    const change = newChangeId();
-    const first = await jjCommit(g, dir, {
+    const { change, head: first } = await startChange(g, dir, 'work', {
       file: 'a.txt',
       content: 'one\n',
       message: 'Add a',
-      changeId: change,
     });
     const push = await g.git(dir, [
       'push',
@@ -163,17 +145,12 @@ describe('landing requests', () => {
   });
 
   it("maps jj gerrit upload's Change-Id trailer onto the jj change", async () => {
-    await g.ok(dir, ['checkout', '-q', '-B', 'gerrit', 'main']);
-    const change = newChangeId();
-    await jjCommit(g, dir, {
+    const { change } = await startChange(g, dir, 'gerrit', {
       file: 'g.txt',
       content: 'g\n',
       message: 'Gerrit way',
-      changeId: change,
     });
-    const push = await g.git(dir, ['push', writerRemote, 'HEAD:refs/for/main/gerrit-topic']);
-    expect(push.code, push.stderr).toBe(0);
-    const n = Number(/Landing !(\d+) revision 1/.exec(push.stderr)?.[1]);
+    const { n } = await pushForReview(g, dir, writerRemote, 'HEAD:refs/for/main/gerrit-topic');
     expect((await json(owner, 'GET', `${api}/landings/${n}`)).topic).toBe('gerrit-topic');
     // The same change amended by plain git with the trailer `jj gerrit upload` writes.
     const trailer = `I${changeIdToHex(change)}6a6a6964`;
