@@ -7,16 +7,15 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
+import type { SignUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
-import { GitSandbox, remoteUrl } from '../helpers/git';
+import { remoteUrl } from '../helpers/git';
 import {
-  agentStack,
+  agentSuite,
   mentionPrompt,
   mentionWorkflow,
   repoApi,
   waitForCommentRun,
-  type AgentStack,
   type CommentJson,
   waitForWorkflows,
 } from './agent-client';
@@ -25,22 +24,15 @@ import { pushRepo } from './workflows-client';
 const base = inject('baseUrl');
 
 describe('the Ask @plue box', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  let stack: AgentStack;
+  const suite = agentSuite(base);
+  const { g } = suite;
   let browser: Browser;
 
   beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-    stack = await agentStack(base, alice);
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
-    await stack?.stop();
-    g.cleanup();
   });
 
   async function signedIn(who: SignUp | undefined): Promise<BrowserContext> {
@@ -55,7 +47,7 @@ describe('the Ask @plue box', () => {
   }
 
   it('asks from an issue page; the agent answers in the thread', async () => {
-    const { repo, dir } = await pushRepo(base, g, alice, token, 'ask-box', {
+    const { repo, dir } = await pushRepo(base, g, suite.alice, suite.token, 'ask-box', {
       '.plue/prompts/answer.prompt.md': mentionPrompt('comment'),
       '.plue/workflows/mention.py': mentionWorkflow('answer'),
     });
@@ -64,14 +56,14 @@ describe('the Ask @plue box', () => {
       title: 'A question',
       body: 'Asked from the box.',
     });
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ tool: 'comment', input: { body: 'Answered from **the box**.' } }] },
       { blocks: [{ text: 'Done.' }] },
     );
-    const context = await signedIn(alice);
+    const context = await signedIn(suite.alice);
     try {
       const page = await context.newPage();
-      const url = `${base}/${alice.user.login}/ask-box/issues/${issue.json.number}`;
+      const url = `${base}/${suite.alice.user.login}/ask-box/issues/${issue.json.number}`;
       await page.goto(url);
       await page.fill('#ask-plue', 'what does this repository hold?');
       await page.click('form.ask-plue button[type="submit"]');
@@ -85,7 +77,7 @@ describe('the Ask @plue box', () => {
       );
       expect(comments.json[0]?.body).toBe('@plue what does this repository hold?');
       // The provider saw the asked text as the request.
-      expect(JSON.stringify(stack.fake.requests.at(-2)?.body.messages[0])).toContain(
+      expect(JSON.stringify(suite.stack.fake.requests.at(-2)?.body.messages[0])).toContain(
         '<request>@plue what does this repository hold?</request>',
       );
       await page.goto(url);
@@ -97,13 +89,18 @@ describe('the Ask @plue box', () => {
       // A landing request's page has the box too.
       await g.ok(dir, ['checkout', '-q', '-b', 'topic']);
       await g.commitFile(dir, 'notes.md', 'notes\n', 'Add notes');
-      await g.ok(dir, ['push', '-q', remoteUrl(base, alice.user.login, 'ask-box', token), 'topic']);
+      await g.ok(dir, [
+        'push',
+        '-q',
+        remoteUrl(base, suite.alice.user.login, 'ask-box', suite.token),
+        'topic',
+      ]);
       const landing = await repoApi<{ number: number }>(repo, 'POST', '/landings', {
         head: 'topic',
         base: 'main',
       });
       expect(landing.status).toBe(201);
-      await page.goto(`${base}/${alice.user.login}/ask-box/landings/${landing.json.number}`);
+      await page.goto(`${base}/${suite.alice.user.login}/ask-box/landings/${landing.json.number}`);
       expect(await page.locator('form.ask-plue textarea[name="ask"]').count()).toBe(1);
     } finally {
       await context.close();
@@ -111,17 +108,19 @@ describe('the Ask @plue box', () => {
   });
 
   it('is absent without a workflow answering @plue, and for people who may not comment', async () => {
-    const { repo } = await pushRepo(base, g, alice, token, 'ask-none', { 'README.md': 'hi\n' });
+    const { repo } = await pushRepo(base, g, suite.alice, suite.token, 'ask-none', {
+      'README.md': 'hi\n',
+    });
     const issue = await repoApi<{ number: number }>(repo, 'POST', '/issues', { title: 'x' });
-    const mine = await signedIn(alice);
+    const mine = await signedIn(suite.alice);
     const stranger = await signedIn(undefined);
     try {
       const page = await mine.newPage();
-      await page.goto(`${base}/${alice.user.login}/ask-none/issues/${issue.json.number}`);
+      await page.goto(`${base}/${suite.alice.user.login}/ask-none/issues/${issue.json.number}`);
       expect(await page.locator('#comment-body').count()).toBe(1);
       expect(await page.locator('form.ask-plue').count()).toBe(0);
       const anon = await stranger.newPage();
-      await anon.goto(`${base}/${alice.user.login}/ask-box/issues/1`);
+      await anon.goto(`${base}/${suite.alice.user.login}/ask-box/issues/1`);
       expect(await anon.locator('form.ask-plue').count()).toBe(0);
     } finally {
       await mine.close();

@@ -2,11 +2,13 @@
  * Helpers for the agent end-to-end tests: a workflow answering `@plue` mentions with an agent
  * step, a prompt file declaring a tool list, the repository API as JSON, waiting for a
  * repository's comment-started run, and a runner controller in this process wired to the
- * loopback Messages API server with a per-file script of replies.
+ * loopback Messages API server with a per-file script of replies; `agentSuite` sets that up
+ * (and tears it down) around a describe block.
  */
 import { randomBytes } from 'node:crypto';
 import { agentConfigFromEnv } from '../../runner-controller/agent/provider';
 import type { Controller } from '../../runner-controller/controller/controller';
+import { afterAll, beforeAll } from 'vitest';
 import type { SignUp } from '../../scripts/clients/auth';
 import {
   startFakeAnthropic,
@@ -14,6 +16,7 @@ import {
   type FakeReply,
 } from '../../scripts/clients/fake-anthropic';
 import type { GitSandbox } from '../helpers/git';
+import { gitSuite, type GitSuite } from './git-suite';
 import {
   poll,
   pushRepo,
@@ -166,4 +169,25 @@ export function captureRunTokens(): {
       globalThis.fetch = realFetch;
     },
   };
+}
+
+/** What an agent test works with; the fields are set once the suite's `beforeAll` ran. */
+export interface AgentSuite extends GitSuite {
+  /** Each test queues its replies before it comments; the fake provider takes them in order. */
+  stack: AgentStack;
+}
+
+/**
+ * Registers, in the calling describe block, `gitSuite`'s hooks and those that start an agent
+ * stack taking alice's work (stopped afterwards, before the git sandbox is cleaned up).
+ */
+export function agentSuite(base: string): AgentSuite {
+  const suite = gitSuite(base) as AgentSuite;
+  beforeAll(async () => {
+    suite.stack = await agentStack(base, suite.alice);
+  });
+  afterAll(async () => {
+    await suite.stack?.stop();
+  });
+  return suite;
 }

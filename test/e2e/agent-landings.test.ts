@@ -7,18 +7,15 @@
  * prompt that does not declare the tool is refused by the Worker, whatever the model calls or
  * whoever presents the run's token.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox } from '../helpers/git';
+import { describe, expect, inject, it } from 'vitest';
 import {
-  agentStack,
+  agentSuite,
   captureRunTokens,
   mentionPrompt,
   mentionRepo,
   mentionWorkflow,
   repoApi,
   waitForCommentRun,
-  type AgentStack,
   type CommentJson,
   waitForWorkflows,
 } from './agent-client';
@@ -41,23 +38,11 @@ interface LandingJson {
 }
 
 describe('agents proposing changes as landing requests', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  let stack: AgentStack;
-
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-    stack = await agentStack(base, alice);
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    g.cleanup();
-  });
+  const suite = agentSuite(base);
+  const { g } = suite;
 
   it('reads, edits, runs the tests in the sandbox and opens a landing request as plue-agent', async () => {
-    const repo = await mentionRepo(base, g, alice, token, 'agent-landing', {
+    const repo = await mentionRepo(base, g, suite.alice, suite.token, 'agent-landing', {
       // The tests leave __pycache__/ behind; what the repository ignores is not proposed.
       '.gitignore': '__pycache__/\n',
       'calc.py': CALC,
@@ -67,7 +52,7 @@ describe('agents proposing changes as landing requests', () => {
       ),
       '.plue/workflows/mention.py': mentionWorkflow('answer'),
     });
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ tool: 'read_file', input: { path: 'calc.py' } }] },
       {
         blocks: [
@@ -104,7 +89,7 @@ describe('agents proposing changes as landing requests', () => {
 
     // The tool results the model read: the tests passed in the sandbox after the edit, and the
     // landing was opened.
-    const reqs = stack.fake.requests.slice(-5);
+    const reqs = suite.stack.fake.requests.slice(-5);
     const shellResult = JSON.stringify(reqs[3]?.body.messages.at(-1));
     expect(shellResult).toContain('exit code 0');
     expect(shellResult).toContain('tests passed');
@@ -141,7 +126,7 @@ describe('agents proposing changes as landing requests', () => {
   });
 
   it('refuses open_landing_request on the server when the prompt does not declare it', async () => {
-    const repo = await mentionRepo(base, g, alice, token, 'agent-landing-undeclared', {
+    const repo = await mentionRepo(base, g, suite.alice, suite.token, 'agent-landing-undeclared', {
       'calc.py': CALC,
       '.plue/prompts/answer.prompt.md': mentionPrompt('edit_file'),
       '.plue/workflows/mention.py': mentionWorkflow('answer'),
@@ -150,7 +135,7 @@ describe('agents proposing changes as landing requests', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    stack.script.push(
+    suite.stack.script.push(
       {
         blocks: [
           {
@@ -173,7 +158,7 @@ describe('agents proposing changes as landing requests', () => {
       const runToken = await poll(async () => capture.tokens.get(String(run.id)), 60_000);
       // The model has asked for its last turn, which waits for `held`: the run is running and
       // its token valid until release. Its earlier call was answered "unknown tool".
-      await poll(async () => (stack.script.length === 0 ? true : undefined), 60_000);
+      await poll(async () => (suite.stack.script.length === 0 ? true : undefined), 60_000);
       const forge = (body: unknown) =>
         capture.realFetch(`${base}/internal/runs/${run.id}/forge/open_landing_request`, {
           method: 'POST',
@@ -188,7 +173,7 @@ describe('agents proposing changes as landing requests', () => {
       await repo.waitForRun(run.id);
       const afterRun = await forge({ step_id: 'answer', title: 'late', files: [file] });
       expect([401, 403]).toContain(afterRun.status);
-      expect(JSON.stringify(stack.fake.requests.at(-1)?.body.messages.at(-1))).toContain(
+      expect(JSON.stringify(suite.stack.fake.requests.at(-1)?.body.messages.at(-1))).toContain(
         'unknown tool',
       );
       const landings = await repoApi<unknown[]>(repo, 'GET', '/landings?state=all');
@@ -202,7 +187,7 @@ describe('agents proposing changes as landing requests', () => {
   });
 
   it('answers @plue in a landing request with a review and a comment as plue-agent', async () => {
-    const { repo, dir } = await pushRepo(base, g, alice, token, 'agent-review', {
+    const { repo, dir } = await pushRepo(base, g, suite.alice, suite.token, 'agent-review', {
       'calc.py': CALC,
       '.plue/prompts/answer.prompt.md': mentionPrompt('read_file, review, comment'),
       '.plue/workflows/mention.py': mentionWorkflow('answer'),
@@ -210,7 +195,11 @@ describe('agents proposing changes as landing requests', () => {
     await waitForWorkflows(repo);
     await g.ok(dir, ['checkout', '-q', '-b', 'fix']);
     await g.commitFile(dir, 'calc.py', CALC.replace('a - b', 'a + b'), 'Fix add');
-    await g.ok(dir, ['push', remoteUrl(base, alice.user.login, 'agent-review', token), 'fix']);
+    await g.ok(dir, [
+      'push',
+      remoteUrl(base, suite.alice.user.login, 'agent-review', suite.token),
+      'fix',
+    ]);
     const opened = await repoApi<{ number: number }>(repo, 'POST', '/landings', {
       head: 'fix',
       base: 'main',
@@ -218,7 +207,7 @@ describe('agents proposing changes as landing requests', () => {
     });
     expect(opened.status).toBe(201);
     const n = opened.json.number;
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ tool: 'read_file', input: { path: 'calc.py' } }] },
       {
         blocks: [
@@ -234,7 +223,7 @@ describe('agents proposing changes as landing requests', () => {
     const run = await waitForCommentRun(repo);
     const done = await repo.waitForRun(run.id);
     expect(done.conclusion, JSON.stringify(await repo.jobs(run.id))).toBe('success');
-    const results = JSON.stringify(stack.fake.requests.at(-1)?.body.messages.at(-1));
+    const results = JSON.stringify(suite.stack.fake.requests.at(-1)?.body.messages.at(-1));
     expect(results).toContain('review: done');
     expect(results).toContain('comment: done');
 

@@ -5,17 +5,8 @@
  * call, and their run fails with a note naming the limit in its log. Once the first run ends,
  * a third mention runs normally.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox } from '../helpers/git';
-import {
-  agentStack,
-  mentionPrompt,
-  mentionRepo,
-  repoApi,
-  waitForCommentRun,
-  type AgentStack,
-} from './agent-client';
+import { describe, expect, inject, it } from 'vitest';
+import { agentSuite, mentionPrompt, mentionRepo, repoApi, waitForCommentRun } from './agent-client';
 import { poll } from './workflows-client';
 
 const base = inject('baseUrl');
@@ -33,23 +24,11 @@ def mention(ctx):
 `;
 
 describe('limits per repository for agent runs', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  let stack: AgentStack;
-
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-    stack = await agentStack(base, alice);
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    g.cleanup();
-  });
+  const suite = agentSuite(base);
+  const { g } = suite;
 
   it('refuses model steps past the concurrent limit, with the reason on the run', async () => {
-    const repo = await mentionRepo(base, g, alice, token, 'agent-limits', {
+    const repo = await mentionRepo(base, g, suite.alice, suite.token, 'agent-limits', {
       '.plue/prompts/answer.prompt.md': mentionPrompt(''),
       '.plue/workflows/mention.py': TWO_AGENTS,
     });
@@ -57,7 +36,7 @@ describe('limits per repository for agent runs', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ text: 'first answer' }], after: held },
       { blocks: [{ text: 'second answer' }], after: held },
     );
@@ -68,7 +47,7 @@ describe('limits per repository for agent runs', () => {
       await comment('@plue one');
       const first = await waitForCommentRun(repo, 1);
       // Both of its model steps are running (held at the provider).
-      await poll(async () => (stack.script.length === 0 ? true : undefined), 60_000);
+      await poll(async () => (suite.stack.script.length === 0 ? true : undefined), 60_000);
       await poll(async () => {
         const jobs = Object.values(await repo.jobs(first.id));
         return jobs.filter((j) => j.status === 'in_progress').length === 2 ? true : undefined;
@@ -82,7 +61,7 @@ describe('limits per repository for agent runs', () => {
       const events = await repo.stream(second.id);
       expect(JSON.stringify(events)).toContain('Agent limit: 2 model step(s) already running');
       // No model call was made for it: the two held requests are all the provider saw.
-      expect(stack.fake.requests).toHaveLength(2);
+      expect(suite.stack.fake.requests).toHaveLength(2);
     } finally {
       release();
     }
@@ -91,7 +70,7 @@ describe('limits per repository for agent runs', () => {
     );
     for (const r of all.workflow_runs) await repo.waitForRun(r.id);
 
-    stack.script.push({ blocks: [{ text: 'third' }] }, { blocks: [{ text: 'fourth' }] });
+    suite.stack.script.push({ blocks: [{ text: 'third' }] }, { blocks: [{ text: 'fourth' }] });
     await comment('@plue three');
     const third = await waitForCommentRun(repo, 3);
     expect((await repo.waitForRun(third.id)).conclusion).toBe('success');

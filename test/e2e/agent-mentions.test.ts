@@ -6,19 +6,18 @@
  * starts nothing more. The server, not the sandbox, decides what the agent may do: a prompt that
  * does not declare `comment` is refused by the Worker even when the model calls it.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
+import { describe, expect, inject, it } from 'vitest';
+import type { SignUp } from '../../scripts/clients/auth';
 import { launchChromium } from '../helpers/browser';
-import { GitSandbox } from '../helpers/git';
+import type { GitSandbox } from '../helpers/git';
 import {
-  agentStack,
+  agentSuite,
   captureRunTokens,
   mentionPrompt as prompt,
   mentionRepo as mentionRepoAt,
   mentionWorkflow as workflow,
   repoApi as api,
   waitForCommentRun,
-  type AgentStack,
   type CommentJson,
 } from './agent-client';
 import { poll, type RunJson } from './workflows-client';
@@ -33,29 +32,16 @@ const mentionRepo = (
 ) => mentionRepoAt(base, g, owner, token, name, files);
 
 describe('agents answering on issues', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  // Each test queues its replies before it comments; the fake provider takes them in order.
-  let stack: AgentStack;
-
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-    stack = await agentStack(base, alice);
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    g.cleanup();
-  });
+  const suite = agentSuite(base);
+  const { g } = suite;
 
   it('answers an @plue mention with a comment by the agent account, linking its run', async () => {
-    const repo = await mentionRepo(g, alice, token, 'mention-e2e', {
+    const repo = await mentionRepo(g, suite.alice, suite.token, 'mention-e2e', {
       'README.md': '# hello\n',
       '.plue/prompts/answer.prompt.md': prompt('read_file, comment'),
       '.plue/workflows/mention.py': workflow('answer'),
     });
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ tool: 'read_file', input: { path: 'README.md' } }] },
       {
         blocks: [
@@ -87,16 +73,16 @@ describe('agents answering on issues', () => {
     const comments = await api<CommentJson[]>(repo, 'GET', `/issues/${n}/comments`);
     const reply = comments.json.find((c) => c.user?.login === 'plue-agent');
     expect(reply?.body).toContain('The README says **hello**.');
-    expect(reply?.body).toContain(`/${alice.user.login}/mention-e2e/actions/runs/${run.id}`);
+    expect(reply?.body).toContain(`/${suite.alice.user.login}/mention-e2e/actions/runs/${run.id}`);
     expect(comments.json).toHaveLength(3);
 
     // The provider saw the thread as delimited data in the rendered prompt, and the comment tool.
-    const first = stack.fake.requests.at(-3);
+    const first = suite.stack.fake.requests.at(-3);
     expect(JSON.stringify(first?.body.messages[0])).toContain(
       '<request>@plue what is in README?</request>',
     );
     expect(first?.body.tools?.map((t) => t.name)).toEqual(['read_file', 'comment']);
-    const toolResult = JSON.stringify(stack.fake.requests.at(-1)?.body.messages.at(-1));
+    const toolResult = JSON.stringify(suite.stack.fake.requests.at(-1)?.body.messages.at(-1));
     expect(toolResult).toContain('comment: done');
 
     // The agent's own comment (it does not start another run), checked after a later mention.
@@ -108,12 +94,12 @@ describe('agents answering on issues', () => {
     // The prompt lists only read_file; the issue tells the agent to comment, push and read
     // elsewhere, and the scripted model obeys. The controller offers no forge tool, and the
     // Worker refuses the run's own token for anything the prompt does not declare.
-    const other = await mentionRepo(g, alice, token, 'mention-private-other', {
+    const other = await mentionRepo(g, suite.alice, suite.token, 'mention-private-other', {
       'secret.txt': 'not for agents\n',
       '.plue/workflows/none.py':
         'from plue import workflow, manual\n\n@workflow(triggers=[manual()])\ndef none(ctx):\n    ctx.run("x", "true")\n',
     });
-    const repo = await mentionRepo(g, alice, token, 'mention-undeclared', {
+    const repo = await mentionRepo(g, suite.alice, suite.token, 'mention-undeclared', {
       '.plue/prompts/answer.prompt.md': prompt('read_file, shell'),
       '.plue/workflows/mention.py': workflow('answer'),
     });
@@ -121,7 +107,7 @@ describe('agents answering on issues', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ tool: 'comment', input: { body: 'I was told to post this' } }] },
       {
         blocks: [
@@ -149,7 +135,7 @@ describe('agents answering on issues', () => {
       // The model has asked for its last turn, which waits for `held`: the run stays running
       // (its token valid) until release. (Waiting for one reply left instead raced the shell
       // turn: under load that state could pass between two polls, and the poll timed out.)
-      await poll(async () => (stack.script.length === 0 ? true : undefined), 60_000);
+      await poll(async () => (suite.stack.script.length === 0 ? true : undefined), 60_000);
 
       const forge = (body: unknown, bearer = runToken) =>
         realFetch(`${base}/internal/runs/${run.id}/forge/comment`, {
@@ -164,7 +150,7 @@ describe('agents answering on issues', () => {
       expect((await forge({ step_id: 'nope', body: 'x' })).status).toBe(403);
       // The token reads only its own repository, and never pushes.
       const basic = (path: string) =>
-        realFetch(`${base}/${alice.user.login}/${path}`, {
+        realFetch(`${base}/${suite.alice.user.login}/${path}`, {
           headers: {
             authorization: `Basic ${Buffer.from(`run-${run.id}:${runToken}`).toString('base64')}`,
           },
@@ -178,14 +164,14 @@ describe('agents answering on issues', () => {
       release();
       await repo.waitForRun(run.id);
       const comments = await api<CommentJson[]>(repo, 'GET', `/issues/${n}/comments`);
-      expect(comments.json.map((c) => c.user?.login)).toEqual([alice.user.login]);
+      expect(comments.json.map((c) => c.user?.login)).toEqual([suite.alice.user.login]);
       // The model was not offered the tool; its call was refused; the sandbox had no secret and
       // its push was refused (the checkout's remote carries no credential).
-      const reqs = stack.fake.requests.slice(-3);
+      const reqs = suite.stack.fake.requests.slice(-3);
       expect(reqs[0]?.body.tools?.map((t) => t.name)).toEqual(['read_file', 'shell']);
       expect(JSON.stringify(reqs[1]?.body.messages.at(-1))).toContain('unknown tool');
       const shellOut = JSON.stringify(reqs[2]?.body.messages.at(-1));
-      expect(shellOut).not.toContain(stack.key);
+      expect(shellOut).not.toContain(suite.stack.key);
       expect(shellOut).not.toContain(runToken);
       expect(shellOut).not.toContain('push=0');
       const main = await repo.get<{ commit: { sha: string } }>('/branches/main');
@@ -198,11 +184,11 @@ describe('agents answering on issues', () => {
   });
 
   it('answers a mention posted from the issue page, in Chromium', async () => {
-    const repo = await mentionRepo(g, alice, token, 'mention-browser', {
+    const repo = await mentionRepo(g, suite.alice, suite.token, 'mention-browser', {
       '.plue/prompts/answer.prompt.md': prompt('comment'),
       '.plue/workflows/mention.py': workflow('answer'),
     });
-    stack.script.push(
+    suite.stack.script.push(
       { blocks: [{ tool: 'comment', input: { body: 'Hi from **the agent**.' } }] },
       {
         blocks: [{ text: 'Replied.' }],
@@ -215,12 +201,16 @@ describe('agents answering on issues', () => {
     const browser = await launchChromium();
     try {
       const context = await browser.newContext({ javaScriptEnabled: false });
-      const eq = alice.cookie.indexOf('=');
+      const eq = suite.alice.cookie.indexOf('=');
       await context.addCookies([
-        { name: alice.cookie.slice(0, eq), value: alice.cookie.slice(eq + 1), url: base },
+        {
+          name: suite.alice.cookie.slice(0, eq),
+          value: suite.alice.cookie.slice(eq + 1),
+          url: base,
+        },
       ]);
       const page = await context.newPage();
-      const url = `${base}/${alice.user.login}/mention-browser/issues/${issue.json.number}`;
+      const url = `${base}/${suite.alice.user.login}/mention-browser/issues/${issue.json.number}`;
       await page.goto(url);
       await page.fill('#comment-body', '@plue say hi');
       await page.click('button:has-text("Comment")');

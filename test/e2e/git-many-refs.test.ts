@@ -6,27 +6,20 @@
  * against `git http-backend`.
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox, remoteUrl } from '../helpers/git';
+import { describe, expect, inject, it } from 'vitest';
+import { remoteUrl } from '../helpers/git';
+import { gitSuite } from './git-suite';
 import { pushRepo } from './workflows-client';
 
 const base = inject('baseUrl');
 const REFS = Number(process.env.MANY_REFS ?? 2000);
 
 describe('a push of many refs', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-  });
-  afterAll(() => g.cleanup());
+  const suite = gitSuite(base);
+  const { g } = suite;
 
   it(`lands ${REFS} new branches in one push and reports each ok`, async () => {
-    const repo = await pushRepo(base, g, alice, token, 'many-refs', {
+    const repo = await pushRepo(base, g, suite.alice, suite.token, 'many-refs', {
       'a.txt': 'one\n',
       'b.txt': 'two\n',
     });
@@ -35,7 +28,7 @@ describe('a push of many refs', () => {
     const names = Array.from({ length: REFS }, (_, i) => `many/${String(i).padStart(5, '0')}`);
     const input = names.map((n, i) => `create refs/heads/${n} ${oids[i % 2]}\n`).join('');
     execFileSync('git', ['update-ref', '--stdin'], { cwd: repo.dir, input });
-    const url = remoteUrl(base, alice.user.login, 'many-refs', token);
+    const url = remoteUrl(base, suite.alice.user.login, 'many-refs', suite.token);
     const pushed = await g.git(
       repo.dir,
       ['push', '--porcelain', url, 'refs/heads/many/*:refs/heads/many/*'],

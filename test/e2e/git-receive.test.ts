@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Bridge } from '../../ssh-bridge/server';
 import { signUp, type SignUp } from '../../scripts/clients/auth';
-import { GitSandbox, remoteUrl } from '../helpers/git';
+import { remoteUrl } from '../helpers/git';
 import { SshKit, startTestBridge } from '../helpers/ssh';
+import { gitSuite } from './git-suite';
 
 const base = inject('baseUrl');
 const ZERO = '0'.repeat(40);
@@ -45,18 +46,12 @@ function reportLines(body: Buffer): string[] {
 }
 
 describe('pushed ref names', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-  });
-  afterAll(() => g.cleanup());
+  const suite = gitSuite(base);
+  const { g } = suite;
 
   it('refuses names over 255 bytes with a readable ng, and later pushes and clones still work', async () => {
-    await alice.createRepo('longref');
-    const url = remoteUrl(base, alice.user.login, 'longref', token);
+    await suite.alice.createRepo('longref');
+    const url = remoteUrl(base, suite.alice.user.login, 'longref', suite.token);
     const src = await g.makeRepo('longref-src', 2);
     await g.ok(src, ['push', url, 'main']);
     const before = await g.ok(src, ['ls-remote', url]);
@@ -95,8 +90,8 @@ describe('pushed ref names', () => {
   });
 
   it('answers each name git check-ref-format refuses with its own ng line', async () => {
-    await alice.createRepo('funny');
-    const url = remoteUrl(base, alice.user.login, 'funny', token);
+    await suite.alice.createRepo('funny');
+    const url = remoteUrl(base, suite.alice.user.login, 'funny', suite.token);
     const src = await g.makeRepo('funny-src', 1);
     await g.ok(src, ['push', url, 'main']);
     const tip = (await g.ok(src, ['rev-parse', 'HEAD'])).trim();
@@ -123,8 +118,8 @@ describe('pushed ref names', () => {
     const lines = bad.map(([ref], i) =>
       pkt(`${ZERO} ${tip} ${ref}${i === 0 ? '\0report-status' : ''}\n`),
     );
-    const auth = `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;
-    const res = await fetch(`${base}/${alice.user.login}/funny.git/git-receive-pack`, {
+    const auth = `Basic ${Buffer.from(`x:${suite.token}`).toString('base64')}`;
+    const res = await fetch(`${base}/${suite.alice.user.login}/funny.git/git-receive-pack`, {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'application/x-git-receive-pack-request' },
       // The objects are already there: an empty pack (header and checksum only) follows.
@@ -140,18 +135,12 @@ describe('pushed ref names', () => {
 });
 
 describe('pushes from shallow clones', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-  });
-  afterAll(() => g.cleanup());
+  const suite = gitSuite(base);
+  const { g } = suite;
 
   it('accepts a push from a --depth 1 clone; the repository stays complete', async () => {
-    await alice.createRepo('shallow');
-    const url = remoteUrl(base, alice.user.login, 'shallow', token);
+    await suite.alice.createRepo('shallow');
+    const url = remoteUrl(base, suite.alice.user.login, 'shallow', suite.token);
     const src = await g.makeRepo('shallow-src', 4);
     await g.ok(src, ['push', url, 'main']);
     const dir = join(g.root, 'shallow-clone');
@@ -168,14 +157,14 @@ describe('pushes from shallow clones', () => {
   });
 
   it('refuses a shallow history the server cannot complete: "shallow update not allowed"', async () => {
-    await alice.createRepo('shallow-empty');
-    await alice.createRepo('shallow-origin');
-    const origin = remoteUrl(base, alice.user.login, 'shallow-origin', token);
+    await suite.alice.createRepo('shallow-empty');
+    await suite.alice.createRepo('shallow-origin');
+    const origin = remoteUrl(base, suite.alice.user.login, 'shallow-origin', suite.token);
     const src = await g.makeRepo('shallow-origin-src', 3);
     await g.ok(src, ['push', origin, 'main']);
     const dir = join(g.root, 'shallow-origin-clone');
     await g.ok(g.root, ['clone', '-q', '--depth', '1', origin, dir]);
-    const url = remoteUrl(base, alice.user.login, 'shallow-empty', token);
+    const url = remoteUrl(base, suite.alice.user.login, 'shallow-empty', suite.token);
     const push = await g.git(dir, ['push', url, 'HEAD:main']);
     expect(push.code).not.toBe(0);
     expect(push.stderr).toContain('[remote rejected] HEAD -> main (shallow update not allowed)');
@@ -205,24 +194,20 @@ async function rawTree(
 }
 
 describe('fsck of pushed objects', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
+  const suite = gitSuite(base);
+  const { g } = suite;
   let url: string;
   let src: string;
   let blob: string;
   let tip: string;
   beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-    await alice.createRepo('fsck');
-    url = remoteUrl(base, alice.user.login, 'fsck', token);
+    await suite.alice.createRepo('fsck');
+    url = remoteUrl(base, suite.alice.user.login, 'fsck', suite.token);
     src = await g.makeRepo('fsck-src', 1);
     await g.ok(src, ['push', url, 'main']);
     tip = (await g.ok(src, ['rev-parse', 'HEAD'])).trim();
     blob = (await g.ok(src, ['hash-object', '-w', '--stdin'], { input: 'payload\n' })).trim();
   });
-  afterAll(() => g.cleanup());
 
   /** Commits `tree` on top of main and pushes it to `branch`; returns git's result. */
   async function pushTree(tree: string, branch: string) {
@@ -341,18 +326,12 @@ describe('fsck of pushed objects', () => {
 });
 
 describe('refusals reach the user as text git prints', () => {
-  const g = new GitSandbox();
-  let alice: SignUp;
-  let token: string;
-  beforeAll(async () => {
-    alice = await signUp(base);
-    token = await alice.token(['repo:read', 'repo:write']);
-  });
-  afterAll(() => g.cleanup());
+  const suite = gitSuite(base);
+  const { g } = suite;
 
   it('missing objects: a pack that leaves out history the server lacks', async () => {
-    await alice.createRepo('missing');
-    const url = remoteUrl(base, alice.user.login, 'missing', token);
+    await suite.alice.createRepo('missing');
+    const url = remoteUrl(base, suite.alice.user.login, 'missing', suite.token);
     const src = await g.makeRepo('missing-src', 1);
     await g.ok(src, ['push', url, 'main']);
     const p = await g.commitFile(src, 'p.txt', 'p\n', 'parent the server never gets');
@@ -367,8 +346,8 @@ describe('refusals reach the user as text git prints', () => {
   });
 
   it('stale info: the ref moved between the advertisement and the push', async () => {
-    await alice.createRepo('stale');
-    const url = remoteUrl(base, alice.user.login, 'stale', token);
+    await suite.alice.createRepo('stale');
+    const url = remoteUrl(base, suite.alice.user.login, 'stale', suite.token);
     const src = await g.makeRepo('stale-src', 1);
     await g.ok(src, ['push', url, 'main']);
     const other = join(g.root, 'stale-other');
@@ -392,9 +371,9 @@ describe('refusals reach the user as text git prints', () => {
   });
 
   it('a request git cannot have meant is refused on band 3 when side-band was asked for', async () => {
-    await alice.createRepo('band3');
-    const auth = `Basic ${Buffer.from(`x:${token}`).toString('base64')}`;
-    const res = await fetch(`${base}/${alice.user.login}/band3.git/git-receive-pack`, {
+    await suite.alice.createRepo('band3');
+    const auth = `Basic ${Buffer.from(`x:${suite.token}`).toString('base64')}`;
+    const res = await fetch(`${base}/${suite.alice.user.login}/band3.git/git-receive-pack`, {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'application/x-git-receive-pack-request' },
       body:
