@@ -177,15 +177,22 @@ describe('hostile URLs and pkt-lines', () => {
     const failures: string[] = [];
     for (const service of ['git-upload-pack', 'git-receive-pack']) {
       for (const [what, body] of bodies) {
-        const res = await rawRequest(base, `/${o}/${repo}.git/${service}`, {
-          method: 'POST',
-          headers: {
-            authorization: auth,
-            'content-type': `application/x-${service}-request`,
-            'git-protocol': 'version=2',
-          },
-          body,
-        });
+        const send = () =>
+          rawRequest(base, `/${o}/${repo}.git/${service}`, {
+            method: 'POST',
+            headers: {
+              authorization: auth,
+              'content-type': `application/x-${service}-request`,
+              'git-protocol': 'version=2',
+            },
+            body,
+          });
+        // Under heavy load the dev server has once in several full runs closed the connection
+        // of one of these without an answer (`socket hang up`, never alone): asked once more,
+        // and named if it happens twice.
+        const res = await send()
+          .catch(send)
+          .catch((err: Error) => ({ status: 0, text: `${err.message} (no answer, twice)` }));
         const gitErr = res.status === 200 && /ERR |error|unpack /.test(res.text);
         const clean = res.status === 400 || res.status === 413 || gitErr || res.status === 200;
         if (!clean || res.status >= 500)
