@@ -57,31 +57,41 @@ const eventIdOf = (raw: string): string => {
 
 const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
 
+/**
+ * A claim of `kind` (events or runs) for the asking controller, held up to its `wait_seconds`
+ * until work is ready (services/runs/claim-wait.ts); 204 when there is none.
+ */
+async function heldClaim(
+  c: Context<AppEnv>,
+  kind: 'events' | 'runs',
+  claim: typeof claimEvent | typeof claimRun,
+): Promise<Response> {
+  const body = await jsonInput(c, claimRequest);
+  const claimed = await waitForClaim(
+    async () => {
+      const now = new Date();
+      const sweep = await sweepNeeded(c.var.db, now);
+      return claim(
+        c.var.db,
+        c.env,
+        body.owner,
+        body.lease_seconds,
+        origin(c),
+        now,
+        body.repo_owner,
+        sweep,
+      );
+    },
+    workReady(c.var.db, c.env, kind, body.repo_owner),
+    body.wait_seconds,
+    c.req.raw.signal,
+  );
+  return claimed ? c.json(claimed) : c.body(null, 204);
+}
+
 export const internalControllerRoutes = new Hono<AppEnv>()
   .use('*', componentOnly('controller'))
-  .post('/events/claim', async (c) => {
-    const body = await jsonInput(c, claimRequest);
-    const claimed = await waitForClaim(
-      async () => {
-        const now = new Date();
-        const sweep = await sweepNeeded(c.var.db, now);
-        return claimEvent(
-          c.var.db,
-          c.env,
-          body.owner,
-          body.lease_seconds,
-          origin(c),
-          now,
-          body.repo_owner,
-          sweep,
-        );
-      },
-      workReady(c.var.db, c.env, 'events', body.repo_owner),
-      body.wait_seconds,
-      c.req.raw.signal,
-    );
-    return claimed ? c.json(claimed) : c.body(null, 204);
-  })
+  .post('/events/claim', (c) => heldClaim(c, 'events', claimEvent))
   .post('/events/:id/evaluation', async (c) => {
     const id = eventIdOf(c.req.param('id'));
     const report = await jsonInput(c, evaluationReport, 'report_invalid');
@@ -94,29 +104,7 @@ export const internalControllerRoutes = new Hono<AppEnv>()
     await failEvent(c.var.db, id, leaseOf(body), body.error, new Date());
     return c.body(null, 204);
   })
-  .post('/runs/claim', async (c) => {
-    const body = await jsonInput(c, claimRequest);
-    const claimed = await waitForClaim(
-      async () => {
-        const now = new Date();
-        const sweep = await sweepNeeded(c.var.db, now);
-        return claimRun(
-          c.var.db,
-          c.env,
-          body.owner,
-          body.lease_seconds,
-          origin(c),
-          now,
-          body.repo_owner,
-          sweep,
-        );
-      },
-      workReady(c.var.db, c.env, 'runs', body.repo_owner),
-      body.wait_seconds,
-      c.req.raw.signal,
-    );
-    return claimed ? c.json(claimed) : c.body(null, 204);
-  })
+  .post('/runs/claim', (c) => heldClaim(c, 'runs', claimRun))
   .post('/runs/:id/heartbeat', async (c) => {
     const id = runIdOf(c.req.param('id'));
     const body = await jsonInput(c, heartbeatRequest);
