@@ -19,6 +19,7 @@ import { createLineComment, resolveThread } from '../../services/landings/line-c
 import { changeReviewRequests } from '../../services/landings/review-requests';
 import { formInput, formText, parseInput } from '../input';
 import { numberOf, scope } from './issue-forms';
+import { landBoxAction } from './landings';
 
 const LANDING = '/:owner/:repo/landings/:number{[0-9]+}';
 const digits = z.string().regex(/^\d{1,15}$/, 'must be a number');
@@ -103,7 +104,7 @@ export const landingReviewRoutes = new Hono<AppEnv>()
     const log = c.var.log;
     const exec = c.executionCtx;
     const actorId = c.var.user.id;
-    try {
+    const apply = async () => {
       const applied = await applySuggestion(s, n, c.req.param('id'), f.head);
       if (applied.refs.length > 0) {
         // A branch moved: what a push does next, which adds the landing's revision.
@@ -118,16 +119,12 @@ export const landingReviewRoutes = new Hono<AppEnv>()
           log,
         ).catch((e: unknown) => log.error('after applying a suggestion failed', errorFields(e)));
       }
-    } catch (err) {
-      if (err instanceof AppError && (err.kind === 'conflict' || err.code === 'protected_branch')) {
-        return c.redirect(
-          `${landingPath(s, n)}?land_error=${encodeURIComponent(err.message)}`,
-          303,
-        );
-      }
-      throw err;
-    }
-    return c.redirect(`${landingPath(s, n)}?tab=files`, 303);
+    };
+    return landBoxAction(c, landingPath(s, n), apply, {
+      done: `${landingPath(s, n)}?tab=files`,
+      shown: (err): err is AppError =>
+        err instanceof AppError && (err.kind === 'conflict' || err.code === 'protected_branch'),
+    });
   })
   .post(`${LANDING}/requested_reviewers`, async (c) => {
     const s = await landingScope(c);

@@ -100,6 +100,27 @@ function shownOnPage(err: unknown): err is AppError {
   );
 }
 
+/**
+ * Runs a land-box action and goes back to the landing at `landing` (or `done`); a refusal `shown`
+ * accepts goes back with its message in the land box (`?land_error=`), others propagate.
+ */
+export async function landBoxAction(
+  c: Context<AppEnv>,
+  landing: string,
+  act: () => Promise<unknown>,
+  opts: { done?: string; shown?: (err: unknown) => err is AppError } = {},
+): Promise<Response> {
+  try {
+    await act();
+  } catch (err) {
+    if ((opts.shown ?? shownOnPage)(err)) {
+      return c.redirect(`${landing}?land_error=${encodeURIComponent(err.message)}`, 303);
+    }
+    throw err;
+  }
+  return c.redirect(opts.done ?? landing, 303);
+}
+
 async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
   return { ...(await scope(c)), env: c.env };
 }
@@ -237,18 +258,7 @@ export const landingPageRoutes = new Hono<AppEnv>()
       body: form.body,
       ...(form.commit_id ? { commit_id: form.commit_id } : {}),
     });
-    try {
-      await submitReview(s, n, input);
-    } catch (err) {
-      if (shownOnPage(err)) {
-        return c.redirect(
-          `${landingPath(s, n)}?land_error=${encodeURIComponent(err.message)}`,
-          303,
-        );
-      }
-      throw err;
-    }
-    return c.redirect(landingPath(s, n), 303);
+    return landBoxAction(c, landingPath(s, n), () => submitReview(s, n, input));
   })
   .post('/:owner/:repo/landings/:number{[0-9]+}/land', async (c) => {
     const s = await landingScope(c);
@@ -261,8 +271,8 @@ export const landingPageRoutes = new Hono<AppEnv>()
     const cache = edgeCache((p) => exec.waitUntil(p), c.var.memory);
     const { ctx } = await objectsOf(s);
     const actorId = c.var.user.id;
-    try {
-      await landLanding(
+    return landBoxAction(c, landingPath(s, n), () =>
+      landLanding(
         s,
         n,
         { method: form.method, ...(form.sha ? { sha: form.sha } : {}) },
@@ -270,17 +280,8 @@ export const landingPageRoutes = new Hono<AppEnv>()
           onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId }, log),
           onError: (e) => log.error('after land failed', errorFields(e)),
         },
-      );
-    } catch (err) {
-      if (shownOnPage(err)) {
-        return c.redirect(
-          `${landingPath(s, n)}?land_error=${encodeURIComponent(err.message)}`,
-          303,
-        );
-      }
-      throw err;
-    }
-    return c.redirect(landingPath(s, n), 303);
+      ),
+    );
   })
   .post('/:owner/:repo/landings/:number{[0-9]+}/delete-branch', async (c) => {
     const s = await landingScope(c);
