@@ -36,7 +36,8 @@ import { edgeCache } from '../../services/cache/cache';
 import { onPushed } from '../../services/git/after-push';
 import { errorFields } from '../../../common/log';
 import { jsonInput, optionalJsonInput, queryInput, queryNumber } from '../input';
-import { bodiesHtml, pathNumber, scopeOf } from './issue-request';
+import { bodiesHtml, pathNumber } from './issue-request';
+import { landingScope } from './landing-request';
 
 const LANDING = '/repos/:owner/:repo/landings/:number{[0-9]+}';
 const COMMENT = '/repos/:owner/:repo/landings/comments/:id{[0-9]+}';
@@ -47,10 +48,6 @@ const applyInput = z.object({
     .regex(/^[0-9a-f]{40}$/, 'must be a 40-hex commit id')
     .optional(),
 });
-
-async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
-  return { ...(await scopeOf(c)), env: c.env };
-}
 
 /** One comment as written (on its own revision, at its own lines). */
 async function asWritten(

@@ -25,18 +25,7 @@ import {
 } from '../../services/landings/reviews';
 import { publicOrigin } from '../../services/platform/public-url';
 import { jsonInput } from '../input';
-import { scopeOf } from './issue-request';
-
-async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
-  return { ...(await scopeOf(c)), env: c.env };
-}
-
-function landingNumber(c: Context<AppEnv>): number {
-  const raw = c.req.param('number') ?? '';
-  if (!/^\d{1,9}$/.test(raw))
-    throw AppError.notFound('Landing request not found', 'landing_not_found');
-  return Number(raw);
-}
+import { landingNumber, landingScope } from './landing-request';
 
 function htmlUrl(c: Context<AppEnv>, s: LandingScope, n: number): string {
   return `${publicOrigin(c.env)}/${s.repo.owner_login}/${s.repo.name}/landings/${n}`;

@@ -37,21 +37,9 @@ import {
 import { latestRevisionOf } from '../../services/landings/page-data';
 import { interdiffView, landingInterdiff } from '../../services/landings/revision-interdiff';
 import { jsonInput, queryInput, queryNumber } from '../input';
-import { bodiesHtml, scopeOf } from './issue-request';
+import { bodiesHtml } from './issue-request';
 import { pageOf, setLinkHeader } from './request';
-import { AppError } from '../../../common/errors';
-
-async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
-  return { ...(await scopeOf(c)), env: c.env };
-}
-
-/** A landing number in the path; anything else is 404. */
-function landingNumber(c: Context<AppEnv>): number {
-  const raw = c.req.param('number') ?? '';
-  if (!/^\d{1,9}$/.test(raw))
-    throw AppError.notFound('Landing request not found', 'landing_not_found');
-  return Number(raw);
-}
+import { landingNumber, landingScope } from './landing-request';
 
 const revisionQuery = z.object({ revision: queryNumber('a revision number').optional() });
 const interdiffQuery = z.object({

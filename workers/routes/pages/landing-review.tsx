@@ -5,7 +5,7 @@
  * reviews. Each calls the service the API uses and
  * redirects back to the page it came from (`back`, only ever a path under this landing).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../env';
 import { lineCommentInput, reviewersInput } from '../../services/landings/comment-inputs';
@@ -18,8 +18,8 @@ import { objectsOf, type LandingScope } from '../../services/landings/landings';
 import { createLineComment, resolveThread } from '../../services/landings/line-comments';
 import { changeReviewRequests } from '../../services/landings/review-requests';
 import { formInput, formText, parseInput } from '../input';
-import { numberOf, scope } from './issue-forms';
-import { landBoxAction } from './landings';
+import { numberOf } from './issue-forms';
+import { landBoxAction, landingPath, landingScope } from './landings';
 
 const LANDING = '/:owner/:repo/landings/:number{[0-9]+}';
 const digits = z.string().regex(/^\d{1,15}$/, 'must be a number');
@@ -49,13 +49,6 @@ const reviewersForm = z.object({
   reviewers: z.union([formText, z.array(formText)]),
   mode: z.enum(['add', 'remove']).default('add'),
 });
-
-async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
-  return { ...(await scope(c)), env: c.env };
-}
-
-const landingPath = (s: LandingScope, n: number) =>
-  `/${s.repo.owner_login}/${s.repo.name}/landings/${n}`;
 
 /** Where to go after a form: `back` when it is this landing's page, else the page itself. */
 function backTo(s: LandingScope, n: number, back: string | undefined, hash = ''): string {

@@ -121,7 +121,7 @@ export async function landBoxAction(
   return c.redirect(opts.done ?? landing, 303);
 }
 
-async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
+export async function landingScope(c: Context<AppEnv>): Promise<LandingScope> {
   return { ...(await scope(c)), env: c.env };
 }
 
@@ -152,7 +152,7 @@ async function branchesOf(s: LandingScope): Promise<string[]> {
     .map((r) => r.name.slice('refs/heads/'.length));
 }
 
-const landingPath = (s: LandingScope, n: number) =>
+export const landingPath = (s: LandingScope, n: number) =>
   `/${s.repo.owner_login}/${s.repo.name}/landings/${n}`;
 
 /** The Files tab's state from the query: revision shown, interdiff start, mode, comment form. */
