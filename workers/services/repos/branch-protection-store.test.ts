@@ -4,13 +4,13 @@ import type { Db } from '../../../db/client';
 import { deleteRepo, insertRepo, type RepoRow } from '../../../db/queries/repositories';
 import { createUserWithWallet } from '../../../db/queries/users';
 import {
-  landVerdict,
   protectionRequest,
   protectionRules,
   putProtection,
   removeProtection,
 } from './branch-protection-store';
 import { parseInput } from '../../../common/schemas/parse';
+import { evaluateLand, ruleFor, type LandFacts } from './branch-protection';
 
 describe.each(BACKENDS)('branch protection records on %s', (kind) => {
   let tdb: TestDatabase;
@@ -85,6 +85,11 @@ describe.each(BACKENDS)('branch protection records on %s', (kind) => {
   });
 
   it('judges a land by the rule that governs the branch', async () => {
+    // As land() does: the stored rules read once, the governing rule's verdict.
+    const landVerdict = async (repoId: string, branch: string, facts: LandFacts) => {
+      const rule = ruleFor(await protectionRules(db, repoId), branch);
+      return rule ? { ...evaluateLand(rule, facts), rule } : { ok: true, bypassed: [], rule };
+    };
     const t0 = new Date('2026-01-02T00:00:00Z');
     await putProtection(
       db,
@@ -106,7 +111,7 @@ describe.each(BACKENDS)('branch protection records on %s', (kind) => {
       landerLogin: 'alice',
       force: false,
     };
-    expect(await landVerdict(db, repo.id, 'main', facts)).toMatchObject({
+    expect(await landVerdict(repo.id, 'main', facts)).toMatchObject({
       ok: false,
       reasons: [
         'protected branch: 1 approving review required',
@@ -114,13 +119,13 @@ describe.each(BACKENDS)('branch protection records on %s', (kind) => {
       ],
       rule: { pattern: 'main' },
     });
-    const ok = await landVerdict(db, repo.id, 'main', {
+    const ok = await landVerdict(repo.id, 'main', {
       ...facts,
       approvals: [{ user: bob.id, revision: 1 }],
       statuses: [{ context: 'ci', state: 'success' }],
     });
     expect(ok.ok).toBe(true);
-    expect(await landVerdict(db, repo.id, 'dev', facts)).toEqual({
+    expect(await landVerdict(repo.id, 'dev', facts)).toEqual({
       ok: true,
       bypassed: [],
       rule: undefined,

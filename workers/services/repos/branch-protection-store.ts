@@ -16,7 +16,7 @@ import type { RepoRow } from '../../../db/queries/repositories';
 import { findUserByUsername } from '../../../db/queries/users';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction, type Actor } from './authz';
-import { evaluateLand, ruleFor, type LandFacts, type ProtectionRule } from './branch-protection';
+import { ruleFor, type ProtectionRule } from './branch-protection';
 import { plausibleLogin } from './repos';
 
 const nullableObject = <S extends z.ZodRawShape>(shape: S) => z.object(shape).nullable().optional();
@@ -183,23 +183,4 @@ export async function removeProtection(db: Db, repo: RepoRow, pattern: string): 
   if (!(await deleteProtection(db, repo.id, checkPattern(pattern)))) {
     throw AppError.notFound('Branch not protected', 'branch_not_protected');
   }
-}
-
-/**
- * For land(): the rule that governs `branch` of the repository and its verdict on landing with
- * `facts` (`ok` with no rule when the branch is not protected). The reasons are the words a
- * refused push gets.
- */
-export async function landVerdict(
-  db: Db,
-  repoId: string,
-  branch: string,
-  facts: LandFacts,
-): Promise<
-  | { ok: true; bypassed: string[]; rule: ProtectionRule | undefined }
-  | { ok: false; reasons: string[]; rule: ProtectionRule }
-> {
-  const rule = ruleFor(await protectionRules(db, repoId), branch);
-  if (!rule) return { ok: true, bypassed: [], rule };
-  return { ...evaluateLand(rule, facts), rule };
 }
