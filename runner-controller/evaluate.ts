@@ -15,13 +15,18 @@
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { evaluationSchema, planProblem, type WorkflowPlan } from './executor/plan';
-import type { SandboxBackend } from './sandbox/types';
+import { SANDBOX_WORKSPACE, type SandboxBackend } from './sandbox/types';
+import {
+  evaluatorSpec,
+  outputSink,
+  type EvaluatorOutput,
+  type OutputCaps,
+  type WarmEvaluators,
+} from './warm-evaluator';
 
 export const WORKFLOW_DIR = '.plue/workflows';
 export const MAX_WORKFLOW_FILES = 50;
-const SDK_TARGET = '/opt/plue-sdk';
 const EVENT_TARGET = '/run/plue';
 const MAX_STDOUT = 2 * 1024 * 1024;
 const MAX_LOG = 64 * 1024;
@@ -44,6 +49,8 @@ export interface EvaluateOptions {
   /** Only these of the workspace's workflow files (default: all of them). */
   files?: string[];
   signal?: AbortSignal;
+  /** Started evaluators to take before starting one (warm-evaluator.ts). */
+  warm?: WarmEvaluators | undefined;
 }
 
 export interface EvaluationError {
@@ -102,72 +109,78 @@ async function evaluateFile(
   eventDir: string,
   opts: EvaluateOptions,
 ): Promise<FileEvaluation> {
-  const eventArg = opts.event === null ? '' : ` --event-file ${EVENT_TARGET}/event.json`;
-  const out = await runEvaluator(file, eventDir, eventArg, opts, MAX_STDOUT, opts.timeoutMs);
+  const input: EvaluatorInput =
+    opts.event === null
+      ? { arg: '', request: {} }
+      : { arg: ` --event-file ${EVENT_TARGET}/event.json`, request: { event: opts.event } };
+  const out = await runEvaluator(file, eventDir, input, opts, MAX_STDOUT, opts.timeoutMs);
   if ('error' in out) return out;
   return fileResult(file, out.doc, out.log);
 }
 
+/** The event(s) as a cold evaluator reads them (a file in `eventDir`) and as a warm one does. */
+interface EvaluatorInput {
+  arg: string;
+  request: { event?: Record<string, unknown>; events?: Array<Record<string, unknown>> };
+}
+
 /**
- * One sandbox run of the evaluator for `file`; its stdout parsed as JSON, or the file's error
- * (timeout, cancel, memory, no JSON) when there is nothing to parse.
+ * One run of the evaluator for `file` (a warm one if the pool has one ready, else a sandbox
+ * started for it); its stdout parsed as JSON, or the file's error (timeout, cancel, memory, no
+ * JSON) when there is nothing to parse.
  */
 async function runEvaluator(
   file: string,
   eventDir: string,
-  eventArg: string,
+  input: EvaluatorInput,
   opts: EvaluateOptions,
   maxStdout: number,
   timeoutMs = 10_000,
 ): Promise<{ doc: unknown; log: string } | Extract<FileEvaluation, { error: unknown }>> {
-  const python = opts.python ?? '/usr/bin/python3';
-  const stdout: Uint8Array[] = [];
-  const stderr: Uint8Array[] = [];
-  let stdoutBytes = 0;
-  let stderrBytes = 0;
-  const res = await opts.backend.run({
-    // The file name comes from the repository: pass it through the environment, never the shell.
-    cmd: `exec ${python} -s -B -m plue.evaluate "$PLUE_WORKFLOW_FILE" --root /workspace${eventArg}`,
-    cwd: opts.workspace,
-    env: {
-      PYTHONPATH: SDK_TARGET,
-      PYTHONDONTWRITEBYTECODE: '1',
-      PYTHONIOENCODING: 'utf-8',
-      PLUE_WORKFLOW_FILE: file,
-    },
-    timeoutMs,
-    memoryBytes: opts.memoryBytes ?? 256 * 1024 * 1024,
-    network: false,
-    workspaceReadOnly: true,
-    mounts: [
-      {
-        source: opts.sdkDir ?? fileURLToPath(new URL('./sdk/', import.meta.url)),
-        target: SDK_TARGET,
-      },
-      { source: eventDir, target: EVENT_TARGET },
-    ],
-    maxOutputBytes: maxStdout + MAX_LOG,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    onOutput: (stream, chunk) => {
-      if (stream === 'stdout' && stdoutBytes < maxStdout) {
-        stdout.push(chunk);
-        stdoutBytes += chunk.length;
-      } else if (stream === 'stderr' && stderrBytes < MAX_LOG) {
-        stderr.push(chunk);
-        stderrBytes += chunk.length;
-      }
-    },
-  });
-  const log = Buffer.concat(stderr).toString('utf8').slice(0, MAX_LOG);
+  const caps = { stdout: maxStdout, stderr: MAX_LOG };
+  const request = { file, root: SANDBOX_WORKSPACE, ...input.request };
+  const out =
+    (await opts.warm?.evaluate(opts.workspace, request, timeoutMs, caps, opts.signal)) ??
+    (await coldEvaluator(file, eventDir, input.arg, opts, caps, timeoutMs));
+  const log = Buffer.concat(out.stderr).toString('utf8').slice(0, MAX_LOG);
   const fail = (message: string) => ({ file, error: { message, file, line: null }, log });
+  const res = out.result;
   if (res.timedOut) return fail(`evaluation took longer than ${timeoutMs / 1000} s`);
   if (res.cancelled) return fail('evaluation cancelled');
   if (res.oomKilled) return fail('evaluation ran out of memory');
   try {
-    return { doc: JSON.parse(Buffer.concat(stdout).toString('utf8')) as unknown, log };
+    return { doc: JSON.parse(Buffer.concat(out.stdout).toString('utf8')) as unknown, log };
   } catch {
     return fail(`the evaluator produced no plan (exit ${res.exitCode}): ${log.slice(-500)}`);
   }
+}
+
+/** A sandbox started for this one evaluation, the event(s) mounted read-only. */
+async function coldEvaluator(
+  file: string,
+  eventDir: string,
+  eventArg: string,
+  opts: EvaluateOptions,
+  caps: OutputCaps,
+  timeoutMs: number,
+): Promise<EvaluatorOutput> {
+  const { python, ...spec } = evaluatorSpec(opts);
+  const sink = outputSink(caps);
+  const result = await opts.backend.run({
+    ...spec,
+    // The file name comes from the repository: pass it through the environment, never the shell.
+    cmd: `exec ${python} -s -B -m plue.evaluate "$PLUE_WORKFLOW_FILE" --root /workspace${eventArg}`,
+    cwd: opts.workspace,
+    env: { ...spec.env, PLUE_WORKFLOW_FILE: file },
+    timeoutMs,
+    mounts: [...(spec.mounts ?? []), { source: eventDir, target: EVENT_TARGET }],
+    // The sink bounds each stream (a flood of prints must not crowd out the plan); past it,
+    // output is read and dropped.
+    maxOutputBytes: Number.MAX_SAFE_INTEGER,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    onOutput: sink.onOutput,
+  });
+  return { stdout: sink.stdout, stderr: sink.stderr, result };
 }
 
 /** The evaluator's document for one file and event, checked (plan.ts). */
@@ -218,7 +231,8 @@ export async function evaluateWorkflowsForEvents(
       for (let i = next++; i < files.length; i = next++) {
         const file = files[i] as string;
         const opt = { ...opts, event: null };
-        const out = await runEvaluator(file, eventDir, arg, opt, maxStdout, timeoutMs);
+        const input = { arg, request: { events: opts.events } };
+        const out = await runEvaluator(file, eventDir, input, opt, maxStdout, timeoutMs);
         perFile[i] = manyResults(file, out, n);
       }
     };

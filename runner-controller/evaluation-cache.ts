@@ -34,11 +34,15 @@ export class EvaluationCache {
    * cannot match an event answered from the cache. Results per event, files in order.
    */
   async evaluate(
-    opts: Omit<EvaluateOptions, 'event' | 'files'> & { events: Array<Record<string, unknown>> },
+    opts: Omit<EvaluateOptions, 'event' | 'files'> & {
+      events: Array<Record<string, unknown>>;
+      /** Blob ids of `.plue/workflows/*` and `.plue/prompts/**` by path, when known (else git). */
+      blobs?: Map<string, string>;
+    },
   ): Promise<FileEvaluation[][]> {
     const files = listWorkflowFiles(opts.workspace);
     if (files.length === 0) return opts.events.map(() => []);
-    const keys = await blobKeys(opts.workspace, files);
+    const keys = keysOf(opts.blobs ?? (await blobIds(opts.workspace)), files);
     const listings = files.map((f) => {
       const k = keys.get(f);
       const hit = k === undefined ? undefined : this.entries.get(k);
@@ -94,11 +98,11 @@ function definitionOf(wf: WorkflowPlan): WorkflowPlan {
 }
 
 /**
- * Cache key per workflow file: its path and blob id, with the blob ids of the prompts (read from
- * the checkout's git index, so a file changed in the workspace is never taken for its blob).
+ * Blob ids of `.plue/workflows` and `.plue/prompts` by path, read from the checkout's git index
+ * (so a file changed in the workspace is never taken for its blob); empty without git metadata.
  */
-async function blobKeys(workspace: string, files: string[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+async function blobIds(workspace: string): Promise<Map<string, string>> {
+  const blobs = new Map<string, string>();
   let listed: string;
   try {
     listed = await new Promise<string>((resolve, reject) =>
@@ -120,13 +124,18 @@ async function blobKeys(workspace: string, files: string[]): Promise<Map<string,
       ),
     );
   } catch {
-    return out; // no git metadata: nothing is cached
+    return blobs; // no git metadata: nothing is cached
   }
-  const blobs = new Map<string, string>();
   for (const line of listed.split('\n')) {
     const m = /^\d+ blob ([0-9a-f]{40,64})\t(.+)$/.exec(line);
     if (m?.[1] && m[2]) blobs.set(m[2], m[1]);
   }
+  return blobs;
+}
+
+/** Cache key per workflow file: its path and blob id, with the blob ids of the prompts. */
+function keysOf(blobs: Map<string, string>, files: string[]): Map<string, string> {
+  const out = new Map<string, string>();
   const prompts = [...blobs]
     .filter(([path]) => path.startsWith('.plue/prompts/'))
     .map(([path, oid]) => `${path}=${oid}`)

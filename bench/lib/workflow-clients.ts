@@ -25,6 +25,9 @@ export class RecordingBackend implements SandboxBackend {
   get name(): string {
     return this.inner.name;
   }
+  get supportsStdin(): boolean | undefined {
+    return this.inner.supportsStdin;
+  }
   check(): Promise<{ ok: boolean; detail: string }> {
     return this.inner.check();
   }

@@ -112,6 +112,18 @@ const leaseAnswer = z.object({
   seconds: z.number(),
 });
 
+/** Paths the Worker may name in `workflow_files`: nothing the controller would write elsewhere. */
+const safeSegments = (p: string) => p.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+const workflowPath = z
+  .string()
+  .regex(/^\.plue\/workflows\/[^/\0]+\.py$/)
+  .refine(safeSegments);
+const promptPath = z
+  .string()
+  .regex(/^\.plue\/prompts\/[^\0]+$/)
+  .max(1024)
+  .refine(safeSegments);
+
 /** One claimed event: what it is, the SDK's view of it and its lease. */
 const claimedEvent = z.object({
   event: z.object({
@@ -135,6 +147,20 @@ export const claimedEventAnswer = claimedEvent.extend({
    * checkout and one evaluation of the workflow files serve them all; each is reported on its own.
    */
   siblings: z.array(claimedEvent).max(1000).optional(),
+  /**
+   * The commit's `.plue/workflows/*.py` (base64) and `.plue/prompts/**` paths, when they are plain
+   * files within the Worker's limits (services/workflows/workflow-files.ts): evaluation can start
+   * without the checkout. Absent: evaluate from the checkout.
+   */
+  workflow_files: z
+    .object({
+      commit: z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/),
+      workflows: z
+        .array(z.object({ path: workflowPath, oid: z.string(), content: z.string() }))
+        .max(50),
+      prompts: z.array(z.object({ path: promptPath, oid: z.string() })).max(500),
+    })
+    .optional(),
 });
 
 /** The answer to a run claim (200; a 204 means nothing is queued). */

@@ -156,14 +156,16 @@ export class ControllerApi {
     lease: Lease,
     sha: string,
     files: EvaluatedFiles,
-  ): Promise<void> {
+  ): Promise<{ runs: number }> {
     const body: z.input<typeof evaluationReport> = {
       lease_owner: lease.owner,
       lease_epoch: lease.epoch,
       sha,
       files,
     };
-    await this.post(`/internal/controller/events/${id}/evaluation`, body);
+    const r = await this.post(`/internal/controller/events/${id}/evaluation`, body);
+    const runs = r.body?.runs;
+    return { runs: Array.isArray(runs) ? runs.length : 0 };
   }
 
   async failEvent(id: number, lease: Lease, error: string): Promise<void> {

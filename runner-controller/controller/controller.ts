@@ -16,6 +16,7 @@ import { CLAIM_READY, ControllerApi, type ClaimedRun, type ClaimWait } from './a
 import { handleEvent } from './handle-event';
 import type { Trace } from './trace';
 import { WorkspaceCache } from './workspace-cache';
+import { WarmEvaluators } from '../warm-evaluator';
 import { handleRun } from './handle-run';
 import { describeLimits, stepLimitsFromEnv, type StepLimits } from '../sandbox/limits';
 
@@ -41,6 +42,11 @@ export interface ControllerOptions {
   claimWaitSeconds?: number;
   /** The sandbox backend; default: selectBackend() (bubblewrap, or refuse). */
   backend?: SandboxBackend;
+  /**
+   * Workflow evaluators kept started (warm-evaluator.ts; default PLUE_WARM_EVALUATORS or 2; 0:
+   * none), where the backend can have them.
+   */
+  warmEvaluators?: number;
   /** Claim only work of repositories owned by this user (a dedicated pool; tests). */
   repoOwner?: string;
   /** The model provider for llm/agent steps (main.ts reads it from the environment); absent:
@@ -77,7 +83,6 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     repoOwner: opts.repoOwner,
   });
   const concurrency = Math.max(1, opts.concurrency ?? 2);
-  const maxIdle = opts.maxIdleMs ?? 2000;
   const claimWait = Math.min(Math.max(opts.claimWaitSeconds ?? 20, 0), 25);
   const abandon = new AbortController();
   // Aborts the claims the Worker is holding when the controller stops.
@@ -88,11 +93,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const { nap, wakeAll } = napper();
 
   const workspaces = new WorkspaceCache();
-  const limits = opts.stepLimits ?? stepLimitsFromEnv(process.env);
+  const warm = warmPool(backend, opts);
   const runCtx = {
     api,
     backend,
-    limits,
+    limits: opts.stepLimits ?? stepLimitsFromEnv(process.env),
     dataDir: opts.dataDir,
     stepConcurrency: Math.max(1, opts.stepConcurrency ?? 2),
     heartbeatMs: opts.heartbeatMs ?? 10_000,
@@ -122,7 +127,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     asked: () => void stats.claims++,
     claimWait,
     signal: claims.signal,
-    maxIdle,
+    maxIdle: opts.maxIdleMs ?? 2000,
     nap,
     failed: (what, err) => {
       stats.lastError = String(err);
@@ -142,7 +147,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
         stats.events++;
         opts.trace?.('event_claimed', ev.event.id);
         const ctx = { api, backend, dataDir: opts.dataDir, log, signal: abandon.signal };
-        await handleEvent({ ...ctx, trace: opts.trace, workspaces }, ev);
+        await handleEvent({ ...ctx, trace: opts.trace, workspaces, warm }, ev);
         // The runs the event just queued: claim one now rather than when the run loop's held
         // claim next looks (a free slot only; the run loop claims the rest).
         if (!stopping && running.size < concurrency) {
@@ -173,7 +178,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   log(
     `${id} claiming from ${opts.url} (${how}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
   );
-  for (const line of startLines(selected.detail, backend, limits)) log(line);
+  for (const line of startLines(selected.detail, backend, runCtx.limits)) log(line);
   return {
     id,
     backend,
@@ -190,8 +195,21 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       await loops;
       await Promise.all([...running]);
       workspaces.clear();
+      warm?.close();
     },
   };
+}
+
+/** Started evaluators for this backend, filled (none where it cannot have them, or with 0). */
+function warmPool(backend: SandboxBackend, opts: ControllerOptions): WarmEvaluators | undefined {
+  const size = opts.warmEvaluators ?? Number(process.env.PLUE_WARM_EVALUATORS ?? 2);
+  if (!WarmEvaluators.usable(backend) || !Number.isFinite(size) || size <= 0) return undefined;
+  const warm = new WarmEvaluators(backend, {
+    size: Math.min(Math.floor(size), 8),
+    dataDir: opts.dataDir,
+  });
+  warm.fill();
+  return warm;
 }
 
 /** What the backend's check found and exactly which step limits hold: none dropped silently. */

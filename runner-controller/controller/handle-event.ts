@@ -1,5 +1,7 @@
 /**
- * One claimed event: check the repository out at the event's commit (with the claim's event
+ * One claimed event. When the claim brings the commit's workflow files (the usual case), they are
+ * evaluated at once while the commit is fetched for the runs (handleFromFiles). Otherwise: check
+ * the repository out at the event's commit (with the claim's event
  * token, which reads that repository only while the claim holds), evaluate every
  * `.plue/workflows/*.py` in the sandbox against the event, and report the plans and errors to
  * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
@@ -10,12 +12,16 @@
  * (evaluation-cache.ts). The evaluated checkout is kept for the events' runs
  * (workspace-cache.ts) when a cache is given.
  */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { FileEvaluation } from '../evaluate';
 import { EvaluationCache } from '../evaluation-cache';
 import type { SandboxBackend } from '../sandbox/types';
+import type { WarmEvaluators } from '../warm-evaluator';
 import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
 import type { Trace } from './trace';
-import { checkout } from './workspace';
+import { checkout, type CheckoutOptions } from './workspace';
 import type { WorkspaceCache } from './workspace-cache';
 
 export interface EventContext {
@@ -29,28 +35,21 @@ export interface EventContext {
   workspaces?: WorkspaceCache | undefined;
   /** Definitions of unchanged workflow files (evaluation-cache.ts); default: one per process. */
   cache?: EvaluationCache;
+  /** Evaluators started ahead of need (warm-evaluator.ts). */
+  warm?: WarmEvaluators | undefined;
 }
 
 /** The process's cache when the caller brings none: definitions are the same for every caller. */
 const sharedCache = new EvaluationCache();
 
 export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Promise<void> {
-  const { event, lease } = claimed;
+  if (claimed.workflow_files) return handleFromFiles(ctx, claimed, claimed.workflow_files);
+  const { event } = claimed;
   let ws;
   try {
-    ws = await checkout({
-      baseUrl: ctx.api.baseUrl,
-      job: { kind: 'event', id: event.id, token: claimed.token },
-      repo: event.repo.full_name,
-      sha: event.sha,
-      dataDir: ctx.dataDir,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
+    ws = await checkout(checkoutOptions(ctx, claimed));
   } catch (err) {
-    ctx.log(`event ${event.id}: checkout failed: ${String(err)}`);
-    const why = `checkout failed: ${String(err)}`.slice(0, 2000);
-    await ctx.api.failEvent(event.id, lease, why);
-    for (const s of claimed.siblings ?? []) await ctx.api.failEvent(s.event.id, s.lease, why);
+    await failAll(ctx, claimed, err);
     return;
   }
   ctx.trace?.('event_checked_out', event.id);
@@ -61,23 +60,131 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
       workspace: ws.dir,
       events: batch.map((b) => b.sdk_event),
       backend: ctx.backend,
+      warm: ctx.warm,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     ctx.trace?.('event_evaluated', event.id);
-    const commit = ws.commit;
     // Before the reports create the runs: one may be claimed here at once.
     if (ctx.workspaces) {
       ctx.workspaces.keep(event.repo.full_name, ws);
       kept = true;
     }
-    await inLanes(batch.length, REPORT_LANES, async (i) => {
-      const one = batch[i] as (typeof batch)[number];
-      await report(ctx, one, commit, evaluated[i] ?? []);
-    });
-    ctx.trace?.('event_reported', event.id);
+    await reportAll(ctx, batch, ws.commit, evaluated, 'the checkout');
   } finally {
     if (!kept) ws.remove();
   }
+}
+
+/**
+ * The claim brought the workflow files (workers/services/workflows/workflow-files.ts): they are
+ * evaluated from a directory of their own while the commit is fetched for the runs (kept in the
+ * workspace cache). The reports wait for that fetch, since the event's token, which the fetch
+ * uses, holds only until the event is reported; a fetch that fails leaves the runs to fetch
+ * their commit themselves, as a controller without the event's checkout does.
+ */
+async function handleFromFiles(
+  ctx: EventContext,
+  claimed: ClaimedEvent,
+  files: NonNullable<ClaimedEvent['workflow_files']>,
+): Promise<void> {
+  const { event } = claimed;
+  const fetching = ctx.workspaces
+    ? checkout(checkoutOptions(ctx, claimed)).then(
+        (ws) => {
+          ctx.trace?.('event_checked_out', event.id);
+          return ws;
+        },
+        (err: unknown) => {
+          ctx.log(`event ${event.id}: checkout for its runs failed: ${String(err)}`);
+          return undefined;
+        },
+      )
+    : undefined;
+  if (fetching) ctx.workspaces?.keepPending(event.repo.full_name, files.commit, fetching);
+  const dir = writeWorkflowFiles(files, ctx.dataDir);
+  try {
+    const batch = [claimed, ...(claimed.siblings ?? [])];
+    const blobs = new Map([...files.workflows, ...files.prompts].map((f) => [f.path, f.oid]));
+    const evaluated = await (ctx.cache ?? sharedCache).evaluate({
+      workspace: dir,
+      blobs,
+      events: batch.map((b) => b.sdk_event),
+      backend: ctx.backend,
+      warm: ctx.warm,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    ctx.trace?.('event_evaluated', event.id);
+    await fetching;
+    await reportAll(ctx, batch, files.commit, evaluated, "the claim's files");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A directory holding exactly what evaluation reads: the workflow files, and the prompt files
+ * (empty: the evaluator only asks whether they exist). Paths were checked by the claim's schema.
+ */
+function writeWorkflowFiles(
+  files: NonNullable<ClaimedEvent['workflow_files']>,
+  dataDir: string | undefined,
+): string {
+  const dir = mkdtempSync(join(dataDir ?? tmpdir(), 'plue-eval-'));
+  chmodSync(dir, 0o755);
+  const write = (path: string, bytes: Uint8Array) => {
+    const at = join(dir, path);
+    mkdirSync(dirname(at), { recursive: true, mode: 0o755 });
+    writeFileSync(at, bytes, { mode: 0o644 });
+  };
+  try {
+    for (const f of files.workflows) write(f.path, Buffer.from(f.content, 'base64'));
+    for (const p of files.prompts) write(p.path, new Uint8Array());
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return dir;
+}
+
+function checkoutOptions(ctx: EventContext, claimed: ClaimedEvent): CheckoutOptions {
+  const { event } = claimed;
+  return {
+    baseUrl: ctx.api.baseUrl,
+    job: { kind: 'event', id: event.id, token: claimed.token },
+    repo: event.repo.full_name,
+    sha: event.sha,
+    dataDir: ctx.dataDir,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+}
+
+/** A commit that cannot be fetched fails the event and its siblings. */
+async function failAll(ctx: EventContext, claimed: ClaimedEvent, err: unknown): Promise<void> {
+  const { event, lease } = claimed;
+  ctx.log(`event ${event.id}: checkout failed: ${String(err)}`);
+  const why = `checkout failed: ${String(err)}`.slice(0, 2000);
+  await ctx.api.failEvent(event.id, lease, why);
+  for (const s of claimed.siblings ?? []) await ctx.api.failEvent(s.event.id, s.lease, why);
+}
+
+/** Each event of the batch reported (a few at once), each fenced by its own lease. */
+async function reportAll(
+  ctx: EventContext,
+  batch: ClaimedEvent[] | Array<Pick<ClaimedEvent, 'event' | 'lease'>>,
+  commit: string,
+  evaluated: FileEvaluation[][],
+  source: string,
+): Promise<void> {
+  let runs = 0;
+  await inLanes(batch.length, REPORT_LANES, async (i) => {
+    const one = batch[i] as Pick<ClaimedEvent, 'event' | 'lease'>;
+    runs += await report(ctx, one, commit, evaluated[i] ?? [], source);
+  });
+  const first = batch[0];
+  if (!first) return;
+  // The kept checkout serves these runs; the last of them takes it (workspace-cache.ts).
+  ctx.workspaces?.expect(first.event.repo.full_name, commit, runs);
+  ctx.trace?.('event_reported', first.event.id);
 }
 
 /** Reports sent at once for a batch (each is one transaction in the Worker). */
@@ -96,7 +203,8 @@ async function report(
   claimed: Pick<ClaimedEvent, 'event' | 'lease'>,
   commit: string,
   results: FileEvaluation[],
-): Promise<void> {
+  source: string,
+): Promise<number> {
   const { event, lease } = claimed;
   try {
     const files = results.map((r) =>
@@ -104,14 +212,16 @@ async function report(
         ? { file: r.file, error: r.error, log: r.log.slice(-8000) }
         : { file: r.file, workflows: r.workflows },
     );
-    await ctx.api.reportEvaluation(event.id, lease, commit, files);
+    const { runs } = await ctx.api.reportEvaluation(event.id, lease, commit, files);
     const matched = results.flatMap((r) => ('workflows' in r ? r.workflows : []));
     ctx.log(
       `event ${event.id} (${event.type} ${event.repo.full_name} ${event.ref}): ${results.length} file(s), ` +
-        `${matched.filter((w) => w.matched).length} workflow(s) matched`,
+        `${matched.filter((w) => w.matched).length} workflow(s) matched (evaluated from ${source})`,
     );
+    return runs;
   } catch (err) {
     if (err instanceof LeaseLostError) ctx.log(`event ${event.id}: lease lost`);
     else throw err;
+    return 0;
   }
 }

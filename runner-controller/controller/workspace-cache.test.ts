@@ -88,4 +88,44 @@ describe('WorkspaceCache', () => {
     small.clear();
     expect(existsSync(b.dir) || existsSync(d.dir)).toBe(false);
   });
+
+  it('waits for a checkout still being fetched, and has nothing when that fetch failed', async () => {
+    const c = cache();
+    let arrive: (ws: Workspace | undefined) => void = () => undefined;
+    c.keepPending('alice/app', SHA, new Promise((r) => (arrive = r)));
+    const asked = c.copy('alice/app', SHA, root);
+    const late = workspace('late');
+    arrive(late);
+    const copy = await asked;
+    expect(copy && readFileSync(join(copy.dir, 'README.md'), 'utf8')).toBe('hello from late\n');
+    copy?.remove();
+
+    c.keepPending('alice/app', '4'.repeat(40), Promise.reject(new Error('fetch failed')));
+    expect(await c.copy('alice/app', '4'.repeat(40), root)).toBeUndefined();
+  });
+
+  it('hands the directory itself to the last expected run, copies to the others', async () => {
+    const c = cache();
+    const ws = workspace('taken');
+    c.keep('alice/app', ws);
+    c.expect('alice/app', SHA, 2);
+    const first = await c.copy('alice/app', SHA, root);
+    expect(first?.dir).not.toBe(ws.dir);
+    const last = await c.copy('alice/app', SHA, root);
+    expect(last?.dir).toBe(ws.dir);
+    // It left the cache: clearing does not remove the run's workspace, and no one else gets it.
+    c.clear();
+    expect(existsSync(ws.dir)).toBe(true);
+    expect(await c.copy('alice/app', SHA, root)).toBeUndefined();
+    first?.remove();
+    last?.remove();
+
+    // No run expected: the checkout goes at once, also while it is still being fetched.
+    let arrive: (w: Workspace | undefined) => void = () => undefined;
+    c.keepPending('alice/app', '5'.repeat(40), new Promise((r) => (arrive = r)));
+    c.expect('alice/app', '5'.repeat(40), 0);
+    const unused = workspace('unused', '5'.repeat(40));
+    arrive(unused);
+    await vi.waitFor(() => expect(existsSync(unused.dir)).toBe(false));
+  });
 });

@@ -1,12 +1,16 @@
 /**
  * Event checkouts kept for the runs the event creates (issue #21). An event's workspace is only
- * read by its evaluation (mounted read-only in the sandbox), so a run of the same repository at
- * the same commit that this controller claims soon after starts from a local copy of it
- * (`cp -a`) instead of fetching the commit from the Worker a second time: the second checkout was
- * about a fifth of push → first log line. Both checkouts came from the same repository with a
- * credential of a job of that repository, so the copy holds nothing the run could not read.
- * At most `max` workspaces are kept, each for `ttlMs`; the oldest goes first, and `clear()`
- * removes them all (the controller stopping).
+ * read by its evaluation (mounted read-only in the sandbox), or not at all when the claim brought
+ * the workflow files, so a run of the same repository at the same commit that this controller
+ * claims soon after starts from it instead of fetching the commit from the Worker a second time.
+ * A checkout may be kept while it is still being fetched (`keepPending`): the event's evaluation
+ * and report go on meanwhile, and a run that asks for it waits for the fetch to end.
+ *
+ * A run gets a copy (`cp -a`), except the last run the event announced (`expect`): that one takes
+ * the directory itself, which then leaves the cache, so a push that starts one run copies nothing.
+ * Both checkouts came from the same repository with a credential of a job of that repository, so
+ * the workspace holds nothing the run could not read. At most `max` workspaces are kept, each for
+ * `ttlMs`; the oldest goes first, and `clear()` removes them all (the controller stopping).
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -15,11 +19,16 @@ import { join } from 'node:path';
 import type { Workspace } from './workspace';
 
 interface Entry {
-  ws: Workspace;
+  /** The checkout, once fetched; undefined when the fetch failed. */
+  ready: Promise<Workspace | undefined>;
+  /** What `ready` brought, once it settled (so dropping removes it at once). */
+  fetched?: Workspace | undefined;
   timer: NodeJS.Timeout;
   /** Copies in progress: the directory is removed only once none is. */
   copying: number;
   expired: boolean;
+  /** Runs still expected to start from this checkout (`expect`); the last one takes it. */
+  takers: number;
 }
 
 const cp = (from: string, to: string) =>
@@ -28,6 +37,8 @@ const cp = (from: string, to: string) =>
       err ? reject(err) : resolve(),
     );
   });
+
+const keyOf = (repo: string, sha: string) => `${repo}@${sha}`;
 
 export class WorkspaceCache {
   private readonly entries = new Map<string, Entry>();
@@ -39,7 +50,17 @@ export class WorkspaceCache {
 
   /** Keeps `ws` (the checkout of `repo` at `ws.commit`); the cache now owns and removes it. */
   keep(repo: string, ws: Workspace): void {
-    const key = `${repo}@${ws.commit}`;
+    this.keepPending(repo, ws.commit, Promise.resolve(ws));
+    const entry = this.entries.get(keyOf(repo, ws.commit));
+    if (entry) entry.fetched = ws;
+  }
+
+  /**
+   * Keeps the checkout of `repo` at `sha` that `fetching` will bring (undefined: it failed); the
+   * cache owns it from now on, also if it is dropped before the fetch ends.
+   */
+  keepPending(repo: string, sha: string, fetching: Promise<Workspace | undefined>): void {
+    const key = keyOf(repo, sha);
     this.drop(key);
     while (this.entries.size >= this.max) {
       const oldest = this.entries.keys().next().value;
@@ -47,32 +68,59 @@ export class WorkspaceCache {
       this.drop(oldest);
     }
     const entry: Entry = {
-      ws,
+      ready: fetching.then(
+        (ws) => (entry.fetched = ws),
+        () => undefined,
+      ),
       copying: 0,
       expired: false,
+      takers: 0,
       timer: setTimeout(() => this.drop(key), this.ttlMs),
     };
     entry.timer.unref();
     this.entries.set(key, entry);
   }
 
-  /** A fresh copy of the kept checkout of `repo` at `sha` under `dataDir`; undefined if none. */
+  /**
+   * `runs` runs will start from the kept checkout of `repo` at `sha` (the event's report created
+   * them): the last of them takes the directory instead of a copy. 0 drops it now.
+   */
+  expect(repo: string, sha: string, runs: number): void {
+    const key = keyOf(repo, sha);
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    if (runs <= 0 && entry.takers === 0) this.drop(key);
+    else entry.takers += runs;
+  }
+
+  /**
+   * A workspace of `repo` at `sha` from the kept checkout (a copy under `dataDir`, or the
+   * directory itself for the last expected run); undefined if none is kept or the fetch failed.
+   */
   async copy(repo: string, sha: string, dataDir?: string): Promise<Workspace | undefined> {
-    const entry = this.entries.get(`${repo}@${sha}`);
+    const key = keyOf(repo, sha);
+    const entry = this.entries.get(key);
     if (!entry) return undefined;
-    const dir = mkdtempSync(join(dataDir ?? tmpdir(), 'plue-ws-'));
-    const remove = () => rmSync(dir, { recursive: true, force: true });
+    const last = entry.takers === 1;
+    if (entry.takers > 0) entry.takers--;
     entry.copying++;
+    let kept: Workspace | undefined;
     try {
-      await cp(entry.ws.dir, dir);
-      chmodSync(dir, 0o755);
-      return { dir, commit: entry.ws.commit, remove };
-    } catch {
-      remove();
-      return undefined;
+      kept = await entry.ready;
+      if (!kept) return undefined;
+      if (last && entry.copying === 1 && this.entries.get(key) === entry) {
+        // The last expected run: it owns the directory now (no copy, nothing left to remove).
+        this.entries.delete(key);
+        clearTimeout(entry.timer);
+        entry.expired = true;
+        const taken = kept;
+        kept = undefined;
+        return taken;
+      }
+      return await copyOf(kept, dataDir);
     } finally {
       entry.copying--;
-      if (entry.expired && entry.copying === 0) entry.ws.remove();
+      if (kept && entry.expired && entry.copying === 0) kept.remove();
     }
   }
 
@@ -87,6 +135,22 @@ export class WorkspaceCache {
     this.entries.delete(key);
     clearTimeout(entry.timer);
     entry.expired = true;
-    if (entry.copying === 0) entry.ws.remove();
+    if (entry.copying > 0) return; // the last copy removes it
+    if (entry.fetched) entry.fetched.remove();
+    else void entry.ready.then((ws) => ws?.remove());
+  }
+}
+
+/** A fresh copy of `ws` under `dataDir` (undefined when the copy failed). */
+async function copyOf(ws: Workspace, dataDir?: string): Promise<Workspace | undefined> {
+  const dir = mkdtempSync(join(dataDir ?? tmpdir(), 'plue-ws-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    await cp(ws.dir, dir);
+    chmodSync(dir, 0o755);
+    return { dir, commit: ws.commit, remove };
+  } catch {
+    remove();
+    return undefined;
   }
 }

@@ -97,6 +97,7 @@ let counter = 0;
 
 export class LocalBackend implements SandboxBackend {
   readonly name = 'local';
+  readonly supportsStdin = true;
   private readonly bwrap: string;
   private readonly setpriv: string;
   private readonly uid: number;

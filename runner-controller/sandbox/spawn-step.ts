@@ -33,29 +33,34 @@ export interface SpawnOptions {
   onSpawn?: (child: ChildProcess) => Promise<void>;
 }
 
+/** The outcome of a step cancelled before it started. */
+const NOT_STARTED: ProcessOutcome = {
+  exitCode: null,
+  timedOut: false,
+  cancelled: true,
+  durationMs: 0,
+  outputBytes: 0,
+  droppedBytes: 0,
+};
+
 /** Spawn `argv` and supervise it according to `spec` (timeout, signal, output). */
 export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOutcome> {
   const started = performance.now();
   const [file, ...args] = opts.argv;
   if (file === undefined) throw new Error('runProcess: empty argv');
-  if (spec.signal?.aborted) {
-    return Promise.resolve({
-      exitCode: null,
-      timedOut: false,
-      cancelled: true,
-      durationMs: 0,
-      outputBytes: 0,
-      droppedBytes: 0,
-    });
-  }
+  if (spec.signal?.aborted) return Promise.resolve(NOT_STARTED);
   const cap = spec.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       env: opts.env,
       cwd: opts.cwd,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', ...Array<'pipe'>(opts.extraPipes ?? 0).fill('pipe')],
+      stdio: [
+        spec.stdin ? 'pipe' : 'ignore',
+        ...Array<'pipe'>(2 + (opts.extraPipes ?? 0)).fill('pipe'),
+      ],
     });
+    feedStdin(child, spec.stdin);
     let timedOut = false;
     let cancelled = false;
     let outputBytes = 0;
@@ -161,4 +166,15 @@ export function runProcess(spec: RunSpec, opts: SpawnOptions): Promise<ProcessOu
       });
     });
   });
+}
+
+/** Writes `stdin`'s bytes to the child's standard input once they come, then closes it. */
+function feedStdin(child: ChildProcess, stdin: Promise<Uint8Array> | undefined): void {
+  const input = child.stdin;
+  if (!stdin || !input) return;
+  input.on('error', () => undefined); // EPIPE: the command ended without reading it all
+  stdin.then(
+    (bytes) => input.end(bytes),
+    () => input.end(),
+  );
 }

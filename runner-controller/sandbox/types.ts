@@ -48,6 +48,11 @@ export interface RunSpec {
   maxOutputBytes?: number;
   /** The workflow's container image; only the `kubernetes` backend uses it (default: its own). */
   image?: string;
+  /**
+   * Bytes for the command's standard input, written once this settles, then closed (a rejected
+   * promise closes it empty); without it stdin is empty. Only where `supportsStdin` says so.
+   */
+  stdin?: Promise<Uint8Array>;
 }
 
 export interface RunResult {
@@ -74,6 +79,8 @@ export interface SandboxBackend {
   readonly name: string;
   /** Which step limits hold (cgroup.ts), once `check()` ran; undefined: this backend sets none. */
   readonly limitSupport?: LimitSupport | undefined;
+  /** Whether `RunSpec.stdin` reaches the command (warm evaluators need it, warm-evaluator.ts). */
+  readonly supportsStdin?: boolean;
   /** Probe the backend once at start: can it really isolate a step here? */
   check(): Promise<{ ok: boolean; detail: string }>;
   run(spec: RunSpec): Promise<RunResult>;

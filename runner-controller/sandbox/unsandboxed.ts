@@ -9,6 +9,7 @@ import { SANDBOX_PATH, type RunResult, type RunSpec, type SandboxBackend } from 
 
 export class UnsandboxedBackend implements SandboxBackend {
   readonly name = 'unsandboxed';
+  readonly supportsStdin = true;
 
   constructor(private readonly killGraceMs = 2000) {}
 

@@ -186,12 +186,21 @@ def evaluate_file(path: str, event: dict[str, Any] | None, root: str | None = No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m plue.evaluate")
-    parser.add_argument("file")
+    parser.add_argument("file", nargs="?")
     parser.add_argument("--event", help="the event as JSON")
     parser.add_argument("--event-file", help="a file holding the event as JSON")
     parser.add_argument("--events-file", help="a file holding a JSON list of events")
     parser.add_argument("--root", help="repository root (file paths are shown relative to it)")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="wait for one request on stdin: {file, root, event} or {file, root, events}",
+    )
     args = parser.parse_args(argv)
+    if args.serve:
+        return _serve()
+    if not args.file:
+        parser.error("the workflow file is required")
     if args.events_file:
         return _main_many(args.file, args.events_file, args.root)
     out = sys.stdout
@@ -223,15 +232,36 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if "error" in doc else 0
 
 
-def _main_many(path: str, events_file: str, root: str | None) -> int:
+def _serve() -> int:
+    """A warm evaluator: started ahead of need (the SDK already imported), it reads one request
+    from stdin and answers it exactly as the command line would, then exits."""
+    raw = sys.stdin.read()
+    try:
+        req = json.loads(raw)
+    except ValueError:
+        req = None
+    file = req.get("file") if isinstance(req, dict) else None
+    root = req.get("root") if isinstance(req, dict) else None
+    if not isinstance(file, str) or not (root is None or isinstance(root, str)):
+        doc = {"error": {"message": "the request must name a file", "file": None, "line": None}}
+        sys.stdout.write(json.dumps(doc) + "\n")
+        return 1
+    if "events" in req:
+        return _main_many(file, None, root, events=req["events"])
+    event = req.get("event")
+    return main([file, *(["--root", root] if root else []), *(["--event", json.dumps(event)] if event is not None else [])])
+
+
+def _main_many(path: str, events_file: str | None, root: str | None, events: Any = None) -> int:
     out = sys.stdout
     sys.stdout = sys.stderr
     try:
-        with builtins.open(events_file, encoding="utf-8") as f:
-            try:
-                events = json.loads(f.read())
-            except ValueError:
-                events = None
+        if events_file is not None:
+            with builtins.open(events_file, encoding="utf-8") as f:
+                try:
+                    events = json.loads(f.read())
+                except ValueError:
+                    events = None
         if not isinstance(events, list):
             doc: dict[str, Any] = {"error": {"message": "the events must be a JSON list", "file": None, "line": None}}
         else:

@@ -226,6 +226,36 @@ def ci(ctx):
             self.assertEqual(bad.returncode, 1)
             self.assertIn("JSON list", json.loads(bad.stdout)["error"]["message"])
 
+    def test_serve_answers_one_request_from_stdin_as_the_command_line_does(self):
+        with tempfile.TemporaryDirectory() as root:
+            path = os.path.join(root, "ci.py")
+            with open(path, "w") as f:
+                f.write(ISSUE_EXAMPLE.replace("def ci(ctx):\n", "def ci(ctx):\n    print('noise')\n"))
+            env = {**os.environ, "PYTHONPATH": SDK_DIR}
+
+            def serve(request):
+                return subprocess.run(
+                    [sys.executable, "-m", "plue.evaluate", "--serve"],
+                    input=request, capture_output=True, text=True, env=env, timeout=20,
+                )
+
+            cli = subprocess.run(
+                [sys.executable, "-m", "plue.evaluate", path, "--event", json.dumps(PUSH_MAIN), "--root", root],
+                capture_output=True, text=True, env=env, timeout=20,
+            )
+            one = serve(json.dumps({"file": path, "root": root, "event": PUSH_MAIN}))
+            self.assertEqual(one.returncode, 0, one.stderr)
+            self.assertEqual(json.loads(one.stdout), json.loads(cli.stdout))
+            self.assertIn("noise", one.stderr)
+            many = serve(json.dumps({"file": path, "root": root, "events": [PUSH_MAIN, PUSH_MAIN]}))
+            self.assertEqual(json.loads(many.stdout)["results"], [json.loads(cli.stdout)] * 2)
+            listed = serve(json.dumps({"file": path, "root": root}))
+            self.assertIsNone(json.loads(listed.stdout)["workflows"][0]["matched"])
+            for junk in ["", "not json", "[]", '{"root": "/"}', '{"file": 1}']:
+                bad = serve(junk)
+                self.assertEqual(bad.returncode, 1, junk)
+                self.assertIn("must name a file", json.loads(bad.stdout)["error"]["message"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -47,6 +47,7 @@ import { cronProblem } from './cron';
 
 const runEventName = (e: EventRow): string => e.type;
 
+import { workflowFilesAt } from './workflow-files';
 /**
  * Push events at the claimed event's commit handed out with it (claimPushSiblings): the
  * controller evaluates the commit's workflow files once for all of them.
@@ -83,11 +84,16 @@ export async function claimEvent(
     // Siblings are reported after the claimed event, a few at a time: their leases allow for
     // five reports a second on top of the claim's own lease.
     const later = seconds + PUSH_EVENT_SIBLINGS / 5;
-    const siblings = await claimPushSiblings(db, e, owner, later, now, PUSH_EVENT_SIBLINGS);
+    const [siblings, files] = await Promise.all([
+      claimPushSiblings(db, e, owner, later, now, PUSH_EVENT_SIBLINGS),
+      e.after_sha ? workflowFilesAt(env, repo, e.after_sha) : undefined,
+    ]);
     return {
       ...claimedOf(e, repo, names, owner, seconds),
       // Reads the event's repository (git) while this claim holds: services/runs/job-credentials.ts.
       token: await eventCheckoutToken(env, e.id, e.lease_epoch),
+      // What evaluation reads, so it need not wait for the checkout (workflow-files.ts).
+      ...(files ? { workflow_files: files } : {}),
       ...(siblings.length > 0
         ? { siblings: siblings.map((s) => claimedOf(s, repo, names, owner, later)) }
         : {}),
