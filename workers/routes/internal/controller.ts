@@ -111,7 +111,7 @@ export const internalControllerRoutes = new Hono<AppEnv>()
     const id = eventIdOf(c.req.param('id'));
     const body = await jsonInput(c, failEventRequest);
     await failEvent(c.var.db, id, leaseOf(body), body.error, new Date());
-    await ringClaims(c.env); // the event's place under the repository's limit is free
+    void ringClaims(c.env, c.executionCtx); // the event's place under the repository's limit is free
     return c.body(null, 204);
   })
   .post('/runs/claim', (c) => heldClaim(c, 'runs', claimRun))

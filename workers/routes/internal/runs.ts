@@ -47,7 +47,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
     if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
     const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));
     await publishRunToken(c.env, run.id, run.token_hash, run.lease_epoch);
-    await ringClaims(c.env);
+    void ringClaims(c.env, c.executionCtx);
     return c.json({ run: runView(run, repo, publicOrigin(c.env)), token }, 201);
   })
   .post('/:id/events', async (c) => {

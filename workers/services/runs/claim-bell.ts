@@ -31,12 +31,9 @@ export function ringClaims(
   env: BellEnv,
   ctx?: { waitUntil(promise: Promise<unknown>): void },
 ): Promise<void> {
-  const ring = bell(env)
-    .ring()
-    .then(
-      () => undefined,
-      () => undefined,
-    );
+  const ring = (async () => {
+    await bell(env).ring();
+  })().catch(() => undefined);
   if (!ctx) return ring;
   ctx.waitUntil(ring);
   return Promise.resolve();
@@ -52,13 +49,11 @@ export function bellWait(env: BellEnv): BellWait {
     const giveUp = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), timeoutMs + BELL_GRACE_MS);
     });
+    const answer = (async (): Promise<BellAnswer> => {
+      const a = await bell(env).wait(since, timeoutMs);
+      return { rang: a.rang, mark: a.mark };
+    })().catch(() => undefined);
     try {
-      const answer = bell(env)
-        .wait(since, timeoutMs)
-        .then(
-          (a): BellAnswer => ({ rang: a.rang, mark: a.mark }),
-          () => undefined,
-        );
       return await Promise.race([answer, giveUp]);
     } finally {
       if (timer !== undefined) clearTimeout(timer);
