@@ -36,7 +36,7 @@ import {
 import type { LimitSupport } from '../cgroup';
 import type { KubernetesSettings, PodLimits } from './config';
 import { labelValue, STEP_CONTAINER } from './job-manifest';
-import type { PodEnd } from './pod-end';
+import { KILLED_CODES, type PodEnd } from './pod-end';
 import { overMax, PodRefused } from './pod-start';
 import { execInPod, type PodExecResult } from './pod-exec';
 import { WarmPool, type PodLease } from './warm-pool';
@@ -213,7 +213,8 @@ export class KubernetesBackend implements SandboxBackend {
       await uploadInputs(ref, spec.cwd, spec.mounts ?? []);
       const { error: _error, ...outcome } = await this.runStepIn(ref, spec, stop.signal);
       // Killed, or the connection dropped: did the pod end, and why?
-      const killed = outcome.exitCode === null || outcome.exitCode === KILLED_EXIT;
+      // 128 and 143 too: what runsc has reported for a sandbox killed at its memory limit.
+      const killed = outcome.exitCode === null || KILLED_CODES.has(outcome.exitCode);
       const end =
         killed && !stop.signal.aborted
           ? await this.pool.ending(lease, this.settings.endGraceMs)

@@ -176,6 +176,15 @@ describe('a step stopped by a limit of its pod', () => {
     expect(log).toContain('Kubernetes reported no OOM kill; its memory limit is 2048 MiB');
   });
 
+  it('is killed too when the exec itself answered 128, as older runsc does', async () => {
+    const { outcome, log } = await step(backend(), 'echo started; sleep 0.3; exit 128', (pod) =>
+      sandboxKilled(fake, pod, 128, 0, false),
+    );
+    expect(outcome).toMatchObject({ status: 'failure', exitCode: 128 });
+    expect(log).toContain(`the step's pod ended: Error: exit code 128`);
+    expect(log).toContain('most likely it ran out of memory (limit 2048 MiB)');
+  });
+
   for (const code of [137, 128, 143]) {
     it(`is killed, most likely out of memory, when its sandbox ended with ${code} and no reason`, async () => {
       const b = backend({ limits: { ...DEFAULT_SETTINGS.limits, memoryBytes: 1024 ** 3 } });

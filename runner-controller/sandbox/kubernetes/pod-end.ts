@@ -31,7 +31,7 @@ export interface PodEnd {
 }
 
 /** Exit codes of a container whose sandbox was killed: SIGKILL's, and runsc's (see above). */
-const KILLED_CODES = new Set([137, 128, 143]);
+export const KILLED_CODES: ReadonlySet<number> = new Set([137, 128, 143]);
 
 const DISK_EVICTION =
   /ephemeral[- ]?(local )?storage|EmptyDir volume|low on resource: ephemeral-storage/i;

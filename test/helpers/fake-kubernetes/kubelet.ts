@@ -96,8 +96,15 @@ export function jobDeadline(fake: FakeKubernetes, name: string): void {
  * reported no OOM: the exec ends, then the container is `terminated`, reason `Error`, with
  * `exitCode` (137, or 128/143 as older runsc versions say).
  */
-export function sandboxKilled(fake: FakeKubernetes, name: string, exitCode = 137, afterMs = 0) {
-  fake.runtimes.get(name)?.killAll(false);
+export function sandboxKilled(
+  fake: FakeKubernetes,
+  name: string,
+  exitCode = 137,
+  afterMs = 0,
+  /** false: leave the processes to end by themselves (an exec that answers another status). */
+  kill = true,
+) {
+  if (kill) fake.runtimes.get(name)?.killAll(false);
   setTimeout(() => {
     const pod = fake.store.objects.Pod.get(name);
     if (!pod) return;
