@@ -32,6 +32,7 @@ import {
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRun, ingestEvents } from '../runs/runs';
+import { ringClaims } from '../runs/claim-bell';
 import { eventCheckoutToken } from '../runs/job-credentials';
 import { sdkEventOf, shortRef } from './workflow-events';
 import {
@@ -214,6 +215,7 @@ export async function reportEvaluation(
     }
     return { repo, out, actorId: event.actor_id };
   });
+  await ringClaims(env); // its runs are queued, and the event's place in the repository is free
   const full = `${created.repo.owner_login}/${created.repo.name}`;
   for (const c of created.out) {
     const run = { ...c.run, actor_id: created.actorId };
