@@ -78,8 +78,8 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
 /**
  * The claim brought the workflow files (workers/services/workflows/workflow-files.ts): they are
  * evaluated from a directory of their own while the commit is fetched for the runs (kept in the
- * workspace cache). The reports wait for that fetch, since the event's token, which the fetch
- * uses, holds only until the event is reported; a fetch that fails leaves the runs to fetch
+ * workspace cache). The reports wait for that fetch (not for the checkout after it), since the
+ * event's token, which the fetch uses, holds only until the event is reported; a fetch that fails leaves the runs to fetch
  * their commit themselves, as a controller without the event's checkout does.
  */
 async function handleFromFiles(
@@ -88,8 +88,10 @@ async function handleFromFiles(
   files: NonNullable<ClaimedEvent['workflow_files']>,
 ): Promise<void> {
   const { event } = claimed;
+  let fetched: () => void = () => undefined;
+  const tokenDone = new Promise<void>((resolve) => (fetched = resolve));
   const fetching = ctx.workspaces
-    ? checkout(checkoutOptions(ctx, claimed)).then(
+    ? checkout({ ...checkoutOptions(ctx, claimed), onFetched: () => fetched() }).then(
         (ws) => {
           ctx.trace?.('event_checked_out', event.id);
           return ws;
@@ -114,7 +116,8 @@ async function handleFromFiles(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     ctx.trace?.('event_evaluated', event.id);
-    await fetching;
+    // Git's own checkout of the fetched commit goes on while the events are reported.
+    await Promise.race([tokenDone, fetching]);
     await reportAll(ctx, batch, files.commit, evaluated, "the claim's files");
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /**
  * Checks a repository out at one commit into a fresh temporary workspace, over smart HTTP from
- * the Worker: `git init` + `git fetch --depth 1 <url> <sha>` + `git checkout --detach`, with the
+ * the Worker: an empty repository (written here, as `git init` would) + `git fetch --depth 1 <url>
+ * <sha>` + `git checkout --detach`, with the
  * job's own credential as HTTP Basic (`run-<id>:<run token>` or `event-<id>:<event token>`),
  * which reads that job's repository and nothing else, while the job is held; never the
  * controller's secret, and never as a user. The credential goes through git's environment
@@ -8,7 +9,7 @@
  * nothing of it is left in the workspace's `.git`.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -23,6 +24,8 @@ export interface CheckoutOptions {
   dataDir?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Called once the commit is fetched (the job's token is no longer needed), before checkout. */
+  onFetched?: () => void;
 }
 
 export interface Workspace {
@@ -58,6 +61,23 @@ function git(
   });
 }
 
+/**
+ * What `git init` makes that git needs (HEAD, config, objects/, refs/), written here: one git
+ * process fewer on the push → first log line path. No hooks, no sample files, no description.
+ */
+function initRepository(dir: string): void {
+  const gitDir = join(dir, '.git');
+  for (const sub of ['objects/info', 'objects/pack', 'refs/heads', 'refs/tags', 'info']) {
+    mkdirSync(join(gitDir, sub), { recursive: true });
+  }
+  writeFileSync(join(gitDir, 'HEAD'), 'ref: refs/heads/main\n');
+  writeFileSync(
+    join(gitDir, 'config'),
+    '[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n' +
+      '\tlogallrefupdates = true\n',
+  );
+}
+
 /** Fetches `sha` of `repo` into a new directory; the caller removes it when done. */
 export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
   const parent = opts.dataDir ?? tmpdir();
@@ -85,8 +105,9 @@ export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
   const o = { timeoutMs: opts.timeoutMs ?? 120_000, signal: opts.signal };
   try {
     const url = `${opts.baseUrl.replace(/\/+$/, '')}/${opts.repo}.git`;
-    await git(dir, ['init', '-q'], env, o);
+    initRepository(dir);
     await git(dir, ['fetch', '-q', '--no-tags', '--depth', '1', url, opts.sha], env, o);
+    opts.onFetched?.();
     await git(dir, ['checkout', '-q', '--detach', 'FETCH_HEAD'], env, o);
     // A detached HEAD holds the commit id itself (a tag was peeled by the checkout): no
     // `git rev-parse` process on the push → first line path.
