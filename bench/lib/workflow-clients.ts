@@ -28,6 +28,9 @@ export class RecordingBackend implements SandboxBackend {
   get supportsStdin(): boolean | undefined {
     return this.inner.supportsStdin;
   }
+  prepareWorkspace(dir: string): Promise<void> {
+    return this.inner.prepareWorkspace?.(dir) ?? Promise.resolve();
+  }
   check(): Promise<{ ok: boolean; detail: string }> {
     return this.inner.check();
   }

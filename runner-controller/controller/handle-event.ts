@@ -92,8 +92,9 @@ async function handleFromFiles(
   const tokenDone = new Promise<void>((resolve) => (fetched = resolve));
   const fetching = ctx.workspaces
     ? checkout({ ...checkoutOptions(ctx, claimed), onFetched: () => fetched() }).then(
-        (ws) => {
+        async (ws) => {
           ctx.trace?.('event_checked_out', event.id);
+          await ctx.backend.prepareWorkspace?.(ws.dir).catch(() => undefined);
           return ws;
         },
         (err: unknown) => {

@@ -349,6 +349,14 @@ export class LocalBackend implements SandboxBackend {
     this.etcDir = undefined;
   }
 
+  /**
+   * Makes a fresh workspace ready for steps ahead of them (the controller calls it once the
+   * checkout is there, off the push → first log line path): as root, hands it to the steps' uid.
+   */
+  async prepareWorkspace(dir: string): Promise<void> {
+    if (this.asRoot) await this.ownWorkspace(dir);
+  }
+
   /** The step's uid must own the workspace, or it cannot write (or, for a 0700 dir, read) it. */
   private async ownWorkspace(dir: string): Promise<void> {
     const st = statSync(dir);

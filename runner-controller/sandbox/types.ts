@@ -81,6 +81,8 @@ export interface SandboxBackend {
   readonly limitSupport?: LimitSupport | undefined;
   /** Whether `RunSpec.stdin` reaches the command (warm evaluators need it, warm-evaluator.ts). */
   readonly supportsStdin?: boolean;
+  /** Readies a fresh workspace for steps ahead of them (ownership), where the backend needs it. */
+  prepareWorkspace?(dir: string): Promise<void>;
   /** Probe the backend once at start: can it really isolate a step here? */
   check(): Promise<{ ok: boolean; detail: string }>;
   run(spec: RunSpec): Promise<RunResult>;
