@@ -11,7 +11,7 @@ import { loadRepoForAction, REPO_GRANT_HEADER, repoFromGrant } from '../services
 import { edgeCache } from '../services/cache/cache';
 import { loadRepoForJob } from '../services/runs/job-credentials';
 import { advertiseReceivePack, advertiseUploadPackV2 } from '../services/git/advertise';
-import { onPushed } from '../services/git/after-push';
+import { onPushed, recordPush } from '../services/git/after-push';
 import { compactIfNeeded } from '../services/git/compaction';
 import { receivePack } from '../services/git/receive-pack';
 import { protectionGuard } from '../services/git/receive-protection';
@@ -184,7 +184,9 @@ export const gitRoutes = new Hono<AppEnv>()
     const push = receivePack(ctx, decodedBody(c.req.raw), {
       guard,
       onError: (e) => log.error('receive-pack failed', errorFields(e)),
-      onPushed: (refs, head) => onPushed(env, ctx, cache, { refs, head, actorId, rules }, log),
+      onRefsMoved: (refs, head) => recordPush(env, ctx, { refs, head, actorId, rules }, log),
+      onPushed: (refs, head) =>
+        onPushed(env, ctx, cache, { refs, head, actorId, rules }, log, { recorded: true }),
       ...(review ? { review } : {}),
     });
     c.executionCtx.waitUntil(push.done);

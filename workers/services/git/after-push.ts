@@ -1,7 +1,8 @@
 /**
- * What happens after refs moved: the push is logged; the repository record learns it was pushed
- * (pushed_at, updated_at, and the default branch when the first push chose HEAD) and its edge copy
- * is dropped; a `push` workflow event is recorded per updated ref (workflow-events.ts); the packs
+ * What happens after refs moved: the repository record learns it was pushed (pushed_at,
+ * updated_at, and the default branch when the first push chose HEAD) and a `push` workflow event
+ * is recorded per updated ref (workflow-events.ts), as soon as the refs moved (recordPush); then
+ * the push is logged, the repository's edge copy is dropped; the packs
  * are compacted when they need it (compaction.ts); commit messages reference issues and `Fixes #n`
  * on the default branch closes them (issues/push-references.ts); a branch that is the source of
  * open landing requests gives each a new revision (landings/branch-sync.ts). Later capabilities
@@ -35,12 +36,34 @@ export function movedDefaultBranch(head: string, defaultBranch: string): string 
   return branch !== undefined && branch !== defaultBranch ? branch : undefined;
 }
 
+/**
+ * The first part of `onPushed`, on the push → first log line path: the repository record and the
+ * workflow events, then the claims are woken. receive-pack starts it as soon as the refs moved,
+ * while the report goes out (`onRefsMoved`), and `onPushed` is then told it was done.
+ */
+export async function recordPush(env: Env, ctx: GitRepoContext, push: PushSummary, log: Logger) {
+  if (!push.refs.some((r) => r.ok)) return;
+  const db = openDb(env);
+  try {
+    const head = movedDefaultBranch(push.head, ctx.repo.defaultBranch);
+    await markRepoPushed(db, ctx.repo.id, new Date(), head);
+    await recordPushEvents(db, ctx.repo.id, push.refs, push.actorId);
+  } catch (err) {
+    log.error('recording the push failed', errorFields(err));
+  } finally {
+    await db.end();
+  }
+  // The push's events, and the landing events its review recorded, are in: wake the claims.
+  await ringClaims(env);
+}
+
 export async function onPushed(
   env: Env,
   ctx: GitRepoContext,
   cache: EdgeCache,
   push: PushSummary,
   log: Logger,
+  opts: { recorded?: boolean } = {},
 ): Promise<void> {
   const moved = push.refs.filter((r) => r.ok);
   log.info('push', {
@@ -49,21 +72,15 @@ export async function onPushed(
     refs: moved.map((r) => `${r.ref} ${r.oldOid.slice(0, 7)}..${r.newOid.slice(0, 7)}`),
   });
   if (moved.length > 0) {
+    if (!opts.recorded) await recordPush(env, ctx, push, log);
+    const [owner = '', name = ''] = ctx.repo.fullName.split('/');
+    await purgeRepoMeta(cache, owner, name).catch((err: unknown) =>
+      log.error('dropping the edge copy failed', errorFields(err)),
+    );
     // The push's request may have ended: this work has a connection of its own, shared by the
-    // record, the workflow events and the issue references.
+    // issue references and the landings.
     const db = openDb(env);
     try {
-      try {
-        const head = movedDefaultBranch(push.head, ctx.repo.defaultBranch);
-        await markRepoPushed(db, ctx.repo.id, new Date(), head);
-        const [owner = '', name = ''] = ctx.repo.fullName.split('/');
-        await purgeRepoMeta(cache, owner, name);
-        await recordPushEvents(db, ctx.repo.id, push.refs, push.actorId);
-      } catch (err) {
-        log.error('recording the push failed', errorFields(err));
-      }
-      // The push's events, and the landing events its review recorded, are in: wake the claims.
-      await ringClaims(env);
       try {
         const closed = await recordPushReferences(db, ctx, push.refs, push.actorId, new Date());
         if (closed.length > 0) {

@@ -51,6 +51,11 @@ export interface PushedRef extends ReceiveCommand {
 export interface ReceiveHooks {
   /** Judges the commands before the compare-and-swap (branch protection, receive-protection.ts). */
   guard?: PushGuard | undefined;
+  /**
+   * Called as soon as refs changed, while the report goes out (the workflow events: the push →
+   * first log line path); `onPushed` follows once it and the report are done. Must not throw.
+   */
+  onRefsMoved?(refs: PushedRef[], head: string): Promise<void>;
   /** Called after refs changed (events, cache invalidation). Errors are logged, not reported. */
   onPushed?(refs: PushedRef[], head: string): Promise<void>;
   onError?(err: unknown): void;
@@ -95,6 +100,7 @@ async function run(
   let pushed: { results: RefReport[]; head: string };
   // The ref updates RepoObject applied (landing refs in place of `refs/for/…`), for the hooks.
   let applied: PushedRef[] = [];
+  let early: Promise<void> | undefined;
   try {
     const state = await ctx.refs.state(ctx.repo.defaultBranch);
     const got = onlyDeletes(req.commands)
@@ -110,6 +116,7 @@ async function run(
       : await applyCommands(ctx, req, state, got, hooks);
     pushed = done;
     applied = done.applied;
+    early = applied.some((p) => p.ok) ? hooks.onRefsMoved?.(applied, done.head) : undefined;
     await answer(out, req, input, got, pushed.results, done.lines);
   } catch (err) {
     // A fault of ours (storage, RepoObject) after the request was read: say so in words git
@@ -121,8 +128,10 @@ async function run(
       'Plue hit an internal error during this push; run `git ls-remote` to see which refs moved, then push again',
     ).catch(() => undefined);
     await out.close();
+    await early?.catch((e: unknown) => hooks.onError?.(e));
     return;
   }
+  await early?.catch((e: unknown) => hooks.onError?.(e));
   await notify(hooks, applied, pushed.head);
 }
 
