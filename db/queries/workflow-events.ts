@@ -159,6 +159,27 @@ export async function finishEvent(
   return rows.length > 0;
 }
 
+/**
+ * claimed → done for each of `leases` whose holder is at its epoch, in one statement (a batch
+ * of reports); returns the events finished. One not returned was finished or lost its lease.
+ */
+export async function finishEvents(
+  db: Db,
+  leases: { id: string; owner: string; epoch: string }[],
+  now: Date,
+): Promise<EventRow[]> {
+  if (leases.length === 0) return [];
+  return db.query<EventRow>(
+    `UPDATE workflow_events e SET status = 'done', error = NULL, lease_owner = NULL,
+       lease_expires_at = NULL, updated_at = $4
+       FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS l(l_id, l_owner, l_epoch)
+     WHERE e.id = l.l_id AND e.lease_owner = l.l_owner AND e.lease_epoch = l.l_epoch
+       AND e.status = 'claimed'
+     RETURNING ${COLUMNS}`,
+    [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
+  );
+}
+
 /** Expired leases: back to pending, or failed after EVENT_MAX_ATTEMPTS. Returns rows changed. */
 export async function sweepEventLeases(db: Db, now: Date): Promise<number> {
   const rows = await db.query(
