@@ -140,6 +140,35 @@ export async function claimPushSiblings(
   );
 }
 
+/**
+ * claimNextEvent and then claimPushSiblings for it, in one transaction that event claims take in
+ * turn (an advisory lock): otherwise a second claim running at the same moment (another event
+ * lane or controller) takes one of the push's other events and splits the push in two claims,
+ * two checkouts and two evaluations. A claim holds the lock for a few statements.
+ */
+export async function claimEventAndSiblings(
+  db: Db,
+  owner: string,
+  lease: { seconds: number; siblingSeconds: number; now: Date },
+  limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
+): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('workflow-events:claim'))::text AS l`);
+    const { seconds, siblingSeconds, now } = lease;
+    const event = await claimNextEvent(tx, owner, seconds, now, limits.repoOwner, limits.perRepo);
+    if (!event) return undefined;
+    const siblings = await claimPushSiblings(
+      tx,
+      event,
+      owner,
+      siblingSeconds,
+      now,
+      limits.siblings,
+    );
+    return { event, siblings };
+  });
+}
+
 /** claimed → done | failed, only for the lease holder at `epoch` (fencing). */
 export async function finishEvent(
   db: Db,

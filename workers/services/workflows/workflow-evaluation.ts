@@ -6,8 +6,7 @@
 import type { Db } from '../../../db/client';
 import { findRepoById, type RepoRow } from '../../../db/queries/repositories';
 import {
-  claimNextEvent,
-  claimPushSiblings,
+  claimEventAndSiblings,
   finishEvent,
   type EventRow,
 } from '../../../db/queries/workflow-events';
@@ -46,16 +45,18 @@ export async function claimEvent(
 ) {
   if (sweep) await sweepLeases(db, env, origin, now);
   const seconds = leaseSecondsOf(env, leaseSeconds);
+  // Siblings are reported after the claimed event: their leases allow for that on top of the
+  // claim's own lease.
+  const later = seconds + PUSH_EVENT_SIBLINGS / 5;
+  const limits = { repoOwner, perRepo: repoLimitOf(env), siblings: PUSH_EVENT_SIBLINGS };
   for (;;) {
-    const e = await claimNextEvent(db, owner, seconds, now, repoOwner, repoLimitOf(env));
-    if (!e) return undefined;
+    const lease = { seconds, siblingSeconds: later, now };
+    const claimed = await claimEventAndSiblings(db, owner, lease, limits);
+    if (!claimed) return undefined;
+    const { event: e, siblings } = claimed;
     const repo = await findRepoById(db, e.repo_id);
     if (!repo) continue;
     const names = await secretNames(db, repo.id);
-    // Siblings are reported after the claimed event, a few at a time: their leases allow for
-    // five reports a second on top of the claim's own lease.
-    const later = seconds + PUSH_EVENT_SIBLINGS / 5;
-    const siblings = await claimPushSiblings(db, e, owner, later, now, PUSH_EVENT_SIBLINGS);
     return {
       ...claimedOf(e, repo, names, owner, seconds),
       // Reads the event's repository (git) while this claim holds: services/runs/job-credentials.ts.
