@@ -13,7 +13,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJob } from '../runner-controller/sandbox/kubernetes/job-manifest';
-import { parseBytes, settingsFromEnv } from '../runner-controller/sandbox/kubernetes/config';
+import {
+  DEFAULT_SETTINGS,
+  parseBytes,
+  settingsFromEnv,
+} from '../runner-controller/sandbox/kubernetes/config';
 import { deploymentEnv, policyProblems, podTemplates } from './policy';
 import {
   kubectlAvailable,
@@ -117,6 +121,14 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
       }
     ).limits.find((l) => l.type === 'Container')?.max;
     if (!range) throw new Error('no Container max in the LimitRange');
+    // The controller knows the LimitRange's max, so a step asking for more fails before any Job.
+    expect(settings.maxLimits).toEqual({
+      memoryBytes: parseBytes(String(range.memory)),
+      cpus: cpus(String(range.cpu)),
+      ephemeralBytes: parseBytes(String(range['ephemeral-storage'])),
+    });
+    // The program's own defaults are the manifests' (a controller started without them).
+    expect(DEFAULT_SETTINGS.maxLimits).toEqual(settings.maxLimits);
     const egress = find(production, 'NetworkPolicy', 'allow-public-egress').spec as {
       podSelector: { matchLabels: Record<string, string> };
     };
@@ -272,6 +284,16 @@ describe.skipIf(!haveKubectl)('deploy/ manifests', () => {
           (find(o, 'Role', 'plue-runner-controller').rules as { verbs: string[] }[])[1]?.verbs.push(
             'update',
           );
+        },
+      ],
+      [
+        'grants verb create on events',
+        (o) => {
+          const rules = find(o, 'Role', 'plue-runner-controller').rules as {
+            resources: string[];
+            verbs: string[];
+          }[];
+          rules.find((r) => r.resources.includes('events'))?.verbs.push('create');
         },
       ],
       [

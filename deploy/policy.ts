@@ -15,7 +15,8 @@
  *   a step image named, a Role there for its ServiceAccount, and warm pools and concurrency that
  *   fit the namespace's pod quota;
  * - RBAC: no cluster-wide roles or bindings; Roles only in the sandbox namespace, only on Jobs,
- *   Pods, pods/log and pods/exec, with no wildcard and no verb beyond get/list/watch/create/delete;
+ *   Pods, pods/log and pods/exec (no verb beyond get/list/watch/create/delete) and reading
+ *   events (get/list), with no wildcard;
  * - the sandbox namespace: Pod Security `restricted`, a default-deny NetworkPolicy, egress only
  *   to public IPv4 ranges, a ResourceQuota and a LimitRange;
  * - every Deployment has a PodDisruptionBudget that selects its pods.
@@ -45,6 +46,7 @@ const ALLOWED_RBAC: Record<string, string[]> = {
   '/pods': ['get', 'list', 'watch', 'create', 'delete'],
   '/pods/log': ['get'],
   '/pods/exec': ['create', 'get'],
+  '/events': ['get', 'list'],
 };
 
 interface PodTemplate {
@@ -152,7 +154,7 @@ function ruleProblems(id: string, rule: IPolicyRule): string[] {
       const allowed = ALLOWED_RBAC[`${group}/${resource}`];
       if (!allowed) {
         p.push(
-          `${id}: grants ${group || 'core'}/${resource}, outside Jobs, Pods, pods/log and pods/exec`,
+          `${id}: grants ${group || 'core'}/${resource}, outside Jobs, Pods, pods/log, pods/exec and events`,
         );
         continue;
       }

@@ -18,7 +18,10 @@
  * podPidsLimit is the only one), and a step that asks for one is told so. A step whose exec ends
  * by SIGKILL or without a status is explained by its pod's status (pod-end.ts): OOMKilled is
  * reported as out of memory, DeadlineExceeded as timed out, an ephemeral-storage eviction as past
- * the disk limit, as the local backend reports them; any other end of the pod is an error.
+ * the disk limit, as the local backend reports them; a pod killed with nobody to blame as killed,
+ * most likely out of memory (what gVisor's OOM often looks like); any other end is an error.
+ * Limits above the namespace's LimitRange, and a pod the cluster refuses or cannot schedule, fail
+ * the step at once with the reason in its log (pod-start.ts), not after the start timeout.
  */
 import { BatchV1Api, CoreV1Api, Exec, type KubeConfig } from '@kubernetes/client-node';
 import { Readable } from 'node:stream';
@@ -33,7 +36,8 @@ import {
 import type { LimitSupport } from '../cgroup';
 import type { KubernetesSettings, PodLimits } from './config';
 import { labelValue, STEP_CONTAINER } from './job-manifest';
-import type { PodEnd } from './pod-end';
+import { KILLED_CODES, type PodEnd } from './pod-end';
+import { overMax, PodRefused } from './pod-start';
 import { execInPod, type PodExecResult } from './pod-exec';
 import { WarmPool, type PodLease } from './warm-pool';
 import { downloadWorkspace, uploadInputs, type PodRef } from './workspace-sync';
@@ -107,6 +111,13 @@ export class KubernetesBackend implements SandboxBackend {
   async check(): Promise<{ ok: boolean; detail: string }> {
     const s = this.settings;
     const server = this.opts.kubeConfig.getCurrentCluster()?.server ?? 'no cluster';
+    const over = overMax(s.limits, s.maxLimits);
+    if (over.length) {
+      return {
+        ok: false,
+        detail: `the step pods' own limits pass PLUE_K8S_MAX_*: ${over.join('; ')}`,
+      };
+    }
     try {
       await this.core.listNamespacedPod({ namespace: s.namespace, limit: 1 });
       await this.start();
@@ -153,7 +164,6 @@ export class KubernetesBackend implements SandboxBackend {
     const started = performance.now();
     const empty = { exitCode: null, timedOut: false, outputBytes: 0, droppedBytes: 0 };
     if (spec.signal?.aborted) return { ...empty, cancelled: true, durationMs: 0 };
-    await this.start();
     const asked = this.limitsFor(spec);
     const { notHeld } = asked;
     // Workflow evaluation (read-only, seconds long, on the push → first line path) takes a warm
@@ -164,6 +174,17 @@ export class KubernetesBackend implements SandboxBackend {
       asked.limits.cpus <= pool.cpus &&
       asked.limits.ephemeralBytes <= pool.ephemeralBytes;
     const limits = spec.workspaceReadOnly && fits ? pool : asked.limits;
+    const over = overMax(limits, this.settings.maxLimits);
+    if (over.length) {
+      await this.refused(
+        spec,
+        new PodRefused(
+          `the step asks for more than the sandbox namespace allows per pod (its LimitRange): ` +
+            over.join('; '),
+        ),
+      );
+    }
+    await this.start();
     const stop = new AbortController();
     let timedOut = false;
     let cancelled = false;
@@ -192,7 +213,8 @@ export class KubernetesBackend implements SandboxBackend {
       await uploadInputs(ref, spec.cwd, spec.mounts ?? []);
       const { error: _error, ...outcome } = await this.runStepIn(ref, spec, stop.signal);
       // Killed, or the connection dropped: did the pod end, and why?
-      const killed = outcome.exitCode === null || outcome.exitCode === KILLED_EXIT;
+      // 128 and 143 too: what runsc has reported for a sandbox killed at its memory limit.
+      const killed = outcome.exitCode === null || KILLED_CODES.has(outcome.exitCode);
       const end =
         killed && !stop.signal.aborted
           ? await this.pool.ending(lease, this.settings.endGraceMs)
@@ -200,14 +222,24 @@ export class KubernetesBackend implements SandboxBackend {
       if (end && !stop.signal.aborted) {
         return finish({ ...outcome, timedOut, ...(await this.limitHit(spec, end, limits)) });
       }
+      if (outcome.exitCode === KILLED_EXIT && !stop.signal.aborted) {
+        await say(
+          spec,
+          "the step ended with SIGKILL's exit status (137) while its pod kept running: not by Plue " +
+            '(no timeout, no cancel) nor a deadline, and Kubernetes reported no OOM kill; its ' +
+            `memory limit is ${mib(limits.memoryBytes)}`,
+        );
+      }
       if (!spec.workspaceReadOnly && outcome.exitCode !== null && !stop.signal.aborted) {
         await downloadWorkspace(ref, spec.cwd);
       }
       return finish({ ...outcome, timedOut });
     } catch (err) {
+      if (err instanceof PodRefused && !stop.signal.aborted) await this.refused(spec, err);
       if (!stop.signal.aborted) {
-        // The exec or a copy failed because the pod ended under it (evicted, say).
-        const end = lease ? await this.pool.ending(lease, 0) : undefined;
+        // The exec or a copy failed because the pod ended under it (evicted, say, or its
+        // sandbox killed at the memory limit): the kubelet says so a moment later.
+        const end = lease ? await this.pool.ending(lease, this.settings.endGraceMs) : undefined;
         if (!end) throw err;
         return finish({ ...empty, timedOut, ...(await this.limitHit(spec, end, limits)) });
       }
@@ -234,10 +266,26 @@ export class KubernetesBackend implements SandboxBackend {
     limits: PodLimits,
   ): Promise<Partial<RunResult>> {
     if (end.kind === 'other') throw new Error(`the step's pod ended: ${end.detail}`);
-    await spec.onOutput('stderr', Buffer.from(`\nplue: the step's pod ended: ${end.detail}\n`));
+    await say(spec, `the step's pod ended: ${end.detail}`);
+    if (end.kind === 'killed') {
+      // Not certain enough to call it out of memory (pod-end.ts): said so, not claimed.
+      await say(
+        spec,
+        `the step was killed, not by Plue (no timeout, no cancel) nor a deadline; most likely ` +
+          `it ran out of memory (limit ${mib(limits.memoryBytes)}): under gVisor a pod past its ` +
+          'memory limit is killed whole and not always reported as OOMKilled',
+      );
+      return {};
+    }
     if (end.kind === 'oom') return { oomKilled: true };
     if (end.kind === 'deadline') return { timedOut: true };
     return { diskExceededBytes: limits.ephemeralBytes };
+  }
+
+  /** A pod the cluster will not start: its reason in the step's log, then the step fails. */
+  private async refused(spec: RunSpec, err: PodRefused): Promise<never> {
+    await say(spec, err.message);
+    throw err;
   }
 
   private podRef(lease: PodLease, signal: AbortSignal): PodRef {
@@ -264,4 +312,13 @@ export class KubernetesBackend implements SandboxBackend {
     }
     return res;
   }
+}
+
+/** A line of Plue's own in the step's log (stderr), as the executor writes its notes. */
+async function say(spec: RunSpec, text: string): Promise<void> {
+  await spec.onOutput('stderr', Buffer.from(`\nplue: ${text}\n`));
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
 }

@@ -4,7 +4,10 @@
  * `plue-sandbox` namespace, the `gvisor` RuntimeClass, the LimitRange's default limits), so a
  * controller deployed from the manifests needs only the step image. A pod's memory and CPU are the
  * controller's step limits (PLUE_STEP_MEMORY_MB, PLUE_STEP_CPUS: sandbox/limits.ts), the same
- * settings the local backend enforces with cgroups. Documented in docs/deploy.md.
+ * settings the local backend enforces with cgroups. The most a step pod may ask for
+ * (PLUE_K8S_MAX_*) is the sandbox namespace's LimitRange `max` (deploy/base/sandbox/
+ * limit-range.yaml; deploy/manifests.test.ts checks the two agree): a step asking for more fails
+ * at once rather than leaving a Job whose pod admission refuses. Documented in docs/deploy.md.
  */
 import { stepLimitsFromEnv } from '../limits';
 
@@ -26,12 +29,21 @@ export interface KubernetesSettings {
   warmPoolNetwork: number;
   /** Limits of every pod unless a step asks for others (then it gets a cold pod of its own). */
   limits: PodLimits;
+  /** The most a pod may ask for: the sandbox namespace's LimitRange `max` per Container. */
+  maxLimits: PodLimits;
   /** Requests (what the scheduler reserves) as a fraction of the limits. */
   requestRatio: number;
   /** How long a warm pod may idle before its Job's deadline ends it (and the pool replaces it). */
   warmIdleSeconds: number;
   /** Longest wait for a cold pod to be scheduled and its image pulled. */
   startTimeoutMs: number;
+  /**
+   * How long a claimed pod may stay Pending as Unschedulable (no node fits it) before its step
+   * fails with the scheduler's message; long enough for a cluster autoscaler to add a node.
+   */
+  unschedulableGraceMs: number;
+  /** How often a step waiting for its pod to appear asks for its Job's FailedCreate events. */
+  startPollMs: number;
   /**
    * How long a step whose exec ended by SIGKILL (or without a status) waits for the watch to say
    * whether its pod ended (OOM-killed, evicted, past its deadline) before it is reported as
@@ -53,9 +65,12 @@ export const DEFAULT_SETTINGS: KubernetesSettings = {
   warmPool: 2,
   warmPoolNetwork: 1,
   limits: { memoryBytes: 2 * 1024 ** 3, cpus: 2, ephemeralBytes: 4 * 1024 ** 3 },
+  maxLimits: { memoryBytes: 8 * 1024 ** 3, cpus: 4, ephemeralBytes: 16 * 1024 ** 3 },
   requestRatio: 0.25,
   warmIdleSeconds: 3600,
   startTimeoutMs: 300_000,
+  unschedulableGraceMs: 120_000,
+  startPollMs: 1000,
   endGraceMs: 5000,
   nameservers: ['8.8.8.8', '1.1.1.1'],
   uid: 1001,
@@ -77,6 +92,13 @@ export function parseBytes(text: string): number {
     T: 1e12,
   };
   return Math.round(Number(m[1]) * (m[2] ? (units[m[2]] ?? 1) : 1));
+}
+
+/** CPUs as a number or a Kubernetes quantity (`4`, `0.5`, `500m`). */
+export function parseCpus(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(text.trim());
+  if (!m) throw new Error(`not a CPU amount: ${JSON.stringify(text)} (e.g. 4, 500m)`);
+  return Number(m[1]) / (m[2] ? 1000 : 1);
 }
 
 function count(name: string, text: string | undefined, fallback: number): number {
@@ -107,10 +129,26 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Kubern
         ? parseBytes(env.PLUE_K8S_EPHEMERAL_STORAGE)
         : d.limits.ephemeralBytes,
     },
+    maxLimits: {
+      memoryBytes: env.PLUE_K8S_MAX_MEMORY
+        ? parseBytes(env.PLUE_K8S_MAX_MEMORY)
+        : d.maxLimits.memoryBytes,
+      cpus: env.PLUE_K8S_MAX_CPUS ? parseCpus(env.PLUE_K8S_MAX_CPUS) : d.maxLimits.cpus,
+      ephemeralBytes: env.PLUE_K8S_MAX_EPHEMERAL_STORAGE
+        ? parseBytes(env.PLUE_K8S_MAX_EPHEMERAL_STORAGE)
+        : d.maxLimits.ephemeralBytes,
+    },
     requestRatio: d.requestRatio,
     warmIdleSeconds: count('PLUE_K8S_WARM_IDLE_SECONDS', env.PLUE_K8S_WARM_IDLE_SECONDS, 3600),
     startTimeoutMs:
       count('PLUE_K8S_START_TIMEOUT_SECONDS', env.PLUE_K8S_START_TIMEOUT_SECONDS, 300) * 1000,
+    unschedulableGraceMs:
+      count(
+        'PLUE_K8S_UNSCHEDULABLE_GRACE_SECONDS',
+        env.PLUE_K8S_UNSCHEDULABLE_GRACE_SECONDS,
+        d.unschedulableGraceMs / 1000,
+      ) * 1000,
+    startPollMs: d.startPollMs,
     endGraceMs: d.endGraceMs,
     nameservers: (env.PLUE_K8S_NAMESERVERS ?? d.nameservers.join(','))
       .split(',')

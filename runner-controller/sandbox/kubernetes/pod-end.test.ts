@@ -2,7 +2,9 @@
 // (test/helpers/fake-kubernetes), which plays the kubelet's and job controller's ways of ending a
 // pod with the status shapes they write, a step whose container is OOM-killed says "out of
 // memory" (not "exit 137"), one past its pod's or Job's activeDeadlineSeconds "timed out", one
-// evicted for ephemeral storage "disk limit"; any other end of its pod is an error naming it.
+// evicted for ephemeral storage "disk limit"; one whose sandbox was killed with no OOMKilled
+// reason (how gVisor's OOM often reads) "killed, most likely out of memory (limit X)", never a
+// certain OOM; any other end of its pod is an error naming it.
 // Also: stopping a step deletes its Job (the DELETE arrives, and the pod is gone), whether it was
 // running, still waiting for its pod, or on a warm pod (which the pool then replaces).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +18,7 @@ import {
   jobDeadline,
   oomKill,
   podDeadline,
+  sandboxKilled,
 } from '../../../test/helpers/fake-kubernetes/kubelet';
 import { FakeKubernetes } from '../../../test/helpers/fake-kubernetes/server';
 import type { ExecutorEvent } from '../../executor/events';
@@ -168,7 +171,34 @@ describe('a step stopped by a limit of its pod', () => {
     expect(outcome).toMatchObject({ status: 'failure', exitCode: 137 });
     expect(outcome.note).toBeUndefined();
     expect(log).not.toContain('ran out of memory');
+    // Said what is known, and nothing more: no memory verdict.
+    expect(log).toContain("ended with SIGKILL's exit status (137) while its pod kept running");
+    expect(log).toContain('Kubernetes reported no OOM kill; its memory limit is 2048 MiB');
   });
+
+  it('is killed too when the exec itself answered 128, as older runsc does', async () => {
+    const { outcome, log } = await step(backend(), 'echo started; sleep 0.3; exit 128', (pod) =>
+      sandboxKilled(fake, pod, 128, 0, false),
+    );
+    expect(outcome).toMatchObject({ status: 'failure', exitCode: 128 });
+    expect(log).toContain(`the step's pod ended: Error: exit code 128`);
+    expect(log).toContain('most likely it ran out of memory (limit 2048 MiB)');
+  });
+
+  for (const code of [137, 128, 143]) {
+    it(`is killed, most likely out of memory, when its sandbox ended with ${code} and no reason`, async () => {
+      const b = backend({ limits: { ...DEFAULT_SETTINGS.limits, memoryBytes: 1024 ** 3 } });
+      const { outcome, log } = await step(b, 'echo started; sleep 60', (pod) =>
+        sandboxKilled(fake, pod, code, 300),
+      );
+      expect(outcome.status).toBe('failure');
+      expect(outcome.oomKilled).toBeUndefined();
+      expect(outcome.note).not.toBe('out of memory');
+      expect(log).toContain(`the step's pod ended: Error: exit code ${code}`);
+      expect(log).toContain('most likely it ran out of memory (limit 1024 MiB)');
+      expect(log).not.toContain('the step ran out of memory and was killed');
+    });
+  }
 });
 
 describe('stopping a step deletes its pod', () => {
@@ -257,6 +287,49 @@ describe('classifyPodEnd', () => {
     ).toBeUndefined();
   });
 
+  it('calls a container killed with nobody to blame killed, and one deleted or disrupted not', () => {
+    const ended = (exitCode: number, reason?: string, extra: Partial<V1Pod> = {}): V1Pod => ({
+      ...extra,
+      status: {
+        phase: 'Failed',
+        ...extra.status,
+        containerStatuses: [
+          {
+            name: 'step',
+            image: 'x',
+            imageID: 'x',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode, ...(reason ? { reason } : {}) } },
+          },
+        ],
+      },
+    });
+    for (const code of [137, 128, 143]) {
+      expect(classifyPodEnd(ended(code, 'Error'))).toEqual({
+        kind: 'killed',
+        detail: `Error: exit code ${code}`,
+      });
+      expect(classifyPodEnd(ended(code))?.kind).toBe('killed');
+    }
+    // OOMKilled stays certain; other codes and reasons are no kill.
+    expect(classifyPodEnd(ended(137, 'OOMKilled'))?.kind).toBe('oom');
+    expect(classifyPodEnd(ended(1, 'Error'))?.kind).toBe('other');
+    expect(classifyPodEnd(ended(137, 'Completed'))?.kind).toBe('other');
+    // Deleted (drained, kubectl delete, the Job's deadline) or disrupted (preempted): not memory.
+    const deleted = ended(137, 'Error', { metadata: { deletionTimestamp: new Date() } });
+    expect(classifyPodEnd(deleted)?.kind).toBe('other');
+    const preempted = ended(137, 'Error', {
+      status: {
+        conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' }],
+      },
+    });
+    expect(classifyPodEnd(preempted)?.kind).toBe('other');
+    // A pod past its own deadline is timed out, whatever its container says.
+    const late = ended(137, 'Error', { status: { phase: 'Failed', reason: 'DeadlineExceeded' } });
+    expect(classifyPodEnd(late)?.kind).toBe('deadline');
+  });
+
   it('never throws on truncated or random statuses', () => {
     for (let i = 0; i < 300; i++) {
       const junk = JSON.parse(
@@ -278,7 +351,7 @@ describe('classifyPodEnd', () => {
       })();
       expect(
         end === undefined ||
-          ['oom', 'deadline', 'disk', 'other'].includes((end as { kind: string }).kind),
+          ['oom', 'deadline', 'disk', 'killed', 'other'].includes((end as { kind: string }).kind),
       ).toBe(true);
     }
   });

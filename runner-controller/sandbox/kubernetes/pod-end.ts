@@ -9,18 +9,29 @@
  * - the pod was `Evicted` for ephemeral storage: its own limit (the container's
  *   ephemeral-storage, an emptyDir's sizeLimit, or the pod's total), or a node short of disk
  *   while the pod used more than it requested. Evictions for anything else (memory pressure on
- *   the node) are the node's trouble, not the step's, and are reported as they are.
+ *   the node) are the node's trouble, not the step's, and are reported as they are;
+ * - `killed`: the step container was killed (exit 137, or 128/143, reason `Error` or none) while
+ *   nobody deleted or disrupted the pod and no deadline passed. Under gVisor that is what a pod
+ *   past its memory limit often looks like: gVisor does no memory limiting of its own; the host
+ *   kernel's OOM killer kills the sandbox (the gVisor kernel with every process in it) at the
+ *   pod's cgroup limit, and whether the kubelet then says `OOMKilled` depends on the runsc and
+ *   containerd versions (google/gvisor#2433: `Error`, exit 128; #9723: exit 128 or 143 under
+ *   cgroup v2; #12838: `Error`, exit 137 on arm64 while x86-64 says `OOMKilled`). So it is
+ *   reported as killed, most likely out of memory, and never as a certain OOM (docs/deploy.md).
  */
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import { STEP_CONTAINER } from './job-manifest';
 
-export type PodEndKind = 'oom' | 'deadline' | 'disk' | 'other';
+export type PodEndKind = 'oom' | 'deadline' | 'disk' | 'killed' | 'other';
 
 export interface PodEnd {
   kind: PodEndKind;
   /** What the API said (reason: message), for the step's log. */
   detail: string;
 }
+
+/** Exit codes of a container whose sandbox was killed: SIGKILL's, and runsc's (see above). */
+export const KILLED_CODES: ReadonlySet<number> = new Set([137, 128, 143]);
 
 const DISK_EVICTION =
   /ephemeral[- ]?(local )?storage|EmptyDir volume|low on resource: ephemeral-storage/i;
@@ -58,6 +69,22 @@ export function classifyPodEnd(pod: V1Pod | undefined, job?: V1Job): PodEnd | un
       c.reason === 'DeadlineExceeded',
   );
   if (failed) return { kind: 'deadline', detail: said(failed.reason, failed.message) };
+  // Killed with no one to blame: not deleted, not disrupted (preempted, drained), no deadline.
+  const disrupted = (status?.conditions ?? []).some(
+    (c) => c?.type === 'DisruptionTarget' && c.status === 'True',
+  );
+  if (
+    term &&
+    KILLED_CODES.has(term.exitCode) &&
+    (term.reason === undefined || term.reason === 'Error') &&
+    !pod?.metadata?.deletionTimestamp &&
+    !disrupted
+  ) {
+    return {
+      kind: 'killed',
+      detail: said(term.reason ?? 'terminated', `exit code ${term.exitCode}`),
+    };
+  }
   if (status?.phase === 'Failed' || status?.phase === 'Succeeded') {
     const why = said(status.reason, status.message) || said(term?.reason, term?.message);
     return { kind: 'other', detail: `${status.phase}${why ? `: ${why}` : ''}` };

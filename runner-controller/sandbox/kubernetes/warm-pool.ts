@@ -7,7 +7,8 @@
  * it after a pause. Each pod lives in a Job of its own; a pod is used by one step and then its
  * Job is deleted with propagationPolicy Background. Nothing here is shared between controllers:
  * every object carries this controller's label, and what a crashed controller leaves behind ends
- * at its Jobs' activeDeadlineSeconds.
+ * at its Jobs' activeDeadlineSeconds. A step waiting for its pod fails at once when the cluster
+ * will never start it (pod-start.ts): its Job or pod refused, or no node fits it past a grace.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -22,6 +23,7 @@ import {
 import type { KubernetesSettings, PodLimits } from './config';
 import { buildJob, LABEL_CONTROLLER, STEP_CONTAINER } from './job-manifest';
 import { classifyPodEnd, type PodEnd } from './pod-end';
+import { apiErrorMessage, PodRefused, startRefusal, unschedulable } from './pod-start';
 
 export interface PoolOptions {
   kubeConfig: KubeConfig;
@@ -52,6 +54,9 @@ interface JobState {
   failed?: string;
   /** The pod as last seen (its status says why it ended). */
   lastPod?: V1Pod;
+  /** Since when (first seen) and why the scheduler finds no node for the pod. */
+  unschedulable?: { since: number; message: string };
+  claimedAt?: number;
   waiters: { resolve(): void; reject(err: Error): void }[];
   /** Called once when the pod ends (ending() waits on it). */
   endWaiters: (() => void)[];
@@ -153,6 +158,7 @@ export class WarmPool {
     const state = this.jobs.get(name);
     if (!state) throw new Error(`sandbox job ${name} vanished`);
     state.claimed = true;
+    state.claimedAt = Date.now();
     this.refill();
     try {
       await this.whenReady(name, state, signal);
@@ -298,6 +304,11 @@ export class WarmPool {
       });
     } catch (err) {
       this.jobs.delete(name);
+      const code = (err as { code?: unknown }).code;
+      // Refused (403 Forbidden, 422 Invalid…): no retry will do better; say what the server said.
+      if (typeof code === 'number' && code >= 400 && code < 500 && code !== 409) {
+        throw new PodRefused(`the API server refused the step's Job: ${apiErrorMessage(err)}`);
+      }
       throw err;
     }
     this.created.push(name);
@@ -314,8 +325,12 @@ export class WarmPool {
       );
       const onAbort = () => fail(new Error('aborted while the sandbox pod started'));
       signal?.addEventListener('abort', onAbort, { once: true });
+      const poll = setInterval(() => {
+        void this.startFailure(name, state).then((why) => why && fail(new PodRefused(why)));
+      }, this.opts.settings.startPollMs);
       const done = () => {
         clearTimeout(timer);
+        clearInterval(poll);
         signal?.removeEventListener('abort', onAbort);
       };
       const fail = (err: Error) => {
@@ -332,6 +347,11 @@ export class WarmPool {
     });
   }
 
+  private startFailure(name: string, state: JobState): Promise<string | undefined> {
+    const { core, settings } = this.opts;
+    return startRefusal({ core, settings, job: name, ...state });
+  }
+
   private observe(pod: V1Pod): void {
     const job = jobOf(pod);
     const state = job ? this.jobs.get(job) : undefined;
@@ -343,6 +363,10 @@ export class WarmPool {
       this.lost(pod, ended);
       return;
     }
+    const stuck = unschedulable(pod);
+    state.unschedulable = stuck
+      ? { since: state.unschedulable?.since ?? Date.now(), message: stuck }
+      : undefined;
     if (!state.ready && podReady(pod)) {
       state.ready = true;
       for (const w of state.waiters.splice(0)) w.resolve();

@@ -3,8 +3,10 @@
  * with the status shapes they write: an OOM kill (the exec answers exit 137, then the container
  * is `terminated` with reason `OOMKilled`), the pod's activeDeadlineSeconds (phase Failed, reason
  * `DeadlineExceeded`), the Job's (a `FailureTarget` then `Failed` condition with reason
- * `DeadlineExceeded`, its pods deleted between them) and an eviction (phase Failed, reason
- * `Evicted`, a `DisruptionTarget` condition).
+ * `DeadlineExceeded`, its pods deleted between them), an eviction (phase Failed, reason
+ * `Evicted`, a `DisruptionTarget` condition), a sandbox killed with no OOMKilled reason (as
+ * gVisor's OOM often reads), and the scheduler's word on a pod no node fits (PodScheduled False,
+ * reason Unschedulable).
  */
 import type { FakeKubernetes } from './server';
 
@@ -87,6 +89,52 @@ export function jobDeadline(fake: FakeKubernetes, name: string): void {
       status: { conditions: [condition('FailureTarget'), condition('Failed')], failed: 1 },
     });
   }
+}
+
+/**
+ * The whole sandbox was killed (the host's OOM killer took gVisor's kernel) and the runtime
+ * reported no OOM: the exec ends, then the container is `terminated`, reason `Error`, with
+ * `exitCode` (137, or 128/143 as older runsc versions say).
+ */
+export function sandboxKilled(
+  fake: FakeKubernetes,
+  name: string,
+  exitCode = 137,
+  afterMs = 0,
+  /** false: leave the processes to end by themselves (an exec that answers another status). */
+  kill = true,
+) {
+  if (kill) fake.runtimes.get(name)?.killAll(false);
+  setTimeout(() => {
+    const pod = fake.store.objects.Pod.get(name);
+    if (!pod) return;
+    fake.store.write('MODIFIED', {
+      ...pod,
+      status: { phase: 'Failed', containerStatuses: [terminatedStep(exitCode, 'Error')] },
+    });
+  }, afterMs);
+}
+
+/** The scheduler found no node for a Pending pod (hold it Pending first: `fake.holdPods`). */
+export function unschedulable(fake: FakeKubernetes, name: string, message: string): void {
+  const pod = fake.store.objects.Pod.get(name);
+  if (!pod) return;
+  fake.store.write('MODIFIED', {
+    ...pod,
+    status: {
+      phase: 'Pending',
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message,
+          lastProbeTime: null,
+          lastTransitionTime: new Date().toISOString(),
+        },
+      ],
+    },
+  });
 }
 
 /** The step container's status once it has ended, as the kubelet writes it. */

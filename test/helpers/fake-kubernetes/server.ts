@@ -7,6 +7,10 @@
  * leaves them, as the garbage collector does), and a job controller that makes one pod per Job
  * and starts it (or holds it Pending until the test releases it). Exec runs the command for real
  * (pod-process.ts); the kubelet's and job controller's ways of ending a pod are in kubelet.ts.
+ * With `limitRangeMax` set, the job controller's pod create goes through the LimitRanger
+ * (admission.ts): a refused pod is not made, and the Job gets a `FailedCreate` Warning event
+ * ("Error creating: …", as the job controller records it), listed at /api/v1/…/events with
+ * `fieldSelector`. `refuseNextJob` answers the next Job create with an error Status.
  * What tests need to look at is recorded: created Jobs as sent, deletions with their policy,
  * watch requests with their resourceVersion, exec commands.
  */
@@ -17,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { WebSocketServer } from 'ws';
+import { limitRangeRefusal } from './admission';
 import { FakePodRuntime } from './pod-process';
 import { matchesSelector, Store, type KObject, type Kind } from './store';
 
@@ -50,6 +55,12 @@ export class FakeKubernetes {
   expired = 0;
   /** While true, new pods stay Pending (scheduling, image pull) until `releasePods()`. */
   holdPods = false;
+  /** The sandbox namespace's LimitRange `max` per Container (e.g. { memory: '8Gi' }), if any. */
+  limitRangeMax: Record<string, string> | undefined;
+  /** The answer to the next Job create (then cleared), e.g. a 403 for a full quota. */
+  refuseNextJob: { code: number; reason: string; message: string } | undefined;
+  /** Events (core/v1), oldest first. */
+  readonly events: Record<string, unknown>[] = [];
   /** The pods' processes, by pod name. */
   readonly runtimes = new Map<string, FakePodRuntime>();
   private readonly open = new Set<ServerResponse>();
@@ -151,6 +162,9 @@ export class FakeKubernetes {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.method === 'GET' && /^\/api\/v1\/namespaces\/[^/]+\/events$/.test(url.pathname)) {
+      return this.listEvents(res, url.searchParams.get('fieldSelector') ?? '');
+    }
     const m =
       /^\/(?:api\/v1|apis\/batch\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(?:\/(log))?$/.exec(
         url.pathname,
@@ -235,9 +249,49 @@ export class FakeKubernetes {
     res.end();
   }
 
+  /** Events whose fields match every `a=b` term (involvedObject.kind, .name, reason, type). */
+  private listEvents(res: ServerResponse, selector: string): void {
+    const field = (e: Record<string, unknown>, path: string): unknown =>
+      path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], e);
+    const terms = selector
+      .split(',')
+      .filter(Boolean)
+      .map((t) => t.split(/==?/) as [string, string]);
+    const items = this.events.filter((e) => terms.every(([k, v]) => field(e, k) === v));
+    this.send(res, 200, {
+      kind: 'EventList',
+      apiVersion: 'v1',
+      metadata: { resourceVersion: this.store.resourceVersion },
+      items,
+    });
+  }
+
+  /** Record an event on an object, as a controller's event recorder does. */
+  recordEvent(ns: string, kind: Kind, name: string, type: string, reason: string, message: string) {
+    const now = new Date().toISOString();
+    this.events.push({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `${name}.${randomBytes(8).toString('hex')}`, namespace: ns },
+      involvedObject: { kind, name, namespace: ns },
+      reason,
+      message,
+      type,
+      source: { component: 'job-controller' },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    });
+  }
+
   private createJob(res: ServerResponse, ns: string, job: KObject): void {
     if (this.store.objects.Job.has(job.metadata.name)) {
       return this.send(res, 409, status(409, 'AlreadyExists', job.metadata.name));
+    }
+    const refusal = this.refuseNextJob;
+    if (refusal) {
+      this.refuseNextJob = undefined;
+      return this.send(res, refusal.code, status(refusal.code, refusal.reason, refusal.message));
     }
     this.createdJobs.push(structuredClone(job));
     const stored = this.store.write('ADDED', {
@@ -252,7 +306,16 @@ export class FakeKubernetes {
       metadata?: { labels?: Record<string, string> };
       spec?: Record<string, unknown>;
     };
-    const podName = `${job.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+    const generateName = `${job.metadata.name}-`;
+    const refused = this.limitRangeMax
+      ? limitRangeRefusal({ metadata: { generateName }, spec: template.spec }, this.limitRangeMax)
+      : undefined;
+    if (refused) {
+      const name = job.metadata.name;
+      this.recordEvent(ns, 'Job', name, 'Warning', 'FailedCreate', `Error creating: ${refused}`);
+      return;
+    }
+    const podName = `${generateName}${randomBytes(3).toString('hex').slice(0, 5)}`;
     this.runtimes.set(podName, new FakePodRuntime(join(this.root, podName), SDK_DIR));
     const pod = this.store.write('ADDED', {
       apiVersion: 'v1',
