@@ -1,8 +1,8 @@
 /**
  * The formats the Worker shares with the Durable Objects: the types and pure codecs of what
  * crosses a stub (repository state, push requests, run log chunks, viewer policies, archive
- * keys). Importing this never loads a Durable Object class (nor `cloudflare:workers`), so Node
- * unit tests of services can use it.
+ * keys, the claims doorbell's marks). Importing this never loads a Durable Object class (nor
+ * `cloudflare:workers`), so Node unit tests of services can use it.
  */
 
 // RepoObject: the repository state the git services read, and a push's request and outcome.
@@ -25,3 +25,6 @@ export {
   type ViewerPolicy,
 } from './run-stream/run-access';
 export { archiveKeys } from './run-stream/run-archive';
+
+// ClaimBell: where a held claim's wait starts from, and the bell's answer.
+export type { BellAnswer, BellMark, BellSince } from './claim-bell/bell';

@@ -3,6 +3,7 @@
  * types their stubs). The Worker imports Durable Object code only from here and from
  * `formats.ts` (what crosses a stub), both lint-enforced.
  */
+export { ClaimBell } from './claim-bell/claim-bell';
 export { NonceObject } from './nonce/nonce-object';
 export { RateLimiter } from './rate-limiter/rate-limiter';
 export { RepoObject } from './repo/repo-object';

@@ -3,7 +3,13 @@
  * these (`c.env`, `c.var`); there is no module-level state.
  */
 import type { Db } from '../db/client';
-import type { NonceObject, RateLimiter, RepoObject, RunStream } from '../durable-objects';
+import type {
+  ClaimBell,
+  NonceObject,
+  RateLimiter,
+  RepoObject,
+  RunStream,
+} from '../durable-objects';
 import type { Logger } from '../common/log';
 import type { MemoryTiers } from './services/cache/memory-cache';
 import type { Component } from '../common/dev-secret';
@@ -51,6 +57,8 @@ export interface Env {
   NONCES: DurableObjectNamespace<NonceObject>;
   /** Rate-limit windows: one instance per client key. */
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** The doorbell held claims wait on: one named instance ("claims"; runs/claim-bell.ts). */
+  CLAIM_BELL: DurableObjectNamespace<ClaimBell>;
   /** Comma-separated EIP-155 chain ids accepted at sign-in (default "1"). */
   SIWE_CHAIN_IDS?: string;
   /** JSON-RPC URL used to verify contract-wallet (EIP-1271/6492) signatures; unset: EOAs only. */

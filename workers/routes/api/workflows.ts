@@ -74,7 +74,7 @@ export const workflowApiRoutes = new Hono<AppEnv>()
     const found = await loadRunForViewer(c.var.db, actor, owner, repo, id);
     await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
     requireUser(actor);
-    const again = await rerunRun(c.var.db, found.repo, found.run, actor.user.id, origin(c));
+    const again = await rerunRun(c.var.db, c.env, found.repo, found.run, actor.user.id, origin(c));
     return c.json(runView(again, found.repo, origin(c)), 201);
   })
   .get(`${BASE}/actions/secrets`, async (c) => {

@@ -41,6 +41,7 @@ import {
   sweepLeases,
 } from '../../services/runs/workflow-leases';
 import { sweepNeeded, waitForClaim, workReady } from '../../services/runs/claim-wait';
+import { bellWait, ringClaims } from '../../services/runs/claim-bell';
 import { scheduledTick } from '../../services/workflows/workflow-cron';
 import { recordScheduledEvents } from '../../services/workflows/workflow-schedule';
 import {
@@ -66,7 +67,8 @@ const EVALUATION_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * A claim of `kind` (events or runs) for the asking controller, held up to its `wait_seconds`
- * until work is ready (services/runs/claim-wait.ts); 204 when there is none.
+ * until work is ready (services/runs/claim-wait.ts); 204 when there is none. An answer after a
+ * wait says in `X-Plue-Claim-Looks` how often the wait read the queue (tests, operators).
  */
 async function heldClaim(
   c: Context<AppEnv>,
@@ -74,6 +76,8 @@ async function heldClaim(
   claim: typeof claimEvent | typeof claimRun,
 ): Promise<Response> {
   const body = await jsonInput(c, claimRequest);
+  const ready = workReady(c.var.db, c.env, kind, body.repo_owner);
+  let looks = 0;
   const claimed = await waitForClaim(
     async () => {
       const now = new Date();
@@ -89,10 +93,15 @@ async function heldClaim(
         sweep,
       );
     },
-    workReady(c.var.db, c.env, kind, body.repo_owner),
+    () => {
+      looks++;
+      return ready();
+    },
     body.wait_seconds,
+    bellWait(c.env),
     c.req.raw.signal,
   );
+  if (body.wait_seconds) c.header('X-Plue-Claim-Looks', String(looks));
   return claimed ? c.json(claimed) : c.body(null, 204);
 }
 
@@ -140,6 +149,7 @@ export const internalControllerRoutes = new Hono<AppEnv>()
     const id = eventIdOf(c.req.param('id'));
     const body = await jsonInput(c, failEventRequest);
     await failEvent(c.var.db, id, leaseOf(body), body.error, new Date());
+    void ringClaims(c.env, c.executionCtx); // the event's place under the repository's limit is free
     return c.body(null, 204);
   })
   .post('/runs/claim', (c) => heldClaim(c, 'runs', claimRun))

@@ -29,6 +29,7 @@ import { plausibleRepoName } from '../../services/repos/authz';
 import { internalRepoById, internalRepoByName } from '../../services/repos/repo-lookup';
 import { publicOrigin } from '../../services/platform/public-url';
 import { runView } from '../../services/runs/runs-view';
+import { ringClaims } from '../../services/runs/claim-bell';
 import { createRunRequest } from '../../../common/schemas/internal-runs';
 import { jsonInput } from '../input';
 
@@ -46,6 +47,7 @@ export const internalRunRoutes = new Hono<AppEnv>()
     if (!repo) throw AppError.notFound('Repository not found', 'repo_not_found');
     const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));
     await publishRunToken(c.env, run.id, run.token_hash, run.lease_epoch);
+    void ringClaims(c.env, c.executionCtx);
     return c.json({ run: runView(run, repo, publicOrigin(c.env)), token }, 201);
   })
   .post('/:id/events', async (c) => {

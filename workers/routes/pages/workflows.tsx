@@ -70,6 +70,6 @@ export const workflowPageRoutes = new Hono<AppEnv>()
     const found = await loadRunForViewer(c.var.db, actor, owner, repo, id);
     await loadRepoForAction(c.var.db, actor, owner, repo, 'write');
     requireUser(actor);
-    const again = await rerunRun(c.var.db, found.repo, found.run, actor.user.id, origin(c));
+    const again = await rerunRun(c.var.db, c.env, found.repo, found.run, actor.user.id, origin(c));
     return c.redirect(`/${owner}/${repo}/actions/runs/${again.id}`, 303);
   });

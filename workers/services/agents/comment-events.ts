@@ -15,6 +15,7 @@ import { listWorkflows } from '../../../db/queries/workflows';
 import type { Env } from '../../env';
 import { refNamed } from '../browse/resolve-ref';
 import { gitRepoContext } from '../git/repo-context';
+import { ringClaims } from '../runs/claim-bell';
 import { isAgentAccount } from './agent-account';
 
 /** Comments of the thread the event carries (the most recent), and bytes per text. */
@@ -65,7 +66,7 @@ export async function recordCommentEvent(
   });
   const landing = await findLanding(db, repo.id, issue.number);
   const revision = landing ? (await listRevisions(db, landing.id)).pop() : undefined;
-  return insertEvent(db, {
+  const event = await insertEvent(db, {
     repoId: repo.id,
     type: 'issue_comment',
     ref: head.name,
@@ -100,4 +101,6 @@ export async function recordCommentEvent(
       thread: recent.map((c) => ({ id: c.id, author: c.author_login, body: clip(c.body) })),
     },
   });
+  await ringClaims(env);
+  return event;
 }

@@ -15,6 +15,7 @@ import { recordPushReferences } from '../issues/push-references';
 import { syncBranchLandings } from '../landings/branch-sync';
 import { openDb } from '../platform/database';
 import { recordPushEvents } from '../workflows/workflow-events';
+import { ringClaims } from '../runs/claim-bell';
 import { compactIfNeeded } from './compaction';
 import type { ProtectionRule } from '../repos/branch-protection';
 import type { PushedRef } from './receive-pack';
@@ -61,6 +62,8 @@ export async function onPushed(
       } catch (err) {
         log.error('recording the push failed', errorFields(err));
       }
+      // The push's events, and the landing events its review recorded, are in: wake the claims.
+      await ringClaims(env);
       try {
         const closed = await recordPushReferences(db, ctx, push.refs, push.actorId, new Date());
         if (closed.length > 0) {
@@ -78,7 +81,10 @@ export async function onPushed(
           new Date(),
           push.rules,
         );
-        if (revised.length > 0) log.info('landings revised by push', { revised });
+        if (revised.length > 0) {
+          log.info('landings revised by push', { revised });
+          await ringClaims(env);
+        }
       } catch (err) {
         log.error('revising landings failed', errorFields(err));
       }

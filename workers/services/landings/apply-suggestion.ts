@@ -26,6 +26,7 @@ import { objectsOf, type LandingScope } from './landings';
 import { lineCommentsOf, resolveThread } from './line-comments';
 import { protectionRules } from '../repos/branch-protection-store';
 import { addRevisionRows, revisionRef } from './record';
+import { ringClaims } from '../runs/claim-bell';
 import { dismissOnNewRevision } from './stale-approvals';
 import { parseSuggestion } from './suggestion';
 
@@ -183,6 +184,7 @@ export async function applySuggestion(
       { id: user.id, now: s.now, before: revision.head_oid },
     ),
   );
+  await ringClaims(s.env);
   // As a push of the new revision would: approvals it made stale go when the rule says so.
   const rules = await protectionRules(s.db, s.repo.id);
   await dismissOnNewRevision(s.db, objects, landing, rules, { actorId: user.id, now: s.now });

@@ -19,6 +19,7 @@ import { land, type LandHooks, type LandMethod, type LandResult } from './land';
 import { landingOf, objectsOf, type LandingScope } from './landings';
 import { cachedMergeability, type CachedMergeability } from './mergeability-cache';
 import { recordLanded } from './record';
+import { ringClaims } from '../runs/claim-bell';
 import { countedApprovals } from './reviews';
 
 /** What the page and the API show before a land: whether it may land, and why not. */
@@ -197,5 +198,6 @@ export async function landLanding(
       now: s.now,
     });
   });
+  await ringClaims(s.env);
   return { result, landing: await landingOf(s, number) };
 }

@@ -30,6 +30,7 @@ import { gitRepoContext, openObjects, type GitRepoContext } from '../git/repo-co
 import { editorOf, participant, requireLevel, type RepoScope } from '../issues/access';
 import { recordActivity } from '../issues/events';
 import { findReferences } from '../issues/references';
+import { ringClaims } from '../runs/claim-bell';
 import type { CreateLandingInput, UpdateLandingInput } from './inputs';
 import { openLandingRows, recordLandingEvent, revisionRef, type RevisionFacts } from './record';
 import { titleAndBody } from './push-review';
@@ -242,6 +243,7 @@ export async function createLanding(
       start.rev,
     ),
   );
+  await ringClaims(s.env);
   return landingOf(s, number);
 }
 
@@ -339,6 +341,7 @@ export async function updateLanding(
       }
     }
   });
+  if (input.state === 'closed' && landing.landing_state === 'open') await ringClaims(s.env);
   return landingOf(s, number);
 }
 

@@ -11,6 +11,7 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { createRun } from './runs';
 import { closeLog } from './workflow-leases';
+import { ringClaims } from './claim-bell';
 import { postRunStatus } from '../repos/statuses';
 
 const fullName = (repo: RepoRow): string => `${repo.owner_login}/${repo.name}`;
@@ -39,6 +40,7 @@ export async function cancelRun(
 /** Queues a new run of `run`'s plan at its commit, started by `actorId`. */
 export async function rerunRun(
   db: Db,
+  env: Env,
   repo: RepoRow,
   run: RunRow,
   actorId: string,
@@ -64,6 +66,7 @@ export async function rerunRun(
     plan: run.plan,
   });
   await setRunOrigin(db, again.id, { eventId: null, actorId });
+  await ringClaims(env);
   await postRunStatus(db, { ...again, actor_id: actorId }, fullName(repo), origin, 'queued');
   return again;
 }

@@ -36,6 +36,7 @@ import { ingestEvents, publishRunToken, RUN_TOKEN_PREFIX } from './runs';
 import { randomBase62, sha256Hex } from '../identity/secrets';
 import { secretsForPlan } from '../workflows/workflow-secrets';
 import { postRunStatus } from '../repos/statuses';
+import { ringClaims } from './claim-bell';
 
 /** Lease length: what the controller asked for (2–600 s), else PLUE_RUN_LEASE_SECONDS, else 30. */
 export function leaseSecondsOf(env: Env, asked: number | undefined): number {
@@ -124,6 +125,7 @@ export async function sweepLeases(
       lost.cancel_requested ? 'Cancelled' : 'Runner lost',
     );
   }
+  if (events + swept.requeued.length + swept.lost.length > 0) await ringClaims(env);
   return { events, requeued: swept.requeued.length, lost: swept.lost.length };
 }
 
@@ -198,6 +200,7 @@ export async function completeRun(
   if (!(await completeLeasedRun(db, runId, lease, conclusion, now))) {
     throw AppError.conflict('The run lease was lost', 'lease_lost');
   }
+  await ringClaims(env); // its place under the repository's limit is free
   const reported = body.steps ?? {};
   for (const step of await listSteps(db, runId)) {
     const r = reported[step.step_id];

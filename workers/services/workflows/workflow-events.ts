@@ -19,6 +19,7 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { refNamed } from '../browse/resolve-ref';
 import { gitRepoContext } from '../git/repo-context';
+import { ringClaims } from '../runs/claim-bell';
 
 const ZERO = /^0+$/;
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -96,7 +97,7 @@ export async function dispatchWorkflow(
   const state = await ctx.refs.state(repo.default_branch);
   const hit = refNamed(state, ref);
   if (!hit) throw AppError.invalid(`No branch or tag named ${ref}`, 'ref_invalid');
-  return insertEvent(db, {
+  const event = await insertEvent(db, {
     repoId: repo.id,
     type: 'workflow_dispatch',
     ref: hit.name,
@@ -105,6 +106,8 @@ export async function dispatchWorkflow(
     actorId,
     payload: { workflow: workflow.name, inputs },
   });
+  await ringClaims(env);
+  return event;
 }
 
 /** The event as the SDK's `ctx.event` sees it. */

@@ -27,6 +27,7 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { ingestEvents, RUN_TOKEN_PREFIX, stepsOfPlan } from '../runs/runs';
 import { randomBase62, sha256Hex } from '../identity/secrets';
+import { ringClaims } from '../runs/claim-bell';
 import { shortRef } from './workflow-events';
 import { postRunStatus, stateOfConclusion } from '../repos/statuses';
 import { cronProblem } from './cron';
@@ -186,6 +187,8 @@ export async function reportEvaluations(
     }
     return rows.map((row, j) => ({ row, ...(of[j] as (typeof of)[number]) }));
   });
+  // Runs were queued, and the finished events' places in their repositories are free.
+  if (outcomes.some((o) => o && 'runs' in o)) await ringClaims(env);
   const queued = [];
   for (const c of recorded) {
     const outcome = outcomes[c.report];
@@ -194,15 +197,7 @@ export async function reportEvaluations(
     const run = { ...c.row, actor_id: c.event.actor_id };
     const e = c.planned.error;
     if (!e) {
-      queued.push({
-        repoId: run.repo_id,
-        sha: run.head_sha,
-        state: stateOfConclusion(null),
-        context: `plue/${run.workflow_name}`.slice(0, 255),
-        description: 'Queued',
-        targetUrl: `${origin}/${full}/actions/runs/${run.id}`,
-        creatorId: run.actor_id,
-      });
+      queued.push(queuedStatus(run, full, origin));
       continue;
     }
     await writeEvaluationLog(db, env, c.row, e, now);
@@ -212,6 +207,19 @@ export async function reportEvaluations(
   }
   await insertStatuses(db, queued);
   return outcomes.map((o, i) => o ?? { event_id: String(reports[i]?.event_id), error: LEASE_LOST });
+}
+
+/** The `pending` commit status of a queued run (postRunStatus's, for one insert of many). */
+function queuedStatus(run: RunRow & { actor_id: string | null }, full: string, origin: string) {
+  return {
+    repoId: run.repo_id,
+    sha: run.head_sha,
+    state: stateOfConclusion(null),
+    context: `plue/${run.workflow_name}`.slice(0, 255),
+    description: 'Queued',
+    targetUrl: `${origin}/${full}/actions/runs/${run.id}`,
+    creatorId: run.actor_id,
+  };
 }
 
 /** Takes the controller's evaluation of one event; returns the runs created (409 if refused). */

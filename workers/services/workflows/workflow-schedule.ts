@@ -12,6 +12,7 @@ import type { Env } from '../../env';
 import { refNamed } from '../browse/resolve-ref';
 import { cronMatches } from './cron';
 import { gitRepoContext } from '../git/repo-context';
+import { ringClaims } from '../runs/claim-bell';
 
 /** Records the schedule events due at the minute of `at`; returns how many were new. */
 export async function recordScheduledEvents(db: Db, env: Env, at: Date): Promise<number> {
@@ -39,5 +40,6 @@ export async function recordScheduledEvents(db: Db, env: Env, at: Date): Promise
     });
     if (isNew) recorded++;
   }
+  if (recorded > 0) await ringClaims(env);
   return recorded;
 }
