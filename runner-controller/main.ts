@@ -11,7 +11,8 @@
  * refuses it), PLUE_RUNNER_PORT (default 8790),
  * PLUE_RUNNER_HOST (default 127.0.0.1), PLUE_DATA_DIR (workspaces go to <dir>/workspaces when
  * the sandbox user can reach it, else under the temp directory),
- * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_CLAIM_WAIT_SECONDS (how long the
+ * PLUE_RUNNER_CONCURRENCY (runs at once, default 2), PLUE_EVENT_CONCURRENCY (event claims
+ * handled at once, default 2), PLUE_CLAIM_WAIT_SECONDS (how long the
  * Worker holds an empty claim, 0–25, default 20; 0 polls), PLUE_ALLOW_UNSANDBOXED=1 and
  * PLUE_SANDBOX_BACKEND=local|kubernetes with the PLUE_K8S_* settings (see sandbox/select.ts),
  * PLUE_STEP_MEMORY_MB / PLUE_STEP_PIDS_MAX / PLUE_STEP_CPUS (default step limits, sandbox/limits.ts;
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     url,
     secret,
     concurrency,
+    eventConcurrency: Math.max(1, Number(env.PLUE_EVENT_CONCURRENCY ?? 2) || 2),
     dataDir,
     agent: agentConfigFromEnv(env),
     // Long poll (default 20 s; 0 polls with back-off). A held claim claims nothing itself, so a

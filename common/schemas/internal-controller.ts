@@ -106,6 +106,28 @@ export const evaluationReport = z.object({
     .max(50),
 });
 
+/** Reports of one batch request: the controller sends more in further requests. */
+export const EVALUATION_BATCH_MAX = 200;
+
+/** The run claim a batch of reports may carry (as POST …/runs/claim, never held). */
+export const batchClaim = claimRequest.omit({ wait_seconds: true });
+
+/**
+ * POST …/events/evaluations: many events' reports (each fenced by its own lease) and, with
+ * `claim`, one run claimed for that controller once they are recorded.
+ */
+export const evaluationBatch = z.object({
+  reports: z
+    .array(
+      evaluationReport.extend({
+        event_id: z.number({ error: 'must be an event id' }).int().positive(),
+      }),
+    )
+    .min(1, 'must hold at least one report')
+    .max(EVALUATION_BATCH_MAX, `at most ${EVALUATION_BATCH_MAX} reports per request`),
+  claim: batchClaim.optional(),
+});
+
 const leaseAnswer = z.object({
   owner: z.string(),
   epoch: z.union([z.string(), z.number()]).transform(String),
@@ -180,6 +202,22 @@ export const claimedRunAnswer = z.object({
   token: z.string().min(1),
   secrets: z.record(z.string(), z.string()),
   lease: leaseAnswer,
+});
+
+/**
+ * The answer to a batch of reports: per event (in the order sent) the runs it created, or why it
+ * was refused (`lease_lost`: the event is finished or its lease is another's); and the run
+ * claimed when the request asked for one and one was queued.
+ */
+export const evaluationBatchAnswer = z.object({
+  results: z.array(
+    z.object({
+      event_id: z.number().int(),
+      runs: z.array(z.object({ id: z.number().int(), name: z.string() })).optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+  run: claimedRunAnswer.optional(),
 });
 
 /** The answer to a heartbeat. */

@@ -140,6 +140,35 @@ export async function claimPushSiblings(
   );
 }
 
+/**
+ * claimNextEvent and then claimPushSiblings for it, in one transaction that event claims take in
+ * turn (an advisory lock): otherwise a second claim running at the same moment (another event
+ * lane or controller) takes one of the push's other events and splits the push in two claims,
+ * two checkouts and two evaluations. A claim holds the lock for a few statements.
+ */
+export async function claimEventAndSiblings(
+  db: Db,
+  owner: string,
+  lease: { seconds: number; siblingSeconds: number; now: Date },
+  limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
+): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('workflow-events:claim'))::text AS l`);
+    const { seconds, siblingSeconds, now } = lease;
+    const event = await claimNextEvent(tx, owner, seconds, now, limits.repoOwner, limits.perRepo);
+    if (!event) return undefined;
+    const siblings = await claimPushSiblings(
+      tx,
+      event,
+      owner,
+      siblingSeconds,
+      now,
+      limits.siblings,
+    );
+    return { event, siblings };
+  });
+}
+
 /** claimed → done | failed, only for the lease holder at `epoch` (fencing). */
 export async function finishEvent(
   db: Db,
@@ -157,6 +186,27 @@ export async function finishEvent(
     [id, lease.owner, lease.epoch, status, error, now],
   );
   return rows.length > 0;
+}
+
+/**
+ * claimed → done for each of `leases` whose holder is at its epoch, in one statement (a batch
+ * of reports); returns the events finished. One not returned was finished or lost its lease.
+ */
+export async function finishEvents(
+  db: Db,
+  leases: { id: string; owner: string; epoch: string }[],
+  now: Date,
+): Promise<EventRow[]> {
+  if (leases.length === 0) return [];
+  return db.query<EventRow>(
+    `UPDATE workflow_events e SET status = 'done', error = NULL, lease_owner = NULL,
+       lease_expires_at = NULL, updated_at = $4
+       FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS l(l_id, l_owner, l_epoch)
+     WHERE e.id = l.l_id AND e.lease_owner = l.l_owner AND e.lease_epoch = l.l_epoch
+       AND e.status = 'claimed'
+     RETURNING ${COLUMNS}`,
+    [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
+  );
 }
 
 /** Expired leases: back to pending, or failed after EVENT_MAX_ATTEMPTS. Returns rows changed. */

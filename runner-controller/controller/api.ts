@@ -11,9 +11,12 @@ import type { z } from 'zod';
 import {
   claimedEventAnswer,
   claimedRunAnswer,
+  evaluationBatchAnswer,
   heartbeatAnswer,
+  type batchClaim,
   type claimRequest,
   type completeRunRequest,
+  type evaluationBatch,
   type evaluationReport,
   type failEventRequest,
   type heartbeatRequest,
@@ -50,6 +53,11 @@ export type ClaimedRun = z.output<typeof claimedRunAnswer>;
 /** What a run reports on completion (its lease is added here). */
 export type RunResult = Omit<z.input<typeof completeRunRequest>, 'lease_owner' | 'lease_epoch'>;
 type EvaluatedFiles = z.input<typeof evaluationReport>['files'];
+/** One event's report in a batch (POST …/events/evaluations). */
+export type BatchReport = z.input<typeof evaluationBatch>['reports'][number];
+/** The run claim a batch of reports may carry. */
+export type RunClaim = z.input<typeof batchClaim>;
+export type EvaluationBatchAnswer = z.output<typeof evaluationBatchAnswer>;
 
 /** `body` as `schema` reads it; an answer of another shape is a server error (not retried). */
 function answer<S extends z.ZodType>(schema: S, path: string, body: unknown): z.output<S> {
@@ -166,6 +174,24 @@ export class ControllerApi {
     const r = await this.post(`/internal/controller/events/${id}/evaluation`, body);
     const runs = r.body?.runs;
     return { runs: Array.isArray(runs) ? runs.length : 0 };
+  }
+
+  /**
+   * Reports many events' evaluations in one request (at most EVALUATION_BATCH_MAX); answers per
+   * event, and with `claim` the run the Worker claimed for this controller right after, if any.
+   */
+  async reportEvaluations(
+    reports: BatchReport[],
+    claim?: RunClaim,
+  ): Promise<EvaluationBatchAnswer> {
+    const path = '/internal/controller/events/evaluations';
+    const body: z.input<typeof evaluationBatch> = { reports, ...(claim ? { claim } : {}) };
+    return answer(evaluationBatchAnswer, path, (await this.post(path, body)).body);
+  }
+
+  /** The claim of one run for `owner`, as a batch of reports carries it. */
+  runClaim(owner: string, leaseSeconds: number): RunClaim {
+    return { owner, lease_seconds: leaseSeconds, repo_owner: this.opts.repoOwner };
   }
 
   async failEvent(id: number, lease: Lease, error: string): Promise<void> {

@@ -1,19 +1,28 @@
 /**
- * The controller's two claim loops, each a long poll (the Worker holds an empty claim until work
+ * The controller's claim loops, each a long poll (the Worker holds an empty claim until work
  * is queued, up to `claimWaitSeconds`, then answers "ready" without claiming and the loop asks
  * again at once: a controller that left is never handed work, services/runs/claim-wait.ts):
- * events (evaluate, report), and runs while fewer than `concurrency` run here (each executes in
- * the background). Failed claims back off (doubling up to `maxIdleMs`). `stop()` stops claiming and waits for the runs in progress; `stop({abandon:
- * true})` abandons them at once without completing (their leases expire and the Worker requeues
- * them), which is also how tests simulate a crashed controller.
+ * `eventConcurrency` event lanes (each claims an event, evaluates it, reports it), so one push of
+ * a thousand branches being handled does not hold back another repository's event; and runs
+ * while fewer than `concurrency` run here (each executes in the background). An event's reports
+ * carry a run claim while a run slot is free, and the run they bring starts at once. Failed
+ * claims back off (doubling up to `maxIdleMs`). `stop()` stops claiming and waits for the runs
+ * in progress; `stop({abandon: true})` abandons them at once without completing (their leases
+ * expire and the Worker requeues them), which is also how tests simulate a crashed controller.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Provider, type AgentConfig } from '../agent/provider';
 import { selectBackend } from '../sandbox/select';
 import type { SandboxBackend } from '../sandbox/types';
-import { CLAIM_READY, ControllerApi, type ClaimedRun, type ClaimWait } from './api';
-import { handleEvent } from './handle-event';
+import {
+  CLAIM_READY,
+  ControllerApi,
+  type ClaimedEvent,
+  type ClaimedRun,
+  type ClaimWait,
+} from './api';
+import { handleEvent, type EventContext } from './handle-event';
 import type { Trace } from './trace';
 import { WorkspaceCache } from './workspace-cache';
 import { WarmEvaluators } from '../warm-evaluator';
@@ -29,6 +38,8 @@ export interface ControllerOptions {
   stepLimits?: StepLimits;
   /** Runs at once (default 2); steps of one run at once (default 2). */
   concurrency?: number;
+  /** Events (event claims) handled at once (default 2). */
+  eventConcurrency?: number;
   stepConcurrency?: number;
   /** Where workspaces are made (default: the OS temp directory). */
   dataDir?: string;
@@ -109,6 +120,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   };
 
   const startRun = (claimed: ClaimedRun) => {
+    opts.trace?.('run_claimed', claimed.run.id);
     stats.runs++;
     const task = handleRun(runCtx, claimed)
       .catch((err: unknown) => {
@@ -134,40 +146,39 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       log(`${what} claim failed: ${String(err)}`);
     },
   };
+  const runLease = opts.leaseSeconds ?? 30;
+  const eventCtx = {
+    api,
+    backend,
+    dataDir: opts.dataDir,
+    log,
+    signal: abandon.signal,
+    trace: opts.trace,
+    workspaces,
+    warm,
+    // A run of the event's, claimed with its report while a slot is free (the run loop: the rest).
+    claimRun: () =>
+      !stopping && running.size < concurrency ? api.runClaim(id, runLease) : undefined,
+    startRun,
+  };
+  const claimOneEvent = eventClaimer(api, id, opts.eventLeaseSeconds ?? 120, eventCtx, (ev) => {
+    if (stopping) return false;
+    stats.events++;
+    opts.trace?.('event_claimed', ev.event.id);
+    return true;
+  });
+  const eventLanes = Array.from({ length: Math.max(1, opts.eventConcurrency ?? 2) }, () =>
+    claimLoop(loop, 'event', () => true, claimOneEvent),
+  );
   const loops = Promise.all([
-    claimLoop(
-      loop,
-      'event',
-      () => true,
-      async (wait) => {
-        const ev = await api.claimEvent(id, opts.eventLeaseSeconds ?? 120, wait);
-        if (ev === CLAIM_READY || !ev) return ev ?? 'empty';
-        // Claimed as the controller stopped: dropped, its lease expires into a retry.
-        if (stopping) return 'empty';
-        stats.events++;
-        opts.trace?.('event_claimed', ev.event.id);
-        const ctx = { api, backend, dataDir: opts.dataDir, log, signal: abandon.signal };
-        await handleEvent({ ...ctx, trace: opts.trace, workspaces, warm }, ev);
-        // The runs the event just queued: claim one now rather than when the run loop's held
-        // claim next looks (a free slot only; the run loop claims the rest).
-        if (!stopping && running.size < concurrency) {
-          const run = await api.claimRun(id, opts.leaseSeconds ?? 30).catch(() => undefined);
-          if (run && run !== CLAIM_READY) {
-            opts.trace?.('run_claimed', run.run.id);
-            startRun(run);
-          }
-        }
-        return 'claimed';
-      },
-    ),
+    ...eventLanes,
     claimLoop(
       loop,
       'run',
       () => running.size < concurrency,
       async (wait) => {
-        const claimed = await api.claimRun(id, opts.leaseSeconds ?? 30, wait);
+        const claimed = await api.claimRun(id, runLease, wait);
         if (claimed === CLAIM_READY || !claimed) return claimed ?? 'empty';
-        opts.trace?.('run_claimed', claimed.run.id);
         startRun(claimed);
         return 'claimed';
       },
@@ -175,9 +186,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   ]);
 
   const how = claimWait > 0 ? `long poll, ${claimWait} s` : 'polling';
-  log(
-    `${id} claiming from ${opts.url} (${how}) with the ${backend.name} backend, ${concurrency} run(s) at once`,
-  );
+  const at = `${concurrency} run(s) and ${eventLanes.length} event(s) at once`;
+  log(`${id} claiming from ${opts.url} (${how}) with the ${backend.name} backend, ${at}`);
   for (const line of startLines(selected.detail, backend, runCtx.limits)) log(line);
   return {
     id,
@@ -210,6 +220,26 @@ function warmPool(backend: SandboxBackend, opts: ControllerOptions): WarmEvaluat
   });
   warm.fill();
   return warm;
+}
+
+/**
+ * Claims one event and handles it (evaluate, report) unless `take` refuses it (a claim answered
+ * as the controller stops is dropped: its lease expires into a retry).
+ */
+function eventClaimer(
+  api: ControllerApi,
+  owner: string,
+  leaseSeconds: number,
+  ctx: EventContext,
+  take: (ev: ClaimedEvent) => boolean,
+) {
+  return async (wait: ClaimWait): Promise<'claimed' | typeof CLAIM_READY | 'empty'> => {
+    const ev = await api.claimEvent(owner, leaseSeconds, wait);
+    if (ev === CLAIM_READY || !ev) return ev ?? 'empty';
+    if (!take(ev)) return 'empty';
+    await handleEvent(ctx, ev);
+    return 'claimed';
+  };
 }
 
 /** What the backend's check found and exactly which step limits hold: none dropped silently. */

@@ -6,10 +6,14 @@
  * `.plue/workflows/*.py` in the sandbox against the event, and report the plans and errors to
  * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
  * A claim that brings `siblings` (other push events at the same commit, issue #21) is checked
- * out once and its workflow files are evaluated once for all the events; each event is still
- * reported (and fenced by its own lease) on its own. Files that no event of the claim can match
- * are answered from their cached definitions while their blob ids are unchanged
- * (evaluation-cache.ts). The evaluated checkout is kept for the events' runs
+ * out once and its workflow files are evaluated once for all the events; their reports go in
+ * batches (up to EVALUATION_BATCH_MAX events or REPORT_BATCH_BYTES a request, recorded by the
+ * Worker in one transaction each), and each event is still fenced by its own lease: one lost
+ * lease refuses that report alone. A batch may carry a run claim (`claimRun`, while a run slot
+ * is free): the Worker claims a run as soon as the reports are recorded and the answer brings
+ * it (`startRun`), which saves the push → first log line a round trip. Files that no event of
+ * the claim can match are answered from their cached definitions while their blob ids are
+ * unchanged (evaluation-cache.ts). The evaluated checkout is kept for the events' runs
  * (workspace-cache.ts) when a cache is given.
  */
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +23,15 @@ import type { FileEvaluation } from '../evaluate';
 import { EvaluationCache } from '../evaluation-cache';
 import type { SandboxBackend } from '../sandbox/types';
 import type { WarmEvaluators } from '../warm-evaluator';
-import { LeaseLostError, type ClaimedEvent, type ControllerApi } from './api';
+import { EVALUATION_BATCH_MAX } from '../../common/schemas/internal-controller';
+import {
+  LeaseLostError,
+  type BatchReport,
+  type ClaimedEvent,
+  type ClaimedRun,
+  type ControllerApi,
+  type RunClaim,
+} from './api';
 import type { Trace } from './trace';
 import { checkout, type CheckoutOptions } from './workspace';
 import type { WorkspaceCache } from './workspace-cache';
@@ -37,6 +49,10 @@ export interface EventContext {
   cache?: EvaluationCache;
   /** Evaluators started ahead of need (warm-evaluator.ts). */
   warm?: WarmEvaluators | undefined;
+  /** A run claim to send with the next batch of reports (undefined: no free run slot). */
+  claimRun?: () => RunClaim | undefined;
+  /** Starts a run that a batch's answer brought. */
+  startRun?: (run: ClaimedRun) => void;
 }
 
 /** The process's cache when the caller brings none: definitions are the same for every caller. */
@@ -171,19 +187,61 @@ async function failAll(ctx: EventContext, claimed: ClaimedEvent, err: unknown): 
   for (const s of claimed.siblings ?? []) await ctx.api.failEvent(s.event.id, s.lease, why);
 }
 
-/** Each event of the batch reported (a few at once), each fenced by its own lease. */
+/** Bytes of reports per request, at most (the Worker refuses bodies over 8 MiB). */
+const REPORT_BATCH_BYTES = 2 * 1024 * 1024;
+
+type Claimed = Pick<ClaimedEvent, 'event' | 'lease'>;
+
+/** Reports every event of the claim, in batches, in order; logs each outcome. */
 async function reportAll(
   ctx: EventContext,
-  batch: ClaimedEvent[] | Array<Pick<ClaimedEvent, 'event' | 'lease'>>,
+  batch: Claimed[],
   commit: string,
   evaluated: FileEvaluation[][],
   source: string,
 ): Promise<void> {
   let runs = 0;
-  await inLanes(batch.length, REPORT_LANES, async (i) => {
-    const one = batch[i] as Pick<ClaimedEvent, 'event' | 'lease'>;
-    runs += await report(ctx, one, commit, evaluated[i] ?? [], source);
-  });
+  let chunk: { claimed: Claimed; report: BatchReport; results: FileEvaluation[] }[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const sent = chunk;
+    chunk = [];
+    bytes = 0;
+    const claim = ctx.startRun ? ctx.claimRun?.() : undefined;
+    const answer = await ctx.api.reportEvaluations(
+      sent.map((c) => c.report),
+      claim,
+    );
+    if (answer.run) ctx.startRun?.(answer.run);
+    for (const [i, one] of sent.entries()) {
+      runs += await outcome(ctx, one.claimed, one.results, answer.results[i], source);
+    }
+  };
+  for (const [i, claimed] of batch.entries()) {
+    const results = evaluated[i] ?? [];
+    const report: BatchReport = {
+      event_id: claimed.event.id,
+      lease_owner: claimed.lease.owner,
+      lease_epoch: claimed.lease.epoch,
+      sha: commit,
+      files: results.map((r) =>
+        'error' in r
+          ? { file: r.file, error: r.error, log: r.log.slice(-8000) }
+          : { file: r.file, workflows: r.workflows },
+      ),
+    };
+    const size = JSON.stringify(report).length;
+    if (
+      chunk.length >= EVALUATION_BATCH_MAX ||
+      (chunk.length > 0 && bytes + size > REPORT_BATCH_BYTES)
+    ) {
+      await flush();
+    }
+    chunk.push({ claimed, report, results });
+    bytes += size;
+  }
+  await flush();
   const first = batch[0];
   if (!first) return;
   // The kept checkout serves these runs; the last of them takes it (workspace-cache.ts).
@@ -191,41 +249,34 @@ async function reportAll(
   ctx.trace?.('event_reported', first.event.id);
 }
 
-/** Reports sent at once for a batch (each is one transaction in the Worker). */
-const REPORT_LANES = 4;
-
-async function inLanes(n: number, width: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    for (let i = next++; i < n; i = next++) await fn(i);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, n) }, lane));
-}
-
-async function report(
+/** Logs what became of one report (and returns how many runs it created); a report refused as
+ *  invalid fails its event (it would not be taken on a retry either). */
+async function outcome(
   ctx: EventContext,
-  claimed: Pick<ClaimedEvent, 'event' | 'lease'>,
-  commit: string,
+  claimed: Claimed,
   results: FileEvaluation[],
+  answer:
+    | { runs?: unknown[] | undefined; error?: { code: string; message: string } | undefined }
+    | undefined,
   source: string,
 ): Promise<number> {
   const { event, lease } = claimed;
-  try {
-    const files = results.map((r) =>
-      'error' in r
-        ? { file: r.file, error: r.error, log: r.log.slice(-8000) }
-        : { file: r.file, workflows: r.workflows },
-    );
-    const { runs } = await ctx.api.reportEvaluation(event.id, lease, commit, files);
+  if (answer?.runs) {
     const matched = results.flatMap((r) => ('workflows' in r ? r.workflows : []));
     ctx.log(
       `event ${event.id} (${event.type} ${event.repo.full_name} ${event.ref}): ${results.length} file(s), ` +
         `${matched.filter((w) => w.matched).length} workflow(s) matched (evaluated from ${source})`,
     );
-    return runs;
-  } catch (err) {
-    if (err instanceof LeaseLostError) ctx.log(`event ${event.id}: lease lost`);
-    else throw err;
+    return answer.runs.length;
+  }
+  if (!answer || answer.error?.code === 'lease_lost') {
+    ctx.log(`event ${event.id}: lease lost`);
     return 0;
   }
+  const why = `report refused: ${answer.error?.message ?? 'unknown'}`.slice(0, 2000);
+  ctx.log(`event ${event.id}: ${why}`);
+  await ctx.api.failEvent(event.id, lease, why).catch((err: unknown) => {
+    if (!(err instanceof LeaseLostError)) throw err;
+  });
+  return 0;
 }

@@ -166,6 +166,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   'POST /internal/runs/:id/agent-budget': { kind: 'internal' },
   'POST /internal/controller/events/claim': { kind: 'internal' },
   'POST /internal/controller/events/:id/evaluation': { kind: 'internal' },
+  'POST /internal/controller/events/evaluations': { kind: 'internal' },
   'POST /internal/controller/events/:id/fail': { kind: 'internal' },
   'POST /internal/controller/runs/claim': { kind: 'internal' },
   'POST /internal/controller/runs/:id/heartbeat': { kind: 'internal' },

@@ -8,6 +8,12 @@
  *   claim holds). With wait_seconds an empty claim is held until work comes and then answered
  *   200 {ready: true} without claiming: the controller asks again (services/runs/claim-wait.ts)
  * - POST /internal/controller/events/:id/evaluation {lease…, sha, files:[…]} → 201 {runs}
+ * - POST /internal/controller/events/evaluations {reports:[{event_id, lease…, sha, files}] (≤200),
+ *   claim?: {owner, lease_seconds?, repo_owner?}} → 200 {results:[{event_id, runs} |
+ *   {event_id, error:{code}}], run?}: many events' reports in one transaction, each fenced by its
+ *   own lease (a lost one is refused alone, `lease_lost`); with `claim`, one run is then claimed
+ *   as by /runs/claim (never held) and handed back as `run` (absent when none is queued).
+ *   Bodies over 8 MiB: 413
  * - POST /internal/controller/events/:id/fail {lease…, error} → 204
  * - POST /internal/controller/runs/claim {owner, lease_seconds?, repo_owner?, wait_seconds?} →
  *   200 {run, token, secrets, lease} | 200 {ready: true} (as for events) | 204
@@ -25,11 +31,8 @@ import { AppError } from '../../../common/errors';
 import { componentOnly } from '../../middleware/components';
 import { publicOrigin } from '../../services/platform/public-url';
 import { runIdOf } from '../../services/runs/runs';
-import {
-  claimEvent,
-  failEvent,
-  reportEvaluation,
-} from '../../services/workflows/workflow-evaluation';
+import { claimEvent, failEvent } from '../../services/workflows/workflow-evaluation';
+import { reportEvaluation, reportEvaluations } from '../../services/workflows/workflow-reports';
 import {
   claimRun,
   completeRun,
@@ -44,6 +47,7 @@ import { recordScheduledEvents } from '../../services/workflows/workflow-schedul
 import {
   claimRequest,
   completeRunRequest,
+  evaluationBatch,
   evaluationReport,
   failEventRequest,
   heartbeatRequest,
@@ -57,6 +61,9 @@ const eventIdOf = (raw: string): string => {
 };
 
 const origin = (c: Context<AppEnv>): string => publicOrigin(c.env);
+
+/** The largest batch of evaluation reports taken (the controller sends smaller ones). */
+const EVALUATION_BATCH_BYTES = 8 * 1024 * 1024;
 
 /**
  * A claim of `kind` (events or runs) for the asking controller, held up to its `wait_seconds`
@@ -106,6 +113,37 @@ export const internalControllerRoutes = new Hono<AppEnv>()
     const report = await jsonInput(c, evaluationReport, 'report_invalid');
     const runs = await reportEvaluation(c.var.db, c.env, id, report, origin(c), new Date());
     return c.json({ runs: runs.map((r) => ({ id: Number(r.id), name: r.workflow_name })) }, 201);
+  })
+  .post('/events/evaluations', async (c) => {
+    const length = Number(c.req.header('content-length') ?? 0);
+    if (length > EVALUATION_BATCH_BYTES) {
+      throw AppError.tooLarge(`request body exceeds ${EVALUATION_BATCH_BYTES} bytes`);
+    }
+    const body = await jsonInput(c, evaluationBatch);
+    const now = new Date();
+    const outcomes = await reportEvaluations(c.var.db, c.env, body.reports, origin(c), now);
+    const results = outcomes.map((o) =>
+      'runs' in o
+        ? {
+            event_id: Number(o.event_id),
+            runs: o.runs.map((r) => ({ id: Number(r.id), name: r.workflow_name })),
+          }
+        : { event_id: Number(o.event_id), error: o.error },
+    );
+    const claim = body.claim;
+    const run =
+      claim &&
+      (await claimRun(
+        c.var.db,
+        c.env,
+        claim.owner,
+        claim.lease_seconds,
+        origin(c),
+        now,
+        claim.repo_owner,
+        await sweepNeeded(c.var.db, now),
+      ));
+    return c.json({ results, ...(run ? { run } : {}) });
   })
   .post('/events/:id/fail', async (c) => {
     const id = eventIdOf(c.req.param('id'));
