@@ -104,7 +104,6 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const { nap, wakeAll } = napper();
 
   const workspaces = new WorkspaceCache();
-  const warm = warmPool(backend, opts);
   const runCtx = {
     api,
     backend,
@@ -155,7 +154,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     signal: abandon.signal,
     trace: opts.trace,
     workspaces,
-    warm,
+    warm: warmPool(backend, opts),
     // A run of the event's, claimed with its report while a slot is free (the run loop: the rest).
     claimRun: () =>
       !stopping && running.size < concurrency ? api.runClaim(id, runLease) : undefined,
@@ -205,7 +204,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       await loops;
       await Promise.all([...running]);
       workspaces.clear();
-      warm?.close();
+      eventCtx.warm?.close();
     },
   };
 }
