@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fetchCommit, FetchProtocolError } from './fetch-commit';
 
 export interface CheckoutOptions {
   baseUrl: string;
@@ -106,9 +107,21 @@ export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
   try {
     const url = `${opts.baseUrl.replace(/\/+$/, '')}/${opts.repo}.git`;
     initRepository(dir);
-    await git(dir, ['fetch', '-q', '--no-tags', '--depth', '1', url, opts.sha], env, o);
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(o.timeoutMs),
+      ...(opts.signal ? [opts.signal] : []),
+    ]);
+    let target = opts.sha;
+    try {
+      await fetchCommit({ url, authorization: `Basic ${basic}`, sha: opts.sha, dir, env, signal });
+    } catch (err) {
+      // An answer this process could not read: git's own fetch has the last word.
+      if (!(err instanceof FetchProtocolError)) throw err;
+      await git(dir, ['fetch', '-q', '--no-tags', '--depth', '1', url, opts.sha], env, o);
+      target = 'FETCH_HEAD';
+    }
     opts.onFetched?.();
-    await git(dir, ['checkout', '-q', '--detach', 'FETCH_HEAD'], env, o);
+    await git(dir, ['checkout', '-q', '--detach', target], env, o);
     // A detached HEAD holds the commit id itself (a tag was peeled by the checkout): no
     // `git rev-parse` process on the push → first line path.
     const commit = readFileSync(join(dir, '.git', 'HEAD'), 'utf8').trim();
