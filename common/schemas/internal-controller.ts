@@ -162,7 +162,8 @@ const claimedEvent = z.object({
 
 /** The answer to an event claim (200; a 204 means nothing is pending). */
 export const claimedEventAnswer = claimedEvent.extend({
-  /** Reads the event's repository over git (`event-<id>` as the Basic user) while the claim holds. */
+  /** Reads the event's repository over git (`event-<id>` as the Basic user) while the claim
+   *  holds, and for a minute after the event is reported (services/runs/job-credentials.ts). */
   token: z.string().min(1),
   /**
    * Other push events at the same commit claimed with this one (one push of many branches): one

@@ -24,6 +24,8 @@ export interface EventRow {
   lease_expires_at: Date | null;
   error: string | null;
   created_at: Date;
+  /** When the row last changed (claimed, finished, swept). */
+  updated_at: Date;
 }
 
 export interface NewEvent {
@@ -38,7 +40,7 @@ export interface NewEvent {
 
 const COLUMNS = `id::text AS id, repo_id::text AS repo_id, type, ref, before_sha, after_sha,
   actor_id::text AS actor_id, payload, status, attempt, lease_owner,
-  lease_epoch::text AS lease_epoch, lease_expires_at, error, created_at`;
+  lease_epoch::text AS lease_epoch, lease_expires_at, error, created_at, updated_at`;
 
 /** Events are tried this many times before a lost lease fails them. */
 export const EVENT_MAX_ATTEMPTS = 3;

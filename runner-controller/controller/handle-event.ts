@@ -2,7 +2,7 @@
  * One claimed event. When the claim brings the commit's workflow files (the usual case), they are
  * evaluated at once while the commit is fetched for the runs (handleFromFiles). Otherwise: check
  * the repository out at the event's commit (with the claim's event
- * token, which reads that repository only while the claim holds), evaluate every
+ * token, which reads that repository only while the claim holds or just after), evaluate every
  * `.plue/workflows/*.py` in the sandbox against the event, and report the plans and errors to
  * the Worker (which creates the runs). A commit that cannot be fetched fails the event.
  * A claim that brings `siblings` (other push events at the same commit, issue #21) is checked
@@ -94,9 +94,10 @@ export async function handleEvent(ctx: EventContext, claimed: ClaimedEvent): Pro
 /**
  * The claim brought the workflow files (workers/services/workflows/workflow-files.ts): they are
  * evaluated from a directory of their own while the commit is fetched for the runs (kept in the
- * workspace cache). The reports wait for that fetch (not for the checkout after it), since the
- * event's token, which the fetch uses, holds only until the event is reported; a fetch that fails leaves the runs to fetch
- * their commit themselves, as a controller without the event's checkout does.
+ * workspace cache). The reports go out as soon as the files are evaluated (the event's token,
+ * which the fetch uses, still reads for a minute after: services/runs/job-credentials.ts); a
+ * fetch that fails leaves the runs to fetch their commit themselves, as a controller without the
+ * event's checkout does.
  */
 async function handleFromFiles(
   ctx: EventContext,
@@ -104,10 +105,8 @@ async function handleFromFiles(
   files: NonNullable<ClaimedEvent['workflow_files']>,
 ): Promise<void> {
   const { event } = claimed;
-  let fetched: () => void = () => undefined;
-  const tokenDone = new Promise<void>((resolve) => (fetched = resolve));
   const fetching = ctx.workspaces
-    ? checkout({ ...checkoutOptions(ctx, claimed), onFetched: () => fetched() }).then(
+    ? checkout(checkoutOptions(ctx, claimed)).then(
         async (ws) => {
           ctx.trace?.('event_checked_out', event.id);
           await ctx.backend.prepareWorkspace?.(ws.dir).catch(() => undefined);
@@ -133,8 +132,6 @@ async function handleFromFiles(
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
     ctx.trace?.('event_evaluated', event.id);
-    // Git's own checkout of the fetched commit goes on while the events are reported.
-    await Promise.race([tokenDone, fetching]);
     await reportAll(ctx, batch, files.commit, evaluated, "the claim's files");
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -200,7 +197,6 @@ async function reportAll(
   evaluated: FileEvaluation[][],
   source: string,
 ): Promise<void> {
-  let runs = 0;
   let chunk: { claimed: Claimed; report: BatchReport; results: FileEvaluation[] }[] = [];
   let bytes = 0;
   const flush = async () => {
@@ -213,9 +209,14 @@ async function reportAll(
       sent.map((c) => c.report),
       claim,
     );
+    // The kept checkout serves these runs, the last of them takes it (workspace-cache.ts): told
+    // before the run in the answer starts, so that one need not copy it.
+    const created = answer.results.reduce((n, r) => n + (r?.runs?.length ?? 0), 0);
+    const first = batch[0];
+    if (first) ctx.workspaces?.expect(first.event.repo.full_name, commit, created);
     if (answer.run) ctx.startRun?.(answer.run);
     for (const [i, one] of sent.entries()) {
-      runs += await outcome(ctx, one.claimed, one.results, answer.results[i], source);
+      await outcome(ctx, one.claimed, one.results, answer.results[i], source);
     }
   };
   for (const [i, claimed] of batch.entries()) {
@@ -243,14 +244,11 @@ async function reportAll(
   }
   await flush();
   const first = batch[0];
-  if (!first) return;
-  // The kept checkout serves these runs; the last of them takes it (workspace-cache.ts).
-  ctx.workspaces?.expect(first.event.repo.full_name, commit, runs);
-  ctx.trace?.('event_reported', first.event.id);
+  if (first) ctx.trace?.('event_reported', first.event.id);
 }
 
-/** Logs what became of one report (and returns how many runs it created); a report refused as
- *  invalid fails its event (it would not be taken on a retry either). */
+/** Logs what became of one report; a report refused as invalid fails its event (it would not
+ *  be taken on a retry either). */
 async function outcome(
   ctx: EventContext,
   claimed: Claimed,
@@ -259,7 +257,7 @@ async function outcome(
     | { runs?: unknown[] | undefined; error?: { code: string; message: string } | undefined }
     | undefined,
   source: string,
-): Promise<number> {
+): Promise<void> {
   const { event, lease } = claimed;
   if (answer?.runs) {
     const matched = results.flatMap((r) => ('workflows' in r ? r.workflows : []));
@@ -267,16 +265,15 @@ async function outcome(
       `event ${event.id} (${event.type} ${event.repo.full_name} ${event.ref}): ${results.length} file(s), ` +
         `${matched.filter((w) => w.matched).length} workflow(s) matched (evaluated from ${source})`,
     );
-    return answer.runs.length;
+    return;
   }
   if (!answer || answer.error?.code === 'lease_lost') {
     ctx.log(`event ${event.id}: lease lost`);
-    return 0;
+    return;
   }
   const why = `report refused: ${answer.error?.message ?? 'unknown'}`.slice(0, 2000);
   ctx.log(`event ${event.id}: ${why}`);
   await ctx.api.failEvent(event.id, lease, why).catch((err: unknown) => {
     if (!(err instanceof LeaseLostError)) throw err;
   });
-  return 0;
 }

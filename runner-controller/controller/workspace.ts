@@ -25,8 +25,6 @@ export interface CheckoutOptions {
   dataDir?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** Called once the commit is fetched (the job's token is no longer needed), before checkout. */
-  onFetched?: () => void;
 }
 
 export interface Workspace {
@@ -120,7 +118,6 @@ export async function checkout(opts: CheckoutOptions): Promise<Workspace> {
       await git(dir, ['fetch', '-q', '--no-tags', '--depth', '1', url, opts.sha], env, o);
       target = 'FETCH_HEAD';
     }
-    opts.onFetched?.();
     await git(dir, ['checkout', '-q', '--detach', target], env, o);
     // A detached HEAD holds the commit id itself (a tag was peeled by the checkout): no
     // `git rev-parse` process on the push → first line path.

@@ -5,7 +5,10 @@
  *   each claim), valid while the run is running under that lease.
  * - A claimed event (evaluating the workflows at its commit): `event-<id>:<event token>`, where
  *   the token is the Worker's signature of the event id and its lease epoch
- *   (worker-signing.ts), handed out with the claim and valid while that claim holds.
+ *   (worker-signing.ts), handed out with the claim and valid while that claim holds, and for
+ *   EVENT_TOKEN_GRACE_MS after the event was reported (its evaluation done): the controller
+ *   reports at once and fetches the commit for the runs meanwhile. That is no more than holding
+ *   the claim (up to its lease) would give; a failed event's token dies at once.
  * Both read only (upload-pack) and only the job's repository; anything else is "not found".
  * So a controller credential read alone opens no repository, and a run's token opens no other.
  */
@@ -21,6 +24,8 @@ import { macOf, macValid } from '../identity/worker-signing';
 import { plausibleRepoName, type Action } from '../repos/authz';
 
 export const EVENT_TOKEN_PREFIX = 'plue_evt_';
+/** How long an event's token still reads its repository after the event was reported. */
+export const EVENT_TOKEN_GRACE_MS = 60_000;
 
 /** The job a token belongs to, and the repository it may read. */
 export interface JobScope {
@@ -77,7 +82,11 @@ export async function jobScopeOf(
   }
   if (!cred.token.startsWith(EVENT_TOKEN_PREFIX)) return undefined;
   const event = await findEvent(db, cred.id);
-  if (!event || event.status !== 'claimed' || !live(event.lease_expires_at)) return undefined;
+  const held = event?.status === 'claimed' && live(event.lease_expires_at);
+  const reported =
+    event?.status === 'done' &&
+    now.getTime() - new Date(event.updated_at).getTime() < EVENT_TOKEN_GRACE_MS;
+  if (!event || !(held || reported)) return undefined;
   const mac = cred.token.slice(EVENT_TOKEN_PREFIX.length);
   if (!(await macValid(env, 'event-token', eventTokenText(event.id, event.lease_epoch), mac))) {
     return undefined;
