@@ -270,7 +270,14 @@ export async function run(): Promise<void> {
     console.log('    push → first line, p50 of each moment from the push (and of the step to it):');
     MOMENTS.forEach((name, i) => {
       const abs = median(breakdown.map((b) => b[i] ?? NaN));
-      const step = i === 0 ? abs : median(breakdown.map((b) => (b[i] ?? NaN) - (b[i - 1] ?? NaN)));
+      // Moments run in parallel since issue #21 (evaluation beside the fetch): a step can be
+      // negative, and a warm evaluator was started before the push (no moment here).
+      if (Number.isNaN(abs)) {
+        console.log(`      ${name.padEnd(44)} —  (before the push: a warm evaluator)`);
+        return;
+      }
+      const prev = (b: number[]) => [...b.slice(0, i)].reverse().find((v) => !Number.isNaN(v));
+      const step = i === 0 ? abs : median(breakdown.map((b) => (b[i] ?? NaN) - (prev(b) ?? NaN)));
       console.log(`      ${name.padEnd(44)} ${s(abs)}  (+${step.toFixed(0)} ms)`);
     });
     console.log(
