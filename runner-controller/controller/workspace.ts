@@ -1,7 +1,8 @@
 /**
  * Checks a repository out at one commit into a fresh temporary workspace, over smart HTTP from
- * the Worker: an empty repository (written here, as `git init` would) + `git fetch --depth 1 <url>
- * <sha>` + `git checkout --detach`, with the
+ * the Worker: an empty repository (written here, as `git init` would), the commit fetched one
+ * deep by this process into `git index-pack` (fetch-commit.ts; `git fetch --depth 1` when that
+ * answer cannot be read), then `git checkout --detach`, with the
  * job's own credential as HTTP Basic (`run-<id>:<run token>` or `event-<id>:<event token>`),
  * which reads that job's repository and nothing else, while the job is held; never the
  * controller's secret, and never as a user. The credential goes through git's environment
