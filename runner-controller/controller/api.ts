@@ -164,16 +164,14 @@ export class ControllerApi {
     lease: Lease,
     sha: string,
     files: EvaluatedFiles,
-  ): Promise<{ runs: number }> {
+  ): Promise<void> {
     const body: z.input<typeof evaluationReport> = {
       lease_owner: lease.owner,
       lease_epoch: lease.epoch,
       sha,
       files,
     };
-    const r = await this.post(`/internal/controller/events/${id}/evaluation`, body);
-    const runs = r.body?.runs;
-    return { runs: Array.isArray(runs) ? runs.length : 0 };
+    await this.post(`/internal/controller/events/${id}/evaluation`, body);
   }
 
   /**
