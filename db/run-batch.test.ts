@@ -7,7 +7,7 @@ import { BACKENDS, openTestDatabase, type TestDatabase } from '../test/helpers/d
 import type { Db } from './client';
 import { latestStatuses } from './queries/commit-statuses';
 import { findRepoById, insertRepo } from './queries/repositories';
-import { insertRuns, insertStatuses, type NewBatchRun } from './queries/run-batch';
+import { insertRuns, type NewBatchRun } from './queries/run-batch';
 import { insertRun, listSteps } from './queries/runs';
 import { createUserWithWallet } from './queries/users';
 import {
@@ -144,6 +144,12 @@ describe.each(BACKENDS)('batched reports on %s', (kind) => {
       steps,
       eventId: ev?.id ?? null,
       actorId: o.userId,
+      status: {
+        state: 'pending',
+        context: `plue/${name}`,
+        description: 'Queued',
+        urlPrefix: 'https://plue.test/runs/',
+      },
     });
     const step = (id: string, deps: string[] = []) => ({
       stepId: id,
@@ -173,20 +179,11 @@ describe.each(BACKENDS)('batched reports on %s', (kind) => {
     );
     expect(origin[0]).toEqual({ event_id: ev?.id, actor_id: o.userId });
 
-    await insertStatuses(
-      db,
-      rows.map((r) => ({
-        repoId: r.repo_id,
-        sha: SHA,
-        state: 'pending' as const,
-        context: `plue/${r.workflow_name}`,
-        description: 'Queued',
-        targetUrl: `https://plue.test/runs/${r.id}`,
-        creatorId: o.userId,
-      })),
-    );
     const latest = await latestStatuses(db, o.repoId, SHA);
-    expect(latest.map((s) => s.context).sort()).toEqual(['plue/one', 'plue/two']);
+    expect(latest.map((s) => [s.context, s.target_url, s.creator_id]).sort()).toEqual([
+      ['plue/one', `https://plue.test/runs/${rows[0]?.id}`, o.userId],
+      ['plue/two', `https://plue.test/runs/${rows[2]?.id}`, o.userId],
+    ]);
   });
 
   it('finishes events with their repositories in one statement', async () => {

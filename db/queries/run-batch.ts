@@ -6,7 +6,7 @@
  */
 import type { Db } from '../client';
 import { RUN_COLUMNS, type NewRun, type RunRow } from './runs';
-import type { NewStatus, StatusState } from './commit-statuses';
+import type { StatusState } from './commit-statuses';
 
 /** The commit status posted with a run; its target URL is `urlPrefix` and the run's id. */
 export interface NewRunStatus {
@@ -111,28 +111,4 @@ export async function insertRuns(db: Db, runs: NewBatchRun[]): Promise<RunRow[]>
     throw new Error('insert into workflow_runs returned fewer rows than given');
   }
   return rows;
-}
-
-/** Inserts commit statuses in one statement (commit-statuses.ts insertStatus, many at once). */
-export async function insertStatuses(db: Db, statuses: NewStatus[]): Promise<void> {
-  if (statuses.length === 0) return;
-  const col = <T>(f: (s: NewStatus) => T) => statuses.map(f);
-  await db.query(
-    `INSERT INTO commit_statuses (repo_id, sha, state, context, description, target_url,
-       creator_id)
-     SELECT repo_id, sha, state, context, description, target_url, creator_id
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                   $7::bigint[]) WITH ORDINALITY
-         AS s(repo_id, sha, state, context, description, target_url, creator_id, o)
-      ORDER BY o`,
-    [
-      col((s) => s.repoId),
-      col((s) => s.sha),
-      col((s) => s.state),
-      col((s) => s.context),
-      col((s) => s.description),
-      col((s) => s.targetUrl),
-      col((s) => s.creatorId),
-    ],
-  );
 }
