@@ -12,11 +12,10 @@
  * workflows.ts replaceWorkflowLists, run-batch.ts insertRuns): every round trip delays the
  * moment the runs can be claimed. Files that did not evaluate cost a few statements more (their
  * lock, duplicate check, failed step and run; their log and failure status after the commit).
- * Each report is still fenced
- * by its own event's lease epoch: a lost lease refuses that report only, and a retried report
- * creates nothing twice. Registration checks what the SDK cannot: a `schedule` trigger's cron
- * expression must be one croner reads (cron.ts), else its file is reported as failed at the
- * workflow's line.
+ * Each report is still fenced by its own event's lease epoch: a lost lease refuses that report
+ * only, and a retried report creates nothing twice. Registration checks what the SDK cannot: a
+ * `schedule` trigger's cron expression must be one croner reads (cron.ts), else its file is
+ * reported as failed at the workflow's line.
  */
 import { z } from 'zod';
 import type { evaluationReport } from '../../../common/schemas/internal-controller';
