@@ -6,7 +6,7 @@
  * (finishEventsWithRepos).
  */
 import type { Db } from '../client';
-import { lockOldest } from './claim-oldest';
+import { claimOldest } from './claim-oldest';
 import type { RepoRow } from './repositories';
 
 export type EventStatus = 'pending' | 'claimed' | 'done' | 'failed';
@@ -89,11 +89,63 @@ export async function findEvent(db: Db, id: string): Promise<EventRow | undefine
   return rows[0];
 }
 
+/** COLUMNS of the claim statement's updated rows (`t`). */
+const CLAIMED_COLUMNS = `t.id::text AS id, t.repo_id::text AS repo_id, t.type, t.ref,
+  t.before_sha, t.after_sha, t.actor_id::text AS actor_id, t.payload, t.status, t.attempt,
+  t.lease_owner, t.lease_epoch::text AS lease_epoch, t.lease_expires_at, t.error, t.created_at,
+  t.updated_at`;
+
+/** What a claim statement sets on an event it claims ($4 owner, $5 now, lease seconds at `secs`). */
+const claimSet = (secs: string) => `status = 'claimed', lease_owner = $4,
+  lease_epoch = t.lease_epoch + 1, attempt = t.attempt + 1,
+  lease_expires_at = $5::timestamptz + make_interval(secs => ${secs}), updated_at = $5`;
+
 /**
- * Claims the next pending event for `owner`, fairly across owners and repositories
- * (claim-oldest.ts; of repositories owned by `repoOwner` when given); undefined when none is
- * pending or every repository with one is at `perRepoLimit` events in evaluation.
+ * One statement (claim-oldest.ts): the fairest pending event claimed for `owner`, and with it, under
+ * the same owner, up to `siblings` more pending `push` events of its repository at its commit (a
+ * push of many branches at one commit, issue #21: the controller checks that commit out once and
+ * evaluates its workflow files once for all of them). Each keeps its own lease epoch, so each is
+ * reported and fenced on its own; siblings get `siblingSeconds` (they are reported after it).
  */
+async function claimEventRows(
+  db: Db,
+  owner: string,
+  lease: { seconds: number; siblingSeconds: number; now: Date },
+  limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
+): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
+  const rows = await claimOldest<EventRow & { sibling: boolean }>(
+    db,
+    { table: 'workflow_events', status: 'pending' },
+    limits.repoOwner,
+    limits.perRepo,
+    {
+      set: claimSet('$6'),
+      returning: CLAIMED_COLUMNS,
+      extra: `,
+     sib AS (
+       UPDATE workflow_events t SET ${claimSet('$7')}
+        WHERE t.id IN (SELECT s.id FROM workflow_events s JOIN picked p
+                         ON s.repo_id = p.repo_id AND s.after_sha = p.after_sha
+                        WHERE p.type = 'push' AND s.type = 'push' AND s.status = 'pending'
+                          AND s.id <> p.id
+                        ORDER BY s.id LIMIT $8 FOR UPDATE OF s SKIP LOCKED)
+       RETURNING ${CLAIMED_COLUMNS})`,
+      select: `SELECT upd.*, false AS sibling FROM upd
+               UNION ALL SELECT sib.*, true AS sibling FROM sib`,
+    },
+    [owner, lease.now, lease.seconds, lease.siblingSeconds, Math.max(0, limits.siblings)],
+  );
+  const strip = ({ sibling: _, ...row }: EventRow & { sibling: boolean }): EventRow => row;
+  const event = rows.find((r) => !r.sibling);
+  if (!event) return undefined;
+  const siblings = rows
+    .filter((r) => r.sibling)
+    .map(strip)
+    .sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
+  return { event: strip(event), siblings };
+}
+
+/** Claims the fairest pending event (alone) for `owner`: one statement. */
 export async function claimNextEvent(
   db: Db,
   owner: string,
@@ -102,54 +154,16 @@ export async function claimNextEvent(
   repoOwner?: string,
   perRepoLimit?: number,
 ): Promise<EventRow | undefined> {
-  return db.transaction(async (tx) => {
-    const queue = { table: 'workflow_events', status: 'pending' } as const;
-    const nextId = await lockOldest(tx, queue, repoOwner, perRepoLimit);
-    if (nextId === undefined) return undefined;
-    const [row] = await tx.query<EventRow>(
-      `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
-         lease_epoch = lease_epoch + 1, attempt = attempt + 1,
-         lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [nextId, owner, now, leaseSeconds],
-    );
-    return row;
-  });
+  const lease = { seconds: leaseSeconds, siblingSeconds: leaseSeconds, now };
+  const limits = { repoOwner, perRepo: perRepoLimit, siblings: 0 };
+  return (await claimEventRows(db, owner, lease, limits))?.event;
 }
 
 /**
- * Claims, under the same lease owner, up to `limit` more pending `push` events of `e`'s
- * repository at `e`'s commit (a push of many branches at one commit, issue #21): the controller
- * checks that commit out once and evaluates its workflow files once for all of them. Each keeps
- * its own lease epoch, so each is reported and fenced on its own.
- */
-export async function claimPushSiblings(
-  db: Db,
-  e: EventRow,
-  owner: string,
-  leaseSeconds: number,
-  now: Date,
-  limit: number,
-): Promise<EventRow[]> {
-  if (e.type !== 'push' || limit <= 0) return [];
-  return db.query<EventRow>(
-    `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
-       lease_epoch = lease_epoch + 1, attempt = attempt + 1,
-       lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
-     WHERE id IN (SELECT id FROM workflow_events
-                   WHERE repo_id = $5 AND after_sha = $6 AND type = 'push'
-                     AND status = 'pending' AND id <> $1
-                   ORDER BY id LIMIT $7 FOR UPDATE SKIP LOCKED)
-     RETURNING ${COLUMNS}`,
-    [e.id, owner, now, leaseSeconds, e.repo_id, e.after_sha, limit],
-  );
-}
-
-/**
- * claimNextEvent and then claimPushSiblings for it, in one transaction that event claims take in
- * turn (an advisory lock): otherwise a second claim running at the same moment (another event
- * lane or controller) takes one of the push's other events and splits the push in two claims,
- * two checkouts and two evaluations. A claim holds the lock for a few statements.
+ * The fairest pending event and its push siblings (claimEventRows), in a transaction that event
+ * claims take in turn (an advisory lock): otherwise a second claim running at the same moment
+ * (another event lane or controller) takes one of the push's other events and splits the push in
+ * two claims, two checkouts and two evaluations. A claim holds the lock for one statement.
  */
 export async function claimEventAndSiblings(
   db: Db,
@@ -159,18 +173,7 @@ export async function claimEventAndSiblings(
 ): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
   return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('workflow-events:claim'))::text AS l`);
-    const { seconds, siblingSeconds, now } = lease;
-    const event = await claimNextEvent(tx, owner, seconds, now, limits.repoOwner, limits.perRepo);
-    if (!event) return undefined;
-    const siblings = await claimPushSiblings(
-      tx,
-      event,
-      owner,
-      siblingSeconds,
-      now,
-      limits.siblings,
-    );
-    return { event, siblings };
+    return claimEventRows(tx, owner, lease, limits);
   });
 }
 

@@ -149,7 +149,7 @@ export async function claimRun(
   // The run's RunStream checks appends against this hash; if it cannot be told, the claim fails
   // and the lease expires into a requeue (the old token must not keep working).
   await publishRunToken(env, run.id, tokenHash, run.lease_epoch);
-  const full = (await repoName(db, run.repo_id)) ?? '';
+  const full = run.repo_full_name;
   const secrets = await secretsForPlan(db, env, run.repo_id, run.plan);
   await postRunStatus(db, run, full, origin, 'running');
   return {
