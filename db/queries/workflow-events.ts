@@ -2,9 +2,12 @@
  * Typed queries for workflow events: recorded by pushes and dispatches, claimed by a runner
  * controller with a lease (FOR UPDATE SKIP LOCKED, lease_epoch fencing), finished once. The
  * sweeper returns events whose lease expired to `pending`, and fails them after a few tries.
+ * A batch of reports finishes its events and reads their repositories in one statement
+ * (finishEventsWithRepos).
  */
 import type { Db } from '../client';
 import { claimOldest } from './claim-oldest';
+import type { RepoRow } from './repositories';
 
 export type EventStatus = 'pending' | 'claimed' | 'done' | 'failed';
 
@@ -212,6 +215,54 @@ export async function finishEvents(
      RETURNING ${COLUMNS}`,
     [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
   );
+}
+
+/** An event finished by finishEventsWithRepos, with its repository (undefined if it is gone). */
+export interface FinishedEvent {
+  event: EventRow;
+  repo: RepoRow | undefined;
+}
+
+/**
+ * finishEvents, and in the same statement the repository of each event finished (what
+ * findRepoById returns): a batch of reports finishes its events and learns where their runs go
+ * in one round trip.
+ */
+export async function finishEventsWithRepos(
+  db: Db,
+  leases: { id: string; owner: string; epoch: string }[],
+  now: Date,
+): Promise<FinishedEvent[]> {
+  if (leases.length === 0) return [];
+  const rows = await db.query(
+    `WITH done AS (
+       UPDATE workflow_events e SET status = 'done', error = NULL, lease_owner = NULL,
+         lease_expires_at = NULL, updated_at = $4
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS l(l_id, l_owner, l_epoch)
+       WHERE e.id = l.l_id AND e.lease_owner = l.l_owner AND e.lease_epoch = l.l_epoch
+         AND e.status = 'claimed'
+       RETURNING ${COLUMNS})
+     SELECT d.*, r.id::text AS r_id, r.owner_id::text AS r_owner_id,
+       u.username AS r_owner_login, r.name AS r_name, r.description AS r_description,
+       r.private AS r_private, r.default_branch AS r_default_branch,
+       r.created_at AS r_created_at, r.updated_at AS r_updated_at, r.pushed_at AS r_pushed_at
+       FROM done d
+       LEFT JOIN (repositories r JOIN users u ON u.id = r.owner_id) ON r.id = d.repo_id::bigint`,
+    [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
+  );
+  return rows.map((row) => {
+    // The event's columns, and the repository's under `r_` (all null when it is gone).
+    const event: Record<string, unknown> = {};
+    const repo: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      if (k.startsWith('r_')) repo[k.slice(2)] = v;
+      else event[k] = v;
+    }
+    return {
+      event: event as unknown as EventRow,
+      repo: repo.id === null ? undefined : (repo as unknown as RepoRow),
+    };
+  });
 }
 
 /** Expired leases: back to pending, or failed after EVENT_MAX_ATTEMPTS. Returns rows changed. */
