@@ -281,6 +281,8 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
     });
     expect(next?.event).toMatchObject({ id: first.id, lease_owner: 'ctl-b', attempt: 1 });
     expect(next?.siblings.map((s) => s.id)).toEqual([second.id, third.id]);
+    // Its repository comes in the same statement (findRepoById's row).
+    expect(next?.repo).toMatchObject({ id: o.repoId, owner_login: o.login, name: 'r' });
     const expires = (r: { lease_expires_at: Date | null } | undefined) =>
       new Date(r?.lease_expires_at ?? 0).getTime() - now.getTime();
     expect(expires(next?.event)).toBe(10_000);

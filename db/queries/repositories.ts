@@ -27,6 +27,30 @@ const SELECT = `SELECT r.id::text AS id, r.owner_id::text AS owner_id, u.usernam
   r.name, r.description, r.private, r.default_branch, r.created_at, r.updated_at, r.pushed_at
   FROM repositories r JOIN users u ON u.id = r.owner_id`;
 
+/**
+ * The repository's columns (what findRepoById returns) under an `r_` prefix, from
+ * `repositories r JOIN users u ON u.id = r.owner_id`: for a statement that also returns other
+ * rows' columns (an event with its repository); `splitRepo` takes them apart again.
+ */
+export const REPO_COLUMNS_AS_R = `r.id::text AS r_id, r.owner_id::text AS r_owner_id,
+  u.username AS r_owner_login, r.name AS r_name, r.description AS r_description,
+  r.private AS r_private, r.default_branch AS r_default_branch, r.created_at AS r_created_at,
+  r.updated_at AS r_updated_at, r.pushed_at AS r_pushed_at`;
+
+/** A row's own columns and its repository's (`r_`…, REPO_COLUMNS_AS_R; undefined when null). */
+export function splitRepo<T>(row: Record<string, unknown>): { own: T; repo: RepoRow | undefined } {
+  const own: Record<string, unknown> = {};
+  const repo: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('r_')) repo[k.slice(2)] = v;
+    else own[k] = v;
+  }
+  return {
+    own: own as T,
+    repo: repo.id === null || repo.id === undefined ? undefined : (repo as unknown as RepoRow),
+  };
+}
+
 /** Inserts a repository; returns undefined when the owner already has one of that name. */
 export async function insertRepo(
   db: Db,

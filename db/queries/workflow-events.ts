@@ -7,7 +7,7 @@
  */
 import type { Db } from '../client';
 import { claimOldest } from './claim-oldest';
-import type { RepoRow } from './repositories';
+import { REPO_COLUMNS_AS_R, splitRepo, type RepoRow } from './repositories';
 
 export type EventStatus = 'pending' | 'claimed' | 'done' | 'failed';
 
@@ -112,8 +112,8 @@ async function claimEventRows(
   owner: string,
   lease: { seconds: number; siblingSeconds: number; now: Date },
   limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
-): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
-  const rows = await claimOldest<EventRow & { sibling: boolean }>(
+): Promise<ClaimedEvents | undefined> {
+  const rows = await claimOldest<Record<string, unknown>>(
     db,
     { table: 'workflow_events', status: 'pending' },
     limits.repoOwner,
@@ -130,19 +130,29 @@ async function claimEventRows(
                           AND s.id <> p.id
                         ORDER BY s.id LIMIT $8 FOR UPDATE OF s SKIP LOCKED)
        RETURNING ${CLAIMED_COLUMNS})`,
-      select: `SELECT upd.*, false AS sibling FROM upd
-               UNION ALL SELECT sib.*, true AS sibling FROM sib`,
+      select: `SELECT c.*, ${REPO_COLUMNS_AS_R}
+        FROM (SELECT upd.*, false AS sibling FROM upd
+              UNION ALL SELECT sib.*, true AS sibling FROM sib) c
+        LEFT JOIN (repositories r JOIN users u ON u.id = r.owner_id) ON r.id = c.repo_id::bigint`,
     },
     [owner, lease.now, lease.seconds, lease.siblingSeconds, Math.max(0, limits.siblings)],
   );
+  const split = rows.map((row) => splitRepo<EventRow & { sibling: boolean }>(row));
   const strip = ({ sibling: _, ...row }: EventRow & { sibling: boolean }): EventRow => row;
-  const event = rows.find((r) => !r.sibling);
+  const event = split.find((r) => !r.own.sibling);
   if (!event) return undefined;
-  const siblings = rows
-    .filter((r) => r.sibling)
-    .map(strip)
+  const siblings = split
+    .filter((r) => r.own.sibling)
+    .map((r) => strip(r.own))
     .sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
-  return { event: strip(event), siblings };
+  return { event: strip(event.own), siblings, repo: event.repo };
+}
+
+/** A claimed event, the push siblings claimed with it, and their repository (undefined if gone). */
+export interface ClaimedEvents {
+  event: EventRow;
+  siblings: EventRow[];
+  repo: RepoRow | undefined;
 }
 
 /** Claims the fairest pending event (alone) for `owner`: one statement. */
@@ -170,7 +180,7 @@ export async function claimEventAndSiblings(
   owner: string,
   lease: { seconds: number; siblingSeconds: number; now: Date },
   limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
-): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
+): Promise<ClaimedEvents | undefined> {
   return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('workflow-events:claim'))::text AS l`);
     return claimEventRows(tx, owner, lease, limits);
@@ -242,26 +252,14 @@ export async function finishEventsWithRepos(
        WHERE e.id = l.l_id AND e.lease_owner = l.l_owner AND e.lease_epoch = l.l_epoch
          AND e.status = 'claimed'
        RETURNING ${COLUMNS})
-     SELECT d.*, r.id::text AS r_id, r.owner_id::text AS r_owner_id,
-       u.username AS r_owner_login, r.name AS r_name, r.description AS r_description,
-       r.private AS r_private, r.default_branch AS r_default_branch,
-       r.created_at AS r_created_at, r.updated_at AS r_updated_at, r.pushed_at AS r_pushed_at
+     SELECT d.*, ${REPO_COLUMNS_AS_R}
        FROM done d
        LEFT JOIN (repositories r JOIN users u ON u.id = r.owner_id) ON r.id = d.repo_id::bigint`,
     [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
   );
   return rows.map((row) => {
-    // The event's columns, and the repository's under `r_` (all null when it is gone).
-    const event: Record<string, unknown> = {};
-    const repo: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) {
-      if (k.startsWith('r_')) repo[k.slice(2)] = v;
-      else event[k] = v;
-    }
-    return {
-      event: event as unknown as EventRow,
-      repo: repo.id === null ? undefined : (repo as unknown as RepoRow),
-    };
+    const { own: event, repo } = splitRepo<EventRow>(row);
+    return { event, repo };
   });
 }
 

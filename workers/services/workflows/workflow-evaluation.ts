@@ -4,7 +4,7 @@
  * reports are recorded by workflow-reports.ts.
  */
 import type { Db } from '../../../db/client';
-import { findRepoById, type RepoRow } from '../../../db/queries/repositories';
+import type { RepoRow } from '../../../db/queries/repositories';
 import {
   claimEventAndSiblings,
   finishEvent,
@@ -54,8 +54,7 @@ export async function claimEvent(
     const lease = { seconds, siblingSeconds: later, now };
     const claimed = await claimEventAndSiblings(db, owner, lease, limits);
     if (!claimed) return undefined;
-    const { event: e, siblings } = claimed;
-    const repo = await findRepoById(db, e.repo_id);
+    const { event: e, siblings, repo } = claimed;
     if (!repo) continue;
     const [names, files] = await Promise.all([
       secretNames(db, repo.id),
