@@ -175,7 +175,8 @@ export async function ingestEvents(
  * A producer's append (`POST /internal/runs/:id/events`). With a run token the hot path is
  * Worker → RunStream (which holds the token's hash and checks it) → fan-out → projection; the
  * database is asked only when the DO cannot vouch for the token (then the DO adopts the
- * database's current hash). Bad input is answered only after the producer is authorised.
+ * database's current hash). No statement precedes the append; a batch with a lifecycle event
+ * (which always needs one after it) opens the connection while the DO appends. Bad input is answered only after the producer is authorised.
  */
 export async function ingestFromProducer(
   db: Db,
@@ -205,6 +206,8 @@ export async function ingestFromProducer(
     return finishAppend(db, runId, chunks, result, now);
   }
   const tokenHash = sha256Hex(token);
+  // A lifecycle event is certain to need a statement after the fan-out: connect meanwhile.
+  if (chunks.some((c) => c.seq === undefined)) db.warm?.();
   let result = await stream.append(runId, chunks, { kind: 'token', tokenHash });
   if (!result.verified) {
     const run = await authorizeProducer(db, runId, credentials, now);
