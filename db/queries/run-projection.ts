@@ -123,6 +123,13 @@ WITH input AS (
 )
 SELECT 1 AS done`;
 
+/**
+ * JSON keeps a lone surrogate as an escape PostgreSQL refuses; as a text parameter (the
+ * one-event queries) the driver's UTF-8 encoding made it U+FFFD. Do the same here.
+ */
+const wellFormed = (s: string): string =>
+  s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+
 /** Applies a folded batch in one statement (nothing when there is nothing to apply). */
 export async function projectRun(db: Db, runId: string, p: RunProjection, at: Date): Promise<void> {
   if (isEmptyProjection(p)) return;
@@ -130,15 +137,15 @@ export async function projectRun(db: Db, runId: string, p: RunProjection, at: Da
   const input = p.steps.map((s, ord) => ({
     ord,
     step_id: s.stepId,
-    name: s.name,
+    name: wellFormed(s.name),
     type: s.type,
-    depends_on: s.dependsOn,
+    depends_on: s.dependsOn.map(wellFormed),
     status: s.status,
     started_at: s.startedAt,
     conclusion: s.conclusion,
     exit_code: s.exitCode,
     completed_at: s.completedAt,
-    note: s.note,
+    note: s.note === null ? null : wellFormed(s.note),
     usage: s.usage,
     output: s.output,
     log_bytes: Object.hasOwn(p.stepBytes, s.stepId) ? p.stepBytes[s.stepId] : null,

@@ -271,19 +271,24 @@ describe.each(BACKENDS)('projecting a batch of run events on %s', (kind) => {
       if (r < 0.1) {
         const steps = ids
           .filter(() => next() < 0.5)
-          .map((id) => ({ id, name: `N-${id}`, type: pick(['run', 'agent']), depends_on: ['a'] }));
+          .map((id) => ({
+            id,
+            name: `N-${id}`,
+            type: pick(['run', 'agent']),
+            depends_on: ['a', pick(['b', 'x\ud83d'])],
+          }));
         return ev('run_started', '', { steps });
       }
       if (r < 0.4)
         return ev('step_started', pick(ids), {
-          name: pick(['', 'Nice', undefined]),
+          name: pick(['', 'Nice', undefined, 'odd \ud800']),
           type: pick(['run', 'agent', 'BAD']),
         });
       if (r < 0.65) {
         return ev('step_completed', pick(ids), {
           exit_code: pick([0, 1, undefined]),
           conclusion: pick([undefined, 'cancelled', 'skipped']),
-          note: pick([undefined, 'why']),
+          note: pick([undefined, 'why', '\udc00 half']),
           usage: pick([undefined, { model: 'm', turns: 2 }]),
           output: pick([undefined, { ok: true }]),
         });
