@@ -1,7 +1,9 @@
 /**
  * Workflows (issue 9), on a small repository with a one-step workflow
  * (`ctx.run(name="hello", cmd="echo hello")`), a controller in this process with the local
- * sandbox backend and the production poll back-off:
+ * sandbox backend and the production poll back-off, and the stack (front door, database endpoint,
+ * wrangler dev) in a child process, as `npm start` runs them (bench/lib/stack-process.ts);
+ * embedded PGlite, or a scratch database on the PostgreSQL server at DATABASE_URL:
  *
  *   (a) push → first log line at a live SSE viewer of the run, p50 over N pushes (git push with
  *       the real client; the viewer finds the run id by polling the runs list every 100 ms right
@@ -26,7 +28,9 @@ import { join } from 'node:path';
 import { startController } from '../runner-controller/controller/controller';
 import type { TraceMark } from '../runner-controller/controller/trace';
 import { LocalBackend } from '../runner-controller/sandbox/local';
-import { freePort, startStack } from '../scripts/stack';
+import { freePort } from '../scripts/stack';
+import { scratchDatabase } from '../scripts/clients/scratch-database';
+import { startStackProcess } from './lib/stack-process';
 import { signUp } from '../scripts/clients/auth';
 import { median, run as sh } from './lib/measure';
 import { BENCH_WORKER_VARS } from './lib/direct';
@@ -132,10 +136,16 @@ export async function run(): Promise<void> {
   const queued = envNum('BENCH_WF_QUEUED', fullSize() ? 20 : 6);
   const concurrency = envNum('PLUE_RUNNER_CONCURRENCY', 2);
   const work = mkdtempSync(join(tmpdir(), 'plue-bench-wf-'));
-  const stack = await startStack({
+  // Embedded PGlite by default; a scratch database on the server at DATABASE_URL when set.
+  const server = process.env.DATABASE_URL;
+  const scratch = server ? await scratchDatabase(server) : undefined;
+  // The stack runs in a process of its own, as under `npm start`, apart from this process's
+  // controller and viewers.
+  const stack = await startStackProcess({
     dataDir: join(work, 'plue'),
     port: await freePort(),
     extraVars: BENCH_WORKER_VARS,
+    databaseUrl: scratch?.url,
   });
   const backend = new RecordingBackend(new LocalBackend());
   const marks: { mark: TraceMark; id: number; at: number }[] = [];
@@ -143,7 +153,8 @@ export async function run(): Promise<void> {
   try {
     console.log(
       `\n## workflows (one-step workflow "echo hello", ${pushes} pushes, ${queued} queued runs, ` +
-        `concurrency ${concurrency}, ${backend.name} sandbox)`,
+        `concurrency ${concurrency}, ${backend.name} sandbox, ` +
+        `${server ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
     );
     const user = await signUp(stack.url);
     const token = await user.token(['repo:read', 'repo:write', 'admin']);
@@ -313,6 +324,7 @@ export async function run(): Promise<void> {
   } finally {
     await controller?.stop({ abandon: true });
     await stack.stop();
+    await scratch?.drop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -14,6 +14,7 @@ import {
 import { insertRun, listSteps, markStepStarted, requestCancel } from './queries/runs';
 import { createUserWithWallet } from './queries/users';
 import {
+  claimEventAndSiblings,
   claimNextEvent,
   EVENT_MAX_ATTEMPTS,
   finishEvent,
@@ -42,6 +43,25 @@ async function makeOwner(db: Db): Promise<{ login: string; userId: string; repoI
 }
 
 const later = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
+
+/** `db` with every statement it sends (a transaction's BEGIN/COMMIT included) counted. */
+function counting(db: Db): { db: Db; statements: string[] } {
+  const statements: string[] = [];
+  const wrap = (d: Db): Db => ({
+    query: (text, params) => {
+      statements.push(text.trim().split(/\s+/, 1)[0] ?? '');
+      return d.query(text, params);
+    },
+    transaction: async (fn) => {
+      statements.push('BEGIN');
+      const value = await d.transaction((tx) => fn(wrap(tx)));
+      statements.push('COMMIT');
+      return value;
+    },
+    end: () => d.end(),
+  });
+  return { db: wrap(db), statements };
+}
 
 describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
   let tdb: TestDatabase;
@@ -215,5 +235,56 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
     ]);
     expect(await deleteSecret(db, o.repoId, 'TOKEN')).toBe(true);
     expect(await deleteSecret(db, o.repoId, 'TOKEN')).toBe(false);
+  });
+
+  // Claims sit twice on the push → first log line path (the event, then its run), and every
+  // statement is a round trip from the Worker to the database.
+  it('claims a run in one statement, and an event with its push siblings in one under the lock', async () => {
+    const o = await makeOwner(db);
+    const run = await insertRun(db, {
+      repoId: o.repoId,
+      workflowName: 'ci',
+      workflowFile: '.plue/workflows/ci.py',
+      event: 'push',
+      headSha: SHA,
+      headBranch: 'main',
+      plan: { steps: [{ id: 'build' }] },
+      tokenHash: HASH,
+      steps: [{ stepId: 'build', name: 'build', type: 'run', dependsOn: [] }],
+    });
+    const now = new Date();
+    const c = counting(db);
+    const claimed = await claimRunLease(c.db, 'ctl-a', 10, 'a'.repeat(64), now, o.login);
+    expect(claimed).toMatchObject({ id: run.id, repo_full_name: `${o.login}/r` });
+    expect(c.statements).toHaveLength(1);
+
+    const base = { repoId: o.repoId, type: 'push', beforeSha: null, actorId: o.userId };
+    const other = await insertEvent(db, { ...base, ref: 'refs/heads/x', afterSha: 'd'.repeat(40) });
+    const first = await insertEvent(db, { ...base, ref: 'refs/heads/a', afterSha: SHA });
+    const second = await insertEvent(db, { ...base, ref: 'refs/heads/b', afterSha: SHA });
+    const third = await insertEvent(db, { ...base, ref: 'refs/heads/c', afterSha: SHA });
+    const e = counting(db);
+    const lease = { seconds: 10, siblingSeconds: 50, now };
+    const got = await claimEventAndSiblings(e.db, 'ctl-a', lease, {
+      repoOwner: o.login,
+      perRepo: 10,
+      siblings: 1,
+    });
+    expect(e.statements).toEqual(['BEGIN', 'SELECT', 'WITH', 'COMMIT']);
+    // The oldest event (another commit, so no siblings).
+    expect(got?.event.id).toBe(other.id);
+    expect(got?.siblings).toEqual([]);
+    const next = await claimEventAndSiblings(db, 'ctl-b', lease, {
+      repoOwner: o.login,
+      perRepo: 10,
+      siblings: 5,
+    });
+    expect(next?.event).toMatchObject({ id: first.id, lease_owner: 'ctl-b', attempt: 1 });
+    expect(next?.siblings.map((s) => s.id)).toEqual([second.id, third.id]);
+    const expires = (r: { lease_expires_at: Date | null } | undefined) =>
+      new Date(r?.lease_expires_at ?? 0).getTime() - now.getTime();
+    expect(expires(next?.event)).toBe(10_000);
+    expect(next?.siblings.map(expires)).toEqual([50_000, 50_000]);
+    expect(await claimNextEvent(db, 'ctl-c', 10, now, o.login)).toBeUndefined();
   });
 });

@@ -107,6 +107,19 @@ describe('warm evaluators', () => {
     expect(hot).toEqual(cold);
   });
 
+  it('refills at once only when none is left waiting, else after the refill delay', async () => {
+    const ws = workspace({ '.plue/workflows/ci.py': CI, '.plue/prompts/sum.prompt.md': 'x' });
+    const warm = pool({ size: 2, refillDelayMs: 400 });
+    await evaluateWorkflows({ workspace: ws, event: PUSH, backend, warm });
+    // One was taken and one still waits: no interpreter starts beside the run just queued.
+    expect(warm.waiting).toBe(1);
+    await vi.waitFor(() => expect(warm.waiting).toBe(2), { timeout: 5000 });
+    const single = pool({ size: 1, refillDelayMs: 60_000 });
+    await evaluateWorkflows({ workspace: ws, event: PUSH, backend, warm: single });
+    expect(single.waiting).toBe(1); // none was left: replaced at once
+    expect(single.served).toBe(1);
+  });
+
   it('stops a warm evaluation at its time limit, and the next one is served warm', async () => {
     const warm = pool({ size: 1 });
     const loop = workspace({ '.plue/workflows/loop.py': 'while True:\n    pass\n' });

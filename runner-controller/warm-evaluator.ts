@@ -10,7 +10,10 @@
  * change another's plan, as with cold starts.
  *
  * Only for backends whose commands get stdin (`supportsStdin`). An evaluator idle for longer than
- * `maxIdleMs` is stopped and replaced; `close()` stops them all.
+ * `maxIdleMs` is stopped and replaced; `close()` stops them all. A taken evaluator is replaced at
+ * once only when none is left waiting; otherwise after `refillDelayMs` (default 1.5 s), so that
+ * starting an interpreter does not compete for the CPU with the run the evaluation just queued
+ * (its checkout, its first step, its first output: push → first line).
  */
 import { chmodSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,6 +68,8 @@ export interface WarmOptions {
   /** Where their workspaces are made (default: the OS temp directory). */
   dataDir?: string;
   maxIdleMs?: number;
+  /** How long after one is taken the pool is refilled, when one is still waiting (ms). */
+  refillDelayMs?: number;
 }
 
 interface Warm {
@@ -103,6 +108,7 @@ export function evaluatorSpec(opts: {
 export class WarmEvaluators {
   private readonly ready: Warm[] = [];
   private closed = false;
+  private refill: NodeJS.Timeout | undefined;
   /** Evaluations served warm, and taken when none was ready (cold), since creation. */
   served = 0;
   missed = 0;
@@ -111,6 +117,11 @@ export class WarmEvaluators {
     private readonly backend: SandboxBackend,
     private readonly opts: WarmOptions = {},
   ) {}
+
+  /** Evaluators started and waiting for a request. */
+  get waiting(): number {
+    return this.ready.length;
+  }
 
   /** Whether this backend can have warm evaluators at all. */
   static usable(backend: SandboxBackend): boolean {
@@ -136,7 +147,7 @@ export class WarmEvaluators {
     signal?: AbortSignal,
   ): Promise<EvaluatorOutput | undefined> {
     const warm = this.take();
-    this.fill();
+    this.refillSoon();
     if (!warm) {
       this.missed++;
       return undefined;
@@ -166,9 +177,24 @@ export class WarmEvaluators {
     }
   }
 
+  /** Fills the pool now when it is empty, else once `refillDelayMs` passed. */
+  private refillSoon(): void {
+    if (this.ready.length === 0) {
+      this.fill();
+      return;
+    }
+    if (this.refill) return;
+    this.refill = setTimeout(() => {
+      this.refill = undefined;
+      this.fill();
+    }, this.opts.refillDelayMs ?? 1500);
+    this.refill.unref();
+  }
+
   /** Stops every waiting evaluator; none is started again. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.refill);
     for (const w of this.ready.splice(0)) discard(w);
   }
 

@@ -6,10 +6,12 @@
  * when a concurrent claimer holds every queue's head, the next rows of the fairest queues.
  * One repository's flood (10,000 events from one push) therefore delays another repository by
  * one claim, not by the flood. Rows other claimers hold are skipped (`FOR UPDATE SKIP LOCKED`);
- * the turn is recorded in `claim_turns` (migration 0019). Call inside a transaction; the caller
- * updates the row it gets. The limit is checked without a lock: two claimers at the same instant
- * can each take the last free place (a soft limit).
+ * the turn is recorded in `claim_turns` (migration 0019). The whole claim (choose, lock, record
+ * the turn, update the row) is one statement, one round trip to the database: claims sit on the
+ * push → first log line path twice (the event, then its run). The limit is checked without a
+ * lock: two claimers at the same instant can each take the last free place (a soft limit).
  */
+import type { QueryResultRow } from '@neondatabase/serverless';
 import type { Db } from '../client';
 
 export type ClaimQueue =
@@ -34,8 +36,9 @@ const BUSY: Record<ClaimQueue['table'], string> = {
 };
 
 /**
- * The heads of the claimable repositories' queues, fairest first (parameters: $1 repo owner or
- * null, $2 the queue's table name, $3 the per-repository limit). Table and statuses come from the
+ * The heads of the claimable repositories' queues, fairest first, numbered in that order by
+ * `ord` (parameters: $1 repo owner or null, $2 the queue's table name, $3 the per-repository
+ * limit). Table and statuses come from the
  * closed `ClaimQueue` union, never from input.
  */
 function candidatesSql({ table, status }: ClaimQueue, limit: number): string {
@@ -46,7 +49,9 @@ function candidatesSql({ table, status }: ClaimQueue, limit: number): string {
         WHERE q.status = '${status}'
           AND ($1::text IS NULL OR q.repo_id IN (SELECT r.id FROM repositories r
             JOIN users u ON u.id = r.owner_id WHERE lower(u.username) = lower($1))))
-     SELECT h.id::text AS id, h.repo_id::text AS repo_id, r.owner_id::text AS owner_id
+     SELECT h.id, h.repo_id, r.owner_id,
+            row_number() OVER (ORDER BY h.rn, tu.served NULLS FIRST, tr.served NULLS FIRST,
+              h.created_at, h.id) AS ord
        FROM heads h JOIN repositories r ON r.id = h.repo_id
        LEFT JOIN claim_turns tu ON tu.queue = $2 AND tu.key = 'u' || r.owner_id
        LEFT JOIN claim_turns tr ON tr.queue = $2 AND tr.key = 'r' || h.repo_id
@@ -87,32 +92,57 @@ export async function expiredLeaseExists(db: Db, now: Date): Promise<boolean> {
   return row?.expired === true;
 }
 
-/** The id of the fairest claimable row, locked until the transaction ends; undefined if none. */
-export async function lockOldest(
-  tx: Db,
+/**
+ * The claim as one statement (one round trip; no transaction needed): the fairest claimable row
+ * is locked (`FOR UPDATE SKIP LOCKED`, rechecked against its newest version), its owner's and
+ * repository's turns are recorded in `claim_turns`, and `set` is applied to it; the statement
+ * returns `returning` of the updated row (`t` is the queue's table, `picked` the chosen row with
+ * `id`, `repo_id`, `owner_id`, `type`, `after_sha`; `extra` is inserted after the update's CTE,
+ * e.g. a second data-modifying CTE that reads `upd`). Parameters: $1 repo owner or null, $2 the
+ * queue's table name, $3 the per-repository limit; `set` and `extra` use $4 on.
+ */
+export function claimOldestSql(
+  queue: ClaimQueue,
+  set: string,
+  returning: string,
+  extra = '',
+  select = 'SELECT * FROM upd',
+): string {
+  const { table, status } = queue;
+  return `WITH cand AS (${candidatesSql(queue, CANDIDATES)}),
+     picked AS (
+       SELECT q.id, q.repo_id, c.owner_id, ${table === 'workflow_events' ? 'q.type, q.after_sha' : 'NULL::text AS type, NULL::text AS after_sha'}
+         FROM ${table} q JOIN cand c ON c.id = q.id
+        WHERE q.status = '${status}'
+        ORDER BY c.ord FOR UPDATE OF q SKIP LOCKED LIMIT 1),
+     turn AS (
+       INSERT INTO claim_turns (queue, key, served)
+       SELECT $2, v.key, nextval('claim_turns_seq')
+         FROM picked, LATERAL (VALUES (1, 'u' || picked.owner_id), (2, 'r' || picked.repo_id))
+              AS v(n, key)
+        ORDER BY v.n
+       ON CONFLICT (queue, key) DO UPDATE SET served = excluded.served),
+     upd AS (
+       UPDATE ${table} t SET ${set} FROM picked WHERE t.id = picked.id RETURNING ${returning})${extra}
+     ${select}`;
+}
+
+/**
+ * Claims the fairest claimable row of `queue` in one statement (claimOldestSql); the rows the
+ * statement returns, none when nothing was claimable. `params` are $4 on.
+ */
+export async function claimOldest<R extends QueryResultRow>(
+  db: Db,
   queue: ClaimQueue,
   repoOwner: string | undefined,
-  perRepoLimit: number = DEFAULT_REPO_LIMIT,
-): Promise<string | undefined> {
-  const { table, status } = queue;
-  const candidates = await tx.query<{ id: string; repo_id: string; owner_id: string }>(
-    candidatesSql(queue, CANDIDATES),
-    [repoOwner ?? null, table, perRepoLimit],
-  );
-  if (candidates.length === 0) return undefined;
-  const ids = candidates.map((c) => c.id);
-  const [locked] = await tx.query<{ id: string }>(
-    `SELECT id::text AS id FROM ${table} WHERE id = ANY($1::bigint[]) AND status = '${status}'
-      ORDER BY array_position($1::bigint[], id) FOR UPDATE SKIP LOCKED LIMIT 1`,
-    [ids],
-  );
-  const chosen = locked && candidates.find((c) => c.id === locked.id);
-  if (!chosen) return undefined;
-  await tx.query(
-    `INSERT INTO claim_turns (queue, key, served)
-     VALUES ($1, 'u' || $2, nextval('claim_turns_seq')), ($1, 'r' || $3, nextval('claim_turns_seq'))
-     ON CONFLICT (queue, key) DO UPDATE SET served = excluded.served`,
-    [table, chosen.owner_id, chosen.repo_id],
-  );
-  return chosen.id;
+  perRepoLimit: number | undefined,
+  sql: { set: string; returning: string; extra?: string; select?: string },
+  params: unknown[],
+): Promise<R[]> {
+  return db.query<R>(claimOldestSql(queue, sql.set, sql.returning, sql.extra, sql.select), [
+    repoOwner ?? null,
+    queue.table,
+    perRepoLimit ?? DEFAULT_REPO_LIMIT,
+    ...params,
+  ]);
 }

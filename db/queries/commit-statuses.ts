@@ -49,6 +49,15 @@ export async function insertStatus(db: Db, s: NewStatus): Promise<StatusRow> {
   return full;
 }
 
+/** Inserts a status without reading it back (one statement: Plue's own run statuses). */
+export async function addStatus(db: Db, s: NewStatus): Promise<void> {
+  await db.query(
+    `INSERT INTO commit_statuses (repo_id, sha, state, context, description, target_url,
+       creator_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [s.repoId, s.sha, s.state, s.context, s.description, s.targetUrl, s.creatorId],
+  );
+}
+
 /** Every status of a commit, newest first. */
 export async function listStatuses(
   db: Db,

@@ -1,11 +1,11 @@
 /**
  * Run leases for runner controllers (docs/design/sandbox.md §4.1): claim the oldest queued run (FOR
- * UPDATE SKIP LOCKED) with a fresh lease epoch and a fresh run-token digest (a controller that lost
+ * UPDATE SKIP LOCKED, one statement: claim-oldest.ts) with a fresh lease epoch and a fresh run-token digest (a controller that lost
  * its lease also loses its token), heartbeat and complete only as the lease holder at that epoch,
  * and sweep expired leases: requeue once, then fail with "runner lost".
  */
 import type { Db } from '../client';
-import { lockOldest } from './claim-oldest';
+import { claimOldest } from './claim-oldest';
 import type { Conclusion } from './runs';
 
 export interface LeasedRun {
@@ -24,12 +24,9 @@ export interface LeasedRun {
   lease_expires_at: Date;
   actor_id: string | null;
   event_id: string | null;
+  /** `owner/name` of the run's repository. */
+  repo_full_name: string;
 }
-
-const COLUMNS = `id::text AS id, repo_id::text AS repo_id, run_number, workflow_name,
-  workflow_file, event, head_sha, head_branch, plan, attempt, lease_owner,
-  lease_epoch::text AS lease_epoch, lease_expires_at, actor_id::text AS actor_id,
-  event_id::text AS event_id`;
 
 /** A run is retried this many times in all when its controller is lost. */
 export const RUN_MAX_ATTEMPTS = 2;
@@ -60,20 +57,25 @@ export async function claimRunLease(
   repoOwner?: string,
   perRepoLimit?: number,
 ): Promise<LeasedRun | undefined> {
-  return db.transaction(async (tx) => {
-    const queue = { table: 'workflow_runs', status: 'queued' } as const;
-    const nextId = await lockOldest(tx, queue, repoOwner, perRepoLimit);
-    if (nextId === undefined) return undefined;
-    const [run] = await tx.query<LeasedRun>(
-      `UPDATE workflow_runs SET status = 'running', lease_owner = $2,
-         lease_epoch = lease_epoch + 1,
-         lease_expires_at = $3::timestamptz + make_interval(secs => $4),
-         token_hash = $5, started_at = COALESCE(started_at, $3), updated_at = $3
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [nextId, owner, now, leaseSeconds, tokenHash],
-    );
-    return run;
-  });
+  const [run] = await claimOldest<LeasedRun>(
+    db,
+    { table: 'workflow_runs', status: 'queued' },
+    repoOwner,
+    perRepoLimit,
+    {
+      set: `status = 'running', lease_owner = $4, lease_epoch = t.lease_epoch + 1,
+        lease_expires_at = $5::timestamptz + make_interval(secs => $6), token_hash = $7,
+        started_at = COALESCE(t.started_at, $5), updated_at = $5`,
+      returning: `t.id::text AS id, t.repo_id::text AS repo_id, t.run_number, t.workflow_name,
+        t.workflow_file, t.event, t.head_sha, t.head_branch, t.plan, t.attempt, t.lease_owner,
+        t.lease_epoch::text AS lease_epoch, t.lease_expires_at, t.actor_id::text AS actor_id,
+        t.event_id::text AS event_id`,
+      select: `SELECT upd.*, u.username || '/' || r.name AS repo_full_name
+        FROM upd JOIN repositories r ON r.id = upd.repo_id::bigint JOIN users u ON u.id = r.owner_id`,
+    },
+    [owner, now, leaseSeconds, tokenHash],
+  );
+  return run;
 }
 
 /**

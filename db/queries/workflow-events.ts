@@ -2,9 +2,12 @@
  * Typed queries for workflow events: recorded by pushes and dispatches, claimed by a runner
  * controller with a lease (FOR UPDATE SKIP LOCKED, lease_epoch fencing), finished once. The
  * sweeper returns events whose lease expired to `pending`, and fails them after a few tries.
+ * A batch of reports finishes its events and reads their repositories in one statement
+ * (finishEventsWithRepos).
  */
 import type { Db } from '../client';
-import { lockOldest } from './claim-oldest';
+import { claimOldest } from './claim-oldest';
+import type { RepoRow } from './repositories';
 
 export type EventStatus = 'pending' | 'claimed' | 'done' | 'failed';
 
@@ -86,11 +89,63 @@ export async function findEvent(db: Db, id: string): Promise<EventRow | undefine
   return rows[0];
 }
 
+/** COLUMNS of the claim statement's updated rows (`t`). */
+const CLAIMED_COLUMNS = `t.id::text AS id, t.repo_id::text AS repo_id, t.type, t.ref,
+  t.before_sha, t.after_sha, t.actor_id::text AS actor_id, t.payload, t.status, t.attempt,
+  t.lease_owner, t.lease_epoch::text AS lease_epoch, t.lease_expires_at, t.error, t.created_at,
+  t.updated_at`;
+
+/** What a claim statement sets on an event it claims ($4 owner, $5 now, lease seconds at `secs`). */
+const claimSet = (secs: string) => `status = 'claimed', lease_owner = $4,
+  lease_epoch = t.lease_epoch + 1, attempt = t.attempt + 1,
+  lease_expires_at = $5::timestamptz + make_interval(secs => ${secs}), updated_at = $5`;
+
 /**
- * Claims the next pending event for `owner`, fairly across owners and repositories
- * (claim-oldest.ts; of repositories owned by `repoOwner` when given); undefined when none is
- * pending or every repository with one is at `perRepoLimit` events in evaluation.
+ * One statement (claim-oldest.ts): the fairest pending event claimed for `owner`, and with it, under
+ * the same owner, up to `siblings` more pending `push` events of its repository at its commit (a
+ * push of many branches at one commit, issue #21: the controller checks that commit out once and
+ * evaluates its workflow files once for all of them). Each keeps its own lease epoch, so each is
+ * reported and fenced on its own; siblings get `siblingSeconds` (they are reported after it).
  */
+async function claimEventRows(
+  db: Db,
+  owner: string,
+  lease: { seconds: number; siblingSeconds: number; now: Date },
+  limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
+): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
+  const rows = await claimOldest<EventRow & { sibling: boolean }>(
+    db,
+    { table: 'workflow_events', status: 'pending' },
+    limits.repoOwner,
+    limits.perRepo,
+    {
+      set: claimSet('$6'),
+      returning: CLAIMED_COLUMNS,
+      extra: `,
+     sib AS (
+       UPDATE workflow_events t SET ${claimSet('$7')}
+        WHERE t.id IN (SELECT s.id FROM workflow_events s JOIN picked p
+                         ON s.repo_id = p.repo_id AND s.after_sha = p.after_sha
+                        WHERE p.type = 'push' AND s.type = 'push' AND s.status = 'pending'
+                          AND s.id <> p.id
+                        ORDER BY s.id LIMIT $8 FOR UPDATE OF s SKIP LOCKED)
+       RETURNING ${CLAIMED_COLUMNS})`,
+      select: `SELECT upd.*, false AS sibling FROM upd
+               UNION ALL SELECT sib.*, true AS sibling FROM sib`,
+    },
+    [owner, lease.now, lease.seconds, lease.siblingSeconds, Math.max(0, limits.siblings)],
+  );
+  const strip = ({ sibling: _, ...row }: EventRow & { sibling: boolean }): EventRow => row;
+  const event = rows.find((r) => !r.sibling);
+  if (!event) return undefined;
+  const siblings = rows
+    .filter((r) => r.sibling)
+    .map(strip)
+    .sort((x, y) => Number(BigInt(x.id) - BigInt(y.id)));
+  return { event: strip(event), siblings };
+}
+
+/** Claims the fairest pending event (alone) for `owner`: one statement. */
 export async function claimNextEvent(
   db: Db,
   owner: string,
@@ -99,54 +154,16 @@ export async function claimNextEvent(
   repoOwner?: string,
   perRepoLimit?: number,
 ): Promise<EventRow | undefined> {
-  return db.transaction(async (tx) => {
-    const queue = { table: 'workflow_events', status: 'pending' } as const;
-    const nextId = await lockOldest(tx, queue, repoOwner, perRepoLimit);
-    if (nextId === undefined) return undefined;
-    const [row] = await tx.query<EventRow>(
-      `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
-         lease_epoch = lease_epoch + 1, attempt = attempt + 1,
-         lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [nextId, owner, now, leaseSeconds],
-    );
-    return row;
-  });
+  const lease = { seconds: leaseSeconds, siblingSeconds: leaseSeconds, now };
+  const limits = { repoOwner, perRepo: perRepoLimit, siblings: 0 };
+  return (await claimEventRows(db, owner, lease, limits))?.event;
 }
 
 /**
- * Claims, under the same lease owner, up to `limit` more pending `push` events of `e`'s
- * repository at `e`'s commit (a push of many branches at one commit, issue #21): the controller
- * checks that commit out once and evaluates its workflow files once for all of them. Each keeps
- * its own lease epoch, so each is reported and fenced on its own.
- */
-export async function claimPushSiblings(
-  db: Db,
-  e: EventRow,
-  owner: string,
-  leaseSeconds: number,
-  now: Date,
-  limit: number,
-): Promise<EventRow[]> {
-  if (e.type !== 'push' || limit <= 0) return [];
-  return db.query<EventRow>(
-    `UPDATE workflow_events SET status = 'claimed', lease_owner = $2,
-       lease_epoch = lease_epoch + 1, attempt = attempt + 1,
-       lease_expires_at = $3::timestamptz + make_interval(secs => $4), updated_at = $3
-     WHERE id IN (SELECT id FROM workflow_events
-                   WHERE repo_id = $5 AND after_sha = $6 AND type = 'push'
-                     AND status = 'pending' AND id <> $1
-                   ORDER BY id LIMIT $7 FOR UPDATE SKIP LOCKED)
-     RETURNING ${COLUMNS}`,
-    [e.id, owner, now, leaseSeconds, e.repo_id, e.after_sha, limit],
-  );
-}
-
-/**
- * claimNextEvent and then claimPushSiblings for it, in one transaction that event claims take in
- * turn (an advisory lock): otherwise a second claim running at the same moment (another event
- * lane or controller) takes one of the push's other events and splits the push in two claims,
- * two checkouts and two evaluations. A claim holds the lock for a few statements.
+ * The fairest pending event and its push siblings (claimEventRows), in a transaction that event
+ * claims take in turn (an advisory lock): otherwise a second claim running at the same moment
+ * (another event lane or controller) takes one of the push's other events and splits the push in
+ * two claims, two checkouts and two evaluations. A claim holds the lock for one statement.
  */
 export async function claimEventAndSiblings(
   db: Db,
@@ -156,18 +173,7 @@ export async function claimEventAndSiblings(
 ): Promise<{ event: EventRow; siblings: EventRow[] } | undefined> {
   return db.transaction(async (tx) => {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtext('workflow-events:claim'))::text AS l`);
-    const { seconds, siblingSeconds, now } = lease;
-    const event = await claimNextEvent(tx, owner, seconds, now, limits.repoOwner, limits.perRepo);
-    if (!event) return undefined;
-    const siblings = await claimPushSiblings(
-      tx,
-      event,
-      owner,
-      siblingSeconds,
-      now,
-      limits.siblings,
-    );
-    return { event, siblings };
+    return claimEventRows(tx, owner, lease, limits);
   });
 }
 
@@ -209,6 +215,54 @@ export async function finishEvents(
      RETURNING ${COLUMNS}`,
     [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
   );
+}
+
+/** An event finished by finishEventsWithRepos, with its repository (undefined if it is gone). */
+export interface FinishedEvent {
+  event: EventRow;
+  repo: RepoRow | undefined;
+}
+
+/**
+ * finishEvents, and in the same statement the repository of each event finished (what
+ * findRepoById returns): a batch of reports finishes its events and learns where their runs go
+ * in one round trip.
+ */
+export async function finishEventsWithRepos(
+  db: Db,
+  leases: { id: string; owner: string; epoch: string }[],
+  now: Date,
+): Promise<FinishedEvent[]> {
+  if (leases.length === 0) return [];
+  const rows = await db.query(
+    `WITH done AS (
+       UPDATE workflow_events e SET status = 'done', error = NULL, lease_owner = NULL,
+         lease_expires_at = NULL, updated_at = $4
+         FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS l(l_id, l_owner, l_epoch)
+       WHERE e.id = l.l_id AND e.lease_owner = l.l_owner AND e.lease_epoch = l.l_epoch
+         AND e.status = 'claimed'
+       RETURNING ${COLUMNS})
+     SELECT d.*, r.id::text AS r_id, r.owner_id::text AS r_owner_id,
+       u.username AS r_owner_login, r.name AS r_name, r.description AS r_description,
+       r.private AS r_private, r.default_branch AS r_default_branch,
+       r.created_at AS r_created_at, r.updated_at AS r_updated_at, r.pushed_at AS r_pushed_at
+       FROM done d
+       LEFT JOIN (repositories r JOIN users u ON u.id = r.owner_id) ON r.id = d.repo_id::bigint`,
+    [leases.map((l) => l.id), leases.map((l) => l.owner), leases.map((l) => l.epoch), now],
+  );
+  return rows.map((row) => {
+    // The event's columns, and the repository's under `r_` (all null when it is gone).
+    const event: Record<string, unknown> = {};
+    const repo: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      if (k.startsWith('r_')) repo[k.slice(2)] = v;
+      else event[k] = v;
+    }
+    return {
+      event: event as unknown as EventRow,
+      repo: repo.id === null ? undefined : (repo as unknown as RepoRow),
+    };
+  });
 }
 
 /** Expired leases: back to pending, or failed after EVENT_MAX_ATTEMPTS. Returns rows changed. */

@@ -118,6 +118,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     workspaces,
   };
 
+  /** Run slots held for run claims sent with event reports (handle-event.ts reserveRun). */
+  const held = { slots: 0 };
+  const freeSlot = () => running.size + held.slots < concurrency;
   const startRun = (claimed: ClaimedRun) => {
     opts.trace?.('run_claimed', claimed.run.id);
     stats.runs++;
@@ -155,10 +158,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     trace: opts.trace,
     workspaces,
     warm: warmPool(backend, opts),
-    // A run of the event's, claimed with its report while a slot is free (the run loop: the rest).
-    claimRun: () =>
-      !stopping && running.size < concurrency ? api.runClaim(id, runLease) : undefined,
-    startRun,
+    // A run of the event's, claimed with its report while a slot is free (the run loop: the
+    // rest). The slot is held until the answer, so the run loop cannot fill it meanwhile.
+    reserveRun: () =>
+      stopping
+        ? undefined
+        : reserveSlot(held, freeSlot, api.runClaim(id, runLease), startRun, wakeAll),
   };
   const claimOneEvent = eventClaimer(api, id, opts.eventLeaseSeconds ?? 120, eventCtx, (ev) => {
     if (stopping) return false;
@@ -171,17 +176,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   );
   const loops = Promise.all([
     ...eventLanes,
-    claimLoop(
-      loop,
-      'run',
-      () => running.size < concurrency,
-      async (wait) => {
-        const claimed = await api.claimRun(id, runLease, wait);
-        if (claimed === CLAIM_READY || !claimed) return claimed ?? 'empty';
-        startRun(claimed);
-        return 'claimed';
-      },
-    ),
+    claimLoop(loop, 'run', freeSlot, async (wait) => {
+      const claimed = await api.claimRun(id, runLease, wait);
+      if (claimed === CLAIM_READY || !claimed) return claimed ?? 'empty';
+      startRun(claimed);
+      return 'claimed';
+    }),
   ]);
 
   const how = claimWait > 0 ? `long poll, ${claimWait} s` : 'polling';
@@ -248,6 +248,33 @@ function startLines(detail: string | undefined, backend: SandboxBackend, limits:
   if (!support)
     return [...lines, `limit: none holds: the ${backend.name} backend sets no step limits`];
   return [...lines, ...describeLimits(limits, support).map((l) => `limit: ${l}`)];
+}
+
+/**
+ * Holds a run slot for a run claim sent with event reports until its answer, so that the run
+ * loop cannot fill the slot meanwhile; undefined when no slot is free. `settle` gives it back,
+ * starting the run the answer brought in it.
+ */
+function reserveSlot<C>(
+  held: { slots: number },
+  free: () => boolean,
+  claim: C,
+  start: (run: ClaimedRun) => void,
+  wake: () => void,
+): { claim: C; settle(run: ClaimedRun | undefined): void } | undefined {
+  if (!free()) return undefined;
+  held.slots++;
+  let settled = false;
+  return {
+    claim,
+    settle: (run) => {
+      if (settled) return;
+      settled = true;
+      held.slots--;
+      if (run) start(run);
+      else wake();
+    },
+  };
 }
 
 /** Naps that `wakeAll()` ends early (a run slot came free, or the controller is stopping). */

@@ -9,9 +9,9 @@
  * out once and its workflow files are evaluated once for all the events; their reports go in
  * batches (up to EVALUATION_BATCH_MAX events or REPORT_BATCH_BYTES a request, recorded by the
  * Worker in one transaction each), and each event is still fenced by its own lease: one lost
- * lease refuses that report alone. A batch may carry a run claim (`claimRun`, while a run slot
- * is free): the Worker claims a run as soon as the reports are recorded and the answer brings
- * it (`startRun`), which saves the push → first log line a round trip. Files that no event of
+ * lease refuses that report alone. A batch may carry a run claim (`reserveRun`, while a run slot
+ * is free, held for it until the answer): the Worker claims a run as soon as the reports are recorded and the answer brings
+ * it (`settle`), which saves the push → first log line a round trip. Files that no event of
  * the claim can match are answered from their cached definitions while their blob ids are
  * unchanged (evaluation-cache.ts). The evaluated checkout is kept for the events' runs
  * (workspace-cache.ts) when a cache is given.
@@ -49,10 +49,12 @@ export interface EventContext {
   cache?: EvaluationCache;
   /** Evaluators started ahead of need (warm-evaluator.ts). */
   warm?: WarmEvaluators | undefined;
-  /** A run claim to send with the next batch of reports (undefined: no free run slot). */
-  claimRun?: () => RunClaim | undefined;
-  /** Starts a run that a batch's answer brought. */
-  startRun?: (run: ClaimedRun) => void;
+  /**
+   * A run slot held for a run claim sent with the next batch of reports (undefined: no slot is
+   * free); `settle` gives the slot back once the answer came (or did not), starting the run it
+   * brought in it.
+   */
+  reserveRun?: () => { claim: RunClaim; settle(run: ClaimedRun | undefined): void } | undefined;
 }
 
 /** The process's cache when the caller brings none: definitions are the same for every caller. */
@@ -204,17 +206,23 @@ async function reportAll(
     const sent = chunk;
     chunk = [];
     bytes = 0;
-    const claim = ctx.startRun ? ctx.claimRun?.() : undefined;
-    const answer = await ctx.api.reportEvaluations(
-      sent.map((c) => c.report),
-      claim,
-    );
+    const slot = ctx.reserveRun?.();
+    let answer;
+    try {
+      answer = await ctx.api.reportEvaluations(
+        sent.map((c) => c.report),
+        slot?.claim,
+      );
+    } catch (err) {
+      slot?.settle(undefined);
+      throw err;
+    }
     // The kept checkout serves these runs, the last of them takes it (workspace-cache.ts): told
     // before the run in the answer starts, so that one need not copy it.
     const created = answer.results.reduce((n, r) => n + (r?.runs?.length ?? 0), 0);
     const first = batch[0];
     if (first) ctx.workspaces?.expect(first.event.repo.full_name, commit, created);
-    if (answer.run) ctx.startRun?.(answer.run);
+    slot?.settle(answer.run);
     for (const [i, one] of sent.entries()) {
       await outcome(ctx, one.claimed, one.results, answer.results[i], source);
     }

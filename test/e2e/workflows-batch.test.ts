@@ -3,7 +3,8 @@
  * together and reported in one request (POST /internal/controller/events/evaluations), each
  * still fenced by its own lease: a stale lease refuses that event only. A batch that carries a
  * run claim brings back a run claimed for the controller, whose token appends to the run's log.
- * Oversized batches are refused before anything is recorded.
+ * Oversized batches are refused before anything is recorded. A controller never runs more than
+ * its concurrency, counting the run a report's claim may bring.
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -16,7 +17,10 @@ import {
   type BatchReport,
   type ClaimedEvent,
 } from '../../runner-controller/controller/api';
-import { DEV_SECRET, pushRepo, type WorkflowRepo } from './workflows-client';
+import type { Controller } from '../../runner-controller/controller/controller';
+import { LocalBackend } from '../../runner-controller/sandbox/local';
+import type { RunResult, RunSpec } from '../../runner-controller/sandbox/types';
+import { DEV_SECRET, pushRepo, testController, type WorkflowRepo } from './workflows-client';
 
 const base = inject('baseUrl');
 const FILE = '.plue/workflows/ci.py';
@@ -152,5 +156,53 @@ describe('batched evaluation reports', () => {
     );
     expect(claim.status).toBe(400);
     expect(await claim.json()).toMatchObject({ error: { code: 'claim_invalid' } });
+  });
+
+  it('never runs more than its concurrency, counting the slot a report’s claim holds', async () => {
+    // One step that takes a while, counted while it runs.
+    const local = new LocalBackend();
+    let now = 0;
+    let peak = 0;
+    const backend = Object.assign(Object.create(local) as LocalBackend, {
+      run: async (spec: RunSpec): Promise<RunResult> => {
+        const step = spec.cmd.includes('sleep 0.4');
+        if (step) peak = Math.max(peak, ++now);
+        try {
+          return await local.run(spec);
+        } finally {
+          if (step) now--;
+        }
+      },
+    });
+    const pushed = await pushRepo(base, g, alice, token, 'slots', {
+      [FILE]: `from plue import workflow, push
+
+@workflow(triggers=[push()])
+def ci(ctx):
+    ctx.run(name="wait", cmd="sleep 0.4 && echo done")
+`,
+    });
+    repos.push(pushed.repo);
+    let controller: Controller | undefined;
+    try {
+      controller = await testController(base, alice, { concurrency: 1, backend });
+      const [first] = await pushed.repo.waitForRuns(pushed.sha, 1);
+      await pushed.repo.waitForRun(first?.id ?? 0);
+      // Three more events at one commit: one report queues three runs and claims one of them,
+      // while the run loop is waiting for a free slot.
+      const branches = Array.from(
+        { length: 3 },
+        (_, i) => `create refs/heads/s${i} ${pushed.sha}\n`,
+      );
+      execFileSync('git', ['update-ref', '--stdin'], { cwd: pushed.dir, input: branches.join('') });
+      const url = remoteUrl(base, alice.user.login, 'slots', token);
+      await g.ok(pushed.dir, ['push', '-q', url, 'refs/heads/s*:refs/heads/s*']);
+      const runs = await pushed.repo.waitForRuns(pushed.sha, 4);
+      for (const r of runs) await pushed.repo.waitForRun(r.id);
+      expect(peak).toBe(1);
+    } finally {
+      await controller?.stop({ abandon: true });
+      local.close();
+    }
   });
 });

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { Db } from '../../../db/client';
 import {
+  addStatus,
   insertStatus,
   listStatuses,
   latestStatuses,
@@ -151,7 +152,7 @@ export async function postRunStatus(
       .find((s) => s.context === context)
       ?.target_url?.replace(/\/[^/]+\/[^/]+\/actions\/runs\/\d+$/, '') ??
     '';
-  await insertStatus(db, {
+  await addStatus(db, {
     repoId: run.repo_id,
     sha: run.head_sha,
     state: stateOfConclusion(conclusion),

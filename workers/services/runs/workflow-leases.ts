@@ -146,12 +146,18 @@ export async function claimRun(
   const tokenHash = sha256Hex(token);
   const run = await claimRunLease(db, owner, seconds, tokenHash, now, repoOwner, repoLimitOf(env));
   if (!run) return undefined;
+  const full = run.repo_full_name;
   // The run's RunStream checks appends against this hash; if it cannot be told, the claim fails
-  // and the lease expires into a requeue (the old token must not keep working).
-  await publishRunToken(env, run.id, tokenHash, run.lease_epoch);
-  const full = (await repoName(db, run.repo_id)) ?? '';
-  const secrets = await secretsForPlan(db, env, run.repo_id, run.plan);
-  await postRunStatus(db, run, full, origin, 'running');
+  // and the lease expires into a requeue (the old token must not keep working). The Durable
+  // Object call (a new run's RunStream starts) overlaps the database's statements.
+  const [, secrets] = await Promise.all([
+    publishRunToken(env, run.id, tokenHash, run.lease_epoch),
+    (async () => {
+      const found = await secretsForPlan(db, env, run.repo_id, run.plan);
+      await postRunStatus(db, run, full, origin, 'running');
+      return found;
+    })(),
+  ]);
   return {
     run: {
       id: Number(run.id),

@@ -20,7 +20,7 @@ import { secretNames } from './workflow-secrets';
 import { workflowFilesAt } from './workflow-files';
 
 /**
- * Push events at the claimed event's commit handed out with it (claimPushSiblings): the
+ * Push events at the claimed event's commit handed out with it (claimEventAndSiblings): the
  * controller evaluates the commit's workflow files once for all of them.
  */
 export const PUSH_EVENT_SIBLINGS = 1000;

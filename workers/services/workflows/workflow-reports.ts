@@ -6,23 +6,31 @@
  * commit (a second push of it, a manual run of another workflow, each schedule tick) evaluates it
  * again, and none of them adds a second failed run or failing status for it.
  * Reports come in batches (one push of a thousand branches is a thousand events, issue #21):
- * the events of a batch are finished, their runs inserted and their statuses posted in a few
- * set-based statements of one transaction (db/queries/run-batch.ts). Each report is still fenced
- * by its own event's lease epoch: a lost lease refuses that report only, and a retried report
- * creates nothing twice. Registration checks what the SDK cannot: a `schedule` trigger's cron
- * expression must be one croner reads (cron.ts), else its file is reported as failed at the
- * workflow's line.
+ * the events of a batch are finished (reading their repositories), the default branch's workflow
+ * lists replaced, and the runs inserted with their steps and `pending` statuses, in three
+ * set-based statements of one transaction (workflow-events.ts finishEventsWithRepos,
+ * workflows.ts replaceWorkflowLists, run-batch.ts insertRuns): every round trip delays the
+ * moment the runs can be claimed. Files that did not evaluate cost a few statements more (their
+ * lock, duplicate check, failed step and run; their log and failure status after the commit).
+ * Each report is still fenced by its own event's lease epoch: a lost lease refuses that report
+ * only, and a retried report creates nothing twice. Registration checks what the SDK cannot: a
+ * `schedule` trigger's cron expression must be one croner reads (cron.ts), else its file is
+ * reported as failed at the workflow's line.
  */
 import { z } from 'zod';
 import type { evaluationReport } from '../../../common/schemas/internal-controller';
 import type { Db } from '../../../db/client';
-import { findRepoById, type RepoRow } from '../../../db/queries/repositories';
+import type { RepoRow } from '../../../db/queries/repositories';
 import { markRunCompleted, type RunRow } from '../../../db/queries/runs';
 import { hasEvaluationErrorRun } from '../../../db/queries/run-origins';
 import { settleStep } from '../../../db/queries/run-leases';
-import { insertRuns, insertStatuses, type NewBatchRun } from '../../../db/queries/run-batch';
-import { finishEvents, type EventRow } from '../../../db/queries/workflow-events';
-import { replaceWorkflows, type NewWorkflow } from '../../../db/queries/workflows';
+import { insertRuns, type NewBatchRun, type NewRunStatus } from '../../../db/queries/run-batch';
+import { finishEventsWithRepos, type EventRow } from '../../../db/queries/workflow-events';
+import {
+  replaceWorkflowLists,
+  type NewWorkflow,
+  type WorkflowList,
+} from '../../../db/queries/workflows';
 import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { ingestEvents, RUN_TOKEN_PREFIX, stepsOfPlan } from '../runs/runs';
@@ -120,14 +128,12 @@ export async function reportEvaluations(
     return { id: String(r.event_id), owner: r.lease_owner, epoch: r.lease_epoch };
   });
   const recorded = await db.transaction(async (tx) => {
-    const finished = new Map((await finishEvents(tx, leases, now)).map((e) => [e.id, e]));
+    const done = await finishEventsWithRepos(tx, leases, now);
+    const finished = new Map(done.map((d) => [d.event.id, d.event]));
     const repos = new Map<string, RepoRow>();
-    for (const e of finished.values()) {
-      if (repos.has(e.repo_id)) continue;
-      const repo = await findRepoById(tx, e.repo_id);
-      if (repo) repos.set(e.repo_id, repo);
-    }
+    for (const d of done) if (d.repo) repos.set(d.event.repo_id, d.repo);
     const lockKeys = new Set<string>();
+    const lists: WorkflowList[] = [];
     const runs: NewBatchRun[] = [];
     const of: { report: number; planned: Planned; event: EventRow; repo: RepoRow }[] = [];
     for (const i of todo) {
@@ -141,9 +147,10 @@ export async function reportEvaluations(
       outcomes[i] = { event_id: event.id, runs: [] };
       if (planned[i]?.some((p) => p.error)) lockKeys.add(`workflow-errors:${repo.id}:${r.sha}`);
       if (event.ref === `refs/heads/${repo.default_branch}`) {
-        await replaceWorkflows(tx, repo.id, r.sha, workflowList(r.files), now);
+        lists.push({ repoId: repo.id, headSha: r.sha, list: workflowList(r.files) });
       }
     }
+    await replaceWorkflowLists(tx, lists, now);
     // Concurrent reports for one commit take turns (in one order), so each broken file is
     // reported once.
     for (const key of [...lockKeys].sort()) {
@@ -175,6 +182,8 @@ export async function reportEvaluations(
           steps: stepsOfPlan(p.plan),
           eventId: event.id,
           actorId: event.actor_id,
+          // A failed file's status is posted after its log is written, below.
+          status: p.error ? undefined : queuedStatus(p.name, repo, origin),
         });
         of.push({ report: i, planned: p, event, repo });
       }
@@ -189,36 +198,31 @@ export async function reportEvaluations(
   });
   // Runs were queued, and the finished events' places in their repositories are free.
   if (outcomes.some((o) => o && 'runs' in o)) await ringClaims(env);
-  const queued = [];
   for (const c of recorded) {
     const outcome = outcomes[c.report];
     if (outcome && 'runs' in outcome) outcome.runs.push(c.row);
+    const e = c.planned.error;
+    if (!e) continue;
     const full = `${c.repo.owner_login}/${c.repo.name}`;
     const run = { ...c.row, actor_id: c.event.actor_id };
-    const e = c.planned.error;
-    if (!e) {
-      queued.push(queuedStatus(run, full, origin));
-      continue;
-    }
     await writeEvaluationLog(db, env, c.row, e, now);
     const where = e.line === null ? e.file : `${e.file}:${e.line}`;
     const annotation = `${where}: ${e.message}`.slice(0, 140);
     await postRunStatus(db, run, full, origin, 'failure', annotation);
   }
-  await insertStatuses(db, queued);
   return outcomes.map((o, i) => o ?? { event_id: String(reports[i]?.event_id), error: LEASE_LOST });
 }
 
-/** The `pending` commit status of a queued run (postRunStatus's, for one insert of many). */
-function queuedStatus(run: RunRow & { actor_id: string | null }, full: string, origin: string) {
+/**
+ * The `pending` commit status of a queued run (postRunStatus's, inserted with the run; the run's
+ * id ends the target URL).
+ */
+function queuedStatus(workflowName: string, repo: RepoRow, origin: string): NewRunStatus {
   return {
-    repoId: run.repo_id,
-    sha: run.head_sha,
     state: stateOfConclusion(null),
-    context: `plue/${run.workflow_name}`.slice(0, 255),
+    context: `plue/${workflowName}`.slice(0, 255),
     description: 'Queued',
-    targetUrl: `${origin}/${full}/actions/runs/${run.id}`,
-    creatorId: run.actor_id,
+    urlPrefix: `${origin}/${repo.owner_login}/${repo.name}/actions/runs/`,
   };
 }
 
