@@ -15,6 +15,11 @@ export interface Db {
   /** Runs `fn` inside BEGIN/COMMIT, rolling back when it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   end(): Promise<void>;
+  /**
+   * Starts connecting now without sending a statement, so a query that is certain to follow
+   * does not wait for the handshake (a failure surfaces on that query). Optional for wrappers.
+   */
+  warm?(): void;
 }
 
 export interface DbConfig {
@@ -99,6 +104,9 @@ export function createDb(config: DbConfig): Db {
           throw err;
         }
       }),
+    warm: () => {
+      if (!ended) void connect().catch(() => undefined);
+    },
     end: async () => {
       ended = true;
       if (!connecting) return;

@@ -95,4 +95,25 @@ describe.each(BACKENDS)('database on %s', (kind) => {
     await expect(db.query('SELECT 1')).rejects.toMatchObject({ kind: 'unavailable' });
     await db.end();
   });
+
+  it('connects ahead on warm() and reports a failed warm-up on the next query', async () => {
+    const db = tdb.open();
+    db.warm?.();
+    db.warm?.(); // once is enough; again changes nothing
+    expect(await db.query<{ n: number }>('SELECT 1 AS n')).toEqual([{ n: 1 }]);
+    await db.end();
+    db.warm?.(); // after end(): no new connection, no error
+    await expect(db.query('SELECT 1')).rejects.toThrow(/after end/);
+
+    const { createDb } = await import('./client');
+    const down = createDb({
+      databaseUrl: 'postgres://x@127.0.0.1:1/none',
+      wsProxy: '127.0.0.1:1/v1',
+      webSocketConstructor: (await import('ws')).default,
+      connectTimeoutMs: 2000,
+    });
+    down.warm?.();
+    await expect(down.query('SELECT 1')).rejects.toMatchObject({ kind: 'unavailable' });
+    await down.end();
+  });
 });

@@ -3,6 +3,11 @@
  * queued → running → completed and never back except through the lease sweeper), so replayed
  * producer events are harmless. Claiming uses FOR UPDATE SKIP LOCKED so concurrent controllers
  * never wait on each other.
+ *
+ * A producer's batch of events is projected by run-projection.ts in one statement. The
+ * one-event functions here (markRunStarted, addPlannedSteps, markStepStarted, markStepCompleted,
+ * setLogBytes, markLogArchived) define the semantics it must keep: its tests replay random
+ * batches through both and compare the rows.
  */
 import type { Db } from '../client';
 

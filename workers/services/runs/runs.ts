@@ -2,7 +2,8 @@
  * Workflow runs: creation with a run-scoped token, authorising producers and viewers, and
  * ingesting producer events into the run's RunStream (the log) and PostgreSQL (run and step
  * states). The workflows capability calls `createRun`; the runner controller posts events with
- * the token to /internal/runs/{id}/events.
+ * the token to /internal/runs/{id}/events. The projection into the rows is run-projection.ts (one
+ * statement per batch); plan → step rows is plan-steps.ts.
  *
  * Run tokens are `plue_run_` + 43 base62 characters (≥ 256 random bits); only their SHA-256 is
  * stored. A token is valid for its own run until an hour after the run completed.
@@ -11,25 +12,9 @@ import type { z } from 'zod';
 import type { createRunRequest } from '../../../common/schemas/internal-runs';
 import type { Db } from '../../../db/client';
 import type { RepoRow } from '../../../db/queries/repositories';
-import {
-  addPlannedSteps,
-  CONCLUSIONS,
-  findRunById,
-  findRunOfRepo,
-  insertRun,
-  markLogArchived,
-  markRunCompleted,
-  markRunStarted,
-  markStepCompleted,
-  markStepStarted,
-  setLogBytes,
-  type Conclusion,
-  type NewStep,
-  type RunRow,
-} from '../../../db/queries/runs';
+import { findRunById, findRunOfRepo, insertRun, type RunRow } from '../../../db/queries/runs';
 import {
   ChunkError,
-  STEP_ID,
   TOKEN_GRACE_MS,
   parseChunks,
   type AppendResult,
@@ -39,6 +24,10 @@ import type { Env } from '../../env';
 import { AppError } from '../../../common/errors';
 import { loadRepoForAction, type Actor } from '../repos/authz';
 import { constantTimeEqual, randomBase62, sha256Hex } from '../identity/secrets';
+import { stepsOfPlan } from './plan-steps';
+import { projectBatch } from './run-projection';
+
+export { stepsOfPlan } from './plan-steps';
 
 export const RUN_TOKEN_PREFIX = 'plue_run_';
 
@@ -51,34 +40,6 @@ export interface CreateRunInput {
   headBranch?: string | null;
   /** The evaluated plan; `plan.steps` ({id, name, type, depends_on}) become the step rows. */
   plan?: unknown;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Step rows from a plan's `steps` (or a bare list); malformed entries are an input error. */
-export function stepsOfPlan(plan: unknown): NewStep[] {
-  const list = Array.isArray(plan) ? plan : isObject(plan) ? plan.steps : undefined;
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw AppError.invalid('plan.steps must be a list', 'plan_invalid');
-  const seen = new Set<string>();
-  return list.map((s, i) => {
-    const id = isObject(s) ? s.id : undefined;
-    if (typeof id !== 'string' || !STEP_ID.test(id) || seen.has(id)) {
-      throw AppError.invalid(`plan.steps[${i}].id must be a unique step id`, 'plan_invalid');
-    }
-    seen.add(id);
-    const o = s as Record<string, unknown>;
-    const deps = Array.isArray(o.depends_on)
-      ? o.depends_on.filter((d) => typeof d === 'string')
-      : [];
-    return {
-      stepId: id,
-      name: typeof o.name === 'string' && o.name !== '' ? o.name.slice(0, 200) : id,
-      type: typeof o.type === 'string' && /^[a-z_]{1,20}$/.test(o.type) ? o.type : 'run',
-      dependsOn: deps as string[],
-    };
-  });
 }
 
 /** Creates a queued run; the returned token is the only time it is seen. */
@@ -165,87 +126,6 @@ export async function authorizeProducer(
   return run;
 }
 
-function conclusionOf(data: unknown, fallback: Conclusion): Conclusion {
-  const o = isObject(data) ? data : {};
-  const c = o.conclusion ?? o.status;
-  return typeof c === 'string' && (CONCLUSIONS as readonly string[]).includes(c)
-    ? (c as Conclusion)
-    : fallback;
-}
-
-/** Why a step ended as it did, from its step_completed payload (the run page shows it). */
-function noteOf(data: Record<string, unknown>): string | null {
-  if (typeof data.note === 'string' && data.note !== '') return data.note.slice(0, 500);
-  return data.oom_killed === true ? 'out of memory' : null;
-}
-
-const USAGE_KEYS = ['model', 'turns', 'input_tokens', 'output_tokens', 'wall_ms', 'cost_usd'];
-/** Bytes of a model step's output kept in its row (the log keeps the whole event). */
-const MAX_OUTPUT_JSON = 64 * 1024;
-
-/** A model step's accounting from its step_completed payload: known keys, numbers or a name. */
-function usageOf(data: Record<string, unknown>): string | null {
-  const u = isObject(data.usage) ? data.usage : undefined;
-  if (!u) return null;
-  const kept: Record<string, unknown> = {};
-  for (const k of USAGE_KEYS) {
-    const v = u[k];
-    if ((typeof v === 'number' && Number.isFinite(v)) || v === null) kept[k] = v;
-    else if (k === 'model' && typeof v === 'string') kept[k] = v.slice(0, 100);
-  }
-  return JSON.stringify(kept);
-}
-
-/** A model step's output as JSON text, or a marker when it is too large to keep here. */
-function outputOf(data: Record<string, unknown>): string | null {
-  if (!('output' in data)) return null;
-  const text = JSON.stringify(data.output ?? null);
-  return text.length <= MAX_OUTPUT_JSON
-    ? text
-    : JSON.stringify({ truncated: true, bytes: text.length });
-}
-
-/** Mirrors lifecycle events into the run and step rows (idempotent: every change is a CAS). */
-async function project(db: Db, runId: string, chunks: Chunk[], now: Date): Promise<void> {
-  for (const c of chunks) {
-    const data = isObject(c.data) ? c.data : {};
-    if (c.event === 'run_started') {
-      await markRunStarted(db, runId, now);
-      if (Array.isArray(data.steps)) await addPlannedSteps(db, runId, stepsOfPlan(data.steps));
-    } else if (c.event === 'step_started') {
-      await markRunStarted(db, runId, now);
-      await markStepStarted(
-        db,
-        runId,
-        {
-          stepId: c.step_id,
-          name: typeof data.name === 'string' && data.name ? data.name.slice(0, 200) : c.step_id,
-          type:
-            typeof data.type === 'string' && /^[a-z_]{1,20}$/.test(data.type) ? data.type : 'run',
-        },
-        now,
-      );
-    } else if (c.event === 'step_completed') {
-      const exit = data.exit_code;
-      await markStepCompleted(
-        db,
-        runId,
-        {
-          stepId: c.step_id,
-          conclusion: conclusionOf(data, exit === 0 ? 'success' : 'failure'),
-          exitCode: typeof exit === 'number' && Number.isInteger(exit) ? exit : null,
-          note: noteOf(data),
-          usage: usageOf(data),
-          output: outputOf(data),
-        },
-        now,
-      );
-    } else if (c.event === 'run_completed') {
-      await markRunCompleted(db, runId, conclusionOf(data, 'success'), now);
-    }
-  }
-}
-
 function chunksOf(body: unknown): Chunk[] {
   try {
     return parseChunks(body);
@@ -267,9 +147,7 @@ async function finishAppend(
   now: Date,
 ): Promise<AppendResult> {
   // The log is the source of truth; replays re-apply these harmlessly.
-  await project(db, runId, chunks, now);
-  if (result.reportBytes) await setLogBytes(db, runId, result.runBytes, result.stepBytes);
-  if (result.archived) await markLogArchived(db, runId, now);
+  await projectBatch(db, runId, chunks, result, now);
   if (result.rejected > 0) {
     throw AppError.conflict(
       `Run ${runId} has completed; ${result.rejected} new chunk(s) were refused`,
@@ -297,7 +175,8 @@ export async function ingestEvents(
  * A producer's append (`POST /internal/runs/:id/events`). With a run token the hot path is
  * Worker → RunStream (which holds the token's hash and checks it) → fan-out → projection; the
  * database is asked only when the DO cannot vouch for the token (then the DO adopts the
- * database's current hash). Bad input is answered only after the producer is authorised.
+ * database's current hash). No statement precedes the append; a batch with a lifecycle event
+ * (which always needs one after it) opens the connection while the DO appends. Bad input is answered only after the producer is authorised.
  */
 export async function ingestFromProducer(
   db: Db,
@@ -327,6 +206,8 @@ export async function ingestFromProducer(
     return finishAppend(db, runId, chunks, result, now);
   }
   const tokenHash = sha256Hex(token);
+  // A lifecycle event is certain to need a statement after the fan-out: connect meanwhile.
+  if (chunks.some((c) => c.seq === undefined)) db.warm?.();
   let result = await stream.append(runId, chunks, { kind: 'token', tokenHash });
   if (!result.verified) {
     const run = await authorizeProducer(db, runId, credentials, now);
