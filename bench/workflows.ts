@@ -1,9 +1,10 @@
 /**
  * Workflows (issue 9), on a small repository with a one-step workflow
- * (`ctx.run(name="hello", cmd="echo hello")`), a controller in this process with the local
- * sandbox backend and the production poll back-off, and the stack (front door, database endpoint,
- * wrangler dev) in a child process, as `npm start` runs them (bench/lib/stack-process.ts);
- * embedded PGlite, or a scratch database on the PostgreSQL server at DATABASE_URL:
+ * (`ctx.run(name="hello", cmd="echo hello")`), the processes `npm start` runs: the stack (front
+ * door, database endpoint, wrangler dev; bench/lib/stack-process.ts) and a runner controller with
+ * the local sandbox backend and the production poll back-off (bench/lib/controller-process.ts),
+ * each in a child process of its own, apart from this process's viewers; embedded PGlite, or a
+ * scratch database on the PostgreSQL server at DATABASE_URL:
  *
  *   (a) push → first log line at a live SSE viewer of the run, p50 over N pushes (git push with
  *       the real client; the viewer finds the run id by polling the runs list every 100 ms right
@@ -25,17 +26,17 @@ import { COMPONENT_CREDENTIALS } from '../common/dev-secret';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startController } from '../runner-controller/controller/controller';
 import type { TraceMark } from '../runner-controller/controller/trace';
 import { LocalBackend } from '../runner-controller/sandbox/local';
 import { freePort } from '../scripts/stack';
 import { scratchDatabase } from '../scripts/clients/scratch-database';
 import { startStackProcess } from './lib/stack-process';
+import { startControllerProcess, type ControllerProcess } from './lib/controller-process';
 import { signUp } from '../scripts/clients/auth';
 import { median, run as sh } from './lib/measure';
 import { BENCH_WORKER_VARS } from './lib/direct';
 import { fullSize } from './lib/repo';
-import { BenchApi, now, RecordingBackend, type RunInfo } from './lib/workflow-clients';
+import { BenchApi, now, type RunInfo } from './lib/workflow-clients';
 
 const DEV_SECRET = COMPONENT_CREDENTIALS.controller.devDefault;
 const WORKFLOW = `from plue import workflow, push
@@ -147,13 +148,12 @@ export async function run(): Promise<void> {
     extraVars: BENCH_WORKER_VARS,
     databaseUrl: scratch?.url,
   });
-  const backend = new RecordingBackend(new LocalBackend());
   const marks: { mark: TraceMark; id: number; at: number }[] = [];
-  let controller: Awaited<ReturnType<typeof startController>> | undefined;
+  let controller: ControllerProcess | undefined;
   try {
     console.log(
       `\n## workflows (one-step workflow "echo hello", ${pushes} pushes, ${queued} queued runs, ` +
-        `concurrency ${concurrency}, ${backend.name} sandbox, ` +
+        `concurrency ${concurrency}, local sandbox, ` +
         `${server ? 'PostgreSQL at DATABASE_URL' : 'embedded PGlite'})`,
     );
     const user = await signUp(stack.url);
@@ -162,17 +162,18 @@ export async function run(): Promise<void> {
     const full = `${user.user.login}/wf-bench`;
     const remote = `${stack.url.replace('http://', `http://x:${token}@`)}/${full}.git`;
     const api = new BenchApi(stack.url, full, token);
-    controller = await startController({
-      url: stack.url,
-      secret: DEV_SECRET,
-      concurrency,
-      backend,
-      repoOwner: user.user.login,
-      trace: (mark, id) => marks.push({ mark, id, at: now() }),
-      log: process.env.BENCH_WF_LOG
-        ? (m) => console.error(`${new Date().toISOString()} controller: ${m}`)
-        : () => undefined,
-    });
+    // The controller runs in a process of its own, as under `npm start`.
+    controller = await startControllerProcess(
+      {
+        url: stack.url,
+        secret: DEV_SECRET,
+        concurrency,
+        repoOwner: user.user.login,
+        log: process.env.BENCH_WF_LOG === '1',
+      },
+      (mark, id, at) => marks.push({ mark, id, at }),
+    );
+    const backend = controller;
 
     const wt = join(work, 'wt');
     await sh('git', ['init', '-q', '-b', 'main', wt]);
@@ -322,7 +323,7 @@ export async function run(): Promise<void> {
     const reruns = await waitAll(api, queued, (r) => wanted.has(r.id));
     report(`(c') ${queued} re-runs queued at once (no evaluation)`, reruns, t1, concurrency);
   } finally {
-    await controller?.stop({ abandon: true });
+    await controller?.stop();
     await stack.stop();
     await scratch?.drop();
     rmSync(work, { recursive: true, force: true });

@@ -21,7 +21,11 @@ export interface SandboxCall {
 /** Wraps a backend and records the start time and duration of every call. */
 export class RecordingBackend implements SandboxBackend {
   readonly calls: SandboxCall[] = [];
-  constructor(private readonly inner: SandboxBackend) {}
+  constructor(
+    private readonly inner: SandboxBackend,
+    /** Told of each call as it ends (a controller in another process reports them). */
+    private readonly onCall?: (call: SandboxCall) => void,
+  ) {}
   get name(): string {
     return this.inner.name;
   }
@@ -45,7 +49,14 @@ export class RecordingBackend implements SandboxBackend {
       return await this.inner.run({ ...spec, onOutput });
     } finally {
       const kind = spec.cmd.includes('plue.evaluate') ? 'evaluate' : 'step';
-      this.calls.push({ kind, at, ms: now() - at, ...(firstOutputAt ? { firstOutputAt } : {}) });
+      const call: SandboxCall = {
+        kind,
+        at,
+        ms: now() - at,
+        ...(firstOutputAt ? { firstOutputAt } : {}),
+      };
+      this.calls.push(call);
+      this.onCall?.(call);
     }
   }
   /** Calls that started in [from, to]. */
