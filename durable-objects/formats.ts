@@ -28,3 +28,6 @@ export { archiveKeys } from './run-stream/run-archive';
 
 // ClaimBell: where a held claim's wait starts from, and the bell's answer.
 export type { BellAnswer, BellMark, BellSince } from './claim-bell/bell';
+
+// RunsFeed: one run change as the feed sends it.
+export type { FeedRun } from './runs-feed/feed-subscribers';

@@ -8,3 +8,4 @@ export { NonceObject } from './nonce/nonce-object';
 export { RateLimiter } from './rate-limiter/rate-limiter';
 export { RepoObject } from './repo/repo-object';
 export { RunStream } from './run-stream/run-stream';
+export { RunsFeed } from './runs-feed/runs-feed';

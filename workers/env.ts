@@ -8,6 +8,7 @@ import type {
   NonceObject,
   RateLimiter,
   RepoObject,
+  RunsFeed,
   RunStream,
 } from '../durable-objects';
 import type { Logger } from '../common/log';
@@ -59,6 +60,8 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   /** The doorbell held claims wait on: one named instance ("claims"; runs/claim-bell.ts). */
   CLAIM_BELL: DurableObjectNamespace<ClaimBell>;
+  /** Live feeds of runs: one instance per repository, named by its id (runs/runs-feed.ts). */
+  RUNS_FEED: DurableObjectNamespace<RunsFeed>;
   /** Comma-separated EIP-155 chain ids accepted at sign-in (default "1"). */
   SIWE_CHAIN_IDS?: string;
   /** JSON-RPC URL used to verify contract-wallet (EIP-1271/6492) signatures; unset: EOAs only. */
@@ -85,6 +88,12 @@ export interface Env {
   RUN_VIEWER_MAX_QUEUED_BYTES?: string;
   /** SSE heartbeat interval in ms (default 15000). */
   RUN_HEARTBEAT_MS?: string;
+  /** Subscribers one repository's runs feed holds at once (default 1000; then 503). */
+  RUNS_FEED_MAX_SUBSCRIBERS?: string;
+  /** Keep-alive comment interval of the runs feed, in ms (default 15000). */
+  RUNS_FEED_HEARTBEAT_MS?: string;
+  /** How long one runs-feed subscription lasts before it ends and the client reconnects, in ms (default 600000). */
+  RUNS_FEED_LIFETIME_MS?: string;
   /**
    * How long a run viewer's authorisation lasts, in ms (default 300000): then its SSE stream
    * ends (checked with each heartbeat) or its WebSocket closes with 4001 (checked when records

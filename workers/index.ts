@@ -7,7 +7,14 @@ import type { Env } from './env';
 import { createMemoryTiers } from './services/cache/memory-cache';
 import { onScheduled } from './services/workflows/workflow-cron';
 
-export { ClaimBell, NonceObject, RateLimiter, RepoObject, RunStream } from '../durable-objects';
+export {
+  ClaimBell,
+  NonceObject,
+  RateLimiter,
+  RepoObject,
+  RunsFeed,
+  RunStream,
+} from '../durable-objects';
 
 const app = createApp(createMemoryTiers());
 

@@ -245,6 +245,7 @@ export const ROUTES: Record<string, RouteSpec> = {
   [`GET ${api}/zipball`]: { kind: 'repo' },
   [`GET ${api}/zipball/:ref{.+}`]: { kind: 'repo', fill: { ref: 'branch' } },
   [`GET ${api}/actions/runs`]: { kind: 'repo' },
+  [`GET ${api}/actions/live`]: { kind: 'repo', stream: true },
   [`GET ${api}/actions/runs/:id`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/jobs`]: { kind: 'repo' },
   [`GET ${api}/actions/runs/:id/logs`]: { kind: 'repo' },

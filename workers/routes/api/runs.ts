@@ -1,7 +1,16 @@
 /**
  * Workflow runs over the API (GitHub's shapes): the run list, a run, its steps (as jobs), its
  * archived log (byte ranges), a step's plain-text log, the whole run as plain text, polling, and the live streams (SSE and
- * WebSocket). Every handler authorises a read of the repository first.
+ * WebSocket), and the repository's live feed of runs. Every handler authorises a read of the
+ * repository first.
+ *
+ * GET /repos/:owner/:repo/actions/live (text/event-stream): one `event: run` frame each time a
+ * run of the repository is queued, starts (in_progress), is requeued or completes, its `data` a
+ * compact subset of the runs list's view (services/runs/runs-feed.ts feedRunView: id, name, path,
+ * run_number, run_attempt, event, status, conclusion, head_sha, head_branch, updated_at, url,
+ * html_url, stream_url, repository {id, full_name}); keep-alive comments in between. Authorised
+ * like the runs list; the stream ends after RUNS_FEED_LIFETIME_MS (10 min) and the client
+ * reconnects, authorised afresh. Nothing is replayed: list the runs after subscribing to catch up.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env';
@@ -19,6 +28,7 @@ import {
 } from '../../services/runs/runs-logs';
 import { runFilterOf, runUsageOf, runView, stepView } from '../../services/runs/runs-view';
 import { runsOfRepo, stepsOfRun } from '../../services/runs/run-lists';
+import { openFeed } from '../../services/runs/runs-feed';
 import { z } from 'zod';
 import { queryInput, queryNumber } from '../input';
 import { actorOf, pageOf, setLinkHeader } from './request';
@@ -35,6 +45,11 @@ const pollQuery = z.object({
 const BASE = '/repos/:owner/:repo/actions/runs';
 
 export const runRoutes = new Hono<AppEnv>()
+  .get('/repos/:owner/:repo/actions/live', async (c) => {
+    const { owner, repo } = c.req.param();
+    const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
+    return openFeed(c.env, row.id, c.req.raw);
+  })
   .get(BASE, async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');

@@ -30,6 +30,7 @@ import { internalRepoById, internalRepoByName } from '../../services/repos/repo-
 import { publicOrigin } from '../../services/platform/public-url';
 import { runView } from '../../services/runs/runs-view';
 import { ringClaims } from '../../services/runs/claim-bell';
+import { feedRunView, publishRuns } from '../../services/runs/runs-feed';
 import { createRunRequest } from '../../../common/schemas/internal-runs';
 import { jsonInput } from '../input';
 
@@ -48,6 +49,8 @@ export const internalRunRoutes = new Hono<AppEnv>()
     const { run, token } = await createRun(c.var.db, createRunInputOf(body, repo.id));
     await publishRunToken(c.env, run.id, run.token_hash, run.lease_epoch);
     void ringClaims(c.env, c.executionCtx);
+    const full = `${repo.owner_login}/${repo.name}`;
+    void publishRuns(c.env, [feedRunView(run, full, publicOrigin(c.env))], c.executionCtx);
     return c.json({ run: runView(run, repo, publicOrigin(c.env)), token }, 201);
   })
   .post('/:id/events', async (c) => {

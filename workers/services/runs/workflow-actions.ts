@@ -12,6 +12,7 @@ import { AppError } from '../../../common/errors';
 import { createRun } from './runs';
 import { closeLog } from './workflow-leases';
 import { ringClaims } from './claim-bell';
+import { feedRunView, publishRuns } from './runs-feed';
 import { postRunStatus } from '../repos/statuses';
 
 const fullName = (repo: RepoRow): string => `${repo.owner_login}/${repo.name}`;
@@ -28,6 +29,8 @@ export async function cancelRun(
     throw AppError.conflict('Cannot cancel a workflow run that is completed', 'run_completed');
   }
   if (await cancelQueuedRun(db, run.id, now)) {
+    const ended = { ...run, status: 'completed' as const, conclusion: 'cancelled' as const };
+    await publishRuns(env, [feedRunView({ ...ended, updated_at: now }, fullName(repo), origin)]);
     await closeLog(db, env, run.id, 'cancelled', 'cancelled before it started');
     await postRunStatus(db, run, fullName(repo), origin, 'cancelled');
     return;
@@ -66,7 +69,10 @@ export async function rerunRun(
     plan: run.plan,
   });
   await setRunOrigin(db, again.id, { eventId: null, actorId });
-  await ringClaims(env);
+  await Promise.all([
+    ringClaims(env),
+    publishRuns(env, [feedRunView(again, fullName(repo), origin)]),
+  ]);
   await postRunStatus(db, { ...again, actor_id: actorId }, fullName(repo), origin, 'queued');
   return again;
 }

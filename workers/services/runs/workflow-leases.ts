@@ -37,6 +37,8 @@ import { randomBase62, sha256Hex } from '../identity/secrets';
 import { secretsForPlan } from '../workflows/workflow-secrets';
 import { postRunStatus } from '../repos/statuses';
 import { ringClaims } from './claim-bell';
+import { feedRunView, publishRuns, type FeedChange } from './runs-feed';
+import { publicOrigin } from '../platform/public-url';
 
 /** Lease length: what the controller asked for (2–600 s), else PLUE_RUN_LEASE_SECONDS, else 30. */
 export function leaseSecondsOf(env: Env, asked: number | undefined): number {
@@ -69,6 +71,21 @@ const isConclusion = (v: unknown): v is Conclusion =>
 async function repoName(db: Db, repoId: string): Promise<string | undefined> {
   const repo = await findRepoById(db, repoId);
   return repo ? `${repo.owner_login}/${repo.name}` : undefined;
+}
+
+/** Publishes runs as they now are (read back) to their repositories' live feeds. */
+async function publishRunsById(db: Db, env: Env, ids: string[], origin: string): Promise<void> {
+  const changes: FeedChange[] = [];
+  try {
+    for (const id of ids) {
+      const run = await findRunById(db, id);
+      const full = run && (await repoName(db, run.repo_id));
+      if (run && full) changes.push(feedRunView(run, full, origin));
+    }
+  } catch (err) {
+    console.error(JSON.stringify({ msg: 'runs feed read failed', error: String(err) }));
+  }
+  await publishRuns(env, changes);
 }
 
 /** Appends run_completed to the run's log unless it is there (best effort: the row is the truth). */
@@ -125,7 +142,13 @@ export async function sweepLeases(
       lost.cancel_requested ? 'Cancelled' : 'Runner lost',
     );
   }
-  if (events + swept.requeued.length + swept.lost.length > 0) await ringClaims(env);
+  if (events + swept.requeued.length + swept.lost.length > 0) {
+    const touched = [...swept.requeued, ...swept.lost.map((l) => l.id)];
+    await Promise.all([
+      ringClaims(env),
+      publishRunsById(db, env, touched, origin ?? publicOrigin(env)),
+    ]);
+  }
   return { events, requeued: swept.requeued.length, lost: swept.lost.length };
 }
 
@@ -150,8 +173,11 @@ export async function claimRun(
   // The run's RunStream checks appends against this hash; if it cannot be told, the claim fails
   // and the lease expires into a requeue (the old token must not keep working). The Durable
   // Object call (a new run's RunStream starts) overlaps the database's statements.
-  const [, secrets] = await Promise.all([
+  // The repository's live feed hears that the run started, beside the token's publication.
+  const started = { ...run, status: 'running' as const, conclusion: null, updated_at: now };
+  const [, , secrets] = await Promise.all([
     publishRunToken(env, run.id, tokenHash, run.lease_epoch),
+    publishRuns(env, [feedRunView(started, full, origin)]),
     (async () => {
       const found = await secretsForPlan(db, env, run.repo_id, run.plan);
       await postRunStatus(db, run, full, origin, 'running');
@@ -206,7 +232,10 @@ export async function completeRun(
   if (!(await completeLeasedRun(db, runId, lease, conclusion, now))) {
     throw AppError.conflict('The run lease was lost', 'lease_lost');
   }
-  await ringClaims(env); // its place under the repository's limit is free
+  // Its place under the repository's limit is free; its repository's feed hears it completed
+  // (read back and published while the steps are settled; awaited before answering).
+  const published = publishRunsById(db, env, [runId], origin);
+  await ringClaims(env);
   const reported = body.steps ?? {};
   for (const step of await listSteps(db, runId)) {
     const r = reported[step.step_id];
@@ -221,4 +250,5 @@ export async function completeRun(
   const message = body.message?.slice(0, 2000);
   await closeLog(db, env, runId, conclusion, message);
   await postStatusOf(db, runId, origin, conclusion);
+  await published;
 }

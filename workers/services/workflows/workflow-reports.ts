@@ -36,6 +36,7 @@ import { AppError } from '../../../common/errors';
 import { ingestEvents, RUN_TOKEN_PREFIX, stepsOfPlan } from '../runs/runs';
 import { randomBase62, sha256Hex } from '../identity/secrets';
 import { ringClaims } from '../runs/claim-bell';
+import { feedRunView, publishRuns } from '../runs/runs-feed';
 import { shortRef } from './workflow-events';
 import { postRunStatus, stateOfConclusion } from '../repos/statuses';
 import { cronProblem } from './cron';
@@ -196,8 +197,19 @@ export async function reportEvaluations(
     }
     return rows.map((row, j) => ({ row, ...(of[j] as (typeof of)[number]) }));
   });
-  // Runs were queued, and the finished events' places in their repositories are free.
-  if (outcomes.some((o) => o && 'runs' in o)) await ringClaims(env);
+  // Runs were queued, and the finished events' places in their repositories are free; the
+  // repositories' live feeds hear of the new runs at the same time (runs-feed.ts).
+  const changes = recorded.map((c) => {
+    const full = `${c.repo.owner_login}/${c.repo.name}`;
+    const failed = c.planned.error
+      ? { status: 'completed' as const, conclusion: 'failure' as const, updated_at: now }
+      : {};
+    return feedRunView({ ...c.row, ...failed }, full, origin);
+  });
+  await Promise.all([
+    outcomes.some((o) => o && 'runs' in o) ? ringClaims(env) : undefined,
+    publishRuns(env, changes),
+  ]);
   for (const c of recorded) {
     const outcome = outcomes[c.report];
     if (outcome && 'runs' in outcome) outcome.runs.push(c.row);

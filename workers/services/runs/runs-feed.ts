@@ -1,0 +1,116 @@
+/**
+ * The Worker's side of the runs feeds (durable-objects/runs-feed/): `publishRuns` tells each
+ * touched repository's feed what changed, after the write committed (runs queued by an
+ * evaluation report, a run claimed, completed, requeued or lost); `openFeed` opens a subscriber
+ * for a viewer the route authorised.
+ *
+ * What is published is a compact view of the run (`feedRunView`): the fields of the runs list's
+ * view (runs-view.ts runView) that the publishers have at hand — id, name, path, run_number,
+ * run_attempt, event, status, conclusion, head_sha, head_branch, updated_at, url, html_url,
+ * stream_url and repository {id, full_name}. The runs list and GET …/actions/runs/:id have the
+ * rest.
+ *
+ * Publishes never fail their caller: one Durable Object call per repository, errors logged; a lost
+ * publish costs a viewer only the news of that change (the runs list still has it).
+ */
+import type { FeedRun } from '../../../durable-objects/formats';
+import type { Conclusion, RunStatus } from '../../../db/queries/runs';
+import { AppError } from '../../../common/errors';
+import type { Env } from '../../env';
+
+type FeedEnv = Pick<Env, 'RUNS_FEED'>;
+
+/** What a publisher knows of a run. */
+export interface FeedSource {
+  id: string;
+  repo_id: string;
+  run_number: number;
+  workflow_name: string;
+  workflow_file: string;
+  event: string;
+  head_sha: string;
+  head_branch: string | null;
+  attempt: number;
+  status: RunStatus;
+  conclusion: Conclusion | null;
+  updated_at: Date;
+}
+
+/** A published change: the run's repository and its compact view. */
+export interface FeedChange {
+  repoId: string;
+  run: FeedRun;
+}
+
+function feed(env: FeedEnv, repoId: string) {
+  return env.RUNS_FEED.get(env.RUNS_FEED.idFromName(String(repoId)));
+}
+
+/** The compact view of `run` (of repository `full`, "owner/name") the feed sends. */
+export function feedRunView(run: FeedSource, full: string, origin: string): FeedChange {
+  const api = `${origin}/api/v1/repos/${full}/actions/runs/${run.id}`;
+  return {
+    repoId: String(run.repo_id),
+    run: {
+      id: Number(run.id),
+      name: run.workflow_name,
+      path: run.workflow_file,
+      run_number: run.run_number,
+      run_attempt: run.attempt,
+      event: run.event,
+      status: run.status === 'running' ? 'in_progress' : run.status,
+      conclusion: run.conclusion,
+      head_sha: run.head_sha,
+      head_branch: run.head_branch,
+      updated_at: run.updated_at.toISOString(),
+      url: api,
+      html_url: `${origin}/${full}/actions/runs/${run.id}`,
+      stream_url: `${api}/stream`,
+      repository: { id: Number(run.repo_id), full_name: full },
+    },
+  };
+}
+
+/**
+ * Publishes `changes`, one Durable Object call per repository; resolves when every call answered
+ * or failed (never rejects). With `ctx` the calls go on after the response (waitUntil).
+ */
+export function publishRuns(
+  env: FeedEnv,
+  changes: FeedChange[],
+  ctx?: { waitUntil(promise: Promise<unknown>): void },
+): Promise<void> {
+  if (changes.length === 0) return Promise.resolve();
+  const byRepo = new Map<string, FeedRun[]>();
+  for (const c of changes) {
+    const list = byRepo.get(c.repoId);
+    if (list) list.push(c.run);
+    else byRepo.set(c.repoId, [c.run]);
+  }
+  const calls = [...byRepo].map(async ([repoId, runs]) => {
+    try {
+      await feed(env, repoId).publish(runs);
+    } catch (err) {
+      console.error(
+        JSON.stringify({ msg: 'runs feed publish failed', repoId, error: String(err) }),
+      );
+    }
+  });
+  const all = Promise.all(calls).then(() => undefined);
+  if (!ctx) return all;
+  ctx.waitUntil(all);
+  return Promise.resolve();
+}
+
+/** Opens a subscriber of `repoId`'s feed for an authorised viewer (503 when it is full). */
+export async function openFeed(env: FeedEnv, repoId: string, request: Request): Promise<Response> {
+  const inner = new Request('https://runs-feed/sse', { signal: request.signal });
+  const res = await feed(env, repoId).fetch(inner);
+  if (res.status === 503) {
+    throw new AppError('unavailable', `${await res.text()}; try again shortly`, {
+      code: 'too_many_subscribers',
+      retryAfter: 5,
+    });
+  }
+  return res;
+}
