@@ -9,9 +9,9 @@
  * `maxQueuedBytes` unread is dropped (its client reconnects), so a slow one never holds the others.
  *
  * Publishes from different Worker requests may arrive out of order (a claim's "in progress" can
- * overtake the report's "queued" of the same run). Each change carries the run's `updated_at`
- * and status; a change older than the last one sent for that run is not sent (`isStale`; the
- * last few thousand runs are remembered).
+ * overtake the report's "queued" of the same run). A change older than the last one sent for
+ * that run (by attempt, then status: `versionOf`) is not sent (`isStale`; the last few thousand
+ * runs are remembered).
  *
  * Nothing is stored: subscribers and what was sent end with the instance; clients reconnect.
  */
@@ -54,22 +54,24 @@ export function runFrame(run: FeedRun): string {
   return `event: run\nid: ${run.id}\ndata: ${JSON.stringify(run)}\n\n`;
 }
 
-/** Ordering key of a change: its run attempt, then `updated_at`, then its status's rank. */
-function versionOf(run: FeedRun): [number, number, number] {
-  const t = run.updated_at === null ? 0 : Date.parse(run.updated_at);
-  return [run.run_attempt ?? 0, Number.isFinite(t) ? t : 0, RANK[run.status] ?? 0];
+/**
+ * Ordering key of a change: its run attempt, then its status's rank. A run only moves forward
+ * within an attempt (queued → in_progress → completed; a cancel or a failed evaluation goes
+ * straight to completed) and a requeue starts a new attempt, so no clock is needed: the times
+ * publishers stamp come from different clocks (the Worker's, the database's).
+ */
+function versionOf(run: FeedRun): [number, number] {
+  const attempt = Number(run.run_attempt ?? 0);
+  return [Number.isFinite(attempt) ? attempt : 0, RANK[run.status] ?? 0];
 }
 
-function older(a: [number, number, number], b: [number, number, number]): boolean {
-  for (let i = 0; i < 3; i++) {
-    if ((a[i] as number) !== (b[i] as number)) return (a[i] as number) < (b[i] as number);
-  }
-  return false;
+function older(a: [number, number], b: [number, number]): boolean {
+  return a[0] !== b[0] ? a[0] < b[0] : a[1] < b[1];
 }
 
 export class FeedSubscribers {
   private readonly subs = new Set<Subscriber>();
-  private readonly last = new Map<number, [number, number, number]>();
+  private readonly last = new Map<number, [number, number]>();
   private timer: ReturnType<typeof setInterval> | undefined;
   /** Subscribers dropped for being too slow, since the instance started. */
   dropped = 0;
