@@ -7,8 +7,8 @@
  * scratch database on the PostgreSQL server at DATABASE_URL:
  *
  *   (a) push → first log line at a live SSE viewer of the run, p50 over N pushes (git push with
- *       the real client; the viewer finds the run id by polling the runs list every 100 ms right
- *       after the push), beside a polling viewer on the same pushes (runs list and step log every
+ *       the real client; the viewer learns the run id from the repository's live feed of runs,
+ *       GET …/actions/live, subscribed to as the push starts), beside a polling viewer on the same pushes (runs list and step log every
  *       1 s, the Gitea model) as the baseline;
  *   (b) push → run completed (the run API says completed), p50, with the share spent starting
  *       sandboxes (sandbox calls per push × the local backend's start overhead, measured by
@@ -198,7 +198,7 @@ export async function run(): Promise<void> {
       const t0 = now();
       const pushed = git(['push', '-q', remote, 'main'], wt).then(() => now());
       const [viewer, poller, pushedAt] = await Promise.all([
-        api.sseViewer(sha, 'hello', 100),
+        api.sseViewer(sha, 'hello'),
         api.pollingViewer(sha, 'hello', 'hello', 1000),
         pushed,
       ]);
@@ -244,7 +244,7 @@ export async function run(): Promise<void> {
     const overhead = await sandboxOverhead(fullSize() ? 20 : 10);
     const p50Done = median(done);
     const startsPerPush = median(starts);
-    console.log('(the SSE viewer finds the run id by polling the runs list every 100 ms)');
+    console.log("(the SSE viewer learns the run id from the repository's live feed)");
     console.log(
       `(a) push → first log line, SSE viewer        p50 ${s(median(sse))}  (min ${s(Math.min(...sse))}, max ${s(Math.max(...sse))})`,
     );

@@ -1,7 +1,8 @@
 /**
  * Clients for the workflows benchmark: a sandbox backend wrapper that records every sandbox
- * call, the run-id discovery by polling the runs list, an SSE viewer that notes when the first
- * log line and run_completed arrive, and a polling viewer in the Gitea model (runs list and the
+ * call, the run-id discovery by polling the runs list or from the repository's live feed of runs
+ * (GET …/actions/live), an SSE viewer that learns the run id from that feed and notes when the
+ * first log line and run_completed arrive, and a polling viewer in the Gitea model (runs list and the
  * step's log every second).
  */
 import type { RunResult, RunSpec, SandboxBackend } from '../../runner-controller/sandbox/types';
@@ -120,6 +121,55 @@ export class BenchApi {
     }
   }
 
+  /**
+   * Subscribes to the repository's live feed of runs and resolves with the id of the first run of
+   * `sha` it announces. Once subscribed it also asks the runs list once, in case the run was
+   * queued before the subscription was (the feed replays nothing); no polling.
+   */
+  async discoverLive(sha: string, timeoutMs = 60_000): Promise<number> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    try {
+      const res = await fetch(`${this.api}/actions/live`, {
+        headers: { authorization: `Bearer ${this.token}` },
+        signal: ac.signal,
+      });
+      if (res.status !== 200 || !res.body) {
+        throw new Error(`runs feed: ${res.status} ${await res.text()}`);
+      }
+      const body = res.body;
+      const listed = this.runsOf(`head_sha=${sha}`).then(([run]) => run?.id);
+      const announced = (async () => {
+        const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) throw new Error(`the runs feed ended before a run of ${sha}`);
+          buf += value;
+          let cut: number;
+          while ((cut = buf.indexOf('\n\n')) >= 0) {
+            const frame = buf.slice(0, cut);
+            buf = buf.slice(cut + 2);
+            const data = frame
+              .split('\n')
+              .find((l) => l.startsWith('data: '))
+              ?.slice(6);
+            if (data === undefined) continue;
+            const run = JSON.parse(data) as { id: number; head_sha: string };
+            if (run.head_sha === sha) return run.id;
+          }
+        }
+      })();
+      // Unless the list found it, the answer is the feed's; a feed cut by the abort is then moot.
+      void announced.catch(() => undefined);
+      const early = await listed;
+      return early ?? (await announced);
+    } finally {
+      clearTimeout(timer);
+      ac.abort();
+    }
+  }
+
   async waitCompleted(id: number, everyMs = 50, timeoutMs = 60_000): Promise<RunInfo> {
     const deadline = now() + timeoutMs;
     for (;;) {
@@ -131,15 +181,15 @@ export class BenchApi {
   }
 
   /**
-   * The live viewer: finds the run by polling the runs list every `discoverMs`, opens the SSE
-   * stream, and records when the first `step_output` carrying `line` and `run_completed` arrive.
+   * The live viewer: learns the run id from the repository's live feed of runs (subscribed to
+   * before the push lands; `discoverLive`), opens the run's SSE stream, and records when the
+   * first `step_output` carrying `line` and `run_completed` arrive.
    */
   async sseViewer(
     sha: string,
     line: string,
-    discoverMs: number,
   ): Promise<{ id: number; foundAt: number; firstLineAt: number; streamDoneAt: number }> {
-    const id = await this.discover(sha, discoverMs);
+    const id = await this.discoverLive(sha);
     const foundAt = now();
     let firstLineAt = 0;
     let streamDoneAt = 0;
