@@ -14,6 +14,11 @@ export interface Db {
   query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<R[]>;
   /** Runs `fn` inside BEGIN/COMMIT, rolling back when it throws. */
   transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * `transaction` holding the advisory lock `key` (`pg_advisory_xact_lock(hashtext(key))`), taken
+   * by the BEGIN's own round trip. Optional for wrappers: use `lockedTransaction`.
+   */
+  transactionLocked?<T>(key: string, fn: (tx: Db) => Promise<T>): Promise<T>;
   end(): Promise<void>;
   /**
    * Starts connecting now without sending a statement, so a query that is certain to follow
@@ -90,20 +95,24 @@ export function createDb(config: DbConfig): Db {
     end: () => Promise.resolve(),
   };
 
+  const inTransaction = <T>(begin: string, fn: (tx: Db) => Promise<T>): Promise<T> =>
+    serial(async () => {
+      try {
+        await run(begin);
+        const value = await fn(inTx);
+        await run('COMMIT');
+        return value;
+      } catch (err) {
+        await run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+
   return {
     query: (text, params) => serial(() => run(text, params)),
-    transaction: (fn) =>
-      serial(async () => {
-        await run('BEGIN');
-        try {
-          const value = await fn(inTx);
-          await run('COMMIT');
-          return value;
-        } catch (err) {
-          await run('ROLLBACK').catch(() => undefined);
-          throw err;
-        }
-      }),
+    // Two statements in one simple-protocol query (no parameters): one round trip.
+    transactionLocked: (key, fn) => inTransaction(`BEGIN; ${lockSql(key)}`, fn),
+    transaction: (fn) => inTransaction('BEGIN', fn),
     warm: () => {
       if (!ended) void connect().catch(() => undefined);
     },
@@ -114,4 +123,19 @@ export function createDb(config: DbConfig): Db {
       await client?.end().catch(() => undefined);
     },
   };
+}
+
+/** The statement that takes transaction-level advisory lock `key` (a fixed name, never input). */
+function lockSql(key: string): string {
+  if (!/^[a-z0-9:_-]{1,100}$/.test(key)) throw new Error(`not a lock name: ${key}`);
+  return `SELECT pg_advisory_xact_lock(hashtext('${key}'))::text AS locked`;
+}
+
+/** `fn` in a transaction holding advisory lock `key`: one round trip for both where the handle can. */
+export function lockedTransaction<T>(db: Db, key: string, fn: (tx: Db) => Promise<T>): Promise<T> {
+  if (db.transactionLocked) return db.transactionLocked(key, fn);
+  return db.transaction(async (tx) => {
+    await tx.query(lockSql(key));
+    return fn(tx);
+  });
 }

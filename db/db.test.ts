@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../test/helpers/databases';
 import { createUserWithWallet, findUserByUsername, findUserByWallet } from './queries/users';
+import { lockedTransaction } from './client';
 import { loadMigrations } from './load-migrations';
 import { migrate, parseMigrationName } from './migrate';
 
@@ -61,6 +62,37 @@ describe.each(BACKENDS)('database on %s', (kind) => {
         }),
       ).rejects.toThrow('abort');
       expect(await findUserByUsername(db, 'rollback-me')).toBeUndefined();
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('takes an advisory lock with the BEGIN, and releases it at COMMIT or on a failure', async () => {
+    const db = tdb.open();
+    const held = async (tx: { query: typeof db.query }) =>
+      (
+        await tx.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND pid = pg_backend_pid()`,
+        )
+      )[0]?.n;
+    try {
+      expect(db.transactionLocked).toBeTypeOf('function');
+      expect(await lockedTransaction(db, 'test:lock', (tx) => held(tx))).toBe('1');
+      expect(await held(db)).toBe('0');
+      await expect(
+        lockedTransaction(db, 'test:lock', async (tx) => {
+          await tx.query('SELECT 1/0');
+        }),
+      ).rejects.toThrow(/division by zero/);
+      expect(await held(db)).toBe('0');
+      // Inside a transaction (or a handle without it) the lock is a statement of its own.
+      expect(
+        await db.transaction((tx) => lockedTransaction(tx, 'test:lock', (inner) => held(inner))),
+      ).toBe('1');
+      expect(() => lockedTransaction(db, "x'); DROP TABLE users; --", held)).toThrow(
+        /not a lock name/,
+      );
     } finally {
       await db.end();
     }

@@ -5,7 +5,7 @@
  * A batch of reports finishes its events and reads their repositories in one statement
  * (finishEventsWithRepos).
  */
-import type { Db } from '../client';
+import { lockedTransaction, type Db } from '../client';
 import { claimOldest } from './claim-oldest';
 import { REPO_COLUMNS_AS_R, splitRepo, type RepoRow } from './repositories';
 
@@ -173,7 +173,8 @@ export async function claimNextEvent(
  * The fairest pending event and its push siblings (claimEventRows), in a transaction that event
  * claims take in turn (an advisory lock): otherwise a second claim running at the same moment
  * (another event lane or controller) takes one of the push's other events and splits the push in
- * two claims, two checkouts and two evaluations. A claim holds the lock for one statement.
+ * two claims, two checkouts and two evaluations. A claim holds the lock for one statement; the
+ * lock is taken with the BEGIN (one round trip: db/client.ts lockedTransaction).
  */
 export async function claimEventAndSiblings(
   db: Db,
@@ -181,10 +182,9 @@ export async function claimEventAndSiblings(
   lease: { seconds: number; siblingSeconds: number; now: Date },
   limits: { repoOwner?: string | undefined; perRepo?: number | undefined; siblings: number },
 ): Promise<ClaimedEvents | undefined> {
-  return db.transaction(async (tx) => {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('workflow-events:claim'))::text AS l`);
-    return claimEventRows(tx, owner, lease, limits);
-  });
+  return lockedTransaction(db, 'workflow-events:claim', (tx) =>
+    claimEventRows(tx, owner, lease, limits),
+  );
 }
 
 /** claimed → done | failed, only for the lease holder at `epoch` (fencing). */
