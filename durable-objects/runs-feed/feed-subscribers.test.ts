@@ -61,6 +61,25 @@ describe('runs feed subscribers', () => {
     feed.closeAll();
   });
 
+  it('ends the subscribers a narrowed read policy no longer covers', async () => {
+    const feed = new FeedSubscribers({ ...opts, max: 4 });
+    const owner = feed.open({ u: '1', s: true }) as ReadableStream<Uint8Array>;
+    const bob = feed.open({ u: '2', s: true }) as ReadableStream<Uint8Array>;
+    const noScope = feed.open({ u: '1', s: false }) as ReadableStream<Uint8Array>;
+    const anon = feed.open() as ReadableStream<Uint8Array>;
+    expect(feed.revoke({ public: true, readers: [] })).toBe(0);
+    expect(feed.revoke({ public: false, readers: ['1'] })).toBe(3);
+    expect(feed.size).toBe(1);
+    feed.publish([run(7, 'queued', 1)]);
+    expect((await drain(owner)).text).toContain('"id":7');
+    for (const gone of [bob, noScope, anon]) {
+      const seen = await drain(gone);
+      expect(seen.done).toBe(true);
+      expect(seen.text).not.toContain('"id":7');
+    }
+    feed.closeAll();
+  });
+
   it('does not send a change older than one already sent for that run', () => {
     const feed = new FeedSubscribers(opts);
     expect(feed.publish([run(1, 'in_progress', 10)])).toBe(1);

@@ -13,8 +13,13 @@
  * that run (by attempt, then status: `versionOf`) is not sent (`isStale`; the last few thousand
  * runs are remembered).
  *
+ * Each subscriber keeps the identity the Worker authorised; when access to the repository narrows,
+ * the Worker sends its new read policy and the subscribers it no longer covers are ended
+ * (`revoke`, as RunStream ends a run's viewers), besides the lifetime above.
+ *
  * Nothing is stored: subscribers and what was sent end with the instance; clients reconnect.
  */
+import { mayView, NOBODY, type ViewerIdentity, type ViewerPolicy } from '../run-stream/run-access';
 
 /** What a publish carries for one run: the run's API view (as the runs list shows it). */
 export interface FeedRun {
@@ -33,6 +38,8 @@ export interface FeedOptions {
 }
 
 interface Subscriber {
+  /** Who the Worker authorised (run-stream/run-access.ts): a change of access may end it. */
+  who: ViewerIdentity;
   writer: WritableStreamDefaultWriter<Uint8Array>;
   expires: number;
   queued: number;
@@ -86,10 +93,11 @@ export class FeedSubscribers {
   }
 
   /** A new subscriber's stream, or undefined when the instance already holds `max`. */
-  open(): ReadableStream<Uint8Array> | undefined {
+  open(who: ViewerIdentity = NOBODY): ReadableStream<Uint8Array> | undefined {
     if (this.subs.size >= this.opts.max) return undefined;
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const s: Subscriber = {
+      who,
       writer: writable.getWriter(),
       expires: this.now() + this.opts.lifetimeMs,
       queued: 0,
@@ -126,6 +134,21 @@ export class FeedSubscribers {
       n++;
     }
     if (frames !== '' && this.subs.size > 0) this.broadcast(encoder.encode(frames));
+    return n;
+  }
+
+  /**
+   * Ends the streams of subscribers `policy` no longer covers (the repository's read access
+   * narrowed: a collaborator removed, made private, deleted); returns how many. Their clients
+   * reconnect and are authorised afresh.
+   */
+  revoke(policy: ViewerPolicy): number {
+    let n = 0;
+    for (const s of this.subs) {
+      if (mayView(s.who, policy)) continue;
+      this.end(s);
+      n++;
+    }
     return n;
   }
 

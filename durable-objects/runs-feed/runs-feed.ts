@@ -16,6 +16,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../../workers/env';
 import { FEED_HEADERS, FeedSubscribers, type FeedRun } from './feed-subscribers';
+import {
+  parseViewerIdentity,
+  RUN_VIEWER_HEADER,
+  type ViewerPolicy,
+} from '../run-stream/run-access';
 
 const num = (v: string | undefined, d: number): number => {
   const n = Number(v);
@@ -40,10 +45,15 @@ export class RunsFeed extends DurableObject<Env> {
     return this.subs.publish(runs);
   }
 
+  /** Ends the subscribers `policy` no longer covers; returns how many. */
+  revoke(policy: ViewerPolicy): number {
+    return this.subs.revoke(policy);
+  }
+
   /** `/sse`: a new subscriber (the Worker authorised it), or 503 when the feed is full. */
   fetch(request: Request): Response {
     if (new URL(request.url).pathname !== '/sse') return new Response('not found', { status: 404 });
-    const stream = this.subs.open();
+    const stream = this.subs.open(parseViewerIdentity(request.headers.get(RUN_VIEWER_HEADER)));
     if (!stream) {
       return new Response('this repository’s live feed is full', {
         status: 503,

@@ -145,6 +145,35 @@ describe('runs live feed', () => {
     }
   });
 
+  it('ends a removed collaborator’s subscription at once; the owner’s goes on', async () => {
+    await alice.createRepo('shared', { private: true });
+    const bob = await signUp(base);
+    const collaborator = `${base}/api/v1/repos/${alice.user.login}/shared/collaborators/${bob.user.login}`;
+    const added = await fetch(collaborator, {
+      method: 'PUT',
+      headers: alice.headers,
+      body: JSON.stringify({ permission: 'read' }),
+    });
+    expect(added.status).toBe(204);
+    const url = live(alice.user.login, 'shared');
+    const bobs = await openSseViewer(url, { cookie: bob.cookie });
+    const owners = await openSseViewer(url, { cookie: alice.cookie });
+    expect([bobs.status, owners.status]).toEqual([200, 200]);
+    const removed = await fetch(collaborator, { method: 'DELETE', headers: alice.headers });
+    expect(removed.status).toBe(204);
+    // Well before the (shortened) lifetime: the removal itself ended it.
+    await bobs.waitEnd(5_000);
+    const again = await openSseViewer(url, { cookie: bob.cookie });
+    expect(again.status).toBe(404);
+    again.close();
+    const stillOpen = await Promise.race([
+      owners.ended.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 1000)),
+    ]);
+    expect(stillOpen).toBe(true);
+    owners.close();
+  });
+
   it(
     'ends a subscription at its lifetime, with keep-alives until then',
     async () => {

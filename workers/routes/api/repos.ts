@@ -11,7 +11,7 @@ import { edgeCache } from '../../services/cache/cache';
 import { publicOrigin } from '../../services/platform/public-url';
 import { branchesOf, repoDeleted, repoUpdated } from '../../services/repos/repo-storage';
 import { loadRepoForAction, requireUser } from '../../services/repos/authz';
-import { repoAccessChanged, revokeRunViewers } from '../../services/runs/run-viewer-access';
+import { repoAccessChanged, repoViewersGone } from '../../services/runs/run-viewer-access';
 import {
   collaboratorRequest,
   collaboratorsOf,
@@ -106,7 +106,7 @@ export const repoRoutes = new Hono<AppEnv>()
       repo,
       new Date(),
     );
-    await revokeRunViewers(c.env, streamingRuns, { public: false, readers: [] });
+    await repoViewersGone(c.env, row.id, streamingRuns);
     const cache = edgeCache((p) => c.executionCtx.waitUntil(p), c.var.memory);
     c.executionCtx.waitUntil(repoDeleted(c.env, cache, row));
     return c.body(null, 204);

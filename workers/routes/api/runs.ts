@@ -48,7 +48,7 @@ export const runRoutes = new Hono<AppEnv>()
   .get('/repos/:owner/:repo/actions/live', async (c) => {
     const { owner, repo } = c.req.param();
     const row = await loadRepoForAction(c.var.db, actorOf(c), owner, repo, 'read');
-    return openFeed(c.env, row.id, c.req.raw);
+    return openFeed(c.env, row.id, c.req.raw, viewerIdentity(actorOf(c)));
   })
   .get(BASE, async (c) => {
     const { owner, repo } = c.req.param();

@@ -20,7 +20,7 @@ import {
 } from '../../services/repos/collaborators';
 import { branchesOf, repoDeleted, repoUpdated } from '../../services/repos/repo-storage';
 import { deleteRepoRecord, transferRepoRecord, updateRepoRecord } from '../../services/repos/repos';
-import { repoAccessChanged, revokeRunViewers } from '../../services/runs/run-viewer-access';
+import { repoAccessChanged, repoViewersGone } from '../../services/runs/run-viewer-access';
 import { listedSecrets, putSecret, removeSecret } from '../../services/workflows/workflow-secrets';
 import { protectionRules } from '../../services/repos/branch-protection-store';
 import { RepoSettingsPage } from '../../views/repo-settings-page';
@@ -265,7 +265,7 @@ export const repoSettingsRoutes = new Hono<AppEnv>()
         row.name,
         new Date(),
       );
-      await revokeRunViewers(c.env, streamingRuns, { public: false, readers: [] });
+      await repoViewersGone(c.env, row.id, streamingRuns);
       c.executionCtx.waitUntil(repoDeleted(c.env, cacheOf(c), row));
       return { notice: `Deleted ${full}.`, to: `/${encodeURIComponent(user.login)}` };
     }),

@@ -9,7 +9,9 @@
  * - a viewer that was authorised just before such a change but reached its RunStream just after
  *   the policy was sent is caught by `openViewer`'s second check, made after the RunStream
  *   accepted it: either that check sees the change, or the viewer was already there when the
- *   policy arrived.
+ *   policy arrived;
+ * - the repository's runs feed (runs-feed.ts) is sent the same policy and ends the subscribers it
+ *   no longer covers (a subscriber that slips past it still ends at its lifetime).
  */
 import type { Db } from '../../../db/client';
 import { listCollaborators, type RepoRow } from '../../../db/queries/repositories';
@@ -18,6 +20,7 @@ import type { ViewerIdentity, ViewerPolicy } from '../../../durable-objects/form
 import type { Env } from '../../env';
 import type { Actor } from '../repos/authz';
 import { runStream } from './runs';
+import { revokeFeedSubscribers } from './runs-feed';
 
 /** How long after completion a run may still have viewers (replaying a long archive). */
 const RECENTLY_COMPLETED_MS = 10 * 60_000;
@@ -78,6 +81,19 @@ export async function repoAccessChanged(
     streamingRunsOf(db, repo, now),
     readPolicyOf(db, repo),
   ]);
-  if (runIds.length === 0) return 0;
-  return revokeRunViewers(env, runIds, policy);
+  const [feed, runs] = await Promise.all([
+    revokeFeedSubscribers(env, repo.id, policy),
+    runIds.length === 0 ? 0 : revokeRunViewers(env, runIds, policy),
+  ]);
+  return feed + runs;
+}
+
+/** `repo` was deleted: every viewer of its runs (`runIds`, taken before) and of its feed ends. */
+export async function repoViewersGone(env: Env, repoId: string, runIds: string[]): Promise<number> {
+  const nobody = { public: false, readers: [] };
+  const [feed, runs] = await Promise.all([
+    revokeFeedSubscribers(env, repoId, nobody),
+    revokeRunViewers(env, runIds, nobody),
+  ]);
+  return feed + runs;
 }

@@ -13,7 +13,13 @@
  * Publishes never fail their caller: one Durable Object call per repository, errors logged; a lost
  * publish costs a viewer only the news of that change (the runs list still has it).
  */
-import type { FeedRun } from '../../../durable-objects/formats';
+import {
+  RUN_VIEWER_HEADER,
+  writeViewerIdentity,
+  type FeedRun,
+  type ViewerIdentity,
+  type ViewerPolicy,
+} from '../../../durable-objects/formats';
 import type { Conclusion, RunStatus } from '../../../db/queries/runs';
 import { AppError } from '../../../common/errors';
 import type { Env } from '../../env';
@@ -102,9 +108,20 @@ export function publishRuns(
   return Promise.resolve();
 }
 
-/** Opens a subscriber of `repoId`'s feed for an authorised viewer (503 when it is full). */
-export async function openFeed(env: FeedEnv, repoId: string, request: Request): Promise<Response> {
-  const inner = new Request('https://runs-feed/sse', { signal: request.signal });
+/**
+ * Opens a subscriber of `repoId`'s feed for an authorised viewer `who` (503 when it is full); a
+ * later narrowing of access ends it (revokeFeedSubscribers).
+ */
+export async function openFeed(
+  env: FeedEnv,
+  repoId: string,
+  request: Request,
+  who: ViewerIdentity,
+): Promise<Response> {
+  const inner = new Request('https://runs-feed/sse', {
+    signal: request.signal,
+    headers: { [RUN_VIEWER_HEADER]: writeViewerIdentity(who) },
+  });
   const res = await feed(env, repoId).fetch(inner);
   if (res.status === 503) {
     throw new AppError('unavailable', `${await res.text()}; try again shortly`, {
@@ -113,4 +130,20 @@ export async function openFeed(env: FeedEnv, repoId: string, request: Request): 
     });
   }
   return res;
+}
+
+/** Ends the feed subscribers `policy` no longer covers; failures are logged (0), not thrown. */
+export async function revokeFeedSubscribers(
+  env: FeedEnv,
+  repoId: string,
+  policy: ViewerPolicy,
+): Promise<number> {
+  try {
+    return await feed(env, repoId).revoke(policy);
+  } catch (err) {
+    console.error(
+      JSON.stringify({ msg: 'runs feed revocation failed', repoId, error: String(err) }),
+    );
+    return 0;
+  }
 }
