@@ -126,7 +126,14 @@ export const internalControllerRoutes = new Hono<AppEnv>()
     }
     const body = await jsonInput(c, evaluationBatch);
     const now = new Date();
-    const outcomes = await reportEvaluations(c.var.db, c.env, body.reports, origin(c), now);
+    const outcomes = await reportEvaluations(
+      c.var.db,
+      c.env,
+      body.reports,
+      origin(c),
+      now,
+      c.executionCtx,
+    );
     const results = outcomes.map((o) =>
       'runs' in o
         ? {

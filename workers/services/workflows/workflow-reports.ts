@@ -99,6 +99,8 @@ function plannedRuns(report: Report): Planned[] {
 /**
  * Records a batch of reports in one transaction; answers per report, in order. A report whose
  * event lease is lost (or whose plan is invalid) is refused alone; the others are recorded.
+ * With `ctx`, ringing the claims and telling the feeds go on after the answer (`waitUntil`; both
+ * start at once, the answer just does not wait for them).
  */
 export async function reportEvaluations(
   db: Db,
@@ -106,6 +108,7 @@ export async function reportEvaluations(
   sent: BatchReport[],
   origin: string,
   now: Date,
+  ctx?: { waitUntil(promise: Promise<unknown>): void },
 ): Promise<ReportOutcome[]> {
   const reports = sent.map((r) => ({ ...r, files: r.files.map(checkSchedules) }));
   const outcomes: (ReportOutcome | undefined)[] = reports.map(() => undefined);
@@ -206,10 +209,9 @@ export async function reportEvaluations(
       : {};
     return feedRunView({ ...c.row, ...failed }, full, origin);
   });
-  await Promise.all([
-    outcomes.some((o) => o && 'runs' in o) ? ringClaims(env) : undefined,
-    publishRuns(env, changes),
-  ]);
+  const queued = outcomes.some((o) => o && 'runs' in o);
+  const told = Promise.all([queued ? ringClaims(env) : undefined, publishRuns(env, changes)]);
+  await (ctx ? ctx.waitUntil(told) : told);
   for (const c of recorded) {
     const outcome = outcomes[c.report];
     if (outcome && 'runs' in outcome) outcome.runs.push(c.row);
