@@ -265,6 +265,11 @@ describe('live run pages in Chromium', () => {
     await controller.stop();
     const context = await contextOf(browser, owner);
     const page = await context.newPage();
+    // The runs list follows the repository's live feed (runs-list-script.ts).
+    const feeds: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/actions/live')) feeds.push(r.url());
+    });
     try {
       await page.goto(`${base}/${owner.user.login}/dispatch/actions/workflows`);
       await page.getByRole('button', { name: 'Run workflow' }).click();
@@ -278,6 +283,7 @@ describe('live run pages in Chromium', () => {
       const link = page.locator('#run-request a');
       await link.waitFor({ timeout: 60_000 });
       expect(await link.textContent()).toBe('ci #1');
+      expect(feeds[0]).toBe(`${base}/api/v1/repos/${owner.user.login}/dispatch/actions/live`);
       await page.locator('tr[data-run]').first().waitFor();
       await link.click();
       await page.waitForFunction(

@@ -106,7 +106,11 @@ export function RunsListPage(p: RunsListProps) {
         {p.filter.headSha ? <input type="hidden" name="head_sha" value={p.filter.headSha} /> : null}
         <button type="submit">Filter</button>
       </form>
-      <div id="runs-live" data-busy={busy(p) ? '1' : '0'}>
+      <div
+        id="runs-live"
+        data-busy={busy(p) ? '1' : '0'}
+        data-feed={`/api/v1/repos/${full}/actions/live`}
+      >
         {p.requested ? <RequestNotice full={full} r={p.requested} /> : null}
         {p.runs.length === 0 && p.requested?.state === 'waiting' ? null : p.runs.length === 0 ? (
           <p>

@@ -5,7 +5,9 @@
  * - POST /internal/runs/:id/events {chunks:[…]} appends to the run's log and mirrors lifecycle
  *   events into the database → {accepted, duplicates, pending, next_seq, last_id, …};
  *   `Authorization: Bearer <run token>` (checked by the run's RunStream; the database only when
- *   the DO cannot vouch for it) or the operator credential; never the controller's own;
+ *   the DO cannot vouch for it) or the operator credential; never the controller's own; an
+ *   append that ends the run (or, an operator's, starts it) is also told to the repository's live
+ *   feed;
  * - GET /internal/runs/:id/stream: the stream's state (last id, viewers, slow viewers dropped
  *   since the instance started), operator credential; tests and operators;
  * - POST /internal/runs/:id/restart resets the run's Durable Object, as an eviction would
@@ -31,8 +33,21 @@ import { publicOrigin } from '../../services/platform/public-url';
 import { runView } from '../../services/runs/runs-view';
 import { ringClaims } from '../../services/runs/claim-bell';
 import { feedRunView, publishRuns } from '../../services/runs/runs-feed';
+import { publishRunsById } from '../../services/runs/workflow-leases';
 import { createRunRequest } from '../../../common/schemas/internal-runs';
 import { jsonInput } from '../input';
+
+/** Whether an append's body ends the run (`run_completed`), or with `starts` starts it too. */
+function changesRun(body: unknown, starts: boolean): boolean {
+  const chunks = (body as { chunks?: unknown } | null)?.chunks;
+  return (
+    Array.isArray(chunks) &&
+    chunks.some((c) => {
+      const e = (c as { event?: unknown } | null)?.event;
+      return e === 'run_completed' || (starts && e === 'run_started');
+    })
+  );
+}
 
 export const internalRunRoutes = new Hono<AppEnv>()
   .post('/', componentOnly('operator'), async (c) => {
@@ -56,9 +71,11 @@ export const internalRunRoutes = new Hono<AppEnv>()
   .post('/:id/events', async (c) => {
     const internal = c.var.auth.component === 'operator';
     const token = presentedToken(c.req.header('Authorization'));
+    let body: unknown;
     const readBody = async (): Promise<unknown> => {
       try {
-        return await c.req.json();
+        body = await c.req.json();
+        return body;
       } catch {
         throw AppError.invalid('The body must be JSON: {"chunks": [...]}', 'body_invalid');
       }
@@ -71,6 +88,12 @@ export const internalRunRoutes = new Hono<AppEnv>()
       readBody,
       new Date(),
     );
+    // A run ended through its log (or started, by an operator's producer): the repository's live
+    // feed hears of it. A controller's runs are published by their claim and completion, and a
+    // controller never appends run_completed: this stays off the path of a run's first log line.
+    if (r.accepted > 0 && changesRun(body, internal)) {
+      await publishRunsById(c.var.db, c.env, [runIdOf(c.req.param('id'))], publicOrigin(c.env));
+    }
     return c.json({
       accepted: r.accepted,
       duplicates: r.duplicates,
