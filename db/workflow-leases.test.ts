@@ -44,6 +44,20 @@ async function makeOwner(db: Db): Promise<{ login: string; userId: string; repoI
 
 const later = (d: Date, s: number) => new Date(d.getTime() + s * 1000);
 
+/** A queued run of workflow `ci` with one step, `build`, at SHA on main. */
+const insertBuildRun = (db: Db, repoId: string) =>
+  insertRun(db, {
+    repoId,
+    workflowName: 'ci',
+    workflowFile: '.plue/workflows/ci.py',
+    event: 'push',
+    headSha: SHA,
+    headBranch: 'main',
+    plan: { steps: [{ id: 'build' }] },
+    tokenHash: HASH,
+    steps: [{ stepId: 'build', name: 'build', type: 'run', dependsOn: [] }],
+  });
+
 /** `db` with every statement it sends (a transaction's BEGIN/COMMIT included) counted. */
 function counting(db: Db): { db: Db; statements: string[] } {
   const statements: string[] = [];
@@ -118,17 +132,7 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
 
   it('leases runs with fencing: heartbeat, cancel flag, requeue once, then lost', async () => {
     const o = await makeOwner(db);
-    const run = await insertRun(db, {
-      repoId: o.repoId,
-      workflowName: 'ci',
-      workflowFile: '.plue/workflows/ci.py',
-      event: 'push',
-      headSha: SHA,
-      headBranch: 'main',
-      plan: { steps: [{ id: 'build' }] },
-      tokenHash: HASH,
-      steps: [{ stepId: 'build', name: 'build', type: 'run', dependsOn: [] }],
-    });
+    const run = await insertBuildRun(db, o.repoId);
     const now = new Date();
     const claimed = await claimRunLease(db, 'ctl-a', 10, 'a'.repeat(64), now, o.login);
     expect(claimed).toMatchObject({ id: run.id, lease_owner: 'ctl-a', lease_epoch: '1' });
@@ -241,17 +245,7 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
   // statement is a round trip from the Worker to the database.
   it('claims a run in one statement, and an event with its push siblings in one under the lock', async () => {
     const o = await makeOwner(db);
-    const run = await insertRun(db, {
-      repoId: o.repoId,
-      workflowName: 'ci',
-      workflowFile: '.plue/workflows/ci.py',
-      event: 'push',
-      headSha: SHA,
-      headBranch: 'main',
-      plan: { steps: [{ id: 'build' }] },
-      tokenHash: HASH,
-      steps: [{ stepId: 'build', name: 'build', type: 'run', dependsOn: [] }],
-    });
+    const run = await insertBuildRun(db, o.repoId);
     const now = new Date();
     const c = counting(db);
     const claimed = await claimRunLease(c.db, 'ctl-a', 10, 'a'.repeat(64), now, o.login);

@@ -74,7 +74,12 @@ async function repoName(db: Db, repoId: string): Promise<string | undefined> {
 }
 
 /** Publishes runs as they now are (read back) to their repositories' live feeds. */
-export async function publishRunsById(db: Db, env: Env, ids: string[], origin: string): Promise<void> {
+export async function publishRunsById(
+  db: Db,
+  env: Env,
+  ids: string[],
+  origin: string,
+): Promise<void> {
   const changes: FeedChange[] = [];
   try {
     for (const id of ids) {
