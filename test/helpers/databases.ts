@@ -3,6 +3,7 @@
  * when DATABASE_URL is set (as in CI). Each gets a fresh, migrated database reached through the
  * production driver (the Neon driver over the local WebSocket proxy).
  */
+import { afterAll, beforeAll } from 'vitest';
 import ws from 'ws';
 import { createDb, type Db } from '../../db/client';
 import { startLocalDatabase, type LocalDatabase } from '../../db/local-server/index';
@@ -44,5 +45,39 @@ export async function openTestDatabase(kind: 'pglite' | 'postgres'): Promise<Tes
       await local.close();
       await scratch?.drop();
     },
+  };
+}
+
+/**
+ * For a `describe` block: a migrated database of `kind` opened before its tests and closed after
+ * them, and one handle they share, returned at once (it forwards to the handle `beforeAll` opens,
+ * so use it inside tests).
+ */
+export function useTestDatabase(kind: 'pglite' | 'postgres'): Db {
+  let tdb: TestDatabase | undefined;
+  let db: Db | undefined;
+  beforeAll(async () => {
+    tdb = await openTestDatabase(kind);
+    db = tdb.open();
+  }, 60_000);
+  afterAll(async () => {
+    await db?.end();
+    await tdb?.close();
+  });
+  const open = (): Db => {
+    if (!db) throw new Error('the test database is not open yet (use it inside a test)');
+    return db;
+  };
+  return {
+    query: (text, params) => open().query(text, params),
+    transaction: (fn) => open().transaction(fn),
+    transactionLocked: (key, fn) => {
+      const handle = open();
+      if (!handle.transactionLocked) throw new Error('the handle cannot take a lock with BEGIN');
+      return handle.transactionLocked(key, fn);
+    },
+    warm: () => open().warm?.(),
+    // Ended by the block's afterAll.
+    end: () => Promise.resolve(),
   };
 }

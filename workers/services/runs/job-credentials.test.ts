@@ -1,11 +1,10 @@
 // An event's checkout token (job-credentials.ts) against a real database:
 // it reads while the claim holds and for a minute after the event was reported, never after
 // that, never once the event failed, and never with another event's id.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../../../test/helpers/databases';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, useTestDatabase } from '../../../test/helpers/databases';
 import type { Env } from '../../env';
 import { EVENT_TOKEN_GRACE_MS, eventCheckoutToken, jobScopeOf } from './job-credentials';
-import type { Db } from '../../../db/client';
 import { insertRepo } from '../../../db/queries/repositories';
 import { createUserWithWallet } from '../../../db/queries/users';
 import {
@@ -18,16 +17,7 @@ const env = { PLUE_SECRETS_KEY: 'event-token-test-key' } as unknown as Env;
 let n = 0;
 
 describe.each(BACKENDS)('event tokens on %s', (kind) => {
-  let tdb: TestDatabase;
-  let db: Db;
-  beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    db = tdb.open();
-  }, 60_000);
-  afterAll(async () => {
-    await db?.end();
-    await tdb?.close();
-  });
+  const db = useTestDatabase(kind);
 
   /** A claimed push event of a fresh repository, with its token. */
   async function claimed(at: Date) {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../../../test/helpers/databases';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, useTestDatabase } from '../../../test/helpers/databases';
 import type { Db } from '../../../db/client';
 import { insertRepo } from '../../../db/queries/repositories';
 import { createUserWithWallet } from '../../../db/queries/users';
@@ -137,16 +137,7 @@ function rng(seed: number): () => number {
 }
 
 describe.each(BACKENDS)('projecting a batch of run events on %s', (kind) => {
-  let tdb: TestDatabase;
-  let db: Db;
-  beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    db = tdb.open();
-  }, 60_000);
-  afterAll(async () => {
-    await db?.end();
-    await tdb?.close();
-  });
+  const db = useTestDatabase(kind);
 
   it('projects a run’s first post (run_started, step_started, output, sizes) in one statement', async () => {
     const runId = await makeRun(db);

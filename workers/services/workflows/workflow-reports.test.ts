@@ -2,8 +2,8 @@
 // BEGIN, three statements and COMMIT (every round trip delays the run's claim, issue #21), and
 // a batch over several repositories numbers, plans and posts each run in its own repository.
 import type { QueryResultRow } from '@neondatabase/serverless';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../../../test/helpers/databases';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, useTestDatabase } from '../../../test/helpers/databases';
 import type { Env } from '../../env';
 import type { Db } from '../../../db/client';
 import { latestStatuses } from '../../../db/queries/commit-statuses';
@@ -60,16 +60,7 @@ const workflow = (name: string, ids: string[]) => ({
 });
 
 describe.each(BACKENDS)('evaluation reports on %s', (kind) => {
-  let tdb: TestDatabase;
-  let db: Db;
-  beforeAll(async () => {
-    tdb = await openTestDatabase(kind);
-    db = tdb.open();
-  }, 60_000);
-  afterAll(async () => {
-    await db?.end();
-    await tdb?.close();
-  });
+  const db = useTestDatabase(kind);
 
   /** A fresh repository with a claimed push event on each of `refs` at `sha`. */
   async function claimed(refs: string[], sha: string) {
