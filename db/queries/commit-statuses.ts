@@ -34,12 +34,20 @@ const COLUMNS = `s.id::text AS id, s.repo_id::text AS repo_id, s.sha, s.state, s
   s.description, s.target_url, s.creator_id::text AS creator_id, u.username AS creator_login,
   s.created_at`;
 
+const INSERT = `INSERT INTO commit_statuses (repo_id, sha, state, context, description, target_url,
+  creator_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+const valuesOf = (s: NewStatus) => [
+  s.repoId,
+  s.sha,
+  s.state,
+  s.context,
+  s.description,
+  s.targetUrl,
+  s.creatorId,
+];
+
 export async function insertStatus(db: Db, s: NewStatus): Promise<StatusRow> {
-  const [row] = await db.query<{ id: string }>(
-    `INSERT INTO commit_statuses (repo_id, sha, state, context, description, target_url,
-       creator_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text AS id`,
-    [s.repoId, s.sha, s.state, s.context, s.description, s.targetUrl, s.creatorId],
-  );
+  const [row] = await db.query<{ id: string }>(`${INSERT} RETURNING id::text AS id`, valuesOf(s));
   const [full] = await db.query<StatusRow>(
     `SELECT ${COLUMNS} FROM commit_statuses s LEFT JOIN users u ON u.id = s.creator_id
      WHERE s.id = $1`,
@@ -51,11 +59,7 @@ export async function insertStatus(db: Db, s: NewStatus): Promise<StatusRow> {
 
 /** Inserts a status without reading it back (one statement: Plue's own run statuses). */
 export async function addStatus(db: Db, s: NewStatus): Promise<void> {
-  await db.query(
-    `INSERT INTO commit_statuses (repo_id, sha, state, context, description, target_url,
-       creator_id) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [s.repoId, s.sha, s.state, s.context, s.description, s.targetUrl, s.creatorId],
-  );
+  await db.query(INSERT, valuesOf(s));
 }
 
 /** Every status of a commit, newest first. */

@@ -4,8 +4,8 @@
  * evaluation report, a run claimed, completed, requeued or lost); `openFeed` opens a subscriber
  * for a viewer the route authorised.
  *
- * What is published is a compact view of the run (`feedRunView`): the fields of the runs list's
- * view (runs-view.ts runView) that the publishers have at hand — id, name, path, run_number,
+ * What is published is a compact view of the run (`feedRunView`): the runs list's view's summary
+ * (runs-view.ts runSummary, what the publishers have at hand) — id, name, path, run_number,
  * run_attempt, event, status, conclusion, head_sha, head_branch, updated_at, url, html_url,
  * stream_url and repository {id, full_name}. The runs list and GET …/actions/runs/:id have the
  * rest.
@@ -20,27 +20,14 @@ import {
   type ViewerIdentity,
   type ViewerPolicy,
 } from '../../../durable-objects/formats';
-import type { Conclusion, RunStatus } from '../../../db/queries/runs';
+import { runSummary, type RunSummarySource } from './runs-view';
 import { AppError } from '../../../common/errors';
 import type { Env } from '../../env';
 
 type FeedEnv = Pick<Env, 'RUNS_FEED'>;
 
-/** What a publisher knows of a run. */
-export interface FeedSource {
-  id: string;
-  repo_id: string;
-  run_number: number;
-  workflow_name: string;
-  workflow_file: string;
-  event: string;
-  head_sha: string;
-  head_branch: string | null;
-  attempt: number;
-  status: RunStatus;
-  conclusion: Conclusion | null;
-  updated_at: Date;
-}
+/** What a publisher knows of a run (runs-view.ts runSummary's row). */
+export type FeedSource = RunSummarySource;
 
 /** A published change: the run's repository and its compact view. */
 export interface FeedChange {
@@ -54,24 +41,10 @@ function feed(env: FeedEnv, repoId: string) {
 
 /** The compact view of `run` (of repository `full`, "owner/name") the feed sends. */
 export function feedRunView(run: FeedSource, full: string, origin: string): FeedChange {
-  const api = `${origin}/api/v1/repos/${full}/actions/runs/${run.id}`;
   return {
     repoId: String(run.repo_id),
     run: {
-      id: Number(run.id),
-      name: run.workflow_name,
-      path: run.workflow_file,
-      run_number: run.run_number,
-      run_attempt: run.attempt,
-      event: run.event,
-      status: run.status === 'running' ? 'in_progress' : run.status,
-      conclusion: run.conclusion,
-      head_sha: run.head_sha,
-      head_branch: run.head_branch,
-      updated_at: run.updated_at.toISOString(),
-      url: api,
-      html_url: `${origin}/${full}/actions/runs/${run.id}`,
-      stream_url: `${api}/stream`,
+      ...runSummary(run, full, origin),
       repository: { id: Number(run.repo_id), full_name: full },
     },
   };

@@ -17,8 +17,28 @@ import { AppError } from '../../../common/errors';
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 const apiStatus = (s: RunStatus): string => (s === 'running' ? 'in_progress' : s);
 
-export function runView(run: RunRow, repo: RepoRow, origin: string) {
-  const full = `${repo.owner_login}/${repo.name}`;
+/** What a run's summary (runSummary) reads of its row. */
+export type RunSummarySource = Pick<
+  RunRow,
+  | 'id'
+  | 'repo_id'
+  | 'run_number'
+  | 'workflow_name'
+  | 'workflow_file'
+  | 'event'
+  | 'head_sha'
+  | 'head_branch'
+  | 'attempt'
+  | 'status'
+  | 'conclusion'
+  | 'updated_at'
+>;
+
+/**
+ * The part of a run's view that needs only its row and its repository's name `full`
+ * ("owner/name"): what the repository's live feed sends (runs-feed.ts), and the start of runView.
+ */
+export function runSummary(run: RunSummarySource, full: string, origin: string) {
   const api = `${origin}/api/v1/repos/${full}/actions/runs/${run.id}`;
   return {
     id: Number(run.id),
@@ -31,18 +51,26 @@ export function runView(run: RunRow, repo: RepoRow, origin: string) {
     conclusion: run.conclusion,
     head_sha: run.head_sha,
     head_branch: run.head_branch,
-    created_at: iso(run.created_at),
     updated_at: iso(run.updated_at),
+    url: api,
+    html_url: `${origin}/${full}/actions/runs/${run.id}`,
+    stream_url: `${api}/stream`,
+  };
+}
+
+export function runView(run: RunRow, repo: RepoRow, origin: string) {
+  const full = `${repo.owner_login}/${repo.name}`;
+  const summary = runSummary(run, full, origin);
+  return {
+    ...summary,
+    created_at: iso(run.created_at),
     run_started_at: iso(run.started_at),
     completed_at: iso(run.completed_at),
     cancel_requested_at: iso(run.cancel_requested_at),
     log_bytes: Number(run.log_bytes),
     logs_archived: run.log_archived_at !== null,
-    url: api,
-    html_url: `${origin}/${full}/actions/runs/${run.id}`,
-    jobs_url: `${api}/jobs`,
-    logs_url: `${api}/logs`,
-    stream_url: `${api}/stream`,
+    jobs_url: `${summary.url}/jobs`,
+    logs_url: `${summary.url}/logs`,
     repository: { id: Number(repo.id), full_name: full, private: repo.private },
   };
 }
