@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../test/helpers/databases';
+import {
+  BACKENDS,
+  openTestDatabase,
+  recordStatements,
+  type TestDatabase,
+} from '../test/helpers/databases';
 import type { Db } from './client';
 import { insertStatus, latestStatuses } from './queries/commit-statuses';
 import { deleteSecret, listSecrets, upsertSecret } from './queries/repo-secrets';
@@ -57,25 +62,6 @@ const insertBuildRun = (db: Db, repoId: string) =>
     tokenHash: HASH,
     steps: [{ stepId: 'build', name: 'build', type: 'run', dependsOn: [] }],
   });
-
-/** `db` with every statement it sends (a transaction's BEGIN/COMMIT included) counted. */
-function counting(db: Db): { db: Db; statements: string[] } {
-  const statements: string[] = [];
-  const wrap = (d: Db): Db => ({
-    query: (text, params) => {
-      statements.push(text.trim().split(/\s+/, 1)[0] ?? '');
-      return d.query(text, params);
-    },
-    transaction: async (fn) => {
-      statements.push('BEGIN');
-      const value = await d.transaction((tx) => fn(wrap(tx)));
-      statements.push('COMMIT');
-      return value;
-    },
-    end: () => d.end(),
-  });
-  return { db: wrap(db), statements };
-}
 
 describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
   let tdb: TestDatabase;
@@ -247,7 +233,7 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
     const o = await makeOwner(db);
     const run = await insertBuildRun(db, o.repoId);
     const now = new Date();
-    const c = counting(db);
+    const c = recordStatements(db);
     const claimed = await claimRunLease(c.db, 'ctl-a', 10, 'a'.repeat(64), now, o.login);
     expect(claimed).toMatchObject({ id: run.id, repo_full_name: `${o.login}/r` });
     expect(c.statements).toHaveLength(1);
@@ -257,7 +243,7 @@ describe.each(BACKENDS)('workflow events and run leases on %s', (kind) => {
     const first = await insertEvent(db, { ...base, ref: 'refs/heads/a', afterSha: SHA });
     const second = await insertEvent(db, { ...base, ref: 'refs/heads/b', afterSha: SHA });
     const third = await insertEvent(db, { ...base, ref: 'refs/heads/c', afterSha: SHA });
-    const e = counting(db);
+    const e = recordStatements(db);
     const lease = { seconds: 10, siblingSeconds: 50, now };
     const got = await claimEventAndSiblings(e.db, 'ctl-a', lease, {
       repoOwner: o.login,

@@ -81,3 +81,29 @@ export function useTestDatabase(kind: 'pglite' | 'postgres'): Db {
     end: () => Promise.resolve(),
   };
 }
+
+/**
+ * `db` with every statement sent through it recorded, as its first `words` words (whitespace
+ * collapsed), and with `marks`, each transaction's BEGIN and COMMIT: tests that count round trips.
+ */
+export function recordStatements(
+  db: Db,
+  opts: { words?: number; marks?: boolean } = {},
+): { db: Db; statements: string[] } {
+  const { words = 1, marks = true } = opts;
+  const statements: string[] = [];
+  const wrap = (d: Db): Db => ({
+    query: (text, params) => {
+      statements.push(text.trim().split(/\s+/).slice(0, words).join(' '));
+      return d.query(text, params);
+    },
+    transaction: async (fn) => {
+      if (marks) statements.push('BEGIN');
+      const value = await d.transaction((tx) => fn(wrap(tx)));
+      if (marks) statements.push('COMMIT');
+      return value;
+    },
+    end: () => d.end(),
+  });
+  return { db: wrap(db), statements };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKENDS, useTestDatabase } from '../../../test/helpers/databases';
+import { BACKENDS, recordStatements, useTestDatabase } from '../../../test/helpers/databases';
 import type { Db } from '../../../db/client';
 import { insertRepo } from '../../../db/queries/repositories';
 import { createUserWithWallet } from '../../../db/queries/users';
@@ -35,20 +35,6 @@ const out = (stepId: string, seq: number): Chunk => ({
   seq,
   data: 'line\n',
 });
-
-/** A Db that counts the statements sent through it. */
-function counting(db: Db): { db: Db; count: () => number } {
-  let n = 0;
-  const wrap = (inner: Db): Db => ({
-    query: (text, params) => {
-      n++;
-      return inner.query(text, params);
-    },
-    transaction: (fn) => inner.transaction((tx) => fn(wrap(tx))),
-    end: () => inner.end(),
-  });
-  return { db: wrap(db), count: () => n };
-}
 
 /** The event-at-a-time projection this module replaced: the reference for its semantics. */
 async function projectOneByOne(
@@ -141,7 +127,7 @@ describe.each(BACKENDS)('projecting a batch of run events on %s', (kind) => {
 
   it('projects a run’s first post (run_started, step_started, output, sizes) in one statement', async () => {
     const runId = await makeRun(db);
-    const c = counting(db);
+    const c = recordStatements(db, { marks: false });
     const now = new Date('2026-03-01T10:00:00Z');
     await projectBatch(
       c.db,
@@ -156,7 +142,7 @@ describe.each(BACKENDS)('projecting a batch of run events on %s', (kind) => {
       { reportBytes: true, runBytes: 5, stepBytes: { build: 5 }, archived: false },
       now,
     );
-    expect(c.count()).toBe(1);
+    expect(c.statements.length).toBe(1);
     const s = await stateOf(db, runId);
     expect(s.run).toMatchObject({ status: 'running', started_at: now, log_bytes: '5' });
     expect(s.steps.map((x) => [x.step_id, x.position, x.name, x.status, x.log_bytes])).toEqual([
@@ -174,9 +160,9 @@ describe.each(BACKENDS)('projecting a batch of run events on %s', (kind) => {
       { reportBytes: true, runBytes: 9, stepBytes: { build: 5, test: 4 }, archived: false },
       later,
     );
-    expect(c.count()).toBe(2);
+    expect(c.statements.length).toBe(2);
     await projectBatch(c.db, runId, [out('test', 2)], NO_BYTES, later);
-    expect(c.count()).toBe(2);
+    expect(c.statements.length).toBe(2);
     await projectBatch(
       c.db,
       runId,
@@ -184,7 +170,7 @@ describe.each(BACKENDS)('projecting a batch of run events on %s', (kind) => {
       { ...NO_BYTES, reportBytes: true, runBytes: 12, stepBytes: { test: 7 } },
       later,
     );
-    expect(c.count()).toBe(3);
+    expect(c.statements.length).toBe(3);
     const t = await stateOf(db, runId);
     expect(t.run?.log_bytes).toBe('12');
     expect(t.steps.map((x) => [x.step_id, x.status, x.conclusion, x.log_bytes])).toEqual([

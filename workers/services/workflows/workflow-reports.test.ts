@@ -1,11 +1,9 @@
 // Evaluation reports (workflow-reports.ts) against a real database: a one-event report costs
 // BEGIN, three statements and COMMIT (every round trip delays the run's claim, issue #21), and
 // a batch over several repositories numbers, plans and posts each run in its own repository.
-import type { QueryResultRow } from '@neondatabase/serverless';
 import { describe, expect, it } from 'vitest';
-import { BACKENDS, useTestDatabase } from '../../../test/helpers/databases';
+import { BACKENDS, recordStatements, useTestDatabase } from '../../../test/helpers/databases';
 import type { Env } from '../../env';
-import type { Db } from '../../../db/client';
 import { latestStatuses } from '../../../db/queries/commit-statuses';
 import { insertRepo } from '../../../db/queries/repositories';
 import { insertRun, listSteps, type RunRow } from '../../../db/queries/runs';
@@ -24,25 +22,6 @@ const env = {} as unknown as Env;
 const ORIGIN = 'https://plue.test';
 const FILE = '.plue/workflows/ci.py';
 let n = 0;
-
-/** `db` with every statement it is sent recorded (BEGIN and COMMIT included). */
-function counted(db: Db): { db: Db; statements: string[] } {
-  const statements: string[] = [];
-  const wrap = (d: Db): Db => ({
-    query: <R extends QueryResultRow>(text: string, params?: unknown[]) => {
-      statements.push(text.trim().split(/\s+/).slice(0, 3).join(' '));
-      return d.query<R>(text, params);
-    },
-    transaction: async (fn) => {
-      statements.push('BEGIN');
-      const value = await d.transaction((tx) => fn(wrap(tx)));
-      statements.push('COMMIT');
-      return value;
-    },
-    end: () => d.end(),
-  });
-  return { db: wrap(db), statements };
-}
 
 /** A workflow that matched, with steps `ids` (each after the one before). */
 const workflow = (name: string, ids: string[]) => ({
@@ -109,7 +88,7 @@ describe.each(BACKENDS)('evaluation reports on %s', (kind) => {
     const { repo, events, userId } = await claimed(['refs/heads/main'], sha);
     const [event] = events;
     if (!event) throw new Error('no event');
-    const c = counted(db);
+    const c = recordStatements(db, { words: 3 });
     const files = [{ file: FILE, workflows: [workflow('ci', ['say'])] }];
     const [outcome] = await reportEvaluations(
       c.db,
@@ -141,7 +120,7 @@ describe.each(BACKENDS)('evaluation reports on %s', (kind) => {
     expect(listed.map((w) => [w.file, w.name, w.head_sha])).toEqual([[FILE, 'ci', sha]]);
 
     // A second report of that event is refused and writes nothing (one statement, no runs).
-    const again = counted(db);
+    const again = recordStatements(db, { words: 3 });
     const [refused] = await reportEvaluations(
       again.db,
       env,
@@ -180,7 +159,7 @@ describe.each(BACKENDS)('evaluation reports on %s', (kind) => {
       { file: FILE, workflows: [workflow('build', ['compile', 'link']), workflow('lint', ['l'])] },
     ];
     const filesB = [{ file: FILE, workflows: [workflow('test', ['unit', 'e2e', 'report'])] }];
-    const c = counted(db);
+    const c = recordStatements(db, { words: 3 });
     const outcomes = await reportEvaluations(
       c.db,
       env,
