@@ -6,7 +6,7 @@
  * step's log every second).
  */
 import type { RunResult, RunSpec, SandboxBackend } from '../../runner-controller/sandbox/types';
-import { readSse } from '../../scripts/clients/run-stream-client';
+import { readSse, type SseEvent } from '../../scripts/clients/run-stream-client';
 
 export const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,44 +128,30 @@ export class BenchApi {
    */
   async discoverLive(sha: string, timeoutMs = 60_000): Promise<number> {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), timeoutMs);
+    let subscribed: () => void = () => undefined;
+    const open = new Promise<void>((resolve) => (subscribed = resolve));
+    const ofSha = (e: SseEvent) => (JSON.parse(e.data) as { head_sha?: string }).head_sha === sha;
+    const feed = readSse(`${this.api}/actions/live`, {
+      headers: { authorization: `Bearer ${this.token}` },
+      timeoutMs,
+      signal: ac.signal,
+      onOpen: (res) => {
+        if (res.status === 200) subscribed();
+      },
+      stop: (events) => events.some(ofSha),
+    });
+    const announced = feed.then((r) => {
+      const run = r.events.find(ofSha);
+      if (!run) throw new Error(`runs feed: ${r.status}, ended before a run of ${sha}`);
+      return run.id;
+    });
+    // Unless the list found it, the answer is the feed's; a feed cut by the abort is then moot.
+    void announced.catch(() => undefined);
     try {
-      const res = await fetch(`${this.api}/actions/live`, {
-        headers: { authorization: `Bearer ${this.token}` },
-        signal: ac.signal,
-      });
-      if (res.status !== 200 || !res.body) {
-        throw new Error(`runs feed: ${res.status} ${await res.text()}`);
-      }
-      const body = res.body;
-      const listed = this.runsOf(`head_sha=${sha}`).then(([run]) => run?.id);
-      const announced = (async () => {
-        const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-        let buf = '';
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) throw new Error(`the runs feed ended before a run of ${sha}`);
-          buf += value;
-          let cut: number;
-          while ((cut = buf.indexOf('\n\n')) >= 0) {
-            const frame = buf.slice(0, cut);
-            buf = buf.slice(cut + 2);
-            const data = frame
-              .split('\n')
-              .find((l) => l.startsWith('data: '))
-              ?.slice(6);
-            if (data === undefined) continue;
-            const run = JSON.parse(data) as { id: number; head_sha: string };
-            if (run.head_sha === sha) return run.id;
-          }
-        }
-      })();
-      // Unless the list found it, the answer is the feed's; a feed cut by the abort is then moot.
-      void announced.catch(() => undefined);
-      const early = await listed;
+      await Promise.race([open, announced]);
+      const early = await this.runsOf(`head_sha=${sha}`).then(([run]) => run?.id);
       return early ?? (await announced);
     } finally {
-      clearTimeout(timer);
       ac.abort();
     }
   }

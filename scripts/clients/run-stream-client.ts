@@ -84,8 +84,8 @@ export interface SseEvent {
 }
 
 /**
- * Reads an SSE response until it ends, `stop(events)` returns true, or `timeoutMs` passes;
- * returns the events received (a frame cut off mid-way is not an event).
+ * Reads an SSE response until it ends, `stop(events)` returns true, `timeoutMs` passes or
+ * `signal` aborts; returns the events received (a frame cut off mid-way is not an event).
  */
 export async function readSse(
   url: string,
@@ -94,10 +94,12 @@ export async function readSse(
     stop?: (events: SseEvent[]) => boolean;
     timeoutMs?: number;
     onOpen?: (res: Response) => void;
+    signal?: AbortSignal;
   } = {},
 ): Promise<{ status: number; events: SseEvent[]; ended: boolean; contentType: string }> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), opts.timeoutMs ?? 20_000);
+  opts.signal?.addEventListener('abort', () => ac.abort(), { once: true });
   const events: SseEvent[] = [];
   let ended = false;
   try {
